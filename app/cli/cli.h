@@ -1,0 +1,46 @@
+// The command-line frame shared by `berth` and `berth-cli`: global options, passphrase input, opening the
+// store, and the mapping from Status to exit code. Each group of commands registers itself with a
+// Register*Commands function; the selected command runs after parsing.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "berth/schema/secret.h"
+#include "berth/schema/status.h"
+#include "berth/schema/store.h"
+
+namespace berth::cli {
+
+struct Globals {
+  std::string store_dir;        // --store, else $BERTH_STORE, else ~/.local/share/berth
+  std::string passphrase_file;  // --passphrase-file
+  std::string actor;            // --as (the user named in audit entries), else $USER
+};
+
+// The command chosen on the command line, run once parsing succeeded.
+using Handler = std::function<Status()>;
+
+struct Registry {
+  CLI::App& app;
+  Globals& globals;
+  Handler& selected;
+};
+
+// Where a secret comes from, in order: a file (first line), an environment variable, the terminal (no echo).
+Result<Secret> ReadSecret(const std::string& file, const char* env_var, const char* prompt);
+Result<Secret> ReadPassphrase(const Globals& g);
+Result<std::unique_ptr<Store>> OpenStore(const Globals& g);
+
+// Prints to stdout; the CLI's only output channel besides errors on stderr.
+void Print(const std::string& text);
+
+void RegisterStoreCommands(Registry& r);
+
+// Parses, runs the selected command, prints any error as "berth: <message>" and returns the exit code.
+// `extra` registers more commands (the GUI); `fallback` runs when no command is given.
+int RunCli(int argc, char** argv, const std::function<void(Registry&)>& extra, const Handler& fallback);
+
+}  // namespace berth::cli

@@ -1,0 +1,23 @@
+// Berth's window. The only public entry point of berth_ui.
+#pragma once
+
+#include <string>
+
+#include "berth/schema/status.h"
+
+namespace berth::ui {
+
+struct GuiOptions {
+  std::string store_dir;
+  std::string passphrase_file;  // unlocks without the unlock screen when given (screenshots, demos)
+  std::string actor = "local";
+  std::string screenshot_path;  // when set: render `frames` frames, write a PNG, exit
+  int frames = 3;
+  std::string panel;  // the panel to show first
+};
+
+// Opens the window and runs until it is closed (or the screenshot is written). Without a display it
+// fails with a clear message instead of hanging.
+Status RunGui(const GuiOptions& options);
+
+}  // namespace berth::ui

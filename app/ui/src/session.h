@@ -1,0 +1,57 @@
+// The unlocked store and the work running against it. Panels read it each frame; slow work (unlocking,
+// which runs Argon2id) happens on a worker thread so a frame never waits on it.
+#pragma once
+
+#include <future>
+#include <memory>
+#include <string>
+
+#include "berth/schema/secret.h"
+#include "berth/schema/store.h"
+
+namespace berth::ui {
+
+class Session {
+ public:
+  explicit Session(std::string store_dir, std::string actor);
+  ~Session();
+
+  const std::string& store_dir() const { return store_dir_; }
+  bool store_exists() const;
+  bool unlocked() const { return store_ != nullptr; }
+  bool busy() const { return pending_.valid(); }
+  Store* store() { return store_.get(); }
+
+  // Start unlocking (or creating) in the background; Poll() finishes it on the UI thread.
+  void BeginUnlock(Secret passphrase);
+  void BeginCreate(Secret passphrase);
+  void BeginRecover(Secret recovery_key, Secret new_passphrase);
+  // Call once a frame. Returns true when a background job finished this frame.
+  bool Poll();
+
+  // The last job's error in words for the user, or empty.
+  const std::string& error() const { return error_; }
+  // After a create: the recovery key to show once. Cleared by AcknowledgeRecoveryKey().
+  const Secret& recovery_key() const { return recovery_key_; }
+  void AcknowledgeRecoveryKey() { recovery_key_.Wipe(); }
+
+  // Closes the store and wipes every key (auto-lock, or the user's Lock command).
+  void Lock();
+  // Test hook: adopt an already-open store.
+  void Adopt(std::unique_ptr<Store> store) { store_ = std::move(store); }
+
+ private:
+  struct Outcome {
+    Status status;
+    std::unique_ptr<Store> store;
+    Secret recovery_key;
+  };
+  std::string store_dir_;
+  std::string actor_;
+  std::unique_ptr<Store> store_;
+  std::future<Outcome> pending_;
+  std::string error_;
+  Secret recovery_key_;
+};
+
+}  // namespace berth::ui

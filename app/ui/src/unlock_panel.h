@@ -1,0 +1,33 @@
+// The first screen: unlock the store, create one, or reset the passphrase with the recovery key.
+#pragma once
+
+#include <array>
+
+#include "session.h"
+
+namespace berth::ui {
+
+class UnlockPanel {
+ public:
+  void Draw(Session& session);
+
+ private:
+  enum class Mode { kUnlock, kCreate, kRecover };
+  void DrawUnlock(Session& s);
+  void DrawCreate(Session& s);
+  void DrawRecover(Session& s);
+  void ClearFields();
+
+  Mode mode_ = Mode::kUnlock;
+  bool focus_ = true;
+  std::string local_error_;
+  // Fixed buffers, wiped after use (ImGui edits them in place).
+  std::array<char, 256> passphrase_{};
+  std::array<char, 256> confirm_{};
+  std::array<char, 128> recovery_{};
+};
+
+// The recovery key, shown once after a store is created.
+void DrawRecoveryKeyNotice(Session& session);
+
+}  // namespace berth::ui

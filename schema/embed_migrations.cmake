@@ -1,0 +1,16 @@
+# Build step: embeds schema/migrations/NNNN_name.sql into a C++ source file (run with cmake -P).
+# Inputs: MIGRATIONS_DIR, OUTPUT.
+file(GLOB files "${MIGRATIONS_DIR}/[0-9][0-9][0-9][0-9]_*.sql")
+list(SORT files)
+set(body "// Generated from schema/migrations by embed_migrations.cmake. Do not edit.\n#include \"migrations.h\"\n\nnamespace berth {\nconst std::vector<Migration>& Migrations() {\n  static const std::vector<Migration> kAll = {\n")
+foreach(f IN LISTS files)
+  get_filename_component(name "${f}" NAME_WE)
+  string(SUBSTRING "${name}" 0 4 version)
+  math(EXPR version "${version}")
+  string(SUBSTRING "${name}" 5 -1 label)
+  file(READ "${f}" sql)
+  string(APPEND body "      {${version}, \"${label}\", R\"berth_sql(${sql})berth_sql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return kAll;\n}\n}  // namespace berth\n")
+file(WRITE "${OUTPUT}.tmp" "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUTPUT}.tmp" "${OUTPUT}")

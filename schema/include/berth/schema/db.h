@@ -1,0 +1,104 @@
+// A thin RAII layer over one SQLite connection: prepared statements, transactions, and SQLite result
+// codes turned into Status where they enter Berth. Not thread-safe: one Db belongs to one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "berth/schema/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace berth {
+
+class Db;
+
+class Statement {
+ public:
+  Statement() = default;
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  // Parameters are 1-based, as in SQLite. Text and blobs are copied (SQLITE_TRANSIENT).
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }
+  Statement& Bind(int index, double value);
+  Statement& Bind(int index, std::string_view text);
+  Statement& Bind(int index, const char* text) { return Bind(index, std::string_view(text)); }
+  Statement& Bind(int index, const std::string& text) { return Bind(index, std::string_view(text)); }
+  Statement& BindBlob(int index, std::span<const uint8_t> bytes);
+  Statement& BindNull(int index);
+
+  // true while there is a row to read, false when done.
+  Result<bool> Step();
+  // Steps to completion, for statements that return no rows.
+  Status Run();
+  void Reset();
+
+  // Columns are 0-based, as in SQLite.
+  int64_t Int(int column) const;
+  double Real(int column) const;
+  std::string Text(int column) const;
+  std::vector<uint8_t> Blob(int column) const;
+  bool IsNull(int column) const;
+  int ColumnCount() const;
+  std::string ColumnName(int column) const;
+
+ private:
+  friend class Db;
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+  Status bind_error_;
+};
+
+class Db {
+ public:
+  Db() = default;
+  explicit Db(sqlite3* handle) : db_(handle) {}  // takes ownership
+  Db(Db&& other) noexcept;
+  Db& operator=(Db&& other) noexcept;
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+  ~Db();
+
+  // Opens `path` with the named VFS (nullptr: SQLite's default). `uri` enables URI filenames.
+  static Result<Db> Open(const std::string& path, const char* vfs, bool create, bool uri);
+
+  Status Exec(std::string_view sql);
+  Result<Statement> Prepare(std::string_view sql);
+  // A single value from a query returning one row and one column, e.g. "SELECT count(*) FROM bed".
+  Result<int64_t> QueryInt(std::string_view sql);
+
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back if it returns an error. Nested calls join
+  // the outer transaction (a savepoint), so helpers can be composed.
+  Status Transaction(const std::function<Status()>& body);
+  bool InTransaction() const;
+
+  int64_t LastInsertRowId() const;
+  int Changes() const;
+  void Close();
+  bool is_open() const { return db_ != nullptr; }
+  sqlite3* raw() const { return db_; }
+
+  // Converts a SQLite result code into a Status, with the connection's message.
+  Status Error(int rc, std::string_view what) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  int savepoint_depth_ = 0;
+};
+
+// Converts any SQLite result code to Berth's codes: SQLITE_IOERR_DATA / CORRUPT / NOTADB -> kIntegrity,
+// other I/O errors -> kIo, CONSTRAINT -> kConflict, everything else -> kInternal.
+Status SqliteStatus(int rc, std::string message);
+
+}  // namespace berth

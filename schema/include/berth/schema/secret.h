@@ -1,0 +1,44 @@
+// Secret bytes (keys, passphrases, recovery keys) in sodium_malloc memory: guarded pages, locked out of
+// swap where the OS allows, and wiped (sodium_free zeroes them) when the Secret is destroyed or Wipe()d.
+// Move-only, so a key is never silently copied into ordinary heap memory.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace berth {
+
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(size_t size);           // zero-filled
+  explicit Secret(std::string_view text);  // copies; the caller wipes its own copy
+  Secret(Secret&& other) noexcept;
+  Secret& operator=(Secret&& other) noexcept;
+  Secret(const Secret&) = delete;
+  Secret& operator=(const Secret&) = delete;
+  ~Secret();
+
+  static Secret Random(size_t size);
+
+  uint8_t* data() { return data_; }
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  std::span<const uint8_t> bytes() const { return {data_, size_}; }
+  std::string_view view() const { return {reinterpret_cast<const char*>(data_), size_}; }
+  Secret Clone() const;
+  void Wipe();  // zeroes and frees; the Secret becomes empty
+
+ private:
+  uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+// Wipes a std::string that held a secret (e.g. a passphrase read from a file) before it is freed.
+void WipeString(std::string& s);
+
+}  // namespace berth

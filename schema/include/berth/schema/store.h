@@ -1,0 +1,141 @@
+// Berth's store: one directory holding an encrypted SQLite database and the key file that unlocks it.
+// See schema/FORMAT.md for the on-disk format, the key hierarchy and the threat model.
+//
+// Threads: a Store and its Db belong to one thread at a time. Open a second Store (a second connection
+// on the same directory) for another thread, as the GUI's background worker does.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "berth/schema/db.h"
+#include "berth/schema/ids.h"
+#include "berth/schema/mutation.h"
+#include "berth/schema/secret.h"
+#include "berth/schema/status.h"
+
+namespace berth {
+
+// Argon2id cost for the passphrase. Stored in the key file, so a store made with any cost opens with it.
+struct KdfParams {
+  uint64_t opslimit = 0;
+  uint64_t memlimit = 0;  // bytes
+  // Tuned on a 2-core machine to unlock in about 0.5 s (see FORMAT.md for the measurement).
+  static KdfParams Default();
+  // The libsodium minimum: for tests only, where hundreds of stores are made.
+  static KdfParams Fast();
+  // Default(), or Fast() when the environment variable BERTH_KDF_PROFILE=fast (tests and demos only).
+  static KdfParams FromEnvironment();
+};
+
+struct StoreOptions {
+  // false keeps the same store on SQLite's default VFS in plain text. Only tests use it: the store suite
+  // runs both ways to prove the encrypting VFS changes nothing but the bytes on disk.
+  bool encrypted = true;
+  KdfParams kdf = KdfParams::FromEnvironment();
+  std::string actor = "local";  // the user named in audit entries
+  // Apply migrations up to this version only (0: all). Tests use it to make stores of older versions.
+  int migrate_to = 0;
+  // The SQLite VFS under the encryption (empty: SQLite's default). Tests put a fault-injecting VFS here.
+  std::string base_vfs;
+};
+
+struct AuditEntry {
+  int64_t seq = 0;
+  int64_t at_ms = 0;
+  std::string actor;
+  std::string device_id;
+  std::string action;  // "view", "create", "update", "delete", "hold", ...
+  std::string entity;
+  std::string row_id;
+  std::string detail;  // what changed: field names, never their personal values
+};
+
+struct VerifyReport {
+  int64_t pages_checked = 0;
+  int64_t wal_frames_checked = 0;
+  int64_t audit_entries_checked = 0;
+  std::vector<std::string> problems;  // empty when the store is intact
+};
+
+class Store {
+ public:
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Creates a new store in `dir` (created if missing; refused if it already holds a store). On success
+  // `recovery_key` receives the recovery key, to be shown to the user once and never stored.
+  static Result<std::unique_ptr<Store>> Create(const std::string& dir, const Secret& passphrase,
+                                               Secret* recovery_key, const StoreOptions& options = {});
+  // Opens with the passphrase. kWrongPassphrase if it does not unlock the key file; kIntegrity if the key
+  // file or the database has been tampered with. Applies pending migrations.
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir, const Secret& passphrase,
+                                             const StoreOptions& options = {});
+  static bool Exists(const std::string& dir);
+
+  // Rewraps the data key under a new passphrase; the database pages are not touched.
+  static Status ChangePassphrase(const std::string& dir, const Secret& old_passphrase,
+                                 const Secret& new_passphrase, const KdfParams& kdf = KdfParams::FromEnvironment());
+  // Sets a new passphrase using the recovery key.
+  static Status Recover(const std::string& dir, const Secret& recovery_key, const Secret& new_passphrase,
+                        const KdfParams& kdf = KdfParams::FromEnvironment());
+
+  // A new data key: every page is rewritten under it, crash-safely (see FORMAT.md, "Rekey"). The recovery
+  // wrap must be redone, so a new recovery key is issued into `new_recovery_key`.
+  Status Rekey(const Secret& passphrase, Secret* new_recovery_key);
+
+  // SQLite's integrity check, every page's and WAL frame's tag, and the audit hash chain.
+  Result<VerifyReport> Verify();
+
+  // Closes the database and wipes the keys. Every later call fails with kNotAuthorised until reopened.
+  void Lock();
+  bool locked() const;
+
+  Db& db();
+  const std::string& dir() const { return dir_; }
+  const std::string& device_id() const { return device_id_; }
+  const std::string& actor() const { return actor_; }
+  int schema_version() const { return schema_version_; }
+  bool encrypted() const { return encrypted_; }
+
+  // --- rows that sync -------------------------------------------------------------------------------
+  // Stamps a new local mutation (id, HLC, origin), applies it to its table and per-field clocks, appends
+  // it to the outbox and writes an audit entry, all in one transaction (joining the caller's if any).
+  // Fields not in the entity's table are refused with kBadInput.
+  Status Write(Mutation mutation);
+  // Applies a mutation that came from elsewhere (the hub): per-field last-writer-wins by HLC, no outbox.
+  Status ApplyRemote(const Mutation& mutation);
+  Hlc Tick();
+
+  // --- audit ----------------------------------------------------------------------------------------
+  Status AuditView(const std::string& entity, const std::string& row_id);
+  Status AppendAudit(const std::string& action, const std::string& entity, const std::string& row_id,
+                     const std::string& detail);
+  Result<std::vector<AuditEntry>> AuditTrail(const std::string& entity, const std::string& row_id);
+
+  // --- settings (key/value, in the store, synced like any row) -----------------------------------------
+  Result<std::optional<std::string>> GetSetting(const std::string& key);
+  Status SetSetting(const std::string& key, const std::string& value);
+
+ private:
+  struct Impl;
+  Store();
+  Status Init(const StoreOptions& options);
+
+  std::unique_ptr<Impl> impl_;
+  std::string dir_;
+  std::string device_id_;
+  std::string actor_;
+  int schema_version_ = 0;
+  bool encrypted_ = true;
+};
+
+// The file names inside a store directory.
+inline constexpr const char* kDatabaseFile = "berth.db";
+inline constexpr const char* kKeyFile = "berth.key";
+
+}  // namespace berth

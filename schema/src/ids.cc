@@ -1,0 +1,85 @@
+#include "berth/schema/ids.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+namespace berth {
+
+int64_t NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string NewUuidV7() {
+  uint8_t b[16];
+  randombytes_buf(b, sizeof b);
+  const uint64_t ms = static_cast<uint64_t>(NowMs());
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(ms >> (8 * (5 - i)));
+  b[6] = static_cast<uint8_t>(0x70 | (b[6] & 0x0F));  // version 7
+  b[8] = static_cast<uint8_t>(0x80 | (b[8] & 0x3F));  // RFC 9562 variant
+  char out[37];
+  std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  return out;
+}
+
+bool IsUuid(std::string_view t) {
+  if (t.size() != 36) return false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string Hlc::ToString() const {
+  char out[32];
+  std::snprintf(out, sizeof out, "%016llx-%04x", static_cast<unsigned long long>(wall_ms), counter);
+  return out;
+}
+
+Result<Hlc> Hlc::Parse(std::string_view text) {
+  if (text.size() < 21 || text[16] != '-') return BadInput("malformed HLC stamp");
+  Hlc h;
+  unsigned long long wall = 0;
+  unsigned counter = 0;
+  const std::string s(text.substr(0, 21));
+  if (std::sscanf(s.c_str(), "%16llx-%4x", &wall, &counter) != 2) return BadInput("malformed HLC stamp");
+  h.wall_ms = static_cast<int64_t>(wall);
+  h.counter = counter;
+  return h;
+}
+
+Hlc HlcClock::Tick(int64_t now_ms) {
+  const int64_t now = now_ms != 0 ? now_ms : NowMs();
+  if (now > last_.wall_ms) {
+    last_ = Hlc{now, 0};
+  } else {
+    ++last_.counter;
+  }
+  return last_;
+}
+
+Hlc HlcClock::Observe(const Hlc& remote, int64_t now_ms) {
+  const int64_t now = now_ms != 0 ? now_ms : NowMs();
+  const int64_t wall = std::max({now, last_.wall_ms, remote.wall_ms});
+  uint32_t counter = 0;
+  if (wall == last_.wall_ms && wall == remote.wall_ms) {
+    counter = std::max(last_.counter, remote.counter) + 1;
+  } else if (wall == last_.wall_ms) {
+    counter = last_.counter + 1;
+  } else if (wall == remote.wall_ms) {
+    counter = remote.counter + 1;
+  }
+  last_ = Hlc{wall, counter};
+  return last_;
+}
+
+}  // namespace berth

@@ -1,0 +1,716 @@
+#include "berth/schema/store.h"
+
+#include <sodium.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cereal/archives/binary.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/variant.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "berth/schema/crypt_vfs.h"
+#include "keyfile.h"
+#include "migrations.h"
+
+namespace berth {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kRekeyDbSuffix = "-rekey";
+constexpr const char* kRekeyKeySuffix = "-rekey";
+
+std::string Join(const std::string& dir, const char* name) { return (fs::path(dir) / name).string(); }
+
+// Percent-encodes a path for a SQLite URI filename.
+std::string UriPath(const std::string& path) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out = "file:";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+DbId RandomDbId() {
+  DbId id;
+  randombytes_buf(id.data(), id.size());
+  return id;
+}
+
+bool FileExists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+std::string EncodeMutation(const Mutation& m) {
+  std::ostringstream os(std::ios::binary);
+  {
+    cereal::BinaryOutputArchive ar(os);
+    ar(m);
+  }
+  return os.str();
+}
+
+void BindValue(Statement& st, int index, const Value& v) {
+  if (std::holds_alternative<std::monostate>(v)) {
+    st.BindNull(index);
+  } else if (const auto* i = std::get_if<int64_t>(&v)) {
+    st.Bind(index, *i);
+  } else if (const auto* d = std::get_if<double>(&v)) {
+    st.Bind(index, *d);
+  } else {
+    st.Bind(index, std::get<std::string>(v));
+  }
+}
+
+}  // namespace
+
+// ---- KdfParams ---------------------------------------------------------------------------------------------
+
+KdfParams KdfParams::Default() {
+  // Argon2id, 3 passes over 128 MiB: about 0.45 s to unlock on the 2-core reference machine (FORMAT.md).
+  return {3, 128ull << 20};
+}
+KdfParams KdfParams::Fast() { return {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN}; }
+KdfParams KdfParams::FromEnvironment() {
+  const char* profile = std::getenv("BERTH_KDF_PROFILE");
+  return profile != nullptr && std::string_view(profile) == "fast" ? Fast() : Default();
+}
+
+// ---- Store internals ---------------------------------------------------------------------------------------
+
+struct Store::Impl {
+  Db db;
+  Secret data_key;
+  DbId db_id{};
+  std::string key_handle;  // the VFS registry handle; empty for plain stores
+  std::string base_vfs;
+  HlcClock clock;
+  // entity -> its columns, for syncable tables (those with id, hlc, origin and deleted columns).
+  std::map<std::string, std::set<std::string>> columns;
+  std::vector<uint8_t> last_audit_hash;
+
+  ~Impl() { Close(); }
+  void Close() {
+    db.Close();
+    if (!key_handle.empty()) UnregisterKey(key_handle);
+    key_handle.clear();
+    data_key.Wipe();
+  }
+  // Turns an integrity failure from SQLite into one that names the page, using what the VFS recorded.
+  Status Explain(Status st) const {
+    if (st.code() != Code::kIntegrity || key_handle.empty()) return st;
+    const std::string detail = LastCryptError(key_handle);
+    return detail.empty() ? st : IntegrityError(detail);
+  }
+};
+
+Store::Store() : impl_(std::make_unique<Impl>()) {}
+Store::~Store() = default;
+
+bool Store::Exists(const std::string& dir) { return FileExists(Join(dir, kKeyFile)); }
+
+namespace {
+
+Result<Db> OpenDatabase(const std::string& path, const Secret& data_key, const DbId& db_id, const StoreOptions& options,
+                        bool create, std::string* key_handle) {
+  if (!options.encrypted) return Db::Open(path, options.base_vfs.empty() ? nullptr : options.base_vfs.c_str(), create, false);
+  BERTH_ASSIGN_OR_RETURN(std::string vfs, CryptVfsName(options.base_vfs));
+  *key_handle = RegisterKey(data_key, db_id);
+  auto db = Db::Open(UriPath(path) + "?bk=" + *key_handle, vfs.c_str(), create, true);
+  if (!db.ok()) {
+    UnregisterKey(*key_handle);
+    key_handle->clear();
+  }
+  return db;
+}
+
+// Settings every connection needs. Temp storage stays in memory (the VFS refuses temp files on disk);
+// mmap stays off (it would bypass the VFS).
+Status ConfigureConnection(Db& db, bool fresh, bool encrypted) {
+  if (fresh && encrypted) {
+    int reserve = kReserveBytes;
+    if (sqlite3_file_control(db.raw(), "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve) != SQLITE_OK) {
+      return InternalError("could not reserve page space for encryption");
+    }
+  }
+  return db.Exec(
+      "PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+      "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; PRAGMA cell_size_check=ON;");
+}
+
+Status CheckReserve(Db& db, bool encrypted) {
+  if (!encrypted) return Status::Ok();
+  int reserve = -1;
+  sqlite3_file_control(db.raw(), "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
+  if (reserve != kReserveBytes) return IntegrityError("the database does not carry Berth's page reserve");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::Create(const std::string& dir, const Secret& passphrase, Secret* recovery_key,
+                                             const StoreOptions& options) {
+  if (sodium_init() < 0) return InternalError("libsodium failed to initialise");
+  if (passphrase.empty()) return BadInput("the passphrase must not be empty");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return IoError("cannot create the store directory " + dir + ": " + ec.message());
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (Exists(dir) || FileExists(Join(dir, kDatabaseFile))) return ConflictError(dir + " already holds a store");
+
+  Secret data_key = Secret::Random(32);
+  const DbId db_id = RandomDbId();
+  BERTH_ASSIGN_OR_RETURN(KeyFile kf, NewKeyFile(data_key, db_id, passphrase, options.kdf, recovery_key));
+
+  // The database first, the key file last: a store directory without a key file is not a store, so a
+  // crash in between leaves nothing that looks like one (Create can simply run again).
+  auto store = std::unique_ptr<Store>(new Store());
+  store->dir_ = dir;
+  store->encrypted_ = options.encrypted;
+  store->impl_->data_key = data_key.Clone();
+  store->impl_->db_id = db_id;
+  store->impl_->base_vfs = options.base_vfs;
+  const std::string path = Join(dir, kDatabaseFile);
+  for (const char* leftover : {"", "-wal", "-shm", "-journal"}) std::remove((path + leftover).c_str());
+  BERTH_ASSIGN_OR_RETURN(store->impl_->db,
+                         OpenDatabase(path, data_key, db_id, options, true, &store->impl_->key_handle));
+  BERTH_RETURN_IF_ERROR(store->impl_->Explain(ConfigureConnection(store->impl_->db, true, options.encrypted)));
+  BERTH_RETURN_IF_ERROR(store->Init(options));
+  BERTH_RETURN_IF_ERROR(WriteKeyFile(Join(dir, kKeyFile), kf));
+  return store;
+}
+
+namespace {
+
+// Finishes or undoes a rekey interrupted by a crash (see FORMAT.md, "Rekey"): the database file's page 1
+// carries its database id in clear, which tells which key file belongs to it.
+Status RecoverInterruptedRekey(const std::string& dir) {
+  const std::string key_path = Join(dir, kKeyFile);
+  const std::string new_key_path = key_path + kRekeyKeySuffix;
+  const std::string db_path = Join(dir, kDatabaseFile);
+  const std::string new_db_path = db_path + kRekeyDbSuffix;
+  if (!FileExists(new_key_path)) {
+    std::remove(new_db_path.c_str());  // rekey had not reached its first commit point
+    return Status::Ok();
+  }
+  auto next = ReadKeyFile(new_key_path);
+  DbId on_disk{};
+  bool have_id = false;
+  if (FILE* f = std::fopen(db_path.c_str(), "rb")) {
+    have_id = std::fread(on_disk.data(), 1, on_disk.size(), f) == on_disk.size();
+    std::fclose(f);
+  }
+  if (next.ok() && have_id && on_disk == next->db_id) {
+    return AtomicRename(new_key_path, key_path);  // the new database is in place: adopt its key file
+  }
+  std::remove(new_key_path.c_str());
+  std::remove(new_db_path.c_str());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Secret& passphrase,
+                                           const StoreOptions& options) {
+  if (sodium_init() < 0) return InternalError("libsodium failed to initialise");
+  if (!Exists(dir)) return NotFound("no Berth store in " + dir + " (run `berth init` to make one)");
+  BERTH_RETURN_IF_ERROR(RecoverInterruptedRekey(dir));
+  BERTH_ASSIGN_OR_RETURN(KeyFile kf, ReadKeyFile(Join(dir, kKeyFile)));
+  BERTH_ASSIGN_OR_RETURN(Secret data_key, UnwrapWithPassphrase(kf, passphrase));
+  auto store = std::unique_ptr<Store>(new Store());
+  store->dir_ = dir;
+  store->encrypted_ = options.encrypted;
+  store->impl_->data_key = std::move(data_key);
+  store->impl_->db_id = kf.db_id;
+  store->impl_->base_vfs = options.base_vfs;
+  if (!FileExists(Join(dir, kDatabaseFile))) return IntegrityError("the store's database file is missing");
+  BERTH_ASSIGN_OR_RETURN(store->impl_->db, OpenDatabase(Join(dir, kDatabaseFile), store->impl_->data_key, kf.db_id,
+                                                        options, false, &store->impl_->key_handle));
+  BERTH_RETURN_IF_ERROR(store->impl_->Explain(ConfigureConnection(store->impl_->db, false, options.encrypted)));
+  BERTH_RETURN_IF_ERROR(CheckReserve(store->impl_->db, options.encrypted));
+  BERTH_RETURN_IF_ERROR(store->Init(options));
+  return store;
+}
+
+Status Store::Init(const StoreOptions& options) {
+  Db& db = impl_->db;
+  actor_ = options.actor;
+  Status st = db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                      " applied_ms INTEGER NOT NULL)");
+  if (!st.ok()) return impl_->Explain(st).Context("opening the store");
+  BERTH_ASSIGN_OR_RETURN(int64_t current, db.QueryInt("SELECT coalesce(max(version), 0) FROM schema_migrations"));
+  const auto& all = Migrations();
+  const int newest = all.empty() ? 0 : all.back().version;
+  if (current > newest) {
+    return ConflictError("the store was written by a newer Berth (schema " + std::to_string(current) +
+                         ", this build knows " + std::to_string(newest) + ")");
+  }
+  for (const Migration& m : all) {
+    if (m.version <= current) continue;
+    if (options.migrate_to != 0 && m.version > options.migrate_to) break;
+    st = db.Transaction([&]() -> Status {
+      BERTH_RETURN_IF_ERROR(db.Exec(m.sql));
+      BERTH_ASSIGN_OR_RETURN(Statement ins,
+                             db.Prepare("INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)"));
+      ins.Bind(1, m.version).Bind(2, m.name).Bind(3, NowMs());
+      return ins.Run();
+    });
+    if (!st.ok()) return impl_->Explain(st).Context("applying migration " + std::to_string(m.version) + "_" + m.name);
+    current = m.version;
+  }
+  schema_version_ = static_cast<int>(current);
+
+  // Device identity and the clock survive restarts in meta.
+  st = db.Transaction([&]() -> Status {
+    BERTH_ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT key, value FROM meta WHERE key IN ('device_id', 'hlc')"));
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      if (q.Text(0) == "device_id") device_id_ = q.Text(1);
+      if (q.Text(0) == "hlc") {
+        auto h = Hlc::Parse(q.Text(1));
+        if (h.ok()) impl_->clock.Restore(*h);
+      }
+    }
+    if (device_id_.empty()) {
+      device_id_ = NewUuidV7();
+      BERTH_ASSIGN_OR_RETURN(Statement ins, db.Prepare("INSERT INTO meta (key, value) VALUES ('device_id', ?)"));
+      ins.Bind(1, device_id_);
+      BERTH_RETURN_IF_ERROR(ins.Run());
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) return impl_->Explain(st);
+
+  // Learn the syncable tables and their columns.
+  BERTH_ASSIGN_OR_RETURN(Statement tables,
+                         db.Prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"));
+  std::vector<std::string> names;
+  while (true) {
+    BERTH_ASSIGN_OR_RETURN(bool row, tables.Step());
+    if (!row) break;
+    names.push_back(tables.Text(0));
+  }
+  for (const auto& name : names) {
+    BERTH_ASSIGN_OR_RETURN(Statement info, db.Prepare("SELECT name FROM pragma_table_info(?)"));
+    info.Bind(1, name);
+    std::set<std::string> cols;
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(bool row, info.Step());
+      if (!row) break;
+      cols.insert(info.Text(0));
+    }
+    if (cols.count("id") && cols.count("hlc") && cols.count("origin") && cols.count("deleted")) {
+      impl_->columns[name] = std::move(cols);
+    }
+  }
+  BERTH_ASSIGN_OR_RETURN(Statement last, db.Prepare("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1"));
+  BERTH_ASSIGN_OR_RETURN(bool has_audit, last.Step());
+  impl_->last_audit_hash = has_audit ? last.Blob(0) : std::vector<uint8_t>(crypto_generichash_BYTES, 0);
+  return Status::Ok();
+}
+
+void Store::Lock() { impl_->Close(); }
+bool Store::locked() const { return !impl_->db.is_open(); }
+Db& Store::db() { return impl_->db; }
+Hlc Store::Tick() { return impl_->clock.Tick(); }
+
+// ---- passphrase, recovery, rekey ---------------------------------------------------------------------------
+
+Status Store::ChangePassphrase(const std::string& dir, const Secret& old_passphrase, const Secret& new_passphrase,
+                               const KdfParams& kdf) {
+  if (!Exists(dir)) return NotFound("no Berth store in " + dir);
+  BERTH_RETURN_IF_ERROR(RecoverInterruptedRekey(dir));
+  BERTH_ASSIGN_OR_RETURN(KeyFile kf, ReadKeyFile(Join(dir, kKeyFile)));
+  BERTH_ASSIGN_OR_RETURN(Secret data_key, UnwrapWithPassphrase(kf, old_passphrase));
+  BERTH_RETURN_IF_ERROR(RewrapPassphrase(kf, data_key, new_passphrase, kdf));
+  return WriteKeyFile(Join(dir, kKeyFile), kf);
+}
+
+Status Store::Recover(const std::string& dir, const Secret& recovery_key, const Secret& new_passphrase,
+                      const KdfParams& kdf) {
+  if (!Exists(dir)) return NotFound("no Berth store in " + dir);
+  BERTH_RETURN_IF_ERROR(RecoverInterruptedRekey(dir));
+  BERTH_ASSIGN_OR_RETURN(KeyFile kf, ReadKeyFile(Join(dir, kKeyFile)));
+  BERTH_ASSIGN_OR_RETURN(Secret data_key, UnwrapWithRecoveryKey(kf, recovery_key));
+  BERTH_RETURN_IF_ERROR(RewrapPassphrase(kf, data_key, new_passphrase, kdf));
+  return WriteKeyFile(Join(dir, kKeyFile), kf);
+}
+
+Status Store::Rekey(const Secret& passphrase, Secret* new_recovery_key) {
+  if (locked()) return NotAuthorised("the store is locked");
+  if (!encrypted_) return UsageError("a plain store has no key to change");
+  BERTH_ASSIGN_OR_RETURN(KeyFile current, ReadKeyFile(Join(dir_, kKeyFile)));
+  BERTH_ASSIGN_OR_RETURN(Secret check, UnwrapWithPassphrase(current, passphrase));
+  (void)check;
+  Db& db = impl_->db;
+  // 1. Everything committed goes into the main file, and the WAL is emptied.
+  BERTH_RETURN_IF_ERROR(impl_->Explain(db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")));
+  // 2. A complete copy under the new key, in a side file.
+  Secret new_key = Secret::Random(32);
+  const DbId new_id = RandomDbId();
+  const std::string db_path = Join(dir_, kDatabaseFile);
+  const std::string new_db_path = db_path + kRekeyDbSuffix;
+  const std::string new_key_path = Join(dir_, kKeyFile) + kRekeyKeySuffix;
+  std::remove(new_db_path.c_str());
+  const std::string handle = RegisterKey(new_key, new_id);
+  BERTH_ASSIGN_OR_RETURN(Statement vacuum, db.Prepare("VACUUM INTO ?"));
+  vacuum.Bind(1, UriPath(new_db_path) + "?bk=" + handle);
+  Status st = vacuum.Run();
+  UnregisterKey(handle);
+  if (!st.ok()) {
+    std::remove(new_db_path.c_str());
+    return impl_->Explain(st).Context("rekey: copying the database");
+  }
+  // 3. Its key file, written beside the current one. Commit point 1: both side files exist.
+  BERTH_ASSIGN_OR_RETURN(KeyFile next, NewKeyFile(new_key, new_id, passphrase, current.kdf, new_recovery_key));
+  BERTH_RETURN_IF_ERROR(WriteKeyFile(new_key_path, next));
+  // 4. Swap the database (commit point 2: page 1 now carries the new id), then the key file.
+  impl_->Close();
+  for (const char* leftover : {"-wal", "-shm"}) std::remove((db_path + leftover).c_str());
+  BERTH_RETURN_IF_ERROR(AtomicRename(new_db_path, db_path));
+  BERTH_RETURN_IF_ERROR(AtomicRename(new_key_path, Join(dir_, kKeyFile)));
+  // 5. Reopen under the new key.
+  StoreOptions options;
+  options.actor = actor_;
+  options.base_vfs = impl_->base_vfs;
+  BERTH_ASSIGN_OR_RETURN(auto reopened, Open(dir_, passphrase, options));
+  impl_ = std::move(reopened->impl_);
+  return AppendAudit("rekey", "store", device_id_, "data key replaced");
+}
+
+// ---- rows that sync ----------------------------------------------------------------------------------------
+
+namespace {
+
+struct Clock {
+  std::string hlc;
+  std::string origin;
+  bool operator<(const Clock& o) const { return std::tie(hlc, origin) < std::tie(o.hlc, o.origin); }
+};
+
+}  // namespace
+
+Status Store::Write(Mutation m) {
+  if (locked()) return NotAuthorised("the store is locked");
+  auto table = impl_->columns.find(m.entity);
+  if (table == impl_->columns.end()) return BadInput("'" + m.entity + "' is not a table that syncs");
+  if (m.row_id.empty()) m.row_id = NewUuidV7();
+  for (const auto& [field, value] : m.fields) {
+    if (field == "id" || field == "hlc" || field == "origin" || field == "deleted" || !table->second.count(field)) {
+      return BadInput("'" + m.entity + "' has no field '" + field + "'");
+    }
+  }
+  if (m.kind != MutationKind::kDelete && m.fields.empty()) return BadInput("a change must set at least one field");
+  m.mutation_id = NewUuidV7();
+  m.origin_device = device_id_;
+  Db& db = impl_->db;
+  Status st = db.Transaction([&]() -> Status {
+    m.hlc = impl_->clock.Tick().ToString();
+    BERTH_RETURN_IF_ERROR(ApplyRemote(m));
+    BERTH_ASSIGN_OR_RETURN(Statement out, db.Prepare("INSERT INTO outbox (mutation_id, kind, entity, row_id, hlc, payload,"
+                                                     " created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    const std::string payload = EncodeMutation(m);
+    out.Bind(1, m.mutation_id)
+        .Bind(2, static_cast<int64_t>(m.kind))
+        .Bind(3, m.entity)
+        .Bind(4, m.row_id)
+        .Bind(5, m.hlc)
+        .BindBlob(6, {reinterpret_cast<const uint8_t*>(payload.data()), payload.size()})
+        .Bind(7, NowMs());
+    BERTH_RETURN_IF_ERROR(out.Run());
+    BERTH_ASSIGN_OR_RETURN(Statement meta, db.Prepare("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
+                                                      " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+    meta.Bind(1, m.hlc);
+    BERTH_RETURN_IF_ERROR(meta.Run());
+    std::string detail;
+    for (const auto& kv : m.fields) detail += (detail.empty() ? "" : ",") + kv.first;
+    const char* action = m.kind == MutationKind::kDelete ? "delete" : m.kind == MutationKind::kClaim ? "claim" : "write";
+    return AppendAudit(m.claim.empty() ? action : std::string(action) + ":" + m.claim, m.entity, m.row_id, detail);
+  });
+  return impl_->Explain(st);
+}
+
+Status Store::ApplyRemote(const Mutation& m) {
+  if (locked()) return NotAuthorised("the store is locked");
+  auto table = impl_->columns.find(m.entity);
+  if (table == impl_->columns.end()) return BadInput("'" + m.entity + "' is not a table that syncs");
+  Db& db = impl_->db;
+  return impl_->Explain(db.Transaction([&]() -> Status {
+    const Clock incoming{m.hlc, m.origin_device};
+    BERTH_ASSIGN_OR_RETURN(Statement row, db.Prepare("SELECT hlc, origin FROM \"" + m.entity + "\" WHERE id = ?"));
+    row.Bind(1, m.row_id);
+    BERTH_ASSIGN_OR_RETURN(bool exists, row.Step());
+    const Clock row_clock = exists ? Clock{row.Text(0), row.Text(1)} : Clock{};
+
+    // Which fields does this mutation win? A field's clock is its field_clock entry, else its row's.
+    std::map<std::string, Clock> field_clocks;
+    if (exists) {
+      BERTH_ASSIGN_OR_RETURN(Statement fc,
+                             db.Prepare("SELECT field, hlc, origin FROM field_clock WHERE entity = ? AND row_id = ?"));
+      fc.Bind(1, m.entity).Bind(2, m.row_id);
+      while (true) {
+        BERTH_ASSIGN_OR_RETURN(bool r, fc.Step());
+        if (!r) break;
+        field_clocks[fc.Text(0)] = Clock{fc.Text(1), fc.Text(2)};
+      }
+    }
+    auto clock_of = [&](const std::string& field) {
+      auto it = field_clocks.find(field);
+      return it == field_clocks.end() ? row_clock : it->second;
+    };
+
+    std::vector<std::pair<std::string, const Value*>> winners;
+    if (m.kind == MutationKind::kDelete) {
+      if (exists && clock_of("deleted") < incoming) winners.emplace_back("deleted", nullptr);
+    } else {
+      for (const auto& [field, value] : m.fields) {
+        if (!table->second.count(field)) return BadInput("'" + m.entity + "' has no field '" + field + "'");
+        if (!exists || clock_of(field) < incoming) winners.emplace_back(field, &value);
+      }
+    }
+    if (winners.empty()) return Status::Ok();
+
+    if (!exists) {
+      std::string cols = "id, hlc, origin", params = "?, ?, ?";
+      for (const auto& w : winners) {
+        cols += ", \"" + w.first + "\"";
+        params += ", ?";
+      }
+      BERTH_ASSIGN_OR_RETURN(Statement ins,
+                             db.Prepare("INSERT INTO \"" + m.entity + "\" (" + cols + ") VALUES (" + params + ")"));
+      ins.Bind(1, m.row_id).Bind(2, m.hlc).Bind(3, m.origin_device);
+      int i = 4;
+      for (const auto& w : winners) BindValue(ins, i++, *w.second);
+      return ins.Run();
+    }
+    std::string sets;
+    for (const auto& w : winners) sets += (sets.empty() ? "\"" : ", \"") + w.first + "\" = ?";
+    BERTH_ASSIGN_OR_RETURN(Statement upd, db.Prepare("UPDATE \"" + m.entity + "\" SET " + sets + " WHERE id = ?"));
+    int i = 1;
+    for (const auto& w : winners) {
+      if (w.second == nullptr) {
+        upd.Bind(i++, int64_t{1});
+      } else {
+        BindValue(upd, i++, *w.second);
+      }
+    }
+    upd.Bind(i, m.row_id);
+    BERTH_RETURN_IF_ERROR(upd.Run());
+    BERTH_ASSIGN_OR_RETURN(Statement clk, db.Prepare("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
+                                                     " VALUES (?, ?, ?, ?, ?) ON CONFLICT (entity, row_id, field)"
+                                                     " DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin"));
+    for (const auto& w : winners) {
+      clk.Reset();
+      clk.Bind(1, m.entity).Bind(2, m.row_id).Bind(3, w.first).Bind(4, m.hlc).Bind(5, m.origin_device);
+      BERTH_RETURN_IF_ERROR(clk.Run());
+    }
+    return Status::Ok();
+  }));
+}
+
+// ---- audit -------------------------------------------------------------------------------------------------
+
+namespace {
+
+std::vector<uint8_t> AuditHash(const std::vector<uint8_t>& prev, const AuditEntry& e) {
+  // Length-prefixed fields, so no two different entries encode alike.
+  std::string encoded;
+  auto put = [&](const std::string& s) {
+    encoded += std::to_string(s.size());
+    encoded += ':';
+    encoded += s;
+  };
+  put(std::to_string(e.seq));
+  put(std::to_string(e.at_ms));
+  put(e.actor);
+  put(e.device_id);
+  put(e.action);
+  put(e.entity);
+  put(e.row_id);
+  put(e.detail);
+  std::vector<uint8_t> out(crypto_generichash_BYTES);
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, out.size());
+  crypto_generichash_update(&st, prev.data(), prev.size());
+  crypto_generichash_update(&st, reinterpret_cast<const uint8_t*>(encoded.data()), encoded.size());
+  crypto_generichash_final(&st, out.data(), out.size());
+  return out;
+}
+
+}  // namespace
+
+Status Store::AppendAudit(const std::string& action, const std::string& entity, const std::string& row_id,
+                          const std::string& detail) {
+  if (locked()) return NotAuthorised("the store is locked");
+  Db& db = impl_->db;
+  std::vector<uint8_t> hash;
+  Status st = db.Transaction([&]() -> Status {
+    // Re-read the chain head inside the transaction: another connection may have appended.
+    BERTH_ASSIGN_OR_RETURN(Statement head, db.Prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"));
+    BERTH_ASSIGN_OR_RETURN(bool has, head.Step());
+    AuditEntry e;
+    e.seq = has ? head.Int(0) + 1 : 1;
+    const std::vector<uint8_t> prev = has ? head.Blob(1) : std::vector<uint8_t>(crypto_generichash_BYTES, 0);
+    e.at_ms = NowMs();
+    e.actor = actor_;
+    e.device_id = device_id_;
+    e.action = action;
+    e.entity = entity;
+    e.row_id = row_id;
+    e.detail = detail;
+    hash = AuditHash(prev, e);
+    BERTH_ASSIGN_OR_RETURN(Statement ins, db.Prepare("INSERT INTO audit (seq, at_ms, actor, device_id, action, entity,"
+                                                     " row_id, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)"));
+    ins.Bind(1, e.seq).Bind(2, e.at_ms).Bind(3, e.actor).Bind(4, e.device_id).Bind(5, e.action).Bind(6, e.entity);
+    ins.Bind(7, e.row_id).Bind(8, e.detail).BindBlob(9, prev).BindBlob(10, hash);
+    return ins.Run();
+  });
+  if (st.ok()) impl_->last_audit_hash = hash;
+  return impl_->Explain(st);
+}
+
+Status Store::AuditView(const std::string& entity, const std::string& row_id) {
+  return AppendAudit("view", entity, row_id, "");
+}
+
+Result<std::vector<AuditEntry>> Store::AuditTrail(const std::string& entity, const std::string& row_id) {
+  if (locked()) return NotAuthorised("the store is locked");
+  BERTH_ASSIGN_OR_RETURN(Statement q, impl_->db.Prepare("SELECT seq, at_ms, actor, device_id, action, entity, row_id,"
+                                                        " detail FROM audit WHERE entity = ? AND row_id = ? ORDER BY seq"));
+  q.Bind(1, entity).Bind(2, row_id);
+  std::vector<AuditEntry> out;
+  while (true) {
+    BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back({q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5), q.Text(6), q.Text(7)});
+  }
+  return out;
+}
+
+// ---- settings ----------------------------------------------------------------------------------------------
+
+Result<std::optional<std::string>> Store::GetSetting(const std::string& key) {
+  if (locked()) return NotAuthorised("the store is locked");
+  BERTH_ASSIGN_OR_RETURN(Statement q, impl_->db.Prepare("SELECT value FROM setting WHERE id = ? AND deleted = 0"));
+  q.Bind(1, key);
+  BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(q.Text(0));
+}
+
+Status Store::SetSetting(const std::string& key, const std::string& value) {
+  Mutation m;
+  m.entity = "setting";
+  m.row_id = key;
+  m.fields["value"] = value;
+  return Write(std::move(m));
+}
+
+// ---- verify ------------------------------------------------------------------------------------------------
+
+Result<VerifyReport> Store::Verify() {
+  if (locked()) return NotAuthorised("the store is locked");
+  VerifyReport report;
+  Db& db = impl_->db;
+  // 1. SQLite's own check reads every b-tree page (through the WAL where it has newer copies).
+  {
+    auto q = db.Prepare("PRAGMA integrity_check");
+    if (!q.ok()) return impl_->Explain(q.status());
+    while (true) {
+      auto row = q->Step();
+      if (!row.ok()) {
+        report.problems.push_back(impl_->Explain(row.status()).message());
+        break;
+      }
+      if (!*row) break;
+      if (q->Text(0) != "ok") report.problems.push_back("integrity_check: " + q->Text(0));
+    }
+  }
+  // 2. Every page of the file, free pages included, authenticated directly. Checkpoint first so the file
+  //    holds everything (a WAL frame that fails authentication fails the checkpoint and is reported).
+  if (report.problems.empty() && encrypted_) {
+    Status st = impl_->Explain(db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    if (!st.ok()) report.problems.push_back(st.message());
+  }
+  if (report.problems.empty() && encrypted_) {
+    const std::string path = Join(dir_, kDatabaseFile);
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) return IoError("cannot read " + path);
+    uint8_t header[100];
+    const size_t got = std::fread(header, 1, sizeof header, f);
+    const int page_size = got == sizeof header ? ((header[16] << 8) | header[17]) : 0;
+    const int p = page_size == 1 ? 65536 : page_size;
+    if (p < 512) {
+      report.problems.push_back("the database header is damaged");
+    } else {
+      std::fseek(f, 0, SEEK_END);
+      const long size = std::ftell(f);
+      std::fseek(f, 0, SEEK_SET);
+      std::vector<uint8_t> sealed(static_cast<size_t>(p)), plain(static_cast<size_t>(p));
+      const long pages = size / p;
+      if (size % p != 0) {
+        report.problems.push_back("page " + std::to_string(pages + 1) + " of " + kDatabaseFile + " is truncated");
+      }
+      uint32_t header_pages = 0;
+      for (long pg = 0; pg < pages; ++pg) {
+        if (std::fread(sealed.data(), 1, sealed.size(), f) != sealed.size()) break;
+        const auto pgno = static_cast<uint32_t>(pg + 1);
+        if (!OpenPage(impl_->data_key, impl_->db_id, pgno, sealed.data(), plain.data(), p)) {
+          report.problems.push_back("page " + std::to_string(pgno) + " of " + kDatabaseFile + " failed authentication");
+        } else if (pgno == 1) {
+          header_pages = (uint32_t{plain[28]} << 24) | (uint32_t{plain[29]} << 16) | (uint32_t{plain[30]} << 8) | plain[31];
+        }
+        ++report.pages_checked;
+      }
+      sodium_memzero(plain.data(), plain.size());
+      if (header_pages > static_cast<uint32_t>(pages)) {
+        report.problems.push_back(std::string(kDatabaseFile) + " is truncated: the header counts " +
+                                  std::to_string(header_pages) + " pages, the file holds " + std::to_string(pages) +
+                                  " (page " + std::to_string(pages + 1) + " onwards missing)");
+      }
+    }
+    std::fclose(f);
+  }
+  // 3. The audit chain.
+  if (report.problems.empty()) {
+    BERTH_ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT seq, at_ms, actor, device_id, action, entity, row_id, detail,"
+                                                   " prev_hash, hash FROM audit ORDER BY seq"));
+    std::vector<uint8_t> prev(crypto_generichash_BYTES, 0);
+    int64_t expected_seq = 1;
+    while (true) {
+      auto row = q.Step();
+      if (!row.ok()) {
+        report.problems.push_back(impl_->Explain(row.status()).message());
+        break;
+      }
+      if (!*row) break;
+      AuditEntry e{q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5), q.Text(6), q.Text(7)};
+      if (e.seq != expected_seq || q.Blob(8) != prev || AuditHash(prev, e) != q.Blob(9)) {
+        report.problems.push_back("audit entry " + std::to_string(e.seq) + " breaks the hash chain");
+        break;
+      }
+      prev = q.Blob(9);
+      ++expected_seq;
+      ++report.audit_entries_checked;
+    }
+  }
+  return report;
+}
+
+}  // namespace berth

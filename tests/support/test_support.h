@@ -1,0 +1,51 @@
+// Helpers for Berth's tests: temporary directories, file scanning, a fault-injecting SQLite VFS.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "berth/schema/status.h"
+
+namespace berth::testing {
+
+// A fresh directory under $TMPDIR, removed with everything in it when the object goes.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::vector<uint8_t> ReadFileBytes(const std::string& path);
+void WriteFileBytes(const std::string& path, const std::vector<uint8_t>& bytes);
+std::string ReadFileText(const std::string& path);
+// Every regular file below `dir`, recursively.
+std::vector<std::string> ListFiles(const std::string& dir);
+// True when `needle` occurs anywhere in the file.
+bool FileContains(const std::string& path, const std::string& needle);
+
+// Runs a command through /bin/sh; returns its exit code, with stdout (and stderr) in *output.
+int RunCommand(const std::string& command, std::string* output = nullptr);
+
+// Path to a program built by this tree, e.g. Program("app/berth").
+std::string Program(const std::string& relative);
+
+// A VFS layered over SQLite's default that fails the Nth read, write or sync (counted together from
+// Arm()) with SQLITE_IOERR, and every one after it until Disarm() -- as a disk that went away would.
+class FaultVfs {
+ public:
+  static const char* Name();  // registers on first use
+  static void Arm(int64_t fail_at);
+  static void Disarm();
+  static int64_t Count();     // operations seen since Arm()
+  static bool Fired();
+};
+
+}  // namespace berth::testing
