@@ -36,7 +36,9 @@ int PageSizeFromHeader(const uint8_t* header) {
   return v == 1 ? 65536 : v;
 }
 
-bool ValidPageSize(int p) { return p >= 512 && p <= 65536 && (p & (p - 1)) == 0; }
+bool ValidPageSize(int p) {
+  return p >= 512 && p <= 65536 && (p & (p - 1)) == 0;
+}
 
 struct KeyContext {
   Secret key;
@@ -91,8 +93,8 @@ void SealPage(const Secret& key, const DbId& db_id, uint32_t pgno, const uint8_t
   uint8_t* tag = sealed + usable + kNonceBytes;
   randombytes_buf(nonce, kNonceBytes);
   crypto_aead_xchacha20poly1305_ietf_encrypt_detached(sealed + start, tag, nullptr, plain + start,
-                                                      static_cast<unsigned long long>(usable - start), ad, ad_len,
-                                                      nullptr, nonce, key.data());
+                                                      static_cast<unsigned long long>(usable - start), ad,
+                                                      ad_len, nullptr, nonce, key.data());
 }
 
 bool OpenPage(const Secret& key, const DbId& db_id, uint32_t pgno, const uint8_t* sealed, uint8_t* plain,
@@ -105,8 +107,8 @@ bool OpenPage(const Secret& key, const DbId& db_id, uint32_t pgno, const uint8_t
   const uint8_t* nonce = sealed + usable;
   const uint8_t* tag = sealed + usable + kNonceBytes;
   if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(plain + start, nullptr, sealed + start,
-                                                          static_cast<unsigned long long>(usable - start), tag, ad,
-                                                          ad_len, nonce, key.data()) != 0) {
+                                                          static_cast<unsigned long long>(usable - start),
+                                                          tag, ad, ad_len, nonce, key.data()) != 0) {
     return false;
   }
   if (pgno == 1) {
@@ -126,8 +128,8 @@ struct CryptFile {
   sqlite3_file* real = nullptr;
   std::shared_ptr<KeyContext> ctx;
   FileKind kind = FileKind::kMain;
-  std::string name;  // file name without directory, for messages
-  int page_size = 0;  // main: from page 1; WAL: from the WAL header
+  std::string name;              // file name without directory, for messages
+  int page_size = 0;             // main: from page 1; WAL: from the WAL header
   std::vector<uint8_t> scratch;  // holds only sealed bytes, never plaintext
   // Journal records are written and read as (pgno:4)(page)(checksum:4) in three calls; remember the pgno.
   sqlite3_int64 pgno_offset = -1;
@@ -143,9 +145,13 @@ struct CryptVfs {
   std::string name;
 };
 
-CryptFile* AsCrypt(sqlite3_file* f) { return reinterpret_cast<CryptFile*>(f); }
+CryptFile* AsCrypt(sqlite3_file* f) {
+  return reinterpret_cast<CryptFile*>(f);
+}
 
-void Note(CryptFile* f, const std::string& what) { f->ctx->Fail(what); }
+void Note(CryptFile* f, const std::string& what) {
+  f->ctx->Fail(what);
+}
 
 int Fail(CryptFile* f, uint32_t pgno, const char* what) {
   Note(f, "page " + std::to_string(pgno) + " of " + f->name + " " + what);
@@ -170,8 +176,8 @@ int ReadMain(CryptFile* f, uint8_t* out, int amount, sqlite3_int64 offset) {
     if (rc != SQLITE_OK) return rc;
     const int p = PageSizeFromHeader(header);
     if (!ValidPageSize(p) || header[20] != kReserveBytes) {
-      Note(f, f->name + " is not a Berth store (its page reserve is " + std::to_string(header[20]) + " bytes, expected " +
-                  std::to_string(kReserveBytes) + ")");
+      Note(f, f->name + " is not a Berth store (its page reserve is " + std::to_string(header[20]) +
+                  " bytes, expected " + std::to_string(kReserveBytes) + ")");
       return SQLITE_IOERR_DATA;
     }
     f->page_size = p;
@@ -208,7 +214,8 @@ int ReadMain(CryptFile* f, uint8_t* out, int amount, sqlite3_int64 offset) {
     if (!OpenPage(f->ctx->key, f->ctx->db_id, pgno, f->scratch.data(), target, p)) {
       return Fail(f, pgno, "failed authentication");
     }
-    if (!whole) std::memcpy(out + (from - offset), plain.data() + (from - page_start), static_cast<size_t>(to - from));
+    if (!whole)
+      std::memcpy(out + (from - offset), plain.data() + (from - page_start), static_cast<size_t>(to - from));
   }
   return SQLITE_OK;
 }
@@ -269,9 +276,11 @@ bool LaterFrameAuthenticates(CryptFile* f, const uint8_t* frame_header, sqlite3_
   std::vector<uint8_t> plain(static_cast<size_t>(p));
   for (sqlite3_int64 next = frame + 1;; ++next) {
     const sqlite3_int64 at = kWalHeaderBytes + next * (p + kWalFrameHeaderBytes);
-    if (f->real->pMethods->xRead(f->real, buf.data(), static_cast<int>(buf.size()), at) != SQLITE_OK) return false;
+    if (f->real->pMethods->xRead(f->real, buf.data(), static_cast<int>(buf.size()), at) != SQLITE_OK)
+      return false;
     if (std::memcmp(buf.data() + 8, wal_header + 16, 8) != 0) continue;
-    if (OpenPage(f->ctx->key, f->ctx->db_id, Get32BE(buf.data()), buf.data() + kWalFrameHeaderBytes, plain.data(), p)) {
+    if (OpenPage(f->ctx->key, f->ctx->db_id, Get32BE(buf.data()), buf.data() + kWalFrameHeaderBytes,
+                 plain.data(), p)) {
       sodium_memzero(plain.data(), plain.size());
       return true;
     }
@@ -304,7 +313,8 @@ int ReadWal(CryptFile* f, uint8_t* out, int amount, sqlite3_int64 offset) {
     pgno = Get32BE(header);
     page = out;
   } else {
-    Note(f, "unexpected read of " + std::to_string(amount) + " bytes inside WAL frame " + std::to_string(frame + 1));
+    Note(f, "unexpected read of " + std::to_string(amount) + " bytes inside WAL frame " +
+                std::to_string(frame + 1));
     return SQLITE_IOERR_READ;
   }
   std::memcpy(f->scratch.data(), page, static_cast<size_t>(p));
@@ -422,9 +432,12 @@ int xRead(sqlite3_file* file, void* buf, int amount, sqlite3_int64 offset) {
   CryptFile* f = AsCrypt(file);
   auto* out = static_cast<uint8_t*>(buf);
   switch (f->kind) {
-    case FileKind::kMain: return ReadMain(f, out, amount, offset);
-    case FileKind::kWal: return ReadWal(f, out, amount, offset);
-    case FileKind::kJournal: return ReadJournal(f, out, amount, offset);
+    case FileKind::kMain:
+      return ReadMain(f, out, amount, offset);
+    case FileKind::kWal:
+      return ReadWal(f, out, amount, offset);
+    case FileKind::kJournal:
+      return ReadJournal(f, out, amount, offset);
   }
   return SQLITE_IOERR_READ;
 }
@@ -433,20 +446,31 @@ int xWrite(sqlite3_file* file, const void* buf, int amount, sqlite3_int64 offset
   CryptFile* f = AsCrypt(file);
   const auto* in = static_cast<const uint8_t*>(buf);
   switch (f->kind) {
-    case FileKind::kMain: return WriteMain(f, in, amount, offset);
-    case FileKind::kWal: return WriteWal(f, in, amount, offset);
-    case FileKind::kJournal: return WriteJournal(f, in, amount, offset);
+    case FileKind::kMain:
+      return WriteMain(f, in, amount, offset);
+    case FileKind::kWal:
+      return WriteWal(f, in, amount, offset);
+    case FileKind::kJournal:
+      return WriteJournal(f, in, amount, offset);
   }
   return SQLITE_IOERR_WRITE;
 }
 
-int xTruncate(sqlite3_file* f, sqlite3_int64 size) { return AsCrypt(f)->real->pMethods->xTruncate(AsCrypt(f)->real, size); }
-int xSync(sqlite3_file* f, int flags) { return AsCrypt(f)->real->pMethods->xSync(AsCrypt(f)->real, flags); }
+int xTruncate(sqlite3_file* f, sqlite3_int64 size) {
+  return AsCrypt(f)->real->pMethods->xTruncate(AsCrypt(f)->real, size);
+}
+int xSync(sqlite3_file* f, int flags) {
+  return AsCrypt(f)->real->pMethods->xSync(AsCrypt(f)->real, flags);
+}
 int xFileSize(sqlite3_file* f, sqlite3_int64* size) {
   return AsCrypt(f)->real->pMethods->xFileSize(AsCrypt(f)->real, size);
 }
-int xLock(sqlite3_file* f, int level) { return AsCrypt(f)->real->pMethods->xLock(AsCrypt(f)->real, level); }
-int xUnlock(sqlite3_file* f, int level) { return AsCrypt(f)->real->pMethods->xUnlock(AsCrypt(f)->real, level); }
+int xLock(sqlite3_file* f, int level) {
+  return AsCrypt(f)->real->pMethods->xLock(AsCrypt(f)->real, level);
+}
+int xUnlock(sqlite3_file* f, int level) {
+  return AsCrypt(f)->real->pMethods->xUnlock(AsCrypt(f)->real, level);
+}
 int xCheckReservedLock(sqlite3_file* f, int* out) {
   return AsCrypt(f)->real->pMethods->xCheckReservedLock(AsCrypt(f)->real, out);
 }
@@ -464,11 +488,14 @@ int xFileControl(sqlite3_file* file, int op, void* arg) {
   }
   return f->real->pMethods->xFileControl(f->real, op, arg);
 }
-int xSectorSize(sqlite3_file* f) { return AsCrypt(f)->real->pMethods->xSectorSize(AsCrypt(f)->real); }
+int xSectorSize(sqlite3_file* f) {
+  return AsCrypt(f)->real->pMethods->xSectorSize(AsCrypt(f)->real);
+}
 int xDeviceCharacteristics(sqlite3_file* f) {
   // Powersafe overwrite keeps SQLite from padding WAL frames to sector boundaries or splitting a frame
   // write at a sync point (which this shim would have to reassemble). Unix reports it by default too.
-  return AsCrypt(f)->real->pMethods->xDeviceCharacteristics(AsCrypt(f)->real) | SQLITE_IOCAP_POWERSAFE_OVERWRITE;
+  return AsCrypt(f)->real->pMethods->xDeviceCharacteristics(AsCrypt(f)->real) |
+         SQLITE_IOCAP_POWERSAFE_OVERWRITE;
 }
 int xShmMap(sqlite3_file* f, int pg, int sz, int extend, void volatile** out) {
   return AsCrypt(f)->real->pMethods->xShmMap(AsCrypt(f)->real, pg, sz, extend, out);
@@ -476,15 +503,33 @@ int xShmMap(sqlite3_file* f, int pg, int sz, int extend, void volatile** out) {
 int xShmLock(sqlite3_file* f, int offset, int n, int flags) {
   return AsCrypt(f)->real->pMethods->xShmLock(AsCrypt(f)->real, offset, n, flags);
 }
-void xShmBarrier(sqlite3_file* f) { AsCrypt(f)->real->pMethods->xShmBarrier(AsCrypt(f)->real); }
-int xShmUnmap(sqlite3_file* f, int del) { return AsCrypt(f)->real->pMethods->xShmUnmap(AsCrypt(f)->real, del); }
+void xShmBarrier(sqlite3_file* f) {
+  AsCrypt(f)->real->pMethods->xShmBarrier(AsCrypt(f)->real);
+}
+int xShmUnmap(sqlite3_file* f, int del) {
+  return AsCrypt(f)->real->pMethods->xShmUnmap(AsCrypt(f)->real, del);
+}
 
 // Version 2: WAL support, and no xFetch/xUnfetch, so memory-mapped I/O is impossible.
-const sqlite3_io_methods kCryptIo = {
-    2,           xClose,      xRead,         xWrite,       xTruncate,         xSync,
-    xFileSize,   xLock,       xUnlock,       xCheckReservedLock, xFileControl, xSectorSize,
-    xDeviceCharacteristics, xShmMap, xShmLock, xShmBarrier, xShmUnmap,         nullptr,
-    nullptr};
+const sqlite3_io_methods kCryptIo = {2,
+                                     xClose,
+                                     xRead,
+                                     xWrite,
+                                     xTruncate,
+                                     xSync,
+                                     xFileSize,
+                                     xLock,
+                                     xUnlock,
+                                     xCheckReservedLock,
+                                     xFileControl,
+                                     xSectorSize,
+                                     xDeviceCharacteristics,
+                                     xShmMap,
+                                     xShmLock,
+                                     xShmBarrier,
+                                     xShmUnmap,
+                                     nullptr,
+                                     nullptr};
 
 std::string BaseName(const char* path) {
   if (path == nullptr) return "(temporary file)";
@@ -528,20 +573,36 @@ int xOpen(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags
 
 // The remaining VFS methods are the base VFS's own.
 #define BERTH_ROOT(vfs) (reinterpret_cast<CryptVfs*>((vfs)->pAppData)->root)
-int xDelete(sqlite3_vfs* v, const char* n, int sync) { return BERTH_ROOT(v)->xDelete(BERTH_ROOT(v), n, sync); }
+int xDelete(sqlite3_vfs* v, const char* n, int sync) {
+  return BERTH_ROOT(v)->xDelete(BERTH_ROOT(v), n, sync);
+}
 int xAccess(sqlite3_vfs* v, const char* n, int flags, int* out) {
   return BERTH_ROOT(v)->xAccess(BERTH_ROOT(v), n, flags, out);
 }
 int xFullPathname(sqlite3_vfs* v, const char* n, int size, char* out) {
   return BERTH_ROOT(v)->xFullPathname(BERTH_ROOT(v), n, size, out);
 }
-void* xDlOpen(sqlite3_vfs* v, const char* n) { return BERTH_ROOT(v)->xDlOpen(BERTH_ROOT(v), n); }
-void xDlError(sqlite3_vfs* v, int n, char* out) { BERTH_ROOT(v)->xDlError(BERTH_ROOT(v), n, out); }
-void (*xDlSym(sqlite3_vfs* v, void* h, const char* s))(void) { return BERTH_ROOT(v)->xDlSym(BERTH_ROOT(v), h, s); }
-void xDlClose(sqlite3_vfs* v, void* h) { BERTH_ROOT(v)->xDlClose(BERTH_ROOT(v), h); }
-int xRandomness(sqlite3_vfs* v, int n, char* out) { return BERTH_ROOT(v)->xRandomness(BERTH_ROOT(v), n, out); }
-int xSleep(sqlite3_vfs* v, int us) { return BERTH_ROOT(v)->xSleep(BERTH_ROOT(v), us); }
-int xCurrentTime(sqlite3_vfs* v, double* out) { return BERTH_ROOT(v)->xCurrentTime(BERTH_ROOT(v), out); }
+void* xDlOpen(sqlite3_vfs* v, const char* n) {
+  return BERTH_ROOT(v)->xDlOpen(BERTH_ROOT(v), n);
+}
+void xDlError(sqlite3_vfs* v, int n, char* out) {
+  BERTH_ROOT(v)->xDlError(BERTH_ROOT(v), n, out);
+}
+void (*xDlSym(sqlite3_vfs* v, void* h, const char* s))(void) {
+  return BERTH_ROOT(v)->xDlSym(BERTH_ROOT(v), h, s);
+}
+void xDlClose(sqlite3_vfs* v, void* h) {
+  BERTH_ROOT(v)->xDlClose(BERTH_ROOT(v), h);
+}
+int xRandomness(sqlite3_vfs* v, int n, char* out) {
+  return BERTH_ROOT(v)->xRandomness(BERTH_ROOT(v), n, out);
+}
+int xSleep(sqlite3_vfs* v, int us) {
+  return BERTH_ROOT(v)->xSleep(BERTH_ROOT(v), us);
+}
+int xCurrentTime(sqlite3_vfs* v, double* out) {
+  return BERTH_ROOT(v)->xCurrentTime(BERTH_ROOT(v), out);
+}
 int xGetLastError(sqlite3_vfs* v, int n, char* out) {
   return BERTH_ROOT(v)->xGetLastError ? BERTH_ROOT(v)->xGetLastError(BERTH_ROOT(v), n, out) : 0;
 }

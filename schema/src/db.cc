@@ -11,7 +11,8 @@ Status SqliteStatus(int rc, std::string message) {
   if (rc == SQLITE_IOERR_DATA || primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
     return IntegrityError(std::move(message));
   }
-  if (primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN) return IoError(std::move(message));
+  if (primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN)
+    return IoError(std::move(message));
   if (primary == SQLITE_CONSTRAINT) return ConflictError(std::move(message));
   return InternalError(std::move(message));
 }
@@ -34,7 +35,9 @@ Statement& Statement::operator=(Statement&& other) noexcept {
   return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
 
 namespace {
 Status BindStatus(sqlite3* db, int rc, int index) {
@@ -54,13 +57,15 @@ Statement& Statement::Bind(int index, double value) {
 Statement& Statement::Bind(int index, std::string_view text) {
   if (bind_error_.ok()) {
     bind_error_ = BindStatus(
-        db_, sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8), index);
+        db_, sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
+        index);
   }
   return *this;
 }
 Statement& Statement::BindBlob(int index, std::span<const uint8_t> bytes) {
   if (bind_error_.ok()) {
-    bind_error_ = BindStatus(db_, sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT), index);
+    bind_error_ = BindStatus(
+        db_, sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT), index);
   }
   return *this;
 }
@@ -92,8 +97,12 @@ void Statement::Reset() {
   bind_error_ = Status::Ok();
 }
 
-int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
-double Statement::Real(int column) const { return sqlite3_column_double(stmt_, column); }
+int64_t Statement::Int(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
+double Statement::Real(int column) const {
+  return sqlite3_column_double(stmt_, column);
+}
 std::string Statement::Text(int column) const {
   const auto* p = sqlite3_column_text(stmt_, column);
   const int n = sqlite3_column_bytes(stmt_, column);
@@ -104,8 +113,12 @@ std::vector<uint8_t> Statement::Blob(int column) const {
   const int n = sqlite3_column_bytes(stmt_, column);
   return p ? std::vector<uint8_t>(p, p + n) : std::vector<uint8_t>();
 }
-bool Statement::IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
-int Statement::ColumnCount() const { return sqlite3_column_count(stmt_); }
+bool Statement::IsNull(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+int Statement::ColumnCount() const {
+  return sqlite3_column_count(stmt_);
+}
 std::string Statement::ColumnName(int column) const {
   const char* n = sqlite3_column_name(stmt_, column);
   return n ? n : "";
@@ -113,7 +126,9 @@ std::string Statement::ColumnName(int column) const {
 
 // ---- Db -----------------------------------------------------------------------------------------------
 
-Db::Db(Db&& other) noexcept : db_(other.db_), savepoint_depth_(other.savepoint_depth_) { other.db_ = nullptr; }
+Db::Db(Db&& other) noexcept : db_(other.db_), savepoint_depth_(other.savepoint_depth_) {
+  other.db_ = nullptr;
+}
 
 Db& Db::operator=(Db&& other) noexcept {
   if (this != &other) {
@@ -125,7 +140,9 @@ Db& Db::operator=(Db&& other) noexcept {
   return *this;
 }
 
-Db::~Db() { Close(); }
+Db::~Db() {
+  Close();
+}
 
 void Db::Close() {
   if (db_ != nullptr) sqlite3_close_v2(db_);
@@ -150,7 +167,8 @@ Result<Db> Db::Open(const std::string& path, const char* vfs, bool create, bool 
 
 Status Db::Error(int rc, std::string_view what) const {
   const int ext = db_ ? sqlite3_extended_errcode(db_) : rc;
-  return SqliteStatus(ext != 0 ? ext : rc, std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)));
+  return SqliteStatus(ext != 0 ? ext : rc,
+                      std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)));
 }
 
 Status Db::Exec(std::string_view sql) {
@@ -181,7 +199,9 @@ Result<int64_t> Db::QueryInt(std::string_view sql) {
   return st.Int(0);
 }
 
-bool Db::InTransaction() const { return db_ != nullptr && sqlite3_get_autocommit(db_) == 0; }
+bool Db::InTransaction() const {
+  return db_ != nullptr && sqlite3_get_autocommit(db_) == 0;
+}
 
 Status Db::Transaction(const std::function<Status()>& body) {
   if (db_ == nullptr) return NotAuthorised("the store is locked");
@@ -205,7 +225,11 @@ Status Db::Transaction(const std::function<Status()>& body) {
   return st;
 }
 
-int64_t Db::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
-int Db::Changes() const { return sqlite3_changes(db_); }
+int64_t Db::LastInsertRowId() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+int Db::Changes() const {
+  return sqlite3_changes(db_);
+}
 
 }  // namespace berth

@@ -27,7 +27,8 @@ std::string Hex(const uint8_t* p, size_t n) {
 bool Unhex(const std::string& hex, std::vector<uint8_t>& out) {
   out.assign(hex.size() / 2, 0);
   size_t len = 0;
-  if (sodium_hex2bin(out.data(), out.size(), hex.c_str(), hex.size(), nullptr, &len, nullptr) != 0) return false;
+  if (sodium_hex2bin(out.data(), out.size(), hex.c_str(), hex.size(), nullptr, &len, nullptr) != 0)
+    return false;
   out.resize(len);
   return len * 2 == hex.size();
 }
@@ -48,8 +49,8 @@ Status Seal(const Secret& kek, const Secret& data_key, const std::string& ad, Wr
   std::vector<uint8_t> ct(data_key.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
   unsigned long long ct_len = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(ct.data(), &ct_len, data_key.data(), data_key.size(),
-                                             reinterpret_cast<const uint8_t*>(ad.data()), ad.size(), nullptr, nonce,
-                                             kek.data());
+                                             reinterpret_cast<const uint8_t*>(ad.data()), ad.size(), nullptr,
+                                             nonce, kek.data());
   wrap.nonce = Hex(nonce, sizeof nonce);
   wrap.ciphertext = Hex(ct.data(), ct_len);
   return Status::Ok();
@@ -64,8 +65,8 @@ Result<Secret> Unseal(const Secret& kek, const Wrap& wrap, const std::string& ad
   Secret key(kKeyBytes);
   unsigned long long len = 0;
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(key.data(), &len, nullptr, ct.data(), ct.size(),
-                                                 reinterpret_cast<const uint8_t*>(ad.data()), ad.size(), nonce.data(),
-                                                 kek.data()) != 0) {
+                                                 reinterpret_cast<const uint8_t*>(ad.data()), ad.size(),
+                                                 nonce.data(), kek.data()) != 0) {
     return WrongPassphrase(wrong);
   }
   return key;
@@ -73,14 +74,16 @@ Result<Secret> Unseal(const Secret& kek, const Wrap& wrap, const std::string& ad
 
 Result<Secret> PassphraseKek(const Secret& passphrase, const std::string& salt_hex, const KdfParams& kdf) {
   std::vector<uint8_t> salt;
-  if (!Unhex(salt_hex, salt) || salt.size() != crypto_pwhash_SALTBYTES) return IntegrityError("the key file is damaged");
+  if (!Unhex(salt_hex, salt) || salt.size() != crypto_pwhash_SALTBYTES)
+    return IntegrityError("the key file is damaged");
   if (kdf.opslimit < crypto_pwhash_OPSLIMIT_MIN || kdf.memlimit < crypto_pwhash_MEMLIMIT_MIN ||
       kdf.memlimit > (uint64_t{1} << 32)) {
     return IntegrityError("the key file's KDF parameters are out of range");
   }
   Secret kek(kKeyBytes);
-  if (crypto_pwhash(kek.data(), kek.size(), reinterpret_cast<const char*>(passphrase.data()), passphrase.size(),
-                    salt.data(), kdf.opslimit, static_cast<size_t>(kdf.memlimit), crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash(kek.data(), kek.size(), reinterpret_cast<const char*>(passphrase.data()),
+                    passphrase.size(), salt.data(), kdf.opslimit, static_cast<size_t>(kdf.memlimit),
+                    crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return InternalError("Argon2id ran out of memory");
   }
   return kek;
@@ -108,8 +111,8 @@ Result<Secret> RecoveryKek(const Secret& recovery_key, const std::string& salt_h
 
 }  // namespace
 
-Result<KeyFile> NewKeyFile(const Secret& data_key, const DbId& db_id, const Secret& passphrase, const KdfParams& kdf,
-                           Secret* recovery_key) {
+Result<KeyFile> NewKeyFile(const Secret& data_key, const DbId& db_id, const Secret& passphrase,
+                           const KdfParams& kdf, Secret* recovery_key) {
   KeyFile kf;
   kf.db_id = db_id;
   BERTH_RETURN_IF_ERROR(RewrapPassphrase(kf, data_key, passphrase, kdf));
@@ -165,17 +168,20 @@ Result<KeyFile> ReadKeyFile(const std::string& path) {
   try {
     KeyFile kf;
     kf.version = j.at("version").get<int>();
-    if (kf.version != 1) return IntegrityError("key file version " + std::to_string(kf.version) + " is not supported");
+    if (kf.version != 1)
+      return IntegrityError("key file version " + std::to_string(kf.version) + " is not supported");
     std::vector<uint8_t> id;
     if (!Unhex(j.at("db_id").get<std::string>(), id) || id.size() != kDbIdBytes) {
       return IntegrityError("the key file's database id is damaged");
     }
     std::copy(id.begin(), id.end(), kf.db_id.begin());
     const auto& kdf = j.at("kdf");
-    if (kdf.at("alg").get<std::string>() != "argon2id13") return IntegrityError("unknown KDF in the key file");
+    if (kdf.at("alg").get<std::string>() != "argon2id13")
+      return IntegrityError("unknown KDF in the key file");
     kf.kdf.opslimit = kdf.at("opslimit").get<uint64_t>();
     kf.kdf.memlimit = kdf.at("memlimit").get<uint64_t>();
-    for (auto [wrap, name] : {std::pair{&kf.passphrase, "passphrase_wrap"}, std::pair{&kf.recovery, "recovery_wrap"}}) {
+    for (auto [wrap, name] :
+         {std::pair{&kf.passphrase, "passphrase_wrap"}, std::pair{&kf.recovery, "recovery_wrap"}}) {
       const auto& w = j.at(name);
       wrap->salt = w.at("salt").get<std::string>();
       wrap->nonce = w.at("nonce").get<std::string>();
@@ -207,14 +213,16 @@ Status WriteKeyFile(const std::string& path, const KeyFile& kf) {
   j["version"] = kf.version;
   j["db_id"] = Hex(kf.db_id.data(), kf.db_id.size());
   j["kdf"] = {{"alg", "argon2id13"}, {"opslimit", kf.kdf.opslimit}, {"memlimit", kf.kdf.memlimit}};
-  for (auto [wrap, name] : {std::pair{&kf.passphrase, "passphrase_wrap"}, std::pair{&kf.recovery, "recovery_wrap"}}) {
+  for (auto [wrap, name] :
+       {std::pair{&kf.passphrase, "passphrase_wrap"}, std::pair{&kf.recovery, "recovery_wrap"}}) {
     j[name] = {{"salt", wrap->salt}, {"nonce", wrap->nonce}, {"ciphertext", wrap->ciphertext}};
   }
   const std::string text = j.dump(2) + "\n";
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return IoError("cannot write " + tmp);
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  const bool ok =
+      ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok) {
     std::remove(tmp.c_str());

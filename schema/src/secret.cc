@@ -40,7 +40,9 @@ Secret& Secret::operator=(Secret&& other) noexcept {
   return *this;
 }
 
-Secret::~Secret() { Wipe(); }
+Secret::~Secret() {
+  Wipe();
+}
 
 Secret Secret::Random(size_t size) {
   Secret s(size);

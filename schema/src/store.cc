@@ -10,6 +10,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/variant.hpp>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -27,7 +28,9 @@ namespace {
 constexpr const char* kRekeyDbSuffix = "-rekey";
 constexpr const char* kRekeyKeySuffix = "-rekey";
 
-std::string Join(const std::string& dir, const char* name) { return (fs::path(dir) / name).string(); }
+std::string Join(const std::string& dir, const char* name) {
+  return (fs::path(dir) / name).string();
+}
 
 // Percent-encodes a path for a SQLite URI filename.
 std::string UriPath(const std::string& path) {
@@ -79,19 +82,23 @@ void BindValue(Statement& st, int index, const Value& v) {
 
 }  // namespace
 
-// ---- KdfParams ---------------------------------------------------------------------------------------------
+// ---- KdfParams
+// ---------------------------------------------------------------------------------------------
 
 KdfParams KdfParams::Default() {
   // Argon2id, 3 passes over 128 MiB: about 0.45 s to unlock on the 2-core reference machine (FORMAT.md).
   return {3, 128ull << 20};
 }
-KdfParams KdfParams::Fast() { return {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN}; }
+KdfParams KdfParams::Fast() {
+  return {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
+}
 KdfParams KdfParams::FromEnvironment() {
   const char* profile = std::getenv("BERTH_KDF_PROFILE");
   return profile != nullptr && std::string_view(profile) == "fast" ? Fast() : Default();
 }
 
-// ---- Store internals ---------------------------------------------------------------------------------------
+// ---- Store internals
+// ---------------------------------------------------------------------------------------
 
 struct Store::Impl {
   Db db;
@@ -122,19 +129,24 @@ struct Store::Impl {
 Store::Store() : impl_(std::make_unique<Impl>()) {}
 Store::~Store() = default;
 
-bool Store::Exists(const std::string& dir) { return FileExists(Join(dir, kKeyFile)); }
+bool Store::Exists(const std::string& dir) {
+  return FileExists(Join(dir, kKeyFile));
+}
 
 namespace {
 
-Result<Db> OpenDatabase(const std::string& path, const Secret& data_key, const DbId& db_id, const StoreOptions& options,
-                        bool create, std::string* key_handle) {
-  if (!options.encrypted) return Db::Open(path, options.base_vfs.empty() ? nullptr : options.base_vfs.c_str(), create, false);
+Result<Db> OpenDatabase(const std::string& path, const Secret& data_key, const DbId& db_id,
+                        const StoreOptions& options, bool create, std::string* key_handle) {
+  if (!options.encrypted)
+    return Db::Open(path, options.base_vfs.empty() ? nullptr : options.base_vfs.c_str(), create, false);
   BERTH_ASSIGN_OR_RETURN(std::string vfs, CryptVfsName(options.base_vfs));
   *key_handle = RegisterKey(data_key, db_id);
   auto db = Db::Open(UriPath(path) + "?bk=" + *key_handle, vfs.c_str(), create, true);
   if (!db.ok()) {
+    const std::string detail = LastCryptError(*key_handle);
     UnregisterKey(*key_handle);
     key_handle->clear();
+    if (!detail.empty()) return Status(db.status().code(), detail);
   }
   return db;
 }
@@ -163,15 +175,16 @@ Status CheckReserve(Db& db, bool encrypted) {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> Store::Create(const std::string& dir, const Secret& passphrase, Secret* recovery_key,
-                                             const StoreOptions& options) {
+Result<std::unique_ptr<Store>> Store::Create(const std::string& dir, const Secret& passphrase,
+                                             Secret* recovery_key, const StoreOptions& options) {
   if (sodium_init() < 0) return InternalError("libsodium failed to initialise");
   if (passphrase.empty()) return BadInput("the passphrase must not be empty");
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return IoError("cannot create the store directory " + dir + ": " + ec.message());
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
-  if (Exists(dir) || FileExists(Join(dir, kDatabaseFile))) return ConflictError(dir + " already holds a store");
+  if (Exists(dir) || FileExists(Join(dir, kDatabaseFile)))
+    return ConflictError(dir + " already holds a store");
 
   Secret data_key = Secret::Random(32);
   const DbId db_id = RandomDbId();
@@ -189,7 +202,8 @@ Result<std::unique_ptr<Store>> Store::Create(const std::string& dir, const Secre
   for (const char* leftover : {"", "-wal", "-shm", "-journal"}) std::remove((path + leftover).c_str());
   BERTH_ASSIGN_OR_RETURN(store->impl_->db,
                          OpenDatabase(path, data_key, db_id, options, true, &store->impl_->key_handle));
-  BERTH_RETURN_IF_ERROR(store->impl_->Explain(ConfigureConnection(store->impl_->db, true, options.encrypted)));
+  BERTH_RETURN_IF_ERROR(
+      store->impl_->Explain(ConfigureConnection(store->impl_->db, true, options.encrypted)));
   BERTH_RETURN_IF_ERROR(store->Init(options));
   BERTH_RETURN_IF_ERROR(WriteKeyFile(Join(dir, kKeyFile), kf));
   return store;
@@ -223,6 +237,64 @@ Status RecoverInterruptedRekey(const std::string& dir) {
   return Status::Ok();
 }
 
+// Authenticates every page of the database file directly, without SQLite: names the first bad pages
+// even when SQLite cannot open the file at all.
+std::vector<std::string> ScanDatabaseFile(const std::string& path, const Secret& key, const DbId& db_id,
+                                          int64_t* pages_checked) {
+  std::vector<std::string> problems;
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return {"cannot read " + path};
+  uint8_t header[100];
+  const size_t got = std::fread(header, 1, sizeof header, f);
+  const int raw_size = got == sizeof header ? ((header[16] << 8) | header[17]) : 0;
+  const int p = raw_size == 1 ? 65536 : raw_size;
+  if (got == sizeof header && header[20] != kReserveBytes) {
+    problems.push_back(std::string(kDatabaseFile) + " is not a Berth store (its page reserve is " +
+                       std::to_string(header[20]) + " bytes, expected " + std::to_string(kReserveBytes) +
+                       ")");
+  } else if (got == sizeof header && std::memcmp(header, db_id.data(), db_id.size()) != 0) {
+    problems.push_back(std::string(kDatabaseFile) +
+                       " belongs to another store (its database id differs from the key file's)");
+  } else if (p < 512 || (p & (p - 1)) != 0) {
+    problems.push_back("page 1 of " + std::string(kDatabaseFile) + " is damaged (no valid page size)");
+  } else {
+    std::fseek(f, 0, SEEK_END);
+    const long size = std::ftell(f);
+    std::fseek(f, 0, SEEK_SET);
+    std::vector<uint8_t> sealed(static_cast<size_t>(p)), plain(static_cast<size_t>(p));
+    const long pages = size / p;
+    uint32_t header_pages = 0;
+    for (long pg = 0; pg < pages && problems.size() < 10; ++pg) {
+      if (std::fread(sealed.data(), 1, sealed.size(), f) != sealed.size()) break;
+      const auto pgno = static_cast<uint32_t>(pg + 1);
+      if (!OpenPage(key, db_id, pgno, sealed.data(), plain.data(), p)) {
+        problems.push_back("page " + std::to_string(pgno) + " of " + kDatabaseFile +
+                           " failed authentication");
+      } else if (pgno == 1) {
+        header_pages = (uint32_t{plain[28]} << 24) | (uint32_t{plain[29]} << 16) |
+                       (uint32_t{plain[30]} << 8) | plain[31];
+      }
+      if (pages_checked != nullptr) ++*pages_checked;
+    }
+    sodium_memzero(plain.data(), plain.size());
+    if (size % p != 0) {
+      problems.push_back("page " + std::to_string(pages + 1) + " of " + kDatabaseFile + " is truncated");
+    } else if (header_pages > static_cast<uint32_t>(pages)) {
+      problems.push_back(std::string(kDatabaseFile) + " is truncated: the header counts " +
+                         std::to_string(header_pages) + " pages, the file holds " + std::to_string(pages) +
+                         " (page " + std::to_string(pages + 1) + " onwards missing)");
+    }
+  }
+  std::fclose(f);
+  return problems;
+}
+
+std::string JoinProblems(const std::vector<std::string>& problems) {
+  std::string out;
+  for (const auto& p : problems) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Secret& passphrase,
@@ -238,22 +310,35 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Secret&
   store->impl_->data_key = std::move(data_key);
   store->impl_->db_id = kf.db_id;
   store->impl_->base_vfs = options.base_vfs;
-  if (!FileExists(Join(dir, kDatabaseFile))) return IntegrityError("the store's database file is missing");
-  BERTH_ASSIGN_OR_RETURN(store->impl_->db, OpenDatabase(Join(dir, kDatabaseFile), store->impl_->data_key, kf.db_id,
-                                                        options, false, &store->impl_->key_handle));
-  BERTH_RETURN_IF_ERROR(store->impl_->Explain(ConfigureConnection(store->impl_->db, false, options.encrypted)));
-  BERTH_RETURN_IF_ERROR(CheckReserve(store->impl_->db, options.encrypted));
-  BERTH_RETURN_IF_ERROR(store->Init(options));
+  const std::string path = Join(dir, kDatabaseFile);
+  if (!FileExists(path)) return IntegrityError("the store's database file is missing");
+  Status st = [&]() -> Status {
+    BERTH_ASSIGN_OR_RETURN(store->impl_->db, OpenDatabase(path, store->impl_->data_key, kf.db_id, options,
+                                                          false, &store->impl_->key_handle));
+    BERTH_RETURN_IF_ERROR(
+        store->impl_->Explain(ConfigureConnection(store->impl_->db, false, options.encrypted)));
+    BERTH_RETURN_IF_ERROR(CheckReserve(store->impl_->db, options.encrypted));
+    return store->Init(options);
+  }();
+  if (st.code() == Code::kIntegrity && options.encrypted) {
+    // SQLite's own words ("disk I/O error", "malformed") do not say where; the page scan does.
+    store->impl_->db.Close();
+    const auto problems = ScanDatabaseFile(path, store->impl_->data_key, kf.db_id, nullptr);
+    if (!problems.empty()) return IntegrityError(JoinProblems(problems));
+  }
+  if (!st.ok()) return st;
   return store;
 }
 
 Status Store::Init(const StoreOptions& options) {
   Db& db = impl_->db;
   actor_ = options.actor;
-  Status st = db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-                      " applied_ms INTEGER NOT NULL)");
+  Status st = db.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+      " applied_ms INTEGER NOT NULL)");
   if (!st.ok()) return impl_->Explain(st).Context("opening the store");
-  BERTH_ASSIGN_OR_RETURN(int64_t current, db.QueryInt("SELECT coalesce(max(version), 0) FROM schema_migrations"));
+  BERTH_ASSIGN_OR_RETURN(int64_t current,
+                         db.QueryInt("SELECT coalesce(max(version), 0) FROM schema_migrations"));
   const auto& all = Migrations();
   const int newest = all.empty() ? 0 : all.back().version;
   if (current > newest) {
@@ -265,19 +350,22 @@ Status Store::Init(const StoreOptions& options) {
     if (options.migrate_to != 0 && m.version > options.migrate_to) break;
     st = db.Transaction([&]() -> Status {
       BERTH_RETURN_IF_ERROR(db.Exec(m.sql));
-      BERTH_ASSIGN_OR_RETURN(Statement ins,
-                             db.Prepare("INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)"));
+      BERTH_ASSIGN_OR_RETURN(
+          Statement ins,
+          db.Prepare("INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)"));
       ins.Bind(1, m.version).Bind(2, m.name).Bind(3, NowMs());
       return ins.Run();
     });
-    if (!st.ok()) return impl_->Explain(st).Context("applying migration " + std::to_string(m.version) + "_" + m.name);
+    if (!st.ok())
+      return impl_->Explain(st).Context("applying migration " + std::to_string(m.version) + "_" + m.name);
     current = m.version;
   }
   schema_version_ = static_cast<int>(current);
 
   // Device identity and the clock survive restarts in meta.
   st = db.Transaction([&]() -> Status {
-    BERTH_ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT key, value FROM meta WHERE key IN ('device_id', 'hlc')"));
+    BERTH_ASSIGN_OR_RETURN(Statement q,
+                           db.Prepare("SELECT key, value FROM meta WHERE key IN ('device_id', 'hlc')"));
     while (true) {
       BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;
@@ -289,7 +377,8 @@ Status Store::Init(const StoreOptions& options) {
     }
     if (device_id_.empty()) {
       device_id_ = NewUuidV7();
-      BERTH_ASSIGN_OR_RETURN(Statement ins, db.Prepare("INSERT INTO meta (key, value) VALUES ('device_id', ?)"));
+      BERTH_ASSIGN_OR_RETURN(Statement ins,
+                             db.Prepare("INSERT INTO meta (key, value) VALUES ('device_id', ?)"));
       ins.Bind(1, device_id_);
       BERTH_RETURN_IF_ERROR(ins.Run());
     }
@@ -298,8 +387,9 @@ Status Store::Init(const StoreOptions& options) {
   if (!st.ok()) return impl_->Explain(st);
 
   // Learn the syncable tables and their columns.
-  BERTH_ASSIGN_OR_RETURN(Statement tables,
-                         db.Prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"));
+  BERTH_ASSIGN_OR_RETURN(
+      Statement tables,
+      db.Prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"));
   std::vector<std::string> names;
   while (true) {
     BERTH_ASSIGN_OR_RETURN(bool row, tables.Step());
@@ -325,15 +415,24 @@ Status Store::Init(const StoreOptions& options) {
   return Status::Ok();
 }
 
-void Store::Lock() { impl_->Close(); }
-bool Store::locked() const { return !impl_->db.is_open(); }
-Db& Store::db() { return impl_->db; }
-Hlc Store::Tick() { return impl_->clock.Tick(); }
+void Store::Lock() {
+  impl_->Close();
+}
+bool Store::locked() const {
+  return !impl_->db.is_open();
+}
+Db& Store::db() {
+  return impl_->db;
+}
+Hlc Store::Tick() {
+  return impl_->clock.Tick();
+}
 
-// ---- passphrase, recovery, rekey ---------------------------------------------------------------------------
+// ---- passphrase, recovery, rekey
+// ---------------------------------------------------------------------------
 
-Status Store::ChangePassphrase(const std::string& dir, const Secret& old_passphrase, const Secret& new_passphrase,
-                               const KdfParams& kdf) {
+Status Store::ChangePassphrase(const std::string& dir, const Secret& old_passphrase,
+                               const Secret& new_passphrase, const KdfParams& kdf) {
   if (!Exists(dir)) return NotFound("no Berth store in " + dir);
   BERTH_RETURN_IF_ERROR(RecoverInterruptedRekey(dir));
   BERTH_ASSIGN_OR_RETURN(KeyFile kf, ReadKeyFile(Join(dir, kKeyFile)));
@@ -378,7 +477,8 @@ Status Store::Rekey(const Secret& passphrase, Secret* new_recovery_key) {
     return impl_->Explain(st).Context("rekey: copying the database");
   }
   // 3. Its key file, written beside the current one. Commit point 1: both side files exist.
-  BERTH_ASSIGN_OR_RETURN(KeyFile next, NewKeyFile(new_key, new_id, passphrase, current.kdf, new_recovery_key));
+  BERTH_ASSIGN_OR_RETURN(KeyFile next,
+                         NewKeyFile(new_key, new_id, passphrase, current.kdf, new_recovery_key));
   BERTH_RETURN_IF_ERROR(WriteKeyFile(new_key_path, next));
   // 4. Swap the database (commit point 2: page 1 now carries the new id), then the key file.
   impl_->Close();
@@ -394,7 +494,8 @@ Status Store::Rekey(const Secret& passphrase, Secret* new_recovery_key) {
   return AppendAudit("rekey", "store", device_id_, "data key replaced");
 }
 
-// ---- rows that sync ----------------------------------------------------------------------------------------
+// ---- rows that sync
+// ----------------------------------------------------------------------------------------
 
 namespace {
 
@@ -412,19 +513,22 @@ Status Store::Write(Mutation m) {
   if (table == impl_->columns.end()) return BadInput("'" + m.entity + "' is not a table that syncs");
   if (m.row_id.empty()) m.row_id = NewUuidV7();
   for (const auto& [field, value] : m.fields) {
-    if (field == "id" || field == "hlc" || field == "origin" || field == "deleted" || !table->second.count(field)) {
+    if (field == "id" || field == "hlc" || field == "origin" || field == "deleted" ||
+        !table->second.count(field)) {
       return BadInput("'" + m.entity + "' has no field '" + field + "'");
     }
   }
-  if (m.kind != MutationKind::kDelete && m.fields.empty()) return BadInput("a change must set at least one field");
+  if (m.kind != MutationKind::kDelete && m.fields.empty())
+    return BadInput("a change must set at least one field");
   m.mutation_id = NewUuidV7();
   m.origin_device = device_id_;
   Db& db = impl_->db;
   Status st = db.Transaction([&]() -> Status {
     m.hlc = impl_->clock.Tick().ToString();
     BERTH_RETURN_IF_ERROR(ApplyRemote(m));
-    BERTH_ASSIGN_OR_RETURN(Statement out, db.Prepare("INSERT INTO outbox (mutation_id, kind, entity, row_id, hlc, payload,"
-                                                     " created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    BERTH_ASSIGN_OR_RETURN(Statement out,
+                           db.Prepare("INSERT INTO outbox (mutation_id, kind, entity, row_id, hlc, payload,"
+                                      " created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
     const std::string payload = EncodeMutation(m);
     out.Bind(1, m.mutation_id)
         .Bind(2, static_cast<int64_t>(m.kind))
@@ -434,14 +538,18 @@ Status Store::Write(Mutation m) {
         .BindBlob(6, {reinterpret_cast<const uint8_t*>(payload.data()), payload.size()})
         .Bind(7, NowMs());
     BERTH_RETURN_IF_ERROR(out.Run());
-    BERTH_ASSIGN_OR_RETURN(Statement meta, db.Prepare("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
-                                                      " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+    BERTH_ASSIGN_OR_RETURN(Statement meta,
+                           db.Prepare("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
+                                      " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
     meta.Bind(1, m.hlc);
     BERTH_RETURN_IF_ERROR(meta.Run());
     std::string detail;
     for (const auto& kv : m.fields) detail += (detail.empty() ? "" : ",") + kv.first;
-    const char* action = m.kind == MutationKind::kDelete ? "delete" : m.kind == MutationKind::kClaim ? "claim" : "write";
-    return AppendAudit(m.claim.empty() ? action : std::string(action) + ":" + m.claim, m.entity, m.row_id, detail);
+    const char* action = m.kind == MutationKind::kDelete  ? "delete"
+                         : m.kind == MutationKind::kClaim ? "claim"
+                                                          : "write";
+    return AppendAudit(m.claim.empty() ? action : std::string(action) + ":" + m.claim, m.entity, m.row_id,
+                       detail);
   });
   return impl_->Explain(st);
 }
@@ -453,7 +561,8 @@ Status Store::ApplyRemote(const Mutation& m) {
   Db& db = impl_->db;
   return impl_->Explain(db.Transaction([&]() -> Status {
     const Clock incoming{m.hlc, m.origin_device};
-    BERTH_ASSIGN_OR_RETURN(Statement row, db.Prepare("SELECT hlc, origin FROM \"" + m.entity + "\" WHERE id = ?"));
+    BERTH_ASSIGN_OR_RETURN(Statement row,
+                           db.Prepare("SELECT hlc, origin FROM \"" + m.entity + "\" WHERE id = ?"));
     row.Bind(1, m.row_id);
     BERTH_ASSIGN_OR_RETURN(bool exists, row.Step());
     const Clock row_clock = exists ? Clock{row.Text(0), row.Text(1)} : Clock{};
@@ -461,8 +570,9 @@ Status Store::ApplyRemote(const Mutation& m) {
     // Which fields does this mutation win? A field's clock is its field_clock entry, else its row's.
     std::map<std::string, Clock> field_clocks;
     if (exists) {
-      BERTH_ASSIGN_OR_RETURN(Statement fc,
-                             db.Prepare("SELECT field, hlc, origin FROM field_clock WHERE entity = ? AND row_id = ?"));
+      BERTH_ASSIGN_OR_RETURN(
+          Statement fc,
+          db.Prepare("SELECT field, hlc, origin FROM field_clock WHERE entity = ? AND row_id = ?"));
       fc.Bind(1, m.entity).Bind(2, m.row_id);
       while (true) {
         BERTH_ASSIGN_OR_RETURN(bool r, fc.Step());
@@ -492,8 +602,8 @@ Status Store::ApplyRemote(const Mutation& m) {
         cols += ", \"" + w.first + "\"";
         params += ", ?";
       }
-      BERTH_ASSIGN_OR_RETURN(Statement ins,
-                             db.Prepare("INSERT INTO \"" + m.entity + "\" (" + cols + ") VALUES (" + params + ")"));
+      BERTH_ASSIGN_OR_RETURN(Statement ins, db.Prepare("INSERT INTO \"" + m.entity + "\" (" + cols +
+                                                       ") VALUES (" + params + ")"));
       ins.Bind(1, m.row_id).Bind(2, m.hlc).Bind(3, m.origin_device);
       int i = 4;
       for (const auto& w : winners) BindValue(ins, i++, *w.second);
@@ -501,7 +611,8 @@ Status Store::ApplyRemote(const Mutation& m) {
     }
     std::string sets;
     for (const auto& w : winners) sets += (sets.empty() ? "\"" : ", \"") + w.first + "\" = ?";
-    BERTH_ASSIGN_OR_RETURN(Statement upd, db.Prepare("UPDATE \"" + m.entity + "\" SET " + sets + " WHERE id = ?"));
+    BERTH_ASSIGN_OR_RETURN(Statement upd,
+                           db.Prepare("UPDATE \"" + m.entity + "\" SET " + sets + " WHERE id = ?"));
     int i = 1;
     for (const auto& w : winners) {
       if (w.second == nullptr) {
@@ -512,9 +623,10 @@ Status Store::ApplyRemote(const Mutation& m) {
     }
     upd.Bind(i, m.row_id);
     BERTH_RETURN_IF_ERROR(upd.Run());
-    BERTH_ASSIGN_OR_RETURN(Statement clk, db.Prepare("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
-                                                     " VALUES (?, ?, ?, ?, ?) ON CONFLICT (entity, row_id, field)"
-                                                     " DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin"));
+    BERTH_ASSIGN_OR_RETURN(Statement clk,
+                           db.Prepare("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
+                                      " VALUES (?, ?, ?, ?, ?) ON CONFLICT (entity, row_id, field)"
+                                      " DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin"));
     for (const auto& w : winners) {
       clk.Reset();
       clk.Bind(1, m.entity).Bind(2, m.row_id).Bind(3, w.first).Bind(4, m.hlc).Bind(5, m.origin_device);
@@ -524,7 +636,8 @@ Status Store::ApplyRemote(const Mutation& m) {
   }));
 }
 
-// ---- audit -------------------------------------------------------------------------------------------------
+// ---- audit
+// -------------------------------------------------------------------------------------------------
 
 namespace {
 
@@ -562,7 +675,8 @@ Status Store::AppendAudit(const std::string& action, const std::string& entity, 
   std::vector<uint8_t> hash;
   Status st = db.Transaction([&]() -> Status {
     // Re-read the chain head inside the transaction: another connection may have appended.
-    BERTH_ASSIGN_OR_RETURN(Statement head, db.Prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"));
+    BERTH_ASSIGN_OR_RETURN(Statement head,
+                           db.Prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"));
     BERTH_ASSIGN_OR_RETURN(bool has, head.Step());
     AuditEntry e;
     e.seq = has ? head.Int(0) + 1 : 1;
@@ -575,9 +689,15 @@ Status Store::AppendAudit(const std::string& action, const std::string& entity, 
     e.row_id = row_id;
     e.detail = detail;
     hash = AuditHash(prev, e);
-    BERTH_ASSIGN_OR_RETURN(Statement ins, db.Prepare("INSERT INTO audit (seq, at_ms, actor, device_id, action, entity,"
-                                                     " row_id, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)"));
-    ins.Bind(1, e.seq).Bind(2, e.at_ms).Bind(3, e.actor).Bind(4, e.device_id).Bind(5, e.action).Bind(6, e.entity);
+    BERTH_ASSIGN_OR_RETURN(Statement ins,
+                           db.Prepare("INSERT INTO audit (seq, at_ms, actor, device_id, action, entity,"
+                                      " row_id, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)"));
+    ins.Bind(1, e.seq)
+        .Bind(2, e.at_ms)
+        .Bind(3, e.actor)
+        .Bind(4, e.device_id)
+        .Bind(5, e.action)
+        .Bind(6, e.entity);
     ins.Bind(7, e.row_id).Bind(8, e.detail).BindBlob(9, prev).BindBlob(10, hash);
     return ins.Run();
   });
@@ -591,8 +711,9 @@ Status Store::AuditView(const std::string& entity, const std::string& row_id) {
 
 Result<std::vector<AuditEntry>> Store::AuditTrail(const std::string& entity, const std::string& row_id) {
   if (locked()) return NotAuthorised("the store is locked");
-  BERTH_ASSIGN_OR_RETURN(Statement q, impl_->db.Prepare("SELECT seq, at_ms, actor, device_id, action, entity, row_id,"
-                                                        " detail FROM audit WHERE entity = ? AND row_id = ? ORDER BY seq"));
+  BERTH_ASSIGN_OR_RETURN(
+      Statement q, impl_->db.Prepare("SELECT seq, at_ms, actor, device_id, action, entity, row_id,"
+                                     " detail FROM audit WHERE entity = ? AND row_id = ? ORDER BY seq"));
   q.Bind(1, entity).Bind(2, row_id);
   std::vector<AuditEntry> out;
   while (true) {
@@ -603,11 +724,13 @@ Result<std::vector<AuditEntry>> Store::AuditTrail(const std::string& entity, con
   return out;
 }
 
-// ---- settings ----------------------------------------------------------------------------------------------
+// ---- settings
+// ----------------------------------------------------------------------------------------------
 
 Result<std::optional<std::string>> Store::GetSetting(const std::string& key) {
   if (locked()) return NotAuthorised("the store is locked");
-  BERTH_ASSIGN_OR_RETURN(Statement q, impl_->db.Prepare("SELECT value FROM setting WHERE id = ? AND deleted = 0"));
+  BERTH_ASSIGN_OR_RETURN(Statement q,
+                         impl_->db.Prepare("SELECT value FROM setting WHERE id = ? AND deleted = 0"));
   q.Bind(1, key);
   BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return std::optional<std::string>();
@@ -622,14 +745,25 @@ Status Store::SetSetting(const std::string& key, const std::string& value) {
   return Write(std::move(m));
 }
 
-// ---- verify ------------------------------------------------------------------------------------------------
+// ---- verify
+// ------------------------------------------------------------------------------------------------
 
 Result<VerifyReport> Store::Verify() {
   if (locked()) return NotAuthorised("the store is locked");
   VerifyReport report;
   Db& db = impl_->db;
-  // 1. SQLite's own check reads every b-tree page (through the WAL where it has newer copies).
-  {
+  // 1-2. Every page of the file, free pages included, authenticated directly. Checkpoint first so the file
+  //    holds everything (a WAL frame that fails authentication fails the checkpoint and is reported).
+  if (report.problems.empty() && encrypted_) {
+    Status st = impl_->Explain(db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    if (!st.ok()) report.problems.push_back(st.message());
+  }
+  if (report.problems.empty() && encrypted_) {
+    report.problems =
+        ScanDatabaseFile(Join(dir_, kDatabaseFile), impl_->data_key, impl_->db_id, &report.pages_checked);
+  }
+  // 3. SQLite's own check reads every b-tree page (through the WAL where it has newer copies).
+  if (report.problems.empty()) {
     auto q = db.Prepare("PRAGMA integrity_check");
     if (!q.ok()) return impl_->Explain(q.status());
     while (true) {
@@ -639,58 +773,15 @@ Result<VerifyReport> Store::Verify() {
         break;
       }
       if (!*row) break;
-      if (q->Text(0) != "ok") report.problems.push_back("integrity_check: " + q->Text(0));
+      if (q->Text(0) != "ok" && report.problems.size() < 10)
+        report.problems.push_back("integrity_check: " + q->Text(0));
     }
   }
-  // 2. Every page of the file, free pages included, authenticated directly. Checkpoint first so the file
-  //    holds everything (a WAL frame that fails authentication fails the checkpoint and is reported).
-  if (report.problems.empty() && encrypted_) {
-    Status st = impl_->Explain(db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
-    if (!st.ok()) report.problems.push_back(st.message());
-  }
-  if (report.problems.empty() && encrypted_) {
-    const std::string path = Join(dir_, kDatabaseFile);
-    FILE* f = std::fopen(path.c_str(), "rb");
-    if (f == nullptr) return IoError("cannot read " + path);
-    uint8_t header[100];
-    const size_t got = std::fread(header, 1, sizeof header, f);
-    const int page_size = got == sizeof header ? ((header[16] << 8) | header[17]) : 0;
-    const int p = page_size == 1 ? 65536 : page_size;
-    if (p < 512) {
-      report.problems.push_back("the database header is damaged");
-    } else {
-      std::fseek(f, 0, SEEK_END);
-      const long size = std::ftell(f);
-      std::fseek(f, 0, SEEK_SET);
-      std::vector<uint8_t> sealed(static_cast<size_t>(p)), plain(static_cast<size_t>(p));
-      const long pages = size / p;
-      if (size % p != 0) {
-        report.problems.push_back("page " + std::to_string(pages + 1) + " of " + kDatabaseFile + " is truncated");
-      }
-      uint32_t header_pages = 0;
-      for (long pg = 0; pg < pages; ++pg) {
-        if (std::fread(sealed.data(), 1, sealed.size(), f) != sealed.size()) break;
-        const auto pgno = static_cast<uint32_t>(pg + 1);
-        if (!OpenPage(impl_->data_key, impl_->db_id, pgno, sealed.data(), plain.data(), p)) {
-          report.problems.push_back("page " + std::to_string(pgno) + " of " + kDatabaseFile + " failed authentication");
-        } else if (pgno == 1) {
-          header_pages = (uint32_t{plain[28]} << 24) | (uint32_t{plain[29]} << 16) | (uint32_t{plain[30]} << 8) | plain[31];
-        }
-        ++report.pages_checked;
-      }
-      sodium_memzero(plain.data(), plain.size());
-      if (header_pages > static_cast<uint32_t>(pages)) {
-        report.problems.push_back(std::string(kDatabaseFile) + " is truncated: the header counts " +
-                                  std::to_string(header_pages) + " pages, the file holds " + std::to_string(pages) +
-                                  " (page " + std::to_string(pages + 1) + " onwards missing)");
-      }
-    }
-    std::fclose(f);
-  }
-  // 3. The audit chain.
+  // 4. The audit chain.
   if (report.problems.empty()) {
-    BERTH_ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT seq, at_ms, actor, device_id, action, entity, row_id, detail,"
-                                                   " prev_hash, hash FROM audit ORDER BY seq"));
+    BERTH_ASSIGN_OR_RETURN(Statement q,
+                           db.Prepare("SELECT seq, at_ms, actor, device_id, action, entity, row_id, detail,"
+                                      " prev_hash, hash FROM audit ORDER BY seq"));
     std::vector<uint8_t> prev(crypto_generichash_BYTES, 0);
     int64_t expected_seq = 1;
     while (true) {

@@ -16,7 +16,6 @@ using testing::ListFiles;
 
 class StoreTest : public testing::StoreFixture {};
 
-
 TEST_P(StoreTest, CreateThenReopenKeepsRowsAndDeviceId) {
   std::string device;
   {
@@ -147,14 +146,16 @@ TEST_P(StoreTest, EditingAnAuditEntryBreaksTheChain) {
 
 TEST_P(StoreTest, ChangingThePassphraseStopsTheOldOne) {
   { auto store = CreateStore(); }
-  ASSERT_TRUE(Store::ChangePassphrase(dir(), passphrase(), Secret("a new passphrase"), KdfParams::Fast()).ok());
+  ASSERT_TRUE(
+      Store::ChangePassphrase(dir(), passphrase(), Secret("a new passphrase"), KdfParams::Fast()).ok());
   EXPECT_EQ(Store::Open(dir(), passphrase(), options()).status().code(), Code::kWrongPassphrase);
   EXPECT_TRUE(Store::Open(dir(), Secret("a new passphrase"), options()).ok());
 }
 
 TEST_P(StoreTest, RecoveryKeySetsANewPassphrase) {
   { auto store = CreateStore(); }
-  EXPECT_EQ(Store::Recover(dir(), Secret("0000-not-it"), Secret("x"), KdfParams::Fast()).code(), Code::kWrongPassphrase);
+  EXPECT_EQ(Store::Recover(dir(), Secret("0000-not-it"), Secret("x"), KdfParams::Fast()).code(),
+            Code::kWrongPassphrase);
   ASSERT_TRUE(Store::Recover(dir(), recovery_key(), Secret("after recovery"), KdfParams::Fast()).ok());
   EXPECT_TRUE(Store::Open(dir(), Secret("after recovery"), options()).ok());
   EXPECT_EQ(Store::Open(dir(), passphrase(), options()).status().code(), Code::kWrongPassphrase);
@@ -197,7 +198,8 @@ TEST_P(StoreTest, NoMarkerReachesTheDiskInClear) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(EncryptedAndPlain, StoreTest, ::testing::Values(true, false), testing::EncryptionName);
+INSTANTIATE_TEST_SUITE_P(EncryptedAndPlain, StoreTest, ::testing::Values(true, false),
+                         testing::EncryptionName);
 
 }  // namespace
 }  // namespace berth

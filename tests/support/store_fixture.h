@@ -14,7 +14,9 @@
 namespace berth::testing {
 
 // Names the two instantiations "encrypted" and "plain" in test output.
-inline std::string EncryptionName(const ::testing::TestParamInfo<bool>& p) { return p.param ? "encrypted" : "plain"; }
+inline std::string EncryptionName(const ::testing::TestParamInfo<bool>& p) {
+  return p.param ? "encrypted" : "plain";
+}
 
 class StoreFixture : public ::testing::TestWithParam<bool> {
  protected:

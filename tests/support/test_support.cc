@@ -68,7 +68,9 @@ int RunCommand(const std::string& command, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-std::string Program(const std::string& relative) { return std::string(BERTH_BINARY_DIR) + "/" + relative; }
+std::string Program(const std::string& relative) {
+  return std::string(BERTH_BINARY_DIR) + "/" + relative;
+}
 
 // ---- FaultVfs ------------------------------------------------------------------------------------------
 
@@ -93,9 +95,13 @@ bool ShouldFail() {
   return false;
 }
 
-sqlite3_file* Real(sqlite3_file* f) { return reinterpret_cast<FaultFile*>(f)->real; }
+sqlite3_file* Real(sqlite3_file* f) {
+  return reinterpret_cast<FaultFile*>(f)->real;
+}
 
-int FClose(sqlite3_file* f) { return Real(f)->pMethods->xClose(Real(f)); }
+int FClose(sqlite3_file* f) {
+  return Real(f)->pMethods->xClose(Real(f));
+}
 int FRead(sqlite3_file* f, void* b, int n, sqlite3_int64 o) {
   if (ShouldFail()) return SQLITE_IOERR_READ;
   return Real(f)->pMethods->xRead(Real(f), b, n, o);
@@ -112,21 +118,43 @@ int FSync(sqlite3_file* f, int flags) {
   if (ShouldFail()) return SQLITE_IOERR_FSYNC;
   return Real(f)->pMethods->xSync(Real(f), flags);
 }
-int FFileSize(sqlite3_file* f, sqlite3_int64* s) { return Real(f)->pMethods->xFileSize(Real(f), s); }
-int FLock(sqlite3_file* f, int l) { return Real(f)->pMethods->xLock(Real(f), l); }
-int FUnlock(sqlite3_file* f, int l) { return Real(f)->pMethods->xUnlock(Real(f), l); }
-int FCheck(sqlite3_file* f, int* o) { return Real(f)->pMethods->xCheckReservedLock(Real(f), o); }
-int FControl(sqlite3_file* f, int op, void* a) { return Real(f)->pMethods->xFileControl(Real(f), op, a); }
-int FSector(sqlite3_file* f) { return Real(f)->pMethods->xSectorSize(Real(f)); }
-int FDevice(sqlite3_file* f) { return Real(f)->pMethods->xDeviceCharacteristics(Real(f)); }
-int FShmMap(sqlite3_file* f, int p, int s, int e, void volatile** o) { return Real(f)->pMethods->xShmMap(Real(f), p, s, e, o); }
-int FShmLock(sqlite3_file* f, int o, int n, int fl) { return Real(f)->pMethods->xShmLock(Real(f), o, n, fl); }
-void FShmBarrier(sqlite3_file* f) { Real(f)->pMethods->xShmBarrier(Real(f)); }
-int FShmUnmap(sqlite3_file* f, int d) { return Real(f)->pMethods->xShmUnmap(Real(f), d); }
+int FFileSize(sqlite3_file* f, sqlite3_int64* s) {
+  return Real(f)->pMethods->xFileSize(Real(f), s);
+}
+int FLock(sqlite3_file* f, int l) {
+  return Real(f)->pMethods->xLock(Real(f), l);
+}
+int FUnlock(sqlite3_file* f, int l) {
+  return Real(f)->pMethods->xUnlock(Real(f), l);
+}
+int FCheck(sqlite3_file* f, int* o) {
+  return Real(f)->pMethods->xCheckReservedLock(Real(f), o);
+}
+int FControl(sqlite3_file* f, int op, void* a) {
+  return Real(f)->pMethods->xFileControl(Real(f), op, a);
+}
+int FSector(sqlite3_file* f) {
+  return Real(f)->pMethods->xSectorSize(Real(f));
+}
+int FDevice(sqlite3_file* f) {
+  return Real(f)->pMethods->xDeviceCharacteristics(Real(f));
+}
+int FShmMap(sqlite3_file* f, int p, int s, int e, void volatile** o) {
+  return Real(f)->pMethods->xShmMap(Real(f), p, s, e, o);
+}
+int FShmLock(sqlite3_file* f, int o, int n, int fl) {
+  return Real(f)->pMethods->xShmLock(Real(f), o, n, fl);
+}
+void FShmBarrier(sqlite3_file* f) {
+  Real(f)->pMethods->xShmBarrier(Real(f));
+}
+int FShmUnmap(sqlite3_file* f, int d) {
+  return Real(f)->pMethods->xShmUnmap(Real(f), d);
+}
 
-const sqlite3_io_methods kFaultIo = {2, FClose, FRead, FWrite, FTruncate, FSync, FFileSize, FLock, FUnlock, FCheck,
-                                     FControl, FSector, FDevice, FShmMap, FShmLock, FShmBarrier, FShmUnmap, nullptr,
-                                     nullptr};
+const sqlite3_io_methods kFaultIo = {
+    2,        FClose,  FRead,   FWrite,  FTruncate, FSync,       FFileSize, FLock,   FUnlock, FCheck,
+    FControl, FSector, FDevice, FShmMap, FShmLock,  FShmBarrier, FShmUnmap, nullptr, nullptr};
 
 int FOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* out) {
   auto* f = reinterpret_cast<FaultFile*>(file);
@@ -136,14 +164,30 @@ int FOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, in
   if (rc == SQLITE_OK) file->pMethods = &kFaultIo;
   return rc;
 }
-int FDelete(sqlite3_vfs*, const char* n, int s) { return g_root->xDelete(g_root, n, s); }
-int FAccess(sqlite3_vfs*, const char* n, int fl, int* o) { return g_root->xAccess(g_root, n, fl, o); }
-int FFull(sqlite3_vfs*, const char* n, int s, char* o) { return g_root->xFullPathname(g_root, n, s, o); }
-int FRandom(sqlite3_vfs*, int n, char* o) { return g_root->xRandomness(g_root, n, o); }
-int FSleep(sqlite3_vfs*, int us) { return g_root->xSleep(g_root, us); }
-int FTime(sqlite3_vfs*, double* o) { return g_root->xCurrentTime(g_root, o); }
-int FLastError(sqlite3_vfs*, int n, char* o) { return g_root->xGetLastError(g_root, n, o); }
-int FTime64(sqlite3_vfs*, sqlite3_int64* o) { return g_root->xCurrentTimeInt64(g_root, o); }
+int FDelete(sqlite3_vfs*, const char* n, int s) {
+  return g_root->xDelete(g_root, n, s);
+}
+int FAccess(sqlite3_vfs*, const char* n, int fl, int* o) {
+  return g_root->xAccess(g_root, n, fl, o);
+}
+int FFull(sqlite3_vfs*, const char* n, int s, char* o) {
+  return g_root->xFullPathname(g_root, n, s, o);
+}
+int FRandom(sqlite3_vfs*, int n, char* o) {
+  return g_root->xRandomness(g_root, n, o);
+}
+int FSleep(sqlite3_vfs*, int us) {
+  return g_root->xSleep(g_root, us);
+}
+int FTime(sqlite3_vfs*, double* o) {
+  return g_root->xCurrentTime(g_root, o);
+}
+int FLastError(sqlite3_vfs*, int n, char* o) {
+  return g_root->xGetLastError(g_root, n, o);
+}
+int FTime64(sqlite3_vfs*, sqlite3_int64* o) {
+  return g_root->xCurrentTimeInt64(g_root, o);
+}
 }  // namespace
 
 const char* FaultVfs::Name() {
@@ -175,8 +219,14 @@ void FaultVfs::Arm(int64_t fail_at) {
   g_fired = false;
   g_fail_at = fail_at;
 }
-void FaultVfs::Disarm() { g_fail_at = -1; }
-int64_t FaultVfs::Count() { return g_count.load(); }
-bool FaultVfs::Fired() { return g_fired.load(); }
+void FaultVfs::Disarm() {
+  g_fail_at = -1;
+}
+int64_t FaultVfs::Count() {
+  return g_count.load();
+}
+bool FaultVfs::Fired() {
+  return g_fired.load();
+}
 
 }  // namespace berth::testing

@@ -44,7 +44,7 @@ class FaultVfs {
   static const char* Name();  // registers on first use
   static void Arm(int64_t fail_at);
   static void Disarm();
-  static int64_t Count();     // operations seen since Arm()
+  static int64_t Count();  // operations seen since Arm()
   static bool Fired();
 };
 

@@ -17,18 +17,19 @@ using Value = std::variant<std::monostate, int64_t, double, std::string>;
 enum class MutationKind : uint8_t {
   kUpsert = 1,  // set the named fields of a row, creating it if needed
   kDelete = 2,  // tombstone the row
-  kClaim = 3,   // an upsert that takes scarce capacity (bed hold/placement, homecare hours): the hub re-checks it
+  kClaim =
+      3,  // an upsert that takes scarce capacity (bed hold/placement, homecare hours): the hub re-checks it
 };
 
 struct Mutation {
-  std::string mutation_id;    // UUIDv7, made on the device
+  std::string mutation_id;  // UUIDv7, made on the device
   MutationKind kind = MutationKind::kUpsert;
-  std::string entity;         // table name, e.g. "bed"
-  std::string row_id;         // the row's UUIDv7
-  std::string hlc;            // Hlc::ToString()
-  std::string origin_device;  // device id that made it
+  std::string entity;                   // table name, e.g. "bed"
+  std::string row_id;                   // the row's UUIDv7
+  std::string hlc;                      // Hlc::ToString()
+  std::string origin_device;            // device id that made it
   std::map<std::string, Value> fields;  // column -> new value (for kUpsert and kClaim)
-  std::string claim;          // for kClaim: what is being claimed, e.g. "bed_hold" (see sync/PROTOCOL.md)
+  std::string claim;  // for kClaim: what is being claimed, e.g. "bed_hold" (see sync/PROTOCOL.md)
 
   template <class Archive>
   void serialize(Archive& ar) {

@@ -14,7 +14,7 @@ namespace berth {
 class Secret {
  public:
   Secret() = default;
-  explicit Secret(size_t size);           // zero-filled
+  explicit Secret(size_t size);            // zero-filled
   explicit Secret(std::string_view text);  // copies; the caller wipes its own copy
   Secret(Secret&& other) noexcept;
   Secret& operator=(Secret&& other) noexcept;

@@ -54,22 +54,42 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status UsageError(std::string m) { return {Code::kUsage, std::move(m)}; }
-inline Status BadInput(std::string m) { return {Code::kBadInput, std::move(m)}; }
-inline Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
-inline Status ConflictError(std::string m) { return {Code::kConflict, std::move(m)}; }
-inline Status WrongPassphrase(std::string m) { return {Code::kWrongPassphrase, std::move(m)}; }
-inline Status NotAuthorised(std::string m) { return {Code::kNotAuthorised, std::move(m)}; }
-inline Status IntegrityError(std::string m) { return {Code::kIntegrity, std::move(m)}; }
-inline Status NetworkError(std::string m) { return {Code::kNetwork, std::move(m)}; }
-inline Status IoError(std::string m) { return {Code::kIo, std::move(m)}; }
-inline Status InternalError(std::string m) { return {Code::kInternal, std::move(m)}; }
+inline Status UsageError(std::string m) {
+  return {Code::kUsage, std::move(m)};
+}
+inline Status BadInput(std::string m) {
+  return {Code::kBadInput, std::move(m)};
+}
+inline Status NotFound(std::string m) {
+  return {Code::kNotFound, std::move(m)};
+}
+inline Status ConflictError(std::string m) {
+  return {Code::kConflict, std::move(m)};
+}
+inline Status WrongPassphrase(std::string m) {
+  return {Code::kWrongPassphrase, std::move(m)};
+}
+inline Status NotAuthorised(std::string m) {
+  return {Code::kNotAuthorised, std::move(m)};
+}
+inline Status IntegrityError(std::string m) {
+  return {Code::kIntegrity, std::move(m)};
+}
+inline Status NetworkError(std::string m) {
+  return {Code::kNetwork, std::move(m)};
+}
+inline Status IoError(std::string m) {
+  return {Code::kIo, std::move(m)};
+}
+inline Status InternalError(std::string m) {
+  return {Code::kInternal, std::move(m)};
+}
 
 // A value or the Status that explains why there is none.
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design, like std::expected
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design, like std::expected
   Result(Status status) : status_(std::move(status)) {  // NOLINT
     assert(!status_.ok() && "a Result built from a Status must carry an error");
   }
@@ -105,14 +125,15 @@ class [[nodiscard]] Result {
 #define BERTH_CONCAT(a, b) BERTH_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function when `expr` (a Status) is not ok.
-#define BERTH_RETURN_IF_ERROR(expr)          \
-  do {                                       \
-    ::berth::Status berth_status_ = (expr);  \
+#define BERTH_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::berth::Status berth_status_ = (expr);        \
     if (!berth_status_.ok()) return berth_status_; \
   } while (0)
 
 // `BERTH_ASSIGN_OR_RETURN(auto x, MakeX());` declares x from a Result or returns its Status.
-#define BERTH_ASSIGN_OR_RETURN(lhs, expr) BERTH_ASSIGN_OR_RETURN_IMPL(BERTH_CONCAT(berth_result_, __LINE__), lhs, expr)
+#define BERTH_ASSIGN_OR_RETURN(lhs, expr) \
+  BERTH_ASSIGN_OR_RETURN_IMPL(BERTH_CONCAT(berth_result_, __LINE__), lhs, expr)
 #define BERTH_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                \
   if (!tmp.ok()) return tmp.status();               \

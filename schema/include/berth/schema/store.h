@@ -79,7 +79,8 @@ class Store {
 
   // Rewraps the data key under a new passphrase; the database pages are not touched.
   static Status ChangePassphrase(const std::string& dir, const Secret& old_passphrase,
-                                 const Secret& new_passphrase, const KdfParams& kdf = KdfParams::FromEnvironment());
+                                 const Secret& new_passphrase,
+                                 const KdfParams& kdf = KdfParams::FromEnvironment());
   // Sets a new passphrase using the recovery key.
   static Status Recover(const std::string& dir, const Secret& recovery_key, const Secret& new_passphrase,
                         const KdfParams& kdf = KdfParams::FromEnvironment());
