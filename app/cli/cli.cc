@@ -80,6 +80,7 @@ int RunCli(int argc, char** argv, const std::function<void(Registry&)>& extra, c
   Handler selected;
   Registry r{app, g, selected};
   RegisterStoreCommands(r);
+  RegisterSyncCommands(r);
   if (extra) extra(r);
   try {
     app.parse(argc, argv);

@@ -38,6 +38,7 @@ Result<std::unique_ptr<Store>> OpenStore(const Globals& g);
 void Print(const std::string& text);
 
 void RegisterStoreCommands(Registry& r);
+void RegisterSyncCommands(Registry& r);  // sync_commands.cc: enroll, sync, conflicts
 
 // Parses, runs the selected command, prints any error as "berth: <message>" and returns the exit code.
 // `extra` registers more commands (the GUI); `fallback` runs when no command is given.

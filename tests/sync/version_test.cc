@@ -5,7 +5,9 @@
 namespace berth::sync {
 namespace {
 
-TEST(ProtocolVersion, SameVersionIsAccepted) { EXPECT_TRUE(CheckProtocolVersion(kProtocolVersion).ok()); }
+TEST(ProtocolVersion, SameVersionIsAccepted) {
+  EXPECT_TRUE(CheckProtocolVersion(kProtocolVersion).ok());
+}
 
 TEST(ProtocolVersion, MismatchIsAClearBadInputNamingBothVersions) {
   const Status st = CheckProtocolVersion(kProtocolVersion + 1);

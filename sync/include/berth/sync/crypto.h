@@ -1,0 +1,102 @@
+// Keys and the sealed envelope of the sync protocol (sync/PROTOCOL.md, sections 3 and 4): Ed25519
+// signatures, X25519 key agreement with a fresh ephemeral key per request, XChaCha20-Poly1305 bodies.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "berth/schema/secret.h"
+#include "berth/schema/status.h"
+#include "berth/sync/wire.h"
+
+namespace berth::sync {
+
+// One party's long-term keys. Secret halves live in sodium_malloc memory.
+struct KeyPairs {
+  Bytes sign_pk;   // Ed25519, 32 bytes
+  Secret sign_sk;  // 64 bytes
+  Bytes kx_pk;     // X25519, 32 bytes
+  Secret kx_sk;    // 32 bytes
+
+  static KeyPairs Generate();
+  // sign_sk || kx_sk, and back (for keeping them in an encrypted store).
+  Secret SecretBlob() const;
+  static Result<KeyPairs> FromSecretBlob(const Bytes& secret_blob);
+};
+
+struct PublicKeys {
+  Bytes sign_pk;
+  Bytes kx_pk;
+};
+
+// "a1b2 c3d4 ..." : the first 16 bytes of BLAKE2b-256(sign_pk || kx_pk) in 8 groups of 4 hex digits.
+std::string Fingerprint(const Bytes& sign_pk, const Bytes& kx_pk);
+
+// One-time enrollment codes: 100 random bits as "XXXXX-XXXXX-XXXXX-XXXXX" (RFC 4648 base32).
+std::string NewEnrollmentCode();
+// Normalises the user's typing (case, spaces, dashes); kBadInput if it cannot be a code.
+Result<std::string> NormaliseCode(const std::string& typed);
+Bytes CodeId(const std::string& normalised_code);
+
+// --- the enrollment envelope ---------------------------------------------------------------------------
+// Key = BLAKE2b-256(code || "berth-enroll-v1"). The hub keeps the key (in its encrypted store) and the code
+// id, never the code, and forgets both once the code is used.
+Secret EnrollKeyFromCode(const std::string& normalised_code);
+Bytes SealEnroll(const Secret& key, const Bytes& code_id, const Bytes& plain, bool response);
+// The code id an enrollment envelope names (for the hub to look its key up) without opening it.
+Result<Bytes> EnrollEnvelopeCodeId(const Bytes& envelope);
+Result<Bytes> OpenEnroll(const Secret& key, const Bytes& envelope, bool response);
+
+// --- the sync envelope ---------------------------------------------------------------------------------
+struct EnvelopeHeader {
+  uint32_t version = 0;
+  uint8_t direction = 0;  // 1 request, 2 answer
+  std::string device_id;
+  uint64_t counter = 0;
+  int64_t sent_ms = 0;
+  Bytes ephemeral_pk;
+  Bytes nonce;
+  template <class A>
+  void serialize(A& ar) {
+    ar(version, direction, device_id, counter, sent_ms, ephemeral_pk, nonce);
+  }
+};
+
+struct Envelope {
+  EnvelopeHeader header;
+  Bytes ciphertext;
+  Bytes signature;
+  template <class A>
+  void serialize(A& ar) {
+    ar(header, ciphertext, signature);
+  }
+};
+
+Bytes EncodeEnvelope(const Envelope& e);
+Result<Envelope> DecodeEnvelope(const Bytes& bytes);
+
+// The symmetric keys of one exchange.
+struct SessionKeys {
+  Secret request_key;
+  Secret response_key;
+};
+
+// Device side: makes an ephemeral key, derives the session, seals and signs the request.
+struct SealedRequest {
+  Bytes envelope;
+  SessionKeys keys;
+  EnvelopeHeader header;
+};
+Result<SealedRequest> SealRequest(const KeyPairs& device, const PublicKeys& hub, const std::string& device_id,
+                                  uint64_t counter, const Bytes& payload);
+// Device side: checks the hub's signature, that the answer echoes the request, and opens it.
+Result<Bytes> OpenResponse(const SealedRequest& request, const PublicKeys& hub, const Bytes& envelope);
+
+// Hub side: checks the device's signature and opens the request (replay checks are the caller's, it
+// knows the stored counter). kNotAuthorised (bad signature) or kIntegrity (bad tag).
+Result<Bytes> OpenRequest(const KeyPairs& hub, const PublicKeys& device, const Envelope& envelope,
+                          SessionKeys* keys);
+Bytes SealResponse(const KeyPairs& hub, const EnvelopeHeader& request, const SessionKeys& keys,
+                   const Bytes& payload);
+
+}  // namespace berth::sync

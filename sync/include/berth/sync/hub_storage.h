@@ -1,0 +1,80 @@
+// The hub's state behind one interface (sync/PROTOCOL.md, section 10): enrolled devices and codes, the
+// replay counters, push arbitration and the change log that pulls read. SqliteHubStorage keeps it all in
+// an encrypted berth::Store; a PostgreSQL implementation can follow (the SQL is kept portable).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "berth/schema/status.h"
+#include "berth/schema/store.h"
+#include "berth/sync/crypto.h"
+#include "berth/sync/wire.h"
+
+namespace berth::sync {
+
+struct DeviceRecord {
+  std::string device_id;
+  std::string name;
+  std::string role;                // broker | ward | viewer
+  std::vector<std::string> scope;  // areas; "*" = all
+  Bytes sign_pk;
+  Bytes kx_pk;
+  int64_t enrolled_ms = 0;
+  bool revoked = false;
+  uint64_t last_counter = 0;
+  uint64_t acked_seq = 0;
+  int64_t last_seen_ms = 0;
+};
+
+struct PushStats {
+  int64_t applied = 0;
+  int64_t duplicates = 0;
+  int64_t rejected = 0;
+};
+
+// Hook for fault tests: called after each entry of a push is applied inside the batch's transaction.
+using PushFaultHook = void (*)(int64_t entries_applied_in_batch);
+
+class HubStorage {
+ public:
+  virtual ~HubStorage() = default;
+
+  virtual Result<KeyPairs> HubKeys() = 0;
+
+  // Enrollment codes: only the code id and the key derived from the code are kept.
+  virtual Status AddCode(const Bytes& code_id, const Secret& code_key, const std::string& name,
+                         const std::string& role, const std::string& scope, int64_t expires_ms) = 0;
+  // The key of an unused, unexpired code; kNotAuthorised otherwise.
+  virtual Result<Secret> CodeKey(const Bytes& code_id, int64_t now_ms) = 0;
+  // Uses the code (once) and records the device. kNotAuthorised if the code was used meanwhile.
+  virtual Result<DeviceRecord> EnrollDevice(const Bytes& code_id, const std::string& device_id,
+                                            const Bytes& sign_pk, const Bytes& kx_pk, int64_t now_ms) = 0;
+
+  virtual Result<DeviceRecord> GetDevice(const std::string& device_id) = 0;
+  virtual Result<std::vector<DeviceRecord>> ListDevices() = 0;
+  virtual Status Revoke(const std::string& device_id) = 0;
+  // Accepts `counter` only if greater than the stored one (replay protection); kNotAuthorised otherwise.
+  virtual Status AdvanceCounter(const std::string& device_id, uint64_t counter, int64_t now_ms) = 0;
+
+  virtual Result<PushResponse> Push(const DeviceRecord& device, const PushRequest& request, int64_t now_ms,
+                                    PushStats* stats) = 0;
+  virtual Result<PullResponse> Pull(const DeviceRecord& device, const PullRequest& request) = 0;
+  // Forgets tombstones whose last change is older than `before_ms`; devices behind them re-snapshot.
+  virtual Result<int64_t> PurgeTombstones(int64_t before_ms) = 0;
+
+  virtual void SetFaultHook(PushFaultHook hook) = 0;
+};
+
+// Creates the hub's keys in a freshly created store (berth-hub init).
+Status InitHubStore(Store& store);
+std::unique_ptr<HubStorage> MakeSqliteHubStorage(std::unique_ptr<Store> store);
+
+// Names of the tables a role may read and write (PROTOCOL.md section 6).
+bool RoleMayRead(const std::string& role, const std::string& entity);
+bool RoleMayWrite(const std::string& role, const std::string& entity);
+bool ValidRole(const std::string& role);
+
+}  // namespace berth::sync

@@ -1,0 +1,196 @@
+// The sync protocol's messages (sync/PROTOCOL.md, section 5) and their encoding: cereal binary archives,
+// zstd-compressed where it pays. Every Decode* refuses malformed bytes with kBadInput and never crashes or
+// allocates more than the input justifies.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "berth/schema/mutation.h"
+#include "berth/schema/status.h"
+
+namespace berth::sync {
+
+using Bytes = std::vector<uint8_t>;
+
+enum class MessageType : uint8_t { kPing = 1, kPush = 2, kPull = 3 };
+
+// Response.error (PROTOCOL.md section 9).
+enum class WireError : uint8_t {
+  kOk = 0,
+  kVersionMismatch = 1,
+  kBadMessage = 2,
+  kRevoked = 3,
+  kNotPermitted = 4,
+  kInternal = 5,
+  kSnapshotRequired = 6,
+};
+
+struct Request {
+  uint32_t version = 0;
+  uint8_t type = 0;
+  Bytes body;
+  template <class A>
+  void serialize(A& ar) {
+    ar(version, type, body);
+  }
+};
+
+struct Response {
+  uint32_t version = 0;
+  uint8_t type = 0;
+  uint8_t error = 0;
+  std::string message;
+  int64_t hub_time_ms = 0;
+  Bytes body;
+  template <class A>
+  void serialize(A& ar) {
+    ar(version, type, error, message, hub_time_ms, body);
+  }
+};
+
+struct OutboxEntry {
+  uint64_t seq = 0;
+  Mutation mutation;
+  template <class A>
+  void serialize(A& ar) {
+    ar(seq, mutation);
+  }
+};
+
+struct PushRequest {
+  std::vector<OutboxEntry> entries;
+  template <class A>
+  void serialize(A& ar) {
+    ar(entries);
+  }
+};
+
+struct FieldState {
+  std::string name;
+  Value value;
+  std::string hlc;
+  std::string origin;
+  template <class A>
+  void serialize(A& ar) {
+    ar(name, value, hlc, origin);
+  }
+};
+
+// A row as the hub holds it: every field with its own clock. Applying it through Store::ApplyRemote (one
+// mutation per distinct clock) gives the same row and clocks on any replica.
+struct RowState {
+  std::string entity;
+  std::string row_id;
+  std::string row_hlc;
+  std::string row_origin;
+  uint8_t deleted = 0;
+  uint8_t absent = 0;  // authoritative answers only: the hub has no such row
+  std::vector<FieldState> fields;
+  template <class A>
+  void serialize(A& ar) {
+    ar(entity, row_id, row_hlc, row_origin, deleted, absent, fields);
+  }
+};
+
+enum class Outcome : uint8_t { kApplied = 1, kDuplicate = 2, kRejected = 3 };
+
+struct MutationResult {
+  uint64_t seq = 0;
+  uint8_t outcome = 0;  // Outcome
+  std::string reason_code;
+  std::string reason;
+  std::vector<RowState> authoritative;
+  template <class A>
+  void serialize(A& ar) {
+    ar(seq, outcome, reason_code, reason, authoritative);
+  }
+};
+
+struct PushResponse {
+  uint64_t acked_through = 0;
+  std::vector<MutationResult> results;
+  template <class A>
+  void serialize(A& ar) {
+    ar(acked_through, results);
+  }
+};
+
+struct PullRequest {
+  uint64_t cursor = 0;
+  uint32_t max_rows = 0;
+  uint8_t snapshot = 0;
+  template <class A>
+  void serialize(A& ar) {
+    ar(cursor, max_rows, snapshot);
+  }
+};
+
+struct PullResponse {
+  std::vector<RowState> rows;
+  uint64_t next_cursor = 0;
+  uint8_t more = 0;
+  uint8_t snapshot_required = 0;
+  uint64_t horizon = 0;
+  template <class A>
+  void serialize(A& ar) {
+    ar(rows, next_cursor, more, snapshot_required, horizon);
+  }
+};
+
+struct EnrollRequest {
+  uint32_t version = 0;
+  std::string device_id;
+  std::string name_hint;
+  Bytes sign_pk;
+  Bytes kx_pk;
+  int64_t now_ms = 0;
+  template <class A>
+  void serialize(A& ar) {
+    ar(version, device_id, name_hint, sign_pk, kx_pk, now_ms);
+  }
+};
+
+struct EnrollResponse {
+  uint32_t version = 0;
+  std::string device_id;
+  std::string name;
+  std::string role;
+  std::string scope;
+  Bytes hub_sign_pk;
+  Bytes hub_kx_pk;
+  int64_t hub_time_ms = 0;
+  template <class A>
+  void serialize(A& ar) {
+    ar(version, device_id, name, role, scope, hub_sign_pk, hub_kx_pk, hub_time_ms);
+  }
+};
+
+// Plain cereal binary encodings.
+Bytes Encode(const Request& m);
+Bytes Encode(const Response& m);
+Bytes Encode(const PushRequest& m);
+Bytes Encode(const PushResponse& m);
+Bytes Encode(const PullRequest& m);
+Bytes Encode(const PullResponse& m);
+Bytes Encode(const EnrollRequest& m);
+Bytes Encode(const EnrollResponse& m);
+
+Result<Request> DecodeRequest(const Bytes& bytes);
+Result<Response> DecodeResponse(const Bytes& bytes);
+Result<PushRequest> DecodePushRequest(const Bytes& bytes);
+Result<PushResponse> DecodePushResponse(const Bytes& bytes);
+Result<PullRequest> DecodePullRequest(const Bytes& bytes);
+Result<PullResponse> DecodePullResponse(const Bytes& bytes);
+Result<EnrollRequest> DecodeEnrollRequest(const Bytes& bytes);
+Result<EnrollResponse> DecodeEnrollResponse(const Bytes& bytes);
+
+// A payload: one byte of compression (0 raw, 1 zstd) then the bytes. Compress() picks zstd when it pays.
+Bytes Compress(const Bytes& plain);
+Result<Bytes> Decompress(const Bytes& payload);
+
+inline constexpr size_t kMaxBodyBytes = 16u << 20;          // on the wire, either way
+inline constexpr size_t kMaxDecompressedBytes = 64u << 20;  // inside a payload
+
+}  // namespace berth::sync

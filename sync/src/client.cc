@@ -1,0 +1,568 @@
+#include "berth/sync/client.h"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <cereal/archives/binary.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/variant.hpp>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "berth/schema/ids.h"
+#include "berth/sync/crypto.h"
+#include "berth/sync/version.h"
+#include "berth/sync/wire.h"
+#include "bounded_archive.h"
+#include "rows.h"
+#include "sqlite_util.h"
+
+namespace berth::sync {
+
+namespace {
+
+using internal::Stmt;
+using internal::StmtCache;
+
+constexpr int64_t kMaxSkewMs = 5 * 60 * 1000;
+
+std::mutex g_tap_mu;
+WireTap g_tap;
+
+WireTap Tap() {
+  std::lock_guard<std::mutex> lock(g_tap_mu);
+  return g_tap;
+}
+
+Result<std::optional<Bytes>> GetState(Db& db, const std::string& key) {
+  BERTH_ASSIGN_OR_RETURN(Statement s, db.Prepare("SELECT value FROM sync_state WHERE key = ?"));
+  s.Bind(1, key);
+  BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
+  if (!found) return std::optional<Bytes>();
+  return std::optional<Bytes>(s.Blob(0));
+}
+
+Result<std::string> GetText(Db& db, const std::string& key) {
+  BERTH_ASSIGN_OR_RETURN(auto v, GetState(db, key));
+  return v ? std::string(v->begin(), v->end()) : std::string();
+}
+
+Status PutState(Db& db, const std::string& key, std::span<const uint8_t> value) {
+  BERTH_ASSIGN_OR_RETURN(Statement s, db.Prepare("INSERT INTO sync_state (key, value) VALUES (?, ?)"
+                                                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+  s.Bind(1, key).BindBlob(2, value);
+  return s.Run();
+}
+
+Status PutText(Db& db, const std::string& key, const std::string& value) {
+  return PutState(db, key, {reinterpret_cast<const uint8_t*>(value.data()), value.size()});
+}
+
+struct HttpResult {
+  int status = 0;  // 0: no answer (connection failed or cut)
+  Bytes body;
+};
+
+HttpResult Post(const std::string& url, const std::string& path, const Bytes& body, const SyncOptions& o) {
+  httplib::Client cli(url);
+  cli.set_connection_timeout(o.connect_timeout_s, 0);
+  cli.set_read_timeout(o.read_timeout_s, 0);
+  cli.set_write_timeout(o.read_timeout_s, 0);
+  auto res =
+      cli.Post(path, reinterpret_cast<const char*>(body.data()), body.size(), "application/octet-stream");
+  HttpResult out;
+  if (!res) return out;
+  out.status = res->status;
+  out.body.assign(res->body.begin(), res->body.end());
+  if (auto tap = Tap()) tap(path, body, out.body);
+  return out;
+}
+
+Status HttpError(const HttpResult& r) {
+  const std::string text(r.body.begin(), r.body.end());
+  if (r.status == 401) return NotAuthorised("the hub refused this device (" + text + ")");
+  if (r.status == 400 || r.status == 413) return BadInput("the hub refused the request (" + text + ")");
+  return NetworkError("the hub answered HTTP " + std::to_string(r.status));
+}
+
+// Everything one session needs: keys, pins, counters, the statement cache on the store's connection.
+class Session {
+ public:
+  Session(Store& store, const SyncOptions& options, const ProgressFn& progress,
+          const std::atomic<bool>* cancel)
+      : store_(store),
+        db_(store.db()),
+        options_(options),
+        progress_(progress),
+        cancel_(cancel),
+        cache_(db_.raw()) {}
+
+  Status Load() {
+    BERTH_ASSIGN_OR_RETURN(auto keys, GetState(db_, "device_keys"));
+    if (!keys)
+      return NotFound("this device is not enrolled with a hub: run `berth enroll --hub URL --code CODE`");
+    BERTH_ASSIGN_OR_RETURN(keys_, KeyPairs::FromSecretBlob(*keys));
+    BERTH_ASSIGN_OR_RETURN(auto sign, GetState(db_, "hub_sign_pk"));
+    BERTH_ASSIGN_OR_RETURN(auto kx, GetState(db_, "hub_kx_pk"));
+    if (!sign || !kx) return IntegrityError("the pinned hub key is missing");
+    hub_ = PublicKeys{*sign, *kx};
+    BERTH_ASSIGN_OR_RETURN(url_, GetText(db_, "hub_url"));
+    if (!options_.hub_url.empty()) url_ = options_.hub_url;
+    BERTH_ASSIGN_OR_RETURN(device_id_, GetText(db_, "device_id"));
+    BERTH_RETURN_IF_ERROR(schema_.Load(db_));
+    return Status::Ok();
+  }
+
+  Result<SyncSummary> Run() {
+    Report("ping");
+    BERTH_ASSIGN_OR_RETURN(Response pong, Exchange(MessageType::kPing, {}));
+    const int64_t skew = pong.hub_time_ms - NowMs();
+    if (skew > kMaxSkewMs || skew < -kMaxSkewMs) {
+      return ConflictError("this device's clock is " + std::to_string(skew / 1000) +
+                           " s off the hub's: fix the device clock, then sync again");
+    }
+    for (int round = 0; round < 2; ++round) {
+      BERTH_ASSIGN_OR_RETURN(bool wrote_local, PushAll());
+      if (Cancelled()) break;
+      BERTH_RETURN_IF_ERROR(PullAll());
+      if (Cancelled()) break;
+      BERTH_ASSIGN_OR_RETURN(int64_t pending, PendingCount());
+      if (!wrote_local && pending == 0) break;
+    }
+    summary_.cancelled = Cancelled();
+    BERTH_ASSIGN_OR_RETURN(std::string cursor, GetText(db_, "cursor"));
+    summary_.cursor = cursor.empty() ? 0 : std::stoull(cursor);
+    Report("done");
+    return summary_;
+  }
+
+ private:
+  bool Cancelled() const { return cancel_ != nullptr && cancel_->load(); }
+  void Report(const char* phase) {
+    if (progress_) progress_(SyncProgress{phase, summary_.pushed, summary_.pulled_rows});
+  }
+
+  Result<int64_t> PendingCount() { return db_.QueryInt("SELECT count(*) FROM outbox"); }
+
+  Result<uint64_t> NextCounter() {
+    BERTH_ASSIGN_OR_RETURN(std::string last_text, GetText(db_, "counter"));
+    const uint64_t last = last_text.empty() ? 0 : std::stoull(last_text);
+    const uint64_t now_us = static_cast<uint64_t>(NowMs()) * 1000;
+    const uint64_t next = std::max(last + 1, now_us);
+    BERTH_RETURN_IF_ERROR(PutText(db_, "counter", std::to_string(next)));
+    return next;
+  }
+
+  // One sealed request and its answer, retried with backoff on network failure.
+  Result<Response> Exchange(MessageType type, const Bytes& body) {
+    Request req;
+    req.version = kProtocolVersion;
+    req.type = static_cast<uint8_t>(type);
+    req.body = body;
+    const Bytes payload = Compress(Encode(req));
+    std::mt19937 jitter(static_cast<uint32_t>(NowMs()));
+    Status last = NetworkError("no attempt");
+    for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
+      if (attempt > 0) {
+        summary_.retries++;
+        const int ms = (200 << (attempt - 1)) + static_cast<int>(jitter() % 100);
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+      }
+      BERTH_ASSIGN_OR_RETURN(uint64_t counter, NextCounter());
+      BERTH_ASSIGN_OR_RETURN(SealedRequest sealed, SealRequest(keys_, hub_, device_id_, counter, payload));
+      summary_.requests++;
+      summary_.bytes_sent += static_cast<int64_t>(sealed.envelope.size());
+      HttpResult http = Post(url_, "/v1/sync", sealed.envelope, options_);
+      summary_.bytes_received += static_cast<int64_t>(http.body.size());
+      if (http.status == 0 || http.status >= 500) {
+        last =
+            NetworkError(http.status == 0 ? "the hub at " + url_ + " is unreachable or the connection broke"
+                                          : "the hub answered HTTP " + std::to_string(http.status));
+        continue;
+      }
+      if (http.status != 200) return HttpError(http);
+      BERTH_ASSIGN_OR_RETURN(Bytes plain, OpenResponse(sealed, hub_, http.body));
+      BERTH_ASSIGN_OR_RETURN(Bytes decompressed, Decompress(plain));
+      auto resp = DecodeResponse(decompressed);
+      if (!resp.ok()) return IntegrityError("the hub's answer is malformed");
+      BERTH_RETURN_IF_ERROR(CheckProtocolVersion(resp->version));
+      summary_.hub_time_ms = resp->hub_time_ms;
+      switch (static_cast<WireError>(resp->error)) {
+        case WireError::kOk:
+        case WireError::kSnapshotRequired:
+          return resp;
+        case WireError::kVersionMismatch:
+        case WireError::kBadMessage:
+          return BadInput("the hub refused the request: " + resp->message);
+        case WireError::kRevoked:
+          return Wipe();
+        case WireError::kNotPermitted:
+          return NotAuthorised("the hub refused: " + resp->message);
+        case WireError::kInternal:
+          last = NetworkError("the hub failed: " + resp->message);
+          continue;
+      }
+      return BadInput("the hub answered an unknown error code");
+    }
+    return last;
+  }
+
+  Status Wipe() {
+    const std::string dir = store_.dir();
+    store_.Lock();
+    for (const char* f : {"berth.db", "berth.db-wal", "berth.db-shm", "berth.db-journal", "berth.key"}) {
+      std::remove((dir + "/" + f).c_str());
+    }
+    return NotAuthorised("this device has been revoked by the hub administrator; its store has been wiped");
+  }
+
+  // --- push ----------------------------------------------------------------------------------------------
+  Result<bool> PushAll() {
+    bool wrote_local = false;
+    for (int batch = 0; batch < options_.max_push_batches && !Cancelled(); ++batch) {
+      PushRequest req;
+      {
+        BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT seq, payload FROM outbox ORDER BY seq LIMIT ?"));
+        s.Bind(1, static_cast<int64_t>(options_.push_batch));
+        while (true) {
+          BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+          if (!r) break;
+          OutboxEntry e;
+          e.seq = static_cast<uint64_t>(s.Int(0));
+          const Bytes payload = s.Blob(1);
+          try {
+            internal::BoundedInputArchive ar(payload.data(), payload.size());
+            ar(e.mutation);
+          } catch (const std::exception&) {
+            sqlite3_reset(s.raw());
+            return IntegrityError("outbox entry " + std::to_string(e.seq) + " cannot be decoded");
+          }
+          req.entries.push_back(std::move(e));
+        }
+      }
+      if (req.entries.empty()) break;
+      Report("push");
+      BERTH_ASSIGN_OR_RETURN(Response resp, Exchange(MessageType::kPush, Encode(req)));
+      BERTH_ASSIGN_OR_RETURN(PushResponse out, DecodePushResponse(resp.body));
+      if (out.results.size() != req.entries.size())
+        return IntegrityError("the hub answered a different batch");
+      BERTH_ASSIGN_OR_RETURN(bool wrote, ApplyPushResponse(req, out));
+      wrote_local = wrote_local || wrote;
+    }
+    return wrote_local;
+  }
+
+  static std::string FieldText(const Mutation& m, const char* name) {
+    auto it = m.fields.find(name);
+    return it == m.fields.end() ? std::string() : internal::ValueText(it->second);
+  }
+
+  // In one transaction: drop acknowledged entries, record conflicts, roll rejected rows back to the hub's
+  // state and put a lost referral back in the queue. Returns whether new local mutations were written.
+  Result<bool> ApplyPushResponse(const PushRequest& req, const PushResponse& out) {
+    bool wrote = false;
+    Status st = db_.Transaction([&]() -> Status {
+      std::set<std::string> requeue;
+      std::map<std::string, int64_t> conflict_of;  // rejected claim's mutation id -> its conflict row
+      for (size_t i = 0; i < out.results.size(); ++i) {
+        const MutationResult& r = out.results[i];
+        const Mutation& m = req.entries[i].mutation;
+        if (r.seq != req.entries[i].seq) return IntegrityError("the hub answered out of order");
+        summary_.pushed++;
+        if (r.outcome == static_cast<uint8_t>(Outcome::kApplied)) summary_.applied++;
+        if (r.outcome == static_cast<uint8_t>(Outcome::kDuplicate)) summary_.duplicates++;
+        if (r.outcome != static_cast<uint8_t>(Outcome::kRejected)) continue;
+        summary_.rejected++;
+        for (const RowState& row : r.authoritative) {
+          BERTH_RETURN_IF_ERROR(internal::ForceRowState(store_, cache_, schema_, row));
+        }
+        std::string referral = FieldText(m, "referral_id");
+        if (referral.empty()) referral = FieldText(m, "held_for_referral_id");
+        if (referral.empty() && m.entity == "referral") referral = m.row_id;
+        std::string bed = m.entity == "bed" ? m.row_id : FieldText(m, "bed_id");
+        std::string cap = m.entity == "homecare_capacity" ? m.row_id : FieldText(m, "homecare_capacity_id");
+        if (!referral.empty() && (m.kind == MutationKind::kClaim || r.reason_code == "claim_lost")) {
+          requeue.insert(referral);
+        }
+        nlohmann::json auth = nlohmann::json::array();
+        for (const RowState& row : r.authoritative) {
+          nlohmann::json j;
+          j["entity"] = row.entity;
+          j["row_id"] = row.row_id;
+          j["absent"] = row.absent != 0;
+          for (const auto& f : row.fields) j["fields"][f.name] = internal::ValueText(f.value);
+          auth.push_back(j);
+        }
+        // A rejection that follows from an earlier lost claim joins that claim's conflict.
+        const std::string prefix = "depends on rejected claim ";
+        if (r.reason_code == "claim_lost" && r.reason.rfind(prefix, 0) == 0) {
+          const std::string source = r.reason.substr(prefix.size());
+          BERTH_ASSIGN_OR_RETURN(Stmt find, cache_.Get("SELECT id, authoritative FROM sync_conflict"
+                                                       " WHERE mutation_id = ?"));
+          find.Bind(1, source);
+          BERTH_ASSIGN_OR_RETURN(bool found, find.Step());
+          if (found) {
+            const int64_t id = find.Int(0);
+            nlohmann::json j = nlohmann::json::parse(find.Text(1), nullptr, false);
+            sqlite3_reset(find.raw());
+            if (!j.is_object()) j = nlohmann::json::object();
+            j["dependents"].push_back(
+                {{"mutation_id", m.mutation_id}, {"entity", m.entity}, {"row_id", m.row_id}});
+            BERTH_ASSIGN_OR_RETURN(Stmt upd,
+                                   cache_.Get("UPDATE sync_conflict SET authoritative = ? WHERE id = ?"));
+            upd.Bind(1, j.dump()).Bind(2, id);
+            BERTH_RETURN_IF_ERROR(upd.Run());
+            continue;
+          }
+          sqlite3_reset(find.raw());
+        }
+        nlohmann::json record;
+        record["rows"] = auth;
+        record["dependents"] = nlohmann::json::array();
+        BERTH_ASSIGN_OR_RETURN(
+            Stmt ins, cache_.Get("INSERT INTO sync_conflict (created_ms, mutation_id, claim, entity, row_id,"
+                                 " reason_code, reason, referral_id, bed_id, capacity_id, authoritative)"
+                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                                 " ON CONFLICT (mutation_id) DO NOTHING"));
+        ins.Bind(1, NowMs()).Bind(2, m.mutation_id).Bind(3, m.claim).Bind(4, m.entity).Bind(5, m.row_id);
+        ins.Bind(6, r.reason_code).Bind(7, r.reason).Bind(8, referral).Bind(9, bed).Bind(10, cap);
+        ins.Bind(11, record.dump());
+        BERTH_RETURN_IF_ERROR(ins.Run());
+        if (sqlite3_changes(db_.raw()) > 0) {
+          summary_.conflicts++;
+          BERTH_RETURN_IF_ERROR(store_.AppendAudit("sync_conflict", m.entity, m.row_id, r.reason_code));
+        }
+      }
+      BERTH_ASSIGN_OR_RETURN(Stmt del, cache_.Get("DELETE FROM outbox WHERE seq <= ?"));
+      del.Bind(1, static_cast<int64_t>(out.acked_through));
+      BERTH_RETURN_IF_ERROR(del.Run());
+      // A referral whose claim lost goes back in the queue (a new mutation, so every device learns it).
+      for (const auto& referral : requeue) {
+        BERTH_ASSIGN_OR_RETURN(auto row, internal::ReadRowValues(cache_, schema_, "referral", referral));
+        if (row.empty()) continue;
+        const std::string status = internal::ValueText(row["status"]);
+        if (status == "accepted" || status == "placed") {
+          Mutation back;
+          back.kind = MutationKind::kUpsert;
+          back.entity = "referral";
+          back.row_id = referral;
+          back.fields["status"] = std::string("sourcing");
+          BERTH_RETURN_IF_ERROR(store_.Write(back));
+          wrote = true;
+        }
+      }
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return wrote;
+  }
+
+  // --- pull ----------------------------------------------------------------------------------------------
+  Status PullAll() {
+    BERTH_ASSIGN_OR_RETURN(std::string cursor_text, GetText(db_, "cursor"));
+    uint64_t cursor = cursor_text.empty() ? 0 : std::stoull(cursor_text);
+    bool snapshot = false;
+    BERTH_ASSIGN_OR_RETURN(std::string snap_text, GetText(db_, "snapshot_in_progress"));
+    snapshot = snap_text == "1";
+    while (!Cancelled()) {
+      Report("pull");
+      PullRequest req;
+      req.cursor = cursor;
+      req.max_rows = options_.pull_page;
+      req.snapshot = snapshot ? 1 : 0;
+      BERTH_ASSIGN_OR_RETURN(Response resp, Exchange(MessageType::kPull, Encode(req)));
+      BERTH_ASSIGN_OR_RETURN(PullResponse page, DecodePullResponse(resp.body));
+      if (page.snapshot_required) {
+        // Behind the tombstone horizon: start a snapshot from 0 (remembered, so a cut resumes it).
+        const Status begun = db_.Transaction([&]() -> Status {
+          BERTH_RETURN_IF_ERROR(db_.Exec("DELETE FROM sync_state WHERE key LIKE 'snapshot_seen:%'"));
+          BERTH_RETURN_IF_ERROR(PutText(db_, "snapshot_in_progress", "1"));
+          return PutText(db_, "cursor", "0");
+        });
+        if (!begun.ok()) return begun;
+        snapshot = true;
+        cursor = 0;
+        summary_.snapshot = true;
+        continue;
+      }
+      summary_.pull_pages++;
+      const Status applied = db_.Transaction([&]() -> Status {
+        for (const RowState& row : page.rows) {
+          if (schema_.Columns(row.entity) == nullptr) continue;
+          BERTH_RETURN_IF_ERROR(internal::MergeRowState(store_, row));
+          if (snapshot) {
+            const std::string key = "snapshot_seen:" + row.entity + ":" + row.row_id;
+            BERTH_RETURN_IF_ERROR(PutText(db_, key, ""));
+          }
+        }
+        if (snapshot && !page.more) BERTH_RETURN_IF_ERROR(FinishSnapshot());
+        return PutText(db_, "cursor", std::to_string(page.next_cursor));
+      });
+      if (!applied.ok()) return applied;
+      summary_.pulled_rows += static_cast<int64_t>(page.rows.size());
+      cursor = page.next_cursor;
+      if (!page.more) break;
+      if (snapshot && !page.more) snapshot = false;
+    }
+    return Status::Ok();
+  }
+
+  // After a full snapshot: rows the hub no longer has (purged tombstones) go, unless this device still
+  // has unsynced changes to them.
+  Status FinishSnapshot() {
+    for (const auto& entity : schema_.Entities()) {
+      std::vector<std::string> gone;
+      BERTH_ASSIGN_OR_RETURN(
+          Stmt s,
+          cache_.Get("SELECT id FROM \"" + entity +
+                     "\" t WHERE NOT EXISTS (SELECT 1 FROM sync_state WHERE key = 'snapshot_seen:" + entity +
+                     ":' || t.id) AND NOT EXISTS (SELECT 1 FROM outbox o WHERE"
+                     " o.entity = ? AND o.row_id = t.id)"));
+      s.Bind(1, entity);
+      while (true) {
+        BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+        if (!r) break;
+        gone.push_back(s.Text(0));
+      }
+      for (const auto& id : gone) {
+        RowState absent;
+        absent.entity = entity;
+        absent.row_id = id;
+        absent.absent = 1;
+        BERTH_RETURN_IF_ERROR(internal::ForceRowState(store_, cache_, schema_, absent));
+      }
+    }
+    BERTH_RETURN_IF_ERROR(db_.Exec("DELETE FROM sync_state WHERE key LIKE 'snapshot_seen:%'"));
+    return PutText(db_, "snapshot_in_progress", "0");
+  }
+
+  Store& store_;
+  Db& db_;
+  SyncOptions options_;
+  ProgressFn progress_;
+  const std::atomic<bool>* cancel_;
+  StmtCache cache_;
+  internal::Schema schema_;
+  KeyPairs keys_;
+  PublicKeys hub_;
+  std::string url_;
+  std::string device_id_;
+  SyncSummary summary_;
+};
+
+}  // namespace
+
+void SetWireTap(WireTap tap) {
+  std::lock_guard<std::mutex> lock(g_tap_mu);
+  g_tap = std::move(tap);
+}
+
+Result<EnrollResult> Enroll(Store& store, const std::string& hub_url, const std::string& typed_code) {
+  if (store.locked()) return NotAuthorised("the store is locked");
+  Db& db = store.db();
+  BERTH_ASSIGN_OR_RETURN(auto existing, GetState(db, "device_keys"));
+  if (existing) return ConflictError("this device is already enrolled with a hub");
+  if (hub_url.rfind("http://", 0) != 0 && hub_url.rfind("https://", 0) != 0) {
+    return BadInput("the hub URL must start with http:// or https://");
+  }
+  BERTH_ASSIGN_OR_RETURN(std::string code, NormaliseCode(typed_code));
+  KeyPairs keys = KeyPairs::Generate();
+  EnrollRequest req;
+  req.version = kProtocolVersion;
+  req.device_id = store.device_id();
+  req.sign_pk = keys.sign_pk;
+  req.kx_pk = keys.kx_pk;
+  req.now_ms = NowMs();
+  const Secret code_key = EnrollKeyFromCode(code);
+  const Bytes code_id = CodeId(code);
+  const Bytes envelope = SealEnroll(code_key, code_id, Encode(req), false);
+  SyncOptions o;
+  HttpResult http = Post(hub_url, "/v1/enroll", envelope, o);
+  if (http.status == 0) return NetworkError("the hub at " + hub_url + " is unreachable");
+  if (http.status == 401)
+    return NotAuthorised("the hub refused the enrollment code (wrong, used or expired)");
+  if (http.status != 200) return HttpError(http);
+  auto plain = OpenEnroll(code_key, http.body, true);
+  if (!plain.ok()) return IntegrityError("the hub's enrollment answer failed authentication");
+  BERTH_ASSIGN_OR_RETURN(EnrollResponse resp, DecodeEnrollResponse(*plain));
+  BERTH_RETURN_IF_ERROR(CheckProtocolVersion(resp.version));
+  if (resp.device_id != store.device_id()) return IntegrityError("the hub enrolled a different device id");
+  Secret blob = keys.SecretBlob();
+  const Status saved = db.Transaction([&]() -> Status {
+    BERTH_RETURN_IF_ERROR(PutState(db, "device_keys", blob.bytes()));
+    BERTH_RETURN_IF_ERROR(PutState(db, "hub_sign_pk", resp.hub_sign_pk));
+    BERTH_RETURN_IF_ERROR(PutState(db, "hub_kx_pk", resp.hub_kx_pk));
+    BERTH_RETURN_IF_ERROR(PutText(db, "hub_url", hub_url));
+    BERTH_RETURN_IF_ERROR(PutText(db, "device_id", store.device_id()));
+    BERTH_RETURN_IF_ERROR(PutText(db, "role", resp.role));
+    BERTH_RETURN_IF_ERROR(PutText(db, "scope", resp.scope));
+    BERTH_RETURN_IF_ERROR(PutText(db, "cursor", "0"));
+    return store.AppendAudit("enroll", "device", store.device_id(), "enrolled with hub as " + resp.role);
+  });
+  if (!saved.ok()) return saved;
+  EnrollResult out;
+  out.device_id = resp.device_id;
+  out.name = resp.name;
+  out.role = resp.role;
+  out.scope = resp.scope;
+  out.hub_fingerprint = Fingerprint(resp.hub_sign_pk, resp.hub_kx_pk);
+  return out;
+}
+
+Result<SyncSummary> SyncOnce(Store& store, const SyncOptions& options, const ProgressFn& progress,
+                             const std::atomic<bool>* cancel) {
+  if (store.locked()) return NotAuthorised("the store is locked");
+  Session session(store, options, progress, cancel);
+  BERTH_RETURN_IF_ERROR(session.Load());
+  return session.Run();
+}
+
+Result<std::vector<ConflictRecord>> ListConflicts(Store& store) {
+  BERTH_ASSIGN_OR_RETURN(
+      Statement s,
+      store.db().Prepare("SELECT id, created_ms, mutation_id, claim, entity, row_id, reason_code,"
+                         " reason, referral_id, bed_id, capacity_id, authoritative, resolved"
+                         " FROM sync_conflict ORDER BY id"));
+  std::vector<ConflictRecord> out;
+  while (true) {
+    BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+    if (!r) break;
+    ConflictRecord c;
+    c.id = s.Int(0);
+    c.created_ms = s.Int(1);
+    c.mutation_id = s.Text(2);
+    c.claim = s.Text(3);
+    c.entity = s.Text(4);
+    c.row_id = s.Text(5);
+    c.reason_code = s.Text(6);
+    c.reason = s.Text(7);
+    c.referral_id = s.Text(8);
+    c.bed_id = s.Text(9);
+    c.capacity_id = s.Text(10);
+    c.authoritative_json = s.Text(11);
+    c.resolved = s.Int(12) != 0;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<SyncStatus> GetSyncStatus(Store& store) {
+  Db& db = store.db();
+  SyncStatus st;
+  BERTH_ASSIGN_OR_RETURN(auto keys, GetState(db, "device_keys"));
+  st.enrolled = keys.has_value();
+  BERTH_ASSIGN_OR_RETURN(st.hub_url, GetText(db, "hub_url"));
+  BERTH_ASSIGN_OR_RETURN(st.role, GetText(db, "role"));
+  BERTH_ASSIGN_OR_RETURN(st.scope, GetText(db, "scope"));
+  BERTH_ASSIGN_OR_RETURN(std::string c, GetText(db, "cursor"));
+  st.cursor = c.empty() ? 0 : std::stoull(c);
+  BERTH_ASSIGN_OR_RETURN(st.pending, db.QueryInt("SELECT count(*) FROM outbox"));
+  return st;
+}
+
+}  // namespace berth::sync

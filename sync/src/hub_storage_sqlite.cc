@@ -1,0 +1,763 @@
+// SqliteHubStorage: the hub's state in its own encrypted berth::Store. Push arbitration (claims, scope,
+// LWW) and the change log live here; see sync/PROTOCOL.md sections 5-7 and 10.
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <mutex>
+#include <set>
+
+#include "berth/schema/ids.h"
+#include "berth/sync/hub_storage.h"
+#include "berth/sync/version.h"
+#include "rows.h"
+#include "sqlite_util.h"
+
+namespace berth::sync {
+
+namespace {
+
+using internal::Stmt;
+using internal::StmtCache;
+
+constexpr int64_t kMaxSkewMs = 5 * 60 * 1000;
+
+std::vector<std::string> SplitScope(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s + ",") {
+    if (c == ',') {
+      while (!cur.empty() && cur.back() == ' ') cur.pop_back();
+      size_t b = cur.find_first_not_of(' ');
+      if (b != std::string::npos) out.push_back(cur.substr(b));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  return out;
+}
+
+std::string JoinScope(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& a : v) s += (s.empty() ? "" : ",") + a;
+  return s;
+}
+
+bool IsSupply(const std::string& e) {
+  return e == "provider" || e == "provider_admissions" || e == "bed" || e == "homecare_capacity" ||
+         e == "setting";
+}
+
+std::string Str(const std::map<std::string, Value>& row, const std::string& k) {
+  auto it = row.find(k);
+  if (it == row.end()) return "";
+  return internal::ValueText(it->second);
+}
+
+std::string IsoNow(int64_t now_ms) {
+  const time_t t = static_cast<time_t>(now_ms / 1000);
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+struct Rejection {
+  std::string code;
+  std::string reason;
+};
+
+class SqliteHubStorage final : public HubStorage {
+ public:
+  explicit SqliteHubStorage(std::unique_ptr<Store> store)
+      : store_(std::move(store)), cache_(store_->db().raw()) {
+    (void)schema_.Load(store_->db());
+  }
+  ~SqliteHubStorage() override { cache_.Clear(); }
+
+  Result<KeyPairs> HubKeys() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    BERTH_ASSIGN_OR_RETURN(Bytes blob, GetState("hub_secret_keys"));
+    return KeyPairs::FromSecretBlob(blob);
+  }
+
+  Status AddCode(const Bytes& code_id, const Secret& code_key, const std::string& name,
+                 const std::string& role, const std::string& scope, int64_t expires_ms) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("INSERT INTO hub_code (code_id, name, role, scope, created_ms,"
+                                              " expires_ms, code_key) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    s.BindBlob(1, code_id.data(), code_id.size()).Bind(2, name).Bind(3, role).Bind(4, scope).Bind(5, NowMs());
+    s.Bind(6, expires_ms).BindBlob(7, code_key.data(), code_key.size());
+    return s.Run();
+  }
+
+  Result<Secret> CodeKey(const Bytes& code_id, int64_t now_ms) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    BERTH_ASSIGN_OR_RETURN(
+        Stmt s, cache_.Get("SELECT code_key, expires_ms, used_by FROM hub_code WHERE code_id = ?"));
+    s.BindBlob(1, code_id.data(), code_id.size());
+    BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
+    if (!found) return NotAuthorised("bad_code");
+    const Bytes key = s.Blob(0);
+    const int64_t expires = s.Int(1);
+    const std::string used = s.Text(2);
+    sqlite3_reset(s.raw());
+    if (!used.empty() || expires < now_ms || key.size() != 32) return NotAuthorised("bad_code");
+    Secret out(32);
+    std::copy(key.begin(), key.end(), out.data());
+    return out;
+  }
+
+  Result<DeviceRecord> EnrollDevice(const Bytes& code_id, const std::string& device_id, const Bytes& sign_pk,
+                                    const Bytes& kx_pk, int64_t now_ms) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    DeviceRecord rec;
+    Status st = store_->db().Transaction([&]() -> Status {
+      BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT name, role, scope, used_by, expires_ms FROM hub_code"
+                                                " WHERE code_id = ?"));
+      s.BindBlob(1, code_id.data(), code_id.size());
+      BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
+      if (!found) return NotAuthorised("bad_code");
+      rec.name = s.Text(0);
+      rec.role = s.Text(1);
+      rec.scope = SplitScope(s.Text(2));
+      const bool used = !s.Text(3).empty();
+      const int64_t expires = s.Int(4);
+      sqlite3_reset(s.raw());
+      if (used || expires < now_ms) return NotAuthorised("bad_code");
+      if (!IsUuid(device_id)) return BadInput("the device id is not a UUID");
+      BERTH_ASSIGN_OR_RETURN(Stmt exists, cache_.Get("SELECT count(*) FROM hub_device WHERE device_id = ?"));
+      exists.Bind(1, device_id);
+      BERTH_ASSIGN_OR_RETURN(bool r, exists.Step());
+      const int64_t n = r ? exists.Int(0) : 0;
+      sqlite3_reset(exists.raw());
+      if (n != 0) return ConflictError("this device is already enrolled");
+      // The code is used: keep its id (so it cannot be used again), wipe its key.
+      BERTH_ASSIGN_OR_RETURN(Stmt use,
+                             cache_.Get("UPDATE hub_code SET used_by = ?, code_key = ? WHERE code_id = ?"));
+      const uint8_t zero = 0;
+      use.Bind(1, device_id).BindBlob(2, &zero, 0).BindBlob(3, code_id.data(), code_id.size());
+      BERTH_RETURN_IF_ERROR(use.Run());
+      BERTH_ASSIGN_OR_RETURN(Stmt ins,
+                             cache_.Get("INSERT INTO hub_device (device_id, name, role, scope, sign_pk,"
+                                        " kx_pk, enrolled_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+      ins.Bind(1, device_id).Bind(2, rec.name).Bind(3, rec.role).Bind(4, JoinScope(rec.scope));
+      ins.BindBlob(5, sign_pk.data(), sign_pk.size()).BindBlob(6, kx_pk.data(), kx_pk.size()).Bind(7, now_ms);
+      return ins.Run();
+    });
+    if (!st.ok()) return st;
+    rec.device_id = device_id;
+    rec.sign_pk = sign_pk;
+    rec.kx_pk = kx_pk;
+    rec.enrolled_ms = now_ms;
+    return rec;
+  }
+
+  Result<DeviceRecord> GetDevice(const std::string& device_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return GetDeviceLocked(device_id);
+  }
+
+  Result<std::vector<DeviceRecord>> ListDevices() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::string> ids;
+    BERTH_ASSIGN_OR_RETURN(Stmt s,
+                           cache_.Get("SELECT device_id FROM hub_device ORDER BY enrolled_ms, device_id"));
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+      if (!r) break;
+      ids.push_back(s.Text(0));
+    }
+    std::vector<DeviceRecord> out;
+    for (const auto& id : ids) {
+      BERTH_ASSIGN_OR_RETURN(DeviceRecord d, GetDeviceLocked(id));
+      out.push_back(std::move(d));
+    }
+    return out;
+  }
+
+  Status Revoke(const std::string& device_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("UPDATE hub_device SET revoked = 1 WHERE device_id = ?"));
+    s.Bind(1, device_id);
+    BERTH_RETURN_IF_ERROR(s.Run());
+    if (sqlite3_changes(store_->db().raw()) == 0) return NotFound("no enrolled device " + device_id);
+    return Status::Ok();
+  }
+
+  Status AdvanceCounter(const std::string& device_id, uint64_t counter, int64_t now_ms) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("UPDATE hub_device SET last_counter = ?, last_seen_ms = ?"
+                                              " WHERE device_id = ? AND last_counter < ?"));
+    s.Bind(1, static_cast<int64_t>(counter))
+        .Bind(2, now_ms)
+        .Bind(3, device_id)
+        .Bind(4, static_cast<int64_t>(counter));
+    BERTH_RETURN_IF_ERROR(s.Run());
+    if (sqlite3_changes(store_->db().raw()) == 0) return NotAuthorised("replay");
+    return Status::Ok();
+  }
+
+  void SetFaultHook(PushFaultHook hook) override { hook_ = hook; }
+
+  Result<PushResponse> Push(const DeviceRecord& device, const PushRequest& request, int64_t now_ms,
+                            PushStats* stats) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    PushResponse resp;
+    std::vector<size_t> rejected_results;
+    std::vector<const Mutation*> rejected_mutations;
+    Status st = store_->db().Transaction([&]() -> Status {
+      resp = PushResponse{};
+      rejected_results.clear();
+      rejected_mutations.clear();
+      *stats = PushStats{};
+      BERTH_ASSIGN_OR_RETURN(DeviceRecord fresh, GetDeviceLocked(device.device_id));
+      uint64_t acked = fresh.acked_seq;
+      uint64_t prev = 0;
+      // Rows a lost claim named: later entries of this push that touch them are lost with it.
+      std::map<std::pair<std::string, std::string>, std::string> poisoned;
+      int64_t applied_in_batch = 0;
+      for (const OutboxEntry& e : request.entries) {
+        if (e.seq <= prev) return BadInput("push entries are not in ascending seq order");
+        prev = e.seq;
+        MutationResult r;
+        r.seq = e.seq;
+        if (e.seq <= acked) {
+          BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT reason_code, reason FROM hub_rejection"
+                                                    " WHERE device_id = ? AND seq = ?"));
+          s.Bind(1, device.device_id).Bind(2, static_cast<int64_t>(e.seq));
+          BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
+          if (found) {
+            r.outcome = static_cast<uint8_t>(Outcome::kRejected);
+            r.reason_code = s.Text(0);
+            r.reason = s.Text(1);
+            rejected_results.push_back(resp.results.size());
+            rejected_mutations.push_back(&e.mutation);
+          } else {
+            r.outcome = static_cast<uint8_t>(Outcome::kDuplicate);
+          }
+          sqlite3_reset(s.raw());
+          stats->duplicates++;
+          resp.results.push_back(std::move(r));
+          continue;
+        }
+        std::optional<Rejection> rej;
+        BERTH_RETURN_IF_ERROR(Arbitrate(fresh, e.mutation, now_ms, poisoned, &rej));
+        if (rej) {
+          r.outcome = static_cast<uint8_t>(Outcome::kRejected);
+          r.reason_code = rej->code;
+          r.reason = rej->reason;
+          BERTH_ASSIGN_OR_RETURN(Stmt ins,
+                                 cache_.Get("INSERT INTO hub_rejection (device_id, seq, mutation_id,"
+                                            " reason_code, reason) VALUES (?, ?, ?, ?, ?)"));
+          ins.Bind(1, device.device_id).Bind(2, static_cast<int64_t>(e.seq)).Bind(3, e.mutation.mutation_id);
+          ins.Bind(4, rej->code).Bind(5, rej->reason);
+          BERTH_RETURN_IF_ERROR(ins.Run());
+          rejected_results.push_back(resp.results.size());
+          rejected_mutations.push_back(&e.mutation);
+          stats->rejected++;
+          if (e.mutation.kind == MutationKind::kClaim || e.mutation.entity == "bed" ||
+              e.mutation.entity == "placement") {
+            const std::string source = rej->code == "claim_lost"
+                                           ? poisoned[{e.mutation.entity, e.mutation.row_id}]
+                                           : e.mutation.mutation_id;
+            for (const auto& key : NamedRows(e.mutation)) poisoned.emplace(key, source);
+          }
+        } else {
+          r.outcome = static_cast<uint8_t>(Outcome::kApplied);
+          stats->applied++;
+        }
+        acked = e.seq;
+        resp.results.push_back(std::move(r));
+        ++applied_in_batch;
+        if (hook_ != nullptr) hook_(applied_in_batch);
+      }
+      BERTH_ASSIGN_OR_RETURN(Stmt upd, cache_.Get("UPDATE hub_device SET acked_seq = ?, last_seen_ms = ?"
+                                                  " WHERE device_id = ?"));
+      upd.Bind(1, static_cast<int64_t>(acked)).Bind(2, now_ms).Bind(3, device.device_id);
+      BERTH_RETURN_IF_ERROR(upd.Run());
+      resp.acked_through = acked;
+      // The authoritative state of every row a rejected mutation touched or named, in scope only.
+      for (size_t k = 0; k < rejected_results.size(); ++k) {
+        const Mutation& m = *rejected_mutations[k];
+        auto& out = resp.results[rejected_results[k]].authoritative;
+        std::set<std::pair<std::string, std::string>> rows = {{m.entity, m.row_id}};
+        for (const auto& key : NamedRows(m)) rows.insert(key);
+        for (const auto& [entity, row_id] : rows) {
+          if (schema_.Columns(entity) == nullptr || row_id.empty()) continue;
+          BERTH_ASSIGN_OR_RETURN(RowState rs, internal::ReadRowState(cache_, schema_, entity, row_id));
+          if (!rs.absent) {
+            BERTH_ASSIGN_OR_RETURN(bool visible, Visible(fresh, entity, row_id));
+            if (!visible) {
+              rs = RowState{};
+              rs.entity = entity;
+              rs.row_id = row_id;
+              rs.absent = 1;
+            }
+          }
+          out.push_back(std::move(rs));
+        }
+      }
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return resp;
+  }
+
+  Result<PullResponse> Pull(const DeviceRecord& device, const PullRequest& request) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    PullResponse resp;
+    BERTH_ASSIGN_OR_RETURN(Bytes horizon_blob, GetStateOr("horizon", {}));
+    uint64_t horizon = 0;
+    if (horizon_blob.size() == 8) std::memcpy(&horizon, horizon_blob.data(), 8);
+    resp.horizon = horizon;
+    if (!request.snapshot && request.cursor > 0 && request.cursor < horizon) {
+      resp.snapshot_required = 1;
+      resp.next_cursor = request.cursor;
+      return resp;
+    }
+    const uint32_t limit = std::clamp<uint32_t>(request.max_rows == 0 ? 5000 : request.max_rows, 1, 20000);
+    std::string sql = "SELECT seq, entity, row_id FROM hub_change WHERE seq > ?";
+    if (request.snapshot) sql += " AND deleted = 0";
+    std::vector<std::string> entities;
+    for (const auto& e : schema_.Entities()) {
+      if (RoleMayRead(device.role, e)) entities.push_back(e);
+    }
+    sql += " AND entity IN (";
+    for (size_t i = 0; i < entities.size(); ++i) sql += i ? ", ?" : "?";
+    sql += ")";
+    const bool all = std::find(device.scope.begin(), device.scope.end(), "*") != device.scope.end();
+    if (!all) {
+      sql += " AND (area = '*'";
+      for (size_t i = 0; i < device.scope.size(); ++i) sql += " OR area = ?";
+      sql += ")";
+    }
+    sql += " ORDER BY seq LIMIT ?";
+    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get(sql));
+    int i = 1;
+    s.Bind(i++, static_cast<int64_t>(request.cursor));
+    for (const auto& e : entities) s.Bind(i++, e);
+    if (!all) {
+      for (const auto& a : device.scope) s.Bind(i++, a);
+    }
+    s.Bind(i, static_cast<int64_t>(limit));
+    std::vector<std::tuple<uint64_t, std::string, std::string>> hits;
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+      if (!r) break;
+      hits.emplace_back(static_cast<uint64_t>(s.Int(0)), s.Text(1), s.Text(2));
+    }
+    for (const auto& [seq, entity, row_id] : hits) {
+      BERTH_ASSIGN_OR_RETURN(RowState rs, internal::ReadRowState(cache_, schema_, entity, row_id));
+      if (!rs.absent) resp.rows.push_back(std::move(rs));
+    }
+    if (hits.size() == limit) {
+      resp.next_cursor = std::get<0>(hits.back());
+      resp.more = 1;
+    } else {
+      BERTH_ASSIGN_OR_RETURN(Stmt mx, cache_.Get("SELECT coalesce(max(seq), 0) FROM hub_change"));
+      BERTH_ASSIGN_OR_RETURN(bool r, mx.Step());
+      resp.next_cursor = std::max<uint64_t>(request.cursor, r ? static_cast<uint64_t>(mx.Int(0)) : 0);
+      sqlite3_reset(mx.raw());
+      resp.more = 0;
+    }
+    return resp;
+  }
+
+  Result<int64_t> PurgeTombstones(int64_t before_ms) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    int64_t purged = 0;
+    Status st = store_->db().Transaction([&]() -> Status {
+      std::vector<std::tuple<int64_t, std::string, std::string>> rows;
+      BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT seq, entity, row_id FROM hub_change WHERE deleted = 1"
+                                                " AND changed_ms < ?"));
+      s.Bind(1, before_ms);
+      while (true) {
+        BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+        if (!r) break;
+        rows.emplace_back(s.Int(0), s.Text(1), s.Text(2));
+      }
+      BERTH_ASSIGN_OR_RETURN(Bytes hb, GetStateOr("horizon", {}));
+      uint64_t horizon = 0;
+      if (hb.size() == 8) std::memcpy(&horizon, hb.data(), 8);
+      for (const auto& [seq, entity, row_id] : rows) {
+        if (schema_.Columns(entity) == nullptr) continue;
+        BERTH_ASSIGN_OR_RETURN(Stmt d1, cache_.Get("DELETE FROM \"" + entity + "\" WHERE id = ?"));
+        d1.Bind(1, row_id);
+        BERTH_RETURN_IF_ERROR(d1.Run());
+        BERTH_ASSIGN_OR_RETURN(Stmt d2,
+                               cache_.Get("DELETE FROM field_clock WHERE entity = ? AND row_id = ?"));
+        d2.Bind(1, entity).Bind(2, row_id);
+        BERTH_RETURN_IF_ERROR(d2.Run());
+        BERTH_ASSIGN_OR_RETURN(Stmt d3, cache_.Get("DELETE FROM hub_change WHERE seq = ?"));
+        d3.Bind(1, seq);
+        BERTH_RETURN_IF_ERROR(d3.Run());
+        horizon = std::max<uint64_t>(horizon, static_cast<uint64_t>(seq));
+        ++purged;
+      }
+      Bytes out(8);
+      std::memcpy(out.data(), &horizon, 8);
+      return PutState("horizon", out);
+    });
+    if (!st.ok()) return st;
+    return purged;
+  }
+
+ private:
+  // --- small helpers ---------------------------------------------------------------------------------
+  Result<Bytes> GetState(const std::string& key) {
+    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT value FROM hub_state WHERE key = ?"));
+    s.Bind(1, key);
+    BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
+    if (!found) return NotFound("this store is not a hub store (run berth-hub init)");
+    Bytes b = s.Blob(0);
+    sqlite3_reset(s.raw());
+    return b;
+  }
+  Result<Bytes> GetStateOr(const std::string& key, Bytes fallback) {
+    auto r = GetState(key);
+    if (!r.ok() && r.status().code() == Code::kNotFound) return fallback;
+    return r;
+  }
+  Status PutState(const std::string& key, const Bytes& value) {
+    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("INSERT INTO hub_state (key, value) VALUES (?, ?)"
+                                              " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+    s.Bind(1, key).BindBlob(2, value.data(), value.size());
+    return s.Run();
+  }
+
+  Result<DeviceRecord> GetDeviceLocked(const std::string& device_id) {
+    BERTH_ASSIGN_OR_RETURN(Stmt s,
+                           cache_.Get("SELECT name, role, scope, sign_pk, kx_pk, enrolled_ms, revoked,"
+                                      " last_counter, acked_seq, last_seen_ms FROM hub_device"
+                                      " WHERE device_id = ?"));
+    s.Bind(1, device_id);
+    BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
+    if (!found) return NotFound("unknown_device");
+    DeviceRecord d;
+    d.device_id = device_id;
+    d.name = s.Text(0);
+    d.role = s.Text(1);
+    d.scope = SplitScope(s.Text(2));
+    d.sign_pk = s.Blob(3);
+    d.kx_pk = s.Blob(4);
+    d.enrolled_ms = s.Int(5);
+    d.revoked = s.Int(6) != 0;
+    d.last_counter = static_cast<uint64_t>(s.Int(7));
+    d.acked_seq = static_cast<uint64_t>(s.Int(8));
+    d.last_seen_ms = s.Int(9);
+    sqlite3_reset(s.raw());
+    return d;
+  }
+
+  Result<std::string> StoredArea(const std::string& entity, const std::string& row_id) {
+    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT area FROM hub_change WHERE entity = ? AND row_id = ?"));
+    s.Bind(1, entity).Bind(2, row_id);
+    BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
+    std::string area = found ? s.Text(0) : std::string();
+    sqlite3_reset(s.raw());
+    return area;
+  }
+
+  static std::string HomeArea(const DeviceRecord& d) {
+    return d.scope.empty() ? std::string("*") : d.scope.front();
+  }
+
+  // The area a row belongs to (PROTOCOL.md section 6), from its merged fields.
+  Result<std::string> AreaFor(const DeviceRecord& dev, const std::string& entity, const std::string& row_id,
+                              const std::map<std::string, Value>& merged) {
+    if (entity == "setting") return std::string("*");
+    if (entity == "provider") {
+      std::string a = Str(merged, "district");
+      if (a.empty()) a = Str(merged, "local_authority");
+      return a.empty() ? HomeArea(dev) : a;
+    }
+    BERTH_ASSIGN_OR_RETURN(std::string stored, StoredArea(entity, row_id));
+    if (!stored.empty()) return stored;
+    std::string parent_entity, parent_id;
+    if (entity == "bed" || entity == "homecare_capacity" || entity == "provider_admissions") {
+      parent_entity = "provider";
+      parent_id = Str(merged, "provider_id");
+    } else if (entity == "offer" || entity == "placement" || entity == "handback") {
+      parent_entity = "referral";
+      parent_id = Str(merged, "referral_id");
+    }
+    if (!parent_id.empty()) {
+      BERTH_ASSIGN_OR_RETURN(std::string a, StoredArea(parent_entity, parent_id));
+      if (!a.empty()) return a;
+    }
+    return HomeArea(dev);
+  }
+
+  static bool InScope(const DeviceRecord& d, const std::string& area) {
+    if (area == "*") return true;
+    for (const auto& a : d.scope) {
+      if (a == "*" || a == area) return true;
+    }
+    return false;
+  }
+
+  Result<bool> Visible(const DeviceRecord& d, const std::string& entity, const std::string& row_id) {
+    if (!RoleMayRead(d.role, entity)) return false;
+    BERTH_ASSIGN_OR_RETURN(std::string area, StoredArea(entity, row_id));
+    return InScope(d, area);
+  }
+
+  // The rows a mutation names besides itself: the referral and the bed or capacity it claims.
+  static std::vector<std::pair<std::string, std::string>> NamedRows(const Mutation& m) {
+    std::vector<std::pair<std::string, std::string>> out;
+    out.emplace_back(m.entity, m.row_id);
+    auto field = [&](const char* name) -> std::string {
+      auto it = m.fields.find(name);
+      return it == m.fields.end() ? std::string() : internal::ValueText(it->second);
+    };
+    if (m.entity == "bed") {
+      if (auto r = field("held_for_referral_id"); !r.empty()) out.emplace_back("referral", r);
+    }
+    if (m.entity == "placement" || m.entity == "offer") {
+      if (auto r = field("referral_id"); !r.empty()) out.emplace_back("referral", r);
+      if (auto b = field("bed_id"); !b.empty()) out.emplace_back("bed", b);
+      if (auto c = field("homecare_capacity_id"); !c.empty()) out.emplace_back("homecare_capacity", c);
+    }
+    return out;
+  }
+
+  // Decides one entry; applies it unless rejected. Errors are real failures that abort the batch.
+  Status Arbitrate(const DeviceRecord& dev, const Mutation& m, int64_t now_ms,
+                   std::map<std::pair<std::string, std::string>, std::string>& poisoned,
+                   std::optional<Rejection>* rej) {
+    auto reject = [&](std::string code, std::string reason) {
+      *rej = Rejection{std::move(code), std::move(reason)};
+      return Status::Ok();
+    };
+    const auto* cols = schema_.Columns(m.entity);
+    if (cols == nullptr) return reject("bad_mutation", "not a table that syncs");
+    if (m.origin_device != dev.device_id)
+      return reject("bad_mutation", "the origin is not the pushing device");
+    if (!IsUuid(m.row_id) && m.entity != "setting" && m.entity != "provider_admissions") {
+      return reject("bad_mutation", "the row id is not a UUID");
+    }
+    if (m.row_id.empty() || m.mutation_id.empty()) return reject("bad_mutation", "missing ids");
+    auto hlc = Hlc::Parse(m.hlc);
+    if (!hlc.ok()) return reject("bad_mutation", "unreadable clock");
+    if (hlc->wall_ms > now_ms + kMaxSkewMs) {
+      return reject("clock_skew", "the change is stamped more than 5 minutes ahead of the hub's clock");
+    }
+    for (const auto& kv : m.fields) {
+      if (kv.first == "id" || kv.first == "hlc" || kv.first == "origin" ||
+          std::find(cols->begin(), cols->end(), kv.first) == cols->end()) {
+        return reject("bad_mutation", "unknown field");
+      }
+    }
+    if (!RoleMayWrite(dev.role, m.entity))
+      return reject("not_permitted", "this device's role may not change " + m.entity);
+    for (const auto& key : NamedRows(m)) {
+      auto it = poisoned.find(key);
+      if (it != poisoned.end()) return reject("claim_lost", "depends on rejected claim " + it->second);
+    }
+    BERTH_ASSIGN_OR_RETURN(auto current, internal::ReadRowValues(cache_, schema_, m.entity, m.row_id));
+    const bool exists = !current.empty();
+    auto merged = current;
+    for (const auto& kv : m.fields) merged[kv.first] = kv.second;
+    BERTH_ASSIGN_OR_RETURN(std::string area, AreaFor(dev, m.entity, m.row_id, merged));
+    if (!InScope(dev, area)) return reject("out_of_scope", "the row is outside this device's scope");
+    if (exists) {
+      BERTH_ASSIGN_OR_RETURN(std::string stored, StoredArea(m.entity, m.row_id));
+      if (!stored.empty() && !InScope(dev, stored))
+        return reject("out_of_scope", "the row is outside this device's scope");
+    }
+    if (m.kind == MutationKind::kClaim) {
+      static const std::set<std::string> kClaims = {"bed_hold", "bed_confirm", "homecare_allocate",
+                                                    "release"};
+      if (!kClaims.count(m.claim)) return reject("unknown_claim", "unknown claim");
+    }
+    // Preconditions of claims, and of plain changes that would act like one.
+    const std::string iso_now = IsoNow(now_ms);
+    if (m.entity == "bed" && m.kind != MutationKind::kDelete && m.fields.count("status")) {
+      const std::string to = Str(merged, "status");
+      if (!exists || Str(current, "deleted") == "1") {
+        if (m.kind == MutationKind::kClaim) return reject("no_such_row", "the bed does not exist on the hub");
+      } else {
+        const std::string from = Str(current, "status");
+        const std::string holder = Str(current, "held_for_referral_id");
+        const std::string until = Str(current, "held_until");
+        const bool hold_live = from == "held" && (until.empty() || until > iso_now);
+        BERTH_ASSIGN_OR_RETURN(int64_t live, LivePlacementsOnBed(Str(current, "id"), ""));
+        if (to == "held") {
+          const std::string want = Str(merged, "held_for_referral_id");
+          if (from == "unavailable") return reject("bed_unavailable", "the bed is unavailable");
+          if (from == "occupied" || live > 0) return reject("bed_taken", "the bed is already occupied");
+          if (hold_live && holder != want) return reject("bed_taken", "the bed is held for another referral");
+        } else if (to == "vacant") {
+          if (live > 0) return reject("bed_taken", "the bed has a live placement");
+          if (hold_live && from == "held") {
+            BERTH_ASSIGN_OR_RETURN(std::string hold_origin,
+                                   FieldOrigin("bed", m.row_id, "held_for_referral_id"));
+            if (hold_origin != dev.device_id)
+              return reject("not_holder", "the hold belongs to another device");
+          }
+        } else if (to == "occupied") {
+          if (live == 0) return reject("bed_taken", "no placement on this bed");
+        }
+      }
+    }
+    if (m.entity == "placement" && m.kind == MutationKind::kClaim) {
+      const std::string bed = Str(merged, "bed_id");
+      if (m.claim == "bed_confirm") {
+        BERTH_ASSIGN_OR_RETURN(auto b, internal::ReadRowValues(cache_, schema_, "bed", bed));
+        if (b.empty() || Str(b, "deleted") == "1")
+          return reject("no_such_row", "the bed does not exist on the hub");
+        if (Str(b, "status") == "unavailable") return reject("bed_unavailable", "the bed is unavailable");
+        const std::string until = Str(b, "held_until");
+        if (Str(b, "status") == "held" && (until.empty() || until > iso_now) &&
+            Str(b, "held_for_referral_id") != Str(merged, "referral_id")) {
+          return reject("bed_taken", "the bed is held for another referral");
+        }
+      } else if (m.claim == "homecare_allocate") {
+        const std::string cap = Str(merged, "homecare_capacity_id");
+        BERTH_ASSIGN_OR_RETURN(auto c, internal::ReadRowValues(cache_, schema_, "homecare_capacity", cap));
+        if (c.empty() || Str(c, "deleted") == "1")
+          return reject("no_such_row", "the capacity does not exist on the hub");
+        BERTH_ASSIGN_OR_RETURN(
+            auto ref, internal::ReadRowValues(cache_, schema_, "referral", Str(merged, "referral_id")));
+        if (!ref.empty() && Str(ref, "homecare_double_up") == "1" && Str(c, "double_up") != "1") {
+          return reject("not_double_up", "the capacity cannot staff double-up calls");
+        }
+      } else {
+        return reject("unknown_claim", "this claim does not apply to placements");
+      }
+    }
+    // Apply in a savepoint, then check the capacity invariants.
+    std::optional<Rejection> after;
+    Status st = store_->db().Transaction([&]() -> Status {
+      Status applied = store_->ApplyRemote(m);
+      if (!applied.ok()) {
+        if (applied.code() == Code::kBadInput || applied.code() == Code::kConflict) {
+          after = Rejection{"bad_mutation", "the hub could not apply it"};
+          return ConflictError("rollback");
+        }
+        return applied;
+      }
+      BERTH_ASSIGN_OR_RETURN(auto now_row, internal::ReadRowValues(cache_, schema_, m.entity, m.row_id));
+      if (m.entity == "placement") {
+        const std::string bed = Str(now_row, "bed_id");
+        if (!bed.empty()) {
+          BERTH_ASSIGN_OR_RETURN(int64_t live, LivePlacementsOnBed(bed, ""));
+          if (live > 1) {
+            after = Rejection{m.claim == "bed_confirm" ? "bed_taken" : "over_allocated",
+                              "the bed already has a live placement"};
+            return ConflictError("rollback");
+          }
+        }
+      }
+      std::string cap;
+      if (m.entity == "placement") cap = Str(now_row, "homecare_capacity_id");
+      if (m.entity == "homecare_capacity") cap = m.row_id;
+      if (!cap.empty()) {
+        BERTH_ASSIGN_OR_RETURN(bool over, CapacityOver(cap));
+        if (over) {
+          after = Rejection{m.claim == "homecare_allocate" ? "capacity_exhausted" : "over_allocated",
+                            "not enough homecare hours left on this capacity"};
+          return ConflictError("rollback");
+        }
+      }
+      BERTH_ASSIGN_OR_RETURN(std::string final_area, AreaFor(dev, m.entity, m.row_id, now_row));
+      BERTH_ASSIGN_OR_RETURN(Stmt del, cache_.Get("DELETE FROM hub_change WHERE entity = ? AND row_id = ?"));
+      del.Bind(1, m.entity).Bind(2, m.row_id);
+      BERTH_RETURN_IF_ERROR(del.Run());
+      BERTH_ASSIGN_OR_RETURN(Stmt ins,
+                             cache_.Get("INSERT INTO hub_change (entity, row_id, area, deleted, changed_ms)"
+                                        " VALUES (?, ?, ?, ?, ?)"));
+      ins.Bind(1, m.entity)
+          .Bind(2, m.row_id)
+          .Bind(3, final_area)
+          .Bind(4, Str(now_row, "deleted") == "1" ? 1 : 0);
+      ins.Bind(5, now_ms);
+      return ins.Run();
+    });
+    if (after) {
+      *rej = after;
+      return Status::Ok();
+    }
+    return st;
+  }
+
+  Result<int64_t> LivePlacementsOnBed(const std::string& bed_id, const std::string& except) {
+    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT count(*) FROM placement WHERE bed_id = ? AND id <> ?"
+                                              " AND deleted = 0 AND status IN ('planned', 'active')"));
+    s.Bind(1, bed_id).Bind(2, except);
+    BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+    const int64_t n = r ? s.Int(0) : 0;
+    sqlite3_reset(s.raw());
+    return n;
+  }
+
+  Result<bool> CapacityOver(const std::string& cap) {
+    BERTH_ASSIGN_OR_RETURN(
+        Stmt s, cache_.Get("SELECT coalesce((SELECT sum(hours_per_week) FROM placement WHERE"
+                           " homecare_capacity_id = ?1 AND deleted = 0 AND status IN ('planned', 'active')),"
+                           " 0), coalesce((SELECT hours_per_week FROM homecare_capacity WHERE id = ?1"
+                           " AND deleted = 0), 0)"));
+    s.Bind(1, cap);
+    BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+    const double used = r ? s.Real(0) : 0, total = r ? s.Real(1) : 0;
+    sqlite3_reset(s.raw());
+    return used > total + 1e-9;
+  }
+
+  Result<std::string> FieldOrigin(const std::string& entity, const std::string& row_id,
+                                  const std::string& field) {
+    BERTH_ASSIGN_OR_RETURN(Stmt s,
+                           cache_.Get("SELECT coalesce((SELECT origin FROM field_clock WHERE entity = ?1 AND"
+                                      " row_id = ?2 AND field = ?3), (SELECT origin FROM \"" +
+                                      entity + "\" WHERE id = ?2), '')"));
+    s.Bind(1, entity).Bind(2, row_id).Bind(3, field);
+    BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+    std::string o = r ? s.Text(0) : std::string();
+    sqlite3_reset(s.raw());
+    return o;
+  }
+
+  std::mutex mu_;
+  std::unique_ptr<Store> store_;
+  StmtCache cache_;
+  internal::Schema schema_;
+  PushFaultHook hook_ = nullptr;
+};
+
+}  // namespace
+
+bool ValidRole(const std::string& role) {
+  return role == "broker" || role == "ward" || role == "viewer";
+}
+
+bool RoleMayRead(const std::string& role, const std::string& entity) {
+  if (role == "broker" || role == "ward") return true;
+  if (role == "viewer") return IsSupply(entity);
+  return false;
+}
+
+bool RoleMayWrite(const std::string& role, const std::string& entity) {
+  if (role == "broker") return true;
+  if (role == "ward") return entity == "referral" || entity == "offer";
+  return false;
+}
+
+Status InitHubStore(Store& store) {
+  KeyPairs keys = KeyPairs::Generate();
+  Secret blob = keys.SecretBlob();
+  return store.db().Transaction([&]() -> Status {
+    BERTH_ASSIGN_OR_RETURN(Statement s,
+                           store.db().Prepare("INSERT INTO hub_state (key, value) VALUES (?, ?)"));
+    s.Bind(1, "hub_secret_keys").BindBlob(2, blob.bytes());
+    return s.Run();
+  });
+}
+
+std::unique_ptr<HubStorage> MakeSqliteHubStorage(std::unique_ptr<Store> store) {
+  return std::make_unique<SqliteHubStorage>(std::move(store));
+}
+
+}  // namespace berth::sync

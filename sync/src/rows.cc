@@ -1,0 +1,186 @@
+#include "rows.h"
+
+#include <fmt/format.h>
+
+namespace berth::sync::internal {
+
+Status Schema::Load(Db& db) {
+  columns_.clear();
+  BERTH_ASSIGN_OR_RETURN(
+      Statement tables,
+      db.Prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"));
+  std::vector<std::string> names;
+  while (true) {
+    BERTH_ASSIGN_OR_RETURN(bool row, tables.Step());
+    if (!row) break;
+    names.push_back(tables.Text(0));
+  }
+  for (const auto& name : names) {
+    BERTH_ASSIGN_OR_RETURN(Statement info, db.Prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid"));
+    info.Bind(1, name);
+    std::vector<std::string> cols;
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(bool row, info.Step());
+      if (!row) break;
+      cols.push_back(info.Text(0));
+    }
+    const std::set<std::string> set(cols.begin(), cols.end());
+    if (set.count("id") && set.count("hlc") && set.count("origin") && set.count("deleted"))
+      columns_[name] = cols;
+  }
+  return Status::Ok();
+}
+
+const std::vector<std::string>* Schema::Columns(const std::string& entity) const {
+  auto it = columns_.find(entity);
+  return it == columns_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> Schema::Entities() const {
+  std::vector<std::string> out;
+  for (const auto& kv : columns_) out.push_back(kv.first);
+  return out;
+}
+
+std::string ValueText(const Value& v) {
+  if (const auto* x = std::get_if<int64_t>(&v)) return std::to_string(*x);
+  if (const auto* d = std::get_if<double>(&v)) return fmt::format("{}", *d);
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  return "";
+}
+
+Result<std::map<std::string, Value>> ReadRowValues(StmtCache& cache, const Schema& schema,
+                                                   const std::string& entity, const std::string& row_id) {
+  std::map<std::string, Value> out;
+  if (schema.Columns(entity) == nullptr) return out;
+  BERTH_ASSIGN_OR_RETURN(Stmt s, cache.Get("SELECT * FROM \"" + entity + "\" WHERE id = ?"));
+  s.Bind(1, row_id);
+  BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
+  if (found) {
+    for (int c = 0; c < s.Columns(); ++c) out[s.Name(c)] = s.Val(c);
+  }
+  sqlite3_reset(s.raw());
+  return out;
+}
+
+Result<RowState> ReadRowState(StmtCache& cache, const Schema& schema, const std::string& entity,
+                              const std::string& row_id) {
+  RowState rs;
+  rs.entity = entity;
+  rs.row_id = row_id;
+  if (schema.Columns(entity) == nullptr) {
+    rs.absent = 1;
+    return rs;
+  }
+  BERTH_ASSIGN_OR_RETURN(Stmt s, cache.Get("SELECT * FROM \"" + entity + "\" WHERE id = ?"));
+  s.Bind(1, row_id);
+  BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
+  if (!found) {
+    rs.absent = 1;
+    return rs;
+  }
+  std::vector<std::pair<std::string, Value>> values;
+  for (int c = 0; c < s.Columns(); ++c) {
+    const std::string name = s.Name(c);
+    if (name == "id") continue;
+    if (name == "hlc") {
+      rs.row_hlc = s.Text(c);
+    } else if (name == "origin") {
+      rs.row_origin = s.Text(c);
+    } else {
+      if (name == "deleted") rs.deleted = s.Int(c) != 0 ? 1 : 0;
+      values.emplace_back(name, s.Val(c));
+    }
+  }
+  sqlite3_reset(s.raw());
+  std::map<std::string, std::pair<std::string, std::string>> clocks;
+  BERTH_ASSIGN_OR_RETURN(
+      Stmt fc, cache.Get("SELECT field, hlc, origin FROM field_clock WHERE entity = ? AND row_id = ?"));
+  fc.Bind(1, entity).Bind(2, row_id);
+  while (true) {
+    BERTH_ASSIGN_OR_RETURN(bool r, fc.Step());
+    if (!r) break;
+    clocks[fc.Text(0)] = {fc.Text(1), fc.Text(2)};
+  }
+  for (auto& [name, value] : values) {
+    FieldState f;
+    f.name = name;
+    f.value = std::move(value);
+    auto it = clocks.find(name);
+    f.hlc = it == clocks.end() ? rs.row_hlc : it->second.first;
+    f.origin = it == clocks.end() ? rs.row_origin : it->second.second;
+    rs.fields.push_back(std::move(f));
+  }
+  return rs;
+}
+
+Status MergeRowState(Store& store, const RowState& row) {
+  if (row.absent) return Status::Ok();
+  // First: every field at the row's clock (creates the row whole, so NOT NULL columns are set); then each
+  // newer field clock. Each field ends at max(local clock, hub clock) with that clock's value.
+  Mutation base;
+  base.kind = MutationKind::kUpsert;
+  base.entity = row.entity;
+  base.row_id = row.row_id;
+  base.hlc = row.row_hlc;
+  base.origin_device = row.row_origin;
+  std::map<std::pair<std::string, std::string>, Mutation> later;
+  for (const auto& f : row.fields) {
+    base.fields[f.name] = f.value;
+    if (f.hlc == row.row_hlc && f.origin == row.row_origin) continue;
+    Mutation& m = later[{f.hlc, f.origin}];
+    if (m.entity.empty()) {
+      m.kind = MutationKind::kUpsert;
+      m.entity = row.entity;
+      m.row_id = row.row_id;
+      m.hlc = f.hlc;
+      m.origin_device = f.origin;
+    }
+    m.fields[f.name] = f.value;
+  }
+  return store.db().Transaction([&]() -> Status {
+    BERTH_RETURN_IF_ERROR(store.ApplyRemote(base));
+    for (const auto& kv : later) BERTH_RETURN_IF_ERROR(store.ApplyRemote(kv.second));
+    return Status::Ok();
+  });
+}
+
+Status ForceRowState(Store& store, StmtCache& cache, const Schema& schema, const RowState& row) {
+  const auto* cols = schema.Columns(row.entity);
+  if (cols == nullptr) return Status::Ok();
+  return store.db().Transaction([&]() -> Status {
+    BERTH_ASSIGN_OR_RETURN(Stmt del_fc, cache.Get("DELETE FROM field_clock WHERE entity = ? AND row_id = ?"));
+    del_fc.Bind(1, row.entity).Bind(2, row.row_id);
+    BERTH_RETURN_IF_ERROR(del_fc.Run());
+    BERTH_ASSIGN_OR_RETURN(Stmt del, cache.Get("DELETE FROM \"" + row.entity + "\" WHERE id = ?"));
+    del.Bind(1, row.row_id);
+    BERTH_RETURN_IF_ERROR(del.Run());
+    if (row.absent) return Status::Ok();
+    std::string names = "id, hlc, origin", params = "?, ?, ?";
+    for (const auto& f : row.fields) {
+      if (std::find(cols->begin(), cols->end(), f.name) == cols->end()) continue;
+      names += ", \"" + f.name + "\"";
+      params += ", ?";
+    }
+    BERTH_ASSIGN_OR_RETURN(
+        Stmt ins, cache.Get("INSERT INTO \"" + row.entity + "\" (" + names + ") VALUES (" + params + ")"));
+    ins.Bind(1, row.row_id).Bind(2, row.row_hlc).Bind(3, row.row_origin);
+    int i = 4;
+    for (const auto& f : row.fields) {
+      if (std::find(cols->begin(), cols->end(), f.name) == cols->end()) continue;
+      ins.BindValue(i++, f.value);
+    }
+    BERTH_RETURN_IF_ERROR(ins.Run());
+    for (const auto& f : row.fields) {
+      if (f.hlc == row.row_hlc && f.origin == row.row_origin) continue;
+      BERTH_ASSIGN_OR_RETURN(Stmt clk,
+                             cache.Get("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
+                                       " VALUES (?, ?, ?, ?, ?)"));
+      clk.Bind(1, row.entity).Bind(2, row.row_id).Bind(3, f.name).Bind(4, f.hlc).Bind(5, f.origin);
+      BERTH_RETURN_IF_ERROR(clk.Run());
+    }
+    return Status::Ok();
+  });
+}
+
+}  // namespace berth::sync::internal

@@ -1,0 +1,40 @@
+// Reading a row with its per-field clocks (RowState), and writing one back: merged through
+// Store::ApplyRemote (pull) or forced to the hub's state (rollback of a rejected mutation).
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "berth/schema/store.h"
+#include "berth/sync/wire.h"
+#include "sqlite_util.h"
+
+namespace berth::sync::internal {
+
+// The columns of a syncable table (empty if `entity` is not one). Cached per connection.
+class Schema {
+ public:
+  Status Load(Db& db);
+  const std::vector<std::string>* Columns(const std::string& entity) const;
+  std::vector<std::string> Entities() const;
+
+ private:
+  std::map<std::string, std::vector<std::string>> columns_;
+};
+
+// The row as stored (absent = 1 when there is none).
+Result<RowState> ReadRowState(StmtCache& cache, const Schema& schema, const std::string& entity,
+                              const std::string& row_id);
+// One row's current values (empty map when absent).
+Result<std::map<std::string, Value>> ReadRowValues(StmtCache& cache, const Schema& schema,
+                                                   const std::string& entity, const std::string& row_id);
+// Merges `row` into the store, last-writer-wins per field, through Store::ApplyRemote.
+Status MergeRowState(Store& store, const RowState& row);
+// Makes the store's row exactly `row` (values and clocks); removes it when `row.absent`.
+Status ForceRowState(Store& store, StmtCache& cache, const Schema& schema, const RowState& row);
+
+std::string ValueText(const Value& v);
+
+}  // namespace berth::sync::internal

@@ -1,0 +1,133 @@
+#include "berth/sync/wire.h"
+
+#include <zstd.h>
+
+#include <cereal/archives/binary.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/variant.hpp>
+#include <cereal/types/vector.hpp>
+#include <sstream>
+
+#include "bounded_archive.h"
+
+namespace berth::sync {
+
+namespace {
+
+template <class T>
+Bytes EncodeAny(const T& m) {
+  std::ostringstream out(std::ios::binary);
+  {
+    cereal::BinaryOutputArchive ar(out);
+    ar(m);
+  }
+  const std::string s = out.str();
+  return Bytes(s.begin(), s.end());
+}
+
+template <class T>
+Result<T> DecodeAny(const Bytes& bytes, const char* what) {
+  T m;
+  try {
+    internal::BoundedInputArchive ar(bytes.data(), bytes.size());
+    ar(m);
+    if (ar.remaining() != 0) return BadInput(std::string("malformed ") + what + ": trailing bytes");
+  } catch (const std::exception& e) {
+    return BadInput(std::string("malformed ") + what + ": " + e.what());
+  }
+  return m;
+}
+
+Status CheckMutation(const Mutation& m) {
+  const auto kind = static_cast<uint8_t>(m.kind);
+  if (kind < 1 || kind > 3) return BadInput("malformed mutation: unknown kind");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Bytes Encode(const Request& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const Response& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const PushRequest& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const PushResponse& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const PullRequest& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const PullResponse& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const EnrollRequest& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const EnrollResponse& m) {
+  return EncodeAny(m);
+}
+
+Result<Request> DecodeRequest(const Bytes& b) {
+  return DecodeAny<Request>(b, "request");
+}
+Result<Response> DecodeResponse(const Bytes& b) {
+  return DecodeAny<Response>(b, "response");
+}
+Result<PushRequest> DecodePushRequest(const Bytes& b) {
+  BERTH_ASSIGN_OR_RETURN(PushRequest m, DecodeAny<PushRequest>(b, "push request"));
+  for (const auto& e : m.entries) BERTH_RETURN_IF_ERROR(CheckMutation(e.mutation));
+  return m;
+}
+Result<PushResponse> DecodePushResponse(const Bytes& b) {
+  return DecodeAny<PushResponse>(b, "push response");
+}
+Result<PullRequest> DecodePullRequest(const Bytes& b) {
+  return DecodeAny<PullRequest>(b, "pull request");
+}
+Result<PullResponse> DecodePullResponse(const Bytes& b) {
+  return DecodeAny<PullResponse>(b, "pull response");
+}
+Result<EnrollRequest> DecodeEnrollRequest(const Bytes& b) {
+  return DecodeAny<EnrollRequest>(b, "enroll request");
+}
+Result<EnrollResponse> DecodeEnrollResponse(const Bytes& b) {
+  return DecodeAny<EnrollResponse>(b, "enroll response");
+}
+
+Bytes Compress(const Bytes& plain) {
+  if (plain.size() > 512) {
+    Bytes out(1 + ZSTD_compressBound(plain.size()));
+    out[0] = 1;
+    const size_t n = ZSTD_compress(out.data() + 1, out.size() - 1, plain.data(), plain.size(), 3);
+    if (!ZSTD_isError(n) && n + 1 < plain.size() * 9 / 10) {
+      out.resize(n + 1);
+      return out;
+    }
+  }
+  Bytes out;
+  out.reserve(plain.size() + 1);
+  out.push_back(0);
+  out.insert(out.end(), plain.begin(), plain.end());
+  return out;
+}
+
+Result<Bytes> Decompress(const Bytes& payload) {
+  if (payload.empty()) return BadInput("malformed payload: empty");
+  if (payload[0] == 0) return Bytes(payload.begin() + 1, payload.end());
+  if (payload[0] != 1) return BadInput("malformed payload: unknown compression");
+  const unsigned long long size = ZSTD_getFrameContentSize(payload.data() + 1, payload.size() - 1);
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxDecompressedBytes) {
+    return BadInput("malformed payload: bad or oversized zstd frame");
+  }
+  Bytes out(static_cast<size_t>(size));
+  const size_t n = ZSTD_decompress(out.data(), out.size(), payload.data() + 1, payload.size() - 1);
+  if (ZSTD_isError(n) || n != size) return BadInput("malformed payload: zstd frame does not decode");
+  return out;
+}
+
+}  // namespace berth::sync

@@ -1,0 +1,223 @@
+// Real hub processes for sync tests: HubProcess runs sync/hub/berth-hub on 127.0.0.1 (a free port chosen
+// by the hub), and always kills it when the object goes, so no test leaves a hub running. Device is an
+// encrypted store enrolled with a hub through the real protocol.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "berth/schema/store.h"
+#include "berth/sync/client.h"
+#include "support/test_support.h"
+
+namespace berth::testing {
+
+inline constexpr const char* kHubPassphrase = "hub passphrase for tests";
+
+inline void SetTestEnvironment() {
+  setenv("BERTH_KDF_PROFILE", "fast", 1);
+  setenv("BERTH_HUB_PASSPHRASE", kHubPassphrase, 1);
+}
+
+class HubProcess {
+ public:
+  explicit HubProcess(std::string data_dir) : dir_(std::move(data_dir)) {
+    SetTestEnvironment();
+    std::string out;
+    const int rc = RunCommand(Program("sync/hub/berth-hub") + " --data " + dir_ + " init", &out);
+    EXPECT_EQ(rc, 0) << out;
+  }
+  ~HubProcess() { Kill(); }
+  HubProcess(const HubProcess&) = delete;
+  HubProcess& operator=(const HubProcess&) = delete;
+
+  // Starts `serve`; port 0 lets the hub pick one (then reused by restarts). `env` adds variables.
+  void Start(const std::map<std::string, std::string>& env = {}) {
+    ASSERT_EQ(pid_, -1) << "hub already running";
+    const std::string log = dir_ + ".log";
+    const std::string listen = "127.0.0.1:" + std::to_string(port_);
+    const std::string program = Program("sync/hub/berth-hub");
+    std::remove(log.c_str());
+    pid_ = fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+      FILE* f = std::freopen(log.c_str(), "w", stdout);
+      (void)f;
+      execl(program.c_str(), program.c_str(), "--data", dir_.c_str(), "serve", "--listen", listen.c_str(),
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    const std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+)");
+    for (int i = 0; i < 600; ++i) {
+      std::smatch m;
+      const std::string text = ReadFileText(log);
+      if (std::regex_search(text, m, re)) {
+        port_ = std::stoi(m[1]);
+        return;
+      }
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        FAIL() << "berth-hub exited before listening: " << text;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    FAIL() << "berth-hub did not start listening";
+  }
+
+  void Kill() { Stop(SIGKILL); }
+  void Terminate() { Stop(SIGTERM); }
+  // Waits for the process to exit by itself (e.g. a fault hook); returns its exit code.
+  int WaitExit() {
+    if (pid_ < 0) return -1;
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  bool running() const { return pid_ > 0; }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+  const std::string& dir() const { return dir_; }
+
+  // `berth-hub enroll`: returns the one-time code it printed.
+  std::string MakeCode(const std::string& name, const std::string& role, const std::string& scope) {
+    std::string out;
+    const int rc = RunCommand(Program("sync/hub/berth-hub") + " --data " + dir_ + " enroll --name '" + name +
+                                  "' --role " + role + " --scope '" + scope + "'",
+                              &out);
+    EXPECT_EQ(rc, 0) << out;
+    std::smatch m;
+    const std::regex re("code: ([A-Z2-7-]+)");
+    EXPECT_TRUE(std::regex_search(out, m, re)) << out;
+    return m.size() > 1 ? std::string(m[1]) : std::string();
+  }
+
+  int Revoke(const std::string& device_id, std::string* out = nullptr) {
+    return RunCommand(Program("sync/hub/berth-hub") + " --data " + dir_ + " revoke " + device_id, out);
+  }
+
+  // Opens the hub's own store (for checks; the hub may be running: SQLite WAL allows a reader).
+  std::unique_ptr<Store> OpenStore() {
+    StoreOptions o;
+    o.kdf = KdfParams::Fast();
+    auto r = Store::Open(dir_, Secret(kHubPassphrase), o);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? std::move(r).value() : nullptr;
+  }
+
+ private:
+  void Stop(int sig) {
+    if (pid_ <= 0) return;
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  std::string dir_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// A device: its own encrypted store, enrolled with a hub.
+struct Device {
+  std::string dir;
+  std::unique_ptr<Store> store;
+
+  static std::unique_ptr<Device> Create(const std::string& dir, const std::string& actor = "broker") {
+    SetTestEnvironment();
+    auto d = std::make_unique<Device>();
+    d->dir = dir;
+    StoreOptions o;
+    o.kdf = KdfParams::Fast();
+    o.actor = actor;
+    Secret recovery;
+    auto s = Store::Create(dir, Secret("device passphrase"), &recovery, o);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    if (s.ok()) d->store = std::move(s).value();
+    return d;
+  }
+
+  Status Enroll(HubProcess& hub, const std::string& role = "broker",
+                const std::string& scope = "Huntingdonshire") {
+    const std::string code =
+        hub.MakeCode("device " + dir.substr(dir.size() > 6 ? dir.size() - 6 : 0), role, scope);
+    auto r = sync::Enroll(*store, hub.url(), code);
+    return r.ok() ? Status::Ok() : r.status();
+  }
+
+  Result<sync::SyncSummary> Sync(const std::string& url = "") {
+    sync::SyncOptions o;
+    o.hub_url = url;
+    o.max_retries = 1;
+    return sync::SyncOnce(*store, o);
+  }
+
+  // Writes a change through the store; returns the row id.
+  std::string Write(const std::string& entity, const std::string& row_id, std::map<std::string, Value> fields,
+                    MutationKind kind = MutationKind::kUpsert, const std::string& claim = "") {
+    Mutation m;
+    m.kind = kind;
+    m.entity = entity;
+    m.row_id = row_id.empty() ? NewUuidV7() : row_id;
+    m.fields = std::move(fields);
+    m.claim = claim;
+    const std::string id = m.row_id;
+    Status st = store->Write(std::move(m));
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    return id;
+  }
+};
+
+// Helpers to read rows.
+inline int64_t Count(Store& s, const std::string& sql) {
+  auto r = s.db().QueryInt(sql);
+  EXPECT_TRUE(r.ok()) << r.status().ToString() << " in " << sql;
+  return r.ok() ? *r : -1;
+}
+
+inline std::string Text(Store& s, const std::string& sql) {
+  auto st = s.db().Prepare(sql);
+  EXPECT_TRUE(st.ok()) << sql;
+  if (!st.ok()) return "";
+  auto row = st->Step();
+  if (!row.ok() || !*row) return "<none>";
+  return st->Text(0);
+}
+
+// Every live and tombstoned row of the domain tables with its values, in a canonical text form: two
+// replicas with equal dumps hold identical data.
+inline std::string DumpDomain(Store& s, const std::vector<std::string>& tables) {
+  std::string out;
+  for (const auto& t : tables) {
+    auto st = s.db().Prepare("SELECT * FROM \"" + t + "\" ORDER BY id");
+    EXPECT_TRUE(st.ok());
+    if (!st.ok()) continue;
+    while (true) {
+      auto row = st->Step();
+      if (!row.ok() || !*row) break;
+      out += t + ":";
+      for (int c = 0; c < st->ColumnCount(); ++c) {
+        const std::string name = st->ColumnName(c);
+        out += " " + name + "=" + (st->IsNull(c) ? std::string("NULL") : st->Text(c));
+      }
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace berth::testing

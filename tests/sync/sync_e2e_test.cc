@@ -1,0 +1,195 @@
+// End to end over loopback with real berth-hub processes and real encrypted stores: enrollment, push and
+// pull, and claim arbitration (the double-booked bed, the last double-up homecare hours).
+#include <gtest/gtest.h>
+
+#include "hub_harness.h"
+
+namespace berth::testing {
+namespace {
+
+const std::vector<std::string> kTables = {"provider", "bed", "homecare_capacity", "referral", "placement"};
+
+class SyncE2e : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    hub_ = std::make_unique<HubProcess>(tmp_.Sub("hub"));
+    hub_->Start();
+    a_ = Device::Create(tmp_.Sub("a"));
+    b_ = Device::Create(tmp_.Sub("b"));
+    ASSERT_TRUE(a_->Enroll(*hub_).ok());
+    ASSERT_TRUE(b_->Enroll(*hub_).ok());
+  }
+  void TearDown() override { hub_->Kill(); }
+
+  // Supply that both devices know: a provider in Huntingdonshire with one vacant bed.
+  void SeedSupply() {
+    provider_ = a_->Write(
+        "provider", "",
+        {{"name", std::string("Hinchingbrooke House")}, {"district", std::string("Huntingdonshire")}});
+    bed_ = a_->Write(
+        "bed", "",
+        {{"provider_id", provider_}, {"room", std::string("12")}, {"status", std::string("vacant")}});
+    ASSERT_TRUE(a_->Sync().ok());
+    ASSERT_TRUE(b_->Sync().ok());
+  }
+
+  // Hold then confirm `bed_` for `referral` (what the matching workflow writes), offline.
+  static void HoldAndConfirm(Device& d, const std::string& bed, const std::string& provider,
+                             const std::string& referral) {
+    d.Write("bed", bed, {{"status", std::string("held")}, {"held_for_referral_id", referral}},
+            MutationKind::kClaim, "bed_hold");
+    d.Write("placement", "",
+            {{"referral_id", referral},
+             {"bed_id", bed},
+             {"provider_id", provider},
+             {"kind", std::string("care_home")},
+             {"status", std::string("active")}},
+            MutationKind::kClaim, "bed_confirm");
+    d.Write("bed", bed, {{"status", std::string("occupied")}, {"held_for_referral_id", std::string("")}});
+    d.Write("referral", referral, {{"status", std::string("placed")}});
+  }
+
+  TempDir tmp_;
+  std::unique_ptr<HubProcess> hub_;
+  std::unique_ptr<Device> a_, b_;
+  std::string provider_, bed_;
+};
+
+TEST_F(SyncE2e, PushedRowsReachTheOtherDeviceAndTheHub) {
+  SeedSupply();
+  EXPECT_EQ(Count(*b_->store, "SELECT count(*) FROM bed WHERE id = '" + bed_ + "' AND status = 'vacant'"), 1);
+  EXPECT_EQ(Count(*a_->store, "SELECT count(*) FROM outbox"), 0) << "acknowledged entries leave the outbox";
+  // An edit on B comes back to A; field merge keeps both sides' fields.
+  b_->Write("bed", bed_, {{"room", std::string("12A")}});
+  a_->Write("bed", bed_, {{"en_suite", int64_t{1}}});
+  ASSERT_TRUE(b_->Sync().ok());
+  ASSERT_TRUE(a_->Sync().ok());
+  ASSERT_TRUE(b_->Sync().ok());
+  EXPECT_EQ(Text(*a_->store, "SELECT room || '/' || en_suite FROM bed"), "12A/1");
+  EXPECT_EQ(DumpDomain(*a_->store, kTables), DumpDomain(*b_->store, kTables));
+  auto hub_store = hub_->OpenStore();
+  ASSERT_NE(hub_store, nullptr);
+  EXPECT_EQ(DumpDomain(*hub_store, kTables), DumpDomain(*a_->store, kTables));
+}
+
+TEST_F(SyncE2e, RepeatedSyncAppliesNothingTwice) {
+  SeedSupply();
+  auto first = a_->Sync();
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->pushed, 0);
+  a_->Write("bed", bed_, {{"room", std::string("14")}});
+  auto second = a_->Sync();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->pushed, 1);
+  EXPECT_EQ(second->applied, 1);
+}
+
+class DoubleBooking : public SyncE2e, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(DoubleBooking, ExactlyOnePlacementAndTheLoserGetsOneConflict) {
+  SeedSupply();
+  const std::string r1 =
+      a_->Write("referral", "", {{"name", std::string("Person One")}, {"status", std::string("sourcing")}});
+  const std::string r2 =
+      b_->Write("referral", "", {{"name", std::string("Person Two")}, {"status", std::string("sourcing")}});
+  // Both offline: each holds and confirms the same bed for their own referral.
+  HoldAndConfirm(*a_, bed_, provider_, r1);
+  HoldAndConfirm(*b_, bed_, provider_, r2);
+  Device& first = GetParam() ? *a_ : *b_;
+  Device& second = GetParam() ? *b_ : *a_;
+  const std::string winner_ref = GetParam() ? r1 : r2;
+  const std::string loser_ref = GetParam() ? r2 : r1;
+  for (int round = 0; round < 2; ++round) {
+    auto s1 = first.Sync();
+    ASSERT_TRUE(s1.ok()) << s1.status().ToString();
+    auto s2 = second.Sync();
+    ASSERT_TRUE(s2.ok()) << s2.status().ToString();
+  }
+  auto hub_store = hub_->OpenStore();
+  ASSERT_NE(hub_store, nullptr);
+  for (Store* s : {a_->store.get(), b_->store.get(), hub_store.get()}) {
+    const std::string live =
+        "SELECT count(*) FROM placement WHERE deleted = 0 AND status = 'active' AND bed_id = '" + bed_ + "'";
+    EXPECT_EQ(Count(*s, live), 1);
+    EXPECT_EQ(Text(*s, "SELECT referral_id FROM placement WHERE deleted = 0 AND bed_id = '" + bed_ + "'"),
+              winner_ref);
+    EXPECT_EQ(Text(*s, "SELECT status FROM referral WHERE id = '" + winner_ref + "'"), "placed");
+    EXPECT_EQ(Text(*s, "SELECT status FROM referral WHERE id = '" + loser_ref + "'"), "sourcing")
+        << "the loser's referral is back in the queue";
+    EXPECT_EQ(Text(*s, "SELECT status FROM bed WHERE id = '" + bed_ + "'"), "occupied");
+  }
+  auto winner_conflicts = sync::ListConflicts(*first.store);
+  auto loser_conflicts = sync::ListConflicts(*second.store);
+  ASSERT_TRUE(winner_conflicts.ok() && loser_conflicts.ok());
+  EXPECT_TRUE(winner_conflicts->empty());
+  ASSERT_EQ(loser_conflicts->size(), 1u);
+  EXPECT_EQ((*loser_conflicts)[0].bed_id, bed_);
+  EXPECT_EQ((*loser_conflicts)[0].referral_id, loser_ref);
+  EXPECT_EQ((*loser_conflicts)[0].reason_code, "bed_taken");
+  EXPECT_EQ(Count(*second.store, "SELECT count(*) FROM outbox"), 0) << "nothing left blocked";
+  EXPECT_EQ(DumpDomain(*a_->store, kTables), DumpDomain(*b_->store, kTables));
+  EXPECT_EQ(DumpDomain(*hub_store, kTables), DumpDomain(*a_->store, kTables));
+}
+
+INSTANTIATE_TEST_SUITE_P(EitherOrder, DoubleBooking, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                           return p.param ? std::string("AFirst") : std::string("BFirst");
+                         });
+
+TEST_F(SyncE2e, LastDoubleUpMorningHoursGoToOneDevice) {
+  const std::string agency = a_->Write("provider", "",
+                                       {{"name", std::string("Ouse Valley Care")},
+                                        {"kind", std::string("homecare_agency")},
+                                        {"district", std::string("Huntingdonshire")}});
+  const std::string cap = a_->Write("homecare_capacity", "",
+                                    {{"provider_id", agency},
+                                     {"zone", std::string("PE29")},
+                                     {"band", std::string("morning")},
+                                     {"double_up", int64_t{1}},
+                                     {"hours_per_week", 10.5}});
+  ASSERT_TRUE(a_->Sync().ok());
+  ASSERT_TRUE(b_->Sync().ok());
+  auto allocate = [&](Device& d, const std::string& who) {
+    const std::string ref = d.Write("referral", "",
+                                    {{"name", who},
+                                     {"homecare_double_up", int64_t{1}},
+                                     {"pathway", std::string("P1")},
+                                     {"status", std::string("accepted")}});
+    d.Write("placement", "",
+            {{"referral_id", ref},
+             {"homecare_capacity_id", cap},
+             {"provider_id", agency},
+             {"kind", std::string("homecare")},
+             {"hours_per_week", 10.5},
+             {"status", std::string("active")}},
+            MutationKind::kClaim, "homecare_allocate");
+    d.Write("referral", ref, {{"status", std::string("placed")}});
+    return ref;
+  };
+  const std::string ra = allocate(*a_, "Person A");
+  const std::string rb = allocate(*b_, "Person B");
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_TRUE(b_->Sync().ok());
+    ASSERT_TRUE(a_->Sync().ok());
+  }
+  auto hub_store = hub_->OpenStore();
+  ASSERT_NE(hub_store, nullptr);
+  for (Store* s : {a_->store.get(), b_->store.get(), hub_store.get()}) {
+    EXPECT_EQ(Count(*s, "SELECT count(*) FROM placement WHERE deleted = 0 AND homecare_capacity_id = '" +
+                            cap + "'"),
+              1);
+    EXPECT_EQ(Text(*s, "SELECT referral_id FROM placement WHERE deleted = 0"), rb)
+        << "B synced first and won";
+    EXPECT_EQ(Text(*s, "SELECT status FROM referral WHERE id = '" + ra + "'"), "sourcing");
+  }
+  auto conflicts = sync::ListConflicts(*a_->store);
+  ASSERT_TRUE(conflicts.ok());
+  ASSERT_EQ(conflicts->size(), 1u);
+  EXPECT_EQ((*conflicts)[0].reason_code, "capacity_exhausted");
+  EXPECT_EQ((*conflicts)[0].capacity_id, cap);
+  EXPECT_EQ((*conflicts)[0].referral_id, ra);
+  EXPECT_TRUE(sync::ListConflicts(*b_->store)->empty());
+}
+
+}  // namespace
+}  // namespace berth::testing
