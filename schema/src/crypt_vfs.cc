@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -43,9 +44,44 @@ bool ValidPageSize(int p) {
 struct KeyContext {
   Secret key;
   DbId db_id{};
+  // Nonces are a random 16-byte prefix (drawn when the key is registered) and a 64-bit counter: unique
+  // for every write under this key without a system call per page (see FORMAT.md, "Nonces").
+  uint8_t nonce_prefix[16] = {};
+  std::atomic<uint64_t> nonce_counter{0};
+  void NextNonce(uint8_t* out) {
+    std::memcpy(out, nonce_prefix, sizeof nonce_prefix);
+    const uint64_t n = nonce_counter.fetch_add(1, std::memory_order_relaxed);
+    for (int i = 0; i < 8; ++i) out[16 + i] = static_cast<uint8_t>(n >> (8 * i));
+  }
   int page_size = 0;  // learned from the main file; journals use it
   std::mutex mu;
   std::string last_error;
+  // The last page opened from the WAL, sealed and plain. A checkpoint reads a page from the WAL and
+  // writes the same bytes to the database file; the sealed frame is already valid there (the associated
+  // data binds the page number and database, not the file), so it is copied instead of sealed again.
+  std::mutex wal_page_mu;
+  uint32_t wal_pgno = 0;
+  std::vector<uint8_t> wal_plain, wal_sealed;
+
+  void RememberWalPage(uint32_t pgno, const uint8_t* sealed, const uint8_t* plain, int size) {
+    std::lock_guard<std::mutex> lock(wal_page_mu);
+    wal_pgno = pgno;
+    wal_sealed.assign(sealed, sealed + size);
+    wal_plain.assign(plain, plain + size - kReserveBytes);
+  }
+  // Copies the sealed page into `out` if `plain` is exactly the page last opened from the WAL.
+  bool ReuseWalPage(uint32_t pgno, const uint8_t* plain, uint8_t* out, int size) {
+    std::lock_guard<std::mutex> lock(wal_page_mu);
+    if (wal_pgno != pgno || wal_sealed.size() != static_cast<size_t>(size) ||
+        std::memcmp(plain, wal_plain.data(), wal_plain.size()) != 0) {
+      return false;
+    }
+    std::memcpy(out, wal_sealed.data(), wal_sealed.size());
+    return true;
+  }
+  ~KeyContext() {
+    if (!wal_plain.empty()) sodium_memzero(wal_plain.data(), wal_plain.size());
+  }
 
   void Fail(std::string message) {
     std::lock_guard<std::mutex> lock(mu);
@@ -81,6 +117,13 @@ size_t AssociatedData(const DbId& db_id, uint32_t pgno, const uint8_t* page, uin
 
 void SealPage(const Secret& key, const DbId& db_id, uint32_t pgno, const uint8_t* plain, uint8_t* sealed,
               int size) {
+  uint8_t nonce[kNonceBytes];
+  randombytes_buf(nonce, sizeof nonce);
+  SealPageWithNonce(key, db_id, pgno, plain, sealed, size, nonce);
+}
+
+void SealPageWithNonce(const Secret& key, const DbId& db_id, uint32_t pgno, const uint8_t* plain,
+                       uint8_t* sealed, int size, const uint8_t* fresh_nonce) {
   const int usable = size - kReserveBytes;
   const int start = pgno == 1 ? 24 : 0;
   if (pgno == 1) {
@@ -91,7 +134,7 @@ void SealPage(const Secret& key, const DbId& db_id, uint32_t pgno, const uint8_t
   const size_t ad_len = AssociatedData(db_id, pgno, plain, ad);
   uint8_t* nonce = sealed + usable;
   uint8_t* tag = sealed + usable + kNonceBytes;
-  randombytes_buf(nonce, kNonceBytes);
+  std::memcpy(nonce, fresh_nonce, kNonceBytes);
   crypto_aead_xchacha20poly1305_ietf_encrypt_detached(sealed + start, tag, nullptr, plain + start,
                                                       static_cast<unsigned long long>(usable - start), ad,
                                                       ad_len, nullptr, nonce, key.data());
@@ -151,6 +194,12 @@ CryptFile* AsCrypt(sqlite3_file* f) {
 
 void Note(CryptFile* f, const std::string& what) {
   f->ctx->Fail(what);
+}
+
+void Seal(CryptFile* f, uint32_t pgno, const uint8_t* plain, uint8_t* sealed, int size) {
+  uint8_t nonce[kNonceBytes];
+  f->ctx->NextNonce(nonce);
+  SealPageWithNonce(f->ctx->key, f->ctx->db_id, pgno, plain, sealed, size, nonce);
 }
 
 int Fail(CryptFile* f, uint32_t pgno, const char* what) {
@@ -238,7 +287,8 @@ int WriteMain(CryptFile* f, const uint8_t* in, int amount, sqlite3_int64 offset)
   if (f->scratch.size() < static_cast<size_t>(p)) f->scratch.resize(static_cast<size_t>(p));
   for (int done = 0; done < amount; done += p) {
     const auto pgno = static_cast<uint32_t>((offset + done) / p + 1);
-    SealPage(f->ctx->key, f->ctx->db_id, pgno, in + done, f->scratch.data(), p);
+    if (!f->ctx->ReuseWalPage(pgno, in + done, f->scratch.data(), p))
+      Seal(f, pgno, in + done, f->scratch.data(), p);
     const int rc = f->real->pMethods->xWrite(f->real, f->scratch.data(), p, offset + done);
     if (rc != SQLITE_OK) return rc;
   }
@@ -298,7 +348,8 @@ int ReadWal(CryptFile* f, uint8_t* out, int amount, sqlite3_int64 offset) {
   if (p == 0) return SQLITE_OK;  // no frames yet: only the clear header can have been read
   sqlite3_int64 within = 0;
   const sqlite3_int64 frame = WalFrame(offset, p, &within);
-  if (frame < 0 || (within == 0 && amount <= kWalFrameHeaderBytes)) return SQLITE_OK;  // headers only
+  // Headers only, e.g. the 8-byte checksum read when SQLite rewrites checksums after overwriting a frame.
+  if (frame < 0 || within + amount <= kWalFrameHeaderBytes) return SQLITE_OK;
   if (f->scratch.size() < static_cast<size_t>(p)) f->scratch.resize(static_cast<size_t>(p));
   const sqlite3_int64 frame_start = kWalHeaderBytes + frame * (p + kWalFrameHeaderBytes);
   uint32_t pgno = 0;
@@ -318,7 +369,9 @@ int ReadWal(CryptFile* f, uint8_t* out, int amount, sqlite3_int64 offset) {
     return SQLITE_IOERR_READ;
   }
   std::memcpy(f->scratch.data(), page, static_cast<size_t>(p));
-  if (pgno == 0 || !OpenPage(f->ctx->key, f->ctx->db_id, pgno, f->scratch.data(), page, p)) {
+  const bool opened = pgno != 0 && OpenPage(f->ctx->key, f->ctx->db_id, pgno, f->scratch.data(), page, p);
+  if (opened && within == kWalFrameHeaderBytes) f->ctx->RememberWalPage(pgno, f->scratch.data(), page, p);
+  if (!opened) {
     // During recovery SQLite reads frames past the last valid commit; a torn frame there is expected and
     // its checksum check will reject it. Zeroing keeps garbage out of SQLite either way.
     std::memset(page, 0, static_cast<size_t>(p));
@@ -346,9 +399,11 @@ int WriteWal(CryptFile* f, const uint8_t* in, int amount, sqlite3_int64 offset) 
     Note(f, "unexpected write to the WAL header of " + f->name);
     return SQLITE_IOERR_WRITE;
   }
-  if (within == 0 && amount == kWalFrameHeaderBytes) {
-    f->frame_header_offset = offset;
-    f->frame_pgno = Get32BE(in);
+  if (within + amount <= kWalFrameHeaderBytes) {  // frame header fields stay in clear
+    if (within == 0 && amount >= 4) {
+      f->frame_header_offset = offset;
+      f->frame_pgno = Get32BE(in);
+    }
     return f->real->pMethods->xWrite(f->real, in, amount, offset);
   }
   if (f->scratch.size() < static_cast<size_t>(p + kWalFrameHeaderBytes)) {
@@ -356,8 +411,7 @@ int WriteWal(CryptFile* f, const uint8_t* in, int amount, sqlite3_int64 offset) 
   }
   if (within == 0 && amount == p + kWalFrameHeaderBytes) {  // a whole frame in one call
     std::memcpy(f->scratch.data(), in, kWalFrameHeaderBytes);
-    SealPage(f->ctx->key, f->ctx->db_id, Get32BE(in), in + kWalFrameHeaderBytes,
-             f->scratch.data() + kWalFrameHeaderBytes, p);
+    Seal(f, Get32BE(in), in + kWalFrameHeaderBytes, f->scratch.data() + kWalFrameHeaderBytes, p);
     return f->real->pMethods->xWrite(f->real, f->scratch.data(), amount, offset);
   }
   if (within == kWalFrameHeaderBytes && amount == p) {
@@ -368,7 +422,7 @@ int WriteWal(CryptFile* f, const uint8_t* in, int amount, sqlite3_int64 offset) 
       if (rc != SQLITE_OK) return rc;
       pgno = Get32BE(header);
     }
-    SealPage(f->ctx->key, f->ctx->db_id, pgno, in, f->scratch.data(), p);
+    Seal(f, pgno, in, f->scratch.data(), p);
     return f->real->pMethods->xWrite(f->real, f->scratch.data(), p, offset);
   }
   // Only a frame split at a sector sync point would land here; the VFS reports powersafe overwrite, so
@@ -412,7 +466,7 @@ int WriteJournal(CryptFile* f, const uint8_t* in, int amount, sqlite3_int64 offs
   if (p != 0 && amount == p && f->pgno_offset == offset - 4) {
     f->pgno_offset = -1;
     if (f->scratch.size() < static_cast<size_t>(p)) f->scratch.resize(static_cast<size_t>(p));
-    SealPage(f->ctx->key, f->ctx->db_id, f->pgno, in, f->scratch.data(), p);
+    Seal(f, f->pgno, in, f->scratch.data(), p);
     return f->real->pMethods->xWrite(f->real, f->scratch.data(), p, offset);
   }
   f->pgno_offset = -1;
@@ -654,6 +708,7 @@ std::string RegisterKey(const Secret& data_key, const DbId& db_id) {
   auto ctx = std::make_shared<KeyContext>();
   ctx->key = data_key.Clone();
   ctx->db_id = db_id;
+  randombytes_buf(ctx->nonce_prefix, sizeof ctx->nonce_prefix);
   uint8_t raw[16];
   randombytes_buf(raw, sizeof raw);
   char hex[33];

@@ -162,6 +162,8 @@ Status ConfigureConnection(Db& db, bool fresh, bool encrypted) {
   }
   return db.Exec(
       "PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+      // 64 MiB of page cache: a county's store stays in memory, so pages are decrypted once, not per read.
+      "PRAGMA cache_size=-65536;"
       "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; PRAGMA cell_size_check=ON;");
 }
 

@@ -203,3 +203,37 @@ INSTANTIATE_TEST_SUITE_P(EncryptedAndPlain, StoreTest, ::testing::Values(true, f
 
 }  // namespace
 }  // namespace berth
+
+namespace berth {
+namespace {
+
+// A transaction larger than the page cache spills pages into the WAL before it commits, and the WAL
+// grows past the auto-checkpoint size: both paths go through the VFS.
+TEST_P(StoreTest, LargeTransactionsSpillAndCheckpointThroughTheVfs) {
+  auto store = CreateStore();
+  Db& db = store->db();
+  // The index, filled in random order, rewrites pages already in the WAL within one transaction: SQLite
+  // then overwrites frames in place and re-reads their checksum fields (8-byte header reads).
+  ASSERT_TRUE(db.Exec("CREATE TABLE bulk (id INTEGER PRIMARY KEY, note TEXT NOT NULL, rate INTEGER NOT NULL);"
+                      "CREATE INDEX bulk_by_rate ON bulk (rate); PRAGMA cache_size=-256;")
+                  .ok());
+  const Status st = db.Transaction([&]() -> Status {
+    BERTH_ASSIGN_OR_RETURN(Statement ins, db.Prepare("INSERT INTO bulk VALUES (?, ?, ?)"));
+    for (int64_t i = 0; i < 60'000; ++i) {
+      ins.Reset();
+      ins.Bind(1, i).Bind(2, std::string(60, static_cast<char>('a' + i % 26))).Bind(3, (i * 7919) % 900);
+      BERTH_RETURN_IF_ERROR(ins.Run());
+    }
+    return Status::Ok();
+  });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_TRUE(db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
+  EXPECT_EQ(*db.QueryInt("SELECT count(*) FROM bulk"), 60'000);
+  EXPECT_EQ(*db.QueryInt("SELECT sum(length(note)) FROM bulk"), 60'000 * 60);
+  auto report = store->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->problems.empty()) << report->problems.front();
+}
+
+}  // namespace
+}  // namespace berth

@@ -38,6 +38,9 @@ std::string LastCryptError(const std::string& handle);
 bool OpenPage(const Secret& key, const DbId& db_id, uint32_t pgno, const uint8_t* sealed, uint8_t* plain,
               int size);
 void SealPage(const Secret& key, const DbId& db_id, uint32_t pgno, const uint8_t* plain, uint8_t* sealed,
-              int size);
+              int size);  // with a random nonce
+void SealPageWithNonce(const Secret& key, const DbId& db_id, uint32_t pgno, const uint8_t* plain,
+                       uint8_t* sealed, int size,
+                       const uint8_t* fresh_nonce);  // 24 bytes, never reused under this key
 
 }  // namespace berth
