@@ -462,6 +462,12 @@ void SetWireTap(WireTap tap) {
   g_tap = std::move(tap);
 }
 
+std::pair<int, std::vector<uint8_t>> HttpPostRaw(const std::string& url, const std::string& path,
+                                                 const std::vector<uint8_t>& body) {
+  HttpResult r = Post(url, path, body, SyncOptions{});
+  return {r.status, r.body};
+}
+
 Result<EnrollResult> Enroll(Store& store, const std::string& hub_url, const std::string& typed_code) {
   if (store.locked()) return NotAuthorised("the store is locked");
   Db& db = store.db();

@@ -54,7 +54,7 @@ class HubProcess {
     if (pid_ == 0) {
       for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
       FILE* f = std::freopen(log.c_str(), "w", stdout);
-      (void)f;
+      if (f != nullptr) dup2(fileno(stdout), STDERR_FILENO);  // the hub's log lines go to the same file
       execl(program.c_str(), program.c_str(), "--data", dir_.c_str(), "serve", "--listen", listen.c_str(),
             static_cast<char*>(nullptr));
       _exit(127);

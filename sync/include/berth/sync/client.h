@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "berth/schema/status.h"
@@ -97,9 +98,15 @@ struct SyncStatus {
 };
 Result<SyncStatus> GetSyncStatus(Store& store);
 
-// Test hook: when set, called with each request's bytes before sending; returning false drops it (a cut).
+// Test hook: when set, sees every request body sent to a hub and the answer's body (what an eavesdropper
+// on the connection would capture, minus HTTP headers).
 using WireTap = std::function<void(const std::string& path, const std::vector<uint8_t>& request,
                                    const std::vector<uint8_t>& response)>;
 void SetWireTap(WireTap tap);
+
+// One raw POST (no envelope, no retry), for tests that replay or tamper with captured bodies.
+// Returns the HTTP status (0: no answer) and body.
+std::pair<int, std::vector<uint8_t>> HttpPostRaw(const std::string& url, const std::string& path,
+                                                 const std::vector<uint8_t>& body);
 
 }  // namespace berth::sync

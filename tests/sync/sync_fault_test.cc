@@ -1,0 +1,140 @@
+// Faults between a device and a real hub: connections cut at random points of pushes and pulls (through
+// a cutting proxy), and the hub killed in the middle of applying a batch. Nothing may be lost, nothing
+// applied twice, and the next sync completes.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <regex>
+
+#include "fault_proxy.h"
+#include "hub_harness.h"
+
+namespace berth::testing {
+namespace {
+
+const std::vector<std::string> kTables = {"provider", "bed", "referral", "placement"};
+
+// Sum of "N applied" over the hub's log lines: how many mutations the hub applied in total.
+int64_t AppliedInLog(const std::string& log) {
+  const std::string text = ReadFileText(log);
+  const std::regex re(": ([0-9]+) applied,");
+  int64_t total = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it) {
+    total += std::stoll((*it)[1]);
+  }
+  return total;
+}
+
+TEST(SyncFaults, CutConnectionsInPushAndPullLoseNothingAndApplyNothingTwice) {
+  TempDir tmp;
+  HubProcess hub(tmp.Sub("hub"));
+  hub.Start();
+  FaultProxy proxy(hub.port());
+  auto a = Device::Create(tmp.Sub("a"));
+  auto b = Device::Create(tmp.Sub("b"));
+  ASSERT_TRUE(a->Enroll(hub).ok());
+  ASSERT_TRUE(b->Enroll(hub).ok());
+  const std::string home = a->Write("provider", "", {{"district", std::string("Huntingdonshire")}});
+  int64_t written = 1;
+  std::mt19937 rng(20261122);
+  std::vector<std::string> beds;
+  int failures = 0;
+  for (int round = 0; round < 14; ++round) {
+    for (int i = 0; i < 25; ++i) {
+      if (!beds.empty() && rng() % 3 == 0) {
+        a->Write("bed", beds[rng() % beds.size()], {{"room", std::to_string(rng() % 1000)}});
+      } else {
+        beds.push_back(a->Write("bed", "", {{"provider_id", home}, {"room", std::to_string(i)}}));
+      }
+      ++written;
+    }
+    // B changes things too, so A's pulls carry rows.
+    b->Write("referral", "", {{"status", std::string("new")}});
+    ++written;
+    ASSERT_TRUE(b->Sync().ok());
+    // Connections of one sync: 0 ping, 1 push, 2 pull (then more if there is more).
+    const int connection = static_cast<int>(rng() % 3);
+    const bool to_hub = rng() % 2 == 0;
+    const int64_t bytes = static_cast<int64_t>(rng() % 3000);
+    proxy.CutAt(connection, to_hub, bytes);
+    sync::SyncOptions cut;
+    cut.hub_url = proxy.url();
+    cut.max_retries = 0;
+    auto first = sync::SyncOnce(*a->store, cut);
+    if (!first.ok()) {
+      ++failures;
+      EXPECT_EQ(first.status().code(), Code::kNetwork) << first.status().ToString();
+    }
+    proxy.NoCuts();
+    auto retry = sync::SyncOnce(*a->store, cut);
+    ASSERT_TRUE(retry.ok()) << "round " << round << ": " << retry.status().ToString();
+    EXPECT_EQ(Count(*a->store, "SELECT count(*) FROM outbox"), 0);
+  }
+  EXPECT_GT(proxy.cuts(), 0);
+  EXPECT_GT(failures, 0) << "some cuts must have broken a sync";
+  ASSERT_TRUE(b->Sync().ok());
+  auto hub_store = hub.OpenStore();
+  EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM bed"), static_cast<int64_t>(beds.size()));
+  EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM hub_rejection"), 0);
+  EXPECT_EQ(AppliedInLog(hub.dir() + ".log"), written) << "every mutation applied exactly once";
+  EXPECT_EQ(DumpDomain(*a->store, kTables), DumpDomain(*hub_store, kTables));
+  EXPECT_EQ(DumpDomain(*b->store, kTables), DumpDomain(*hub_store, kTables));
+}
+
+TEST(SyncFaults, HubKilledMidBatchAppliesNothingOfItAndTheRetryCompletes) {
+  TempDir tmp;
+  HubProcess hub(tmp.Sub("hub"));
+  hub.Start();
+  auto a = Device::Create(tmp.Sub("a"));
+  ASSERT_TRUE(a->Enroll(hub).ok());
+  hub.Kill();
+  hub.Start({{"BERTH_HUB_FAULT", "exit_after=7"}});
+  const std::string home = a->Write("provider", "", {{"district", std::string("Huntingdonshire")}});
+  for (int i = 0; i < 19; ++i) a->Write("bed", "", {{"provider_id", home}, {"room", std::to_string(i)}});
+  sync::SyncOptions o;
+  o.max_retries = 0;
+  auto dead = sync::SyncOnce(*a->store, o);
+  ASSERT_FALSE(dead.ok());
+  EXPECT_EQ(dead.status().code(), Code::kNetwork);
+  EXPECT_EQ(hub.WaitExit(), 86) << "the hub died inside the batch";
+  {
+    auto hub_store = hub.OpenStore();
+    EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM bed"), 0) << "the batch's transaction rolled back";
+  }
+  EXPECT_EQ(Count(*a->store, "SELECT count(*) FROM outbox"), 20) << "nothing acknowledged, nothing lost";
+  hub.Start();
+  auto done = a->Sync();
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->pushed, 20);
+  EXPECT_EQ(done->applied, 20);
+  EXPECT_EQ(done->duplicates, 0);
+  EXPECT_EQ(Count(*a->store, "SELECT count(*) FROM outbox"), 0);
+  auto hub_store = hub.OpenStore();
+  EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM bed"), 19);
+  EXPECT_EQ(DumpDomain(*a->store, kTables), DumpDomain(*hub_store, kTables));
+}
+
+TEST(SyncFaults, AnAnswerLostAfterTheHubCommittedIsRecoveredAsDuplicates) {
+  TempDir tmp;
+  HubProcess hub(tmp.Sub("hub"));
+  hub.Start();
+  FaultProxy proxy(hub.port());
+  auto a = Device::Create(tmp.Sub("a"));
+  ASSERT_TRUE(a->Enroll(hub).ok());
+  for (int i = 0; i < 10; ++i) a->Write("bed", "", {{"room", std::to_string(i)}});
+  proxy.CutAt(1, /*to_hub=*/false, 10);  // the push's answer is cut after the hub committed
+  sync::SyncOptions o;
+  o.hub_url = proxy.url();
+  o.max_retries = 0;
+  ASSERT_FALSE(sync::SyncOnce(*a->store, o).ok());
+  EXPECT_EQ(Count(*a->store, "SELECT count(*) FROM outbox"), 10);
+  proxy.NoCuts();
+  auto again = sync::SyncOnce(*a->store, o);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->duplicates, 10);
+  EXPECT_EQ(again->applied, 0);
+  EXPECT_EQ(AppliedInLog(hub.dir() + ".log"), 10);
+}
+
+}  // namespace
+}  // namespace berth::testing
