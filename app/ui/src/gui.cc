@@ -7,14 +7,27 @@
 
 #include <chrono>
 #include <cstdio>
-#include <thread>
+#include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include "fonts.h"
 #include "platform.h"
 #include "shell.h"
+#include "theme.h"
 
 namespace berth::ui {
+
+namespace {
+float RequestedScale(const GuiOptions& options) {
+  if (options.scale > 0) return options.scale;
+  if (const char* env = std::getenv("BERTH_UI_SCALE"); env != nullptr && *env != '\0') {
+    const float s = static_cast<float>(std::atof(env));
+    if (s >= 0.5f && s <= 4.0f) return s;
+  }
+  return 0;
+}
+}  // namespace
 
 Status RunGui(const GuiOptions& options) {
 #if defined(__SANITIZE_ADDRESS__)
@@ -22,6 +35,13 @@ Status RunGui(const GuiOptions& options) {
   // unloaded. Leak checking of Berth's own UI code happens in the headless panel tests instead.
   __lsan_disable();
 #endif
+  if (!options.panel.empty()) {
+    PanelId p;
+    if (!PanelFromSlug(options.panel, &p)) {
+      return UsageError("unknown panel '" + options.panel +
+                        "' (expected huddle, referral, match, plan, capacity, voids, sync or settings)");
+    }
+  }
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   struct ContextGuard {
@@ -32,14 +52,18 @@ Status RunGui(const GuiOptions& options) {
   io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
 
   const bool screenshot = !options.screenshot_path.empty();
-  auto platform = Platform::Create("Berth", 1280, 800, !screenshot);
+  const float requested = RequestedScale(options);
+  const int base_w = 1280, base_h = 800;
+  auto platform =
+      Platform::Create("Berth", requested > 0 ? static_cast<int>(base_w * requested) : base_w,
+                       requested > 0 ? static_cast<int>(base_h * requested) : base_h, !screenshot);
   if (!platform.ok()) return platform.status();
-  const float scale = (*platform)->ContentScale();
+  const float scale = requested > 0 ? requested : (*platform)->ContentScale();
   LoadFonts(16.0f * scale);
-  ImGui::StyleColorsLight();
-  ImGui::GetStyle().ScaleAllSizes(scale);
+  ApplyTheme(false, scale);
 
   Shell shell(options.store_dir, options.actor);
+  shell.set_ui_scale(scale);
   shell.set_panel(options.panel);
   if (!options.passphrase_file.empty() && Store::Exists(options.store_dir)) {
     std::ifstream in(options.passphrase_file);
@@ -49,19 +73,31 @@ Status RunGui(const GuiOptions& options) {
     WipeString(line);
   }
   int frame = 0;
+  int settled_frames = 0;
   while (!(*platform)->ShouldClose()) {
     (*platform)->BeginFrame();
-    // A screenshot waits for a pending unlock, so it shows the unlocked panel rather than "Working...".
-    if (screenshot && shell.session().busy() && frame + 1 >= options.frames) {
-      while (!shell.session().Poll()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // A screenshot waits for the unlock and for the panel's data, so it shows the panel rather than
+    // "Working..." or "Loading...". Interactive frames never wait.
+    const bool finishing = screenshot && frame + 1 >= options.frames;
+    if (finishing) {
+      while (shell.session().busy() && !shell.session().Poll())
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      if (shell.session().unlocked()) shell.Settle();
     }
-    shell.Draw((*platform)->IdleSeconds());
+    shell.Draw(screenshot ? 0.0 : (*platform)->IdleSeconds());
     (*platform)->EndFrame();
     ++frame;
-    if (screenshot && frame >= options.frames) {
-      int w = 0, h = 0;
-      auto pixels = (*platform)->ReadPixels(&w, &h);
-      return WritePng(options.screenshot_path, pixels, w, h);
+    if (finishing) {
+      settled_frames = !shell.session().unlocked() || shell.settled() ? settled_frames + 1 : 0;
+      // Two settled frames let auto-sized windows and scrolling take their final place.
+      if (settled_frames >= 3 || frame > options.frames + 300) {
+        if (!shell.session().unlocked() && !shell.session().error().empty()) {
+          return WrongPassphrase(shell.session().error());
+        }
+        int w = 0, h = 0;
+        auto pixels = (*platform)->ReadPixels(&w, &h);
+        return WritePng(options.screenshot_path, pixels, w, h);
+      }
     }
     (*platform)->Present();
   }

@@ -1,9 +1,9 @@
 #include "platform.h"
 
 #include <GLFW/glfw3.h>
-#include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
 #include <stb/stb_image_write.h>
 
 #include <cstdlib>
@@ -12,10 +12,13 @@ namespace berth::ui {
 
 namespace {
 double g_last_input = 0;
-void NoteInput() { g_last_input = glfwGetTime(); }
+void NoteInput() {
+  g_last_input = glfwGetTime();
+}
 }  // namespace
 
-Result<std::unique_ptr<Platform>> Platform::Create(const std::string& title, int width, int height, bool visible) {
+Result<std::unique_ptr<Platform>> Platform::Create(const std::string& title, int width, int height,
+                                                   bool visible) {
   const char* display = std::getenv("DISPLAY");
   const char* wayland = std::getenv("WAYLAND_DISPLAY");
   if ((display == nullptr || *display == '\0') && (wayland == nullptr || *wayland == '\0')) {
@@ -54,7 +57,9 @@ Platform::~Platform() {
   glfwTerminate();
 }
 
-bool Platform::ShouldClose() const { return glfwWindowShouldClose(window_); }
+bool Platform::ShouldClose() const {
+  return glfwWindowShouldClose(window_);
+}
 
 void Platform::BeginFrame() {
   glfwPollEvents();
@@ -74,7 +79,9 @@ void Platform::EndFrame() {
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 }
 
-void Platform::Present() { glfwSwapBuffers(window_); }
+void Platform::Present() {
+  glfwSwapBuffers(window_);
+}
 
 std::vector<unsigned char> Platform::ReadPixels(int* width, int* height) const {
   glfwGetFramebufferSize(window_, width, height);
@@ -85,7 +92,8 @@ std::vector<unsigned char> Platform::ReadPixels(int* width, int* height) const {
   // OpenGL's origin is bottom-left; PNG rows go top to bottom.
   const size_t row = static_cast<size_t>(*width) * 4;
   for (int y = 0; y < *height / 2; ++y) {
-    std::swap_ranges(pixels.begin() + static_cast<long>(y * row), pixels.begin() + static_cast<long>((y + 1) * row),
+    std::swap_ranges(pixels.begin() + static_cast<long>(y * row),
+                     pixels.begin() + static_cast<long>((y + 1) * row),
                      pixels.begin() + static_cast<long>((*height - 1 - y) * row));
   }
   return pixels;
@@ -97,7 +105,9 @@ float Platform::ContentScale() const {
   return x > 0 ? x : 1.0f;
 }
 
-double Platform::IdleSeconds() const { return glfwGetTime() - g_last_input; }
+double Platform::IdleSeconds() const {
+  return glfwGetTime() - g_last_input;
+}
 
 Status WritePng(const std::string& path, const std::vector<unsigned char>& rgba, int width, int height) {
   if (stbi_write_png(path.c_str(), width, height, 4, rgba.data(), width * 4) == 0) {

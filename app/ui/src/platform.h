@@ -16,7 +16,8 @@ class Platform {
  public:
   ~Platform();
   // `visible` false keeps the window off screen (screenshots under Xvfb).
-  static Result<std::unique_ptr<Platform>> Create(const std::string& title, int width, int height, bool visible);
+  static Result<std::unique_ptr<Platform>> Create(const std::string& title, int width, int height,
+                                                  bool visible);
 
   bool ShouldClose() const;
   void BeginFrame();  // polls events, starts an ImGui frame

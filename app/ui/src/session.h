@@ -8,6 +8,7 @@
 
 #include "berth/schema/secret.h"
 #include "berth/schema/store.h"
+#include "worker.h"
 
 namespace berth::ui {
 
@@ -19,8 +20,12 @@ class Session {
   const std::string& store_dir() const { return store_dir_; }
   bool store_exists() const;
   bool unlocked() const { return store_ != nullptr; }
+  // Counts unlocks, so views can tell a fresh unlock (reload everything) from the same session.
+  int generation() const { return generation_; }
   bool busy() const { return pending_.valid(); }
+  // The store, for tests and for the worker. Panels never touch it: they post tasks to worker().
   Store* store() { return store_.get(); }
+  StoreWorker& worker() { return worker_; }
 
   // Start unlocking (or creating) in the background; Poll() finishes it on the UI thread.
   void BeginUnlock(Secret passphrase);
@@ -38,7 +43,7 @@ class Session {
   // Closes the store and wipes every key (auto-lock, or the user's Lock command).
   void Lock();
   // Test hook: adopt an already-open store.
-  void Adopt(std::unique_ptr<Store> store) { store_ = std::move(store); }
+  void Adopt(std::unique_ptr<Store> store);
 
  private:
   struct Outcome {
@@ -52,6 +57,8 @@ class Session {
   std::future<Outcome> pending_;
   std::string error_;
   Secret recovery_key_;
+  int generation_ = 0;
+  StoreWorker worker_;  // declared after store_: stopped before the store closes
 };
 
 }  // namespace berth::ui

@@ -2,21 +2,121 @@
 
 #include <imgui.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include "berth/schema/repository.h"
+#include "capacity_panel.h"
+#include "huddle_panel.h"
 #include "keys.h"
+#include "match_panel.h"
+#include "plan_panel.h"
+#include "referral_panel.h"
+#include "settings_panel.h"
+#include "sync_panel.h"
+#include "theme.h"
+#include "voids_panel.h"
 
 namespace berth::ui {
 
-Shell::Shell(std::string store_dir, std::string actor) : session_(std::move(store_dir), std::move(actor)) {}
+Shell::Shell(std::string store_dir, std::string actor) : session_(std::move(store_dir), std::move(actor)) {
+  panels_[static_cast<size_t>(PanelId::kHuddle)] = std::make_unique<HuddlePanel>();
+  panels_[static_cast<size_t>(PanelId::kReferral)] = std::make_unique<ReferralPanel>();
+  panels_[static_cast<size_t>(PanelId::kMatch)] = std::make_unique<MatchPanel>();
+  panels_[static_cast<size_t>(PanelId::kPlan)] = std::make_unique<PlanPanel>();
+  panels_[static_cast<size_t>(PanelId::kCapacity)] = std::make_unique<CapacityPanel>();
+  panels_[static_cast<size_t>(PanelId::kVoids)] = std::make_unique<VoidsPanel>();
+  panels_[static_cast<size_t>(PanelId::kSync)] = std::make_unique<SyncPanel>();
+  panels_[static_cast<size_t>(PanelId::kSettings)] = std::make_unique<SettingsPanel>();
+}
+
+// The worker's continuations capture `this`: stop it before the panels and view models go.
+Shell::~Shell() {
+  session_.worker().Stop();
+}
+
+HuddlePanel& Shell::huddle() {
+  return static_cast<HuddlePanel&>(*panels_[static_cast<size_t>(PanelId::kHuddle)]);
+}
+ReferralPanel& Shell::referral() {
+  return static_cast<ReferralPanel&>(*panels_[static_cast<size_t>(PanelId::kReferral)]);
+}
+MatchPanel& Shell::match() {
+  return static_cast<MatchPanel&>(*panels_[static_cast<size_t>(PanelId::kMatch)]);
+}
+CapacityPanel& Shell::capacity() {
+  return static_cast<CapacityPanel&>(*panels_[static_cast<size_t>(PanelId::kCapacity)]);
+}
+
+void Shell::set_panel(const std::string& slug) {
+  PanelId p;
+  if (PanelFromSlug(slug, &p)) current_ = p;
+}
+
+bool Shell::settled() {
+  return session_.unlocked() && loaded_generation_ == session_.generation() && session_.worker().idle() &&
+         events_.empty();
+}
+
+void Shell::Settle() {
+  for (int i = 0; i < 100; ++i) {
+    session_.worker().WaitIdle();
+    if (session_.worker().Pump() == 0 && events_.empty()) return;
+    HandleEvents();
+  }
+}
 
 void Shell::Draw(double idle_seconds) {
   session_.Poll();
   if (session_.unlocked() && idle_seconds >= auto_lock_seconds_) session_.Lock();
   if (!session_.unlocked()) {
+    if (had_data_) ClearPersonalData();
     unlock_.Draw(session_);
     return;
   }
+  had_data_ = true;
+  if (loaded_generation_ != session_.generation()) {
+    loaded_generation_ = session_.generation();
+    ReloadAll();
+  }
+  session_.worker().Pump();
+  HandleShortcuts();
   DrawWorkspace();
+  DrawHelp();
   DrawRecoveryKeyNotice(session_);
+  HandleEvents();
+}
+
+void Shell::ClearPersonalData() {
+  ws_ = Workspace{};
+  for (auto& p : panels_) p->Clear();
+  had_data_ = false;
+  help_open_ = false;
+  loaded_generation_ = 0;
+}
+
+void Shell::Show(PanelId p) {
+  current_ = p;
+  panels_[static_cast<size_t>(p)]->OnShow();
+}
+
+void Shell::HandleShortcuts() {
+  ImGuiIO& io = ImGui::GetIO();
+  for (int i = 0; i < static_cast<int>(PanelId::kCount); ++i) {
+    if (CtrlPressed(keys::k0 + 1 + i)) Show(static_cast<PanelId>(i));
+  }
+  if (CtrlPressed(keys::kL)) events_.Simple(Event::Kind::kLock);
+  if (CtrlPressed(keys::kN)) events_.Simple(Event::Kind::kEditReferral);
+  if (ImGui::IsKeyPressed(keys::kF1, false)) help_open_ = !help_open_;
+  if (ImGui::IsKeyPressed(keys::kF5, false)) events_.Simple(Event::Kind::kRefresh);
+  if (help_open_ && ImGui::IsKeyPressed(keys::kEscape, false)) help_open_ = false;
+  if (!io.WantTextInput && KeyPressed(keys::kSlash)) {
+    Show(PanelId::kHuddle);
+    huddle().FocusSearch();
+  }
+  if (io.KeyCtrl && io.KeyShift && ImGui::IsKeyPressed(keys::kX, false))
+    events_.Simple(Event::Kind::kCancelJob);
 }
 
 void Shell::DrawWorkspace() {
@@ -24,16 +124,313 @@ void Shell::DrawWorkspace() {
   ImGui::SetNextWindowPos(vp->WorkPos);
   ImGui::SetNextWindowSize(vp->WorkSize);
   ImGui::Begin("Workspace", nullptr,
-               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings);
-  ImGui::Text("Store unlocked: %s", session_.store_dir().c_str());
-  ImGui::TextDisabled("Schema version %d, device %s", session_.store()->schema_version(),
-                      session_.store()->device_id().c_str());
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus);
+  const float status_h = ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;
+  ImGui::BeginChild("nav", ImVec2(ImGui::GetFontSize() * 12, -status_h), true);
+  DrawNav();
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("panel", ImVec2(0, -status_h), true);
+  ImGui::TextUnformatted(PanelName(current_));
   ImGui::Separator();
-  ImGui::TextWrapped("The huddle board, matching and capacity panels are not built yet.");
-  if (ImGui::Button("Lock (Ctrl+L)") || (ImGui::GetIO().KeyCtrl && ImGui::IsKeyPressed(keys::kL, false))) {
-    session_.Lock();
+  PanelContext ctx{ws_, events_, ImGui::GetIO().WantTextInput && !help_open_};
+  if (help_open_) ctx.typing = true;  // the overlay has the keyboard
+  panels_[static_cast<size_t>(current_)]->Draw(ctx);
+  ImGui::EndChild();
+  DrawStatusBar();
+  ImGui::End();
+}
+
+void Shell::DrawNav() {
+  ImGui::TextDisabled("Berth");
+  ImGui::Spacing();
+  for (int i = 0; i < static_cast<int>(PanelId::kCount); ++i) {
+    const auto p = static_cast<PanelId>(i);
+    char label[64];
+    std::snprintf(label, sizeof(label), "%s", PanelName(p));
+    if (ImGui::Selectable(label, current_ == p, 0, ImVec2(0, ImGui::GetFrameHeight()))) Show(p);
+    ImGui::SameLine(ImGui::GetContentRegionAvail().x - ImGui::GetFontSize() * 2.2f);
+    ImGui::TextDisabled("^%d", i + 1);
+  }
+  ImGui::Spacing();
+  ImGui::Separator();
+  if (ImGui::Selectable("New referral")) events_.Simple(Event::Kind::kEditReferral);
+  ImGui::SameLine(ImGui::GetContentRegionAvail().x - ImGui::GetFontSize() * 2.2f);
+  ImGui::TextDisabled("^N");
+  if (ImGui::Selectable("Keyboard help")) help_open_ = true;
+  ImGui::SameLine(ImGui::GetContentRegionAvail().x - ImGui::GetFontSize() * 2.2f);
+  ImGui::TextDisabled("F1");
+  if (ImGui::Selectable("Lock")) events_.Simple(Event::Kind::kLock);
+  ImGui::SameLine(ImGui::GetContentRegionAvail().x - ImGui::GetFontSize() * 2.2f);
+  ImGui::TextDisabled("^L");
+}
+
+void Shell::DrawStatusBar() {
+  ImGui::Separator();
+  ImGui::TextDisabled("Unlocked");
+  ImGui::SameLine();
+  ImGui::TextDisabled("| store %s", session_.store_dir().c_str());
+  ImGui::SameLine();
+  ImGui::TextDisabled("| sync: not set up on this device");
+  const std::string job = session_.worker().current_label();
+  if (!job.empty()) {
+    ImGui::SameLine();
+    ImGui::TextUnformatted("|");
+    ImGui::SameLine();
+    const float f = session_.worker().progress();
+    ImGui::ProgressBar(f < 0 ? 0.0f : f, ImVec2(ImGui::GetFontSize() * 8, 0), job.c_str());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Cancel (Ctrl+Shift+X)")) events_.Simple(Event::Kind::kCancelJob);
+  }
+  if (!ws_.last_message.empty()) {
+    ImGui::SameLine();
+    ImGui::TextUnformatted("|");
+    ImGui::SameLine();
+    ImGui::TextColored(ws_.last_message_is_error ? ErrorTextColour() : OkTextColour(), "%s",
+                       ws_.last_message.c_str());
+  }
+}
+
+void Shell::DrawHelp() {
+  if (!help_open_) return;
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(
+      ImVec2(vp->WorkPos.x + vp->WorkSize.x * 0.5f, vp->WorkPos.y + vp->WorkSize.y * 0.5f), ImGuiCond_Always,
+      ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowFocus();
+  ImGui::Begin(
+      "Keyboard shortcuts (F1 or Esc to close)", &help_open_,
+      ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoCollapse);
+  static const char* kShortcuts[][2] = {
+      {"Ctrl+1 .. Ctrl+8", "Huddle board, Referral, Match, Plan, Capacity, Voids, Sync, Settings"},
+      {"/", "Search the queue by name or NHS number (Enter returns to the list)"},
+      {"Up / Down, J / K", "Move through the list (PgUp, PgDn, Home, End too)"},
+      {"Enter", "Huddle board: match the selected referral.  Match: hold the selected option"},
+      {"E", "Huddle board: open the selected referral in the form"},
+      {"Ctrl+N", "New referral"},
+      {"Ctrl+S", "Referral form: save"},
+      {"H / O / C", "Match view: hold, offer to the provider, confirm the placement"},
+      {"X", "Match view: show or hide the excluded options and their reasons"},
+      {"A / Shift+A", "Huddle plan: accept the selected allocation / accept all"},
+      {"V / U / O", "Capacity board: mark the selected bed vacant / unavailable / occupied"},
+      {"Ctrl+E", "Voids: export the voids and utilisation reports to CSV"},
+      {"F5", "Reload everything from the store"},
+      {"Ctrl+Shift+X", "Cancel the running background job"},
+      {"Ctrl+L", "Lock now (keys wiped; the store closes)"},
+      {"Tab / Shift+Tab", "Move between fields; Space toggles a checkbox"},
+      {"F1", "This help"},
+  };
+  if (ImGui::BeginTable("shortcuts", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH)) {
+    for (const auto& s : kShortcuts) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(s[0]);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(s[1]);
+    }
+    ImGui::EndTable();
   }
   ImGui::End();
+}
+
+void Shell::HandleEvents() {
+  for (Event& e : events_.Drain()) Handle(e);
+}
+
+void Shell::Report(const Status& st, const std::string& ok_message) {
+  ws_.last_message_is_error = !st.ok();
+  ws_.last_message = st.ok() ? ok_message : st.message();
+}
+
+void Shell::Handle(Event& e) {
+  StoreWorker& w = session_.worker();
+  switch (e.kind) {
+    case Event::Kind::kShowPanel:
+      Show(e.panel);
+      break;
+    case Event::Kind::kSelectReferral:
+      ws_.selected_referral = e.id;
+      ReloadDetail(e.id);
+      match().OnReferralSelected(e.id);
+      break;
+    case Event::Kind::kEditReferral:
+      referral().Open(e.id);
+      if (!e.id.empty()) {
+        ws_.selected_referral = e.id;
+        ReloadDetail(e.id);
+      }
+      Show(PanelId::kReferral);
+      break;
+    case Event::Kind::kSaveReferral: {
+      const bool is_new = e.target == "new";
+      w.Post("Saving the referral", [this, id = e.id, fields = e.fields, is_new](Store& s, JobProgress&) {
+        Mutation m;
+        m.kind = MutationKind::kUpsert;
+        m.entity = "referral";
+        m.row_id = id;
+        m.fields = fields;
+        Status st = s.Write(std::move(m));
+        return [this, st, id, is_new] {
+          Report(st, is_new ? "Referral created" : "Referral saved");
+          if (st.ok()) {
+            referral().OnSaved(id);
+            ws_.selected_referral = id;
+            ReloadQueue();
+            ReloadDetail(id);
+          }
+        };
+      });
+      break;
+    }
+    case Event::Kind::kWriteRow: {
+      w.Post("Saving", [this, e](Store& s, JobProgress&) {
+        Mutation m;
+        m.kind = MutationKind::kUpsert;
+        m.entity = e.entity;
+        m.row_id = e.target;
+        m.fields = e.fields;
+        Status st = s.Write(std::move(m));
+        return [this, st, text = e.text] {
+          Report(st, text.empty() ? "Saved" : text);
+          ReloadCapacity();
+          ReloadVoids();
+        };
+      });
+      break;
+    }
+    case Event::Kind::kSaveSetting:
+      w.Post("Saving a setting", [this, key = e.target, value = e.text](Store& s, JobProgress&) {
+        Status st = s.SetSetting(key, value);
+        return [this, st] {
+          Report(st, "Setting saved");
+          ReloadSettings();
+        };
+      });
+      break;
+    case Event::Kind::kExportCsv:
+      w.Post("Exporting CSV", [this, path = e.target, text = e.text](Store&, JobProgress&) {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.close();
+        Status st = out ? Status::Ok() : IoError("could not write " + path);
+        return [this, st, path] { Report(st, "Exported " + path); };
+      });
+      break;
+    case Event::Kind::kShowBed:
+      ws_.focus_bed = e.target;
+      Show(PanelId::kCapacity);
+      break;
+    case Event::Kind::kHold:
+    case Event::Kind::kOffer:
+    case Event::Kind::kConfirm:
+    case Event::Kind::kAcceptPlan:
+      HandleWorkflow(e);
+      break;
+    case Event::Kind::kRefresh:
+      ReloadAll();
+      break;
+    case Event::Kind::kLock:
+      session_.Lock();
+      break;
+    case Event::Kind::kCancelJob:
+      w.CancelCurrent();
+      break;
+  }
+}
+
+void Shell::HandleWorkflow(const Event& e) {
+  (void)e;
+  Report(UsageError("holds, offers and plans need the matching engine, which this build does not have yet"),
+         "");
+}
+
+void Shell::ReloadAll() {
+  ReloadSettings();
+  ReloadQueue();
+  ReloadCapacity();
+  ReloadVoids();
+  if (!ws_.selected_referral.empty()) ReloadDetail(ws_.selected_referral);
+}
+
+void Shell::ReloadQueue() {
+  session_.worker().Post("Loading the queue", [this](Store& s, JobProgress&) {
+    auto r = LoadQueue(s);
+    return [this, r = std::move(r)]() mutable {
+      if (!r.ok()) return Report(r.status(), "");
+      ws_.queue = std::move(r).value();
+      ws_.queue.version = ++queue_version_;
+      // With nothing chosen yet, the most urgent referral is the one the match view and plan start from.
+      if (ws_.selected_referral.empty() && !ws_.queue.rows.empty()) {
+        for (const QueueRow& row : ws_.queue.rows) {
+          if (IsOpen(row.status)) {
+            events_.Simple(Event::Kind::kSelectReferral, row.id);
+            break;
+          }
+        }
+      }
+    };
+  });
+}
+
+void Shell::ReloadCapacity() {
+  session_.worker().Post("Loading capacity", [this](Store& s, JobProgress&) {
+    auto r = LoadCapacity(s);
+    return [this, r = std::move(r)]() mutable {
+      if (!r.ok()) return Report(r.status(), "");
+      ws_.capacity = std::move(r).value();
+    };
+  });
+}
+
+void Shell::ReloadVoids() {
+  session_.worker().Post("Loading voids", [this](Store& s, JobProgress&) {
+    auto r = LoadVoids(s);
+    return [this, r = std::move(r)]() mutable {
+      if (!r.ok()) return Report(r.status(), "");
+      ws_.voids = std::move(r).value();
+    };
+  });
+}
+
+void Shell::ReloadSettings() {
+  session_.worker().Post("Loading settings", [this](Store& s, JobProgress&) {
+    auto r = LoadSettings(s);
+    return [this, r = std::move(r)]() mutable {
+      if (!r.ok()) return Report(r.status(), "");
+      ws_.settings = std::move(r).value();
+      ApplySettings();
+    };
+  });
+}
+
+void Shell::ReloadDetail(const std::string& id) {
+  if (id.empty()) return;
+  session_.worker().Post("Opening the referral", [this, id](Store& s, JobProgress&) {
+    auto r = LoadReferralDetail(s, id);
+    return [this, id, r = std::move(r)]() mutable {
+      if (!r.ok()) return Report(r.status(), "");
+      if (ws_.selected_referral != id) return;  // the user has moved on
+      ws_.detail = std::move(r).value();
+    };
+  });
+}
+
+void Shell::ApplySettings() {
+  const std::string minutes = ws_.settings.Get("ui.auto_lock_minutes", "10");
+  const double m = std::atof(minutes.c_str());
+  if (m > 0) auto_lock_seconds_ = m * 60;
+  const std::string theme = ws_.settings.Get("ui.theme", "light");
+  const std::string font = ws_.settings.Get("ui.font_scale", "1.0");
+  if (theme != applied_theme_) {
+    ApplyTheme(theme == "dark", ui_scale_);
+    applied_theme_ = theme;
+  }
+  if (font != applied_font_scale_) {
+    const float f = static_cast<float>(std::atof(font.c_str()));
+    ImGui::GetIO().FontGlobalScale = f >= 0.5f && f <= 3.0f ? f : 1.0f;
+    applied_font_scale_ = font;
+  }
 }
 
 }  // namespace berth::ui

@@ -1,17 +1,30 @@
-// The frame around every panel: the unlock screen while locked, the panels once unlocked, auto-lock.
+// The frame around every panel: the unlock screen while locked; once unlocked, the navigation, the current
+// panel, the status bar (store, lock, sync, background job with cancel) and the help overlay. Owns the
+// event queue: panels push events, the shell handles them between frames and posts store work to the
+// session's worker thread, whose results update the view models (Workspace).
 // Independent of GLFW and OpenGL, so tests drive it with a bare ImGui context.
 #pragma once
 
+#include <array>
+#include <memory>
 #include <string>
 
+#include "events.h"
+#include "panel.h"
 #include "session.h"
 #include "unlock_panel.h"
 
 namespace berth::ui {
 
+class HuddlePanel;
+class ReferralPanel;
+class MatchPanel;
+class CapacityPanel;
+
 class Shell {
  public:
   Shell(std::string store_dir, std::string actor);
+  ~Shell();
 
   // Draws one frame. `idle_seconds`: time since the user's last input, for auto-lock.
   void Draw(double idle_seconds);
@@ -19,15 +32,59 @@ class Shell {
   Session& session() { return session_; }
   void set_auto_lock_seconds(double s) { auto_lock_seconds_ = s; }
   double auto_lock_seconds() const { return auto_lock_seconds_; }
-  void set_panel(const std::string& panel) { panel_ = panel; }
+  // The panel to show (a `--panel` slug); unknown slugs are ignored.
+  void set_panel(const std::string& slug);
+  PanelId current_panel() const { return current_; }
+  // The display scale (1 or 2): the theme's sizes are multiplied by it.
+  void set_ui_scale(float s) { ui_scale_ = s; }
+
+  // True once unlocked, loaded, and nothing is queued: what a screenshot waits for.
+  bool settled();
+  // Tests and screenshots: wait for the worker, then run its results (no frame is drawn).
+  void Settle();
+
+  const Workspace& workspace() const { return ws_; }
+  EventQueue& events() { return events_; }
+  HuddlePanel& huddle();
+  ReferralPanel& referral();
+  MatchPanel& match();
+  CapacityPanel& capacity();
+  bool help_open() const { return help_open_; }
 
  private:
   void DrawWorkspace();
+  void DrawNav();
+  void DrawStatusBar();
+  void DrawHelp();
+  void HandleShortcuts();
+  void HandleEvents();
+  void Handle(Event& e);
+  void HandleWorkflow(const Event& e);
+  void Show(PanelId p);
+  void ReloadAll();
+  void ReloadQueue();
+  void ReloadCapacity();
+  void ReloadVoids();
+  void ReloadSettings();
+  void ReloadDetail(const std::string& id);
+  void ApplySettings();
+  void Report(const Status& st, const std::string& ok_message);
+  void ClearPersonalData();
 
   Session session_;
   UnlockPanel unlock_;
+  EventQueue events_;
+  Workspace ws_;
+  std::array<std::unique_ptr<Panel>, static_cast<size_t>(PanelId::kCount)> panels_;
+  PanelId current_ = PanelId::kHuddle;
   double auto_lock_seconds_ = 600;  // ten minutes, the council laptop standard
-  std::string panel_;
+  float ui_scale_ = 1.0f;
+  int loaded_generation_ = 0;
+  int queue_version_ = 0;
+  bool help_open_ = false;
+  bool had_data_ = false;
+  std::string applied_theme_;
+  std::string applied_font_scale_;
 };
 
 }  // namespace berth::ui

@@ -10,11 +10,13 @@ namespace berth::ui {
 namespace {
 void CenteredWindow(const char* name, float width) {
   const ImGuiViewport* vp = ImGui::GetMainViewport();
-  ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x * 0.5f, vp->WorkPos.y + vp->WorkSize.y * 0.4f),
-                          ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowPos(
+      ImVec2(vp->WorkPos.x + vp->WorkSize.x * 0.5f, vp->WorkPos.y + vp->WorkSize.y * 0.4f), ImGuiCond_Always,
+      ImVec2(0.5f, 0.5f));
   ImGui::SetNextWindowSize(ImVec2(width * ImGui::GetFontSize(), 0));
-  ImGui::Begin(name, nullptr, ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
-                                  ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize);
+  ImGui::Begin(name, nullptr,
+               ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize);
 }
 
 bool PasswordField(const char* label, std::array<char, 256>& buf, bool focus) {
@@ -49,9 +51,15 @@ void UnlockPanel::Draw(Session& s) {
   ImGui::TextWrapped("Store: %s", s.store_dir().c_str());
   ImGui::Spacing();
   switch (mode_) {
-    case Mode::kUnlock: DrawUnlock(s); break;
-    case Mode::kCreate: DrawCreate(s); break;
-    case Mode::kRecover: DrawRecover(s); break;
+    case Mode::kUnlock:
+      DrawUnlock(s);
+      break;
+    case Mode::kCreate:
+      DrawCreate(s);
+      break;
+    case Mode::kRecover:
+      DrawRecover(s);
+      break;
   }
   if (s.busy()) {
     ImGui::TextDisabled("Working... (deriving the key takes about half a second)");
@@ -87,8 +95,9 @@ void UnlockPanel::DrawCreate(Session& s) {
   PasswordField("##new", passphrase_, focus_);
   focus_ = false;
   ImGui::SetNextItemWidth(-1);
-  const bool enter = ImGui::InputTextWithHint("##confirm", "repeat the passphrase", confirm_.data(), confirm_.size(),
-                                              ImGuiInputTextFlags_Password | ImGuiInputTextFlags_EnterReturnsTrue);
+  const bool enter =
+      ImGui::InputTextWithHint("##confirm", "repeat the passphrase", confirm_.data(), confirm_.size(),
+                               ImGuiInputTextFlags_Password | ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::BeginDisabled(s.busy());
   if (ImGui::Button("Create store") || enter) {
     if (std::strlen(passphrase_.data()) < 8) {
@@ -129,9 +138,11 @@ void DrawRecoveryKeyNotice(Session& s) {
   if (s.recovery_key().empty()) return;
   ImGui::OpenPopup("Recovery key");
   if (ImGui::BeginPopupModal("Recovery key", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
-    ImGui::TextWrapped("Write this recovery key down and keep it away from this laptop. It is shown only now.");
+    ImGui::TextWrapped(
+        "Write this recovery key down and keep it away from this laptop. It is shown only now.");
     ImGui::Separator();
-    ImGui::TextUnformatted(s.recovery_key().view().data(), s.recovery_key().view().data() + s.recovery_key().size());
+    ImGui::TextUnformatted(s.recovery_key().view().data(),
+                           s.recovery_key().view().data() + s.recovery_key().size());
     ImGui::Separator();
     if (ImGui::Button("I have written it down")) {
       s.AcknowledgeRecoveryKey();

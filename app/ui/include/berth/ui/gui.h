@@ -13,7 +13,10 @@ struct GuiOptions {
   std::string actor = "local";
   std::string screenshot_path;  // when set: render `frames` frames, write a PNG, exit
   int frames = 3;
-  std::string panel;  // the panel to show first
+  std::string panel;  // the panel to show first: huddle|referral|match|plan|capacity|voids|sync|settings
+  // Display scale: 1 (100%) or 2 (200%): the window, fonts and spacing are multiplied by it. 0 takes
+  // $BERTH_UI_SCALE, else the monitor's content scale.
+  float scale = 0;
 };
 
 // Opens the window and runs until it is closed (or the screenshot is written). Without a display it

@@ -1,0 +1,367 @@
+#include "capacity_panel.h"
+
+#include <imgui.h>
+
+#include <cstdio>
+
+#include "berth/schema/repository.h"
+#include "keys.h"
+#include "theme.h"
+
+namespace berth::ui {
+
+namespace {
+constexpr const char* kStatusNames[] = {"Vacant", "Held", "Occupied", "Unavailable"};
+
+void StatusCounts(const std::array<int, 4>& c) {
+  for (size_t i = 0; i < 4; ++i) {
+    ImGui::TableNextColumn();
+    if (c[i] == 0) {
+      ImGui::TextDisabled("0");
+    } else {
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(BedStatusColour(static_cast<BedStatus>(i))), "%d",
+                         c[i]);
+    }
+  }
+}
+}  // namespace
+
+void CapacityPanel::Clear() {
+  home_ = bed_ = 0;
+  focused_bed_.clear();
+}
+
+void CapacityPanel::FocusBed(const CapacityData& data, const std::string& bed_id) {
+  for (size_t h = 0; h < data.homes.size(); ++h) {
+    for (size_t b = 0; b < data.homes[h].beds.size(); ++b) {
+      if (data.homes[h].beds[b].id == bed_id) {
+        home_ = static_cast<int>(h);
+        bed_ = static_cast<int>(b);
+        scroll_home_ = true;
+        tab_ = 0;
+        return;
+      }
+    }
+  }
+}
+
+void CapacityPanel::Draw(PanelContext& ctx) {
+  const CapacityData& data = ctx.data.capacity;
+  if (!data.available) {
+    EmptyState("No capacity recorded yet.",
+               "This store has no beds or homecare tables yet. Import providers and capacity returns (berth "
+               "import ...) or make a demo store with `berth demo`.");
+    return;
+  }
+  if (data.homes.empty() && data.zones.empty()) {
+    EmptyState(
+        "No beds or homecare hours recorded.",
+        "Import the capacity returns providers send (berth import beds FILE, berth import homecare FILE).");
+    return;
+  }
+  if (!ctx.data.focus_bed.empty() && ctx.data.focus_bed != focused_bed_) {
+    focused_bed_ = ctx.data.focus_bed;
+    FocusBed(data, focused_bed_);
+  }
+  home_ = std::clamp(home_, 0, std::max(0, static_cast<int>(data.homes.size()) - 1));
+  DrawDistricts(data);
+  if (ImGui::BeginTabBar("capacity_tabs")) {
+    if (ImGui::BeginTabItem("Beds by home", nullptr,
+                            tab_ == 0 && scroll_home_ ? ImGuiTabItemFlags_SetSelected : 0)) {
+      DrawHomes(ctx, data);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Homecare hours by zone and band")) {
+      DrawHomecare(data);
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
+}
+
+void CapacityPanel::DrawDistricts(const CapacityData& data) {
+  const ImGuiTableFlags flags =
+      ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingStretchProp;
+  const float em = ImGui::GetFontSize();
+  const float h =
+      std::min(static_cast<float>(data.districts.size() + 2) * ImGui::GetTextLineHeightWithSpacing(), em * 9);
+  ImGui::BeginChild("districts", ImVec2(ImGui::GetContentRegionAvail().x * 0.55f, h), false);
+  if (ImGui::BeginTable("districts_t", 7, flags)) {
+    ImGui::TableSetupColumn("District", ImGuiTableColumnFlags_WidthStretch, 2.0f);
+    ImGui::TableSetupColumn("Homes");
+    ImGui::TableSetupColumn("Closed");
+    for (const char* s : kStatusNames) ImGui::TableSetupColumn(s);
+    ImGui::TableHeadersRow();
+    std::array<int, 4> total{};
+    for (const DistrictView& d : data.districts) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(d.name.empty() ? "(unknown)" : d.name.c_str());
+      ImGui::TableNextColumn();
+      ImGui::Text("%d", d.homes);
+      ImGui::TableNextColumn();
+      if (d.closed_homes > 0) {
+        ImGui::TextColored(ErrorTextColour(), "%d", d.closed_homes);
+      } else {
+        ImGui::TextDisabled("0");
+      }
+      StatusCounts(d.by_status);
+      for (size_t i = 0; i < 4; ++i) total[i] += d.by_status[i];
+    }
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted("All districts");
+    ImGui::TableNextColumn();
+    ImGui::Text("%zu", data.homes.size());
+    ImGui::TableNextColumn();
+    ImGui::TableNextColumn();
+    ImGui::TableSetColumnIndex(3);
+    for (size_t i = 0; i < 4; ++i) {
+      ImGui::Text("%d", total[i]);
+      if (i < 3) ImGui::TableNextColumn();
+    }
+    ImGui::EndTable();
+  }
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("closed", ImVec2(0, h), true);
+  int closed = 0;
+  for (const HomeView& home : data.homes) closed += home.closed ? 1 : 0;
+  ImGui::Text("Closed to admissions: %d", closed);
+  for (const HomeView& home : data.homes) {
+    if (!home.closed) continue;
+    ImGui::TextColored(ErrorTextColour(), "%s", home.name.c_str());
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s", home.closed_note.c_str());
+  }
+  ImGui::EndChild();
+}
+
+void CapacityPanel::DrawHomes(PanelContext& ctx, const CapacityData& data) {
+  if (data.homes.empty()) {
+    EmptyState("No care home beds recorded.", "Import bed returns with `berth import beds FILE`.");
+    return;
+  }
+  if (!ctx.typing) {
+    const int n = static_cast<int>(data.homes.size());
+    int h = home_;
+    if (KeyPressed(keys::kDown)) ++h;
+    if (KeyPressed(keys::kUp)) --h;
+    if (KeyPressed(keys::kPageDown)) h += 10;
+    if (KeyPressed(keys::kPageUp)) h -= 10;
+    h = std::clamp(h, 0, n - 1);
+    if (h != home_) {
+      home_ = h;
+      bed_ = 0;
+      scroll_home_ = true;
+    }
+    const int beds = static_cast<int>(data.homes[static_cast<size_t>(home_)].beds.size());
+    if (KeyPressed(keys::kJ)) bed_ = std::min(bed_ + 1, beds - 1);
+    if (KeyPressed(keys::kK)) bed_ = std::max(bed_ - 1, 0);
+  }
+  const float em = ImGui::GetFontSize();
+  ImGui::BeginChild("homes", ImVec2(ImGui::GetContentRegionAvail().x * 0.5f, 0), true);
+  if (ImGui::BeginTable(
+          "homes_t", 6,
+          ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp)) {
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupColumn("Home", ImGuiTableColumnFlags_WidthStretch, 3.0f);
+    ImGui::TableSetupColumn("District", ImGuiTableColumnFlags_WidthStretch, 1.6f);
+    for (const char* s : kStatusNames)
+      ImGui::TableSetupColumn(s, ImGuiTableColumnFlags_WidthFixed, em * 3.2f);
+    ImGui::TableHeadersRow();
+    for (size_t i = 0; i < data.homes.size(); ++i) {
+      const HomeView& home = data.homes[i];
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::PushID(static_cast<int>(i));
+      const std::string label = home.closed ? home.name + "  (closed)" : home.name;
+      if (ImGui::Selectable(label.c_str(), static_cast<int>(i) == home_,
+                            ImGuiSelectableFlags_SpanAllColumns)) {
+        home_ = static_cast<int>(i);
+        bed_ = 0;
+      }
+      if (scroll_home_ && static_cast<int>(i) == home_) {
+        ImGui::SetScrollHereY(0.3f);
+        scroll_home_ = false;
+      }
+      ImGui::PopID();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(home.district.c_str());
+      StatusCounts(home.by_status);
+    }
+    ImGui::EndTable();
+  }
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("beds", ImVec2(0, 0), true);
+  DrawBeds(ctx, data.homes[static_cast<size_t>(home_)]);
+  ImGui::EndChild();
+}
+
+void CapacityPanel::SetBedStatus(PanelContext& ctx, const HomeView& home, const BedView& bed,
+                                 BedStatus status) {
+  Event e;
+  e.kind = Event::Kind::kWriteRow;
+  e.entity = "bed";
+  e.target = bed.id;
+  e.fields["status"] = std::string(ToString(status));
+  e.fields["status_since"] = TodayIsoDate();
+  e.fields["held_for_referral_id"] = std::string();
+  e.fields["held_until"] = std::string();
+  e.fields["unavailable_reason"] = std::string(status == BedStatus::kUnavailable ? "other" : "");
+  e.text = "Room " + bed.room + " at " + home.name + " marked " + std::string(ToString(status));
+  ctx.events.Push(std::move(e));
+}
+
+void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
+  ImGui::TextUnformatted(home.name.c_str());
+  ImGui::TextDisabled(
+      "%s  %s  |  %s  |  CQC: %s", home.district.c_str(), home.postcode.c_str(),
+      std::string(ToString(home.registration)).c_str(),
+      home.rating == CqcRating::kUnrated ? "not rated" : std::string(ToString(home.rating)).c_str());
+  // Admissions, for the whole home.
+  if (home.closed) {
+    ImGui::TextColored(ErrorTextColour(), "Closed to admissions: %s", home.closed_note.c_str());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Reopen")) {
+      Event e;
+      e.kind = Event::Kind::kWriteRow;
+      e.entity = "provider_admissions";
+      e.target = AdmissionsId(home.id, std::nullopt);
+      e.fields = {{"provider_id", home.id},
+                  {"category", std::string()},
+                  {"status", std::string("open")},
+                  {"reason", std::string()},
+                  {"since", TodayIsoDate()}};
+      e.text = home.name + " reopened to admissions";
+      ctx.events.Push(std::move(e));
+    }
+  } else {
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+    const char* reasons[] = {"other", "outbreak", "quality", "staffing"};
+    static_assert(static_cast<int>(ClosureReason::kOther) == 4);
+    ImGui::Combo("##reason", &close_reason_, reasons, 4);
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Close to admissions")) {
+      Event e;
+      e.kind = Event::Kind::kWriteRow;
+      e.entity = "provider_admissions";
+      e.target = AdmissionsId(home.id, std::nullopt);
+      e.fields = {{"provider_id", home.id},
+                  {"category", std::string()},
+                  {"status", std::string("closed")},
+                  {"reason", std::string(reasons[close_reason_])},
+                  {"since", TodayIsoDate()}};
+      e.text = home.name + " closed to admissions";
+      ctx.events.Push(std::move(e));
+    }
+  }
+  ImGui::Separator();
+  if (home.beds.empty()) return;
+  bed_ = std::clamp(bed_, 0, static_cast<int>(home.beds.size()) - 1);
+  const BedView& sel = home.beds[static_cast<size_t>(bed_)];
+  if (!ctx.typing) {
+    if (KeyPressed(keys::kV)) SetBedStatus(ctx, home, sel, BedStatus::kVacant);
+    if (KeyPressed(keys::kU)) SetBedStatus(ctx, home, sel, BedStatus::kUnavailable);
+    if (KeyPressed(keys::kO)) SetBedStatus(ctx, home, sel, BedStatus::kOccupied);
+  }
+  ImGui::TextDisabled("Selected room %s:", sel.room.c_str());
+  ImGui::SameLine();
+  if (ImGui::SmallButton("Vacant (V)")) SetBedStatus(ctx, home, sel, BedStatus::kVacant);
+  ImGui::SameLine();
+  if (ImGui::SmallButton("Occupied (O)")) SetBedStatus(ctx, home, sel, BedStatus::kOccupied);
+  ImGui::SameLine();
+  if (ImGui::SmallButton("Unavailable (U)")) SetBedStatus(ctx, home, sel, BedStatus::kUnavailable);
+  if (ImGui::BeginTable(
+          "beds_t", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp)) {
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupColumn("Room", ImGuiTableColumnFlags_WidthStretch, 0.7f);
+    ImGui::TableSetupColumn("Category", ImGuiTableColumnFlags_WidthStretch, 1.6f);
+    ImGui::TableSetupColumn("Contract", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+    ImGui::TableSetupColumn("Weekly", ImGuiTableColumnFlags_WidthStretch, 0.8f);
+    ImGui::TableSetupColumn("Status", ImGuiTableColumnFlags_WidthStretch, 3.0f);
+    ImGui::TableHeadersRow();
+    for (size_t i = 0; i < home.beds.size(); ++i) {
+      const BedView& b = home.beds[i];
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::PushID(static_cast<int>(i));
+      if (ImGui::Selectable(b.room.c_str(), static_cast<int>(i) == bed_ || b.id == focused_bed_,
+                            ImGuiSelectableFlags_SpanAllColumns)) {
+        bed_ = static_cast<int>(i);
+      }
+      ImGui::PopID();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(ToString(b.category).data());
+      ImGui::TableNextColumn();
+      if (b.contract == ContractType::kBlock && b.tier != BlockTier::kNone) {
+        ImGui::Text("block %s", ToString(b.tier).data());
+      } else {
+        ImGui::TextUnformatted(ToString(b.contract).data());
+      }
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(Pounds(b.weekly_rate_pence).c_str());
+      ImGui::TableNextColumn();
+      const ImVec4 colour = ImGui::ColorConvertU32ToFloat4(BedStatusColour(b.status));
+      switch (b.status) {
+        case BedStatus::kVacant:
+          ImGui::TextColored(colour, "vacant%s%s", b.status_since.empty() ? "" : " since ",
+                             b.status_since.c_str());
+          break;
+        case BedStatus::kHeld:
+          ImGui::TextColored(colour, "HELD for %s until %s",
+                             b.held_for.empty() ? "a referral" : b.held_for.c_str(), b.held_until.c_str());
+          break;
+        case BedStatus::kOccupied:
+          ImGui::TextColored(colour, "occupied");
+          break;
+        case BedStatus::kUnavailable:
+          ImGui::TextColored(colour, "unavailable (%s)", ToString(b.unavailable_reason).data());
+          break;
+      }
+    }
+    ImGui::EndTable();
+  }
+}
+
+void CapacityPanel::DrawHomecare(const CapacityData& data) {
+  if (data.zones.empty()) {
+    EmptyState("No homecare hours recorded.", "Import homecare returns with `berth import homecare FILE`.");
+    return;
+  }
+  ImGui::TextDisabled(
+      "Free carer hours per week by zone and time band (double-up capable hours in brackets). "
+      "%d homecare agencies.",
+      data.agencies);
+  if (ImGui::BeginTable("homecare_t", 7,
+                        ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY)) {
+    ImGui::TableSetupScrollFreeze(1, 1);
+    ImGui::TableSetupColumn("Zone");
+    for (size_t b = 0; b < EnumCount<TimeBand>(); ++b)
+      ImGui::TableSetupColumn(ToString(static_cast<TimeBand>(b)).data());
+    ImGui::TableSetupColumn("Total");
+    ImGui::TableHeadersRow();
+    for (size_t z = 0; z < data.zones.size(); ++z) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(data.zones[z].c_str());
+      double total = 0;
+      for (size_t b = 0; b < 5; ++b) {
+        const HomecareCell& c = data.zone_hours[z][b];
+        ImGui::TableNextColumn();
+        total += c.hours;
+        if (c.hours <= 0) {
+          ImGui::TextDisabled("-");
+        } else {
+          ImGui::Text("%.1f (%.1f)", c.hours, c.double_up_hours);
+        }
+      }
+      ImGui::TableNextColumn();
+      ImGui::Text("%.1f", total);
+    }
+    ImGui::EndTable();
+  }
+}
+
+}  // namespace berth::ui

@@ -1,0 +1,37 @@
+// The capacity board: beds by district and by home (vacant / held / occupied / unavailable), homes closed to
+// admissions, homecare hours by zone and time band. A bed's status and a home's admissions can be changed in
+// place (kWriteRow events, written through Store::Write by the shell).
+#pragma once
+
+#include <string>
+
+#include "panel.h"
+
+namespace berth::ui {
+
+class CapacityPanel : public Panel {
+ public:
+  PanelId id() const override { return PanelId::kCapacity; }
+  void Draw(PanelContext& ctx) override;
+  void Clear() override;
+
+  int selected_home() const { return home_; }
+  int selected_bed() const { return bed_; }
+
+ private:
+  void DrawDistricts(const CapacityData& data);
+  void DrawHomes(PanelContext& ctx, const CapacityData& data);
+  void DrawBeds(PanelContext& ctx, const HomeView& home);
+  void DrawHomecare(const CapacityData& data);
+  void SetBedStatus(PanelContext& ctx, const HomeView& home, const BedView& bed, BedStatus status);
+  void FocusBed(const CapacityData& data, const std::string& bed_id);
+
+  int home_ = 0;
+  int bed_ = 0;
+  bool scroll_home_ = false;
+  int close_reason_ = 1;  // ClosureReason::kOutbreak
+  std::string focused_bed_;
+  int tab_ = 0;
+};
+
+}  // namespace berth::ui

@@ -1,0 +1,74 @@
+// How panels talk: a panel never calls another panel or the store. It pushes an Event; the shell handles
+// every event between frames (switching panels, selecting a referral, posting a write to the store's
+// worker) and the next frame's view models show the result.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "berth/schema/mutation.h"
+
+namespace berth::ui {
+
+enum class PanelId { kHuddle, kReferral, kMatch, kPlan, kCapacity, kVoids, kSync, kSettings, kCount };
+
+const char* PanelName(PanelId id);  // "Huddle board"
+const char* PanelSlug(PanelId id);  // "huddle", as `--panel` takes it
+bool PanelFromSlug(const std::string& slug, PanelId* out);
+
+struct Event {
+  enum class Kind {
+    kShowPanel,       // panel
+    kSelectReferral,  // id: the referral the match view, form and plan focus on
+    kEditReferral,    // id ('' = a new referral): opens the form
+    kSaveReferral,    // id ('' = new), fields: the referral's columns
+    kHold,            // id: referral, target: bed id
+    kOffer,           // id: referral, target: provider id (bed id in fields["bed_id"] when a bed)
+    kConfirm,         // id: referral, target: bed id
+    kAcceptPlan,      // id: referral ('' = accept every allocation)
+    kWriteRow,        // entity, target: row id, fields: a capacity edit in place
+    kSaveSetting,     // target: key, text: value
+    kExportCsv,       // target: path, text: which report
+    kShowBed,         // target: bed id (the capacity board scrolls to its home)
+    kRefresh,
+    kLock,
+    kCancelJob,
+  };
+  Kind kind = Kind::kRefresh;
+  PanelId panel = PanelId::kHuddle;
+  std::string id;
+  std::string target;
+  std::string entity;
+  std::string text;
+  std::map<std::string, Value> fields;
+};
+
+class EventQueue {
+ public:
+  void Push(Event e) { events_.push_back(std::move(e)); }
+  void ShowPanel(PanelId p) {
+    Event e;
+    e.kind = Event::Kind::kShowPanel;
+    e.panel = p;
+    Push(std::move(e));
+  }
+  void Simple(Event::Kind kind, std::string id = "", std::string target = "") {
+    Event e;
+    e.kind = kind;
+    e.id = std::move(id);
+    e.target = std::move(target);
+    Push(std::move(e));
+  }
+  std::vector<Event> Drain() {
+    std::vector<Event> out;
+    out.swap(events_);
+    return out;
+  }
+  bool empty() const { return events_.empty(); }
+
+ private:
+  std::vector<Event> events_;
+};
+
+}  // namespace berth::ui

@@ -1,0 +1,265 @@
+#include "huddle_panel.h"
+
+#include <imgui.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "keys.h"
+#include "theme.h"
+
+namespace berth::ui {
+
+namespace {
+const char* PathwayLabel(Pathway p) {
+  switch (p) {
+    case Pathway::kP1:
+      return "P1 homecare";
+    case Pathway::kP2:
+      return "P2 bed";
+    case Pathway::kP3:
+      return "P3 care home";
+    case Pathway::kCommunityCrisis:
+      return "Crisis";
+    case Pathway::kRespite:
+      return "Respite";
+  }
+  return "?";
+}
+
+bool StringCombo(const char* label, const char* all, const std::vector<std::string>& options,
+                 std::string* value) {
+  bool changed = false;
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+  if (ImGui::BeginCombo(label, value->empty() ? all : value->c_str())) {
+    if (ImGui::Selectable(all, value->empty())) {
+      value->clear();
+      changed = true;
+    }
+    for (const auto& o : options) {
+      if (ImGui::Selectable(o.c_str(), *value == o)) {
+        *value = o;
+        changed = true;
+      }
+    }
+    ImGui::EndCombo();
+  }
+  return changed;
+}
+
+template <class E>
+void EnumCombo(const char* label, const char* all, int* value) {
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
+  const std::string current = *value < 0 ? all : std::string(ToString(static_cast<E>(*value)));
+  if (ImGui::BeginCombo(label, current.c_str())) {
+    if (ImGui::Selectable(all, *value < 0)) *value = -1;
+    for (size_t i = 0; i < EnumCount<E>(); ++i) {
+      const std::string code(EnumTraits<E>::kCodes[i]);
+      if (ImGui::Selectable(code.c_str(), *value == static_cast<int>(i))) *value = static_cast<int>(i);
+    }
+    ImGui::EndCombo();
+  }
+}
+}  // namespace
+
+void HuddlePanel::Clear() {
+  filter_ = QueueFilter{};
+  applied_version_ = -1;
+  visible_.clear();
+  facets_ = QueueFacets{};
+  selected_ = 0;
+  selected_id_.clear();
+  std::memset(search_, 0, sizeof(search_));
+}
+
+void HuddlePanel::Refilter(const QueueData& data) {
+  if (applied_version_ == data.version && applied_ == filter_) return;
+  if (applied_version_ != data.version) facets_ = Facets(data);
+  visible_ = FilterQueue(data, filter_);
+  applied_ = filter_;
+  applied_version_ = data.version;
+  // Keep the same person selected when they are still listed; otherwise the most urgent.
+  selected_ = 0;
+  for (size_t i = 0; i < visible_.size() && !selected_id_.empty(); ++i) {
+    if (data.rows[static_cast<size_t>(visible_[i])].id == selected_id_) selected_ = static_cast<int>(i);
+  }
+  scroll_to_selected_ = true;
+}
+
+void HuddlePanel::Draw(PanelContext& ctx) {
+  const QueueData& data = ctx.data.queue;
+  if (!data.available) {
+    EmptyState("No queue yet.",
+               "This store has no referrals table yet. Once the data model is installed (a newer Berth) or a "
+               "demo store is made with `berth demo`, the open queue appears here by urgency.");
+    return;
+  }
+  filter_.search = search_;
+  Refilter(data);
+  DrawFilters(ctx, data);
+  HandleKeys(ctx, data);
+  DrawTable(ctx, data);
+}
+
+void HuddlePanel::DrawFilters(PanelContext& ctx, const QueueData& data) {
+  int past = 0, handbacks = 0;
+  for (int i : visible_) {
+    const QueueRow& r = data.rows[static_cast<size_t>(i)];
+    past += r.days_past > 0 ? 1 : 0;
+    handbacks += r.priority == Priority::kHandBack ? 1 : 0;
+  }
+  ImGui::Text("%zu shown", visible_.size());
+  ImGui::SameLine();
+  ImGui::TextDisabled("|  %d past their discharge-ready date  |  %d hand backs  |  today %s", past, handbacks,
+                      data.today.c_str());
+  if (focus_search_) {
+    ImGui::SetKeyboardFocusHere();
+    focus_search_ = false;
+  }
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 16);
+  if (ImGui::InputTextWithHint("##search", "/  name or NHS number", search_, sizeof(search_))) {
+    filter_.search = search_;
+  }
+  ImGui::SameLine();
+  EnumCombo<Pathway>("##pathway", "All pathways", &filter_.pathway);
+  ImGui::SameLine();
+  EnumCombo<ReferralStatus>("##status", "Open (any)", &filter_.status);
+  ImGui::SameLine();
+  StringCombo("##area", "All areas", facets_.areas, &filter_.area);
+  ImGui::SameLine();
+  StringCombo("##hospital", "All hospitals", facets_.hospitals, &filter_.hospital);
+  ImGui::SameLine();
+  std::vector<std::string> brokers = facets_.brokers;
+  brokers.insert(brokers.begin(), "(unassigned)");
+  StringCombo("##broker", "All brokers", brokers, &filter_.broker);
+  ImGui::SameLine();
+  if (ImGui::Button("Clear filters")) {
+    filter_ = QueueFilter{};
+    std::memset(search_, 0, sizeof(search_));
+  }
+  (void)ctx;
+}
+
+void HuddlePanel::HandleKeys(PanelContext& ctx, const QueueData& data) {
+  if (ctx.typing || visible_.empty()) return;
+  const int n = static_cast<int>(visible_.size());
+  const int page = 15;
+  int s = selected_;
+  if (KeyPressed(keys::kDown) || KeyPressed(keys::kJ)) ++s;
+  if (KeyPressed(keys::kUp) || KeyPressed(keys::kK)) --s;
+  if (KeyPressed(keys::kPageDown)) s += page;
+  if (KeyPressed(keys::kPageUp)) s -= page;
+  if (KeyPressed(keys::kHome)) s = 0;
+  if (KeyPressed(keys::kEnd)) s = n - 1;
+  s = s < 0 ? 0 : s >= n ? n - 1 : s;
+  if (s != selected_) {
+    selected_ = s;
+    scroll_to_selected_ = true;
+  }
+  const QueueRow& row = data.rows[static_cast<size_t>(visible_[static_cast<size_t>(selected_)])];
+  selected_id_ = row.id;
+  if (KeyPressed(keys::kEnter)) {
+    ctx.events.Simple(Event::Kind::kSelectReferral, row.id);
+    ctx.events.ShowPanel(PanelId::kMatch);
+  }
+  if (KeyPressed(keys::kE)) ctx.events.Simple(Event::Kind::kEditReferral, row.id);
+}
+
+void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
+  if (visible_.empty()) {
+    EmptyState("Nobody matches these filters.", "Clear the search or the filters to see the whole queue.");
+    return;
+  }
+  const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
+                                ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable |
+                                ImGuiTableFlags_SizingStretchProp;
+  if (!ImGui::BeginTable("queue", 10, flags, ImVec2(0, 0))) return;
+  const float em = ImGui::GetFontSize();
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("Waiting", ImGuiTableColumnFlags_WidthFixed, em * 6.5f);
+  ImGui::TableSetupColumn("Name", ImGuiTableColumnFlags_WidthStretch, 1.6f);
+  ImGui::TableSetupColumn("NHS number", ImGuiTableColumnFlags_WidthFixed, em * 6.5f);
+  ImGui::TableSetupColumn("Pathway", ImGuiTableColumnFlags_WidthFixed, em * 4.5f);
+  ImGui::TableSetupColumn("Needs", ImGuiTableColumnFlags_WidthStretch, 1.2f);
+  ImGui::TableSetupColumn("From", ImGuiTableColumnFlags_WidthStretch, 1.1f);
+  ImGui::TableSetupColumn("Area", ImGuiTableColumnFlags_WidthFixed, em * 3.2f);
+  ImGui::TableSetupColumn("Ready", ImGuiTableColumnFlags_WidthFixed, em * 5.5f);
+  ImGui::TableSetupColumn("Status", ImGuiTableColumnFlags_WidthFixed, em * 4.5f);
+  ImGui::TableSetupColumn("Broker", ImGuiTableColumnFlags_WidthStretch, 0.8f);
+  ImGui::TableHeadersRow();
+
+  const float row_h = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2;
+  if (scroll_to_selected_) {
+    const float header = row_h;
+    const float top = header + static_cast<float>(selected_) * row_h;
+    const float view = ImGui::GetWindowHeight();
+    const float scroll = ImGui::GetScrollY();
+    if (top - header < scroll) ImGui::SetScrollY(top - header);
+    if (top + row_h > scroll + view) ImGui::SetScrollY(top + row_h - view);
+    scroll_to_selected_ = false;
+  }
+  ImGuiListClipper clipper;
+  clipper.Begin(static_cast<int>(visible_.size()), row_h);
+  char buf[64];
+  while (clipper.Step()) {
+    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+      const QueueRow& r = data.rows[static_cast<size_t>(visible_[static_cast<size_t>(i)])];
+      ImGui::TableNextRow(0, row_h);
+      ImGui::TableNextColumn();
+      const ImU32 colour = UrgencyColour(r.days_past, r.priority);
+      const ImVec2 p = ImGui::GetCursorScreenPos();
+      ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + em * 0.3f, p.y + ImGui::GetTextLineHeight()),
+                                                colour);
+      ImGui::PushID(i);
+      if (r.priority == Priority::kHandBack) {
+        std::snprintf(buf, sizeof(buf), "  hand back");
+      } else if (r.days_past > 0) {
+        std::snprintf(buf, sizeof(buf), "  +%lld d", static_cast<long long>(r.days_past));
+      } else if (r.days_past == 0) {
+        std::snprintf(buf, sizeof(buf), "  today");
+      } else {
+        std::snprintf(buf, sizeof(buf), "  in %lld d", static_cast<long long>(-r.days_past));
+      }
+      if (ImGui::Selectable(buf, i == selected_,
+                            ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowDoubleClick)) {
+        selected_ = i;
+        selected_id_ = r.id;
+        if (ImGui::IsMouseDoubleClicked(0)) {
+          ctx.events.Simple(Event::Kind::kSelectReferral, r.id);
+          ctx.events.ShowPanel(PanelId::kMatch);
+        }
+      }
+      ImGui::PopID();
+      ImGui::TableNextColumn();
+      if (r.priority == Priority::kUrgent) {
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour), "%s  (urgent)", r.name.c_str());
+      } else {
+        ImGui::TextUnformatted(r.name.c_str());
+      }
+      ImGui::TableNextColumn();
+      if (r.nhs_number.size() == 10) {
+        ImGui::Text("%.3s %.3s %.4s", r.nhs_number.c_str(), r.nhs_number.c_str() + 3,
+                    r.nhs_number.c_str() + 6);
+      } else {
+        ImGui::TextUnformatted(r.nhs_number.c_str());
+      }
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(PathwayLabel(r.pathway));
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(r.category.empty() ? "homecare" : r.category.c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(r.hospital.c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(r.area.c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(r.discharge_ready_date.c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(ToString(r.status).data());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(r.broker.empty() ? "-" : r.broker.c_str());
+    }
+  }
+  ImGui::EndTable();
+}
+
+}  // namespace berth::ui

@@ -1,0 +1,88 @@
+#include "plan_panel.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+
+#include "keys.h"
+#include "theme.h"
+
+namespace berth::ui {
+
+void PlanPanel::Draw(PanelContext& ctx) {
+  const PlanData& plan = ctx.data.plan;
+  if (!plan.engine) {
+    EmptyState(
+        "The huddle plan is not available in this build yet.",
+        "The plan allocates the whole queue at once (fewest delay days, voids filled first). It needs the "
+        "matching engine, which is not part of this build; nothing is guessed here in the meantime.");
+    return;
+  }
+  const int n = static_cast<int>(plan.allocations.size());
+  selected_ = std::clamp(selected_, 0, std::max(0, n - 1));
+  auto accept = [&](const std::string& referral_id) {
+    ctx.events.Simple(Event::Kind::kAcceptPlan, referral_id);
+  };
+  if (!ctx.typing && n > 0) {
+    if (KeyPressed(keys::kDown) || KeyPressed(keys::kJ)) selected_ = std::min(selected_ + 1, n - 1);
+    if (KeyPressed(keys::kUp) || KeyPressed(keys::kK)) selected_ = std::max(selected_ - 1, 0);
+    const ImGuiIO& io = ImGui::GetIO();
+    if (ImGui::IsKeyPressed(keys::kA, false) && !io.KeyCtrl) {
+      accept(io.KeyShift ? "" : plan.allocations[static_cast<size_t>(selected_)].referral_id);
+    }
+  }
+  ImGui::Text("%d allocations, %zu unplaced", n, plan.unplaced.size());
+  ImGui::SameLine();
+  ImGui::TextDisabled("|  %s", plan.totals.c_str());
+  ImGui::SameLine();
+  ImGui::BeginDisabled(n == 0);
+  if (ImGui::Button("Accept all (Shift+A)")) accept("");
+  ImGui::EndDisabled();
+  const float unplaced_h = plan.unplaced.empty() ? 0 : ImGui::GetFontSize() * 8;
+  if (ImGui::BeginTable("plan_t", 5,
+                        ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp,
+                        ImVec2(0, -unplaced_h))) {
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupColumn("Referral", ImGuiTableColumnFlags_WidthStretch, 1.2f);
+    ImGui::TableSetupColumn("Goes to", ImGuiTableColumnFlags_WidthStretch, 1.8f);
+    ImGui::TableSetupColumn("Score", ImGuiTableColumnFlags_WidthStretch, 0.4f);
+    ImGui::TableSetupColumn("Why", ImGuiTableColumnFlags_WidthStretch, 2.2f);
+    ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthStretch, 0.5f);
+    ImGui::TableHeadersRow();
+    for (int i = 0; i < n; ++i) {
+      const PlanAllocation& a = plan.allocations[static_cast<size_t>(i)];
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::PushID(i);
+      if (ImGui::Selectable(a.referral_name.c_str(), i == selected_,
+                            ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap)) {
+        selected_ = i;
+      }
+      ImGui::TableNextColumn();
+      if (a.option.kind == "bed") {
+        ImGui::Text("%s, room %s (%s)", a.option.provider_name.c_str(), a.option.room.c_str(),
+                    a.option.contract.c_str());
+      } else {
+        ImGui::Text("%s, %s %s", a.option.provider_name.c_str(), a.option.zone.c_str(),
+                    a.option.bands.c_str());
+      }
+      ImGui::TableNextColumn();
+      ImGui::Text("%.1f", a.option.score);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(a.reason.c_str());
+      ImGui::TableNextColumn();
+      if (ImGui::SmallButton(i == selected_ ? "Accept (A)" : "Accept")) accept(a.referral_id);
+      ImGui::PopID();
+    }
+    ImGui::EndTable();
+  }
+  if (!plan.unplaced.empty()) {
+    ImGui::BeginChild("unplaced", ImVec2(0, 0), true);
+    ImGui::TextUnformatted("Not placed by this plan");
+    for (const auto& [name, reason] : plan.unplaced)
+      ImGui::BulletText("%s: %s", name.c_str(), reason.c_str());
+    ImGui::EndChild();
+  }
+}
+
+}  // namespace berth::ui

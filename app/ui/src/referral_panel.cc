@@ -1,0 +1,411 @@
+#include "referral_panel.h"
+
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <cctype>
+
+#include "berth/core/nhs_number.h"
+#include "berth/schema/ids.h"
+#include "berth/schema/repository.h"
+#include "keys.h"
+#include "theme.h"
+
+namespace berth::ui {
+
+namespace {
+
+struct Site {
+  const char* code;
+  const char* name;
+  const char* postcode;
+};
+// The acute hospitals of Cambridgeshire and Peterborough (ODS site codes).
+constexpr Site kSites[] = {
+    {"", "Community (not in hospital)", ""},
+    {"RGT01", "Addenbrooke's, Cambridge", "CB2 0QQ"},
+    {"RQQ31", "Hinchingbrooke, Huntingdon", "PE29 6NT"},
+    {"RGN80", "Peterborough City Hospital", "PE3 9GZ"},
+};
+
+struct NeedGroup {
+  const char* title;
+  std::vector<Need> needs;
+};
+// Grouped as a broker reads a referral: what nursing is needed, how the person thinks and behaves, how
+// they move, and what the room must have.
+const std::vector<NeedGroup>& NeedGroups() {
+  static const std::vector<NeedGroup> kGroups = {
+      {"Health and nursing",
+       {Need::kNursing, Need::kOxygen, Need::kPeg, Need::kCatheter, Need::kDiabetes, Need::kEndOfLife}},
+      {"Memory, mood and behaviour",
+       {Need::kDementia, Need::kBehaviourThatChallenges, Need::kLearningDisability, Need::kMentalHealth}},
+      {"Moving and handling", {Need::kHoist, Need::kDoubleUp, Need::kBariatric, Need::kPhysicalDisability}},
+      {"Room", {Need::kEnSuite, Need::kGroundFloor}},
+  };
+  return kGroups;
+}
+
+std::string Label(std::string_view code) {
+  std::string s(code);
+  for (char& c : s) c = c == '_' ? ' ' : c;
+  if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+template <class E>
+void EnumCombo(const char* label, E* value) {
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
+  if (ImGui::BeginCombo(label, Label(ToString(*value)).c_str())) {
+    for (size_t i = 0; i < EnumCount<E>(); ++i) {
+      const auto v = static_cast<E>(i);
+      const std::string text = Label(ToString(v));
+      if (ImGui::Selectable(text.empty() ? "(not given)" : text.c_str(), *value == v)) *value = v;
+    }
+    ImGui::EndCombo();
+  }
+}
+
+void Problem(const std::string& p) {
+  if (p.empty()) return;
+  ImGui::SameLine();
+  ImGui::TextColored(ErrorTextColour(), "%s", p.c_str());
+}
+
+std::string NhsProblem(const std::string& text) {
+  if (text.empty()) return "required";
+  auto r = core::ParseNhsNumber(text);
+  return r.ok() ? "" : r.status().message();
+}
+
+}  // namespace
+
+std::string NormalisePostcode(const std::string& text) {
+  std::string s;
+  for (char c : text) {
+    if (c != ' ') s += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  if (s.size() >= 5 && s.size() <= 7) s.insert(s.size() - 3, " ");
+  return s;
+}
+
+std::string PostcodeProblem(const std::string& text) {
+  const std::string s = NormalisePostcode(text);
+  const auto space = s.find(' ');
+  if (space == std::string::npos) return "a postcode looks like PE29 6NT";
+  const std::string out = s.substr(0, space), in = s.substr(space + 1);
+  auto alpha = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
+  auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
+  // Outward: A9, A99, AA9, AA99, A9A, AA9A. Inward: 9AA.
+  bool ok_out = out.size() >= 2 && out.size() <= 4 && alpha(out[0]);
+  if (ok_out) {
+    size_t i = alpha(out[1]) ? 2 : 1;
+    ok_out = i < out.size() && digit(out[i]);
+    for (size_t j = i + 1; ok_out && j < out.size(); ++j)
+      ok_out = digit(out[j]) || (j == out.size() - 1 && alpha(out[j]));
+  }
+  const bool ok_in = in.size() == 3 && digit(in[0]) && alpha(in[1]) && alpha(in[2]);
+  return ok_out && ok_in ? "" : "not a UK postcode (e.g. PE29 6NT)";
+}
+
+std::string DateProblem(const std::string& text) {
+  if (text.empty()) return "required (YYYY-MM-DD)";
+  return IsIsoDate(text) ? "" : "not a date: use YYYY-MM-DD";
+}
+
+void ReferralPanel::Clear() {
+  open_ = false;
+  editing_id_.clear();
+  is_new_ = true;
+  populated_ = false;
+  dirty_ = false;
+  draft_ = Referral{};
+  for (std::string* s : {&nhs_, &name_, &dob_, &postcode_, &preferred_, &drd_, &broker_, &notes_}) s->clear();
+  max_km_ = budget_pounds_ = 0;
+  hospital_ = 0;
+}
+
+void ReferralPanel::Open(const std::string& id) {
+  Clear();
+  open_ = true;
+  editing_id_ = id;
+  is_new_ = id.empty();
+  populated_ = is_new_;
+  focus_first_ = true;
+  if (is_new_) {
+    draft_.category = BedCategory::kResidential;
+    draft_.created_date = TodayIsoDate();
+    drd_ = TodayIsoDate();
+  }
+}
+
+void ReferralPanel::OnSaved(const std::string& id) {
+  editing_id_ = id;
+  is_new_ = false;
+  dirty_ = false;
+}
+
+void ReferralPanel::Populate(const Referral& r) {
+  draft_ = r;
+  nhs_ = r.nhs_number;
+  name_ = r.name;
+  dob_ = r.date_of_birth;
+  postcode_ = r.postcode;
+  preferred_ = r.preferred_postcode;
+  drd_ = r.discharge_ready_date;
+  broker_ = r.assigned_broker;
+  notes_ = r.notes;
+  max_km_ = static_cast<float>(r.max_distance_km);
+  budget_pounds_ = static_cast<float>(r.weekly_budget_pence) / 100.0f;
+  hospital_ = 0;
+  for (int i = 1; i < static_cast<int>(std::size(kSites)); ++i) {
+    if (r.location_kind == LocationKind::kHospital && r.hospital_code == kSites[i].code) hospital_ = i;
+  }
+  populated_ = true;
+}
+
+std::vector<std::string> ReferralPanel::Problems() const {
+  std::vector<std::string> out;
+  if (std::string p = NhsProblem(nhs_); !p.empty()) out.push_back("NHS number: " + p);
+  if (name_.empty()) out.push_back("Name: required");
+  if (std::string p = DateProblem(dob_); !p.empty())
+    out.push_back("Date of birth: " + p);
+  else if (dob_ > TodayIsoDate())
+    out.push_back("Date of birth: in the future");
+  if (std::string p = DateProblem(drd_); !p.empty()) out.push_back("Discharge-ready date: " + p);
+  if (!postcode_.empty()) {
+    if (std::string p = PostcodeProblem(postcode_); !p.empty()) out.push_back("Postcode: " + p);
+  } else if (hospital_ == 0) {
+    out.push_back("Postcode: required for a community referral");
+  }
+  if (!preferred_.empty()) {
+    if (std::string p = PostcodeProblem(preferred_); !p.empty()) out.push_back("Preferred postcode: " + p);
+  }
+  const bool homecare = draft_.pathway == Pathway::kP1;
+  if (!homecare && !draft_.category) out.push_back("Category: choose the kind of bed");
+  if (homecare && draft_.homecare.calls_per_day <= 0)
+    out.push_back("Homecare: calls per day must be at least 1");
+  if (homecare && draft_.homecare.minutes_per_call <= 0)
+    out.push_back("Homecare: minutes per call must be set");
+  if (max_km_ < 0) out.push_back("Maximum distance: cannot be negative");
+  if (budget_pounds_ < 0) out.push_back("Weekly budget: cannot be negative");
+  return out;
+}
+
+void ReferralPanel::Draw(PanelContext& ctx) {
+  if (!ctx.data.queue.available) {
+    EmptyState("Referrals cannot be recorded in this store yet.",
+               "This store has no referrals table. A newer Berth adds it when the store is opened.");
+    return;
+  }
+  if (!open_) {
+    // Nothing opened yet: show the referral selected on the huddle board, or a blank form.
+    if (!ctx.data.selected_referral.empty()) {
+      ctx.events.Simple(Event::Kind::kEditReferral, ctx.data.selected_referral);
+      return;
+    }
+    Open("");
+  }
+  if (!populated_) {
+    if (ctx.data.detail.loaded && ctx.data.detail.referral.id == editing_id_) {
+      Populate(ctx.data.detail.referral);
+    } else {
+      ImGui::TextDisabled("Opening the referral...");
+      return;
+    }
+  }
+  ImGui::Text("%s", is_new_ ? "New referral" : ("Editing: " + name_).c_str());
+  ImGui::SameLine();
+  ImGui::TextDisabled("  Tab moves between fields, Ctrl+S saves");
+  const std::vector<std::string> problems = Problems();
+  const float history_w = ImGui::GetFontSize() * 22;
+  ImGui::BeginChild("form", ImVec2(-history_w, -ImGui::GetFrameHeightWithSpacing() * 1.5f), false);
+  DrawPerson();
+  DrawPlace();
+  DrawCare();
+  DrawNeeds();
+  if (draft_.pathway == Pathway::kP1) DrawHomecare();
+  ImGui::Spacing();
+  ImGui::TextUnformatted("Notes");
+  ImGui::InputTextMultiline("##notes", &notes_, ImVec2(-1, ImGui::GetTextLineHeight() * 4));
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("history", ImVec2(0, -ImGui::GetFrameHeightWithSpacing() * 1.5f), true);
+  DrawHistory(ctx.data.detail);
+  ImGui::EndChild();
+
+  ImGui::BeginDisabled(!problems.empty());
+  const bool save = ImGui::Button(is_new_ ? "Create referral (Ctrl+S)" : "Save changes (Ctrl+S)");
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  if (!problems.empty()) {
+    ImGui::TextColored(ErrorTextColour(), "%zu to fix: %s", problems.size(), problems.front().c_str());
+  }
+  if ((save || CtrlPressed(keys::kS)) && problems.empty()) Save(ctx);
+}
+
+void ReferralPanel::DrawPerson() {
+  ImGui::TextDisabled("Person");
+  const float w = ImGui::GetFontSize() * 14;
+  if (focus_first_) {
+    ImGui::SetKeyboardFocusHere();
+    focus_first_ = false;
+  }
+  ImGui::SetNextItemWidth(w);
+  ImGui::InputTextWithHint("NHS number", "943 476 5919", &nhs_, ImGuiInputTextFlags_CharsDecimal);
+  Problem(nhs_.empty() ? "" : NhsProblem(nhs_));
+  ImGui::SetNextItemWidth(w);
+  ImGui::InputText("Name", &name_);
+  ImGui::SetNextItemWidth(w);
+  ImGui::InputTextWithHint("Date of birth", "YYYY-MM-DD", &dob_);
+  Problem(dob_.empty() ? "" : DateProblem(dob_));
+  EnumCombo("Gender", &draft_.gender);
+}
+
+void ReferralPanel::DrawPlace() {
+  ImGui::Spacing();
+  ImGui::TextDisabled("Where they are and where they want to be");
+  const float w = ImGui::GetFontSize() * 14;
+  ImGui::SetNextItemWidth(w);
+  ImGui::InputTextWithHint("Postcode now", "PE29 6NT", &postcode_);
+  Problem(postcode_.empty() ? "" : PostcodeProblem(postcode_));
+  ImGui::SetNextItemWidth(w);
+  ImGui::InputTextWithHint("Discharge-ready date", "YYYY-MM-DD", &drd_);
+  Problem(drd_.empty() ? "" : DateProblem(drd_));
+  ImGui::SetNextItemWidth(w);
+  ImGui::InputTextWithHint("Preferred postcode", "near family", &preferred_);
+  Problem(preferred_.empty() ? "" : PostcodeProblem(preferred_));
+  ImGui::SetNextItemWidth(w);
+  ImGui::InputFloat("Max distance (km, 0 = any)", &max_km_, 0, 0, "%.0f");
+  ImGui::SetNextItemWidth(w);
+  if (ImGui::BeginCombo("Hospital", kSites[hospital_].name)) {
+    for (int i = 0; i < static_cast<int>(std::size(kSites)); ++i) {
+      if (ImGui::Selectable(kSites[i].name, hospital_ == i)) {
+        hospital_ = i;
+        if (i > 0 && postcode_.empty()) postcode_ = kSites[i].postcode;
+      }
+    }
+    ImGui::EndCombo();
+  }
+}
+
+void ReferralPanel::DrawCare() {
+  ImGui::Spacing();
+  ImGui::TextDisabled("Care and funding");
+  const float w = ImGui::GetFontSize() * 14;
+  EnumCombo("Pathway", &draft_.pathway);
+  if (draft_.pathway != Pathway::kP1) {
+    ImGui::SetNextItemWidth(w);
+    const std::string current = draft_.category ? Label(ToString(*draft_.category)) : "(choose)";
+    if (ImGui::BeginCombo("Bed category", current.c_str())) {
+      for (size_t i = 0; i < EnumCount<BedCategory>(); ++i) {
+        const auto c = static_cast<BedCategory>(i);
+        if (ImGui::Selectable(Label(ToString(c)).c_str(), draft_.category == c)) draft_.category = c;
+      }
+      ImGui::EndCombo();
+    }
+  }
+  EnumCombo("Priority", &draft_.priority);
+  EnumCombo("Status", &draft_.status);
+  EnumCombo("Infection status", &draft_.infection_status);
+  EnumCombo("Funding", &draft_.funding);
+  ImGui::SetNextItemWidth(w);
+  ImGui::InputFloat("Weekly budget (GBP)", &budget_pounds_, 0, 0, "%.0f");
+  ImGui::SetNextItemWidth(w);
+  ImGui::InputText("Broker", &broker_);
+}
+
+void ReferralPanel::DrawNeeds() {
+  ImGui::Spacing();
+  ImGui::TextDisabled("Needs");
+  const auto& groups = NeedGroups();
+  if (ImGui::BeginTable("needs", static_cast<int>(groups.size()), ImGuiTableFlags_SizingStretchSame)) {
+    ImGui::TableNextRow();
+    for (const NeedGroup& g : groups) {
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(g.title);
+      for (Need n : g.needs) {
+        bool on = Contains(draft_.needs, n);
+        if (ImGui::Checkbox(Label(ToString(n)).c_str(), &on)) {
+          std::erase(draft_.needs, n);
+          if (on) draft_.needs.push_back(n);
+          std::sort(draft_.needs.begin(), draft_.needs.end());
+        }
+      }
+    }
+    ImGui::EndTable();
+  }
+}
+
+void ReferralPanel::DrawHomecare() {
+  ImGui::Spacing();
+  ImGui::TextDisabled("Homecare pattern");
+  HomecarePattern& h = draft_.homecare;
+  int calls = static_cast<int>(h.calls_per_day), minutes = static_cast<int>(h.minutes_per_call);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
+  if (ImGui::InputInt("Calls per day", &calls)) h.calls_per_day = std::clamp(calls, 0, 8);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
+  if (ImGui::InputInt("Minutes per call", &minutes, 15)) h.minutes_per_call = std::clamp(minutes, 0, 240);
+  for (size_t i = 0; i < EnumCount<TimeBand>(); ++i) {
+    const auto b = static_cast<TimeBand>(i);
+    bool on = Contains(h.bands, b);
+    if (i > 0) ImGui::SameLine();
+    if (ImGui::Checkbox(Label(ToString(b)).c_str(), &on)) {
+      std::erase(h.bands, b);
+      if (on) h.bands.push_back(b);
+      std::sort(h.bands.begin(), h.bands.end());
+    }
+  }
+  ImGui::Checkbox("Double-up (two carers)", &h.double_up);
+  EnumCombo("Carer gender", &h.carer_gender);
+  ImGui::TextDisabled("%.1f hours of care a week", h.HoursPerWeek());
+}
+
+void ReferralPanel::DrawHistory(const ReferralDetail& detail) {
+  ImGui::TextUnformatted("History");
+  ImGui::Separator();
+  if (is_new_) {
+    ImGui::TextDisabled("A new referral has no history yet.");
+    return;
+  }
+  if (!detail.loaded || detail.referral.id != editing_id_) {
+    ImGui::TextDisabled("Loading...");
+    return;
+  }
+  for (auto it = detail.history.rbegin(); it != detail.history.rend(); ++it) {
+    const AuditEntry& a = *it;
+    const std::string when = IsoDateFromDays(a.at_ms / 86400000);
+    ImGui::TextDisabled("%s  %s", when.c_str(), a.actor.c_str());
+    ImGui::TextWrapped("%s %s", a.action.c_str(), a.detail.c_str());
+  }
+}
+
+void ReferralPanel::Save(PanelContext& ctx) {
+  Referral r = draft_;
+  r.nhs_number = core::ParseNhsNumber(nhs_).value();
+  r.name = name_;
+  r.date_of_birth = dob_;
+  r.postcode = postcode_.empty() ? "" : NormalisePostcode(postcode_);
+  r.preferred_postcode = preferred_.empty() ? "" : NormalisePostcode(preferred_);
+  r.discharge_ready_date = drd_;
+  r.assigned_broker = broker_;
+  r.notes = notes_;
+  r.max_distance_km = max_km_;
+  r.weekly_budget_pence = static_cast<int64_t>(budget_pounds_ * 100.0f + 0.5f);
+  r.location_kind = hospital_ == 0 ? LocationKind::kCommunity : LocationKind::kHospital;
+  r.hospital_code = kSites[hospital_].code;
+  if (r.pathway == Pathway::kP1) {
+    r.category.reset();
+  } else {
+    r.homecare = HomecarePattern{};
+  }
+  if (r.created_date.empty()) r.created_date = TodayIsoDate();
+  Event e;
+  e.kind = Event::Kind::kSaveReferral;
+  e.id = is_new_ ? NewUuidV7() : editing_id_;
+  e.target = is_new_ ? "new" : "";
+  e.fields = ToFields(r);
+  ctx.events.Push(std::move(e));
+}
+
+}  // namespace berth::ui

@@ -1,0 +1,74 @@
+#include "settings_panel.h"
+
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <cstdlib>
+
+#include "theme.h"
+
+namespace berth::ui {
+
+namespace {
+// "" when the value is acceptable for the key, else why not.
+std::string SettingProblem(const std::string& key, const std::string& value) {
+  if (key == "ui.theme") return value == "light" || value == "dark" ? "" : "light or dark";
+  char* end = nullptr;
+  const double v = std::strtod(value.c_str(), &end);
+  if (value.empty() || end == nullptr || *end != '\0') return "a number";
+  if (key == "ui.font_scale") return v >= 0.5 && v <= 3 ? "" : "between 0.5 and 3";
+  if (key == "ui.auto_lock_minutes") return v >= 1 && v <= 240 ? "" : "between 1 and 240 minutes";
+  if (key == "workflow.hold_hours") return v > 0 && v <= 168 ? "" : "between 1 and 168 hours";
+  return v >= 0 && v <= 100 ? "" : "between 0 and 100";
+}
+}  // namespace
+
+void SettingsPanel::Draw(PanelContext& ctx) {
+  const SettingsData& s = ctx.data.settings;
+  if (!s.loaded) {
+    ImGui::TextDisabled("Loading settings...");
+    return;
+  }
+  ImGui::TextWrapped(
+      "Settings are kept in the encrypted store and apply to everyone who syncs with it. A value is "
+      "saved when you press Enter or leave the field.");
+  ImGui::Spacing();
+  const std::string theme = s.Get("ui.theme", "light");
+  ImGui::TextUnformatted("Theme");
+  ImGui::SameLine(ImGui::GetFontSize() * 18);
+  if (ImGui::RadioButton("Light", theme == "light") && theme != "light") {
+    ctx.events.Push(Event{Event::Kind::kSaveSetting, PanelId::kSettings, "", "ui.theme", "", "light", {}});
+  }
+  ImGui::SameLine();
+  if (ImGui::RadioButton("Dark", theme == "dark") && theme != "dark") {
+    ctx.events.Push(Event{Event::Kind::kSaveSetting, PanelId::kSettings, "", "ui.theme", "", "dark", {}});
+  }
+  for (const SettingSpec& spec : EditableSettings()) {
+    const std::string key = spec.key;
+    if (key == "ui.theme") continue;
+    if (key == "match.weight.void") {
+      ImGui::Spacing();
+      ImGui::TextDisabled("Scoring weights (how much each component counts when ranking options)");
+    }
+    std::string& text = edits_.try_emplace(key, s.Get(key, spec.fallback)).first->second;
+    ImGui::TextUnformatted(spec.label);
+    ImGui::SameLine(ImGui::GetFontSize() * 18);
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
+    ImGui::PushID(spec.key);
+    const bool enter = ImGui::InputText("##v", &text, ImGuiInputTextFlags_EnterReturnsTrue);
+    const bool left = ImGui::IsItemDeactivatedAfterEdit();
+    ImGui::PopID();
+    const std::string problem = SettingProblem(key, text);
+    ImGui::SameLine();
+    if (!problem.empty()) {
+      ImGui::TextColored(ErrorTextColour(), "must be %s", problem.c_str());
+    } else if (spec.help[0] != '\0') {
+      ImGui::TextDisabled("%s", spec.help);
+    }
+    if ((enter || left) && problem.empty() && text != s.Get(key, spec.fallback)) {
+      ctx.events.Push(Event{Event::Kind::kSaveSetting, PanelId::kSettings, "", key, "", text, {}});
+    }
+  }
+}
+
+}  // namespace berth::ui

@@ -1,0 +1,390 @@
+#include "view_model.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "berth/schema/repository.h"
+
+namespace berth::ui {
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Outcode(const std::string& postcode) {
+  const auto space = postcode.find(' ');
+  if (space != std::string::npos) return postcode.substr(0, space);
+  // Unspaced postcodes: the inward code is always the last three characters.
+  return postcode.size() > 3 ? postcode.substr(0, postcode.size() - 3) : postcode;
+}
+
+bool DomainTablesExist(Store& store) {
+  auto n = store.db().QueryInt("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='referral'");
+  return n.ok() && *n > 0;
+}
+
+int64_t DaysBetween(const std::string& from, const std::string& to) {
+  if (!IsIsoDate(from) || !IsIsoDate(to)) return 0;
+  return DaysFromIsoDate(to) - DaysFromIsoDate(from);
+}
+
+}  // namespace
+
+bool IsOpen(ReferralStatus s) {
+  return s != ReferralStatus::kPlaced && s != ReferralStatus::kCancelled;
+}
+
+void SortByUrgency(std::vector<QueueRow>& rows) {
+  std::sort(rows.begin(), rows.end(), [](const QueueRow& a, const QueueRow& b) {
+    const bool ha = a.priority == Priority::kHandBack, hb = b.priority == Priority::kHandBack;
+    if (ha != hb) return ha;
+    if (a.days_past != b.days_past) return a.days_past > b.days_past;
+    const bool ua = a.priority == Priority::kUrgent, ub = b.priority == Priority::kUrgent;
+    if (ua != ub) return ua;
+    if (a.discharge_ready_date != b.discharge_ready_date)
+      return a.discharge_ready_date < b.discharge_ready_date;
+    return a.id < b.id;
+  });
+}
+
+std::vector<int> FilterQueue(const QueueData& data, const QueueFilter& f) {
+  std::string needle;
+  bool digits_only = true;
+  for (char c : f.search) {
+    if (c == ' ') continue;
+    needle += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    digits_only = digits_only && std::isdigit(static_cast<unsigned char>(c));
+  }
+  const std::string name_needle = Lower(f.search);
+  std::vector<int> out;
+  out.reserve(data.rows.size());
+  for (size_t i = 0; i < data.rows.size(); ++i) {
+    const QueueRow& r = data.rows[i];
+    if (f.status < 0 ? !IsOpen(r.status) : static_cast<int>(r.status) != f.status) continue;
+    if (f.pathway >= 0 && static_cast<int>(r.pathway) != f.pathway) continue;
+    if (!f.area.empty() && r.area != f.area) continue;
+    if (!f.hospital.empty() && r.hospital != f.hospital) continue;
+    if (!f.broker.empty() && (f.broker == "(unassigned)" ? !r.broker.empty() : r.broker != f.broker))
+      continue;
+    if (!needle.empty()) {
+      const bool hit = digits_only ? r.nhs_number.compare(0, needle.size(), needle) == 0
+                                   : r.search_key.find(name_needle) != std::string::npos;
+      if (!hit) continue;
+    }
+    out.push_back(static_cast<int>(i));
+  }
+  return out;
+}
+
+QueueFacets Facets(const QueueData& data) {
+  std::set<std::string> areas, hospitals, brokers;
+  for (const auto& r : data.rows) {
+    if (!r.area.empty()) areas.insert(r.area);
+    hospitals.insert(r.hospital);
+    if (!r.broker.empty()) brokers.insert(r.broker);
+  }
+  return {
+      {areas.begin(), areas.end()}, {hospitals.begin(), hospitals.end()}, {brokers.begin(), brokers.end()}};
+}
+
+std::string HospitalName(const std::string& code) {
+  // The acute sites referring to Cambridgeshire and Peterborough brokerage (ODS site codes).
+  static const std::map<std::string, std::string> kSites = {
+      {"RGT01", "Addenbrooke's"},     {"RQQ31", "Hinchingbrooke"},
+      {"RGN80", "Peterborough City"}, {"RGT76", "Hinchingbrooke Community"},
+      {"RQQ14", "Peterborough City"},
+  };
+  if (code.empty()) return "Community";
+  auto it = kSites.find(code);
+  return it == kSites.end() ? code : it->second;
+}
+
+Result<QueueData> LoadQueue(Store& store) {
+  QueueData data;
+  data.today = TodayIsoDate();
+  if (!DomainTablesExist(store)) return data;
+  BERTH_ASSIGN_OR_RETURN(std::vector<Referral> referrals, LoadReferrals(store.db()));
+  data.available = true;
+  data.rows.reserve(referrals.size());
+  for (Referral& r : referrals) {
+    QueueRow row;
+    row.id = std::move(r.id);
+    row.name = std::move(r.name);
+    row.nhs_number = std::move(r.nhs_number);
+    row.pathway = r.pathway;
+    row.category = r.category ? std::string(ToString(*r.category)) : "";
+    row.status = r.status;
+    row.priority = r.priority;
+    row.hospital = r.location_kind == LocationKind::kHospital ? HospitalName(r.hospital_code) : "Community";
+    row.area = Outcode(r.postcode);
+    row.broker = std::move(r.assigned_broker);
+    row.discharge_ready_date = std::move(r.discharge_ready_date);
+    row.days_past = DaysBetween(row.discharge_ready_date, data.today);
+    row.search_key = Lower(row.name) + " " + row.nhs_number;
+    data.rows.push_back(std::move(row));
+  }
+  SortByUrgency(data.rows);
+  return data;
+}
+
+Result<CapacityData> LoadCapacity(Store& store) {
+  CapacityData data;
+  if (!DomainTablesExist(store)) return data;
+  Db& db = store.db();
+  BERTH_ASSIGN_OR_RETURN(std::vector<Provider> providers, LoadProviders(db));
+  BERTH_ASSIGN_OR_RETURN(std::vector<Bed> beds, LoadBeds(db));
+  BERTH_ASSIGN_OR_RETURN(std::vector<ProviderAdmissions> admissions, LoadAdmissions(db));
+  BERTH_ASSIGN_OR_RETURN(std::vector<HomecareCapacity> homecare, LoadHomecareCapacity(db));
+  // Names of people beds are held for: one query, not one per bed.
+  std::unordered_map<std::string, std::string> held_names;
+  {
+    BERTH_ASSIGN_OR_RETURN(Statement st, db.Prepare("SELECT r.id, r.name FROM referral r JOIN bed b ON "
+                                                    "b.held_for_referral_id = r.id WHERE b.status='held'"));
+    for (;;) {
+      BERTH_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      held_names[st.Text(0)] = st.Text(1);
+    }
+  }
+  data.available = true;
+  std::unordered_map<std::string, size_t> home_index;
+  for (const Provider& p : providers) {
+    if (p.kind == ProviderKind::kHomecareAgency) {
+      ++data.agencies;
+      continue;
+    }
+    HomeView h;
+    h.id = p.id;
+    h.name = p.name;
+    h.district = p.district.empty() ? p.local_authority : p.district;
+    h.postcode = p.postcode;
+    h.registration = p.registration;
+    h.rating = p.rating;
+    home_index[p.id] = data.homes.size();
+    data.homes.push_back(std::move(h));
+  }
+  for (const ProviderAdmissions& a : admissions) {
+    if (a.status != AdmissionsStatus::kClosed) continue;
+    auto it = home_index.find(a.provider_id);
+    if (it == home_index.end()) continue;
+    HomeView& h = data.homes[it->second];
+    h.closed = true;
+    std::string note = std::string(ToString(a.reason));
+    if (note.empty()) note = "closed";
+    if (!a.since.empty()) note += " since " + a.since;
+    note += a.category ? " (" + std::string(ToString(*a.category)) + ")" : " (all categories)";
+    h.closed_note += (h.closed_note.empty() ? "" : "; ") + note;
+  }
+  for (const Bed& b : beds) {
+    auto it = home_index.find(b.provider_id);
+    if (it == home_index.end()) continue;
+    HomeView& h = data.homes[it->second];
+    BedView v;
+    v.id = b.id;
+    v.room = b.room;
+    v.category = b.category;
+    v.contract = b.contract;
+    v.tier = b.tier;
+    v.weekly_rate_pence = b.weekly_rate_pence;
+    v.status = b.status;
+    v.status_since = b.status_since;
+    v.held_for_referral_id = b.held_for_referral_id;
+    v.held_until = b.held_until;
+    v.unavailable_reason = b.unavailable_reason;
+    if (b.status == BedStatus::kHeld) {
+      auto n = held_names.find(b.held_for_referral_id);
+      if (n != held_names.end()) v.held_for = n->second;
+    }
+    ++h.by_status[static_cast<size_t>(b.status)];
+    h.beds.push_back(std::move(v));
+  }
+  // Homes without beds recorded are not on the capacity board (nothing to show or edit).
+  std::erase_if(data.homes, [](const HomeView& h) { return h.beds.empty(); });
+  std::sort(data.homes.begin(), data.homes.end(), [](const HomeView& a, const HomeView& b) {
+    return a.district != b.district ? a.district < b.district : a.name < b.name;
+  });
+  std::map<std::string, DistrictView> districts;
+  for (const HomeView& h : data.homes) {
+    DistrictView& d = districts[h.district];
+    d.name = h.district;
+    ++d.homes;
+    d.closed_homes += h.closed ? 1 : 0;
+    for (size_t i = 0; i < 4; ++i) d.by_status[i] += h.by_status[i];
+  }
+  for (auto& [name, d] : districts) data.districts.push_back(d);
+  std::map<std::string, std::array<HomecareCell, 5>> zones;
+  for (const HomecareCapacity& c : homecare) {
+    HomecareCell& cell = zones[c.zone][static_cast<size_t>(c.band)];
+    cell.hours += c.hours_per_week;
+    if (c.double_up) cell.double_up_hours += c.hours_per_week;
+  }
+  for (auto& [zone, cells] : zones) {
+    data.zones.push_back(zone);
+    data.zone_hours.push_back(cells);
+  }
+  return data;
+}
+
+Result<VoidsData> LoadVoids(Store& store) {
+  VoidsData data;
+  data.today = TodayIsoDate();
+  if (!DomainTablesExist(store)) return data;
+  Db& db = store.db();
+  BERTH_ASSIGN_OR_RETURN(std::vector<Provider> providers, LoadProviders(db));
+  BERTH_ASSIGN_OR_RETURN(std::vector<Bed> beds, LoadBeds(db));
+  data.available = true;
+  std::unordered_map<std::string, const Provider*> by_id;
+  for (const Provider& p : providers) by_id[p.id] = &p;
+  const int64_t today = DaysFromIsoDate(data.today);
+  // The chart's weeks: the 12 weeks ending with the current one (weeks start on Monday; day 0 = Thursday).
+  const int64_t this_monday = today - ((today + 3) % 7);
+  const int64_t first_monday = this_monday - 7 * 11;
+  data.void_cost_by_week.assign(12, 0.0);
+  for (int w = 0; w < 12; ++w) data.week_labels.push_back(IsoDateFromDays(first_monday + 7 * w).substr(5));
+  std::map<std::string, HomeUtilisation> util;
+  for (const Bed& b : beds) {
+    if (b.contract != ContractType::kBlock) continue;
+    auto p = by_id.find(b.provider_id);
+    const std::string home = p == by_id.end() ? b.provider_id : p->second->name;
+    HomeUtilisation& u = util[b.provider_id];
+    u.home = home;
+    if (p != by_id.end()) u.district = p->second->district;
+    ++u.block_beds;
+    u.block_occupied += b.status == BedStatus::kOccupied ? 1 : 0;
+    if (b.status != BedStatus::kVacant) continue;
+    VoidBed v;
+    v.home = home;
+    v.room = b.room;
+    v.category = std::string(ToString(b.category));
+    v.since = b.status_since;
+    const int64_t since = IsIsoDate(b.status_since) ? DaysFromIsoDate(b.status_since) : today;
+    v.days = std::max<int64_t>(0, today - since);
+    v.cost_pence = v.days * b.weekly_rate_pence / 7;
+    data.total_void_cost_pence += v.cost_pence;
+    data.daily_void_cost_pence += b.weekly_rate_pence / 7;
+    for (int w = 0; w < 12; ++w) {
+      const int64_t start = std::max(since, first_monday + 7 * w);
+      const int64_t end = std::min(today, first_monday + 7 * w + 7);  // exclusive
+      if (end > start)
+        data.void_cost_by_week[w] += static_cast<double>((end - start) * b.weekly_rate_pence) / 700.0;
+    }
+    data.voids.push_back(std::move(v));
+  }
+  std::sort(data.voids.begin(), data.voids.end(), [](const VoidBed& a, const VoidBed& b) {
+    return a.days != b.days ? a.days > b.days : a.home < b.home;
+  });
+  for (auto& [id, u] : util) data.utilisation.push_back(u);
+  std::sort(data.utilisation.begin(), data.utilisation.end(),
+            [](const HomeUtilisation& a, const HomeUtilisation& b) {
+              return a.utilisation() != b.utilisation() ? a.utilisation() < b.utilisation() : a.home < b.home;
+            });
+  BERTH_ASSIGN_OR_RETURN(Statement st,
+                         db.Prepare("SELECT p.start_date, r.discharge_ready_date FROM placement p "
+                                    "JOIN referral r ON r.id = p.referral_id "
+                                    "WHERE p.deleted = 0 AND r.deleted = 0"));
+  for (;;) {
+    BERTH_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    const std::string start = st.Text(0), ready = st.Text(1);
+    if (!IsIsoDate(start) || !IsIsoDate(ready)) continue;
+    const int d = static_cast<int>(std::max<int64_t>(0, DaysFromIsoDate(start) - DaysFromIsoDate(ready)));
+    data.days_to_source.push_back(d);
+    const size_t bucket = d == 0 ? 0 : d <= 2 ? 1 : d <= 6 ? 2 : d <= 13 ? 3 : d <= 27 ? 4 : 5;
+    ++data.source_histogram[bucket];
+  }
+  return data;
+}
+
+namespace {
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+}  // namespace
+
+std::string VoidsCsv(const VoidsData& data) {
+  std::string out = "home,room,category,vacant_since,days_vacant,void_cost_gbp\n";
+  for (const VoidBed& v : data.voids) {
+    out += CsvField(v.home) + "," + CsvField(v.room) + "," + v.category + "," + v.since + "," +
+           std::to_string(v.days) + "," + std::to_string(v.cost_pence / 100) + "." +
+           (v.cost_pence % 100 < 10 ? "0" : "") + std::to_string(v.cost_pence % 100) + "\n";
+  }
+  return out;
+}
+
+std::string UtilisationCsv(const VoidsData& data) {
+  std::string out = "home,district,block_beds,block_occupied,utilisation_percent\n";
+  for (const HomeUtilisation& u : data.utilisation) {
+    out += CsvField(u.home) + "," + CsvField(u.district) + "," + std::to_string(u.block_beds) + "," +
+           std::to_string(u.block_occupied) + "," +
+           std::to_string(static_cast<int>(u.utilisation() * 100 + 0.5)) + "\n";
+  }
+  return out;
+}
+
+Result<ReferralDetail> LoadReferralDetail(Store& store, const std::string& id) {
+  ReferralDetail d;
+  BERTH_ASSIGN_OR_RETURN(d.referral, LoadReferral(store.db(), id));
+  BERTH_RETURN_IF_ERROR(store.AuditView("referral", id));
+  BERTH_ASSIGN_OR_RETURN(d.history, store.AuditTrail("referral", id));
+  d.loaded = true;
+  return d;
+}
+
+std::string SettingsData::Get(const std::string& key, const std::string& fallback) const {
+  for (const auto& [k, v] : values) {
+    if (k == key) return v;
+  }
+  return fallback;
+}
+
+const std::vector<SettingSpec>& EditableSettings() {
+  static const std::vector<SettingSpec> kSpecs = {
+      {"ui.theme", "Theme", "light", "light or dark"},
+      {"ui.font_scale", "Font size", "1.0", "relative to the default size"},
+      {"ui.auto_lock_minutes", "Auto-lock after (minutes idle)", "10",
+       "keys are wiped and the screen cleared"},
+      {"workflow.hold_hours", "Hold duration (hours)", "4", "how long a hold keeps a bed for a referral"},
+      {"match.weight.void", "Weight: fill voids first", "3", "block beds already paid for"},
+      {"match.weight.delay", "Weight: days past discharge-ready", "2", ""},
+      {"match.weight.distance", "Weight: distance to preferred place", "1", ""},
+      {"match.weight.cost", "Weight: cost against the usual rate", "1", ""},
+      {"match.weight.rating", "Weight: CQC rating", "1", ""},
+      {"match.weight.continuity", "Weight: continuity with a previous provider", "1", ""},
+  };
+  return kSpecs;
+}
+
+Result<SettingsData> LoadSettings(Store& store) {
+  SettingsData d;
+  for (const SettingSpec& s : EditableSettings()) {
+    BERTH_ASSIGN_OR_RETURN(std::optional<std::string> v, store.GetSetting(s.key));
+    d.values.emplace_back(s.key, v ? *v : std::string(s.fallback));
+  }
+  d.loaded = true;
+  return d;
+}
+
+std::string Pounds(int64_t pence) {
+  std::string digits = std::to_string((pence < 0 ? -pence : pence) / 100);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return (pence < 0 ? "-£" : "£") + out;
+}
+
+}  // namespace berth::ui

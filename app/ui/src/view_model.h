@@ -1,0 +1,245 @@
+// The view models: plain data the panels draw from, built on the store's worker thread (LoadXxx) and
+// handed to the UI thread whole. Panels never read the store; tests build these structs directly or load
+// them from a fixture store, so panel logic is testable without a window.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "berth/schema/model.h"
+#include "berth/schema/status.h"
+#include "berth/schema/store.h"
+
+namespace berth::ui {
+
+// --- the queue (huddle board) --------------------------------------------------------------------------
+struct QueueRow {
+  std::string id;
+  std::string name;
+  std::string nhs_number;  // 10 digits
+  Pathway pathway = Pathway::kP3;
+  std::string category;  // code, '' for homecare
+  ReferralStatus status = ReferralStatus::kNew;
+  Priority priority = Priority::kRoutine;
+  std::string hospital;  // the hospital's name, or "Community"
+  std::string area;      // postcode district (the outward code), e.g. "PE29"
+  std::string broker;    // assigned broker, '' when unassigned
+  std::string discharge_ready_date;
+  int64_t days_past = 0;   // days since the discharge-ready date (negative: not yet ready)
+  std::string search_key;  // lower-case name + NHS digits, for type-to-search
+};
+
+struct QueueData {
+  bool available = false;  // false until the store has the domain tables
+  int version = 0;         // bumped by the shell on every load, so panels know to re-filter
+  std::string today;
+  std::vector<QueueRow> rows;  // sorted by urgency (SortByUrgency)
+};
+
+// Hand backs first, then the longest wait past the discharge-ready date, then urgent before routine,
+// then the earlier discharge-ready date, then id (so the order is total and stable).
+void SortByUrgency(std::vector<QueueRow>& rows);
+bool IsOpen(ReferralStatus s);
+
+struct QueueFilter {
+  std::string search;    // name substring or NHS number prefix (spaces ignored), case-insensitive
+  int pathway = -1;      // Pathway index, -1 all
+  int status = -1;       // ReferralStatus index, -1 open ones (new..accepted)
+  std::string area;      // '' all
+  std::string hospital;  // '' all
+  std::string broker;    // '' all; "(unassigned)" for none
+  bool operator==(const QueueFilter&) const = default;
+};
+
+// Indices into data.rows that pass the filter, in urgency order.
+std::vector<int> FilterQueue(const QueueData& data, const QueueFilter& filter);
+
+// Distinct values of a column, sorted, for the filter menus.
+struct QueueFacets {
+  std::vector<std::string> areas, hospitals, brokers;
+};
+QueueFacets Facets(const QueueData& data);
+
+// "Addenbrooke's" for "RGT01"; the code itself when unknown; "Community" for ''.
+std::string HospitalName(const std::string& ods_code);
+
+Result<QueueData> LoadQueue(Store& store);
+
+// --- capacity --------------------------------------------------------------------------------------------
+struct BedView {
+  std::string id;
+  std::string room;
+  BedCategory category = BedCategory::kResidential;
+  ContractType contract = ContractType::kSpot;
+  BlockTier tier = BlockTier::kNone;
+  int64_t weekly_rate_pence = 0;
+  BedStatus status = BedStatus::kVacant;
+  std::string status_since;
+  std::string held_for_referral_id;
+  std::string held_for;  // the referral's name (shown to brokers, who may see it)
+  std::string held_until;
+  UnavailableReason unavailable_reason = UnavailableReason::kNone;
+};
+
+struct HomeView {
+  std::string id;
+  std::string name;
+  std::string district;
+  std::string postcode;
+  Registration registration = Registration::kUnknown;
+  CqcRating rating = CqcRating::kUnrated;
+  bool closed = false;             // closed to admissions (any category)
+  std::string closed_note;         // "outbreak since 2026-11-18 (nursing)"
+  std::array<int, 4> by_status{};  // vacant, held, occupied, unavailable
+  std::vector<BedView> beds;
+};
+
+struct DistrictView {
+  std::string name;
+  std::array<int, 4> by_status{};
+  int homes = 0;
+  int closed_homes = 0;
+};
+
+struct HomecareCell {
+  double hours = 0;
+  double double_up_hours = 0;
+};
+
+struct CapacityData {
+  bool available = false;
+  std::vector<HomeView> homes;                          // care homes with beds, by district then name
+  std::vector<DistrictView> districts;                  // by name
+  std::vector<std::string> zones;                       // homecare zones, sorted
+  std::vector<std::array<HomecareCell, 5>> zone_hours;  // [zone][band]
+  int agencies = 0;
+};
+
+Result<CapacityData> LoadCapacity(Store& store);
+
+// --- voids and utilisation -------------------------------------------------------------------------------
+struct VoidBed {
+  std::string home;
+  std::string room;
+  std::string category;
+  std::string since;
+  int64_t days = 0;
+  int64_t cost_pence = 0;  // days vacant x weekly rate / 7
+};
+
+struct HomeUtilisation {
+  std::string home;
+  std::string district;
+  int block_beds = 0;
+  int block_occupied = 0;
+  double utilisation() const {
+    return block_beds == 0 ? 0.0 : static_cast<double>(block_occupied) / block_beds;
+  }
+};
+
+struct VoidsData {
+  bool available = false;
+  std::string today;
+  std::vector<VoidBed> voids;  // longest first
+  int64_t total_void_cost_pence = 0;
+  int64_t daily_void_cost_pence = 0;     // what the current voids cost per day
+  std::vector<std::string> week_labels;  // the last 12 weeks, oldest first, "w/c 2026-09-07"
+  std::vector<double>
+      void_cost_by_week;  // pounds, for the chart (from the current voids' vacant-since dates)
+  std::vector<HomeUtilisation> utilisation;  // block beds by home, lowest utilisation first
+  std::vector<int> days_to_source;           // per placement: start date - discharge-ready date
+  std::array<int, 6> source_histogram{};     // 0, 1-2, 3-6, 7-13, 14-27, 28+ days
+};
+
+Result<VoidsData> LoadVoids(Store& store);
+// The three reports as CSV text (header row first), for export.
+std::string VoidsCsv(const VoidsData& data);
+std::string UtilisationCsv(const VoidsData& data);
+
+// --- one referral, for the form -------------------------------------------------------------------------
+struct ReferralDetail {
+  bool loaded = false;
+  Referral referral;
+  std::vector<AuditEntry> history;
+};
+
+// Loads the referral and its audit trail, and records the view in the audit log (it shows a person).
+Result<ReferralDetail> LoadReferralDetail(Store& store, const std::string& id);
+
+// --- matching (ranked options for one referral) and the huddle plan -------------------------------------
+struct ScoreComponent {
+  std::string name;         // "void first", "days waiting", ...
+  double contribution = 0;  // weighted points added to the score
+  double fraction = 0;      // 0..1, for the bar
+  std::string detail;       // "block bed vacant 12 days"
+};
+
+struct MatchOption {
+  std::string kind;  // "bed" or "homecare"
+  std::string provider_id;
+  std::string provider_name;
+  std::string bed_id;  // for beds
+  std::string room;
+  std::string zone;  // for homecare
+  std::string bands;
+  std::string category;
+  std::string contract;
+  double distance_km = -1;  // negative: unknown
+  int64_t weekly_cost_pence = 0;
+  double score = 0;
+  std::vector<ScoreComponent> components;
+};
+
+struct ExcludedOption {
+  std::string provider_id;
+  std::string provider_name;
+  std::string bed_id;
+  std::string reason_code;
+  std::string reason;
+};
+
+struct MatchData {
+  bool engine = false;  // false while this build has no matching engine
+  std::string referral_id;
+  std::string referral_name;
+  std::vector<MatchOption> options;  // best first
+  std::vector<ExcludedOption> excluded;
+};
+
+struct PlanAllocation {
+  std::string referral_id;
+  std::string referral_name;
+  MatchOption option;
+  std::string reason;
+};
+
+struct PlanData {
+  bool engine = false;
+  std::vector<PlanAllocation> allocations;
+  std::vector<std::pair<std::string, std::string>> unplaced;  // referral name, reason
+  std::string totals;
+};
+
+// --- settings --------------------------------------------------------------------------------------------
+struct SettingsData {
+  bool loaded = false;
+  std::vector<std::pair<std::string, std::string>> values;  // key -> value, for the keys the UI edits
+  std::string Get(const std::string& key, const std::string& fallback) const;
+};
+
+// The setting keys the UI reads and writes, with their defaults (see settings_panel.h).
+struct SettingSpec {
+  const char* key;
+  const char* label;
+  const char* fallback;
+  const char* help;
+};
+const std::vector<SettingSpec>& EditableSettings();
+Result<SettingsData> LoadSettings(Store& store);
+
+// Money for people: "£1,234".
+std::string Pounds(int64_t pence);
+
+}  // namespace berth::ui

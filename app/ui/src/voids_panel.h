@@ -1,0 +1,29 @@
+// Voids and utilisation: what empty block beds cost (by bed, and by week as a chart), block utilisation by
+// home, and time to source (discharge-ready date to placement start). Charts are drawn with ImDrawList.
+// Ctrl+E exports the voids and utilisation tables to CSV files (written on the store's worker thread).
+#pragma once
+
+#include <string>
+
+#include "panel.h"
+
+namespace berth::ui {
+
+class VoidsPanel : public Panel {
+ public:
+  PanelId id() const override { return PanelId::kVoids; }
+  void Draw(PanelContext& ctx) override;
+
+  // Where Ctrl+E writes: DIR/berth-voids-DATE.csv and DIR/berth-utilisation-DATE.csv.
+  void set_export_dir(std::string dir) { export_dir_ = std::move(dir); }
+
+ private:
+  void Export(PanelContext& ctx, const VoidsData& data);
+  std::string export_dir_;
+};
+
+// A bar chart in the space of one item: one bar per value, labels under every `label_every`th bar.
+void BarChart(const char* id, const std::vector<double>& values, const std::vector<std::string>& labels,
+              float height, unsigned int colour, const char* unit_prefix);
+
+}  // namespace berth::ui
