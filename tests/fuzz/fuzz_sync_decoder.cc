@@ -1,0 +1,32 @@
+// libFuzzer target: every decoder of the sync protocol (sync/PROTOCOL.md) on arbitrary bytes. None may
+// crash, hang, leak or allocate beyond the input; each answers a value or kBadInput/kIntegrity.
+// Built with clang -fsanitize=fuzzer,address,undefined by tests/fuzz/fuzz_sync.cmake; sync_tests also
+// runs this entry point over mutated valid messages under GCC's sanitizers.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "berth/sync/crypto.h"
+#include "berth/sync/wire.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace berth::sync;
+  const Bytes bytes(data, data + size);
+  (void)DecodeEnvelope(bytes);
+  (void)DecodeRequest(bytes);
+  (void)DecodeResponse(bytes);
+  (void)DecodePushRequest(bytes);
+  (void)DecodePushResponse(bytes);
+  (void)DecodePullRequest(bytes);
+  (void)DecodePullResponse(bytes);
+  (void)DecodeEnrollRequest(bytes);
+  (void)DecodeEnrollResponse(bytes);
+  (void)EnrollEnvelopeCodeId(bytes);
+  if (auto plain = Decompress(bytes); plain.ok()) {
+    (void)DecodeRequest(*plain);
+    (void)DecodePushRequest(*plain);
+  }
+  static const berth::Secret key = berth::Secret::Random(32);
+  (void)OpenEnroll(key, bytes, false);
+  return 0;
+}
