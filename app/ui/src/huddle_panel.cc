@@ -1,6 +1,7 @@
 #include "huddle_panel.h"
 
 #include <imgui.h>
+#include <imgui_stdlib.h>
 
 #include <cstdio>
 #include <cstring>
@@ -69,13 +70,36 @@ void HuddlePanel::Clear() {
   facets_ = QueueFacets{};
   selected_ = 0;
   selected_id_.clear();
-  std::memset(search_, 0, sizeof(search_));
 }
 
 void HuddlePanel::Refilter(const QueueData& data) {
   if (applied_version_ == data.version && applied_ == filter_) return;
   if (applied_version_ != data.version) facets_ = Facets(data);
-  visible_ = FilterQueue(data, filter_);
+  // Typing one more character only narrows the list: filter what is shown instead of the whole queue.
+  const bool narrowing = applied_version_ == data.version && !applied_.search.empty() &&
+                         filter_.search.size() > applied_.search.size() &&
+                         filter_.search.compare(0, applied_.search.size(), applied_.search) == 0 && [&] {
+                           QueueFilter a = applied_, b = filter_;
+                           a.search.clear();
+                           b.search.clear();
+                           return a == b;
+                         }();
+  if (narrowing) {
+    const QueueSearch search(filter_.search);
+    std::vector<int> kept;
+    for (int i : visible_) {
+      if (search.Matches(data.rows[static_cast<size_t>(i)])) kept.push_back(i);
+    }
+    visible_ = std::move(kept);
+  } else {
+    visible_ = FilterQueue(data, filter_);
+  }
+  past_ = handbacks_ = 0;
+  for (int i : visible_) {
+    const QueueRow& r = data.rows[static_cast<size_t>(i)];
+    past_ += r.days_past > 0 ? 1 : 0;
+    handbacks_ += r.priority == Priority::kHandBack ? 1 : 0;
+  }
   applied_ = filter_;
   applied_version_ = data.version;
   // Keep the same person selected when they are still listed; otherwise the most urgent.
@@ -94,7 +118,6 @@ void HuddlePanel::Draw(PanelContext& ctx) {
                "demo store is made with `berth demo`, the open queue appears here by urgency.");
     return;
   }
-  filter_.search = search_;
   Refilter(data);
   DrawFilters(ctx, data);
   HandleKeys(ctx, data);
@@ -102,24 +125,16 @@ void HuddlePanel::Draw(PanelContext& ctx) {
 }
 
 void HuddlePanel::DrawFilters(PanelContext& ctx, const QueueData& data) {
-  int past = 0, handbacks = 0;
-  for (int i : visible_) {
-    const QueueRow& r = data.rows[static_cast<size_t>(i)];
-    past += r.days_past > 0 ? 1 : 0;
-    handbacks += r.priority == Priority::kHandBack ? 1 : 0;
-  }
   ImGui::Text("%zu shown", visible_.size());
   ImGui::SameLine();
-  ImGui::TextDisabled("|  %d past their discharge-ready date  |  %d hand backs  |  today %s", past, handbacks,
-                      data.today.c_str());
+  ImGui::TextDisabled("|  %d past their discharge-ready date  |  %d hand backs  |  today %s", past_,
+                      handbacks_, data.today.c_str());
   if (focus_search_) {
     ImGui::SetKeyboardFocusHere();
     focus_search_ = false;
   }
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 16);
-  if (ImGui::InputTextWithHint("##search", "/  name or NHS number", search_, sizeof(search_))) {
-    filter_.search = search_;
-  }
+  ImGui::InputTextWithHint("##search", "/  name or NHS number", &filter_.search);
   ImGui::SameLine();
   EnumCombo<Pathway>("##pathway", "All pathways", &filter_.pathway);
   ImGui::SameLine();
@@ -135,7 +150,6 @@ void HuddlePanel::DrawFilters(PanelContext& ctx, const QueueData& data) {
   ImGui::SameLine();
   if (ImGui::Button("Clear filters")) {
     filter_ = QueueFilter{};
-    std::memset(search_, 0, sizeof(search_));
   }
   (void)ctx;
 }

@@ -33,12 +33,12 @@ class HuddlePanel : public Panel {
   int applied_version_ = -1;
   std::vector<int> visible_;
   QueueFacets facets_;
-  int selected_ = 0;         // index into visible_
-  std::string selected_id_;  // kept across reloads and filter changes
+  int past_ = 0, handbacks_ = 0;  // counted among visible_ when it is rebuilt
+  int selected_ = 0;              // index into visible_
+  std::string selected_id_;       // kept across reloads and filter changes
   bool scroll_to_selected_ = false;
   bool focus_search_ = false;
   bool focus_list_ = false;
-  char search_[128] = {};
 };
 
 }  // namespace berth::ui

@@ -54,15 +54,22 @@ void SortByUrgency(std::vector<QueueRow>& rows) {
   });
 }
 
-std::vector<int> FilterQueue(const QueueData& data, const QueueFilter& f) {
-  std::string needle;
-  bool digits_only = true;
-  for (char c : f.search) {
+QueueSearch::QueueSearch(std::string_view text) : name_(Lower(text)) {
+  for (char c : text) {
     if (c == ' ') continue;
-    needle += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    digits_only = digits_only && std::isdigit(static_cast<unsigned char>(c));
+    needle_ += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    digits_ = digits_ && std::isdigit(static_cast<unsigned char>(c));
   }
-  const std::string name_needle = Lower(f.search);
+}
+
+bool QueueSearch::Matches(const QueueRow& r) const {
+  if (needle_.empty()) return true;
+  return digits_ ? r.nhs_number.compare(0, needle_.size(), needle_) == 0
+                 : r.search_key.find(name_) != std::string::npos;
+}
+
+std::vector<int> FilterQueue(const QueueData& data, const QueueFilter& f) {
+  const QueueSearch search(f.search);
   std::vector<int> out;
   out.reserve(data.rows.size());
   for (size_t i = 0; i < data.rows.size(); ++i) {
@@ -73,11 +80,7 @@ std::vector<int> FilterQueue(const QueueData& data, const QueueFilter& f) {
     if (!f.hospital.empty() && r.hospital != f.hospital) continue;
     if (!f.broker.empty() && (f.broker == "(unassigned)" ? !r.broker.empty() : r.broker != f.broker))
       continue;
-    if (!needle.empty()) {
-      const bool hit = digits_only ? r.nhs_number.compare(0, needle.size(), needle) == 0
-                                   : r.search_key.find(name_needle) != std::string::npos;
-      if (!hit) continue;
-    }
+    if (!search.Matches(r)) continue;
     out.push_back(static_cast<int>(i));
   }
   return out;

@@ -53,6 +53,20 @@ struct QueueFilter {
   bool operator==(const QueueFilter&) const = default;
 };
 
+// Type-to-search: digits (spaces ignored) match the start of the NHS number; anything else matches part of
+// the name, ignoring case.
+class QueueSearch {
+ public:
+  explicit QueueSearch(std::string_view text);
+  bool empty() const { return needle_.empty(); }
+  bool Matches(const QueueRow& row) const;
+
+ private:
+  std::string needle_;  // lower case, spaces removed (for NHS numbers)
+  std::string name_;    // lower case, as typed
+  bool digits_ = true;
+};
+
 // Indices into data.rows that pass the filter, in urgency order.
 std::vector<int> FilterQueue(const QueueData& data, const QueueFilter& filter);
 
