@@ -86,7 +86,7 @@ void BindValue(Statement& st, int index, const Value& v) {
 // ---------------------------------------------------------------------------------------------
 
 KdfParams KdfParams::Default() {
-  // Argon2id, 3 passes over 128 MiB: about 0.45 s to unlock on the 2-core reference machine (FORMAT.md).
+  // Argon2id, 3 passes over 128 MiB: about 0.6 s to unlock on the 2-core reference machine (FORMAT.md).
   return {3, 128ull << 20};
 }
 KdfParams KdfParams::Fast() {
