@@ -388,29 +388,8 @@ Status Store::Init(const StoreOptions& options) {
   });
   if (!st.ok()) return impl_->Explain(st);
 
-  // Learn the syncable tables and their columns.
-  BERTH_ASSIGN_OR_RETURN(
-      Statement tables,
-      db.Prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"));
-  std::vector<std::string> names;
-  while (true) {
-    BERTH_ASSIGN_OR_RETURN(bool row, tables.Step());
-    if (!row) break;
-    names.push_back(tables.Text(0));
-  }
-  for (const auto& name : names) {
-    BERTH_ASSIGN_OR_RETURN(Statement info, db.Prepare("SELECT name FROM pragma_table_info(?)"));
-    info.Bind(1, name);
-    std::set<std::string> cols;
-    while (true) {
-      BERTH_ASSIGN_OR_RETURN(bool row, info.Step());
-      if (!row) break;
-      cols.insert(info.Text(0));
-    }
-    if (cols.count("id") && cols.count("hlc") && cols.count("origin") && cols.count("deleted")) {
-      impl_->columns[name] = std::move(cols);
-    }
-  }
+  BERTH_ASSIGN_OR_RETURN(auto tables, SyncableTables(db));
+  for (auto& [name, cols] : tables) impl_->columns[name] = std::set<std::string>(cols.begin(), cols.end());
   BERTH_ASSIGN_OR_RETURN(Statement last, db.Prepare("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1"));
   BERTH_ASSIGN_OR_RETURN(bool has_audit, last.Step());
   impl_->last_audit_hash = has_audit ? last.Blob(0) : std::vector<uint8_t>(crypto_generichash_BYTES, 0);
@@ -428,6 +407,34 @@ Db& Store::db() {
 }
 Hlc Store::Tick() {
   return impl_->clock.Tick();
+}
+
+Result<std::map<std::string, std::vector<std::string>>> SyncableTables(Db& db) {
+  BERTH_ASSIGN_OR_RETURN(
+      Statement tables,
+      db.Prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"));
+  std::vector<std::string> names;
+  while (true) {
+    BERTH_ASSIGN_OR_RETURN(bool row, tables.Step());
+    if (!row) break;
+    names.push_back(tables.Text(0));
+  }
+  std::map<std::string, std::vector<std::string>> out;
+  BERTH_ASSIGN_OR_RETURN(Statement info, db.Prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid"));
+  for (const auto& name : names) {
+    info.Reset();
+    info.Bind(1, name);
+    std::vector<std::string> cols;
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(bool row, info.Step());
+      if (!row) break;
+      cols.push_back(info.Text(0));
+    }
+    const std::set<std::string> set(cols.begin(), cols.end());
+    if (set.count("id") && set.count("hlc") && set.count("origin") && set.count("deleted"))
+      out[name] = std::move(cols);
+  }
+  return out;
 }
 
 // ---- passphrase, recovery, rekey

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -134,6 +135,10 @@ class Store {
   int schema_version_ = 0;
   bool encrypted_ = true;
 };
+
+// The tables that sync (those with id, hlc, origin and deleted columns), each with its columns in
+// declaration order. The Store and the sync engine share this one definition.
+Result<std::map<std::string, std::vector<std::string>>> SyncableTables(Db& db);
 
 // The file names inside a store directory.
 inline constexpr const char* kDatabaseFile = "berth.db";
