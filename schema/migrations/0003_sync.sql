@@ -75,7 +75,9 @@ CREATE TABLE hub_change (
   row_id TEXT NOT NULL,
   area TEXT NOT NULL,
   deleted INTEGER NOT NULL DEFAULT 0,
-  changed_ms INTEGER NOT NULL
+  changed_ms INTEGER NOT NULL,
+  writer TEXT NOT NULL DEFAULT '',         -- the device whose mutation made this change
+  echo_ok INTEGER NOT NULL DEFAULT 0       -- 1: the writer already holds exactly this row (no echo needed)
 );
 CREATE UNIQUE INDEX hub_change_by_row ON hub_change (entity, row_id);
 CREATE INDEX hub_change_by_area ON hub_change (area, seq);

@@ -227,6 +227,8 @@ class Session {
     for (int batch = 0; batch < options_.max_push_batches && !Cancelled(); ++batch) {
       PushRequest req;
       {
+        BERTH_ASSIGN_OR_RETURN(std::string cursor, GetText(db_, "cursor"));
+        req.cursor = cursor.empty() ? 0 : std::stoull(cursor);
         BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT seq, payload FROM outbox ORDER BY seq LIMIT ?"));
         s.Bind(1, static_cast<int64_t>(options_.push_batch));
         while (true) {

@@ -244,7 +244,7 @@ class SqliteHubStorage final : public HubStorage {
           continue;
         }
         std::optional<Rejection> rej;
-        BERTH_RETURN_IF_ERROR(Arbitrate(fresh, e.mutation, now_ms, poisoned, &rej));
+        BERTH_RETURN_IF_ERROR(Arbitrate(fresh, e.mutation, now_ms, request.cursor, poisoned, &rej));
         if (rej) {
           r.outcome = static_cast<uint8_t>(Outcome::kRejected);
           r.reason_code = rej->code;
@@ -320,6 +320,7 @@ class SqliteHubStorage final : public HubStorage {
     }
     const uint32_t limit = std::clamp<uint32_t>(request.max_rows == 0 ? 5000 : request.max_rows, 1, 20000);
     std::string sql = "SELECT seq, entity, row_id FROM hub_change WHERE seq > ?";
+    if (!request.snapshot) sql += " AND NOT (writer = ? AND echo_ok = 1)";
     if (request.snapshot) sql += " AND deleted = 0";
     std::vector<std::string> entities;
     for (const auto& e : schema_.Entities()) {
@@ -338,6 +339,7 @@ class SqliteHubStorage final : public HubStorage {
     BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get(sql));
     int i = 1;
     s.Bind(i++, static_cast<int64_t>(request.cursor));
+    if (!request.snapshot) s.Bind(i++, device.device_id);
     for (const auto& e : entities) s.Bind(i++, e);
     if (!all) {
       for (const auto& a : device.scope) s.Bind(i++, a);
@@ -525,7 +527,7 @@ class SqliteHubStorage final : public HubStorage {
   }
 
   // Decides one entry; applies it unless rejected. Errors are real failures that abort the batch.
-  Status Arbitrate(const DeviceRecord& dev, const Mutation& m, int64_t now_ms,
+  Status Arbitrate(const DeviceRecord& dev, const Mutation& m, int64_t now_ms, uint64_t device_cursor,
                    std::map<std::pair<std::string, std::string>, std::string>& poisoned,
                    std::optional<Rejection>* rej) {
     auto reject = [&](std::string code, std::string reason) {
@@ -664,17 +666,26 @@ class SqliteHubStorage final : public HubStorage {
         }
       }
       BERTH_ASSIGN_OR_RETURN(std::string final_area, AreaFor(dev, m.entity, m.row_id, now_row));
+      // Echo suppression: when the writer had already pulled every earlier change of this row (or made
+      // it itself, echo-free), its copy equals the hub's after this merge (LWW commutes), so pulls skip it.
+      BERTH_ASSIGN_OR_RETURN(Stmt prev, cache_.Get("SELECT seq, writer, echo_ok FROM hub_change"
+                                                   " WHERE entity = ? AND row_id = ?"));
+      prev.Bind(1, m.entity).Bind(2, m.row_id);
+      BERTH_ASSIGN_OR_RETURN(bool had, prev.Step());
+      const bool echo_ok = !had || static_cast<uint64_t>(prev.Int(0)) <= device_cursor ||
+                           (prev.Text(1) == dev.device_id && prev.Int(2) == 1);
+      sqlite3_reset(prev.raw());
       BERTH_ASSIGN_OR_RETURN(Stmt del, cache_.Get("DELETE FROM hub_change WHERE entity = ? AND row_id = ?"));
       del.Bind(1, m.entity).Bind(2, m.row_id);
       BERTH_RETURN_IF_ERROR(del.Run());
       BERTH_ASSIGN_OR_RETURN(Stmt ins,
-                             cache_.Get("INSERT INTO hub_change (entity, row_id, area, deleted, changed_ms)"
-                                        " VALUES (?, ?, ?, ?, ?)"));
+                             cache_.Get("INSERT INTO hub_change (entity, row_id, area, deleted, changed_ms,"
+                                        " writer, echo_ok) VALUES (?, ?, ?, ?, ?, ?, ?)"));
       ins.Bind(1, m.entity)
           .Bind(2, m.row_id)
           .Bind(3, final_area)
           .Bind(4, Str(now_row, "deleted") == "1" ? 1 : 0);
-      ins.Bind(5, now_ms);
+      ins.Bind(5, now_ms).Bind(6, dev.device_id).Bind(7, echo_ok ? 1 : 0);
       return ins.Run();
     });
     if (after) {

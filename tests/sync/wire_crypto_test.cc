@@ -55,7 +55,7 @@ TEST(Wire, JunkTruncationAndLyingLengthsAreRefusedNotCrashedOn) {
     EXPECT_EQ(r.status().code(), Code::kBadInput);
   }
   Bytes lying = good;
-  for (int i = 0; i < 8; ++i) lying[static_cast<size_t>(i)] = 0xff;  // entry count 2^64-1
+  for (int i = 8; i < 16; ++i) lying[static_cast<size_t>(i)] = 0xff;  // entry count 2^64-1 (after the cursor)
   EXPECT_EQ(DecodePushRequest(lying).status().code(), Code::kBadInput);
   Bytes trailing = good;
   trailing.push_back(0);

@@ -60,10 +60,11 @@ struct OutboxEntry {
 };
 
 struct PushRequest {
+  uint64_t cursor = 0;  // the device's pull cursor: lets the hub skip echoing the device's own rows back
   std::vector<OutboxEntry> entries;
   template <class A>
   void serialize(A& ar) {
-    ar(entries);
+    ar(cursor, entries);
   }
 };
 

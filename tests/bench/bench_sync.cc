@@ -1,0 +1,315 @@
+// bench_sync: sync throughput over loopback against a hub in this process (the same Hub and cpp-httplib
+// server berth-hub runs, on 127.0.0.1, with encrypted stores on both sides).
+//   initial/push     a device pushes N changes it made offline (changes/s)
+//   initial/pull     a fresh device pulls those N changes (changes/s)
+//   incremental      an overnight incremental of 10,000 changes: push on one device, pull on another (s)
+//   bytes per change on the wire, both ways
+//   fleet            200 devices syncing at once (median and p99 seconds per sync)
+// Baseline in the same run: applying the same rows straight into a local store with Store::ApplyRemote
+// (no network, no hub): the "vs_local" counters are sync rate / that rate.
+// --smoke uses tiny sizes so ctest's start-up check takes seconds. Targets: sync/PROTOCOL.md, issue 7.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "berth/schema/ids.h"
+#include "berth/schema/store.h"
+#include "berth/sync/client.h"
+#include "berth/sync/crypto.h"
+#include "berth/sync/hub.h"
+#include <filesystem>
+
+namespace {
+
+using namespace berth;
+using namespace berth::sync;
+using Clock = std::chrono::steady_clock;
+
+bool g_smoke = false;
+
+// A scratch directory for one benchmark, removed afterwards.
+class BenchDir {
+ public:
+  BenchDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/bench_sync.XXXXXX";
+    path_ = mkdtemp(tmpl.data()) != nullptr ? tmpl : std::string();
+  }
+  ~BenchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+int64_t InitialChanges() {
+  return g_smoke ? 2000 : 1000000;
+}
+int64_t IncrementalChanges() {
+  return g_smoke ? 200 : 10000;
+}
+int FleetDevices() {
+  return g_smoke ? 6 : 200;
+}
+constexpr int kFleetChangesEach = 20;
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+StoreOptions Options() {
+  StoreOptions o;
+  o.kdf = KdfParams::Fast();
+  return o;
+}
+
+std::unique_ptr<Store> NewStore(const std::string& dir) {
+  Secret recovery;
+  auto s = Store::Create(dir, Secret("bench passphrase"), &recovery, Options());
+  if (!s.ok()) {
+    std::fprintf(stderr, "bench_sync: %s\n", s.status().ToString().c_str());
+    std::abort();
+  }
+  return std::move(s).value();
+}
+
+void Check(const Status& st, const char* what) {
+  if (!st.ok()) {
+    std::fprintf(stderr, "bench_sync: %s: %s\n", what, st.ToString().c_str());
+    std::abort();
+  }
+}
+
+// A hub serving on 127.0.0.1 from a thread of this process.
+class LocalHub {
+ public:
+  explicit LocalHub(const std::string& dir) {
+    auto store = NewStore(dir);
+    Check(InitHubStore(*store), "hub init");
+    hub_ = std::make_unique<Hub>(MakeSqliteHubStorage(std::move(store)));
+    Check(hub_->Start(), "hub start");
+    thread_ = std::thread([this] {
+      Check(hub_->Serve(
+                "127.0.0.1", 0, [this](int p) { port_ = p; }, &stop_),
+            "serve");
+    });
+    while (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ~LocalHub() {
+    stop_ = true;
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_.load()); }
+
+  std::unique_ptr<Store> Enrolled(const std::string& dir) {
+    auto store = NewStore(dir);
+    const std::string code = *NormaliseCode(NewEnrollmentCode());
+    Check(hub_->storage().AddCode(CodeId(code), EnrollKeyFromCode(code), "bench", "broker", "Huntingdonshire",
+                                  NowMs() + 3600000),
+          "code");
+    Check(Enroll(*store, url(), code).status(), "enroll");
+    return store;
+  }
+
+ private:
+  std::unique_ptr<Hub> hub_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> port_{0};
+};
+
+// `n` changes made on `store`: new beds and, for a third of them, a later edit of an existing bed.
+void WriteChanges(Store& store, int64_t n, const std::string& provider, std::vector<std::string>& beds) {
+  int64_t done = 0;
+  while (done < n) {
+    const int64_t chunk = std::min<int64_t>(5000, n - done);
+    Check(store.db().Transaction([&]() -> Status {
+      for (int64_t i = 0; i < chunk; ++i) {
+        Mutation m;
+        const int64_t k = done + i;
+        if (!beds.empty() && k % 3 == 2) {
+          m.row_id = beds[static_cast<size_t>(k * 7919) % beds.size()];
+          m.fields = {{"weekly_rate_pence", int64_t{90000 + k % 500}}};
+        } else {
+          m.row_id = NewUuidV7();
+          m.fields = {{"provider_id", provider},
+                      {"room", std::to_string(k % 400)},
+                      {"category", std::string(k % 2 ? "nursing" : "residential")},
+                      {"contract", std::string("block")},
+                      {"weekly_rate_pence", int64_t{85000 + k % 1000}}};
+          beds.push_back(m.row_id);
+        }
+        m.entity = "bed";
+        BERTH_RETURN_IF_ERROR(store.Write(std::move(m)));
+      }
+      return Status::Ok();
+    }),
+          "write");
+    done += chunk;
+  }
+}
+
+std::string Provider(Store& store) {
+  Mutation m;
+  m.entity = "provider";
+  m.row_id = NewUuidV7();
+  m.fields = {{"name", std::string("Bench Care Home")}, {"district", std::string("Huntingdonshire")}};
+  const std::string id = m.row_id;
+  Check(store.Write(std::move(m)), "provider");
+  return id;
+}
+
+// Baseline: the same number of rows applied straight into a local store (rows/s).
+double LocalApplyRate(const std::string& dir, int64_t n) {
+  auto store = NewStore(dir);
+  const std::string device = NewUuidV7();
+  const auto t0 = Clock::now();
+  int64_t done = 0;
+  while (done < n) {
+    const int64_t chunk = std::min<int64_t>(5000, n - done);
+    Check(store->db().Transaction([&]() -> Status {
+      for (int64_t i = 0; i < chunk; ++i) {
+        Mutation m;
+        m.entity = "bed";
+        m.row_id = NewUuidV7();
+        m.hlc = Hlc{NowMs(), static_cast<uint32_t>(i)}.ToString();
+        m.origin_device = device;
+        m.fields = {{"room", std::to_string(i % 400)}, {"weekly_rate_pence", int64_t{85000}}};
+        BERTH_RETURN_IF_ERROR(store->ApplyRemote(m));
+      }
+      return Status::Ok();
+    }),
+          "local apply");
+    done += chunk;
+  }
+  return static_cast<double>(n) / Seconds(t0, Clock::now());
+}
+
+void BM_InitialSync(benchmark::State& state) {
+  for (auto _ : state) {
+    BenchDir tmp;
+    const int64_t n = InitialChanges();
+    LocalHub hub(tmp.Sub("hub"));
+    auto a = hub.Enrolled(tmp.Sub("a"));
+    auto b = hub.Enrolled(tmp.Sub("b"));
+    std::vector<std::string> beds;
+    const std::string provider = Provider(*a);
+    WriteChanges(*a, n - 1, provider, beds);
+    SyncOptions options;
+    const auto t0 = Clock::now();
+    auto pushed = SyncOnce(*a, options);
+    const auto t1 = Clock::now();
+    Check(pushed.status(), "push");
+    auto pulled = SyncOnce(*b, options);
+    const auto t2 = Clock::now();
+    Check(pulled.status(), "pull");
+    const double baseline = LocalApplyRate(tmp.Sub("baseline"), std::min<int64_t>(n, 200000));
+    state.SetIterationTime(Seconds(t0, t2));
+    state.counters["changes"] = static_cast<double>(n);
+    state.counters["push_changes_per_s"] = static_cast<double>(pushed->pushed) / Seconds(t0, t1);
+    state.counters["pull_rows_per_s"] = static_cast<double>(pulled->pulled_rows) / Seconds(t1, t2);
+    state.counters["pull_changes_per_s"] = static_cast<double>(n) / Seconds(t1, t2);
+    state.counters["push_bytes_per_change"] =
+        static_cast<double>(pushed->bytes_sent + pushed->bytes_received) / static_cast<double>(n);
+    state.counters["pull_bytes_per_change"] =
+        static_cast<double>(pulled->bytes_sent + pulled->bytes_received) / static_cast<double>(n);
+    state.counters["local_apply_per_s"] = baseline;
+    state.counters["push_vs_local"] = state.counters["push_changes_per_s"] / baseline;
+    state.counters["pull_vs_local"] = state.counters["pull_rows_per_s"] / baseline;
+  }
+}
+
+void BM_OvernightIncremental(benchmark::State& state) {
+  for (auto _ : state) {
+    BenchDir tmp;
+    LocalHub hub(tmp.Sub("hub"));
+    auto a = hub.Enrolled(tmp.Sub("a"));
+    auto b = hub.Enrolled(tmp.Sub("b"));
+    std::vector<std::string> beds;
+    const std::string provider = Provider(*a);
+    WriteChanges(*a, IncrementalChanges() * 5, provider, beds);  // a day's history already shared
+    Check(SyncOnce(*a).status(), "seed push");
+    Check(SyncOnce(*b).status(), "seed pull");
+    WriteChanges(*a, IncrementalChanges(), provider, beds);  // tonight's changes
+    const auto t0 = Clock::now();
+    auto pushed = SyncOnce(*a);
+    const auto t1 = Clock::now();
+    auto pulled = SyncOnce(*b);
+    const auto t2 = Clock::now();
+    Check(pushed.status(), "push");
+    Check(pulled.status(), "pull");
+    state.SetIterationTime(Seconds(t0, t2));
+    state.counters["changes"] = static_cast<double>(IncrementalChanges());
+    state.counters["push_s"] = Seconds(t0, t1);
+    state.counters["pull_s"] = Seconds(t1, t2);
+    state.counters["bytes_per_change"] = static_cast<double>(pushed->bytes_sent + pushed->bytes_received +
+                                                             pulled->bytes_sent + pulled->bytes_received) /
+                                         static_cast<double>(IncrementalChanges());
+  }
+}
+
+void BM_FleetOf200(benchmark::State& state) {
+  for (auto _ : state) {
+    BenchDir tmp;
+    LocalHub hub(tmp.Sub("hub"));
+    const int n = FleetDevices();
+    std::vector<std::unique_ptr<Store>> devices;
+    for (int i = 0; i < n; ++i) {
+      devices.push_back(hub.Enrolled(tmp.Sub("d" + std::to_string(i))));
+      std::vector<std::string> beds;
+      WriteChanges(*devices.back(), kFleetChangesEach, Provider(*devices.back()), beds);
+    }
+    std::vector<double> seconds(static_cast<size_t>(n));
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    const auto t0 = Clock::now();
+    for (int i = 0; i < n; ++i) {
+      threads.emplace_back([&, i] {
+        const auto s0 = Clock::now();
+        SyncOptions o;
+        o.max_retries = 5;
+        if (!SyncOnce(*devices[static_cast<size_t>(i)], o).ok()) failures++;
+        seconds[static_cast<size_t>(i)] = Seconds(s0, Clock::now());
+      });
+    }
+    for (auto& t : threads) t.join();
+    const auto t1 = Clock::now();
+    std::sort(seconds.begin(), seconds.end());
+    state.SetIterationTime(Seconds(t0, t1));
+    state.counters["devices"] = n;
+    state.counters["failures"] = failures.load();
+    state.counters["median_s"] = seconds[seconds.size() / 2];
+    state.counters["p99_s"] = seconds[std::min(seconds.size() - 1, seconds.size() * 99 / 100)];
+    state.counters["all_done_s"] = Seconds(t0, t1);
+  }
+}
+
+BENCHMARK(BM_InitialSync)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+BENCHMARK(BM_OvernightIncremental)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+BENCHMARK(BM_FleetOf200)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--smoke") == 0) {
+      g_smoke = true;
+    } else {
+      args.push_back(argv[i]);
+    }
+  }
+  int n = static_cast<int>(args.size());
+  benchmark::Initialize(&n, args.data());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
