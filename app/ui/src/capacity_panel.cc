@@ -83,8 +83,9 @@ void CapacityPanel::DrawDistricts(const CapacityData& data) {
   const ImGuiTableFlags flags =
       ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingStretchProp;
   const float em = ImGui::GetFontSize();
-  const float h =
-      std::min(static_cast<float>(data.districts.size() + 2) * ImGui::GetTextLineHeightWithSpacing(), em * 9);
+  const float row = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2;
+  const float h = std::min(
+      static_cast<float>(data.districts.size() + 2) * row + ImGui::GetStyle().WindowPadding.y, em * 12);
   ImGui::BeginChild("districts", ImVec2(ImGui::GetContentRegionAvail().x * 0.55f, h), false);
   if (ImGui::BeginTable("districts_t", 7, flags)) {
     ImGui::TableSetupColumn("District", ImGuiTableColumnFlags_WidthStretch, 2.0f);
@@ -160,15 +161,15 @@ void CapacityPanel::DrawHomes(PanelContext& ctx, const CapacityData& data) {
     if (KeyPressed(keys::kK)) bed_ = std::max(bed_ - 1, 0);
   }
   const float em = ImGui::GetFontSize();
-  ImGui::BeginChild("homes", ImVec2(ImGui::GetContentRegionAvail().x * 0.5f, 0), true);
+  ImGui::BeginChild("homes", ImVec2(ImGui::GetContentRegionAvail().x * 0.52f, 0), true);
   if (ImGui::BeginTable(
           "homes_t", 6,
           ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp)) {
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("Home", ImGuiTableColumnFlags_WidthStretch, 3.0f);
     ImGui::TableSetupColumn("District", ImGuiTableColumnFlags_WidthStretch, 1.6f);
-    for (const char* s : kStatusNames)
-      ImGui::TableSetupColumn(s, ImGuiTableColumnFlags_WidthFixed, em * 3.2f);
+    const char* short_names[] = {"Vac", "Held", "Occ", "N/A"};
+    for (const char* s : short_names) ImGui::TableSetupColumn(s, ImGuiTableColumnFlags_WidthFixed, em * 2.2f);
     ImGui::TableHeadersRow();
     for (size_t i = 0; i < data.homes.size(); ++i) {
       const HomeView& home = data.homes[i];

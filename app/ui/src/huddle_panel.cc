@@ -31,7 +31,7 @@ const char* PathwayLabel(Pathway p) {
 bool StringCombo(const char* label, const char* all, const std::vector<std::string>& options,
                  std::string* value) {
   bool changed = false;
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
   if (ImGui::BeginCombo(label, value->empty() ? all : value->c_str())) {
     if (ImGui::Selectable(all, value->empty())) {
       value->clear();
@@ -50,7 +50,7 @@ bool StringCombo(const char* label, const char* all, const std::vector<std::stri
 
 template <class E>
 void EnumCombo(const char* label, const char* all, int* value) {
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7.5f);
   const std::string current = *value < 0 ? all : std::string(ToString(static_cast<E>(*value)));
   if (ImGui::BeginCombo(label, current.c_str())) {
     if (ImGui::Selectable(all, *value < 0)) *value = -1;
@@ -133,7 +133,7 @@ void HuddlePanel::DrawFilters(PanelContext& ctx, const QueueData& data) {
     ImGui::SetKeyboardFocusHere();
     focus_search_ = false;
   }
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 16);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 13);
   ImGui::InputTextWithHint("##search", "/  name or NHS number", &filter_.search);
   ImGui::SameLine();
   EnumCombo<Pathway>("##pathway", "All pathways", &filter_.pathway);
@@ -193,8 +193,8 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
   ImGui::TableSetupColumn("Waiting", ImGuiTableColumnFlags_WidthFixed, em * 6.5f);
   ImGui::TableSetupColumn("Name", ImGuiTableColumnFlags_WidthStretch, 1.6f);
   ImGui::TableSetupColumn("NHS number", ImGuiTableColumnFlags_WidthFixed, em * 6.5f);
-  ImGui::TableSetupColumn("Pathway", ImGuiTableColumnFlags_WidthFixed, em * 4.5f);
-  ImGui::TableSetupColumn("Needs", ImGuiTableColumnFlags_WidthStretch, 1.2f);
+  ImGui::TableSetupColumn("Pathway", ImGuiTableColumnFlags_WidthFixed, em * 6.2f);
+  ImGui::TableSetupColumn("Category", ImGuiTableColumnFlags_WidthStretch, 1.2f);
   ImGui::TableSetupColumn("From", ImGuiTableColumnFlags_WidthStretch, 1.1f);
   ImGui::TableSetupColumn("Area", ImGuiTableColumnFlags_WidthFixed, em * 3.2f);
   ImGui::TableSetupColumn("Ready", ImGuiTableColumnFlags_WidthFixed, em * 5.5f);
@@ -226,7 +226,7 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
                                                 colour);
       ImGui::PushID(i);
       if (r.priority == Priority::kHandBack) {
-        std::snprintf(buf, sizeof(buf), "  hand back");
+        std::snprintf(buf, sizeof(buf), "  hand back%s", r.days_past > 0 ? " !" : "");
       } else if (r.days_past > 0) {
         std::snprintf(buf, sizeof(buf), "  +%lld d", static_cast<long long>(r.days_past));
       } else if (r.days_past == 0) {

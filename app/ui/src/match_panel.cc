@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "berth/core/nhs_number.h"
 #include "keys.h"
 #include "theme.h"
 
@@ -45,7 +46,7 @@ void MatchPanel::DrawHeader(const PanelContext& ctx) {
   ImGui::Text("%s", r.name.c_str());
   ImGui::SameLine();
   ImGui::TextDisabled("NHS %s  |  %s  %s  |  ready %s (%s%lld days)  |  %s funding, budget %s/week",
-                      r.nhs_number.c_str(), ToString(r.pathway).data(),
+                      core::FormatNhsNumber(r.nhs_number).c_str(), ToString(r.pathway).data(),
                       r.category ? ToString(*r.category).data() : "homecare", r.discharge_ready_date.c_str(),
                       waiting > 0 ? "waiting " : "in ",
                       static_cast<long long>(waiting > 0 ? waiting : -waiting), ToString(r.funding).data(),

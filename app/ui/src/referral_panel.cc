@@ -55,8 +55,9 @@ std::string Label(std::string_view code) {
 
 template <class E>
 void EnumCombo(const char* label, E* value) {
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
-  if (ImGui::BeginCombo(label, Label(ToString(*value)).c_str())) {
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
+  const std::string preview = Label(ToString(*value));
+  if (ImGui::BeginCombo(label, preview.empty() ? "(not given)" : preview.c_str())) {
     for (size_t i = 0; i < EnumCount<E>(); ++i) {
       const auto v = static_cast<E>(i);
       const std::string text = Label(ToString(v));
@@ -204,6 +205,10 @@ void ReferralPanel::Draw(PanelContext& ctx) {
       ctx.events.Simple(Event::Kind::kEditReferral, ctx.data.selected_referral);
       return;
     }
+    if (ctx.data.queue.version == 0) {  // the queue (and its most urgent referral) is still loading
+      ImGui::TextDisabled("Loading...");
+      return;
+    }
     Open("");
   }
   if (!populated_) {
@@ -218,11 +223,17 @@ void ReferralPanel::Draw(PanelContext& ctx) {
   ImGui::SameLine();
   ImGui::TextDisabled("  Tab moves between fields, Ctrl+S saves");
   const std::vector<std::string> problems = Problems();
-  const float history_w = ImGui::GetFontSize() * 22;
+  const float history_w = ImGui::GetFontSize() * 17;
   ImGui::BeginChild("form", ImVec2(-history_w, -ImGui::GetFrameHeightWithSpacing() * 1.5f), false);
-  DrawPerson();
-  DrawPlace();
-  DrawCare();
+  if (ImGui::BeginTable("form_columns", 2, ImGuiTableFlags_SizingStretchSame)) {
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    DrawPerson();
+    DrawPlace();
+    ImGui::TableNextColumn();
+    DrawCare();
+    ImGui::EndTable();
+  }
   DrawNeeds();
   if (draft_.pathway == Pathway::kP1) DrawHomecare();
   ImGui::Spacing();
@@ -246,7 +257,7 @@ void ReferralPanel::Draw(PanelContext& ctx) {
 
 void ReferralPanel::DrawPerson() {
   ImGui::TextDisabled("Person");
-  const float w = ImGui::GetFontSize() * 14;
+  const float w = ImGui::GetFontSize() * 10;
   if (focus_first_) {
     ImGui::SetKeyboardFocusHere();
     focus_first_ = false;
@@ -265,7 +276,7 @@ void ReferralPanel::DrawPerson() {
 void ReferralPanel::DrawPlace() {
   ImGui::Spacing();
   ImGui::TextDisabled("Where they are and where they want to be");
-  const float w = ImGui::GetFontSize() * 14;
+  const float w = ImGui::GetFontSize() * 10;
   ImGui::SetNextItemWidth(w);
   ImGui::InputTextWithHint("Postcode now", "PE29 6NT", &postcode_);
   Problem(postcode_.empty() ? "" : PostcodeProblem(postcode_));
@@ -292,7 +303,7 @@ void ReferralPanel::DrawPlace() {
 void ReferralPanel::DrawCare() {
   ImGui::Spacing();
   ImGui::TextDisabled("Care and funding");
-  const float w = ImGui::GetFontSize() * 14;
+  const float w = ImGui::GetFontSize() * 10;
   EnumCombo("Pathway", &draft_.pathway);
   if (draft_.pathway != Pathway::kP1) {
     ImGui::SetNextItemWidth(w);

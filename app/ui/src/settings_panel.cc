@@ -3,6 +3,8 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 
 #include "theme.h"
@@ -46,10 +48,6 @@ void SettingsPanel::Draw(PanelContext& ctx) {
   for (const SettingSpec& spec : EditableSettings()) {
     const std::string key = spec.key;
     if (key == "ui.theme") continue;
-    if (key == "match.weight.void") {
-      ImGui::Spacing();
-      ImGui::TextDisabled("Scoring weights (how much each component counts when ranking options)");
-    }
     std::string& text = edits_.try_emplace(key, s.Get(key, spec.fallback)).first->second;
     ImGui::TextUnformatted(spec.label);
     ImGui::SameLine(ImGui::GetFontSize() * 18);
@@ -67,6 +65,25 @@ void SettingsPanel::Draw(PanelContext& ctx) {
     }
     if ((enter || left) && problem.empty() && text != s.Get(key, spec.fallback)) {
       ctx.events.Push(Event{Event::Kind::kSaveSetting, PanelId::kSettings, "", key, "", text, {}});
+    }
+  }
+  ImGui::Spacing();
+  ImGui::TextDisabled("Matching: scoring weights and limits (how options are ranked; see MATCHING.md)");
+  for (const core::SettingInfo& info : s.match) {
+    if (info.name.rfind("usual_rate.", 0) == 0 || info.name == "fnc_weekly_pence") continue;  // rates: CLI
+    const std::string key = "match:" + info.name;
+    std::string& text = edits_.try_emplace(key, fmt::format("{:g}", info.value)).first->second;
+    ImGui::TextUnformatted(info.name.c_str());
+    ImGui::SameLine(ImGui::GetFontSize() * 18);
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
+    ImGui::PushID(key.c_str());
+    const bool enter = ImGui::InputText("##v", &text, ImGuiInputTextFlags_EnterReturnsTrue);
+    const bool left = ImGui::IsItemDeactivatedAfterEdit();
+    ImGui::PopID();
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s (default %g)", info.meaning.c_str(), info.default_value);
+    if ((enter || left) && text != fmt::format("{:g}", info.value)) {
+      ctx.events.Push(Event{Event::Kind::kSaveSetting, PanelId::kSettings, "", info.name, "match", text, {}});
     }
   }
 }

@@ -81,6 +81,7 @@ void Shell::Draw(double idle_seconds) {
     ReloadAll();
   }
   session_.worker().Pump();
+  HandleEvents();  // what the results asked for (e.g. selecting the most urgent referral) before drawing
   HandleShortcuts();
   DrawWorkspace();
   DrawHelp();
@@ -90,6 +91,7 @@ void Shell::Draw(double idle_seconds) {
 
 void Shell::ClearPersonalData() {
   ws_ = Workspace{};
+  engine_ = std::make_unique<MatchEngine>();  // the worker is stopped: nothing else touches it
   for (auto& p : panels_) p->Clear();
   had_data_ = false;
   help_open_ = false;
@@ -252,6 +254,7 @@ void Shell::Handle(Event& e) {
     case Event::Kind::kSelectReferral:
       ws_.selected_referral = e.id;
       ReloadDetail(e.id);
+      ReloadMatch(e.id);
       match().OnReferralSelected(e.id);
       break;
     case Event::Kind::kEditReferral:
@@ -278,6 +281,7 @@ void Shell::Handle(Event& e) {
             ws_.selected_referral = id;
             ReloadQueue();
             ReloadDetail(id);
+            SupplyChanged();
           }
         };
       });
@@ -295,18 +299,22 @@ void Shell::Handle(Event& e) {
           Report(st, text.empty() ? "Saved" : text);
           ReloadCapacity();
           ReloadVoids();
+          SupplyChanged();
         };
       });
       break;
     }
     case Event::Kind::kSaveSetting:
-      w.Post("Saving a setting", [this, key = e.target, value = e.text](Store& s, JobProgress&) {
-        Status st = s.SetSetting(key, value);
-        return [this, st] {
-          Report(st, "Setting saved");
-          ReloadSettings();
-        };
-      });
+      w.Post("Saving a setting",
+             [this, key = e.target, value = e.text, matcher = e.entity == "match"](Store& s, JobProgress&) {
+               // The matcher's settings are validated and stored by app/core; the UI's own are plain keys.
+               Status st = matcher ? core::SetMatchSetting(s, key, value) : s.SetSetting(key, value);
+               return [this, st, matcher] {
+                 Report(st, "Setting saved");
+                 ReloadSettings();
+                 if (matcher) SupplyChanged();
+               };
+             });
       break;
     case Event::Kind::kExportCsv:
       w.Post("Exporting CSV", [this, path = e.target, text = e.text](Store&, JobProgress&) {
@@ -340,17 +348,93 @@ void Shell::Handle(Event& e) {
 }
 
 void Shell::HandleWorkflow(const Event& e) {
-  (void)e;
-  Report(UsageError("holds, offers and plans need the matching engine, which this build does not have yet"),
-         "");
+  if (e.id.empty() && e.kind == Event::Kind::kAcceptPlan) {
+    // Accept all: every allocation of the plan on screen, in queue order, each its own transition.
+    for (const PlanAllocation& a : ws_.plan.allocations) {
+      Event one;
+      one.kind = Event::Kind::kAcceptPlan;
+      one.id = a.referral_id;
+      one.fields = {{"provider_id", a.option.provider_id}, {"bed_id", a.option.bed_id}};
+      one.text = a.option.provider_name + (a.option.room.empty() ? "" : ", room " + a.option.room);
+      HandleWorkflow(one);
+    }
+    return;
+  }
+  Event action = e;
+  if (e.kind == Event::Kind::kAcceptPlan) {
+    for (const PlanAllocation& a : ws_.plan.allocations) {
+      if (a.referral_id != e.id) continue;
+      action.fields = {{"provider_id", a.option.provider_id}, {"bed_id", a.option.bed_id}};
+      action.text = a.option.provider_name + (a.option.room.empty() ? "" : ", room " + a.option.room);
+    }
+  }
+  MatchEngine* engine = engine_.get();
+  session_.worker().Post("Recording", [this, engine, action](Store& s, JobProgress&) {
+    std::string bed;
+    auto r = engine->Act(s, action, &bed);
+    return [this, r = std::move(r), bed] {
+      if (!r.ok()) return Report(r.status(), "");
+      Report(Status::Ok(), *r);
+      if (!bed.empty()) ws_.focus_bed = bed;
+      ReloadQueue();
+      ReloadCapacity();
+      ReloadVoids();
+      if (!ws_.selected_referral.empty()) ReloadDetail(ws_.selected_referral);
+      SupplyChanged();
+    };
+  });
+}
+
+void Shell::SupplyChanged() {
+  MatchEngine* engine = engine_.get();
+  session_.worker().Post("Refreshing supply", [engine](Store&, JobProgress&) {
+    engine->Invalidate();
+    return StoreWorker::Continuation();
+  });
+  if (!ws_.selected_referral.empty()) ReloadMatch(ws_.selected_referral);
+  ReloadPlan();
+}
+
+void Shell::ReloadMatch(const std::string& id) {
+  if (id.empty()) return;
+  MatchEngine* engine = engine_.get();
+  session_.worker().Post("Matching", [this, engine, id](Store& s, JobProgress&) {
+    auto r = engine->Match(s, id);
+    return [this, id, r = std::move(r)]() mutable {
+      if (ws_.selected_referral != id) return;
+      if (!r.ok()) return Report(r.status(), "");
+      ws_.match = std::move(r).value();
+    };
+  });
+}
+
+void Shell::ReloadPlan() {
+  MatchEngine* engine = engine_.get();
+  session_.worker().Post("Planning the huddle", [this, engine](Store& s, JobProgress& progress) {
+    if (progress.cancelled()) return StoreWorker::Continuation();
+    auto r = engine->Plan(s);
+    return StoreWorker::Continuation([this, r = std::move(r)]() mutable {
+      if (!r.ok()) return Report(r.status(), "");
+      ws_.plan = std::move(r).value();
+    });
+  });
 }
 
 void Shell::ReloadAll() {
+  MatchEngine* engine = engine_.get();
+  session_.worker().Post("Reading supply", [engine](Store&, JobProgress&) {
+    engine->Invalidate();
+    return StoreWorker::Continuation();
+  });
   ReloadSettings();
   ReloadQueue();
   ReloadCapacity();
   ReloadVoids();
-  if (!ws_.selected_referral.empty()) ReloadDetail(ws_.selected_referral);
+  if (!ws_.selected_referral.empty()) {
+    ReloadDetail(ws_.selected_referral);
+    ReloadMatch(ws_.selected_referral);
+  }
+  ReloadPlan();
 }
 
 void Shell::ReloadQueue() {

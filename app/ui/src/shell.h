@@ -10,6 +10,7 @@
 #include <string>
 
 #include "events.h"
+#include "match_engine.h"
 #include "panel.h"
 #include "session.h"
 #include "unlock_panel.h"
@@ -67,6 +68,9 @@ class Shell {
   void ReloadVoids();
   void ReloadSettings();
   void ReloadDetail(const std::string& id);
+  void ReloadMatch(const std::string& id);
+  void ReloadPlan();
+  void SupplyChanged();  // after a write: the match and plan are redone on fresh supply
   void ApplySettings();
   void Report(const Status& st, const std::string& ok_message);
   void ClearPersonalData();
@@ -75,6 +79,8 @@ class Shell {
   UnlockPanel unlock_;
   EventQueue events_;
   Workspace ws_;
+  // Used only by tasks on the store's worker thread; replaced (never shared) after a lock.
+  std::unique_ptr<MatchEngine> engine_ = std::make_unique<MatchEngine>();
   std::array<std::unique_ptr<Panel>, static_cast<size_t>(PanelId::kCount)> panels_;
   PanelId current_ = PanelId::kHuddle;
   double auto_lock_seconds_ = 600;  // ten minutes, the council laptop standard

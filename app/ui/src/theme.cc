@@ -34,6 +34,9 @@ void ApplyTheme(bool dark, float scale) {
   c[ImGuiCol_ButtonHovered] = ImVec4(accent.x, accent.y, accent.z, dark ? 0.60f : 0.32f);
   c[ImGuiCol_CheckMark] = accent;
   if (!dark) {
+    style.FrameBorderSize = 1;  // text fields must be visible on white panels
+    c[ImGuiCol_FrameBg] = ImVec4(0.95f, 0.95f, 0.97f, 1);
+    c[ImGuiCol_Border] = ImVec4(0.75f, 0.76f, 0.80f, 1);
     c[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.97f, 0.98f, 1);
     c[ImGuiCol_ChildBg] = ImVec4(1, 1, 1, 1);
     c[ImGuiCol_TableRowBgAlt] = ImVec4(0, 0, 0, 0.03f);

@@ -208,6 +208,17 @@ Result<CapacityData> LoadCapacity(Store& store) {
     ++h.by_status[static_cast<size_t>(b.status)];
     h.beds.push_back(std::move(v));
   }
+  // Rooms in the order a broker reads them: "2" before "10".
+  for (HomeView& h : data.homes) {
+    std::sort(h.beds.begin(), h.beds.end(), [](const BedView& a, const BedView& b) {
+      if (a.room.size() != b.room.size() && !a.room.empty() && !b.room.empty() &&
+          std::isdigit(static_cast<unsigned char>(a.room[0])) &&
+          std::isdigit(static_cast<unsigned char>(b.room[0]))) {
+        return a.room.size() < b.room.size();
+      }
+      return a.room < b.room;
+    });
+  }
   // Homes without beds recorded are not on the capacity board (nothing to show or edit).
   std::erase_if(data.homes, [](const HomeView& h) { return h.beds.empty(); });
   std::sort(data.homes.begin(), data.homes.end(), [](const HomeView& a, const HomeView& b) {
@@ -359,13 +370,6 @@ const std::vector<SettingSpec>& EditableSettings() {
       {"ui.font_scale", "Font size", "1.0", "relative to the default size"},
       {"ui.auto_lock_minutes", "Auto-lock after (minutes idle)", "10",
        "keys are wiped and the screen cleared"},
-      {"workflow.hold_hours", "Hold duration (hours)", "4", "how long a hold keeps a bed for a referral"},
-      {"match.weight.void", "Weight: fill voids first", "3", "block beds already paid for"},
-      {"match.weight.delay", "Weight: days past discharge-ready", "2", ""},
-      {"match.weight.distance", "Weight: distance to preferred place", "1", ""},
-      {"match.weight.cost", "Weight: cost against the usual rate", "1", ""},
-      {"match.weight.rating", "Weight: CQC rating", "1", ""},
-      {"match.weight.continuity", "Weight: continuity with a previous provider", "1", ""},
   };
   return kSpecs;
 }
@@ -376,6 +380,8 @@ Result<SettingsData> LoadSettings(Store& store) {
     BERTH_ASSIGN_OR_RETURN(std::optional<std::string> v, store.GetSetting(s.key));
     d.values.emplace_back(s.key, v ? *v : std::string(s.fallback));
   }
+  BERTH_ASSIGN_OR_RETURN(core::MatchSettings match, core::LoadMatchSettings(store));
+  d.match = core::DescribeSettings(match);
   d.loaded = true;
   return d;
 }

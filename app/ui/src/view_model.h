@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/core/scoring.h"
 #include "berth/schema/model.h"
 #include "berth/schema/status.h"
 #include "berth/schema/store.h"
@@ -240,6 +241,7 @@ struct PlanData {
 struct SettingsData {
   bool loaded = false;
   std::vector<std::pair<std::string, std::string>> values;  // key -> value, for the keys the UI edits
+  std::vector<core::SettingInfo> match;  // the matcher's weights and limits (app/core owns them)
   std::string Get(const std::string& key, const std::string& fallback) const;
 };
 

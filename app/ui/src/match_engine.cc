@@ -1,0 +1,182 @@
+#include "match_engine.h"
+
+#include <fmt/format.h>
+
+#include <unordered_map>
+
+#include "berth/core/plan.h"
+#include "berth/core/workflow.h"
+#include "berth/schema/repository.h"
+
+namespace berth::ui {
+
+Status MatchEngine::Ensure(Store& store) {
+  if (index_) return Status::Ok();
+  if (geo_ == nullptr) {
+    auto geo = core::DefaultGeography();
+    geo_ = geo.ok() ? *geo : nullptr;  // without geography distances are unknown; matching still works
+  }
+  BERTH_ASSIGN_OR_RETURN(settings_, core::LoadMatchSettings(store));
+  BERTH_ASSIGN_OR_RETURN(core::SupplyIndex ix, core::SupplyIndex::Build(store.db(), geo_));
+  index_.emplace(std::move(ix));
+  return Status::Ok();
+}
+
+core::MatchContext MatchEngine::Context() const {
+  return core::ContextNow(*index_, settings_, geo_);
+}
+
+MatchOption MatchEngine::Option(const core::MatchContext& ctx, const core::Needs& n,
+                                const core::Candidate& c) const {
+  const core::SupplyIndex& ix = *index_;
+  MatchOption o;
+  o.kind = std::string(core::KindCode(c.kind));
+  const core::ProviderSlot& p = ix.providers()[c.provider];
+  o.provider_id = p.id;
+  o.provider_name = p.name;
+  if (c.kind == core::CandidateKind::kBed) {
+    const core::BedSlot& b = ix.beds()[c.bed];
+    o.bed_id = b.id;
+    o.room = b.room;
+    o.category = std::string(ToString(b.category));
+    o.contract = b.contract == ContractType::kBlock && b.tier != BlockTier::kNone
+                     ? "block " + std::string(ToString(b.tier))
+                     : std::string(ToString(b.contract));
+  } else {
+    if (c.zone != core::kNoSlot) o.zone = ix.zones()[c.zone].name;
+    for (const auto& u : c.bands) o.bands += (o.bands.empty() ? "" : ",") + std::string(ToString(u.band));
+    o.contract = "homecare";
+  }
+  o.distance_km = c.distance_km ? *c.distance_km : -1;
+  o.weekly_cost_pence = c.weekly_cost_pence;
+  o.score = c.score;
+  const core::ScoreComponents& s = c.components;
+  const std::string rating = std::string(ToString(p.rating));
+  o.components = {
+      {"Fills a void", s.void_fill, 0,
+       c.is_void ? "a vacant block bed the council already pays for" : "not a void"},
+      {"Days waiting", s.delay, 0, fmt::format("{} days past the discharge-ready date", n.days_past)},
+      {"Distance", s.distance, 0,
+       c.distance_km ? fmt::format("{:.1f} km from the preferred place", *c.distance_km)
+                     : "distance unknown"},
+      {"Cost", s.cost, 0, fmt::format("{} a week", Pounds(c.weekly_cost_pence))},
+      {"CQC rating", s.cqc, 0, rating.empty() ? "not rated" : rating},
+      {"Continuity", s.continuity, 0, s.continuity > 0 ? "has cared for this person before" : "new provider"},
+  };
+  (void)ctx;
+  return o;
+}
+
+Result<MatchData> MatchEngine::Match(Store& store, const std::string& referral_id) {
+  BERTH_RETURN_IF_ERROR(Ensure(store));
+  BERTH_ASSIGN_OR_RETURN(Referral r, LoadReferral(store.db(), referral_id));
+  const core::MatchContext ctx = Context();
+  const core::MatchResult m = core::Match(ctx, r);
+  MatchData d;
+  d.engine = true;
+  d.referral_id = referral_id;
+  d.referral_name = r.name;
+  d.options.reserve(m.candidates.size());
+  for (const core::Candidate& c : m.candidates) d.options.push_back(Option(ctx, m.needs, c));
+  d.excluded.reserve(m.excluded.size());
+  for (const core::Exclusion& e : m.excluded) {
+    ExcludedOption x;
+    const core::ProviderSlot& p = index_->providers()[e.provider];
+    x.provider_id = p.id;
+    x.provider_name = p.name;
+    if (e.bed != core::kNoSlot) {
+      x.bed_id = index_->beds()[e.bed].id;
+      x.provider_name += ", room " + index_->beds()[e.bed].room;
+    }
+    x.reason_code = std::string(core::RuleCode(e.rule));
+    x.reason = core::ReasonSentence(ctx, m.needs, e);
+    d.excluded.push_back(std::move(x));
+  }
+  return d;
+}
+
+Result<PlanData> MatchEngine::Plan(Store& store) {
+  BERTH_RETURN_IF_ERROR(Ensure(store));
+  BERTH_ASSIGN_OR_RETURN(std::vector<Referral> queue, core::LoadOpenQueue(store.db()));
+  const core::MatchContext ctx = Context();
+  const core::Plan plan = core::MakePlan(ctx, queue);
+  std::unordered_map<std::string, const Referral*> by_id;
+  for (const Referral& r : queue) by_id[r.id] = &r;
+  PlanData d;
+  d.engine = true;
+  for (const core::PlanAllocation& a : plan.allocations) {
+    PlanAllocation out;
+    out.referral_id = a.referral_id;
+    auto it = by_id.find(a.referral_id);
+    const Referral* r = it == by_id.end() ? nullptr : it->second;
+    out.referral_name = r ? r->name : a.referral_id;
+    core::Needs n;
+    if (r) n = core::PrepareNeeds(ctx, *r);
+    out.option = Option(ctx, n, a.candidate);
+    out.reason = a.reason;
+    d.allocations.push_back(std::move(out));
+  }
+  for (const core::PlanUnplaced& u : plan.unplaced) {
+    auto it = by_id.find(u.referral_id);
+    d.unplaced.emplace_back(it == by_id.end() ? u.referral_id : it->second->name, u.reason);
+  }
+  const core::PlanTotals& t = plan.totals;
+  d.totals = fmt::format(
+      "{} of {} placed ({} beds, {} homecare); {} voids filled ({} a week); {} delay days "
+      "cleared; method: {}",
+      t.placed, t.referrals, t.beds, t.homecare, t.voids_filled, Pounds(t.void_weekly_pence_filled),
+      t.delay_days_cleared, t.method);
+  return d;
+}
+
+Result<std::string> MatchEngine::Act(Store& store, const Event& e, std::string* bed_id) {
+  BERTH_RETURN_IF_ERROR(Ensure(store));
+  const core::WorkflowTime t = core::WorkflowTime::Now();
+  auto text = [&](const char* key) {
+    auto it = e.fields.find(key);
+    return it != e.fields.end() && std::holds_alternative<std::string>(it->second)
+               ? std::get<std::string>(it->second)
+               : std::string();
+  };
+  const std::string provider = text("provider_id");
+  const std::string bed = text("bed_id");
+  const bool is_bed = !bed.empty();
+  std::string message;
+  switch (e.kind) {
+    case Event::Kind::kAcceptPlan:
+    case Event::Kind::kHold: {
+      if (!is_bed) {
+        // Homecare hours are not held: accepting a homecare option offers the package to the agency.
+        BERTH_ASSIGN_OR_RETURN(auto ids, core::SendOffers(store, settings_, geo_, e.id, {{provider, ""}}, t));
+        message = "Offered the package to " + e.text;
+        break;
+      }
+      BERTH_ASSIGN_OR_RETURN(core::HoldResult h, core::HoldBed(store, settings_, e.id, bed, t));
+      *bed_id = bed;
+      message = "Held " + e.text + " until " + h.held_until.substr(0, 16) + " (see Capacity, Ctrl+5)";
+      break;
+    }
+    case Event::Kind::kOffer: {
+      BERTH_ASSIGN_OR_RETURN(auto ids, core::SendOffers(store, settings_, geo_, e.id, {{provider, bed}}, t));
+      message = "Offered the package (anonymised) to " + e.text;
+      break;
+    }
+    case Event::Kind::kConfirm: {
+      if (is_bed) {
+        BERTH_ASSIGN_OR_RETURN(std::string placement, core::ConfirmBed(store, e.id, bed, t.today, t));
+        *bed_id = bed;
+      } else {
+        BERTH_ASSIGN_OR_RETURN(auto placements,
+                               core::ConfirmHomecare(store, Context(), e.id, provider, t.today, t));
+      }
+      message = "Placement confirmed with " + e.text;
+      break;
+    }
+    default:
+      return UsageError("not a workflow action");
+  }
+  Invalidate();  // supply changed; the next match or plan reads it afresh
+  return message;
+}
+
+}  // namespace berth::ui
