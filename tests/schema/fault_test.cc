@@ -119,10 +119,13 @@ TEST_P(FaultTest, KilledWriterLosesNoCommittedTransaction) {
       }
     }
     close(fds[1]);
+    int64_t i = 0;
+    // Odd runs are killed at any moment, opening included; even runs only after a first commit, so
+    // every other run is sure to have committed work to lose, however slow the machine.
+    if (run % 2 == 0 && read(fds[0], &i, sizeof i) == sizeof i) last_committed = std::max(last_committed, i);
     std::uniform_int_distribution<int> delay_us(0, 40000);
     usleep(static_cast<useconds_t>(delay_us(rng)));
     kill(pid, SIGKILL);
-    int64_t i = 0;
     while (read(fds[0], &i, sizeof i) == sizeof i) last_committed = std::max(last_committed, i);
     close(fds[0]);
     int status = 0;
@@ -140,7 +143,7 @@ TEST_P(FaultTest, KilledWriterLosesNoCommittedTransaction) {
     auto rows = store->db().QueryInt("SELECT count(*) FROM setting WHERE id GLOB 't[0-9]*'");
     ASSERT_EQ(*rows, have) << "run " << run << ": a transaction was torn";
   }
-  EXPECT_GT(last_committed, kRuns / 4) << "the writer should have committed work across the runs";
+  EXPECT_GE(last_committed, kRuns / 2) << "every even run commits at least one transaction";
 }
 
 // Rekey killed at a random moment: the store always opens with the passphrase (under the old key or the
