@@ -80,7 +80,9 @@ int RunCli(int argc, char** argv, const std::function<void(Registry&)>& extra, c
   Handler selected;
   Registry r{app, g, selected};
   RegisterStoreCommands(r);
+  RegisterDataCommands(r);
   RegisterSyncCommands(r);
+  RegisterMatchCommands(r);
   if (extra) extra(r);
   try {
     app.parse(argc, argv);

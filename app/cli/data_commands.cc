@@ -1,0 +1,267 @@
+// Data commands: importing the CQC directory and capacity returns, referrals, the demo store, reports.
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "berth/core/csv.h"
+#include "berth/core/demo.h"
+#include "berth/core/geo.h"
+#include "berth/core/importers.h"
+#include "berth/core/referral_json.h"
+#include "berth/core/reports.h"
+#include "berth/schema/repository.h"
+#include "cli.h"
+
+namespace berth::cli {
+
+namespace {
+
+using core::ReportFormat;
+
+Status ImportCqc(const Globals& g, const std::string& file, const core::CqcImportOptions& options,
+                 bool verbose) {
+  BERTH_ASSIGN_OR_RETURN(std::string data, core::ReadInput(file));
+  BERTH_ASSIGN_OR_RETURN(const core::Geography* geo, core::DefaultGeography());
+  BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
+  const auto t0 = std::chrono::steady_clock::now();
+  BERTH_ASSIGN_OR_RETURN(core::ImportReport report, core::ImportCqcDirectory(*store, *geo, data, options));
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  Print(report.Text(verbose) + fmt::format("({:.2f} s)\n", s));
+  return Status::Ok();
+}
+
+Status ImportCapacity(const Globals& g, const std::string& file, bool beds, bool verbose) {
+  BERTH_ASSIGN_OR_RETURN(std::string data, core::ReadInput(file));
+  BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
+  BERTH_ASSIGN_OR_RETURN(core::ImportReport report, beds ? core::ImportBedReturn(*store, data)
+                                                         : core::ImportHomecareReturn(*store, data));
+  Print(report.Text(verbose));
+  return Status::Ok();
+}
+
+Status AddReferrals(const Globals& g, const std::string& file) {
+  BERTH_ASSIGN_OR_RETURN(std::string data, core::ReadInput(file));
+  BERTH_ASSIGN_OR_RETURN(const core::Geography* geo, core::DefaultGeography());
+  BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
+  std::vector<std::string> ids;
+  BERTH_ASSIGN_OR_RETURN(core::ImportReport report,
+                         core::ImportReferrals(*store, *geo, data, TodayIsoDate(), &ids));
+  std::string out = fmt::format("added {} referral{}\n", ids.size(), ids.size() == 1 ? "" : "s");
+  for (const auto& id : ids) out += id + "\n";
+  Print(out);
+  return Status::Ok();
+}
+
+Status ListReferrals(const Globals& g, bool json, bool all) {
+  BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
+  BERTH_ASSIGN_OR_RETURN(std::vector<Referral> referrals, LoadReferrals(store->db()));
+  const std::string today = TodayIsoDate();
+  nlohmann::json arr = nlohmann::json::array();
+  std::string text;
+  int64_t shown = 0;
+  for (const auto& r : referrals) {
+    if (!all && (r.status == ReferralStatus::kPlaced || r.status == ReferralStatus::kCancelled)) continue;
+    // Listing shows names: each person shown is a view of their record.
+    BERTH_RETURN_IF_ERROR(store->AuditView("referral", r.id));
+    ++shown;
+    nlohmann::json j = core::ReferralSummaryJson(r, today);
+    if (json) {
+      arr.push_back(j);
+    } else {
+      text += fmt::format("{}  {:<24}  {:<16}  {:<22}  {:<9}  {}  {:>3}d\n", r.id.substr(0, 8),
+                          r.name.substr(0, 24), std::string(ToString(r.pathway)),
+                          j["category"].get<std::string>(), std::string(ToString(r.status)),
+                          r.discharge_ready_date, j["days_past_discharge_ready"].get<int64_t>());
+    }
+  }
+  if (json) {
+    Print(arr.dump(2) + "\n");
+  } else {
+    Print(fmt::format("{} referral{}\n", shown, shown == 1 ? "" : "s") + text);
+  }
+  return Status::Ok();
+}
+
+Status ShowReferral(const Globals& g, const std::string& id, bool json) {
+  BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
+  BERTH_ASSIGN_OR_RETURN(Statement st,
+                         store->db().Prepare("SELECT id FROM referral WHERE deleted = 0 AND id LIKE ? "
+                                             "ESCAPE '\\' LIMIT 2"));
+  std::string pattern;
+  for (char c : id) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  st.Bind(1, pattern + "%");
+  std::vector<std::string> found;
+  while (true) {
+    BERTH_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    found.push_back(st.Text(0));
+  }
+  if (id.empty() || found.empty()) return NotFound("no referral with id " + id);
+  if (found.size() > 1) return BadInput("'" + id + "' matches more than one referral; give more of the id");
+  BERTH_ASSIGN_OR_RETURN(Referral r, LoadReferral(store->db(), found.front()));
+  BERTH_RETURN_IF_ERROR(store->AuditView("referral", r.id));
+  const nlohmann::json j = core::ReferralToJson(r);
+  if (json) {
+    Print(j.dump(2) + "\n");
+    return Status::Ok();
+  }
+  std::string out;
+  for (const auto& [key, value] : j.items()) {
+    out += fmt::format("{:<22} {}\n", key + ":", value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  Print(out);
+  return Status::Ok();
+}
+
+Status Demo(const Globals& g, uint64_t seed, const std::string& scale_text, const std::string& today) {
+  BERTH_ASSIGN_OR_RETURN(core::DemoScale scale, core::ParseDemoScale(scale_text));
+  if (!today.empty() && !IsIsoDate(today)) return UsageError("--today must be YYYY-MM-DD");
+  BERTH_ASSIGN_OR_RETURN(const core::Geography* geo, core::DefaultGeography());
+  BERTH_ASSIGN_OR_RETURN(Secret passphrase, ReadPassphrase(g));
+  StoreOptions options;
+  options.actor = g.actor;
+  std::unique_ptr<Store> store;
+  std::string recovery_text;
+  if (Store::Exists(g.store_dir)) {
+    BERTH_ASSIGN_OR_RETURN(store, Store::Open(g.store_dir, passphrase, options));
+  } else {
+    Secret recovery;
+    BERTH_ASSIGN_OR_RETURN(store, Store::Create(g.store_dir, passphrase, &recovery, options));
+    BERTH_RETURN_IF_ERROR(
+        store->AppendAudit("init", "store", store->device_id(), "store created for the demo"));
+    recovery_text = fmt::format(
+        "Created an encrypted Berth store in {}\n\n"
+        "Recovery key (shown once; keep it somewhere safe and away from this laptop):\n\n    {}\n\n"
+        "With it, `berth recover` sets a new passphrase if this one is forgotten.\n\n",
+        g.store_dir, recovery.view());
+  }
+  core::DemoOptions o;
+  o.seed = seed;
+  o.scale = scale;
+  if (!today.empty()) o.today = today;
+  const auto t0 = std::chrono::steady_clock::now();
+  BERTH_ASSIGN_OR_RETURN(core::DemoSummary summary, core::BuildDemo(*store, *geo, o));
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  Print(recovery_text +
+        fmt::format("Demo store ({} scale, seed {}, as of {}) built in {:.1f} s:\n", scale_text, seed,
+                    o.today, s) +
+        summary.Text() + "Fictional people only (NHS numbers from the 999 test range).\n");
+  return Status::Ok();
+}
+
+Status Report(const Globals& g, const std::string& which, bool csv, bool json, std::string today,
+              std::string from, std::string to) {
+  if (csv && json) return UsageError("choose one of --csv and --json");
+  const ReportFormat f = csv ? ReportFormat::kCsv : json ? ReportFormat::kJson : ReportFormat::kText;
+  if (today.empty()) today = TodayIsoDate();
+  if (!IsIsoDate(today)) return UsageError("--today must be YYYY-MM-DD");
+  BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
+  if (which == "queue") {
+    BERTH_ASSIGN_OR_RETURN(core::QueueReport r, core::BuildQueueReport(store->db(), today));
+    // The queue shows people's names: one view entry per person shown.
+    for (const auto& row : r.rows) BERTH_RETURN_IF_ERROR(store->AuditView("referral", row.referral_id));
+    Print(core::Render(r, f));
+  } else if (which == "voids") {
+    BERTH_ASSIGN_OR_RETURN(core::VoidsReport r, core::BuildVoidsReport(store->db(), today));
+    Print(core::Render(r, f));
+  } else {
+    if (to.empty()) to = today;
+    if (from.empty() && IsIsoDate(to)) from = IsoDateFromDays(DaysFromIsoDate(to) - 27);
+    BERTH_ASSIGN_OR_RETURN(core::UtilisationReport r, core::BuildUtilisationReport(store->db(), from, to));
+    Print(core::Render(r, f));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterDataCommands(Registry& r) {
+  Globals& g = r.globals;
+  Handler& selected = r.selected;
+
+  // import cqc|beds|homecare FILE
+  auto* import =
+      r.app.add_subcommand("import", "import the CQC care directory or providers' capacity returns");
+  import->require_subcommand(1);
+  static std::string cqc_file, cqc_la, cqc_region, beds_file, homecare_file;
+  static bool verbose = false;
+  static core::CqcImportOptions cqc_options;
+  auto* cqc =
+      import->add_subcommand("cqc", "import the CQC care directory CSV (with or without header); idempotent");
+  cqc->add_option("file", cqc_file, "the CSV file")->required();
+  cqc->add_option("--la", cqc_la, "only this local authority (e.g. Cambridgeshire)");
+  cqc->add_option("--region", cqc_region, "only this region (e.g. East)");
+  cqc->add_flag("--verbose", verbose, "list every skipped row");
+  cqc->callback([&] {
+    selected = [&] {
+      cqc_options.local_authority = cqc_la;
+      cqc_options.region = cqc_region;
+      return ImportCqc(g, cqc_file, cqc_options, verbose);
+    };
+  });
+  auto* beds =
+      import->add_subcommand("beds", "import a bed capacity return (README: Capacity return formats)");
+  beds->add_option("file", beds_file, "the CSV file")->required();
+  beds->callback([&] { selected = [&] { return ImportCapacity(g, beds_file, true, false); }; });
+  auto* homecare = import->add_subcommand(
+      "homecare", "import a homecare capacity return (README: Capacity return formats)");
+  homecare->add_option("file", homecare_file, "the CSV file")->required();
+  homecare->callback([&] { selected = [&] { return ImportCapacity(g, homecare_file, false, false); }; });
+
+  // referral add|list|show
+  auto* referral = r.app.add_subcommand("referral", "add, list and show referrals");
+  referral->require_subcommand(1);
+  static std::string add_file, show_id;
+  static bool list_json = false, list_all = false, show_json = false;
+  auto* add = referral->add_subcommand("add", "add referrals from a JSON file (or - for standard input)");
+  add->add_option("file", add_file, "FILE.json or -")->required();
+  add->callback([&] { selected = [&] { return AddReferrals(g, add_file); }; });
+  auto* list = referral->add_subcommand("list", "list open referrals by discharge-ready date");
+  list->add_flag("--json", list_json, "print a JSON array");
+  list->add_flag("--all", list_all, "include placed and cancelled referrals");
+  list->callback([&] { selected = [&] { return ListReferrals(g, list_json, list_all); }; });
+  auto* show = referral->add_subcommand("show", "show one referral (by id or a unique prefix of it)");
+  show->add_option("id", show_id, "the referral id")->required();
+  show->add_flag("--json", show_json, "print JSON");
+  show->callback([&] { selected = [&] { return ShowReferral(g, show_id, show_json); }; });
+
+  // demo
+  static uint64_t seed = 1;
+  static std::string scale = "county", demo_today;
+  auto* demo = r.app.add_subcommand("demo",
+                                    "build a demo store from real CQC data with synthetic beds and fictional "
+                                    "referrals (creates the store if needed)");
+  demo->add_option("--seed", seed, "random seed (the same seed and date give the same store)");
+  demo->add_option("--scale", scale, "county (Cambridgeshire and Peterborough), region (East) or england")
+      ->check(CLI::IsMember({"county", "region", "england"}));
+  demo->add_option("--today", demo_today, "the date the demo is built around (default: today)");
+  demo->callback([&] { selected = [&] { return Demo(g, seed, scale, demo_today); }; });
+
+  // report queue|voids|utilisation
+  auto* report = r.app.add_subcommand("report", "the queue, voids and block utilisation reports");
+  report->require_subcommand(1);
+  static bool csv = false, json = false;
+  static std::string today, from, to;
+  for (const char* which : {"queue", "voids", "utilisation"}) {
+    const char* help =
+        std::string_view(which) == "queue" ? "open referrals by days past their discharge-ready date"
+        : std::string_view(which) == "voids"
+            ? "vacant block beds: days vacant and cost so far at the weekly rate"
+            : "block bed utilisation by home and district over a date range (default: 28 days to today)";
+    auto* sub = report->add_subcommand(which, help);
+    sub->add_flag("--csv", csv, "CSV output");
+    sub->add_flag("--json", json, "JSON output");
+    sub->add_option("--today", today, "report as of this date (default: today)");
+    if (std::string_view(which) == "utilisation") {
+      sub->add_option("--from", from, "first day (YYYY-MM-DD)");
+      sub->add_option("--to", to, "last day (YYYY-MM-DD)");
+    }
+    sub->callback(
+        [&, which] { selected = [&, which] { return Report(g, which, csv, json, today, from, to); }; });
+  }
+}
+
+}  // namespace berth::cli

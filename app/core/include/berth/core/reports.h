@@ -1,0 +1,91 @@
+// The three standing reports of a brokerage team:
+//  * queue: open referrals by days past their discharge-ready date (each day is a delayed transfer of care);
+//  * voids: vacant block beds (already paid for), how long each has been empty and what that has cost;
+//  * utilisation: block beds occupied as a share of block bed-days, by home and by district, over dates.
+// Each report is computed from the store and rendered as a text table, CSV or JSON.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "berth/schema/db.h"
+#include "berth/schema/model.h"
+#include "berth/schema/status.h"
+
+namespace berth::core {
+
+enum class ReportFormat { kText, kCsv, kJson };
+
+struct QueueRow {
+  std::string referral_id;
+  std::string name;
+  std::string pathway;
+  std::string category;  // bed category, or "homecare Nh/wk" for P1
+  std::string status;
+  std::string priority;
+  std::string discharge_ready_date;
+  int64_t days_past = 0;  // today - discharge-ready date, 0 when not yet reached
+  std::string location;   // hospital code or "community"
+};
+
+struct QueueReport {
+  std::string today;
+  std::vector<QueueRow> rows;  // hand backs first, then most days past, then urgent before routine
+  int64_t total_delay_days = 0;
+  int64_t past_discharge_ready = 0;  // rows with days_past > 0
+};
+
+struct VoidRow {
+  std::string bed_id;
+  std::string provider_id;
+  std::string home;
+  std::string district;
+  std::string room;
+  std::string category;
+  std::string tier;
+  int64_t weekly_rate_pence = 0;
+  std::string vacant_since;
+  int64_t days_vacant = 0;
+  int64_t cost_so_far_pence = 0;  // weekly rate x days vacant / 7, rounded to the penny
+};
+
+struct VoidsReport {
+  std::string today;
+  std::vector<VoidRow> rows;  // dearest so far first
+  int64_t weekly_cost_pence = 0;
+  int64_t cost_so_far_pence = 0;
+  int64_t days_vacant = 0;
+};
+
+struct UtilisationRow {
+  std::string key;    // provider id, or district name
+  std::string label;  // home name, or district name
+  std::string district;
+  int64_t block_beds = 0;
+  int64_t bed_days = 0;       // block beds x days in range
+  int64_t occupied_days = 0;  // bed-days covered by placements (or current occupation)
+  double utilisation = 0;     // occupied_days / bed_days
+};
+
+struct UtilisationReport {
+  std::string from, to;                   // inclusive
+  std::vector<UtilisationRow> homes;      // by district, then name
+  std::vector<UtilisationRow> districts;  // by name
+  UtilisationRow total;
+};
+
+Result<QueueReport> BuildQueueReport(Db& db, const std::string& today);
+Result<VoidsReport> BuildVoidsReport(Db& db, const std::string& today);
+// A block bed is occupied on a day when a placement in it covers that day (start_date inclusive, end_date
+// exclusive), or when the bed is occupied now, since its status_since, and no open placement records it.
+Result<UtilisationReport> BuildUtilisationReport(Db& db, const std::string& from, const std::string& to);
+
+std::string Render(const QueueReport& r, ReportFormat f);
+std::string Render(const VoidsReport& r, ReportFormat f);
+std::string Render(const UtilisationReport& r, ReportFormat f);
+
+// "£1,234.56"
+std::string FormatPounds(int64_t pence);
+
+}  // namespace berth::core

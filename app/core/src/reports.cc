@@ -1,0 +1,382 @@
+#include "berth/core/reports.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "berth/schema/repository.h"
+
+namespace berth::core {
+
+namespace {
+
+using nlohmann::json;
+
+std::string CsvCell(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string CsvLine(const std::vector<std::string>& cells) {
+  std::string out;
+  for (size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + CsvCell(cells[i]);
+  return out + "\n";
+}
+
+std::string Pounds2(int64_t pence) {
+  return fmt::format("{}.{:02}", pence / 100, pence % 100);
+}
+
+// A plain text table: column widths from the content, numbers right-aligned.
+std::string TextTable(const std::vector<std::string>& header,
+                      const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right) {
+  std::vector<size_t> w(header.size());
+  for (size_t i = 0; i < header.size(); ++i) w[i] = header[i].size();
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], r[i].size());
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      const std::string pad(w[i] - std::min(w[i], cells[i].size()), ' ');
+      out += (i ? "  " : "") + (right[i] ? pad + cells[i] : cells[i] + (i + 1 < cells.size() ? pad : ""));
+    }
+    return out + "\n";
+  };
+  std::string out = line(header);
+  std::vector<std::string> rule;
+  for (size_t x : w) rule.emplace_back(x, '-');
+  out += line(rule);
+  for (const auto& r : rows) out += line(r);
+  return out;
+}
+
+std::string Truncate(const std::string& s, size_t n) {
+  return s.size() <= n ? s : s.substr(0, n - 3) + "...";
+}
+
+int PriorityRank(const std::string& p) {
+  return p == "hand_back" ? 0 : p == "urgent" ? 1 : 2;
+}
+
+}  // namespace
+
+std::string FormatPounds(int64_t pence) {
+  const bool neg = pence < 0;
+  if (neg) pence = -pence;
+  std::string whole = std::to_string(pence / 100);
+  for (int i = static_cast<int>(whole.size()) - 3; i > 0; i -= 3) whole.insert(static_cast<size_t>(i), ",");
+  return fmt::format("{}\xC2\xA3{}.{:02}", neg ? "-" : "", whole, pence % 100);
+}
+
+Result<QueueReport> BuildQueueReport(Db& db, const std::string& today) {
+  if (!IsIsoDate(today)) return BadInput("'" + today + "' is not a date (YYYY-MM-DD)");
+  BERTH_ASSIGN_OR_RETURN(std::vector<Referral> referrals, LoadReferrals(db));
+  QueueReport out;
+  out.today = today;
+  const int64_t now = DaysFromIsoDate(today);
+  for (const auto& r : referrals) {
+    if (r.status == ReferralStatus::kPlaced || r.status == ReferralStatus::kCancelled) continue;
+    QueueRow q;
+    q.referral_id = r.id;
+    q.name = r.name;
+    q.pathway = std::string(ToString(r.pathway));
+    if (r.category) {
+      q.category = std::string(ToString(*r.category));
+    } else if (!r.homecare.empty()) {
+      q.category =
+          fmt::format("homecare {:g}h/wk{}", r.homecare.HoursPerWeek(), r.homecare.double_up ? " x2" : "");
+    }
+    q.status = std::string(ToString(r.status));
+    q.priority = std::string(ToString(r.priority));
+    q.discharge_ready_date = r.discharge_ready_date;
+    q.days_past = IsIsoDate(r.discharge_ready_date)
+                      ? std::max<int64_t>(0, now - DaysFromIsoDate(r.discharge_ready_date))
+                      : 0;
+    q.location = r.location_kind == LocationKind::kHospital ? r.hospital_code : "community";
+    out.total_delay_days += q.days_past;
+    out.past_discharge_ready += q.days_past > 0 ? 1 : 0;
+    out.rows.push_back(std::move(q));
+  }
+  std::stable_sort(out.rows.begin(), out.rows.end(), [](const QueueRow& a, const QueueRow& b) {
+    const bool ha = a.priority == "hand_back", hb = b.priority == "hand_back";
+    if (ha != hb) return ha;
+    if (a.days_past != b.days_past) return a.days_past > b.days_past;
+    if (PriorityRank(a.priority) != PriorityRank(b.priority))
+      return PriorityRank(a.priority) < PriorityRank(b.priority);
+    return a.discharge_ready_date < b.discharge_ready_date;
+  });
+  return out;
+}
+
+Result<VoidsReport> BuildVoidsReport(Db& db, const std::string& today) {
+  if (!IsIsoDate(today)) return BadInput("'" + today + "' is not a date (YYYY-MM-DD)");
+  BERTH_ASSIGN_OR_RETURN(std::vector<Provider> providers, LoadProviders(db));
+  std::unordered_map<std::string, const Provider*> by_id;
+  for (const auto& p : providers) by_id[p.id] = &p;
+  BERTH_ASSIGN_OR_RETURN(std::vector<Bed> beds, LoadBeds(db));
+  VoidsReport out;
+  out.today = today;
+  const int64_t now = DaysFromIsoDate(today);
+  for (const auto& b : beds) {
+    if (b.contract != ContractType::kBlock || b.status != BedStatus::kVacant) continue;
+    VoidRow v;
+    v.bed_id = b.id;
+    v.provider_id = b.provider_id;
+    auto p = by_id.find(b.provider_id);
+    v.home = p != by_id.end() ? p->second->name : "(unknown home)";
+    v.district = p != by_id.end() ? p->second->district : "";
+    v.room = b.room;
+    v.category = std::string(ToString(b.category));
+    v.tier = std::string(ToString(b.tier));
+    v.weekly_rate_pence = b.weekly_rate_pence;
+    v.vacant_since = b.status_since;
+    v.days_vacant =
+        IsIsoDate(b.status_since) ? std::max<int64_t>(0, now - DaysFromIsoDate(b.status_since)) : 0;
+    // Rounded half up to the penny: rate x days / 7.
+    v.cost_so_far_pence = (b.weekly_rate_pence * v.days_vacant * 2 + 7) / 14;
+    out.weekly_cost_pence += v.weekly_rate_pence;
+    out.cost_so_far_pence += v.cost_so_far_pence;
+    out.days_vacant += v.days_vacant;
+    out.rows.push_back(std::move(v));
+  }
+  std::stable_sort(out.rows.begin(), out.rows.end(), [](const VoidRow& a, const VoidRow& b) {
+    if (a.cost_so_far_pence != b.cost_so_far_pence) return a.cost_so_far_pence > b.cost_so_far_pence;
+    return a.home != b.home ? a.home < b.home : a.room < b.room;
+  });
+  return out;
+}
+
+Result<UtilisationReport> BuildUtilisationReport(Db& db, const std::string& from, const std::string& to) {
+  if (!IsIsoDate(from) || !IsIsoDate(to)) return BadInput("the date range must be two dates (YYYY-MM-DD)");
+  const int64_t d0 = DaysFromIsoDate(from), d1 = DaysFromIsoDate(to) + 1;  // [d0, d1)
+  if (d1 <= d0) return BadInput("the range ends before it starts");
+  BERTH_ASSIGN_OR_RETURN(std::vector<Provider> providers, LoadProviders(db));
+  std::unordered_map<std::string, const Provider*> by_id;
+  for (const auto& p : providers) by_id[p.id] = &p;
+  BERTH_ASSIGN_OR_RETURN(std::vector<Bed> beds, LoadBeds(db));
+  BERTH_ASSIGN_OR_RETURN(std::vector<Placement> placements, LoadPlacements(db));
+  std::unordered_map<std::string, std::vector<const Placement*>> by_bed;
+  for (const auto& p : placements) {
+    if (p.kind == PlacementKind::kCareHome && !p.bed_id.empty() && p.status != PlacementStatus::kPlanned &&
+        IsIsoDate(p.start_date)) {
+      by_bed[p.bed_id].push_back(&p);
+    }
+  }
+  UtilisationReport out;
+  out.from = from;
+  out.to = to;
+  std::map<std::string, UtilisationRow> homes, districts;
+  const int64_t days = d1 - d0;
+  for (const auto& b : beds) {
+    if (b.contract != ContractType::kBlock) continue;
+    // Occupied days in [d0, d1): the union of the bed's placements, plus its current occupation.
+    std::vector<std::pair<int64_t, int64_t>> spans;
+    bool open_placement = false;
+    for (const Placement* p : by_bed[b.id]) {
+      const int64_t s = DaysFromIsoDate(p->start_date);
+      const int64_t e = IsIsoDate(p->end_date) ? DaysFromIsoDate(p->end_date) : INT64_MAX;
+      open_placement = open_placement || p->end_date.empty();
+      spans.emplace_back(s, e);
+    }
+    if (b.status == BedStatus::kOccupied && !open_placement && IsIsoDate(b.status_since)) {
+      spans.emplace_back(DaysFromIsoDate(b.status_since), INT64_MAX);
+    }
+    std::sort(spans.begin(), spans.end());
+    int64_t occupied = 0, cursor = d0;
+    for (auto [s, e] : spans) {
+      s = std::max(s, cursor);
+      e = std::min(e, d1);
+      if (e > s) {
+        occupied += e - s;
+        cursor = e;
+      }
+    }
+    auto p = by_id.find(b.provider_id);
+    const std::string name = p != by_id.end() ? p->second->name : "(unknown home)";
+    const std::string district =
+        p != by_id.end() && !p->second->district.empty() ? p->second->district : "(none)";
+    for (auto* row : {&homes[b.provider_id], &districts[district], &out.total}) {
+      row->block_beds += 1;
+      row->bed_days += days;
+      row->occupied_days += occupied;
+    }
+    homes[b.provider_id].key = b.provider_id;
+    homes[b.provider_id].label = name;
+    homes[b.provider_id].district = district;
+    districts[district].key = district;
+    districts[district].label = district;
+    districts[district].district = district;
+  }
+  auto finish = [](UtilisationRow& r) {
+    r.utilisation =
+        r.bed_days > 0 ? static_cast<double>(r.occupied_days) / static_cast<double>(r.bed_days) : 0;
+  };
+  for (auto& [k, r] : homes) {
+    finish(r);
+    out.homes.push_back(r);
+  }
+  for (auto& [k, r] : districts) {
+    finish(r);
+    out.districts.push_back(r);
+  }
+  out.total.key = out.total.label = "total";
+  finish(out.total);
+  std::sort(out.homes.begin(), out.homes.end(), [](const UtilisationRow& a, const UtilisationRow& b) {
+    return a.district != b.district ? a.district < b.district
+           : a.label != b.label     ? a.label < b.label
+                                    : a.key < b.key;
+  });
+  return out;
+}
+
+std::string Render(const QueueReport& r, ReportFormat f) {
+  if (f == ReportFormat::kJson) {
+    json rows = json::array();
+    for (const auto& q : r.rows) {
+      rows.push_back({{"id", q.referral_id},
+                      {"name", q.name},
+                      {"pathway", q.pathway},
+                      {"category", q.category},
+                      {"status", q.status},
+                      {"priority", q.priority},
+                      {"discharge_ready_date", q.discharge_ready_date},
+                      {"days_past_discharge_ready", q.days_past},
+                      {"location", q.location}});
+    }
+    json j = {{"today", r.today},
+              {"open_referrals", r.rows.size()},
+              {"past_discharge_ready", r.past_discharge_ready},
+              {"total_delay_days", r.total_delay_days},
+              {"queue", rows}};
+    return j.dump(2) + "\n";
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& q : r.rows) {
+    rows.push_back({std::to_string(q.days_past), q.discharge_ready_date,
+                    f == ReportFormat::kCsv ? q.name : Truncate(q.name, 24), q.pathway, q.category,
+                    q.priority, q.status, q.location, q.referral_id});
+  }
+  const std::vector<std::string> header = {"days_past", "discharge_ready", "name", "pathway",    "need",
+                                           "priority",  "status",          "at",   "referral_id"};
+  if (f == ReportFormat::kCsv) {
+    std::string out = CsvLine(header);
+    for (const auto& row : rows) out += CsvLine(row);
+    return out;
+  }
+  for (auto& row : rows) row.back() = row.back().substr(0, 8);
+  std::string out = fmt::format(
+      "Queue on {}: {} open referrals, {} past their discharge-ready date, {} delay days in all\n\n", r.today,
+      r.rows.size(), r.past_discharge_ready, r.total_delay_days);
+  out += TextTable(header, rows, {true, false, false, false, false, false, false, false, false});
+  return out;
+}
+
+std::string Render(const VoidsReport& r, ReportFormat f) {
+  if (f == ReportFormat::kJson) {
+    json rows = json::array();
+    for (const auto& v : r.rows) {
+      rows.push_back({{"bed_id", v.bed_id},
+                      {"provider_id", v.provider_id},
+                      {"home", v.home},
+                      {"district", v.district},
+                      {"room", v.room},
+                      {"category", v.category},
+                      {"tier", v.tier},
+                      {"weekly_rate_pence", v.weekly_rate_pence},
+                      {"vacant_since", v.vacant_since},
+                      {"days_vacant", v.days_vacant},
+                      {"cost_so_far_pence", v.cost_so_far_pence}});
+    }
+    json j = {{"today", r.today},
+              {"voids", r.rows.size()},
+              {"weekly_cost_pence", r.weekly_cost_pence},
+              {"cost_so_far_pence", r.cost_so_far_pence},
+              {"days_vacant", r.days_vacant},
+              {"beds", rows}};
+    return j.dump(2) + "\n";
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& v : r.rows) {
+    rows.push_back(
+        {f == ReportFormat::kCsv ? v.home : Truncate(v.home, 34), v.district, v.room, v.category, v.tier,
+         f == ReportFormat::kCsv ? Pounds2(v.weekly_rate_pence) : FormatPounds(v.weekly_rate_pence),
+         v.vacant_since, std::to_string(v.days_vacant),
+         f == ReportFormat::kCsv ? Pounds2(v.cost_so_far_pence) : FormatPounds(v.cost_so_far_pence)});
+  }
+  const std::vector<std::string> header = {"home",        "district",     "room",        "category",   "tier",
+                                           "weekly_rate", "vacant_since", "days_vacant", "cost_so_far"};
+  if (f == ReportFormat::kCsv) {
+    std::string out = CsvLine(header);
+    for (const auto& row : rows) out += CsvLine(row);
+    return out;
+  }
+  std::string out = fmt::format(
+      "Voids on {}: {} vacant block beds costing {} a week; {} spent on them so far ({} bed-days empty)\n\n",
+      r.today, r.rows.size(), FormatPounds(r.weekly_cost_pence), FormatPounds(r.cost_so_far_pence),
+      r.days_vacant);
+  out += TextTable(header, rows, {false, false, false, false, false, true, false, true, true});
+  return out;
+}
+
+std::string Render(const UtilisationReport& r, ReportFormat f) {
+  auto to_json = [](const UtilisationRow& u) {
+    return json{{"key", u.key},
+                {"name", u.label},
+                {"district", u.district},
+                {"block_beds", u.block_beds},
+                {"bed_days", u.bed_days},
+                {"occupied_days", u.occupied_days},
+                {"utilisation", u.utilisation}};
+  };
+  if (f == ReportFormat::kJson) {
+    json homes = json::array(), districts = json::array();
+    for (const auto& u : r.homes) homes.push_back(to_json(u));
+    for (const auto& u : r.districts) districts.push_back(to_json(u));
+    json j = {{"from", r.from},
+              {"to", r.to},
+              {"total", to_json(r.total)},
+              {"districts", districts},
+              {"homes", homes}};
+    return j.dump(2) + "\n";
+  }
+  auto row_of = [&](const std::string& level, const UtilisationRow& u) {
+    return std::vector<std::string>{level,
+                                    f == ReportFormat::kCsv ? u.label : Truncate(u.label, 36),
+                                    u.district,
+                                    std::to_string(u.block_beds),
+                                    std::to_string(u.bed_days),
+                                    std::to_string(u.occupied_days),
+                                    fmt::format("{:.1f}%", u.utilisation * 100)};
+  };
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& u : r.districts) rows.push_back(row_of("district", u));
+  rows.push_back(row_of("total", r.total));
+  std::vector<std::vector<std::string>> home_rows;
+  for (const auto& u : r.homes) home_rows.push_back(row_of("home", u));
+  const std::vector<std::string> header = {"level",    "name",          "district",   "block_beds",
+                                           "bed_days", "occupied_days", "utilisation"};
+  if (f == ReportFormat::kCsv) {
+    std::string out = CsvLine(header);
+    for (const auto& row : rows) out += CsvLine(row);
+    for (const auto& row : home_rows) out += CsvLine(row);
+    return out;
+  }
+  std::string out = fmt::format("Block bed utilisation {} to {} ({} block beds)\n\nBy district\n", r.from,
+                                r.to, r.total.block_beds);
+  const std::vector<bool> right = {false, false, false, true, true, true, true};
+  out += TextTable(header, rows, right);
+  out += "\nBy home\n";
+  out += TextTable(header, home_rows, right);
+  return out;
+}
+
+}  // namespace berth::core

@@ -1,0 +1,112 @@
+// End to end through the real `berth` binary: demo, reports, imports, referrals; malformed input exits 2
+// and leaves the store verifiably untouched.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "data_fixture.h"
+
+namespace berth {
+namespace {
+
+using berth::testing::Program;
+using berth::testing::RunCommand;
+using berth::testing::SharedData;
+using berth::testing::TempDir;
+
+class CliDataTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(tmp.Sub("pass")) << "demo passphrase\n";
+    base = "BERTH_KDF_PROFILE=fast " + Program("app/berth") + " --store " + tmp.Sub("store") +
+           " --passphrase-file " + tmp.Sub("pass") + " ";
+  }
+  int Run(const std::string& args, std::string* out = nullptr) {
+    std::string o;
+    const int rc = RunCommand(base + args, &o);
+    if (out != nullptr) *out = o;
+    return rc;
+  }
+  std::string Write(const std::string& name, const std::string& text) {
+    std::ofstream(tmp.Sub(name), std::ios::binary) << text;
+    return tmp.Sub(name);
+  }
+  // Row counts of the domain tables, read with `berth report`-independent SQL through `referral list`.
+  TempDir tmp;
+  std::string base;
+};
+
+TEST_F(CliDataTest, DemoThenReportsOnAStoreThatDidNotExist) {
+  std::string out;
+  ASSERT_EQ(Run("demo --seed 5 --today 2026-11-22", &out), 0) << out;
+  EXPECT_NE(out.find("Recovery key"), std::string::npos);
+  EXPECT_NE(out.find("care homes"), std::string::npos);
+  ASSERT_EQ(Run("report queue --today 2026-11-22", &out), 0) << out;
+  EXPECT_NE(out.find("Queue on 2026-11-22: 40 open referrals"), std::string::npos) << out;
+  ASSERT_EQ(Run("report voids --json --today 2026-11-22", &out), 0) << out;
+  auto voids = nlohmann::json::parse(out);
+  int64_t weekly = 0;
+  for (const auto& b : voids["beds"]) weekly += b["weekly_rate_pence"].get<int64_t>();
+  EXPECT_EQ(voids["weekly_cost_pence"].get<int64_t>(), weekly);
+  EXPECT_GT(voids["voids"].get<int64_t>(), 0);
+  ASSERT_EQ(Run("report utilisation --csv --from 2026-11-01 --to 2026-11-21", &out), 0) << out;
+  EXPECT_EQ(out.substr(0, out.find('\n')),
+            "level,name,district,block_beds,bed_days,occupied_days,utilisation");
+  ASSERT_EQ(Run("referral list --json", &out), 0) << out;
+  auto list = nlohmann::json::parse(out);
+  ASSERT_EQ(list.size(), 40u);
+  for (const char* k : {"id", "name", "pathway", "category", "status", "discharge_ready_date"}) {
+    EXPECT_TRUE(list[0].contains(k)) << k;
+  }
+  const std::string id = list[0]["id"];
+  ASSERT_EQ(Run("referral show " + id.substr(0, 13) + " --json", &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["id"], id);
+  EXPECT_EQ(Run("demo", &out), 2) << out;  // the store is no longer empty
+  EXPECT_EQ(Run("verify", &out), 0) << out;
+}
+
+TEST_F(CliDataTest, ImportTwiceChangesNothingAndMalformedInputExits2) {
+  std::string out;
+  ASSERT_EQ(Run("init", &out), 0) << out;
+  const std::string cqc = SharedData("cqc/care_directory_2016_sample.csv");
+  ASSERT_EQ(Run("import cqc " + cqc + " --la Cambridgeshire", &out), 0) << out;
+  EXPECT_NE(out.find("7000 rows read"), std::string::npos) << out;
+  ASSERT_EQ(Run("import cqc " + cqc + " --la Peterborough", &out), 0) << out;
+  ASSERT_EQ(Run("import cqc " + cqc + " --la Peterborough", &out), 0) << out;
+  EXPECT_NE(out.find(" 0 created, 0 updated"), std::string::npos) << out;
+  ASSERT_EQ(Run("info", &out), 0);
+
+  const std::string bad_beds = Write("beds.csv",
+                                     "cqc_location_id,room,category,contract,weekly_rate,status\n"
+                                     "1-106969315,1,residential,block,700,vacant\n"
+                                     "1-106969315,2,penthouse,block,700,vacant\n");
+  ASSERT_EQ(Run("import beds " + bad_beds, &out), 2);
+  EXPECT_NE(out.find("line 3: unknown bed category 'penthouse'"), std::string::npos) << out;
+  const std::string ann =
+      Write("ann.json", R"({"nhs_number":"9434765918","name":"Ann Example","date_of_birth":"1941-03-02",
+    "pathway":"P3","category":"nursing","discharge_ready_date":"2026-11-20"})");
+  ASSERT_EQ(Run("referral add " + ann, &out), 2);
+  EXPECT_NE(out.find("line 1: referral 1: \"nhs_number\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("Ann Example"), std::string::npos);  // never echoed
+  ASSERT_EQ(Run("referral list --json", &out), 0);
+  EXPECT_EQ(nlohmann::json::parse(out).size(), 0u);
+  ASSERT_EQ(Run("verify", &out), 0) << out;
+
+  const std::string good_beds = Write("good.csv",
+                                      "cqc_location_id,room,category,contract,weekly_rate,status\n"
+                                      "1-106969315,1,residential,block,700,vacant\n");
+  ASSERT_EQ(Run("import beds " + good_beds, &out), 0) << out;
+  EXPECT_NE(out.find("1 created"), std::string::npos) << out;
+  ASSERT_EQ(Run("referral add - < " + Write("ok.json", R"({"nhs_number":"9434765919","name":"Ann Example",
+    "date_of_birth":"1941-03-02","pathway":"P3","category":"nursing","discharge_ready_date":"2026-11-20"})"),
+                &out),
+            0)
+      << out;
+  ASSERT_EQ(Run("referral list", &out), 0);
+  EXPECT_NE(out.find("Ann Example"), std::string::npos);
+  EXPECT_EQ(Run("import cqc /nonexistent.csv", &out), 2) << out;
+}
+
+}  // namespace
+}  // namespace berth
