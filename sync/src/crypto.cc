@@ -20,8 +20,10 @@ constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 constexpr size_t kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
 
 void Append(Bytes& out, const void* data, size_t n) {
-  const auto* p = static_cast<const uint8_t*>(data);
-  out.insert(out.end(), p, p + n);
+  if (n == 0) return;
+  const size_t old = out.size();
+  out.resize(old + n);
+  std::memcpy(out.data() + old, data, n);
 }
 void Append(Bytes& out, std::string_view s) {
   Append(out, s.data(), s.size());
