@@ -292,6 +292,59 @@ TEST_F(PanelsTest, LockingClearsEveryPanelOfPersonalData) {
   EXPECT_TRUE(shell_->huddle().visible().empty());
 }
 
+TEST_F(PanelsTest, AHoldFromTheMatchViewIsRecordedAndShownOnTheCapacityBoard) {
+  const std::string outbox_sql = "SELECT count(*) FROM outbox WHERE row_id = '" + fx_.vacant_bed + "'";
+  const int64_t outbox_before = *store().db().QueryInt(outbox_sql);
+  // Select Ann on the board (second row) with the keyboard and open her options.
+  ui_.Press(*shell_, keys::kDown);
+  ui_.Press(*shell_, keys::kEnter);
+  ui_.Settle(*shell_);
+  ASSERT_EQ(shell_->current_panel(), PanelId::kMatch);
+  ASSERT_EQ(shell_->workspace().selected_referral, fx_.ann);
+  const MatchData& m = shell_->workspace().match;
+  ASSERT_TRUE(m.engine);
+  ASSERT_EQ(m.referral_id, fx_.ann);
+  ASSERT_FALSE(m.options.empty());
+  // The top option is Riverside's vacant block bed (a void), and the score explains itself.
+  EXPECT_EQ(m.options[0].bed_id, fx_.vacant_bed);
+  EXPECT_EQ(m.options[0].provider_name, "Riverside Care Home");
+  ASSERT_EQ(m.options[0].components.size(), 6u);
+  EXPECT_EQ(m.options[0].components[0].name, "Fills a void");
+  EXPECT_GT(m.options[0].components[0].contribution, 0);
+  // Fenview is closed to admissions: excluded, with the rule that says so.
+  bool fenview_excluded = false;
+  for (const auto& x : m.excluded) {
+    if (x.provider_name.rfind("Fenview Lodge", 0) == 0) {
+      fenview_excluded = true;
+      EXPECT_EQ(x.reason_code, "admissions_closed");
+      EXPECT_FALSE(x.reason.empty());
+    }
+  }
+  EXPECT_TRUE(fenview_excluded);
+  EXPECT_EQ(shell_->match().selected(), 0);
+
+  ui_.Press(*shell_, keys::kH);  // hold the selected (top) option
+  ui_.Settle(*shell_);
+  auto bed = LoadBed(store().db(), fx_.vacant_bed);
+  ASSERT_TRUE(bed.ok());
+  EXPECT_EQ(bed->status, BedStatus::kHeld);
+  EXPECT_EQ(bed->held_for_referral_id, fx_.ann);
+  EXPECT_FALSE(bed->held_until.empty());
+  EXPECT_FALSE(shell_->workspace().last_message_is_error) << shell_->workspace().last_message;
+  EXPECT_EQ(shell_->workspace().last_message.rfind("Held Riverside Care Home, room 1 until", 0), 0u)
+      << shell_->workspace().last_message;
+  // The hold went through the outbox (it syncs) and the capacity board shows it, focused on that bed.
+  EXPECT_GT(*store().db().QueryInt(outbox_sql), outbox_before);
+  ui_.Press(*shell_, keys::k0 + 5, /*ctrl=*/true);
+  EXPECT_EQ(shell_->current_panel(), PanelId::kCapacity);
+  const CapacityData& cap = shell_->workspace().capacity;
+  const auto& home = cap.homes[static_cast<size_t>(shell_->capacity().selected_home())];
+  const auto& held = home.beds[static_cast<size_t>(shell_->capacity().selected_bed())];
+  EXPECT_EQ(held.id, fx_.vacant_bed);
+  EXPECT_EQ(held.status, BedStatus::kHeld);
+  EXPECT_EQ(held.held_for, "Ann Example");
+}
+
 TEST_F(PanelsTest, F1ShowsTheShortcutsAndEscapeClosesThem) {
   ui_.Press(*shell_, keys::kF1);
   EXPECT_TRUE(shell_->help_open());

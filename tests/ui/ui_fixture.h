@@ -47,6 +47,8 @@ inline Referral MakeReferral(const std::string& name, int64_t nhs_seed, Pathway 
   r.priority = priority;
   r.status = status;
   r.assigned_broker = "jo";
+  r.funding = Funding::kLa;
+  r.weekly_budget_pence = 80000;
   return r;
 }
 

@@ -65,6 +65,7 @@ Status RunGui(const GuiOptions& options) {
   Shell shell(options.store_dir, options.actor);
   shell.set_ui_scale(scale);
   shell.set_panel(options.panel);
+  shell.set_initial_referral(options.referral);
   if (!options.passphrase_file.empty() && Store::Exists(options.store_dir)) {
     std::ifstream in(options.passphrase_file);
     std::string line;

@@ -119,6 +119,13 @@ void HuddlePanel::Draw(PanelContext& ctx) {
     return;
   }
   Refilter(data);
+  if (ctx.data.plan.version != proposed_version_) {
+    proposed_.clear();
+    for (const PlanAllocation& a : ctx.data.plan.allocations) {
+      proposed_[a.referral_id] = a.option.provider_name + (a.option.room.empty() ? "" : ", " + a.option.room);
+    }
+    proposed_version_ = ctx.data.plan.version;
+  }
   DrawFilters(ctx, data);
   HandleKeys(ctx, data);
   DrawTable(ctx, data);
@@ -190,16 +197,16 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
   if (!ImGui::BeginTable("queue", 10, flags, ImVec2(0, 0))) return;
   const float em = ImGui::GetFontSize();
   ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn("Waiting", ImGuiTableColumnFlags_WidthFixed, em * 6.5f);
-  ImGui::TableSetupColumn("Name", ImGuiTableColumnFlags_WidthStretch, 1.6f);
+  ImGui::TableSetupColumn("Waiting", ImGuiTableColumnFlags_WidthFixed, em * 7.5f);
+  ImGui::TableSetupColumn("Name", ImGuiTableColumnFlags_WidthStretch, 1.3f);
   ImGui::TableSetupColumn("NHS number", ImGuiTableColumnFlags_WidthFixed, em * 6.5f);
-  ImGui::TableSetupColumn("Pathway", ImGuiTableColumnFlags_WidthFixed, em * 6.2f);
-  ImGui::TableSetupColumn("Category", ImGuiTableColumnFlags_WidthStretch, 1.2f);
-  ImGui::TableSetupColumn("From", ImGuiTableColumnFlags_WidthStretch, 1.1f);
+  ImGui::TableSetupColumn("Needs", ImGuiTableColumnFlags_WidthStretch, 1.6f);
+  ImGui::TableSetupColumn("From", ImGuiTableColumnFlags_WidthStretch, 1.0f);
   ImGui::TableSetupColumn("Area", ImGuiTableColumnFlags_WidthFixed, em * 3.2f);
   ImGui::TableSetupColumn("Ready", ImGuiTableColumnFlags_WidthFixed, em * 5.5f);
   ImGui::TableSetupColumn("Status", ImGuiTableColumnFlags_WidthFixed, em * 4.5f);
-  ImGui::TableSetupColumn("Broker", ImGuiTableColumnFlags_WidthStretch, 0.8f);
+  ImGui::TableSetupColumn("Broker", ImGuiTableColumnFlags_WidthStretch, 0.6f);
+  ImGui::TableSetupColumn("Plan proposes", ImGuiTableColumnFlags_WidthStretch, 1.5f);
   ImGui::TableHeadersRow();
 
   const float row_h = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2;
@@ -226,13 +233,19 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
                                                 colour);
       ImGui::PushID(i);
       if (r.priority == Priority::kHandBack) {
-        std::snprintf(buf, sizeof(buf), "  hand back%s", r.days_past > 0 ? " !" : "");
+        if (r.days_past > 0) {
+          std::snprintf(buf, sizeof(buf), "  hand back +%lld d", static_cast<long long>(r.days_past));
+        } else {
+          std::snprintf(buf, sizeof(buf), "  hand back");
+        }
       } else if (r.days_past > 0) {
-        std::snprintf(buf, sizeof(buf), "  +%lld d", static_cast<long long>(r.days_past));
+        std::snprintf(buf, sizeof(buf), "  +%lld d%s", static_cast<long long>(r.days_past),
+                      r.priority == Priority::kUrgent ? "  urgent" : "");
       } else if (r.days_past == 0) {
-        std::snprintf(buf, sizeof(buf), "  today");
+        std::snprintf(buf, sizeof(buf), "  today%s", r.priority == Priority::kUrgent ? "  urgent" : "");
       } else {
-        std::snprintf(buf, sizeof(buf), "  in %lld d", static_cast<long long>(-r.days_past));
+        std::snprintf(buf, sizeof(buf), "  in %lld d%s", static_cast<long long>(-r.days_past),
+                      r.priority == Priority::kUrgent ? "  urgent" : "");
       }
       if (ImGui::Selectable(buf, i == selected_,
                             ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowDoubleClick)) {
@@ -245,11 +258,7 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
       }
       ImGui::PopID();
       ImGui::TableNextColumn();
-      if (r.priority == Priority::kUrgent) {
-        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour), "%s  (urgent)", r.name.c_str());
-      } else {
-        ImGui::TextUnformatted(r.name.c_str());
-      }
+      ImGui::TextUnformatted(r.name.c_str());
       ImGui::TableNextColumn();
       if (r.nhs_number.size() == 10) {
         ImGui::Text("%.3s %.3s %.4s", r.nhs_number.c_str(), r.nhs_number.c_str() + 3,
@@ -258,9 +267,7 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
         ImGui::TextUnformatted(r.nhs_number.c_str());
       }
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(PathwayLabel(r.pathway));
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(r.category.empty() ? "homecare" : r.category.c_str());
+      ImGui::Text("%s  %s", PathwayLabel(r.pathway), r.category.empty() ? "homecare" : r.category.c_str());
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(r.hospital.c_str());
       ImGui::TableNextColumn();
@@ -271,6 +278,12 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
       ImGui::TextUnformatted(ToString(r.status).data());
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(r.broker.empty() ? "-" : r.broker.c_str());
+      ImGui::TableNextColumn();
+      if (auto it = proposed_.find(r.id); it != proposed_.end()) {
+        ImGui::TextUnformatted(it->second.c_str());
+      } else {
+        ImGui::TextDisabled("%s", ctx.data.plan.engine ? "none suitable" : "-");
+      }
     }
   }
   ImGui::EndTable();

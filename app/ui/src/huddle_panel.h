@@ -3,6 +3,8 @@
 // are submitted (ImGuiListClipper).
 #pragma once
 
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "panel.h"
@@ -28,6 +30,8 @@ class HuddlePanel : public Panel {
   void DrawTable(PanelContext& ctx, const QueueData& data);
   void HandleKeys(PanelContext& ctx, const QueueData& data);
 
+  std::unordered_map<std::string, std::string> proposed_;  // referral id -> what the plan proposes
+  int proposed_version_ = -1;
   QueueFilter filter_;
   QueueFilter applied_;
   int applied_version_ = -1;

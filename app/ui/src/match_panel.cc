@@ -30,6 +30,8 @@ void MatchPanel::OnReferralSelected(const std::string& id) {
   if (id == referral_id_) return;
   referral_id_ = id;
   selected_ = 0;
+  excluded_toggled_ = false;
+  show_excluded_ = false;
   scroll_ = true;
 }
 
@@ -86,7 +88,8 @@ void MatchPanel::DrawOption(const MatchOption& o, int index, bool selected) {
     scroll_ = false;
   }
   const ImVec2 after = ImGui::GetCursorScreenPos();
-  ImGui::SameLine(em * 22);
+  const float column = std::max(em * 24, ImGui::GetWindowContentRegionMax().x - em * 13);
+  ImGui::SameLine(column);
   ImGui::Text("score %.1f", o.score);
   // Second line: what it is, then the components as small bars.
   ImGui::SetCursorScreenPos(ImVec2(after.x + em, after.y - ImGui::GetTextLineHeightWithSpacing()));
@@ -100,7 +103,7 @@ void MatchPanel::DrawOption(const MatchOption& o, int index, bool selected) {
     what += tail;
   }
   ImGui::TextDisabled("%s", what.c_str());
-  ImGui::SameLine(em * 22);
+  ImGui::SameLine(column);
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImVec2 p = ImGui::GetCursorScreenPos();
   const float h = ImGui::GetTextLineHeight() * 0.6f;
@@ -189,18 +192,23 @@ void MatchPanel::Draw(PanelContext& ctx) {
       --selected_;
       scroll_ = true;
     }
-    if (KeyPressed(keys::kX)) show_excluded_ = !show_excluded_;
+    if (KeyPressed(keys::kX)) {
+      show_excluded_ = !show_excluded_;
+      excluded_toggled_ = true;
+    }
     if (KeyPressed(keys::kH) || KeyPressed(keys::kEnter)) Act(ctx, Event::Kind::kHold);
     if (KeyPressed(keys::kO)) Act(ctx, Event::Kind::kOffer);
     if (KeyPressed(keys::kC)) Act(ctx, Event::Kind::kConfirm);
   }
   selected_ = std::clamp(selected_, 0, std::max(0, n - 1));
+  // With nothing suitable, the reasons are the answer: show them unless the broker has hidden them.
+  if (n == 0 && !excluded_toggled_) show_excluded_ = true;
   const float em = ImGui::GetFontSize();
   ImGui::Text("%d suitable options", n);
   ImGui::SameLine();
   ImGui::TextDisabled("|  %zu excluded", m.excluded.size());
   ImGui::SameLine();
-  ImGui::Checkbox("Show excluded (X)", &show_excluded_);
+  if (ImGui::Checkbox("Show excluded (X)", &show_excluded_)) excluded_toggled_ = true;
   ImGui::SameLine();
   ImGui::BeginDisabled(n == 0);
   if (ImGui::Button("Hold (H)")) Act(ctx, Event::Kind::kHold);

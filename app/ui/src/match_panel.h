@@ -27,6 +27,7 @@ class MatchPanel : public Panel {
   std::string referral_id_;
   int selected_ = 0;
   bool show_excluded_ = false;
+  bool excluded_toggled_ = false;  // the broker chose; stop choosing for them
   bool scroll_ = false;
 };
 

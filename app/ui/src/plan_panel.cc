@@ -69,7 +69,7 @@ void PlanPanel::Draw(PanelContext& ctx) {
       ImGui::TableNextColumn();
       ImGui::Text("%.1f", a.option.score);
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(a.reason.c_str());
+      ImGui::TextWrapped("%s", a.reason.c_str());
       ImGui::TableNextColumn();
       if (ImGui::SmallButton(i == selected_ ? "Accept (A)" : "Accept")) accept(a.referral_id);
       ImGui::PopID();

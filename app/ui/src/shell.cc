@@ -416,6 +416,7 @@ void Shell::ReloadPlan() {
     return StoreWorker::Continuation([this, r = std::move(r)]() mutable {
       if (!r.ok()) return Report(r.status(), "");
       ws_.plan = std::move(r).value();
+      ws_.plan.version = ++plan_version_;
     });
   });
 }
@@ -445,7 +446,10 @@ void Shell::ReloadQueue() {
       ws_.queue = std::move(r).value();
       ws_.queue.version = ++queue_version_;
       // With nothing chosen yet, the most urgent referral is the one the match view and plan start from.
-      if (ws_.selected_referral.empty() && !ws_.queue.rows.empty()) {
+      if (ws_.selected_referral.empty() && !initial_referral_.empty()) {
+        events_.Simple(Event::Kind::kSelectReferral, initial_referral_);
+        initial_referral_.clear();
+      } else if (ws_.selected_referral.empty() && !ws_.queue.rows.empty()) {
         for (const QueueRow& row : ws_.queue.rows) {
           if (IsOpen(row.status)) {
             events_.Simple(Event::Kind::kSelectReferral, row.id);

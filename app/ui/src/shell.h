@@ -36,6 +36,8 @@ class Shell {
   // The panel to show (a `--panel` slug); unknown slugs are ignored.
   void set_panel(const std::string& slug);
   PanelId current_panel() const { return current_; }
+  // The referral to select once the queue has loaded (instead of the most urgent one).
+  void set_initial_referral(std::string id) { initial_referral_ = std::move(id); }
   // The display scale (1 or 2): the theme's sizes are multiplied by it.
   void set_ui_scale(float s) { ui_scale_ = s; }
 
@@ -87,6 +89,8 @@ class Shell {
   float ui_scale_ = 1.0f;
   int loaded_generation_ = 0;
   int queue_version_ = 0;
+  int plan_version_ = 0;
+  std::string initial_referral_;
   bool help_open_ = false;
   bool had_data_ = false;
   std::string applied_theme_;

@@ -232,6 +232,7 @@ struct PlanAllocation {
 
 struct PlanData {
   bool engine = false;
+  int version = 0;  // bumped by the shell on every plan
   std::vector<PlanAllocation> allocations;
   std::vector<std::pair<std::string, std::string>> unplaced;  // referral name, reason
   std::string totals;

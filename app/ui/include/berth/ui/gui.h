@@ -17,6 +17,7 @@ struct GuiOptions {
   // Display scale: 1 (100%) or 2 (200%): the window, fonts and spacing are multiplied by it. 0 takes
   // $BERTH_UI_SCALE, else the monitor's content scale.
   float scale = 0;
+  std::string referral;  // the referral to select first (default: the most urgent one)
 };
 
 // Opens the window and runs until it is closed (or the screenshot is written). Without a display it
