@@ -82,6 +82,7 @@ int RunCli(int argc, char** argv, const std::function<void(Registry&)>& extra, c
   RegisterStoreCommands(r);
   RegisterDataCommands(r);
   RegisterSyncCommands(r);
+  RegisterMatchCommands(r);
   if (extra) extra(r);
   try {
     app.parse(argc, argv);

@@ -40,6 +40,7 @@ void Print(const std::string& text);
 void RegisterStoreCommands(Registry& r);
 void RegisterDataCommands(Registry& r);  // import, referral, demo, report (data_commands.cc)
 void RegisterSyncCommands(Registry& r);  // sync_commands.cc: enroll, sync, conflicts
+void RegisterMatchCommands(Registry& r);  // match_commands.cc: match, plan, weights, hold..handback
 
 // Parses, runs the selected command, prints any error as "berth: <message>" and returns the exit code.
 // `extra` registers more commands (the GUI); `fallback` runs when no command is given.

@@ -15,11 +15,11 @@ namespace {
 const char* PathwayLabel(Pathway p) {
   switch (p) {
     case Pathway::kP1:
-      return "P1 homecare";
+      return "P1";
     case Pathway::kP2:
-      return "P2 bed";
+      return "P2";
     case Pathway::kP3:
-      return "P3 care home";
+      return "P3";
     case Pathway::kCommunityCrisis:
       return "Crisis";
     case Pathway::kRespite:
@@ -267,7 +267,10 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
         ImGui::TextUnformatted(r.nhs_number.c_str());
       }
       ImGui::TableNextColumn();
-      ImGui::Text("%s  %s", PathwayLabel(r.pathway), r.category.empty() ? "homecare" : r.category.c_str());
+      std::snprintf(buf, sizeof(buf), "%s  %s", PathwayLabel(r.pathway),
+                    r.category.empty() ? "homecare" : r.category.c_str());
+      for (char* c = buf; *c != '\0'; ++c) *c = *c == '_' ? ' ' : *c;
+      ImGui::TextUnformatted(buf);
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(r.hospital.c_str());
       ImGui::TableNextColumn();

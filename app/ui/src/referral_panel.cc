@@ -49,6 +49,10 @@ const std::vector<NeedGroup>& NeedGroups() {
 std::string Label(std::string_view code) {
   std::string s(code);
   for (char& c : s) c = c == '_' ? ' ' : c;
+  if (s == "la" || s == "chc" ||
+      s == "fnc") {  // acronyms: LA-funded, Continuing Healthcare, Funded Nursing Care
+    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
   if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
   return s;
 }
