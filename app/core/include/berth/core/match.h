@@ -1,0 +1,160 @@
+// Matching one referral against the supply index: hard rules that exclude (the first failing rule is
+// recorded for every candidate examined), then a soft score with visible components for the rest.
+// The rules, components and defaults are described in app/core/MATCHING.md.
+#pragma once
+
+#include <array>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "berth/core/geo.h"
+#include "berth/core/scoring.h"
+#include "berth/core/supply_index.h"
+#include "berth/schema/model.h"
+
+namespace berth::core {
+
+// Hard rules, in the order they are checked (the first failing one is the recorded reason).
+enum class Rule : uint8_t {
+  kCategory,          // the bed's category does not fit the care the person needs
+  kRegistration,      // the home is not registered for that category
+  kSpecialism,        // the home lacks the specialism the category or needs call for
+  kAdmissionsClosed,  // closed to admissions for this category (or all)
+  kInfection,         // a positive or contact person needs an isolation (en-suite) room
+  kBariatric,
+  kHoist,
+  kGroundFloor,
+  kEnSuite,
+  kSingleSex,        // a single-sex unit for the other sex (or the person's sex is not recorded)
+  kNotAvailable,     // not vacant by the date needed (occupied, unavailable, held past that date)
+  kOverBudget,       // weekly cost above what the funding allows
+  kTooFar,           // beyond the maximum distance from the preferred place
+  kDistanceUnknown,  // a distance limit is set and the provider cannot be placed on the map
+  kZone,             // homecare: the agency has no capacity in the person's zone
+  kBandHours,        // homecare: a required time band lacks the hours
+  kDoubleUp,         // homecare: cannot staff double-up calls
+  kCarerGender,      // homecare: no carers of the requested gender
+  kHomecareStart,    // homecare: capacity starts after the date needed
+};
+inline constexpr size_t kRuleCount = static_cast<size_t>(Rule::kHomecareStart) + 1;
+std::string_view RuleCode(Rule rule);
+
+enum class CandidateKind : uint8_t { kBed, kHomecare };
+std::string_view KindCode(CandidateKind kind);
+
+struct ScoreComponents {
+  double void_fill = 0;  // "void"
+  double delay = 0;
+  double distance = 0;
+  double cost = 0;
+  double cqc = 0;
+  double continuity = 0;
+  double Total() const { return void_fill + delay + distance + cost + cqc + continuity; }
+};
+
+struct HomecareBandUse {
+  TimeBand band = TimeBand::kMorning;
+  uint32_t capacity = kNoSlot;  // the capacity row the hours come from
+  double hours = 0;
+};
+
+struct Candidate {
+  CandidateKind kind = CandidateKind::kBed;
+  uint32_t provider = kNoSlot;
+  uint32_t bed = kNoSlot;              // kBed
+  uint32_t zone = kNoSlot;             // kHomecare
+  std::vector<HomecareBandUse> bands;  // kHomecare
+  std::optional<double> distance_km;
+  int64_t weekly_cost_pence = 0;
+  int32_t available_day = 0;
+  bool is_void = false;
+  ScoreComponents components;
+  double score = 0;
+};
+
+struct Exclusion {
+  CandidateKind kind = CandidateKind::kBed;
+  uint32_t provider = kNoSlot;
+  uint32_t bed = kNoSlot;
+  uint32_t zone = kNoSlot;
+  TimeBand band = TimeBand::kMorning;  // kBandHours: the short band
+  Rule rule = Rule::kCategory;
+  std::optional<double> distance_km;
+  int64_t weekly_cost_pence = 0;  // kOverBudget
+  int64_t limit_pence = 0;        // kOverBudget
+};
+
+// What a referral asks for, worked out once.
+struct Needs {
+  std::string referral_id;
+  bool wants_bed = false;
+  BedCategory category = BedCategory::kResidential;
+  bool wants_homecare = false;
+  std::optional<LatLong> where;  // the preferred place (else where the person is)
+  double max_km = 0;             // 0: no limit
+  int32_t today = 0;
+  int32_t needed_day = 0;     // max(today, discharge-ready date)
+  int32_t days_past = 0;      // days past the discharge-ready date (0 if not yet)
+  uint32_t zone = kNoSlot;    // homecare zone
+  double hours_per_band = 0;  // carer hours per week in each required band
+  uint32_t need_mask = 0;     // bit i: Need i
+  Gender gender = Gender::kUnknown;
+  InfectionStatus infection = InfectionStatus::kUnknown;
+  Funding funding = Funding::kLa;
+  int64_t budget_pence = 0;
+  HomecarePattern homecare;
+  std::string now_iso;             // for hold expiry
+  std::vector<uint32_t> previous;  // providers that cared for the person before
+
+  bool Has(Need n) const { return (need_mask >> static_cast<unsigned>(n)) & 1u; }
+};
+
+// Where matching happens: the index, the settings, the geography (may be null: then distances are
+// unknown), and the date and instant to match at.
+struct MatchContext {
+  const SupplyIndex* index = nullptr;
+  const MatchSettings* settings = nullptr;
+  const Geography* geo = nullptr;
+  std::string today;            // 'YYYY-MM-DD'
+  std::string now_iso;          // 'YYYY-MM-DDTHH:MM:SSZ'
+  bool keep_exclusions = true;  // false: count exclusions by rule only (the plan needs no sentences)
+};
+// Today and now from the clock.
+MatchContext ContextNow(const SupplyIndex& index, const MatchSettings& settings, const Geography* geo);
+
+Needs PrepareNeeds(const MatchContext& ctx, const Referral& r);
+
+// The rules and score for one bed / one homecare option: the index and the naive baseline share them.
+// Returns the first failing rule, or nothing and fills `out` (score included).
+std::optional<Rule> EvaluateBed(const MatchContext& ctx, const Needs& n, const ProviderSlot& p,
+                                const BedSlot& b, Candidate* out, Exclusion* why);
+// `rows`: the provider's live capacity rows in the person's zone.
+std::optional<Rule> EvaluateHomecare(const MatchContext& ctx, const Needs& n, const ProviderSlot& p,
+                                     const std::vector<const CapacitySlot*>& rows,
+                                     const std::vector<uint32_t>& row_slots, Candidate* out, Exclusion* why);
+// Sorting: score, then distance, then ids (deterministic).
+void RankCandidates(const SupplyIndex& ix, std::vector<Candidate>& c);
+
+struct MatchResult {
+  Needs needs;
+  std::vector<Candidate> candidates;               // ranked
+  std::vector<Exclusion> excluded;                 // in examination order (empty unless keep_exclusions)
+  std::array<uint32_t, kRuleCount> rule_counts{};  // exclusions by rule
+};
+
+// Matches one referral. Cancelled or placed referrals still match (for display); callers decide.
+MatchResult Match(const MatchContext& ctx, const Referral& r);
+
+// A human sentence for an exclusion (no personal data).
+std::string ReasonSentence(const MatchContext& ctx, const Needs& n, const Exclusion& e);
+
+// The JSON of `berth match --json` (keys documented in MATCHING.md). limit 0: all candidates.
+nlohmann::json MatchJson(const MatchContext& ctx, const MatchResult& m, size_t limit);
+nlohmann::json CandidateJson(const MatchContext& ctx, const Candidate& c);
+nlohmann::json SettingsJson(const MatchSettings& s);
+std::string MatchText(const MatchContext& ctx, const MatchResult& m, size_t limit);
+
+}  // namespace berth::core

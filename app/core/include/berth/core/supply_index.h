@@ -1,0 +1,190 @@
+// The in-memory index of supply that matching reads: providers (placed on a coarse lat/long grid), the
+// beds that are or will become available, and homecare capacity by zone and band with the hours already
+// allocated. Built once from the store, then kept current one changed record at a time (Refresh), so an
+// edit costs a row load, not a rebuild.
+//
+// What counts as bed supply (the "pool"): vacant, held, or unavailable beds, and occupied beds whose live
+// placement has a known end date (a known vacancy date). Occupied beds with no end date are not supply and
+// are not kept. Every slot is plain data in contiguous vectors; ids are mapped to slot numbers.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "berth/core/geo.h"
+#include "berth/schema/db.h"
+#include "berth/schema/model.h"
+#include "berth/schema/status.h"
+
+namespace berth::core {
+
+inline constexpr int32_t kNoDay = std::numeric_limits<int32_t>::max();
+inline constexpr uint32_t kNoSlot = std::numeric_limits<uint32_t>::max();
+
+struct ProviderSlot {
+  std::string id;
+  std::string name;
+  ProviderKind kind = ProviderKind::kCareHome;
+  bool located = false;
+  LatLong where;
+  Registration registration = Registration::kUnknown;
+  uint32_t specialisms = 0;  // bit i: Specialism i
+  CqcRating rating = CqcRating::kUnrated;
+  bool closed_all = false;         // closed to every category
+  uint32_t closed_mask = 0;        // bit i: closed to BedCategory i
+  bool live = false;               // false once deleted (slots are never reused)
+  std::vector<uint32_t> beds;      // pool bed slots
+  std::vector<uint32_t> capacity;  // homecare capacity slots
+  int64_t cell = 0;
+
+  bool Has(Specialism s) const { return (specialisms >> static_cast<unsigned>(s)) & 1u; }
+  bool ClosedTo(BedCategory c) const {
+    return closed_all || ((closed_mask >> static_cast<unsigned>(c)) & 1u);
+  }
+};
+
+struct BedSlot {
+  std::string id;
+  uint32_t provider = kNoSlot;
+  std::string room;
+  BedCategory category = BedCategory::kResidential;
+  ContractType contract = ContractType::kSpot;
+  BlockTier tier = BlockTier::kNone;
+  int64_t weekly_rate_pence = 0;
+  BedFeatures features;
+  bool flexibility_clause = false;
+  BedStatus status = BedStatus::kVacant;
+  int32_t status_since_day = kNoDay;  // days since epoch; kNoDay when unknown
+  std::string held_for;
+  std::string held_until;  // ISO instant
+  UnavailableReason unavailable_reason = UnavailableReason::kNone;
+  int32_t vacancy_day = kNoDay;  // occupied: the day the live placement ends, when known
+  bool live = false;             // in the pool
+};
+
+struct CapacitySlot {
+  std::string id;
+  uint32_t provider = kNoSlot;
+  uint32_t zone = kNoSlot;
+  TimeBand band = TimeBand::kMorning;
+  double hours_per_week = 0;
+  double allocated = 0;                 // hours of live placements on this row
+  int32_t available_from_day = kNoDay;  // kNoDay: from now
+  bool double_up = false;
+  bool female_carers = true;
+  bool male_carers = true;
+  HomecareContract contract = HomecareContract::kDps;
+  int64_t hourly_rate_pence = 0;
+  bool live = false;
+
+  double Remaining() const { return hours_per_week - allocated; }
+};
+
+struct ZoneSlot {
+  std::string name;
+  std::optional<LatLong> centre;
+  std::vector<uint32_t> providers;  // providers with live capacity here (may hold stale entries: check)
+  int64_t live_rows = 0;            // a zone with no live capacity is nobody's zone
+};
+
+class SupplyIndex {
+ public:
+  // Reads every provider, admissions row, bed, capacity row and live placement. `geo` (may be null) places
+  // zones (by council/district name or outward code) so a person's zone can be found.
+  static Result<SupplyIndex> Build(Db& db, const Geography* geo);
+
+  // Re-reads one row of `table` (provider, provider_admissions, bed, homecare_capacity, placement) and
+  // updates the index; a row that is gone or tombstoned is removed. Other tables are ignored.
+  Status Refresh(Db& db, std::string_view table, const std::string& id);
+
+  // Applying records directly (what Refresh does after loading).
+  void ApplyProvider(const Provider& p);
+  void ApplyAdmissions(const ProviderAdmissions& a);
+  void ApplyBed(const Bed& b);
+  void ApplyCapacity(const HomecareCapacity& c);
+  void ApplyPlacement(Db* db, const Placement& p);
+  void RemoveRow(Db* db, std::string_view table, const std::string& id);
+
+  // Providers whose grid cells come within `radius_km` of `where` (a superset: callers check distance).
+  template <class F>
+  void ForEachProviderNear(LatLong where, double radius_km, F&& f) const;
+  // Providers that cannot be placed on the map (always candidates; distance unknown).
+  const std::vector<uint32_t>& unlocated() const { return unlocated_; }
+
+  // The zone of a place: the zone whose centre is nearest (kNoSlot when no zone is placed).
+  uint32_t NearestZone(LatLong where) const;
+  uint32_t FindZone(const std::string& name) const;
+
+  const std::vector<ProviderSlot>& providers() const { return providers_; }
+  const std::vector<BedSlot>& beds() const { return beds_; }
+  const std::vector<CapacitySlot>& capacity() const { return capacity_; }
+  const std::vector<ZoneSlot>& zones() const { return zones_; }
+  uint32_t FindProvider(const std::string& id) const;
+  uint32_t FindBed(const std::string& id) const;
+  uint32_t FindCapacity(const std::string& id) const;
+  // Providers that have cared for this person before (placements not handed back).
+  const std::vector<uint32_t>* PreviousProviders(const std::string& referral_id) const;
+  size_t pool_beds() const;
+
+ private:
+  struct PlacementRef {
+    std::string bed_id;
+    std::string capacity_id;
+    std::string referral_id;
+    uint32_t provider = kNoSlot;
+    double hours = 0;
+    int32_t end_day = kNoDay;
+    bool live = false;
+    bool continuity = false;
+  };
+  uint32_t ProviderSlotFor(const std::string& id);
+  uint32_t ZoneFor(const std::string& name);
+  void Place(uint32_t p);
+  void Unplace(uint32_t p);
+  void RecomputeClosures(uint32_t p);
+  void UnapplyPlacement(const std::string& id);
+  static int64_t CellOf(LatLong where);
+
+  const Geography* geo_ = nullptr;
+  std::vector<ProviderSlot> providers_;
+  std::vector<BedSlot> beds_;
+  std::vector<CapacitySlot> capacity_;
+  std::vector<ZoneSlot> zones_;
+  std::unordered_map<std::string, uint32_t> provider_ids_, bed_ids_, capacity_ids_, zone_ids_;
+  std::unordered_map<int64_t, std::vector<uint32_t>> grid_;
+  std::vector<uint32_t> unlocated_;
+  // provider slot -> its admissions rows (category or "" -> closed?)
+  std::unordered_map<uint32_t, std::map<std::string, bool>> closures_;
+  std::unordered_map<std::string, PlacementRef> placements_;
+  std::unordered_map<std::string, int32_t> bed_vacancy_;  // bed id -> end day of its live placement
+  std::unordered_map<std::string, std::vector<uint32_t>> previous_;  // referral id -> providers
+};
+
+// --- template ---
+inline constexpr double kCellDegrees = 0.25;
+
+template <class F>
+void SupplyIndex::ForEachProviderNear(LatLong where, double radius_km, F&& f) const {
+  // 1 degree of latitude is ~111 km; a degree of longitude shrinks with cos(lat) (>= 0.5 in England).
+  const double dlat = radius_km / 111.0 + kCellDegrees;
+  const double dlon = radius_km / (111.0 * 0.5) + kCellDegrees;
+  const auto lat0 = static_cast<int64_t>(std::floor((where.lat - dlat) / kCellDegrees));
+  const auto lat1 = static_cast<int64_t>(std::floor((where.lat + dlat) / kCellDegrees));
+  const auto lon0 = static_cast<int64_t>(std::floor((where.lon - dlon) / kCellDegrees));
+  const auto lon1 = static_cast<int64_t>(std::floor((where.lon + dlon) / kCellDegrees));
+  for (int64_t a = lat0; a <= lat1; ++a) {
+    for (int64_t o = lon0; o <= lon1; ++o) {
+      auto it = grid_.find(a * 100000 + o);
+      if (it == grid_.end()) continue;
+      for (uint32_t p : it->second) f(p);
+    }
+  }
+}
+
+}  // namespace berth::core

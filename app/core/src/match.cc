@@ -1,0 +1,678 @@
+#include "berth/core/match.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+
+#include "berth/schema/ids.h"
+
+namespace berth::core {
+namespace {
+
+constexpr const char* kRuleCodes[kRuleCount] = {
+    "category",       "registration", "specialism",        "admissions_closed", "infection",
+    "room_bariatric", "room_hoist",   "room_ground_floor", "room_en_suite",     "single_sex_unit",
+    "not_available",  "over_budget",  "too_far",           "distance_unknown",  "zone",
+    "band_hours",     "double_up",    "carer_gender",      "homecare_start"};
+
+int32_t DayOf(std::string_view iso) {
+  if (iso.size() < 10 || !IsIsoDate(iso.substr(0, 10))) return kNoDay;
+  return static_cast<int32_t>(DaysFromIsoDate(iso.substr(0, 10)));
+}
+
+std::string IsoInstant(int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+bool IsDementia(BedCategory c) {
+  return c == BedCategory::kResidentialDementia || c == BedCategory::kNursingDementia;
+}
+bool IsNursing(BedCategory c) {
+  return c == BedCategory::kNursing || c == BedCategory::kNursingDementia;
+}
+
+// Whether a bed of category `bed` can take a person who needs `want`. Exact match always; a short-stay or
+// respite need may also use a long-term block bed with a flexibility clause whose care level fits.
+bool CategoryFits(BedCategory want, const BedSlot& b, const Needs& n) {
+  if (b.category == want) return true;
+  if (want != BedCategory::kShortStay && want != BedCategory::kRespite) return false;
+  if (!(b.contract == ContractType::kBlock && b.flexibility_clause)) return false;
+  const bool dementia = n.Has(Need::kDementia);
+  const bool nursing = n.Has(Need::kNursing);
+  switch (b.category) {
+    case BedCategory::kResidential:
+      return !dementia && !nursing;
+    case BedCategory::kResidentialDementia:
+      return dementia && !nursing;
+    case BedCategory::kNursing:
+      return !dementia;
+    case BedCategory::kNursingDementia:
+      return dementia;
+    default:
+      return false;
+  }
+}
+
+// The specialism a bed category (or the person's needs) calls for, if any.
+bool SpecialismOk(const ProviderSlot& p, BedCategory c, const Needs& n) {
+  if ((IsDementia(c) || n.Has(Need::kDementia)) && !p.Has(Specialism::kDementia)) return false;
+  if ((c == BedCategory::kLearningDisability || n.Has(Need::kLearningDisability)) &&
+      !p.Has(Specialism::kLearningDisability))
+    return false;
+  if ((c == BedCategory::kMentalHealth || n.Has(Need::kMentalHealth)) && !p.Has(Specialism::kMentalHealth))
+    return false;
+  if (c == BedCategory::kYoungPhysicalDisability && !p.Has(Specialism::kPhysicalDisability) &&
+      !p.Has(Specialism::kYoungerAdults))
+    return false;
+  return true;
+}
+
+double RatingValue(CqcRating r) {
+  switch (r) {
+    case CqcRating::kOutstanding:
+      return 1.0;
+    case CqcRating::kGood:
+      return 0.7;
+    case CqcRating::kUnrated:
+      return 0.4;
+    case CqcRating::kRequiresImprovement:
+      return 0.1;
+    case CqcRating::kInadequate:
+      return -1.0;
+  }
+  return 0;
+}
+
+// The weekly cost a funding route can pay: nullopt for no council limit (CHC, self-funders).
+std::optional<int64_t> FundingLimit(const MatchSettings& s, const Needs& n, int64_t usual, bool nursing) {
+  switch (n.funding) {
+    case Funding::kChc:
+    case Funding::kSelfFunder:
+      return std::nullopt;
+    case Funding::kFnc:
+      return (n.budget_pence > 0 ? n.budget_pence : usual) + (nursing ? s.fnc_weekly_pence : 0);
+    case Funding::kLa:
+    case Funding::kJoint:
+    case Funding::kTopUp:  // the budget is the total: the usual rate plus the agreed third-party top-up
+      return n.budget_pence > 0 ? n.budget_pence : usual;
+  }
+  return usual;
+}
+
+double Round2(double v) {
+  return std::round(v * 100.0) / 100.0;
+}
+
+void ScoreCommon(const MatchContext& ctx, const Needs& n, const ProviderSlot& p, Candidate* c,
+                 int64_t usual) {
+  const MatchSettings& s = *ctx.settings;
+  ScoreComponents& k = c->components;
+  k.delay = s.w_delay * n.days_past;
+  const double km = c->distance_km ? *c->distance_km : s.unknown_distance_km;
+  k.distance = -s.w_distance * km;
+  if (usual > 0) {
+    k.cost =
+        -s.w_cost * 100.0 * static_cast<double>(c->weekly_cost_pence - usual) / static_cast<double>(usual);
+  }
+  k.cqc = s.w_cqc * RatingValue(p.rating);
+  const uint32_t self = c->provider;
+  if (std::find(n.previous.begin(), n.previous.end(), self) != n.previous.end())
+    k.continuity = s.w_continuity;
+  k.void_fill = Round2(k.void_fill);
+  k.delay = Round2(k.delay);
+  k.distance = Round2(k.distance);
+  k.cost = Round2(k.cost);
+  k.cqc = Round2(k.cqc);
+  k.continuity = Round2(k.continuity);
+  c->score = Round2(k.Total());
+}
+
+std::optional<double> DistanceTo(const Needs& n, const ProviderSlot& p) {
+  if (!n.where || !p.located) return std::nullopt;
+  return DistanceKm(*n.where, p.where);
+}
+
+}  // namespace
+
+std::string_view RuleCode(Rule rule) {
+  return kRuleCodes[static_cast<size_t>(rule)];
+}
+std::string_view KindCode(CandidateKind kind) {
+  return kind == CandidateKind::kBed ? "bed" : "homecare";
+}
+
+MatchContext ContextNow(const SupplyIndex& index, const MatchSettings& settings, const Geography* geo) {
+  MatchContext ctx;
+  ctx.index = &index;
+  ctx.settings = &settings;
+  ctx.geo = geo;
+  ctx.today = TodayIsoDate();
+  ctx.now_iso = IsoInstant(NowMs());
+  return ctx;
+}
+
+Needs PrepareNeeds(const MatchContext& ctx, const Referral& r) {
+  Needs n;
+  n.referral_id = r.id;
+  n.wants_bed = r.category.has_value();
+  if (r.category) n.category = *r.category;
+  n.wants_homecare = !r.homecare.empty();
+  n.homecare = r.homecare;
+  n.max_km = r.max_distance_km > 0 ? r.max_distance_km : 0;
+  n.today = DayOf(ctx.today);
+  const int32_t drd = DayOf(r.discharge_ready_date);
+  n.needed_day = drd == kNoDay ? n.today : std::max(n.today, drd);
+  n.days_past = drd == kNoDay ? 0 : std::max(0, n.today - drd);
+  for (Need need : r.needs) n.need_mask |= 1u << static_cast<unsigned>(need);
+  if (r.homecare.double_up) n.need_mask |= 1u << static_cast<unsigned>(Need::kDoubleUp);
+  n.gender = r.gender;
+  n.infection = r.infection_status;
+  n.funding = r.funding;
+  n.budget_pence = r.weekly_budget_pence;
+  n.now_iso = ctx.now_iso;
+  if (ctx.geo) {
+    if (!r.preferred_postcode.empty()) n.where = ctx.geo->Locate(r.preferred_postcode);
+    if (!n.where && !r.postcode.empty()) n.where = ctx.geo->Locate(r.postcode);
+    if (!n.where && !r.hospital_code.empty()) {
+      if (const Hospital* h = ctx.geo->FindHospital(r.hospital_code)) n.where = h->where;
+    }
+  }
+  if (n.wants_homecare && !r.homecare.bands.empty()) {
+    n.hours_per_band = r.homecare.CarerHoursPerWeek() / static_cast<double>(r.homecare.bands.size());
+  }
+  if (ctx.index) {
+    if (n.where) n.zone = ctx.index->NearestZone(*n.where);
+    if (const auto* prev = ctx.index->PreviousProviders(r.id)) n.previous = *prev;
+  }
+  return n;
+}
+
+std::optional<Rule> EvaluateBed(const MatchContext& ctx, const Needs& n, const ProviderSlot& p,
+                                const BedSlot& b, Candidate* out, Exclusion* why) {
+  const MatchSettings& s = *ctx.settings;
+  const std::optional<double> km = DistanceTo(n, p);
+  auto fail = [&](Rule rule) -> std::optional<Rule> {
+    if (why) {
+      why->kind = CandidateKind::kBed;
+      why->rule = rule;
+      why->distance_km = km;
+    }
+    return rule;
+  };
+  if (!CategoryFits(n.category, b, n)) return fail(Rule::kCategory);
+  if (!RegistrationAllows(p.registration, b.category)) return fail(Rule::kRegistration);
+  if (!SpecialismOk(p, b.category, n)) return fail(Rule::kSpecialism);
+  if (p.ClosedTo(b.category)) return fail(Rule::kAdmissionsClosed);
+  if ((n.infection == InfectionStatus::kPositive || n.infection == InfectionStatus::kContact) &&
+      !b.features.en_suite)
+    return fail(Rule::kInfection);
+  if (n.Has(Need::kBariatric) && !b.features.bariatric) return fail(Rule::kBariatric);
+  if (n.Has(Need::kHoist) && !b.features.hoist) return fail(Rule::kHoist);
+  if (n.Has(Need::kGroundFloor) && !b.features.ground_floor) return fail(Rule::kGroundFloor);
+  if (n.Has(Need::kEnSuite) && !b.features.en_suite) return fail(Rule::kEnSuite);
+  if (b.features.single_sex_unit == SexPreference::kFemale && n.gender != Gender::kFemale)
+    return fail(Rule::kSingleSex);
+  if (b.features.single_sex_unit == SexPreference::kMale && n.gender != Gender::kMale)
+    return fail(Rule::kSingleSex);
+  int32_t available = kNoDay;
+  switch (b.status) {
+    case BedStatus::kVacant:
+      available = n.today;
+      break;
+    case BedStatus::kHeld:
+      if (b.held_for == n.referral_id || (!b.held_until.empty() && b.held_until <= n.now_iso)) {
+        available = n.today;
+      } else if (!b.held_until.empty()) {
+        available = std::max(n.today, DayOf(b.held_until));  // the hold lapses that day
+      }
+      break;
+    case BedStatus::kOccupied:
+      if (b.vacancy_day != kNoDay) available = std::max(n.today, b.vacancy_day);
+      break;
+    case BedStatus::kUnavailable:
+      break;
+  }
+  if (available == kNoDay || available > n.needed_day) return fail(Rule::kNotAvailable);
+  const int64_t usual = s.UsualWeekly(b.category);
+  if (!(b.contract == ContractType::kBlock && n.funding != Funding::kSelfFunder)) {
+    // Block beds are the council's own, already paid for: within any council funding route.
+    const auto limit = FundingLimit(s, n, usual, IsNursing(b.category));
+    if (limit && b.weekly_rate_pence > *limit) {
+      if (why) {
+        why->weekly_cost_pence = b.weekly_rate_pence;
+        why->limit_pence = *limit;
+      }
+      return fail(Rule::kOverBudget);
+    }
+  }
+  if (n.max_km > 0 && n.where) {
+    if (!km) return fail(Rule::kDistanceUnknown);
+    if (*km > n.max_km) return fail(Rule::kTooFar);
+  }
+  if (out) {
+    Candidate& c = *out;
+    c = Candidate{};
+    c.kind = CandidateKind::kBed;
+    c.provider = b.provider;
+    c.distance_km = km;
+    c.weekly_cost_pence = b.weekly_rate_pence;
+    c.available_day = available;
+    const bool void_now =
+        b.contract == ContractType::kBlock &&
+        (b.status == BedStatus::kVacant || (b.status == BedStatus::kHeld && b.held_for == n.referral_id));
+    c.is_void = void_now;
+    if (void_now) {
+      const double age = b.status_since_day == kNoDay ? 0.0 : std::max(0, n.today - b.status_since_day);
+      const double cap = s.void_cap_days > 0 ? s.void_cap_days : 1.0;
+      c.components.void_fill = s.w_void * (1.0 + std::min(age, cap) / cap);
+    }
+    ScoreCommon(ctx, n, p, &c, usual);
+  }
+  return std::nullopt;
+}
+
+std::optional<Rule> EvaluateHomecare(const MatchContext& ctx, const Needs& n, const ProviderSlot& p,
+                                     const std::vector<const CapacitySlot*>& rows,
+                                     const std::vector<uint32_t>& row_slots, Candidate* out, Exclusion* why) {
+  const MatchSettings& s = *ctx.settings;
+  const std::optional<double> km = DistanceTo(n, p);
+  auto fail = [&](Rule rule, TimeBand band) -> std::optional<Rule> {
+    if (why) {
+      why->kind = CandidateKind::kHomecare;
+      why->rule = rule;
+      why->band = band;
+      why->distance_km = km;
+    }
+    return rule;
+  };
+  if (p.closed_all) return fail(Rule::kAdmissionsClosed, TimeBand::kMorning);
+  if (n.homecare.bands.empty()) return fail(Rule::kBandHours, TimeBand::kMorning);
+  const double h = n.hours_per_band;
+  std::vector<HomecareBandUse> uses;
+  int64_t cost = 0;
+  bool all_block = true;
+  // Each band is checked rule by rule over the rows that passed the earlier rules.
+  for (TimeBand band : n.homecare.bands) {
+    std::vector<size_t> ok;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (rows[i]->band == band && rows[i]->Remaining() + 1e-9 >= h) ok.push_back(i);
+    }
+    if (ok.empty()) return fail(Rule::kBandHours, band);
+    if (n.homecare.double_up) {
+      std::erase_if(ok, [&](size_t i) { return !rows[i]->double_up; });
+      if (ok.empty()) return fail(Rule::kDoubleUp, band);
+    }
+    if (n.homecare.carer_gender != SexPreference::kAny) {
+      const bool female = n.homecare.carer_gender == SexPreference::kFemale;
+      std::erase_if(ok, [&](size_t i) { return female ? !rows[i]->female_carers : !rows[i]->male_carers; });
+      if (ok.empty()) return fail(Rule::kCarerGender, band);
+    }
+    std::erase_if(ok, [&](size_t i) {
+      return rows[i]->available_from_day != kNoDay && rows[i]->available_from_day > n.needed_day;
+    });
+    if (ok.empty()) return fail(Rule::kHomecareStart, band);
+    // The cheapest row, then the one with most hours left, then by id.
+    const size_t best = *std::min_element(ok.begin(), ok.end(), [&](size_t a, size_t b) {
+      if (rows[a]->hourly_rate_pence != rows[b]->hourly_rate_pence)
+        return rows[a]->hourly_rate_pence < rows[b]->hourly_rate_pence;
+      if (rows[a]->Remaining() != rows[b]->Remaining()) return rows[a]->Remaining() > rows[b]->Remaining();
+      return rows[a]->id < rows[b]->id;
+    });
+    uses.push_back({band, row_slots[best], h});
+    cost += std::llround(h * static_cast<double>(rows[best]->hourly_rate_pence));
+    all_block = all_block && rows[best]->contract == HomecareContract::kBlock;
+  }
+  const int64_t usual =
+      std::llround(n.homecare.CarerHoursPerWeek() * static_cast<double>(s.usual_homecare_hourly_pence));
+  if (!all_block || n.funding == Funding::kSelfFunder) {
+    const auto limit = FundingLimit(s, n, usual, false);
+    if (limit && cost > *limit) {
+      if (why) {
+        why->weekly_cost_pence = cost;
+        why->limit_pence = *limit;
+      }
+      return fail(Rule::kOverBudget, TimeBand::kMorning);
+    }
+  }
+  if (out) {
+    Candidate& c = *out;
+    c = Candidate{};
+    c.kind = CandidateKind::kHomecare;
+    c.provider = rows.front()->provider;
+    c.zone = n.zone;
+    c.bands = std::move(uses);
+    c.distance_km = km;
+    c.weekly_cost_pence = cost;
+    c.available_day = n.needed_day;
+    c.is_void = all_block;
+    if (all_block) c.components.void_fill = s.w_void;
+    ScoreCommon(ctx, n, p, &c, usual);
+  }
+  return std::nullopt;
+}
+
+void RankCandidates(const SupplyIndex& ix, std::vector<Candidate>& c) {
+  std::sort(c.begin(), c.end(), [&ix](const Candidate& a, const Candidate& b) {
+    if (a.score != b.score) return a.score > b.score;
+    const double da = a.distance_km.value_or(1e9), db = b.distance_km.value_or(1e9);
+    if (da != db) return da < db;
+    if (a.kind != b.kind) return a.kind < b.kind;
+    const auto& pa = ix.providers()[a.provider].id;
+    const auto& pb = ix.providers()[b.provider].id;
+    if (pa != pb) return pa < pb;
+    if (a.kind == CandidateKind::kBed) return ix.beds()[a.bed].id < ix.beds()[b.bed].id;
+    return a.zone < b.zone;
+  });
+}
+
+MatchResult Match(const MatchContext& ctx, const Referral& r) {
+  const SupplyIndex& ix = *ctx.index;
+  MatchResult m;
+  m.needs = PrepareNeeds(ctx, r);
+  const Needs& n = m.needs;
+  // Providers in scope: within the distance limit (or the search radius) plus a near-miss band of 50%
+  // beyond it, so "just too far" homes are listed with their reason; and every provider that cannot be
+  // placed. Without a location for the person, every provider is in scope.
+  std::vector<uint32_t> scope;
+  const double radius = n.max_km > 0 ? n.max_km : ctx.settings->search_radius_km;
+  const double reach = n.max_km > 0 ? radius * 1.5 : radius;
+  if (n.where) {
+    ix.ForEachProviderNear(*n.where, reach, [&](uint32_t p) {
+      if (DistanceKm(*n.where, ix.providers()[p].where) <= reach) scope.push_back(p);
+    });
+    scope.insert(scope.end(), ix.unlocated().begin(), ix.unlocated().end());
+  } else {
+    for (uint32_t p = 0; p < ix.providers().size(); ++p) {
+      if (ix.providers()[p].live) scope.push_back(p);
+    }
+  }
+  std::sort(scope.begin(), scope.end());
+  Candidate cand;
+  Exclusion why;
+  if (n.wants_bed) {
+    for (uint32_t p : scope) {
+      const ProviderSlot& ps = ix.providers()[p];
+      for (uint32_t b : ps.beds) {
+        const BedSlot& bs = ix.beds()[b];
+        if (!bs.live) continue;
+        why = Exclusion{};
+        if (EvaluateBed(ctx, n, ps, bs, &cand, &why)) {
+          why.provider = p;
+          why.bed = b;
+          ++m.rule_counts[static_cast<size_t>(why.rule)];
+          if (ctx.keep_exclusions) m.excluded.push_back(why);
+        } else {
+          cand.bed = b;
+          m.candidates.push_back(cand);
+        }
+      }
+    }
+  }
+  if (n.wants_homecare) {
+    std::vector<uint32_t> agencies;
+    if (n.zone != kNoSlot) {
+      for (uint32_t p : ix.zones()[n.zone].providers) agencies.push_back(p);
+    }
+    std::sort(agencies.begin(), agencies.end());
+    agencies.erase(std::unique(agencies.begin(), agencies.end()), agencies.end());
+    std::vector<uint32_t> served;  // agencies with live rows in the zone (the zone lists may be stale)
+    std::vector<const CapacitySlot*> rows;
+    std::vector<uint32_t> slots;
+    for (uint32_t p : agencies) {
+      const ProviderSlot& ps = ix.providers()[p];
+      if (!ps.live) continue;
+      rows.clear();
+      slots.clear();
+      for (uint32_t c : ps.capacity) {
+        const CapacitySlot& cs = ix.capacity()[c];
+        if (cs.live && cs.zone == n.zone) {
+          rows.push_back(&cs);
+          slots.push_back(c);
+        }
+      }
+      if (rows.empty()) continue;
+      served.push_back(p);
+      why = Exclusion{};
+      if (EvaluateHomecare(ctx, n, ps, rows, slots, &cand, &why)) {
+        why.provider = p;
+        why.zone = n.zone;
+        ++m.rule_counts[static_cast<size_t>(why.rule)];
+        if (ctx.keep_exclusions) m.excluded.push_back(why);
+      } else {
+        m.candidates.push_back(cand);
+      }
+    }
+    // Agencies near the person that do not cover the person's zone.
+    for (uint32_t p : scope) {
+      const ProviderSlot& ps = ix.providers()[p];
+      if (ps.capacity.empty() || std::binary_search(served.begin(), served.end(), p)) continue;
+      bool any = false;
+      for (uint32_t c : ps.capacity) any = any || ix.capacity()[c].live;
+      if (!any) continue;
+      why = Exclusion{};
+      why.kind = CandidateKind::kHomecare;
+      why.rule = Rule::kZone;
+      why.provider = p;
+      why.zone = n.zone;
+      why.distance_km = DistanceTo(n, ps);
+      ++m.rule_counts[static_cast<size_t>(why.rule)];
+      if (ctx.keep_exclusions) m.excluded.push_back(why);
+    }
+  }
+  RankCandidates(ix, m.candidates);
+  return m;
+}
+
+std::string ReasonSentence(const MatchContext& ctx, const Needs& n, const Exclusion& e) {
+  const SupplyIndex& ix = *ctx.index;
+  const ProviderSlot& p = ix.providers()[e.provider];
+  const BedSlot* b = e.bed == kNoSlot ? nullptr : &ix.beds()[e.bed];
+  const std::string want(ToString(n.category));
+  const std::string bedcat = b ? std::string(ToString(b->category)) : "";
+  switch (e.rule) {
+    case Rule::kCategory:
+      return fmt::format("The bed is {}; the person needs {}.", bedcat, want);
+    case Rule::kRegistration:
+      return fmt::format("The home is registered for {} care; a {} bed needs a registration that covers it.",
+                         p.registration == Registration::kUnknown ? std::string("unknown")
+                                                                  : std::string(ToString(p.registration)),
+                         bedcat);
+    case Rule::kSpecialism:
+      return fmt::format("The home does not list the specialism that {} care and these needs call for.",
+                         bedcat);
+    case Rule::kAdmissionsClosed:
+      return p.closed_all ? std::string("The provider is closed to all admissions.")
+                          : fmt::format("The home is closed to {} admissions.", bedcat);
+    case Rule::kInfection:
+      return fmt::format(
+          "The person's infection status is {}; they need an isolation room with en-suite, and "
+          "this bed has none.",
+          ToString(n.infection));
+    case Rule::kBariatric:
+      return "The person needs a bariatric bed; this room has none.";
+    case Rule::kHoist:
+      return "The person needs a hoist; this room has none.";
+    case Rule::kGroundFloor:
+      return "The person needs a ground-floor room; this one is not.";
+    case Rule::kEnSuite:
+      return "The person needs an en-suite room; this one is not.";
+    case Rule::kSingleSex:
+      return fmt::format("The bed is in a {}-only unit.", b ? ToString(b->features.single_sex_unit) : "");
+    case Rule::kNotAvailable: {
+      const std::string need = IsoDateFromDays(n.needed_day);
+      if (!b) return "Not available by " + need + ".";
+      switch (b->status) {
+        case BedStatus::kUnavailable:
+          return fmt::format("The bed is out of use ({}).", b->unavailable_reason == UnavailableReason::kNone
+                                                                ? "no reason given"
+                                                                : ToString(b->unavailable_reason));
+        case BedStatus::kHeld:
+          return b->held_until.empty()
+                     ? "The bed is held for another referral with no end time."
+                     : fmt::format("The bed is held for another referral until {}, after {}.", b->held_until,
+                                   need);
+        case BedStatus::kOccupied:
+          return b->vacancy_day == kNoDay ? "The bed is occupied with no known vacancy date."
+                                          : fmt::format("The bed is occupied until {}, after {}.",
+                                                        IsoDateFromDays(b->vacancy_day), need);
+        case BedStatus::kVacant:
+          break;
+      }
+      return "Not available by " + need + ".";
+    }
+    case Rule::kOverBudget:
+      return fmt::format("The weekly cost GBP {:.2f} is above the GBP {:.2f} that {} funding allows.",
+                         static_cast<double>(e.weekly_cost_pence) / 100.0,
+                         static_cast<double>(e.limit_pence) / 100.0, ToString(n.funding));
+    case Rule::kTooFar:
+      return fmt::format("{:.1f} km from the preferred place; the limit is {:.0f} km.",
+                         e.distance_km.value_or(0), n.max_km);
+    case Rule::kDistanceUnknown:
+      return fmt::format(
+          "The provider's postcode cannot be placed, so the {:.0f} km limit cannot be checked.", n.max_km);
+    case Rule::kZone:
+      return fmt::format("The agency has no capacity in the person's zone ({}).",
+                         e.zone == kNoSlot ? std::string("unknown") : ix.zones()[e.zone].name);
+    case Rule::kBandHours:
+      return n.homecare.bands.empty() ? std::string("The referral names no time bands for its calls.")
+                                      : fmt::format("Not {:.2f} free hours a week in the {} band.",
+                                                    n.hours_per_band, ToString(e.band));
+    case Rule::kDoubleUp:
+      return fmt::format("The agency cannot staff double-up calls in the {} band.", ToString(e.band));
+    case Rule::kCarerGender:
+      return fmt::format("No {} carers in the {} band.", ToString(n.homecare.carer_gender), ToString(e.band));
+    case Rule::kHomecareStart:
+      return fmt::format("The {} band's hours start after {}.", ToString(e.band),
+                         IsoDateFromDays(n.needed_day));
+  }
+  return "Excluded.";
+}
+
+nlohmann::json CandidateJson(const MatchContext& ctx, const Candidate& c) {
+  const SupplyIndex& ix = *ctx.index;
+  const ProviderSlot& p = ix.providers()[c.provider];
+  nlohmann::json j;
+  j["kind"] = KindCode(c.kind);
+  j["provider_id"] = p.id;
+  j["provider_name"] = p.name;
+  if (c.kind == CandidateKind::kBed) {
+    const BedSlot& b = ix.beds()[c.bed];
+    j["bed_id"] = b.id;
+    j["room"] = b.room;
+    j["category"] = ToString(b.category);
+    j["contract"] = ToString(b.contract);
+    j["void"] = c.is_void;
+  } else {
+    j["zone"] = c.zone == kNoSlot ? "" : ix.zones()[c.zone].name;
+    nlohmann::json bands = nlohmann::json::array();
+    std::string contract;
+    for (const auto& u : c.bands) {
+      const CapacitySlot& cs = ix.capacity()[u.capacity];
+      bands.push_back({{"band", ToString(u.band)}, {"hours", Round2(u.hours)}, {"capacity_id", cs.id}});
+      const std::string k(ToString(cs.contract));
+      contract = contract.empty() || contract == k ? k : "mixed";
+    }
+    j["bands"] = bands;
+    j["category"] = "homecare";
+    j["contract"] = contract;
+    j["void"] = c.is_void;
+  }
+  j["distance_km"] = c.distance_km ? nlohmann::json(Round2(*c.distance_km)) : nlohmann::json(nullptr);
+  j["weekly_cost"] = static_cast<double>(c.weekly_cost_pence) / 100.0;
+  j["weekly_cost_pence"] = c.weekly_cost_pence;
+  j["available_from"] = IsoDateFromDays(c.available_day);
+  j["score"] = c.score;
+  j["components"] = {{"void", c.components.void_fill},    {"delay", c.components.delay},
+                     {"distance", c.components.distance}, {"cost", c.components.cost},
+                     {"cqc", c.components.cqc},           {"continuity", c.components.continuity}};
+  return j;
+}
+
+nlohmann::json SettingsJson(const MatchSettings& s) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& info : DescribeSettings(s)) j[info.name] = info.value;
+  return j;
+}
+
+nlohmann::json MatchJson(const MatchContext& ctx, const MatchResult& m, size_t limit) {
+  const SupplyIndex& ix = *ctx.index;
+  const Needs& n = m.needs;
+  nlohmann::json j;
+  j["referral_id"] = n.referral_id;
+  j["date"] = ctx.today;
+  j["date_needed"] = IsoDateFromDays(n.needed_day);
+  j["days_past_discharge_ready"] = n.days_past;
+  j["zone"] = n.zone == kNoSlot ? "" : ix.zones()[n.zone].name;
+  j["candidate_count"] = m.candidates.size();
+  nlohmann::json cands = nlohmann::json::array();
+  for (size_t i = 0; i < m.candidates.size() && (limit == 0 || i < limit); ++i) {
+    nlohmann::json c = CandidateJson(ctx, m.candidates[i]);
+    c["rank"] = i + 1;
+    cands.push_back(std::move(c));
+  }
+  j["candidates"] = std::move(cands);
+  nlohmann::json ex = nlohmann::json::array();
+  for (const Exclusion& e : m.excluded) {
+    nlohmann::json x;
+    x["kind"] = KindCode(e.kind);
+    x["provider_id"] = ix.providers()[e.provider].id;
+    x["provider_name"] = ix.providers()[e.provider].name;
+    if (e.bed != kNoSlot) x["bed_id"] = ix.beds()[e.bed].id;
+    if (e.kind == CandidateKind::kHomecare) x["zone"] = e.zone == kNoSlot ? "" : ix.zones()[e.zone].name;
+    x["reason_code"] = RuleCode(e.rule);
+    x["reason"] = ReasonSentence(ctx, n, e);
+    ex.push_back(std::move(x));
+  }
+  j["excluded"] = std::move(ex);
+  j["settings"] = SettingsJson(*ctx.settings);
+  return j;
+}
+
+std::string MatchText(const MatchContext& ctx, const MatchResult& m, size_t limit) {
+  const SupplyIndex& ix = *ctx.index;
+  const Needs& n = m.needs;
+  std::string out = fmt::format(
+      "Referral {}: needed {}, {} day(s) past discharge-ready; {} candidate(s), {} excluded\n", n.referral_id,
+      IsoDateFromDays(n.needed_day), n.days_past, m.candidates.size(), m.excluded.size());
+  for (size_t i = 0; i < m.candidates.size() && (limit == 0 || i < limit); ++i) {
+    const Candidate& c = m.candidates[i];
+    const ProviderSlot& p = ix.providers()[c.provider];
+    std::string what;
+    if (c.kind == CandidateKind::kBed) {
+      const BedSlot& b = ix.beds()[c.bed];
+      what = fmt::format("bed {} ({}, {}{})", b.room.empty() ? b.id : b.room, ToString(b.category),
+                         ToString(b.contract), c.is_void ? ", void" : "");
+    } else {
+      std::string bands;
+      for (const auto& u : c.bands) bands += (bands.empty() ? "" : "+") + std::string(ToString(u.band));
+      what = fmt::format("homecare in {} ({})", c.zone == kNoSlot ? "?" : ix.zones()[c.zone].name, bands);
+    }
+    out += fmt::format(
+        "{:>3}. {:7.2f}  {} - {}; {}; GBP {:.2f}/week\n", i + 1, c.score, p.name, what,
+        c.distance_km ? fmt::format("{:.1f} km", *c.distance_km) : std::string("distance unknown"),
+        static_cast<double>(c.weekly_cost_pence) / 100.0);
+    out += fmt::format(
+        "       void {:+.2f}  delay {:+.2f}  distance {:+.2f}  cost {:+.2f}  cqc {:+.2f}  continuity "
+        "{:+.2f}\n",
+        c.components.void_fill, c.components.delay, c.components.distance, c.components.cost,
+        c.components.cqc, c.components.continuity);
+  }
+  if (!m.excluded.empty()) out += "Excluded:\n";
+  for (const Exclusion& e : m.excluded) {
+    out += fmt::format("  {} {}: {} - {}\n", ix.providers()[e.provider].name,
+                       e.bed != kNoSlot ? "bed " + (ix.beds()[e.bed].room.empty() ? ix.beds()[e.bed].id
+                                                                                  : ix.beds()[e.bed].room)
+                                        : std::string("homecare"),
+                       RuleCode(e.rule), ReasonSentence(ctx, n, e));
+  }
+  return out;
+}
+
+}  // namespace berth::core

@@ -1,0 +1,411 @@
+#include "berth/core/supply_index.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "berth/schema/repository.h"
+
+namespace berth::core {
+namespace {
+
+int32_t DayOf(const std::string& iso) {
+  if (iso.size() < 10) return kNoDay;
+  const std::string_view date(iso.data(), 10);
+  if (!IsIsoDate(date)) return kNoDay;
+  return static_cast<int32_t>(DaysFromIsoDate(date));
+}
+
+bool LivePlacementStatus(PlacementStatus s) {
+  return s == PlacementStatus::kPlanned || s == PlacementStatus::kActive;
+}
+
+// Placements are loaded with a narrow query: the index needs only these columns, and the repository
+// has no single-row placement load.
+Result<std::vector<Placement>> QueryPlacements(Db& db, const std::string* id) {
+  BERTH_ASSIGN_OR_RETURN(
+      Statement q,
+      db.Prepare(std::string("SELECT id, referral_id, provider_id, kind, bed_id, homecare_capacity_id,"
+                             " hours_per_week, end_date, status FROM placement WHERE deleted = 0") +
+                 (id ? " AND id = ?" : "")));
+  if (id) q.Bind(1, *id);
+  std::vector<Placement> out;
+  while (true) {
+    BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    Placement p;
+    p.id = q.Text(0);
+    p.referral_id = q.Text(1);
+    p.provider_id = q.Text(2);
+    BERTH_ASSIGN_OR_RETURN(p.kind, FromString<PlacementKind>(q.Text(3)));
+    p.bed_id = q.Text(4);
+    p.homecare_capacity_id = q.Text(5);
+    p.hours_per_week = q.Real(6);
+    p.end_date = q.Text(7);
+    BERTH_ASSIGN_OR_RETURN(p.status, FromString<PlacementStatus>(q.Text(8)));
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Result<std::vector<ProviderAdmissions>> QueryAdmission(Db& db, const std::string& id) {
+  BERTH_ASSIGN_OR_RETURN(Statement q,
+                         db.Prepare("SELECT provider_id, category, status FROM provider_admissions"
+                                    " WHERE deleted = 0 AND id = ?"));
+  q.Bind(1, id);
+  std::vector<ProviderAdmissions> out;
+  BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (row) {
+    ProviderAdmissions a;
+    a.id = id;
+    a.provider_id = q.Text(0);
+    if (!q.Text(1).empty()) {
+      BERTH_ASSIGN_OR_RETURN(BedCategory c, FromString<BedCategory>(q.Text(1)));
+      a.category = c;
+    }
+    BERTH_ASSIGN_OR_RETURN(a.status, FromString<AdmissionsStatus>(q.Text(2)));
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+}  // namespace
+
+int64_t SupplyIndex::CellOf(LatLong where) {
+  const auto a = static_cast<int64_t>(std::floor(where.lat / kCellDegrees));
+  const auto o = static_cast<int64_t>(std::floor(where.lon / kCellDegrees));
+  return a * 100000 + o;
+}
+
+Result<SupplyIndex> SupplyIndex::Build(Db& db, const Geography* geo) {
+  SupplyIndex ix;
+  ix.geo_ = geo;
+  BERTH_ASSIGN_OR_RETURN(auto providers, LoadProviders(db));
+  ix.providers_.reserve(providers.size());
+  for (const auto& p : providers) ix.ApplyProvider(p);
+  BERTH_ASSIGN_OR_RETURN(auto admissions, LoadAdmissions(db));
+  for (const auto& a : admissions) ix.ApplyAdmissions(a);
+  // Placements first: they give occupied beds their vacancy dates and capacity rows their allocations.
+  BERTH_ASSIGN_OR_RETURN(auto placements, QueryPlacements(db, nullptr));
+  for (const auto& p : placements) ix.ApplyPlacement(nullptr, p);
+  BERTH_ASSIGN_OR_RETURN(auto beds, LoadBeds(db));
+  for (const auto& b : beds) ix.ApplyBed(b);
+  BERTH_ASSIGN_OR_RETURN(auto capacity, LoadHomecareCapacity(db));
+  for (const auto& c : capacity) ix.ApplyCapacity(c);
+  return ix;
+}
+
+uint32_t SupplyIndex::ProviderSlotFor(const std::string& id) {
+  auto [it, added] = provider_ids_.try_emplace(id, static_cast<uint32_t>(providers_.size()));
+  if (added) {
+    providers_.emplace_back();
+    providers_.back().id = id;
+  }
+  return it->second;
+}
+
+uint32_t SupplyIndex::ZoneFor(const std::string& name) {
+  auto [it, added] = zone_ids_.try_emplace(name, static_cast<uint32_t>(zones_.size()));
+  if (added) {
+    ZoneSlot z;
+    z.name = name;
+    if (geo_) {
+      if (const LocalAuthority* la = geo_->FindAuthority(name); la && la->centre) {
+        z.centre = la->centre;
+      } else {
+        z.centre = geo_->Locate(name);
+      }
+    }
+    zones_.push_back(std::move(z));
+  }
+  return it->second;
+}
+
+void SupplyIndex::Unplace(uint32_t p) {
+  ProviderSlot& s = providers_[p];
+  auto drop = [p](std::vector<uint32_t>& v) { v.erase(std::remove(v.begin(), v.end(), p), v.end()); };
+  if (s.located) {
+    auto it = grid_.find(s.cell);
+    if (it != grid_.end()) drop(it->second);
+  } else {
+    drop(unlocated_);
+  }
+}
+
+void SupplyIndex::Place(uint32_t p) {
+  ProviderSlot& s = providers_[p];
+  if (!s.live) return;
+  if (s.located) {
+    s.cell = CellOf(s.where);
+    grid_[s.cell].push_back(p);
+  } else {
+    unlocated_.push_back(p);
+  }
+}
+
+void SupplyIndex::ApplyProvider(const Provider& r) {
+  const uint32_t p = ProviderSlotFor(r.id);
+  ProviderSlot& s = providers_[p];
+  if (s.live) Unplace(p);
+  s.name = r.name;
+  s.kind = r.kind;
+  s.located = r.latitude && r.longitude;
+  s.where = s.located ? LatLong{*r.latitude, *r.longitude} : LatLong{};
+  s.registration = r.registration;
+  s.specialisms = 0;
+  for (Specialism sp : r.specialisms) s.specialisms |= 1u << static_cast<unsigned>(sp);
+  s.rating = r.rating;
+  s.live = true;
+  Place(p);
+}
+
+void SupplyIndex::RecomputeClosures(uint32_t p) {
+  ProviderSlot& s = providers_[p];
+  s.closed_all = false;
+  s.closed_mask = 0;
+  for (const auto& [category, closed] : closures_[p]) {
+    if (!closed) continue;
+    if (category.empty()) {
+      s.closed_all = true;
+    } else if (auto c = FromString<BedCategory>(category); c.ok()) {
+      s.closed_mask |= 1u << static_cast<unsigned>(*c);
+    }
+  }
+}
+
+void SupplyIndex::ApplyAdmissions(const ProviderAdmissions& a) {
+  const uint32_t p = ProviderSlotFor(a.provider_id);
+  closures_[p][a.category ? std::string(ToString(*a.category)) : std::string()] =
+      a.status == AdmissionsStatus::kClosed;
+  RecomputeClosures(p);
+}
+
+void SupplyIndex::ApplyBed(const Bed& b) {
+  auto it = bed_ids_.find(b.id);
+  int32_t vacancy = kNoDay;
+  if (auto v = bed_vacancy_.find(b.id); v != bed_vacancy_.end()) vacancy = v->second;
+  const bool pool = b.status != BedStatus::kOccupied || vacancy != kNoDay;
+  if (it == bed_ids_.end()) {
+    if (!pool) return;
+    it = bed_ids_.emplace(b.id, static_cast<uint32_t>(beds_.size())).first;
+    beds_.emplace_back();
+  }
+  const uint32_t slot = it->second;
+  BedSlot& s = beds_[slot];
+  const uint32_t provider = ProviderSlotFor(b.provider_id);
+  if (s.live && s.provider != provider) {
+    auto& v = providers_[s.provider].beds;
+    v.erase(std::remove(v.begin(), v.end(), slot), v.end());
+  }
+  const bool was_live = s.live && s.provider == provider;
+  s.id = b.id;
+  s.provider = provider;
+  s.room = b.room;
+  s.category = b.category;
+  s.contract = b.contract;
+  s.tier = b.tier;
+  s.weekly_rate_pence = b.weekly_rate_pence;
+  s.features = b.features;
+  s.flexibility_clause = b.flexibility_clause;
+  s.status = b.status;
+  s.status_since_day = DayOf(b.status_since);
+  s.held_for = b.held_for_referral_id;
+  s.held_until = b.held_until;
+  s.unavailable_reason = b.unavailable_reason;
+  s.vacancy_day = vacancy;
+  s.live = pool;
+  auto& list = providers_[provider].beds;
+  if (pool && !was_live) list.push_back(slot);
+  if (!pool && was_live) list.erase(std::remove(list.begin(), list.end(), slot), list.end());
+}
+
+void SupplyIndex::ApplyCapacity(const HomecareCapacity& c) {
+  auto [it, added] = capacity_ids_.try_emplace(c.id, static_cast<uint32_t>(capacity_.size()));
+  if (added) capacity_.emplace_back();
+  const uint32_t slot = it->second;
+  CapacitySlot& s = capacity_[slot];
+  const uint32_t provider = ProviderSlotFor(c.provider_id);
+  if (s.live && s.provider != provider) {
+    auto& v = providers_[s.provider].capacity;
+    v.erase(std::remove(v.begin(), v.end(), slot), v.end());
+  }
+  const bool was_live = s.live && s.provider == provider;
+  if (s.live) --zones_[s.zone].live_rows;
+  s.id = c.id;
+  s.provider = provider;
+  s.zone = ZoneFor(c.zone);
+  ++zones_[s.zone].live_rows;
+  s.band = c.band;
+  s.hours_per_week = c.hours_per_week;
+  s.available_from_day = c.available_from.empty() ? kNoDay : DayOf(c.available_from);
+  s.double_up = c.double_up;
+  s.female_carers = c.female_carers;
+  s.male_carers = c.male_carers;
+  s.contract = c.contract;
+  s.hourly_rate_pence = c.hourly_rate_pence;
+  s.live = true;
+  if (!was_live) providers_[provider].capacity.push_back(slot);
+  auto& zp = zones_[s.zone].providers;
+  if (std::find(zp.begin(), zp.end(), provider) == zp.end()) zp.push_back(provider);
+  // Allocation is recomputed from the placements that name this row.
+  s.allocated = 0;
+  for (const auto& [id, ref] : placements_) {
+    if (ref.live && ref.capacity_id == c.id) s.allocated += ref.hours;
+  }
+}
+
+void SupplyIndex::UnapplyPlacement(const std::string& id) {
+  auto it = placements_.find(id);
+  if (it == placements_.end()) return;
+  const PlacementRef old = it->second;
+  placements_.erase(it);
+  if (old.live && !old.capacity_id.empty()) {
+    if (auto c = capacity_ids_.find(old.capacity_id); c != capacity_ids_.end())
+      capacity_[c->second].allocated -= old.hours;
+  }
+  if (old.live && !old.bed_id.empty() && old.end_day != kNoDay) bed_vacancy_.erase(old.bed_id);
+  if (old.continuity) {
+    auto& v = previous_[old.referral_id];
+    auto pos = std::find(v.begin(), v.end(), old.provider);
+    if (pos != v.end()) v.erase(pos);
+  }
+}
+
+void SupplyIndex::ApplyPlacement(Db* db, const Placement& p) {
+  UnapplyPlacement(p.id);
+  PlacementRef ref;
+  ref.bed_id = p.bed_id;
+  ref.capacity_id = p.homecare_capacity_id;
+  ref.referral_id = p.referral_id;
+  ref.provider = p.provider_id.empty() ? kNoSlot : ProviderSlotFor(p.provider_id);
+  ref.hours = p.hours_per_week;
+  ref.end_day = p.end_date.empty() ? kNoDay : DayOf(p.end_date);
+  ref.live = LivePlacementStatus(p.status);
+  ref.continuity =
+      ref.provider != kNoSlot && !p.referral_id.empty() && p.status != PlacementStatus::kHandedBack;
+  if (ref.live && !ref.capacity_id.empty()) {
+    if (auto c = capacity_ids_.find(ref.capacity_id); c != capacity_ids_.end())
+      capacity_[c->second].allocated += ref.hours;
+  }
+  if (ref.live && !ref.bed_id.empty() && ref.end_day != kNoDay) bed_vacancy_[ref.bed_id] = ref.end_day;
+  if (ref.continuity) previous_[ref.referral_id].push_back(ref.provider);
+  const std::string bed = ref.bed_id;
+  placements_[p.id] = std::move(ref);
+  // The bed's pool membership may change with its vacancy date.
+  if (db && !bed.empty()) (void)Refresh(*db, "bed", bed);
+}
+
+void SupplyIndex::RemoveRow(Db* db, std::string_view table, const std::string& id) {
+  if (table == "provider") {
+    auto it = provider_ids_.find(id);
+    if (it == provider_ids_.end()) return;
+    ProviderSlot& s = providers_[it->second];
+    if (s.live) Unplace(it->second);
+    s.live = false;
+  } else if (table == "provider_admissions") {
+    // The admissions id is provider_id + '/' + category; re-derive the provider from it.
+    const auto slash = id.rfind('/');
+    const std::string provider = slash == std::string::npos ? id : id.substr(0, slash);
+    std::string category = slash == std::string::npos ? "" : id.substr(slash + 1);
+    if (category == "all") category.clear();
+    auto it = provider_ids_.find(provider);
+    if (it == provider_ids_.end()) return;
+    closures_[it->second].erase(category);
+    RecomputeClosures(it->second);
+  } else if (table == "bed") {
+    auto it = bed_ids_.find(id);
+    if (it == bed_ids_.end()) return;
+    BedSlot& s = beds_[it->second];
+    if (s.live) {
+      auto& v = providers_[s.provider].beds;
+      v.erase(std::remove(v.begin(), v.end(), it->second), v.end());
+    }
+    s.live = false;
+  } else if (table == "homecare_capacity") {
+    auto it = capacity_ids_.find(id);
+    if (it == capacity_ids_.end()) return;
+    CapacitySlot& s = capacity_[it->second];
+    if (s.live) {
+      --zones_[s.zone].live_rows;
+      auto& v = providers_[s.provider].capacity;
+      v.erase(std::remove(v.begin(), v.end(), it->second), v.end());
+    }
+    s.live = false;
+  } else if (table == "placement") {
+    auto it = placements_.find(id);
+    const std::string bed = it == placements_.end() ? "" : it->second.bed_id;
+    UnapplyPlacement(id);
+    if (db && !bed.empty()) (void)Refresh(*db, "bed", bed);
+  }
+}
+
+Status SupplyIndex::Refresh(Db& db, std::string_view table, const std::string& id) {
+  auto gone = [&](const Status& st) -> Status {
+    if (st.code() != Code::kNotFound) return st;
+    RemoveRow(&db, table, id);
+    return Status::Ok();
+  };
+  if (table == "provider") {
+    auto r = LoadProvider(db, id);
+    if (!r.ok()) return gone(r.status());
+    ApplyProvider(*r);
+  } else if (table == "bed") {
+    auto r = LoadBed(db, id);
+    if (!r.ok()) return gone(r.status());
+    ApplyBed(*r);
+  } else if (table == "homecare_capacity") {
+    auto r = LoadHomecareCapacityRow(db, id);
+    if (!r.ok()) return gone(r.status());
+    ApplyCapacity(*r);
+  } else if (table == "provider_admissions") {
+    BERTH_ASSIGN_OR_RETURN(auto rows, QueryAdmission(db, id));
+    if (rows.empty()) return gone(NotFound("gone"));
+    ApplyAdmissions(rows.front());
+  } else if (table == "placement") {
+    BERTH_ASSIGN_OR_RETURN(auto rows, QueryPlacements(db, &id));
+    if (rows.empty()) return gone(NotFound("gone"));
+    ApplyPlacement(&db, rows.front());
+  }
+  return Status::Ok();
+}
+
+uint32_t SupplyIndex::NearestZone(LatLong where) const {
+  uint32_t best = kNoSlot;
+  double best_km = 0;
+  for (uint32_t z = 0; z < zones_.size(); ++z) {
+    if (!zones_[z].centre || zones_[z].live_rows <= 0) continue;
+    const double km = DistanceKm(where, *zones_[z].centre);
+    if (best == kNoSlot || km < best_km || (km == best_km && zones_[z].name < zones_[best].name)) {
+      best = z;
+      best_km = km;
+    }
+  }
+  return best;
+}
+
+uint32_t SupplyIndex::FindZone(const std::string& name) const {
+  auto it = zone_ids_.find(name);
+  return it == zone_ids_.end() ? kNoSlot : it->second;
+}
+uint32_t SupplyIndex::FindProvider(const std::string& id) const {
+  auto it = provider_ids_.find(id);
+  return it == provider_ids_.end() ? kNoSlot : it->second;
+}
+uint32_t SupplyIndex::FindBed(const std::string& id) const {
+  auto it = bed_ids_.find(id);
+  return it == bed_ids_.end() ? kNoSlot : it->second;
+}
+uint32_t SupplyIndex::FindCapacity(const std::string& id) const {
+  auto it = capacity_ids_.find(id);
+  return it == capacity_ids_.end() ? kNoSlot : it->second;
+}
+const std::vector<uint32_t>* SupplyIndex::PreviousProviders(const std::string& referral_id) const {
+  auto it = previous_.find(referral_id);
+  return it == previous_.end() ? nullptr : &it->second;
+}
+size_t SupplyIndex::pool_beds() const {
+  size_t n = 0;
+  for (const auto& b : beds_) n += b.live ? 1 : 0;
+  return n;
+}
+
+}  // namespace berth::core

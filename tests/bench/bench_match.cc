@@ -1,0 +1,355 @@
+// bench_match: matching against the supply index vs a naive baseline, same data, same run.
+//   single_match   one referral (beds + homecare; the referrals are cycled), indexed vs naive
+//   queue_match    every referral of the queue (about 1,000), indexed vs naive
+//   plan           the huddle plan for the queue: indexed matching + min-cost flow, vs naive matching +
+//   greedy
+// The naive baseline filters and scores every bed and every homecare capacity row in the store with the
+// same rule and score code (berth_core's EvaluateBed / EvaluateHomecare) but no index: no spatial grid, no
+// pool of available beds, no zone lists. Data: `berth demo --scale england` built by the same generator
+// (app/core/demo.h); `--smoke` uses the county demo so ctest can check the program runs in seconds.
+// After the runs it prints the ratios (naive / indexed) and the per-call medians of single_match.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <unordered_map>
+
+#include "berth/core/demo.h"
+#include "berth/core/geo.h"
+#include "berth/core/match.h"
+#include "berth/core/plan.h"
+#include "berth/core/scoring.h"
+#include "berth/core/supply_index.h"
+#include "berth/schema/repository.h"
+#include "berth/schema/store.h"
+#include "support/bench_support.h"
+
+namespace berth {
+namespace {
+
+using namespace berth::core;
+
+bool g_smoke = false;
+constexpr const char* kToday = "2026-11-22";
+
+// Every record as plain slots, with only id -> position maps: what matching looks like without an index.
+struct Naive {
+  std::vector<ProviderSlot> providers;
+  std::vector<BedSlot> beds;  // every bed in the store
+  std::vector<CapacitySlot> capacity;
+  std::vector<std::string> zone_names;
+  std::vector<std::optional<LatLong>> zone_centres;
+  std::unordered_map<std::string, std::vector<uint32_t>> previous;
+
+  void Load(Db& db, const Geography& geo) {
+    std::unordered_map<std::string, uint32_t> pid;
+    const auto p_rows = *LoadProviders(db);
+    for (const Provider& p : p_rows) {
+      ProviderSlot s;
+      s.id = p.id;
+      s.name = p.name;
+      s.kind = p.kind;
+      s.located = p.latitude && p.longitude;
+      if (s.located) s.where = {*p.latitude, *p.longitude};
+      s.registration = p.registration;
+      for (Specialism sp : p.specialisms) s.specialisms |= 1u << static_cast<unsigned>(sp);
+      s.rating = p.rating;
+      s.live = true;
+      pid[p.id] = static_cast<uint32_t>(providers.size());
+      providers.push_back(std::move(s));
+    }
+    const auto a_rows = *LoadAdmissions(db);
+    for (const ProviderAdmissions& a : a_rows) {
+      if (a.status != AdmissionsStatus::kClosed || !pid.count(a.provider_id)) continue;
+      ProviderSlot& s = providers[pid[a.provider_id]];
+      if (!a.category) s.closed_all = true;
+      if (a.category) s.closed_mask |= 1u << static_cast<unsigned>(*a.category);
+    }
+    std::unordered_map<std::string, int32_t> vacancy;
+    std::unordered_map<std::string, double> allocated;
+    const auto placement_rows = *LoadPlacements(db);
+    for (const Placement& p : placement_rows) {
+      const bool live = p.status == PlacementStatus::kActive || p.status == PlacementStatus::kPlanned;
+      if (live && !p.bed_id.empty() && !p.end_date.empty())
+        vacancy[p.bed_id] = static_cast<int32_t>(DaysFromIsoDate(p.end_date));
+      if (live && !p.homecare_capacity_id.empty()) allocated[p.homecare_capacity_id] += p.hours_per_week;
+      if (!p.referral_id.empty() && p.status != PlacementStatus::kHandedBack && pid.count(p.provider_id)) {
+        previous[p.referral_id].push_back(pid[p.provider_id]);
+      }
+    }
+    const auto b_rows = *LoadBeds(db);
+    for (const Bed& b : b_rows) {
+      BedSlot s;
+      s.id = b.id;
+      s.provider = pid.count(b.provider_id) ? pid[b.provider_id] : kNoSlot;
+      if (s.provider == kNoSlot) continue;
+      s.category = b.category;
+      s.contract = b.contract;
+      s.weekly_rate_pence = b.weekly_rate_pence;
+      s.features = b.features;
+      s.flexibility_clause = b.flexibility_clause;
+      s.status = b.status;
+      s.status_since_day =
+          IsIsoDate(b.status_since) ? static_cast<int32_t>(DaysFromIsoDate(b.status_since)) : kNoDay;
+      s.held_for = b.held_for_referral_id;
+      s.held_until = b.held_until;
+      if (auto v = vacancy.find(b.id); v != vacancy.end()) s.vacancy_day = v->second;
+      s.live = true;
+      beds.push_back(std::move(s));
+    }
+    std::map<std::string, uint32_t> zid;
+    const auto c_rows = *LoadHomecareCapacity(db);
+    for (const HomecareCapacity& c : c_rows) {
+      CapacitySlot s;
+      s.id = c.id;
+      s.provider = pid.count(c.provider_id) ? pid[c.provider_id] : kNoSlot;
+      if (s.provider == kNoSlot) continue;
+      auto [it, added] = zid.try_emplace(c.zone, static_cast<uint32_t>(zone_names.size()));
+      if (added) {
+        zone_names.push_back(c.zone);
+        const LocalAuthority* la = geo.FindAuthority(c.zone);
+        zone_centres.push_back(la && la->centre ? la->centre : geo.Locate(c.zone));
+      }
+      s.zone = it->second;
+      s.band = c.band;
+      s.hours_per_week = c.hours_per_week;
+      s.allocated = allocated.count(c.id) ? allocated[c.id] : 0;
+      s.available_from_day =
+          c.available_from.empty() ? kNoDay : static_cast<int32_t>(DaysFromIsoDate(c.available_from));
+      s.double_up = c.double_up;
+      s.female_carers = c.female_carers;
+      s.male_carers = c.male_carers;
+      s.contract = c.contract;
+      s.hourly_rate_pence = c.hourly_rate_pence;
+      s.live = true;
+      capacity.push_back(std::move(s));
+    }
+  }
+
+  std::vector<Candidate> Match(const MatchContext& ctx, const Referral& r) const {
+    MatchContext c = ctx;
+    c.index = nullptr;
+    Needs n = PrepareNeeds(c, r);
+    if (auto it = previous.find(r.id); it != previous.end()) n.previous = it->second;
+    if (n.where) {
+      double best = 0;
+      for (uint32_t z = 0; z < zone_names.size(); ++z) {
+        if (!zone_centres[z]) continue;
+        const double km = DistanceKm(*n.where, *zone_centres[z]);
+        if (n.zone == kNoSlot || km < best || (km == best && zone_names[z] < zone_names[n.zone])) {
+          n.zone = z;
+          best = km;
+        }
+      }
+    }
+    std::vector<Candidate> out;
+    Candidate cand;
+    if (n.wants_bed) {
+      for (uint32_t b = 0; b < beds.size(); ++b) {
+        if (!EvaluateBed(c, n, providers[beds[b].provider], beds[b], &cand, nullptr)) {
+          cand.bed = b;
+          out.push_back(cand);
+        }
+      }
+    }
+    if (n.wants_homecare && n.zone != kNoSlot) {
+      std::map<uint32_t, std::pair<std::vector<const CapacitySlot*>, std::vector<uint32_t>>> by_provider;
+      for (uint32_t i = 0; i < capacity.size(); ++i) {
+        if (capacity[i].zone != n.zone) continue;
+        auto& [rows, slots] = by_provider[capacity[i].provider];
+        rows.push_back(&capacity[i]);
+        slots.push_back(i);
+      }
+      for (const auto& [p, rs] : by_provider) {
+        if (!EvaluateHomecare(c, n, providers[p], rs.first, rs.second, &cand, nullptr)) out.push_back(cand);
+      }
+    }
+    std::sort(out.begin(), out.end(), [this](const Candidate& a, const Candidate& b) {
+      if (a.score != b.score) return a.score > b.score;
+      const double da = a.distance_km.value_or(1e9), db = b.distance_km.value_or(1e9);
+      if (da != db) return da < db;
+      if (a.kind != b.kind) return a.kind < b.kind;
+      if (providers[a.provider].id != providers[b.provider].id)
+        return providers[a.provider].id < providers[b.provider].id;
+      return a.kind == CandidateKind::kBed && beds[a.bed].id < beds[b.bed].id;
+    });
+    return out;
+  }
+
+  // First-come greedy over naive candidates (what a broker working down the list does).
+  size_t Greedy(const std::vector<std::vector<Candidate>>& all) const {
+    std::vector<char> used(beds.size(), 0);
+    std::vector<double> left(capacity.size());
+    for (size_t i = 0; i < capacity.size(); ++i) left[i] = capacity[i].Remaining();
+    size_t placed = 0;
+    for (const auto& cands : all) {
+      for (const Candidate& c : cands) {
+        bool fits = c.kind == CandidateKind::kBed ? !used[c.bed] : true;
+        for (const auto& u : c.bands) fits = fits && left[u.capacity] + 1e-9 >= u.hours;
+        if (!fits) continue;
+        if (c.kind == CandidateKind::kBed) used[c.bed] = 1;
+        for (const auto& u : c.bands) left[u.capacity] -= u.hours;
+        ++placed;
+        break;
+      }
+    }
+    return placed;
+  }
+};
+
+struct World {
+  bench::TempDir tmp;
+  std::unique_ptr<Store> store;
+  const Geography* geo = nullptr;
+  MatchSettings settings;
+  std::optional<SupplyIndex> index;
+  Naive naive;
+  std::vector<Referral> queue;
+  MatchContext ctx;
+  double build_seconds = 0, index_seconds = 0;
+};
+
+World& W() {
+  static std::unique_ptr<World> w;
+  if (w) return *w;
+  w = std::make_unique<World>();
+  StoreOptions o;
+  o.kdf = KdfParams::Fast();
+  Secret recovery;
+  auto s = Store::Create(w->tmp.path() + "/store", Secret("bench"), &recovery, o);
+  if (!s.ok()) bench::Die(s.status());
+  w->store = std::move(s).value();
+  auto geo = DefaultGeography();
+  if (!geo.ok()) bench::Die(geo.status());
+  w->geo = *geo;
+  DemoOptions d;
+  d.seed = 11;
+  d.today = kToday;
+  d.scale = g_smoke ? DemoScale::kCounty : DemoScale::kEngland;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto summary = BuildDemo(*w->store, *w->geo, d);
+  if (!summary.ok()) bench::Die(summary.status());
+  const auto t1 = std::chrono::steady_clock::now();
+  auto ix = SupplyIndex::Build(w->store->db(), w->geo);
+  if (!ix.ok()) bench::Die(ix.status());
+  w->index = std::move(ix).value();
+  const auto t2 = std::chrono::steady_clock::now();
+  w->build_seconds = std::chrono::duration<double>(t1 - t0).count();
+  w->index_seconds = std::chrono::duration<double>(t2 - t1).count();
+  w->naive.Load(w->store->db(), *w->geo);
+  auto q = LoadOpenQueue(w->store->db());
+  if (!q.ok()) bench::Die(q.status());
+  w->queue = std::move(q).value();
+  if (w->queue.size() > 1000) w->queue.resize(1000);
+  w->ctx.index = &*w->index;
+  w->ctx.settings = &w->settings;
+  w->ctx.geo = w->geo;
+  w->ctx.today = kToday;
+  w->ctx.now_iso = std::string(kToday) + "T09:00:00Z";
+  w->ctx.keep_exclusions = false;
+  std::fprintf(
+      stderr,
+      "data: %s demo: %zu providers, %zu beds (%zu in the pool), %zu capacity rows, %zu referrals in the "
+      "queue; demo built in %.1f s, index built in %.2f s\n%s",
+      g_smoke ? "county" : "england", w->naive.providers.size(), w->naive.beds.size(), w->index->pool_beds(),
+      w->naive.capacity.size(), w->queue.size(), w->build_seconds, w->index_seconds, summary->Text().c_str());
+  // The two must agree before their speeds mean anything.
+  size_t mismatched = 0;
+  for (const Referral& r : w->queue) {
+    const auto a = Match(w->ctx, r).candidates;
+    const auto b = w->naive.Match(w->ctx, r);
+    bool same = a.size() == b.size();
+    for (size_t i = 0; same && i < a.size(); ++i) {
+      same =
+          w->index->providers()[a[i].provider].id == w->naive.providers[b[i].provider].id &&
+          a[i].score == b[i].score &&
+          (a[i].kind != CandidateKind::kBed || w->index->beds()[a[i].bed].id == w->naive.beds[b[i].bed].id);
+    }
+    mismatched += same ? 0 : 1;
+  }
+  std::fprintf(stderr, "indexed and naive rankings agree on %zu of %zu referrals\n",
+               w->queue.size() - mismatched, w->queue.size());
+  return *w;
+}
+
+std::map<std::string, std::vector<double>> g_single_us;  // per-call times of single_match
+
+void SingleMatch(benchmark::State& state, bool indexed) {
+  World& w = W();
+  size_t i = 0, found = 0;
+  auto& times = g_single_us[indexed ? "indexed" : "naive"];
+  for (auto _ : state) {
+    const Referral& r = w.queue[i++ % w.queue.size()];
+    const auto t0 = std::chrono::steady_clock::now();
+    const size_t n = indexed ? Match(w.ctx, r).candidates.size() : w.naive.Match(w.ctx, r).size();
+    times.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    found += n;
+    benchmark::DoNotOptimize(n);
+  }
+  state.counters["candidates/referral"] =
+      static_cast<double>(found) / static_cast<double>(std::max<size_t>(1, i));
+}
+
+void QueueMatch(benchmark::State& state, bool indexed) {
+  World& w = W();
+  for (auto _ : state) {
+    size_t total = 0;
+    for (const Referral& r : w.queue)
+      total += indexed ? Match(w.ctx, r).candidates.size() : w.naive.Match(w.ctx, r).size();
+    benchmark::DoNotOptimize(total);
+  }
+  state.counters["referrals"] = static_cast<double>(w.queue.size());
+}
+
+void PlanQueue(benchmark::State& state, bool indexed) {
+  World& w = W();
+  size_t placed = 0;
+  for (auto _ : state) {
+    if (indexed) {
+      const Plan plan = MakePlan(w.ctx, w.queue);
+      placed = plan.totals.placed;
+    } else {
+      std::vector<std::vector<Candidate>> all;
+      all.reserve(w.queue.size());
+      for (const Referral& r : w.queue) all.push_back(w.naive.Match(w.ctx, r));
+      placed = w.naive.Greedy(all);
+    }
+    benchmark::DoNotOptimize(placed);
+  }
+  state.counters["placed"] = static_cast<double>(placed);
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+}  // namespace berth
+
+int main(int argc, char** argv) {
+  using namespace berth;
+  g_smoke = bench::TakeFlag(argc, argv, "--smoke");
+  benchmark::RegisterBenchmark("single_match/naive", SingleMatch, false)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("single_match/indexed", SingleMatch, true)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("queue_match/naive", QueueMatch, false)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("queue_match/indexed", QueueMatch, true)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("plan/naive", PlanQueue, false)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("plan/indexed", PlanQueue, true)->Unit(benchmark::kMillisecond);
+  benchmark::Initialize(&argc, argv);
+  W();  // build the data before timing anything
+  bench::RatioReporter reporter("naive", "indexed");
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.PrintRatios("indexed / naive (CPU time per iteration; below 1 is faster):");
+  const double naive = Median(g_single_us["naive"]), indexed = Median(g_single_us["indexed"]);
+  std::printf(
+      "\nsingle_match medians: naive %.1f us, indexed %.1f us, speed-up %.1fx (target >= 20x, indexed < 2000 "
+      "us)\n",
+      naive, indexed, indexed > 0 ? naive / indexed : 0.0);
+  benchmark::Shutdown();
+  return 0;
+}
