@@ -396,7 +396,7 @@ class Session {
       const Status applied = db_.Transaction([&]() -> Status {
         for (const RowState& row : page.rows) {
           if (schema_.Columns(row.entity) == nullptr) continue;
-          BERTH_RETURN_IF_ERROR(internal::MergeRowState(store_, row));
+          BERTH_RETURN_IF_ERROR(internal::MergeRowState(store_, cache_, schema_, row));
           if (snapshot) {
             const std::string key = "snapshot_seen:" + row.entity + ":" + row.row_id;
             BERTH_RETURN_IF_ERROR(PutText(db_, key, ""));

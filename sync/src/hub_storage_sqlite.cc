@@ -634,7 +634,7 @@ class SqliteHubStorage final : public HubStorage {
     // Apply in a savepoint, then check the capacity invariants.
     std::optional<Rejection> after;
     Status st = store_->db().Transaction([&]() -> Status {
-      Status applied = store_->ApplyRemote(m);
+      Status applied = internal::ApplyLww(cache_, schema_, m);
       if (!applied.ok()) {
         if (applied.code() == Code::kBadInput || applied.code() == Code::kConflict) {
           after = Rejection{"bad_mutation", "the hub could not apply it"};

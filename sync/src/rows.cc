@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <tuple>
+
 namespace berth::sync::internal {
 
 Status Schema::Load(Db& db) {
@@ -114,7 +117,90 @@ Result<RowState> ReadRowState(StmtCache& cache, const Schema& schema, const std:
   return rs;
 }
 
-Status MergeRowState(Store& store, const RowState& row) {
+namespace {
+
+struct Clock {
+  std::string hlc;
+  std::string origin;
+  bool operator<(const Clock& o) const { return std::tie(hlc, origin) < std::tie(o.hlc, o.origin); }
+};
+
+}  // namespace
+
+Status ApplyLww(StmtCache& cache, const Schema& schema, const Mutation& m) {
+  const auto* cols = schema.Columns(m.entity);
+  if (cols == nullptr) return BadInput("'" + m.entity + "' is not a table that syncs");
+  const Clock incoming{m.hlc, m.origin_device};
+  BERTH_ASSIGN_OR_RETURN(Stmt row, cache.Get("SELECT hlc, origin FROM \"" + m.entity + "\" WHERE id = ?"));
+  row.Bind(1, m.row_id);
+  BERTH_ASSIGN_OR_RETURN(bool exists, row.Step());
+  const Clock row_clock = exists ? Clock{row.Text(0), row.Text(1)} : Clock{};
+  sqlite3_reset(row.raw());
+  std::map<std::string, Clock> field_clocks;
+  if (exists) {
+    BERTH_ASSIGN_OR_RETURN(
+        Stmt fc, cache.Get("SELECT field, hlc, origin FROM field_clock WHERE entity = ? AND row_id = ?"));
+    fc.Bind(1, m.entity).Bind(2, m.row_id);
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(bool r, fc.Step());
+      if (!r) break;
+      field_clocks[fc.Text(0)] = Clock{fc.Text(1), fc.Text(2)};
+    }
+  }
+  auto clock_of = [&](const std::string& field) {
+    auto it = field_clocks.find(field);
+    return it == field_clocks.end() ? row_clock : it->second;
+  };
+  std::vector<std::pair<std::string, const Value*>> winners;
+  if (m.kind == MutationKind::kDelete) {
+    if (exists && clock_of("deleted") < incoming) winners.emplace_back("deleted", nullptr);
+  } else {
+    for (const auto& [field, value] : m.fields) {
+      if (std::find(cols->begin(), cols->end(), field) == cols->end()) {
+        return BadInput("'" + m.entity + "' has no field '" + field + "'");
+      }
+      if (!exists || clock_of(field) < incoming) winners.emplace_back(field, &value);
+    }
+  }
+  if (winners.empty()) return Status::Ok();
+  if (!exists) {
+    std::string names = "id, hlc, origin", params = "?, ?, ?";
+    for (const auto& w : winners) {
+      names += ", \"" + w.first + "\"";
+      params += ", ?";
+    }
+    BERTH_ASSIGN_OR_RETURN(
+        Stmt ins, cache.Get("INSERT INTO \"" + m.entity + "\" (" + names + ") VALUES (" + params + ")"));
+    ins.Bind(1, m.row_id).Bind(2, m.hlc).Bind(3, m.origin_device);
+    int i = 4;
+    for (const auto& w : winners) ins.BindValue(i++, *w.second);
+    return ins.Run();
+  }
+  std::string sets;
+  for (const auto& w : winners) sets += (sets.empty() ? "\"" : ", \"") + w.first + "\" = ?";
+  BERTH_ASSIGN_OR_RETURN(Stmt upd, cache.Get("UPDATE \"" + m.entity + "\" SET " + sets + " WHERE id = ?"));
+  int i = 1;
+  for (const auto& w : winners) {
+    if (w.second == nullptr) {
+      upd.Bind(i++, int64_t{1});
+    } else {
+      upd.BindValue(i++, *w.second);
+    }
+  }
+  upd.Bind(i, m.row_id);
+  BERTH_RETURN_IF_ERROR(upd.Run());
+  for (const auto& w : winners) {
+    BERTH_ASSIGN_OR_RETURN(Stmt clk,
+                           cache.Get("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
+                                     " VALUES (?, ?, ?, ?, ?) ON CONFLICT (entity, row_id, field)"
+                                     " DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin"));
+    clk.Bind(1, m.entity).Bind(2, m.row_id).Bind(3, w.first).Bind(4, m.hlc).Bind(5, m.origin_device);
+    BERTH_RETURN_IF_ERROR(clk.Run());
+  }
+  return Status::Ok();
+}
+
+Status MergeRowState(Store& store, StmtCache& cache, const Schema& schema, const RowState& row) {
   if (row.absent) return Status::Ok();
   // First: every field at the row's clock (creates the row whole, so NOT NULL columns are set); then each
   // newer field clock. Each field ends at max(local clock, hub clock) with that clock's value.
@@ -139,8 +225,8 @@ Status MergeRowState(Store& store, const RowState& row) {
     m.fields[f.name] = f.value;
   }
   return store.db().Transaction([&]() -> Status {
-    BERTH_RETURN_IF_ERROR(store.ApplyRemote(base));
-    for (const auto& kv : later) BERTH_RETURN_IF_ERROR(store.ApplyRemote(kv.second));
+    BERTH_RETURN_IF_ERROR(ApplyLww(cache, schema, base));
+    for (const auto& kv : later) BERTH_RETURN_IF_ERROR(ApplyLww(cache, schema, kv.second));
     return Status::Ok();
   });
 }

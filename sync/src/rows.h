@@ -30,8 +30,12 @@ Result<RowState> ReadRowState(StmtCache& cache, const Schema& schema, const std:
 // One row's current values (empty map when absent).
 Result<std::map<std::string, Value>> ReadRowValues(StmtCache& cache, const Schema& schema,
                                                    const std::string& entity, const std::string& row_id);
-// Merges `row` into the store, last-writer-wins per field, through Store::ApplyRemote.
-Status MergeRowState(Store& store, const RowState& row);
+// Exactly Store::ApplyRemote's last-writer-wins merge (same rows, same field_clock entries), on cached
+// statements: ApplyRemote prepares five statements per call, which dominated sync's cost. The caller
+// holds a transaction. tests/sync check the two agree.
+Status ApplyLww(StmtCache& cache, const Schema& schema, const Mutation& m);
+// Merges `row` into the store, last-writer-wins per field (ApplyLww).
+Status MergeRowState(Store& store, StmtCache& cache, const Schema& schema, const RowState& row);
 // Makes the store's row exactly `row` (values and clocks); removes it when `row.absent`.
 Status ForceRowState(Store& store, StmtCache& cache, const Schema& schema, const RowState& row);
 
