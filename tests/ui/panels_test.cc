@@ -345,6 +345,20 @@ TEST_F(PanelsTest, AHoldFromTheMatchViewIsRecordedAndShownOnTheCapacityBoard) {
   EXPECT_EQ(held.held_for, "Ann Example");
 }
 
+TEST_F(PanelsTest, SyncPanelSaysPlainlyThatTheDeviceIsNotEnrolledAndCountsWhatWaits) {
+  const SyncData& sync = shell_->workspace().sync;
+  ASSERT_TRUE(sync.loaded);
+  EXPECT_FALSE(sync.enrolled);
+  EXPECT_TRUE(sync.conflicts.empty());
+  // Every fixture write is waiting in the outbox.
+  EXPECT_EQ(sync.pending, *store().db().QueryInt("SELECT count(*) FROM outbox"));
+  EXPECT_GT(sync.pending, 0);
+  ui_.Press(*shell_, keys::kY, /*ctrl=*/true);  // sync now: refused clearly, nothing attempted
+  ui_.Settle(*shell_);
+  EXPECT_TRUE(shell_->workspace().last_message_is_error);
+  EXPECT_NE(shell_->workspace().last_message.find("not enrolled"), std::string::npos);
+}
+
 TEST_F(PanelsTest, F1ShowsTheShortcutsAndEscapeClosesThem) {
   ui_.Press(*shell_, keys::kF1);
   EXPECT_TRUE(shell_->help_open());

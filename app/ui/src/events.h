@@ -34,6 +34,7 @@ struct Event {
     kRefresh,
     kLock,
     kCancelJob,
+    kSyncNow,
   };
   Kind kind = Kind::kRefresh;
   PanelId panel = PanelId::kHuddle;

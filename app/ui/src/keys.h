@@ -21,6 +21,7 @@ inline constexpr int kS = 'S';
 inline constexpr int kU = 'U';
 inline constexpr int kV = 'V';
 inline constexpr int kX = 'X';
+inline constexpr int kY = 'Y';
 inline constexpr int kEscape = 256;  // GLFW_KEY_ESCAPE
 inline constexpr int kEnter = 257;   // GLFW_KEY_ENTER
 inline constexpr int kTab = 258;

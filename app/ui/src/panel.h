@@ -17,6 +17,8 @@ struct Workspace {
   SettingsData settings;
   MatchData match;  // for selected_referral
   PlanData plan;
+  SyncData sync;
+  std::string last_sync;          // the last sync session's outcome, in words
   ReferralDetail detail;          // the referral open in the form (or selected), with its history
   std::string selected_referral;  // the focus of the match view, the form and the plan
   std::string focus_bed;          // the bed the capacity board should show (after a hold)

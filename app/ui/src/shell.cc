@@ -1,5 +1,6 @@
 #include "shell.h"
 
+#include <fmt/format.h>
 #include <imgui.h>
 
 #include <cstdio>
@@ -7,6 +8,7 @@
 #include <fstream>
 
 #include "berth/schema/repository.h"
+#include "berth/sync/client.h"
 #include "capacity_panel.h"
 #include "huddle_panel.h"
 #include "keys.h"
@@ -109,6 +111,7 @@ void Shell::HandleShortcuts() {
     if (CtrlPressed(keys::k0 + 1 + i)) Show(static_cast<PanelId>(i));
   }
   if (CtrlPressed(keys::kL)) events_.Simple(Event::Kind::kLock);
+  if (CtrlPressed(keys::kY)) events_.Simple(Event::Kind::kSyncNow);
   if (CtrlPressed(keys::kN)) events_.Simple(Event::Kind::kEditReferral);
   if (ImGui::IsKeyPressed(keys::kF1, false)) help_open_ = !help_open_;
   if (ImGui::IsKeyPressed(keys::kF5, false)) events_.Simple(Event::Kind::kRefresh);
@@ -174,7 +177,20 @@ void Shell::DrawStatusBar() {
   ImGui::SameLine();
   ImGui::TextDisabled("| store %s", session_.store_dir().c_str());
   ImGui::SameLine();
-  ImGui::TextDisabled("| sync: not set up on this device");
+  if (!ws_.sync.loaded) {
+    ImGui::TextDisabled("| sync: ...");
+  } else if (!ws_.sync.enrolled) {
+    ImGui::TextDisabled("| sync: not enrolled with a hub");
+  } else {
+    ImGui::TextDisabled("| sync: %lld to send%s%s", static_cast<long long>(ws_.sync.pending),
+                        ws_.last_sync.empty() ? "" : ", last ", ws_.last_sync.substr(0, 40).c_str());
+  }
+  int open_conflicts = 0;
+  for (const ConflictView& c : ws_.sync.conflicts) open_conflicts += c.resolved ? 0 : 1;
+  if (open_conflicts > 0) {
+    ImGui::SameLine();
+    ImGui::TextColored(ErrorTextColour(), "| %d conflicts (Ctrl+7)", open_conflicts);
+  }
   const std::string job = session_.worker().current_label();
   if (!job.empty()) {
     ImGui::SameLine();
@@ -219,6 +235,7 @@ void Shell::DrawHelp() {
       {"Ctrl+E", "Voids: export the voids and utilisation reports to CSV"},
       {"F5", "Reload everything from the store"},
       {"Ctrl+Shift+X", "Cancel the running background job"},
+      {"Ctrl+Y", "Sync with the hub now (in the background)"},
       {"Ctrl+L", "Lock now (keys wiped; the store closes)"},
       {"Tab / Shift+Tab", "Move between fields; Space toggles a checkbox"},
       {"F1", "This help"},
@@ -344,6 +361,9 @@ void Shell::Handle(Event& e) {
     case Event::Kind::kCancelJob:
       w.CancelCurrent();
       break;
+    case Event::Kind::kSyncNow:
+      SyncNow();
+      break;
   }
 }
 
@@ -408,6 +428,50 @@ void Shell::ReloadMatch(const std::string& id) {
   });
 }
 
+void Shell::ReloadSync() {
+  session_.worker().Post("Reading sync state", [this](Store& s, JobProgress&) {
+    auto r = LoadSync(s);
+    return [this, r = std::move(r)]() mutable {
+      if (!r.ok()) return Report(r.status(), "");
+      ws_.sync = std::move(r).value();
+    };
+  });
+}
+
+void Shell::SyncNow() {
+  if (!ws_.sync.enrolled) {
+    Report(UsageError("this device is not enrolled with a hub (berth enroll URL CODE)"), "");
+    return;
+  }
+  // Runs on the store's worker thread: other store work waits behind it, the UI does not. Ctrl+Shift+X
+  // cancels between requests.
+  session_.worker().Post("Syncing with the hub", [this](Store& s, JobProgress& progress) {
+    auto r = sync::SyncOnce(
+        s, {},
+        [&progress](const sync::SyncProgress& p) {
+          progress.Set(p.phase == "ping"   ? 0.05f
+                       : p.phase == "push" ? 0.3f
+                       : p.phase == "pull" ? 0.7f
+                                           : 1.0f);
+        },
+        progress.cancel_flag());
+    return [this, r = std::move(r)] {
+      if (!r.ok()) {
+        ws_.last_sync = "failed: " + r.status().message();
+        Report(r.status(), "");
+      } else {
+        const sync::SyncSummary& sum = *r;
+        ws_.last_sync =
+            fmt::format("{}: sent {} ({} applied, {} rejected), received {} rows, {} new conflicts",
+                        sum.cancelled ? "cancelled" : "done", sum.pushed, sum.applied, sum.rejected,
+                        sum.pulled_rows, sum.conflicts);
+        Report(Status::Ok(), "Sync " + ws_.last_sync);
+      }
+      ReloadAll();
+    };
+  });
+}
+
 void Shell::ReloadPlan() {
   MatchEngine* engine = engine_.get();
   session_.worker().Post("Planning the huddle", [this, engine](Store& s, JobProgress& progress) {
@@ -436,6 +500,7 @@ void Shell::ReloadAll() {
     ReloadMatch(ws_.selected_referral);
   }
   ReloadPlan();
+  ReloadSync();
 }
 
 void Shell::ReloadQueue() {

@@ -72,6 +72,8 @@ class Shell {
   void ReloadDetail(const std::string& id);
   void ReloadMatch(const std::string& id);
   void ReloadPlan();
+  void ReloadSync();
+  void SyncNow();
   void SupplyChanged();  // after a write: the match and plan are redone on fresh supply
   void ApplySettings();
   void Report(const Status& st, const std::string& ok_message);

@@ -2,24 +2,89 @@
 
 #include <imgui.h>
 
+#include "keys.h"
+#include "theme.h"
+
 namespace berth::ui {
 
 void SyncPanel::Draw(PanelContext& ctx) {
-  (void)ctx;
+  const SyncData& s = ctx.data.sync;
   ImGui::TextUnformatted("Sync status");
   ImGui::Separator();
-  EmptyState(
-      "This device is not enrolled with a hub.",
-      "Every change made here is kept in this device's encrypted outbox, ready to send. Once sync is set up "
-      "(enrol with a one-time code from the hub administrator), this panel shows the last sync, what is "
-      "waiting to go, and progress while a sync runs.");
+  if (!s.loaded) {
+    ImGui::TextDisabled("Reading...");
+    return;
+  }
+  if (!s.enrolled) {
+    EmptyState("This device is not enrolled with a hub.",
+               "Every change made here waits in this device's encrypted outbox, ready to send. Enrol with a "
+               "one-time code from the hub administrator (berth enroll URL CODE); then this panel syncs on "
+               "demand (Ctrl+Y) and shows what happened.");
+    ImGui::Text("Waiting to send: %lld changes", static_cast<long long>(s.pending));
+  } else {
+    ImGui::Text("Hub: %s", s.hub_url.c_str());
+    ImGui::TextDisabled("Role %s, scope %s", s.role.c_str(), s.scope.c_str());
+    ImGui::Text("Waiting to send: %lld changes", static_cast<long long>(s.pending));
+    ImGui::Text("Last sync: %s",
+                ctx.data.last_sync.empty() ? "not this session" : ctx.data.last_sync.c_str());
+    if (ImGui::Button("Sync now (Ctrl+Y)")) ctx.events.Simple(Event::Kind::kSyncNow);
+  }
   ImGui::Spacing();
-  ImGui::TextUnformatted("Conflicts inbox");
+  ImGui::Text("Conflicts inbox (%zu)", s.conflicts.size());
   ImGui::Separator();
-  EmptyState(
-      "No conflicts.",
-      "When the hub refuses a claim made on this device (for example, a bed another broker booked first), it "
-      "appears here to act on. Nothing has been refused: nothing has been sent yet.");
+  if (s.conflicts.empty()) {
+    EmptyState(
+        "No conflicts.",
+        "When the hub refuses a claim made on this device (for example a bed another broker booked "
+        "first), it appears here with the hub's reason, to re-broker. Nothing refused is ever dropped.");
+    return;
+  }
+  if (!ctx.typing) {
+    const int n = static_cast<int>(s.conflicts.size());
+    if (KeyPressed(keys::kDown) && selected_ + 1 < n) ++selected_;
+    if (KeyPressed(keys::kUp) && selected_ > 0) --selected_;
+  }
+  selected_ = std::clamp(selected_, 0, std::max(0, static_cast<int>(s.conflicts.size()) - 1));
+  const ConflictView& sel = s.conflicts[static_cast<size_t>(selected_)];
+  ImGui::BeginDisabled(sel.referral_id.empty() || sel.referral_name.empty());
+  if (ImGui::Button("Re-broker the selected person (Enter)") ||
+      (!ctx.typing && KeyPressed(keys::kEnter) && !sel.referral_name.empty())) {
+    ctx.events.Simple(Event::Kind::kSelectReferral, sel.referral_id);
+    ctx.events.ShowPanel(PanelId::kMatch);
+  }
+  ImGui::EndDisabled();
+  if (ImGui::BeginTable(
+          "conflicts", 4,
+          ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp)) {
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupColumn("When", ImGuiTableColumnFlags_WidthStretch, 0.8f);
+    ImGui::TableSetupColumn("Claim", ImGuiTableColumnFlags_WidthStretch, 0.8f);
+    ImGui::TableSetupColumn("Person", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+    ImGui::TableSetupColumn("The hub's reason", ImGuiTableColumnFlags_WidthStretch, 3.0f);
+    ImGui::TableHeadersRow();
+    for (size_t i = 0; i < s.conflicts.size(); ++i) {
+      const ConflictView& c = s.conflicts[i];
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::PushID(static_cast<int>(i));
+      if (ImGui::Selectable(c.when.c_str(), static_cast<int>(i) == selected_,
+                            ImGuiSelectableFlags_SpanAllColumns)) {
+        selected_ = static_cast<int>(i);
+      }
+      ImGui::PopID();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(c.claim.c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(c.referral_name.empty() ? "-" : c.referral_name.c_str());
+      ImGui::TableNextColumn();
+      if (c.resolved) {
+        ImGui::TextDisabled("%s (resolved)", c.reason.c_str());
+      } else {
+        ImGui::TextWrapped("%s", c.reason.c_str());
+      }
+    }
+    ImGui::EndTable();
+  }
 }
 
 }  // namespace berth::ui

@@ -1,5 +1,6 @@
-// Sync status and the conflicts inbox. Until this device is enrolled with a hub (and the sync module is
-// wired in), it says so plainly and shows what is waiting to go: the outbox, which exists from day one.
+// Sync status and the conflicts inbox (berth/sync/client.h): whether this device is enrolled, what waits in
+// the outbox, the last sync's outcome; Ctrl+Y syncs on the store's worker thread with progress and cancel.
+// Conflicts (claims the hub refused) are listed with the hub's reason; Enter re-brokers the person.
 #pragma once
 
 #include "panel.h"
@@ -10,6 +11,10 @@ class SyncPanel : public Panel {
  public:
   PanelId id() const override { return PanelId::kSync; }
   void Draw(PanelContext& ctx) override;
+  void Clear() override { selected_ = 0; }
+
+ private:
+  int selected_ = 0;
 };
 
 }  // namespace berth::ui

@@ -1,5 +1,7 @@
 #include "view_model.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -7,6 +9,7 @@
 #include <unordered_map>
 
 #include "berth/schema/repository.h"
+#include "berth/sync/client.h"
 
 namespace berth::ui {
 
@@ -383,6 +386,41 @@ Result<SettingsData> LoadSettings(Store& store) {
   BERTH_ASSIGN_OR_RETURN(core::MatchSettings match, core::LoadMatchSettings(store));
   d.match = core::DescribeSettings(match);
   d.loaded = true;
+  return d;
+}
+
+Result<SyncData> LoadSync(Store& store) {
+  SyncData d;
+  BERTH_ASSIGN_OR_RETURN(sync::SyncStatus st, sync::GetSyncStatus(store));
+  d.loaded = true;
+  d.enrolled = st.enrolled;
+  d.hub_url = st.hub_url;
+  d.role = st.role;
+  d.scope = st.scope;
+  d.pending = st.pending;
+  BERTH_ASSIGN_OR_RETURN(std::vector<sync::ConflictRecord> records, sync::ListConflicts(store));
+  std::unordered_map<std::string, std::string> names;
+  for (const sync::ConflictRecord& c : records) {
+    ConflictView v;
+    const int64_t secs = c.created_ms / 1000;
+    v.when = IsoDateFromDays(secs / 86400) + " " +
+             fmt::format("{:02}:{:02}", secs % 86400 / 3600, secs % 3600 / 60);
+    v.claim = c.claim;
+    v.reason = c.reason.empty() ? c.reason_code : c.reason;
+    v.referral_id = c.referral_id;
+    v.bed_id = c.bed_id;
+    v.resolved = c.resolved;
+    if (!c.referral_id.empty()) {
+      auto it = names.find(c.referral_id);
+      if (it == names.end()) {
+        auto r = LoadReferral(store.db(), c.referral_id);
+        it = names.emplace(c.referral_id, r.ok() ? r->name : std::string()).first;
+      }
+      v.referral_name = it->second;
+    }
+    d.conflicts.push_back(std::move(v));
+  }
+  std::reverse(d.conflicts.begin(), d.conflicts.end());
   return d;
 }
 

@@ -238,6 +238,27 @@ struct PlanData {
   std::string totals;
 };
 
+// --- sync ----------------------------------------------------------------------------------------------
+struct ConflictView {
+  std::string when;    // 'YYYY-MM-DD HH:MM'
+  std::string claim;   // bed_hold, bed_confirm, homecare_allocate...
+  std::string reason;  // the hub's words
+  std::string referral_id;
+  std::string referral_name;  // '' when the referral is not on this device
+  std::string bed_id;
+  bool resolved = false;
+};
+
+struct SyncData {
+  bool loaded = false;
+  bool enrolled = false;
+  std::string hub_url, role, scope;
+  int64_t pending = 0;                  // outbox entries not yet acknowledged by the hub
+  std::vector<ConflictView> conflicts;  // newest first
+};
+
+Result<SyncData> LoadSync(Store& store);
+
 // --- settings --------------------------------------------------------------------------------------------
 struct SettingsData {
   bool loaded = false;

@@ -25,6 +25,7 @@ class JobProgress {
   float fraction() const { return fraction_.load(); }
   bool cancelled() const { return cancel_.load(); }
   void Cancel() { cancel_.store(true); }
+  const std::atomic<bool>* cancel_flag() const { return &cancel_; }
   void Reset() {
     fraction_.store(-1);
     cancel_.store(false);
