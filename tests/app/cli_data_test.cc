@@ -72,7 +72,13 @@ TEST_F(CliDataTest, ImportTwiceChangesNothingAndMalformedInputExits2) {
   const std::string cqc = SharedData("cqc/care_directory_2016_sample.csv");
   ASSERT_EQ(Run("import cqc " + cqc + " --la Cambridgeshire", &out), 0) << out;
   EXPECT_NE(out.find("7000 rows read"), std::string::npos) << out;
+  EXPECT_NE(out.find("created 1-1001921065 Thomas Road (care home, Cambridgeshire)"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("by local authority (care homes, homecare agencies):\n  Cambridgeshire: "),
+            std::string::npos);
   ASSERT_EQ(Run("import cqc " + cqc + " --la Peterborough", &out), 0) << out;
+  EXPECT_NE(out.find("created 1-106969315 Clair Francis Retirement Home (care home, Peterborough)"),
+            std::string::npos);
   ASSERT_EQ(Run("import cqc " + cqc + " --la Peterborough", &out), 0) << out;
   EXPECT_NE(out.find(" 0 created, 0 updated"), std::string::npos) << out;
   ASSERT_EQ(Run("info", &out), 0);

@@ -66,6 +66,11 @@ std::string ImportReport::Text(bool verbose) const {
                        l.reason.empty() ? "" : " (" + l.reason + ")");
   }
   for (const auto& [reason, n] : skipped_by_reason) out += fmt::format("  skipped {} rows: {}\n", n, reason);
+  if (!by_authority.empty()) {
+    out += "by local authority (care homes, homecare agencies):\n";
+    for (const auto& [la, n] : by_authority)
+      out += fmt::format("  {}: {}, {}\n", la.empty() ? "(none)" : la, n.first, n.second);
+  }
   return out;
 }
 
@@ -428,7 +433,13 @@ Result<ImportReport> ImportCqcDirectory(Store& store, const Geography& geo, std:
       } else if (old.status().code() != Code::kNotFound) {
         return old.status();
       }
-      BERTH_RETURN_IF_ERROR(Outcome(report, row.line, p.cqc_location_id, SaveChanges(store, p)));
+      const bool home = p.kind == ProviderKind::kCareHome;
+      BERTH_RETURN_IF_ERROR(Outcome(report, row.line,
+                                    fmt::format("{} {} ({}, {})", p.cqc_location_id, p.name,
+                                                home ? "care home" : "homecare agency", p.local_authority),
+                                    SaveChanges(store, p)));
+      auto& tally = report.by_authority[p.local_authority];
+      (home ? tally.first : tally.second) += 1;
       if (!p.latitude) {
         report.notes.push_back(fmt::format("line {}: {}: postcode '{}' could not be placed; no coordinates",
                                            row.line, p.cqc_location_id, p.postcode.substr(0, 10)));

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,8 @@ struct ImportReport {
   int64_t created = 0, updated = 0, unchanged = 0, skipped = 0, rejected = 0;
   std::vector<ImportLine> lines;   // every row's outcome, in input order
   std::vector<std::string> notes;  // file-level remarks (header found, ignored columns)
+  // CQC imports: care homes and homecare agencies imported (created, updated or unchanged) per council.
+  std::map<std::string, std::pair<int64_t, int64_t>> by_authority;
 
   void Add(ImportLine l);
   // A one-line summary plus the rows created, updated and rejected (and skipped ones when verbose,
