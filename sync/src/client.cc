@@ -347,6 +347,28 @@ class Session {
       for (const auto& referral : requeue) {
         BERTH_ASSIGN_OR_RETURN(auto row, internal::ReadRowValues(cache_, schema_, "referral", referral));
         if (row.empty()) continue;
+        // A referral back in the queue holds no capacity: placements of it that did get through (e.g. one
+        // homecare band of several) made by this device are withdrawn too.
+        std::vector<std::string> partial;
+        {
+          BERTH_ASSIGN_OR_RETURN(Stmt s,
+                                 cache_.Get("SELECT id FROM placement WHERE referral_id = ? AND deleted = 0"
+                                            " AND status IN ('planned', 'active') AND origin = ?"));
+          s.Bind(1, referral).Bind(2, device_id_);
+          while (true) {
+            BERTH_ASSIGN_OR_RETURN(bool more, s.Step());
+            if (!more) break;
+            partial.push_back(s.Text(0));
+          }
+        }
+        for (const auto& id : partial) {
+          Mutation withdraw;
+          withdraw.kind = MutationKind::kDelete;
+          withdraw.entity = "placement";
+          withdraw.row_id = id;
+          BERTH_RETURN_IF_ERROR(store_.Write(withdraw));
+          wrote = true;
+        }
         const std::string status = internal::ValueText(row["status"]);
         if (status == "accepted" || status == "placed") {
           Mutation back;

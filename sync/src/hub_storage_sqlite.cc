@@ -555,11 +555,19 @@ class SqliteHubStorage final : public HubStorage {
     }
     if (!RoleMayWrite(dev.role, m.entity))
       return reject("not_permitted", "this device's role may not change " + m.entity);
-    for (const auto& key : NamedRows(m)) {
-      auto it = poisoned.find(key);
-      if (it != poisoned.end()) return reject("claim_lost", "depends on rejected claim " + it->second);
-    }
     BERTH_ASSIGN_OR_RETURN(auto current, internal::ReadRowValues(cache_, schema_, m.entity, m.row_id));
+    if (!poisoned.empty()) {
+      auto named = NamedRows(m);
+      // An offer or placement update that does not repeat its referral still belongs to it.
+      if ((m.entity == "offer" || m.entity == "placement" || m.entity == "handback") &&
+          !m.fields.count("referral_id")) {
+        if (auto r = Str(current, "referral_id"); !r.empty()) named.emplace_back("referral", r);
+      }
+      for (const auto& key : named) {
+        auto it = poisoned.find(key);
+        if (it != poisoned.end()) return reject("claim_lost", "depends on rejected claim " + it->second);
+      }
+    }
     const bool exists = !current.empty();
     auto merged = current;
     for (const auto& kv : m.fields) merged[kv.first] = kv.second;
