@@ -1,6 +1,6 @@
 // bench_ui: the CPU cost of one frame of the huddle board, measured headless (a real ImGui context, no
 // GPU, no vsync): everything Berth does per frame up to ImGui::Render() (the GPU upload is the driver's).
-//   huddle_frame/large         the board on a queue of 100,000 referrals, scrolled and selected
+//   huddle_frame/large         the board on a queue of 100,000 referrals, first row selected
 //   huddle_frame/small         the same on 1,000 referrals (baseline: list clipping makes size not matter)
 //   huddle_search_frame/large  a frame in which the search text changes, so the 100,000 rows are re-filtered
 //   huddle_search_frame/small  the same on 1,000 referrals

@@ -12,6 +12,24 @@
 namespace berth::ui {
 
 namespace {
+const char* FundingLabel(Funding f) {
+  switch (f) {
+    case Funding::kLa:
+      return "LA";
+    case Funding::kChc:
+      return "CHC";
+    case Funding::kJoint:
+      return "joint";
+    case Funding::kFnc:
+      return "FNC";
+    case Funding::kSelfFunder:
+      return "self-funder";
+    case Funding::kTopUp:
+      return "top-up";
+  }
+  return "?";
+}
+
 ImU32 ComponentColour(size_t i) {
   static const ImU32 kColours[] = {IM_COL32(192, 41, 43, 255),  IM_COL32(221, 120, 20, 255),
                                    IM_COL32(31, 97, 184, 255),  IM_COL32(46, 139, 87, 255),
@@ -51,7 +69,7 @@ void MatchPanel::DrawHeader(const PanelContext& ctx) {
                       core::FormatNhsNumber(r.nhs_number).c_str(), ToString(r.pathway).data(),
                       r.category ? ToString(*r.category).data() : "homecare", r.discharge_ready_date.c_str(),
                       waiting > 0 ? "waiting " : "in ",
-                      static_cast<long long>(waiting > 0 ? waiting : -waiting), ToString(r.funding).data(),
+                      static_cast<long long>(waiting > 0 ? waiting : -waiting), FundingLabel(r.funding),
                       Pounds(r.weekly_budget_pence).c_str());
   if (!r.needs.empty()) {
     ImGui::TextDisabled("Needs: %s   Preferred: %s within %.0f km", JoinCodes(r.needs).c_str(),
