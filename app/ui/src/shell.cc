@@ -73,6 +73,7 @@ void Shell::Draw(double idle_seconds) {
   session_.Poll();
   if (session_.unlocked() && idle_seconds >= auto_lock_seconds_) session_.Lock();
   if (!session_.unlocked()) {
+    ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
     if (had_data_) ClearPersonalData();
     unlock_.Draw(session_);
     return;
@@ -89,6 +90,15 @@ void Shell::Draw(double idle_seconds) {
   DrawHelp();
   DrawRecoveryKeyNotice(session_);
   HandleEvents();
+  // ImGui's own arrow-key navigation only where it helps (the forms: combos, checkboxes). On the lists the
+  // arrows and Enter are Berth's shortcuts, and two cursors answering the same keys would disagree.
+  ImGuiIO& io = ImGui::GetIO();
+  const bool form = current_ == PanelId::kReferral || current_ == PanelId::kSettings;
+  if (form) {
+    io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+  } else {
+    io.ConfigFlags &= ~ImGuiConfigFlags_NavEnableKeyboard;
+  }
 }
 
 void Shell::ClearPersonalData() {
