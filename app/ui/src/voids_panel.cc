@@ -145,7 +145,7 @@ void VoidsPanel::Draw(PanelContext& ctx) {
   for (const HomeUtilisation& u : data.utilisation) {
     std::snprintf(buf, sizeof(buf), "%d/%d  %.0f%%", u.block_occupied, u.block_beds, u.utilisation() * 100);
     const ImU32 colour = u.utilisation() < 0.8 ? IM_COL32(221, 120, 20, 255) : IM_COL32(46, 139, 87, 255);
-    std::string name = u.home.size() > 30 ? u.home.substr(0, 29) + "..." : u.home;
+    std::string name = u.home.size() > 24 ? u.home.substr(0, 23) + "..." : u.home;
     ScoreBar(name.c_str(), static_cast<float>(u.utilisation()), colour, buf);
   }
   ImGui::EndChild();
