@@ -115,7 +115,8 @@ class Session {
     if (!options_.hub_url.empty()) url_ = options_.hub_url;
     BERTH_ASSIGN_OR_RETURN(device_id_, GetText(db_, "device_id"));
     BERTH_RETURN_IF_ERROR(schema_.Load(db_));
-    return Status::Ok();
+    // A pull touches many pages; keep them decrypted in this connection's cache (64 MB).
+    return db_.Exec("PRAGMA cache_size = -65536");
   }
 
   Result<SyncSummary> Run() {

@@ -17,12 +17,12 @@
 #include <cstring>
 #include <thread>
 
+#include <filesystem>
 #include "berth/schema/ids.h"
 #include "berth/schema/store.h"
 #include "berth/sync/client.h"
 #include "berth/sync/crypto.h"
 #include "berth/sync/hub.h"
-#include <filesystem>
 
 namespace {
 
