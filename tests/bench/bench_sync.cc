@@ -216,11 +216,14 @@ void BM_InitialSync(benchmark::State& state) {
     state.counters["changes"] = static_cast<double>(n);
     state.counters["push_changes_per_s"] = static_cast<double>(pushed->pushed) / Seconds(t0, t1);
     state.counters["pull_rows_per_s"] = static_cast<double>(pulled->pulled_rows) / Seconds(t1, t2);
-    state.counters["pull_changes_per_s"] = static_cast<double>(n) / Seconds(t1, t2);
+    state.counters["pulled_rows"] = static_cast<double>(pulled->pulled_rows);
+    state.counters["pushed"] = static_cast<double>(pushed->pushed);
     state.counters["push_bytes_per_change"] =
-        static_cast<double>(pushed->bytes_sent + pushed->bytes_received) / static_cast<double>(n);
+        static_cast<double>(pushed->bytes_sent + pushed->bytes_received) /
+        static_cast<double>(pushed->pushed);
     state.counters["pull_bytes_per_change"] =
-        static_cast<double>(pulled->bytes_sent + pulled->bytes_received) / static_cast<double>(n);
+        static_cast<double>(pulled->bytes_sent + pulled->bytes_received) /
+        static_cast<double>(std::max<int64_t>(1, pulled->pulled_rows));
     state.counters["local_apply_per_s"] = baseline;
     state.counters["push_vs_local"] = state.counters["push_changes_per_s"] / baseline;
     state.counters["pull_vs_local"] = state.counters["pull_rows_per_s"] / baseline;
