@@ -409,6 +409,18 @@ Hlc Store::Tick() {
   return impl_->clock.Tick();
 }
 
+Status Store::ObserveClock(const std::string& hlc) {
+  if (locked()) return NotAuthorised("the store is locked");
+  BERTH_ASSIGN_OR_RETURN(Hlc remote, Hlc::Parse(hlc));
+  if (!(impl_->clock.last() < remote)) return Status::Ok();
+  const Hlc now = impl_->clock.Observe(remote);
+  BERTH_ASSIGN_OR_RETURN(Statement meta,
+                         impl_->db.Prepare("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
+                                           " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+  meta.Bind(1, now.ToString());
+  return impl_->Explain(meta.Run());
+}
+
 Result<std::map<std::string, std::vector<std::string>>> SyncableTables(Db& db) {
   BERTH_ASSIGN_OR_RETURN(
       Statement tables,
@@ -569,6 +581,7 @@ Status Store::ApplyRemote(const Mutation& m) {
   if (table == impl_->columns.end()) return BadInput("'" + m.entity + "' is not a table that syncs");
   Db& db = impl_->db;
   return impl_->Explain(db.Transaction([&]() -> Status {
+    BERTH_RETURN_IF_ERROR(ObserveClock(m.hlc));
     const Clock incoming{m.hlc, m.origin_device};
     BERTH_ASSIGN_OR_RETURN(Statement row,
                            db.Prepare("SELECT hlc, origin FROM \"" + m.entity + "\" WHERE id = ?"));

@@ -417,8 +417,11 @@ class Session {
       }
       summary_.pull_pages++;
       const Status applied = db_.Transaction([&]() -> Status {
+        std::string newest;  // the device clock moves past every stamp pulled, once per page
         for (const RowState& row : page.rows) {
           if (schema_.Columns(row.entity) == nullptr) continue;
+          newest = std::max(newest, row.row_hlc);
+          for (const auto& f : row.fields) newest = std::max(newest, f.hlc);
           BERTH_RETURN_IF_ERROR(internal::MergeRowState(store_, cache_, schema_, row));
           if (snapshot) {
             const std::string key = "snapshot_seen:" + row.entity + ":" + row.row_id;
@@ -426,6 +429,7 @@ class Session {
           }
         }
         if (snapshot && !page.more) BERTH_RETURN_IF_ERROR(FinishSnapshot());
+        if (!newest.empty()) BERTH_RETURN_IF_ERROR(store_.ObserveClock(newest));
         return PutText(db_, "cursor", std::to_string(page.next_cursor));
       });
       if (!applied.ok()) return applied;

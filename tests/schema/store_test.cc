@@ -237,3 +237,28 @@ TEST_P(StoreTest, LargeTransactionsSpillAndCheckpointThroughTheVfs) {
 
 }  // namespace
 }  // namespace berth
+
+namespace berth {
+namespace {
+
+// A device whose clock is behind must still stamp its next change after everything it has pulled.
+TEST_P(StoreTest, PulledStampsMoveTheClockForwardAcrossReopen) {
+  const Hlc ahead{NowMs() + 120'000, 3};  // two minutes ahead of this device
+  {
+    auto store = CreateStore();
+    Mutation remote;
+    remote.entity = "setting";
+    remote.row_id = "from_hub";
+    remote.hlc = ahead.ToString();
+    remote.origin_device = "hub-device";
+    remote.fields["value"] = std::string("x");
+    ASSERT_TRUE(store->ApplyRemote(remote).ok());
+    EXPECT_EQ(store->ObserveClock("not a stamp").code(), Code::kBadInput);
+  }
+  auto store = OpenStore();
+  ASSERT_TRUE(store->SetSetting("local", "after").ok());
+  EXPECT_GT(Text(*store, "SELECT hlc FROM outbox ORDER BY seq DESC LIMIT 1"), ahead.ToString());
+}
+
+}  // namespace
+}  // namespace berth

@@ -112,6 +112,9 @@ class Store {
   // Applies a mutation that came from elsewhere (the hub): per-field last-writer-wins by HLC, no outbox.
   Status ApplyRemote(const Mutation& mutation);
   Hlc Tick();
+  // Moves the device's clock past a stamp seen from elsewhere (a pulled row), so the next local change
+  // sorts after everything this device has seen, and saves it (joining the caller's transaction).
+  Status ObserveClock(const std::string& hlc);
 
   // --- audit ----------------------------------------------------------------------------------------
   Status AuditView(const std::string& entity, const std::string& row_id);
