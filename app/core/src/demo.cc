@@ -472,6 +472,9 @@ Status DemoBuilder::MakeHomecare() {
     const bool block = rng_.Chance(0.2);
     const int64_t rate = block ? 1850 : 1900 + 5 * rng_.Between(0, 50);
     for (const auto& zone : zones) {
+      // Most agencies have spare hours now; some have a round that frees up within the week. One date per
+      // agency and zone: a package needs every band it uses from the same start.
+      const int64_t opens = rng_.Chance(0.75) ? -rng_.Between(0, 21) : rng_.Between(1, 7);
       for (size_t band = 0; band < EnumCount<TimeBand>(); ++band) {
         const auto tb = static_cast<TimeBand>(band);
         if (tb == TimeBand::kNight && !rng_.Chance(0.15)) continue;
@@ -482,7 +485,7 @@ Status DemoBuilder::MakeHomecare() {
         c.band = tb;
         static constexpr int64_t kMax[] = {40, 20, 20, 24, 21};
         c.hours_per_week = static_cast<double>(rng_.Between(4 * 2, kMax[band] * 2)) / 2.0;
-        c.available_from = Day(rng_.Between(0, 7));
+        c.available_from = Day(opens);
         c.double_up = double_up;
         c.female_carers = female;
         c.male_carers = male;
