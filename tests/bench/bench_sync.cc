@@ -31,6 +31,7 @@ using namespace berth::sync;
 using Clock = std::chrono::steady_clock;
 
 bool g_smoke = false;
+int64_t g_initial_changes = 0;  // --changes=N overrides the initial sync's size (0: the 1,000,000)
 
 // A scratch directory for one benchmark, removed afterwards.
 class BenchDir {
@@ -51,6 +52,7 @@ class BenchDir {
 };
 
 int64_t InitialChanges() {
+  if (g_initial_changes > 0) return g_initial_changes;
   return g_smoke ? 2000 : 1000000;
 }
 int64_t IncrementalChanges() {
@@ -306,6 +308,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) {
     if (std::strcmp(argv[i], "--smoke") == 0) {
       g_smoke = true;
+    } else if (std::strncmp(argv[i], "--changes=", 10) == 0) {
+      g_initial_changes = std::atoll(argv[i] + 10);
     } else {
       args.push_back(argv[i]);
     }
