@@ -3,8 +3,28 @@
 #include <sqlite3.h>
 
 #include <string>
+#include <unordered_map>
 
 namespace berth {
+
+// Compiled statements waiting for reuse, by SQL text. Shared with the Statements borrowed from it, so a
+// Statement destroyed after Close() finds the pool closed and finalizes itself instead.
+struct StatementPool {
+  bool closed = false;
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle;
+  std::unordered_map<sqlite3_stmt*, std::string> sql_of;
+
+  void FinalizeAll() {
+    for (auto& [sql, stmts] : idle) {
+      for (sqlite3_stmt* s : stmts) {
+        sql_of.erase(s);
+        sqlite3_finalize(s);
+      }
+    }
+    idle.clear();
+    closed = true;
+  }
+};
 
 Status SqliteStatus(int rc, std::string message) {
   const int primary = rc & 0xFF;
@@ -20,15 +40,19 @@ Status SqliteStatus(int rc, std::string message) {
 // ---- Statement ----------------------------------------------------------------------------------------
 
 Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(other.stmt_), bind_error_(std::move(other.bind_error_)) {
+    : db_(other.db_),
+      stmt_(other.stmt_),
+      pool_(std::move(other.pool_)),
+      bind_error_(std::move(other.bind_error_)) {
   other.stmt_ = nullptr;
 }
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(stmt_);
+    Release();
     db_ = other.db_;
     stmt_ = other.stmt_;
+    pool_ = std::move(other.pool_);
     bind_error_ = std::move(other.bind_error_);
     other.stmt_ = nullptr;
   }
@@ -36,7 +60,26 @@ Statement& Statement::operator=(Statement&& other) noexcept {
 }
 
 Statement::~Statement() {
+  Release();
+}
+
+void Statement::Release() {
+  if (stmt_ == nullptr) return;
+  if (pool_ != nullptr && !pool_->closed) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    auto it = pool_->sql_of.find(stmt_);
+    if (it != pool_->sql_of.end()) {
+      pool_->idle[it->second].push_back(stmt_);
+      stmt_ = nullptr;
+      pool_.reset();
+      return;
+    }
+  }
+  if (pool_ != nullptr) pool_->sql_of.erase(stmt_);
   sqlite3_finalize(stmt_);
+  stmt_ = nullptr;
+  pool_.reset();
 }
 
 namespace {
@@ -126,7 +169,8 @@ std::string Statement::ColumnName(int column) const {
 
 // ---- Db -----------------------------------------------------------------------------------------------
 
-Db::Db(Db&& other) noexcept : db_(other.db_), savepoint_depth_(other.savepoint_depth_) {
+Db::Db(Db&& other) noexcept
+    : db_(other.db_), savepoint_depth_(other.savepoint_depth_), pool_(std::move(other.pool_)) {
   other.db_ = nullptr;
 }
 
@@ -135,6 +179,7 @@ Db& Db::operator=(Db&& other) noexcept {
     Close();
     db_ = other.db_;
     savepoint_depth_ = other.savepoint_depth_;
+    pool_ = std::move(other.pool_);
     other.db_ = nullptr;
   }
   return *this;
@@ -145,6 +190,10 @@ Db::~Db() {
 }
 
 void Db::Close() {
+  if (pool_ != nullptr) {
+    pool_->FinalizeAll();
+    pool_.reset();
+  }
   if (db_ != nullptr) sqlite3_close_v2(db_);
   db_ = nullptr;
 }
@@ -192,6 +241,28 @@ Result<Statement> Db::Prepare(std::string_view sql) {
   return Statement(db_, stmt);
 }
 
+Result<Statement> Db::Cached(std::string_view sql) {
+  if (db_ == nullptr) return NotAuthorised("the store is locked");
+  if (pool_ == nullptr) pool_ = std::make_shared<StatementPool>();
+  auto idle = pool_->idle.find(std::string(sql));
+  if (idle != pool_->idle.end() && !idle->second.empty()) {
+    sqlite3_stmt* stmt = idle->second.back();
+    idle->second.pop_back();
+    return Statement(db_, stmt, pool_);
+  }
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                    &stmt, nullptr);
+  if (rc != SQLITE_OK) return Error(rc, "preparing statement");
+  pool_->sql_of.emplace(stmt, std::string(sql));
+  return Statement(db_, stmt, pool_);
+}
+
+Status Db::RunCached(const std::string& sql) {
+  BERTH_ASSIGN_OR_RETURN(Statement st, Cached(sql));
+  return st.Run();
+}
+
 Result<int64_t> Db::QueryInt(std::string_view sql) {
   BERTH_ASSIGN_OR_RETURN(Statement st, Prepare(sql));
   BERTH_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -207,18 +278,18 @@ Status Db::Transaction(const std::function<Status()>& body) {
   if (db_ == nullptr) return NotAuthorised("the store is locked");
   const bool nested = InTransaction();
   const std::string sp = "sp" + std::to_string(savepoint_depth_);
-  BERTH_RETURN_IF_ERROR(Exec(nested ? "SAVEPOINT " + sp : std::string("BEGIN IMMEDIATE")));
+  BERTH_RETURN_IF_ERROR(RunCached(nested ? "SAVEPOINT " + sp : std::string("BEGIN IMMEDIATE")));
   if (nested) ++savepoint_depth_;
   Status st = body();
   if (nested) --savepoint_depth_;
   if (st.ok()) {
-    st = Exec(nested ? "RELEASE " + sp : std::string("COMMIT"));
+    st = RunCached(nested ? "RELEASE " + sp : std::string("COMMIT"));
     if (st.ok()) return st;
   }
   // Rolling back may itself fail after an I/O error; the original error is the one worth reporting.
   if (nested) {
-    (void)Exec("ROLLBACK TO " + sp);
-    (void)Exec("RELEASE " + sp);
+    (void)RunCached("ROLLBACK TO " + sp);
+    (void)RunCached("RELEASE " + sp);
   } else if (InTransaction()) {
     (void)Exec("ROLLBACK");
   }

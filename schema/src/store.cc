@@ -415,8 +415,8 @@ Status Store::ObserveClock(const std::string& hlc) {
   if (!(impl_->clock.last() < remote)) return Status::Ok();
   const Hlc now = impl_->clock.Observe(remote);
   BERTH_ASSIGN_OR_RETURN(Statement meta,
-                         impl_->db.Prepare("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
-                                           " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+                         impl_->db.Cached("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
+                                          " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
   meta.Bind(1, now.ToString());
   return impl_->Explain(meta.Run());
 }
@@ -546,10 +546,10 @@ Status Store::Write(Mutation m) {
   Db& db = impl_->db;
   Status st = db.Transaction([&]() -> Status {
     m.hlc = impl_->clock.Tick().ToString();
-    BERTH_RETURN_IF_ERROR(ApplyRemote(m));
+    BERTH_RETURN_IF_ERROR(ApplyInTransaction(m));
     BERTH_ASSIGN_OR_RETURN(Statement out,
-                           db.Prepare("INSERT INTO outbox (mutation_id, kind, entity, row_id, hlc, payload,"
-                                      " created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+                           db.Cached("INSERT INTO outbox (mutation_id, kind, entity, row_id, hlc, payload,"
+                                     " created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
     const std::string payload = EncodeMutation(m);
     out.Bind(1, m.mutation_id)
         .Bind(2, static_cast<int64_t>(m.kind))
@@ -560,8 +560,8 @@ Status Store::Write(Mutation m) {
         .Bind(7, NowMs());
     BERTH_RETURN_IF_ERROR(out.Run());
     BERTH_ASSIGN_OR_RETURN(Statement meta,
-                           db.Prepare("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
-                                      " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+                           db.Cached("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
+                                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
     meta.Bind(1, m.hlc);
     BERTH_RETURN_IF_ERROR(meta.Run());
     std::string detail;
@@ -569,22 +569,27 @@ Status Store::Write(Mutation m) {
     const char* action = m.kind == MutationKind::kDelete  ? "delete"
                          : m.kind == MutationKind::kClaim ? "claim"
                                                           : "write";
-    return AppendAudit(m.claim.empty() ? action : std::string(action) + ":" + m.claim, m.entity, m.row_id,
-                       detail);
+    return AppendAuditInTransaction(m.claim.empty() ? action : std::string(action) + ":" + m.claim, m.entity,
+                                    m.row_id, detail);
   });
   return impl_->Explain(st);
 }
 
 Status Store::ApplyRemote(const Mutation& m) {
   if (locked()) return NotAuthorised("the store is locked");
+  if (!impl_->columns.count(m.entity)) return BadInput("'" + m.entity + "' is not a table that syncs");
+  return impl_->Explain(impl_->db.Transaction([&]() -> Status { return ApplyInTransaction(m); }));
+}
+
+Status Store::ApplyInTransaction(const Mutation& m) {
   auto table = impl_->columns.find(m.entity);
   if (table == impl_->columns.end()) return BadInput("'" + m.entity + "' is not a table that syncs");
   Db& db = impl_->db;
-  return impl_->Explain(db.Transaction([&]() -> Status {
+  {
     BERTH_RETURN_IF_ERROR(ObserveClock(m.hlc));
     const Clock incoming{m.hlc, m.origin_device};
     BERTH_ASSIGN_OR_RETURN(Statement row,
-                           db.Prepare("SELECT hlc, origin FROM \"" + m.entity + "\" WHERE id = ?"));
+                           db.Cached("SELECT hlc, origin FROM \"" + m.entity + "\" WHERE id = ?"));
     row.Bind(1, m.row_id);
     BERTH_ASSIGN_OR_RETURN(bool exists, row.Step());
     const Clock row_clock = exists ? Clock{row.Text(0), row.Text(1)} : Clock{};
@@ -594,7 +599,7 @@ Status Store::ApplyRemote(const Mutation& m) {
     if (exists) {
       BERTH_ASSIGN_OR_RETURN(
           Statement fc,
-          db.Prepare("SELECT field, hlc, origin FROM field_clock WHERE entity = ? AND row_id = ?"));
+          db.Cached("SELECT field, hlc, origin FROM field_clock WHERE entity = ? AND row_id = ?"));
       fc.Bind(1, m.entity).Bind(2, m.row_id);
       while (true) {
         BERTH_ASSIGN_OR_RETURN(bool r, fc.Step());
@@ -624,8 +629,8 @@ Status Store::ApplyRemote(const Mutation& m) {
         cols += ", \"" + w.first + "\"";
         params += ", ?";
       }
-      BERTH_ASSIGN_OR_RETURN(Statement ins, db.Prepare("INSERT INTO \"" + m.entity + "\" (" + cols +
-                                                       ") VALUES (" + params + ")"));
+      BERTH_ASSIGN_OR_RETURN(Statement ins, db.Cached("INSERT INTO \"" + m.entity + "\" (" + cols +
+                                                      ") VALUES (" + params + ")"));
       ins.Bind(1, m.row_id).Bind(2, m.hlc).Bind(3, m.origin_device);
       int i = 4;
       for (const auto& w : winners) BindValue(ins, i++, *w.second);
@@ -634,7 +639,7 @@ Status Store::ApplyRemote(const Mutation& m) {
     std::string sets;
     for (const auto& w : winners) sets += (sets.empty() ? "\"" : ", \"") + w.first + "\" = ?";
     BERTH_ASSIGN_OR_RETURN(Statement upd,
-                           db.Prepare("UPDATE \"" + m.entity + "\" SET " + sets + " WHERE id = ?"));
+                           db.Cached("UPDATE \"" + m.entity + "\" SET " + sets + " WHERE id = ?"));
     int i = 1;
     for (const auto& w : winners) {
       if (w.second == nullptr) {
@@ -646,16 +651,16 @@ Status Store::ApplyRemote(const Mutation& m) {
     upd.Bind(i, m.row_id);
     BERTH_RETURN_IF_ERROR(upd.Run());
     BERTH_ASSIGN_OR_RETURN(Statement clk,
-                           db.Prepare("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
-                                      " VALUES (?, ?, ?, ?, ?) ON CONFLICT (entity, row_id, field)"
-                                      " DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin"));
+                           db.Cached("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
+                                     " VALUES (?, ?, ?, ?, ?) ON CONFLICT (entity, row_id, field)"
+                                     " DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin"));
     for (const auto& w : winners) {
       clk.Reset();
       clk.Bind(1, m.entity).Bind(2, m.row_id).Bind(3, w.first).Bind(4, m.hlc).Bind(5, m.origin_device);
       BERTH_RETURN_IF_ERROR(clk.Run());
     }
     return Status::Ok();
-  }));
+  }
 }
 
 // ---- audit
@@ -693,12 +698,18 @@ std::vector<uint8_t> AuditHash(const std::vector<uint8_t>& prev, const AuditEntr
 Status Store::AppendAudit(const std::string& action, const std::string& entity, const std::string& row_id,
                           const std::string& detail) {
   if (locked()) return NotAuthorised("the store is locked");
+  return impl_->Explain(impl_->db.Transaction(
+      [&]() -> Status { return AppendAuditInTransaction(action, entity, row_id, detail); }));
+}
+
+Status Store::AppendAuditInTransaction(const std::string& action, const std::string& entity,
+                                       const std::string& row_id, const std::string& detail) {
   Db& db = impl_->db;
   std::vector<uint8_t> hash;
-  Status st = db.Transaction([&]() -> Status {
+  Status st = [&]() -> Status {
     // Re-read the chain head inside the transaction: another connection may have appended.
     BERTH_ASSIGN_OR_RETURN(Statement head,
-                           db.Prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"));
+                           db.Cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"));
     BERTH_ASSIGN_OR_RETURN(bool has, head.Step());
     AuditEntry e;
     e.seq = has ? head.Int(0) + 1 : 1;
@@ -712,8 +723,8 @@ Status Store::AppendAudit(const std::string& action, const std::string& entity, 
     e.detail = detail;
     hash = AuditHash(prev, e);
     BERTH_ASSIGN_OR_RETURN(Statement ins,
-                           db.Prepare("INSERT INTO audit (seq, at_ms, actor, device_id, action, entity,"
-                                      " row_id, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)"));
+                           db.Cached("INSERT INTO audit (seq, at_ms, actor, device_id, action, entity,"
+                                     " row_id, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)"));
     ins.Bind(1, e.seq)
         .Bind(2, e.at_ms)
         .Bind(3, e.actor)
@@ -722,9 +733,9 @@ Status Store::AppendAudit(const std::string& action, const std::string& entity, 
         .Bind(6, e.entity);
     ins.Bind(7, e.row_id).Bind(8, e.detail).BindBlob(9, prev).BindBlob(10, hash);
     return ins.Run();
-  });
+  }();
   if (st.ok()) impl_->last_audit_hash = hash;
-  return impl_->Explain(st);
+  return st;
 }
 
 Status Store::AuditView(const std::string& entity, const std::string& row_id) {

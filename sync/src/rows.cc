@@ -200,6 +200,10 @@ Status ApplyLww(StmtCache& cache, const Schema& schema, const Mutation& m) {
   return Status::Ok();
 }
 
+Status JoinOrBegin(Db& db, const std::function<Status()>& body) {
+  return db.InTransaction() ? body() : db.Transaction(body);
+}
+
 Status MergeRowState(Store& store, StmtCache& cache, const Schema& schema, const RowState& row) {
   if (row.absent) return Status::Ok();
   // First: every field at the row's clock (creates the row whole, so NOT NULL columns are set); then each
@@ -224,7 +228,7 @@ Status MergeRowState(Store& store, StmtCache& cache, const Schema& schema, const
     }
     m.fields[f.name] = f.value;
   }
-  return store.db().Transaction([&]() -> Status {
+  return JoinOrBegin(store.db(), [&]() -> Status {
     BERTH_RETURN_IF_ERROR(ApplyLww(cache, schema, base));
     for (const auto& kv : later) BERTH_RETURN_IF_ERROR(ApplyLww(cache, schema, kv.second));
     return Status::Ok();
@@ -234,7 +238,7 @@ Status MergeRowState(Store& store, StmtCache& cache, const Schema& schema, const
 Status ForceRowState(Store& store, StmtCache& cache, const Schema& schema, const RowState& row) {
   const auto* cols = schema.Columns(row.entity);
   if (cols == nullptr) return Status::Ok();
-  return store.db().Transaction([&]() -> Status {
+  return JoinOrBegin(store.db(), [&]() -> Status {
     BERTH_ASSIGN_OR_RETURN(Stmt del_fc, cache.Get("DELETE FROM field_clock WHERE entity = ? AND row_id = ?"));
     del_fc.Bind(1, row.entity).Bind(2, row.row_id);
     BERTH_RETURN_IF_ERROR(del_fc.Run());

@@ -2,6 +2,7 @@
 // Store::ApplyRemote (pull) or forced to the hub's state (rollback of a rejected mutation).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -34,6 +35,9 @@ Result<std::map<std::string, Value>> ReadRowValues(StmtCache& cache, const Schem
 // statements: ApplyRemote prepares five statements per call, which dominated sync's cost. The caller
 // holds a transaction. tests/sync check the two agree.
 Status ApplyLww(StmtCache& cache, const Schema& schema, const Mutation& m);
+// Runs `body` in the caller's transaction if there is one (no savepoint: the caller rolls back on an
+// error), else in a transaction of its own.
+Status JoinOrBegin(Db& db, const std::function<Status()>& body);
 // Merges `row` into the store, last-writer-wins per field (ApplyLww).
 Status MergeRowState(Store& store, StmtCache& cache, const Schema& schema, const RowState& row);
 // Makes the store's row exactly `row` (values and clocks); removes it when `row.absent`.

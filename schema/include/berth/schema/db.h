@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@ struct sqlite3_stmt;
 namespace berth {
 
 class Db;
+struct StatementPool;
 
 class Statement {
  public:
@@ -54,9 +56,12 @@ class Statement {
 
  private:
   friend class Db;
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(sqlite3* db, sqlite3_stmt* stmt, std::shared_ptr<StatementPool> pool = nullptr)
+      : db_(db), stmt_(stmt), pool_(std::move(pool)) {}
+  void Release();
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
+  std::shared_ptr<StatementPool> pool_;  // set for statements borrowed from Db::Cached
   Status bind_error_;
 };
 
@@ -75,6 +80,11 @@ class Db {
 
   Status Exec(std::string_view sql);
   Result<Statement> Prepare(std::string_view sql);
+  // Like Prepare, but the compiled statement is kept for the next call with the same SQL: use it on hot
+  // paths (per-row writes) where parsing would cost more than running. When the returned Statement is
+  // destroyed it is reset and goes back to the pool; two live Statements for one SQL text are two
+  // separate compiled statements, so nested use is safe. Statements must not outlive Close().
+  Result<Statement> Cached(std::string_view sql);
   // A single value from a query returning one row and one column, e.g. "SELECT count(*) FROM bed".
   Result<int64_t> QueryInt(std::string_view sql);
 
@@ -93,8 +103,12 @@ class Db {
   Status Error(int rc, std::string_view what) const;
 
  private:
+  // Runs one statement of the transaction machinery (BEGIN, COMMIT, SAVEPOINT ...) from the pool.
+  Status RunCached(const std::string& sql);
+
   sqlite3* db_ = nullptr;
   int savepoint_depth_ = 0;
+  std::shared_ptr<StatementPool> pool_;
 };
 
 // Converts any SQLite result code to Berth's codes: SQLITE_IOERR_DATA / CORRUPT / NOTADB -> kIntegrity,

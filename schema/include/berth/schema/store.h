@@ -130,6 +130,12 @@ class Store {
   struct Impl;
   Store();
   Status Init(const StoreOptions& options);
+  // The bodies of ApplyRemote and AppendAudit, for callers already inside a transaction: no savepoint of
+  // their own (a savepoint per row copies every page it first touches into the statement journal). On an
+  // error the caller's transaction must roll back, as Db::Transaction does when the error propagates.
+  Status ApplyInTransaction(const Mutation& mutation);
+  Status AppendAuditInTransaction(const std::string& action, const std::string& entity,
+                                  const std::string& row_id, const std::string& detail);
 
   std::unique_ptr<Impl> impl_;
   std::string dir_;
