@@ -120,14 +120,18 @@ struct Home {
 class DemoBuilder {
  public:
   DemoBuilder(Store& store, const Geography& geo, const DemoOptions& o)
-      : store_(store), geo_(geo), o_(o), rng_(o.seed), today_(DaysFromIsoDate(o.today)) {}
+      : store_(store),
+        geo_(geo),
+        o_(o),
+        rng_(o.seed),
+        today_(DaysFromIsoDate(o.today)),
+        id_namespace_(fmt::format("demo:{}:{}", o.seed, static_cast<int>(o.scale))) {}
 
   Result<DemoSummary> Run();
 
  private:
   std::string Id(std::string_view kind, int64_t n) const {
-    return StableId(fmt::format("demo:{}:{}", o_.seed, static_cast<int>(o_.scale)),
-                    fmt::format("{}/{}", kind, n));
+    return StableId(id_namespace_, fmt::format("{}/{}", kind, n));
   }
   std::string Day(int64_t offset) const { return IsoDateFromDays(today_ + offset); }
   Status ImportReal();
@@ -151,6 +155,7 @@ class DemoBuilder {
   DemoOptions o_;
   Rng rng_;
   int64_t today_;
+  std::string id_namespace_;  // the seed and scale: every row id is stable for them
   DemoSummary s_;
   std::vector<Home> homes_;
   std::vector<Provider> agencies_;
@@ -501,7 +506,7 @@ Status DemoBuilder::MakeHomecare() {
 }
 
 Status DemoBuilder::MakeReferrals() {
-  const int64_t count = o_.scale == DemoScale::kCounty ? 40 : o_.scale == DemoScale::kRegion ? 150 : 1500;
+  const int64_t count = o_.scale == DemoScale::kCounty ? 40 : o_.scale == DemoScale::kRegion ? 150 : 1000;
   std::vector<const Hospital*> sites;
   if (o_.scale == DemoScale::kEngland) {
     for (const auto& h : geo_.hospitals()) {

@@ -9,7 +9,8 @@
 //            dates around today, and a couple of hand backs.
 //  region  : the same for every real row in the East of England.
 //  england : all 7,000 real rows, then synthetic homes and agencies across England up to about 15,000
-//            care homes, 450,000 beds and 10,000 homecare agencies (for benchmarks).
+//            care homes, 450,000 beds and 10,000 homecare agencies, and 1,000 referrals in the queue (the
+//            queue bench_match measures).
 // People are fictional: names from common-name lists, NHS numbers from the 999 test range (valid
 // modulus-11 check digits, never issued to real patients). Real homes keep their real (absent) ratings;
 // only synthetic homes get synthetic ratings.
