@@ -7,15 +7,23 @@
 // same rule and score code (berth_core's EvaluateBed / EvaluateHomecare) but no index: no spatial grid, no
 // pool of available beds, no zone lists. Data: `berth demo --scale england` built by the same generator
 // (app/core/demo.h); `--scale=region` uses the East of England demo (minutes less to build); `--smoke`
-// uses the county demo so ctest can check the program runs in seconds.
+// uses the county demo so ctest can check the program runs in seconds. `--store=DIR` keeps the demo store
+// in DIR: the first run builds it there (and records its build time), later runs of the same scale open it
+// instead, so an England-scale measurement does not pay for the build every time.
 // After the runs it prints the ratios (naive / indexed) and the per-call medians of single_match.
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <unordered_map>
 
 #include "berth/core/demo.h"
@@ -35,7 +43,13 @@ using namespace berth::core;
 
 bool g_smoke = false;
 DemoScale g_scale = DemoScale::kEngland;  // --scale=region for a quicker full run
+std::string g_store_dir;                  // --store=DIR: build the demo there once, reuse it after
 constexpr const char* kToday = "2026-11-22";
+constexpr uint64_t kSeed = 11;
+
+const char* ScaleName() {
+  return g_smoke ? "county" : g_scale == DemoScale::kRegion ? "region" : "england";
+}
 
 // Every record as plain slots, with only id -> position maps: what matching looks like without an index.
 struct Naive {
@@ -212,34 +226,74 @@ struct World {
   std::vector<Referral> queue;
   MatchContext ctx;
   double build_seconds = 0, index_seconds = 0;
+  std::string demo_text;  // the demo's summary, and where the store came from
 };
+
+// The demo store of the chosen scale: built in a temporary directory, or with --store=DIR built there
+// once (DIR/store, with DIR/demo.txt recording the scale, seed, date and build time) and opened after.
+void OpenOrBuildDemo(World& w) {
+  StoreOptions o;
+  o.kdf = KdfParams::Fast();
+  const std::string dir = g_store_dir.empty() ? w.tmp.path() : g_store_dir;
+  const std::string store_dir = dir + "/store", record = dir + "/demo.txt";
+  const std::string header =
+      fmt::format("bench_match demo: scale {}, seed {}, today {}\n", ScaleName(), kSeed, kToday);
+  if (!g_store_dir.empty() && std::filesystem::exists(record)) {
+    std::ifstream in(record);
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string kept = text.str();
+    if (kept.compare(0, header.size(), header) != 0) {
+      bench::Die(BadInput("--store=" + g_store_dir + " holds another demo (" +
+                          kept.substr(0, kept.find('\n')) + "); use another directory"));
+    }
+    auto s = Store::Open(store_dir, Secret("bench"), o);
+    if (!s.ok()) bench::Die(s.status());
+    w.store = std::move(s).value();
+    std::istringstream lines(kept.substr(header.size()));
+    std::string seconds;
+    std::getline(lines, seconds);
+    w.build_seconds = std::atof(seconds.c_str());
+    std::stringstream rest;
+    rest << lines.rdbuf();
+    w.demo_text = "(reused from " + g_store_dir + ")\n" + rest.str();
+    return;
+  }
+  if (!g_store_dir.empty() && std::filesystem::exists(store_dir)) {
+    bench::Die(BadInput("--store=" + g_store_dir + " has a store but no demo.txt (an interrupted build?)"));
+  }
+  std::filesystem::create_directories(dir);
+  Secret recovery;
+  auto s = Store::Create(store_dir, Secret("bench"), &recovery, o);
+  if (!s.ok()) bench::Die(s.status());
+  w.store = std::move(s).value();
+  DemoOptions d;
+  d.seed = kSeed;
+  d.today = kToday;
+  d.scale = g_smoke ? DemoScale::kCounty : g_scale;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto summary = BuildDemo(*w.store, *w.geo, d);
+  if (!summary.ok()) bench::Die(summary.status());
+  w.build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  w.demo_text = summary->Text();
+  if (!g_store_dir.empty()) {
+    std::ofstream(record) << header << w.build_seconds << "\n" << w.demo_text;
+  }
+}
 
 World& W() {
   static std::unique_ptr<World> w;
   if (w) return *w;
   w = std::make_unique<World>();
-  StoreOptions o;
-  o.kdf = KdfParams::Fast();
-  Secret recovery;
-  auto s = Store::Create(w->tmp.path() + "/store", Secret("bench"), &recovery, o);
-  if (!s.ok()) bench::Die(s.status());
-  w->store = std::move(s).value();
   auto geo = DefaultGeography();
   if (!geo.ok()) bench::Die(geo.status());
   w->geo = *geo;
-  DemoOptions d;
-  d.seed = 11;
-  d.today = kToday;
-  d.scale = g_smoke ? DemoScale::kCounty : g_scale;
-  const auto t0 = std::chrono::steady_clock::now();
-  auto summary = BuildDemo(*w->store, *w->geo, d);
-  if (!summary.ok()) bench::Die(summary.status());
+  OpenOrBuildDemo(*w);
   const auto t1 = std::chrono::steady_clock::now();
   auto ix = SupplyIndex::Build(w->store->db(), w->geo);
   if (!ix.ok()) bench::Die(ix.status());
   w->index = std::move(ix).value();
   const auto t2 = std::chrono::steady_clock::now();
-  w->build_seconds = std::chrono::duration<double>(t1 - t0).count();
   w->index_seconds = std::chrono::duration<double>(t2 - t1).count();
   w->naive.Load(w->store->db(), *w->geo);
   auto q = LoadOpenQueue(w->store->db());
@@ -256,11 +310,8 @@ World& W() {
       stderr,
       "data: %s demo: %zu providers, %zu beds (%zu in the pool), %zu capacity rows, %zu referrals in the "
       "queue; demo built in %.1f s, index built in %.2f s\n%s",
-      g_smoke                         ? "county"
-      : g_scale == DemoScale::kRegion ? "region"
-                                      : "england",
-      w->naive.providers.size(), w->naive.beds.size(), w->index->pool_beds(), w->naive.capacity.size(),
-      w->queue.size(), w->build_seconds, w->index_seconds, summary->Text().c_str());
+      ScaleName(), w->naive.providers.size(), w->naive.beds.size(), w->index->pool_beds(),
+      w->naive.capacity.size(), w->queue.size(), w->build_seconds, w->index_seconds, w->demo_text.c_str());
   // The two must agree before their speeds mean anything.
   size_t mismatched = 0;
   for (const Referral& r : w->queue) {
@@ -345,6 +396,13 @@ int main(int argc, char** argv) {
   g_smoke = bench::TakeFlag(argc, argv, "--smoke");
   if (bench::TakeFlag(argc, argv, "--scale=region")) g_scale = DemoScale::kRegion;
   if (bench::TakeFlag(argc, argv, "--scale=england")) g_scale = DemoScale::kEngland;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--store=", 8) != 0) continue;
+    g_store_dir = argv[i] + 8;
+    for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];
+    --argc;
+    break;
+  }
   benchmark::RegisterBenchmark("single_match/naive", SingleMatch, false)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("single_match/indexed", SingleMatch, true)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("queue_match/naive", QueueMatch, false)->Unit(benchmark::kMillisecond);
