@@ -1,7 +1,7 @@
 // berth-hub: the council's hub, the single arbiter of who got which bed. See sync/PROTOCOL.md.
 //
 //   berth-hub --data DIR init
-//   berth-hub --data DIR serve --listen 127.0.0.1:PORT
+//   berth-hub --data DIR serve --listen 127.0.0.1:PORT [--tombstone-days D]
 //   berth-hub --data DIR enroll --name N --role broker|ward|viewer --scope AREA[,AREA...]
 //   berth-hub --data DIR devices
 //   berth-hub --data DIR revoke DEVICE
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -80,7 +81,7 @@ Status Init(const std::string& dir, const std::string& pass_file) {
 }
 
 Status Serve(const std::string& dir, const std::string& pass_file, const std::string& listen,
-             int horizon_days) {
+             double horizon_days) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) return UsageError("--listen HOST:PORT");
   const std::string host = listen.substr(0, colon);
@@ -91,6 +92,8 @@ Status Serve(const std::string& dir, const std::string& pass_file, const std::st
     return UsageError("--listen HOST:PORT: the port is not a number");
   }
   if (port < 0 || port > 65535) return UsageError("--listen: port out of range");
+  if (!(horizon_days >= 0) || horizon_days > 36500)
+    return UsageError("--tombstone-days must be a number of days from 0 to 36500");
   BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(dir, pass_file));
   // Fault tests: BERTH_HUB_FAULT=exit_after=N makes the process die after N entries of one push batch
   // have been applied inside its transaction (as a crash mid-batch would).
@@ -103,7 +106,7 @@ Status Serve(const std::string& dir, const std::string& pass_file, const std::st
     }
   }
   HubOptions options;
-  options.tombstone_horizon_ms = static_cast<int64_t>(horizon_days) * 24 * 3600 * 1000;
+  options.tombstone_horizon_ms = std::llround(horizon_days * 24 * 3600 * 1000);
   Hub hub(std::move(storage), options);
   BERTH_RETURN_IF_ERROR(hub.Start());
   std::signal(SIGTERM, OnSignal);
@@ -163,13 +166,15 @@ int main(int argc, char** argv) {
                std::to_string(berth::sync::kProtocolVersion) + ")"};
   app.set_version_flag("--version", std::string("berth-hub 0.1.0"));
   std::string data_dir, pass_file, listen = "127.0.0.1:8765", name, role, scope, device;
-  int horizon_days = 30;
+  double horizon_days = 30;
   app.add_option("--data", data_dir, "the hub's data directory");
   app.add_option("--passphrase-file", pass_file, "read the hub store's passphrase from this file");
   auto* init = app.add_subcommand("init", "create the hub's encrypted store and keys");
   auto* serve = app.add_subcommand("serve", "serve devices over HTTP");
   serve->add_option("--listen", listen, "HOST:PORT (port 0: any free port)");
-  serve->add_option("--tombstone-days", horizon_days, "forget tombstones older than this (days)");
+  serve->add_option("--tombstone-days", horizon_days,
+                    "at start, forget tombstones older than this many days (default 30; fractions allowed;"
+                    " 0: all)");
   auto* enroll = app.add_subcommand("enroll", "make a one-time enrollment code for a device");
   enroll->add_option("--name", name, "the device's name (e.g. 'Broker laptop 3')")->required();
   enroll->add_option("--role", role, "broker, ward or viewer")->required();

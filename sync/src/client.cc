@@ -394,6 +394,7 @@ class Session {
     bool snapshot = false;
     BERTH_ASSIGN_OR_RETURN(std::string snap_text, GetText(db_, "snapshot_in_progress"));
     snapshot = snap_text == "1";
+    summary_.snapshot = summary_.snapshot || snapshot;  // resuming an interrupted snapshot
     while (!Cancelled()) {
       Report("pull");
       PullRequest req;

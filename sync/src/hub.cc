@@ -208,12 +208,13 @@ Status Hub::Serve(const std::string& host, int port, const std::function<void(in
     while (!stop->load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     server.stop();
   });
-  if (on_listening) on_listening(bound);
-  // Tombstones past the horizon are forgotten at start; devices behind it re-snapshot.
+  // Tombstones past the horizon are forgotten at start (before "listening", so a caller that waits for
+  // it sees the purge done); devices behind the horizon re-snapshot.
   if (auto purged = storage_->PurgeTombstones(NowMs() - options_.tombstone_horizon_ms);
       purged.ok() && *purged > 0) {
     Log("purged " + std::to_string(*purged) + " tombstones past the horizon");
   }
+  if (on_listening) on_listening(bound);
   const bool ok = server.listen_after_bind();
   stop->store(true);
   watcher.join();

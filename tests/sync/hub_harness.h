@@ -42,21 +42,25 @@ class HubProcess {
   HubProcess(const HubProcess&) = delete;
   HubProcess& operator=(const HubProcess&) = delete;
 
-  // Starts `serve`; port 0 lets the hub pick one (then reused by restarts). `env` adds variables.
-  void Start(const std::map<std::string, std::string>& env = {}) {
+  // Starts `serve`; port 0 lets the hub pick one (then reused by restarts). `env` adds variables, `args`
+  // more options of `serve` (e.g. --tombstone-days 0).
+  void Start(const std::map<std::string, std::string>& env = {}, const std::vector<std::string>& args = {}) {
     ASSERT_EQ(pid_, -1) << "hub already running";
     const std::string log = dir_ + ".log";
     const std::string listen = "127.0.0.1:" + std::to_string(port_);
     const std::string program = Program("sync/hub/berth-hub");
     std::remove(log.c_str());
+    std::vector<const char*> argv = {program.c_str(), "--data",   dir_.c_str(),
+                                     "serve",         "--listen", listen.c_str()};
+    for (const auto& a : args) argv.push_back(a.c_str());
+    argv.push_back(nullptr);
     pid_ = fork();
     ASSERT_GE(pid_, 0);
     if (pid_ == 0) {
       for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
       FILE* f = std::freopen(log.c_str(), "w", stdout);
       if (f != nullptr) dup2(fileno(stdout), STDERR_FILENO);  // the hub's log lines go to the same file
-      execl(program.c_str(), program.c_str(), "--data", dir_.c_str(), "serve", "--listen", listen.c_str(),
-            static_cast<char*>(nullptr));
+      execv(program.c_str(), const_cast<char* const*>(argv.data()));
       _exit(127);
     }
     const std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+)");
