@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <mutex>
 #include <set>
+#include <tuple>
 
 #include "berth/schema/ids.h"
 #include "berth/sync/hub_storage.h"
@@ -473,16 +474,16 @@ class SqliteHubStorage final : public HubStorage {
     return d.scope.empty() ? std::string("*") : d.scope.front();
   }
 
-  // The area a row belongs to (PROTOCOL.md section 6), from its merged fields.
-  Result<std::string> AreaFor(const DeviceRecord& dev, const std::string& entity, const std::string& row_id,
-                              const std::map<std::string, Value>& merged) {
+  // The area a row belongs to (PROTOCOL.md section 6), from its merged fields and the area the hub's
+  // change log already records for it (`stored`, or empty).
+  Result<std::string> AreaFor(const DeviceRecord& dev, const std::string& entity,
+                              const std::map<std::string, Value>& merged, const std::string& stored) {
     if (entity == "setting") return std::string("*");
     if (entity == "provider") {
       std::string a = Str(merged, "district");
       if (a.empty()) a = Str(merged, "local_authority");
       return a.empty() ? HomeArea(dev) : a;
     }
-    BERTH_ASSIGN_OR_RETURN(std::string stored, StoredArea(entity, row_id));
     if (!stored.empty()) return stored;
     std::string parent_entity, parent_id;
     if (entity == "bed" || entity == "homecare_capacity" || entity == "provider_admissions") {
@@ -562,6 +563,15 @@ class SqliteHubStorage final : public HubStorage {
     if (!RoleMayWrite(dev.role, m.entity))
       return reject("not_permitted", "this device's role may not change " + m.entity);
     BERTH_ASSIGN_OR_RETURN(auto current, internal::ReadRowValues(cache_, schema_, m.entity, m.row_id));
+    // The row's entry in the change log, read once: its area, and who wrote it last (echo suppression).
+    BERTH_ASSIGN_OR_RETURN(Stmt prior, cache_.Get("SELECT seq, writer, echo_ok, area FROM hub_change"
+                                                  " WHERE entity = ? AND row_id = ?"));
+    prior.Bind(1, m.entity).Bind(2, m.row_id);
+    BERTH_ASSIGN_OR_RETURN(const bool logged, prior.Step());
+    const uint64_t prior_seq = logged ? static_cast<uint64_t>(prior.Int(0)) : 0;
+    const bool prior_echo_free = logged && prior.Text(1) == dev.device_id && prior.Int(2) == 1;
+    const std::string stored_area = logged ? prior.Text(3) : std::string();
+    sqlite3_reset(prior.raw());
     if (!poisoned.empty()) {
       auto named = NamedRows(m);
       // An offer or placement update that does not repeat its referral still belongs to it.
@@ -577,13 +587,10 @@ class SqliteHubStorage final : public HubStorage {
     const bool exists = !current.empty();
     auto merged = current;
     for (const auto& kv : m.fields) merged[kv.first] = kv.second;
-    BERTH_ASSIGN_OR_RETURN(std::string area, AreaFor(dev, m.entity, m.row_id, merged));
+    BERTH_ASSIGN_OR_RETURN(std::string area, AreaFor(dev, m.entity, merged, stored_area));
     if (!InScope(dev, area)) return reject("out_of_scope", "the row is outside this device's scope");
-    if (exists) {
-      BERTH_ASSIGN_OR_RETURN(std::string stored, StoredArea(m.entity, m.row_id));
-      if (!stored.empty() && !InScope(dev, stored))
-        return reject("out_of_scope", "the row is outside this device's scope");
-    }
+    if (exists && !stored_area.empty() && !InScope(dev, stored_area))
+      return reject("out_of_scope", "the row is outside this device's scope");
     if (m.kind == MutationKind::kClaim) {
       static const std::set<std::string> kClaims = {"bed_hold", "bed_confirm", "homecare_allocate",
                                                     "release"};
@@ -645,9 +652,12 @@ class SqliteHubStorage final : public HubStorage {
         return reject("unknown_claim", "this claim does not apply to placements");
       }
     }
-    // Apply in a savepoint, then check the capacity invariants.
+    // Apply, then check the capacity invariants. Only placements and homecare capacity can fail those
+    // after the write, so only they pay for a savepoint to undo it; for every other row a failure of
+    // ApplyLww happens before it writes anything (unknown field, or a constraint on its first statement).
     std::optional<Rejection> after;
-    Status st = store_->db().Transaction([&]() -> Status {
+    const bool may_undo = m.entity == "placement" || m.entity == "homecare_capacity";
+    auto apply = [&]() -> Status {
       Status applied = internal::ApplyLww(cache_, schema_, m);
       if (!applied.ok()) {
         if (applied.code() == Code::kBadInput || applied.code() == Code::kConflict) {
@@ -679,16 +689,17 @@ class SqliteHubStorage final : public HubStorage {
           return ConflictError("rollback");
         }
       }
-      BERTH_ASSIGN_OR_RETURN(std::string final_area, AreaFor(dev, m.entity, m.row_id, now_row));
+      std::string final_area = area;
+      auto area_inputs = [](const std::map<std::string, Value>& row) {
+        return std::make_tuple(Str(row, "district"), Str(row, "local_authority"), Str(row, "provider_id"),
+                               Str(row, "referral_id"));
+      };
+      if (area_inputs(now_row) != area_inputs(merged)) {
+        BERTH_ASSIGN_OR_RETURN(final_area, AreaFor(dev, m.entity, now_row, stored_area));
+      }
       // Echo suppression: when the writer had already pulled every earlier change of this row (or made
       // it itself, echo-free), its copy equals the hub's after this merge (LWW commutes), so pulls skip it.
-      BERTH_ASSIGN_OR_RETURN(Stmt prev, cache_.Get("SELECT seq, writer, echo_ok FROM hub_change"
-                                                   " WHERE entity = ? AND row_id = ?"));
-      prev.Bind(1, m.entity).Bind(2, m.row_id);
-      BERTH_ASSIGN_OR_RETURN(bool had, prev.Step());
-      const bool echo_ok = !had || static_cast<uint64_t>(prev.Int(0)) <= device_cursor ||
-                           (prev.Text(1) == dev.device_id && prev.Int(2) == 1);
-      sqlite3_reset(prev.raw());
+      const bool echo_ok = !logged || prior_seq <= device_cursor || prior_echo_free;
       BERTH_ASSIGN_OR_RETURN(Stmt del, cache_.Get("DELETE FROM hub_change WHERE entity = ? AND row_id = ?"));
       del.Bind(1, m.entity).Bind(2, m.row_id);
       BERTH_RETURN_IF_ERROR(del.Run());
@@ -701,7 +712,8 @@ class SqliteHubStorage final : public HubStorage {
           .Bind(4, Str(now_row, "deleted") == "1" ? 1 : 0);
       ins.Bind(5, now_ms).Bind(6, dev.device_id).Bind(7, echo_ok ? 1 : 0);
       return ins.Run();
-    });
+    };
+    Status st = may_undo ? store_->db().Transaction(apply) : apply();
     if (after) {
       *rej = after;
       return Status::Ok();
