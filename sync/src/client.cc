@@ -9,6 +9,7 @@
 #include <cereal/types/variant.hpp>
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <mutex>
 #include <random>
 #include <set>
@@ -159,13 +160,43 @@ class Session {
     return next;
   }
 
-  // One sealed request and its answer, retried with backoff on network failure.
-  Result<Response> Exchange(MessageType type, const Bytes& body) {
+  static Bytes RequestPayload(MessageType type, const Bytes& body) {
     Request req;
     req.version = kProtocolVersion;
     req.type = static_cast<uint8_t>(type);
     req.body = body;
-    const Bytes payload = Compress(Encode(req));
+    return Compress(Encode(req));
+  }
+
+  // A request sent ahead: sealed on this thread (the counter is the store's), its HTTP exchange on
+  // another, so the pull asks for page N+1 while it applies page N and the hub's work overlaps the
+  // device's. Exchange() collects the answer; the future's destructor waits if nobody does.
+  struct Ahead {
+    MessageType type = MessageType::kPull;
+    Bytes body;
+    SealedRequest sealed;
+    std::future<HttpResult> http;
+  };
+
+  Result<std::unique_ptr<Ahead>> SendAhead(MessageType type, const Bytes& body) {
+    auto ahead = std::make_unique<Ahead>();
+    ahead->type = type;
+    ahead->body = body;
+    BERTH_ASSIGN_OR_RETURN(uint64_t counter, NextCounter());
+    BERTH_ASSIGN_OR_RETURN(ahead->sealed,
+                           SealRequest(keys_, hub_, device_id_, counter, RequestPayload(type, body)));
+    ahead->http =
+        std::async(std::launch::async, [url = url_, envelope = ahead->sealed.envelope, options = options_] {
+          return Post(url, "/v1/sync", envelope, options);
+        });
+    return ahead;
+  }
+
+  // One sealed request and its answer, retried with backoff on network failure. `ahead`, when it is this
+  // same request already sent by SendAhead, is the first attempt.
+  Result<Response> Exchange(MessageType type, const Bytes& body, std::unique_ptr<Ahead> ahead = nullptr) {
+    if (ahead != nullptr && (ahead->type != type || ahead->body != body)) ahead.reset();
+    const Bytes payload = RequestPayload(type, body);
     std::mt19937 jitter(static_cast<uint32_t>(NowMs()));
     Status last = NetworkError("no attempt");
     for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
@@ -174,11 +205,18 @@ class Session {
         const int ms = (200 << (attempt - 1)) + static_cast<int>(jitter() % 100);
         std::this_thread::sleep_for(std::chrono::milliseconds(ms));
       }
-      BERTH_ASSIGN_OR_RETURN(uint64_t counter, NextCounter());
-      BERTH_ASSIGN_OR_RETURN(SealedRequest sealed, SealRequest(keys_, hub_, device_id_, counter, payload));
+      SealedRequest sealed;
+      HttpResult http;
+      if (attempt == 0 && ahead != nullptr) {
+        sealed = std::move(ahead->sealed);
+        http = ahead->http.get();
+      } else {
+        BERTH_ASSIGN_OR_RETURN(uint64_t counter, NextCounter());
+        BERTH_ASSIGN_OR_RETURN(sealed, SealRequest(keys_, hub_, device_id_, counter, payload));
+        http = Post(url_, "/v1/sync", sealed.envelope, options_);
+      }
       summary_.requests++;
       summary_.bytes_sent += static_cast<int64_t>(sealed.envelope.size());
-      HttpResult http = Post(url_, "/v1/sync", sealed.envelope, options_);
       summary_.bytes_received += static_cast<int64_t>(http.body.size());
       if (http.status == 0 || http.status >= 500) {
         last =
@@ -395,13 +433,17 @@ class Session {
     BERTH_ASSIGN_OR_RETURN(std::string snap_text, GetText(db_, "snapshot_in_progress"));
     snapshot = snap_text == "1";
     summary_.snapshot = summary_.snapshot || snapshot;  // resuming an interrupted snapshot
-    while (!Cancelled()) {
-      Report("pull");
+    auto request = [&](uint64_t from) {
       PullRequest req;
-      req.cursor = cursor;
+      req.cursor = from;
       req.max_rows = options_.pull_page;
       req.snapshot = snapshot ? 1 : 0;
-      BERTH_ASSIGN_OR_RETURN(Response resp, Exchange(MessageType::kPull, Encode(req)));
+      return Encode(req);
+    };
+    std::unique_ptr<Ahead> ahead;  // the next page, asked for while this one is applied
+    while (!Cancelled()) {
+      Report("pull");
+      BERTH_ASSIGN_OR_RETURN(Response resp, Exchange(MessageType::kPull, request(cursor), std::move(ahead)));
       BERTH_ASSIGN_OR_RETURN(PullResponse page, DecodePullResponse(resp.body));
       if (page.snapshot_required) {
         // Behind the tombstone horizon: start a snapshot from 0 (remembered, so a cut resumes it).
@@ -417,6 +459,9 @@ class Session {
         continue;
       }
       summary_.pull_pages++;
+      if (page.more && !Cancelled()) {
+        BERTH_ASSIGN_OR_RETURN(ahead, SendAhead(MessageType::kPull, request(page.next_cursor)));
+      }
       const Status applied = db_.Transaction([&]() -> Status {
         std::string newest;  // the device clock moves past every stamp pulled, once per page
         for (const RowState& row : page.rows) {
