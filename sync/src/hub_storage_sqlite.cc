@@ -658,7 +658,14 @@ class SqliteHubStorage final : public HubStorage {
     std::optional<Rejection> after;
     const bool may_undo = m.entity == "placement" || m.entity == "homecare_capacity";
     auto apply = [&]() -> Status {
-      Status applied = internal::ApplyLww(cache_, schema_, m);
+      internal::KnownRow known;
+      known.exists = exists;
+      if (exists) {
+        known.hlc = Str(current, "hlc");
+        known.origin = Str(current, "origin");
+      }
+      bool all_won = false;
+      Status applied = internal::ApplyLww(cache_, schema_, m, &known, &all_won);
       if (!applied.ok()) {
         if (applied.code() == Code::kBadInput || applied.code() == Code::kConflict) {
           after = Rejection{"bad_mutation", "the hub could not apply it"};
@@ -666,7 +673,13 @@ class SqliteHubStorage final : public HubStorage {
         }
         return applied;
       }
-      BERTH_ASSIGN_OR_RETURN(auto now_row, internal::ReadRowValues(cache_, schema_, m.entity, m.row_id));
+      // When every field won, the row now holds `merged` (columns it does not name keep their defaults,
+      // which no check below reads), so it is read back only when some field lost or for a delete.
+      std::map<std::string, Value> read_back;
+      if (!all_won || m.kind == MutationKind::kDelete) {
+        BERTH_ASSIGN_OR_RETURN(read_back, internal::ReadRowValues(cache_, schema_, m.entity, m.row_id));
+      }
+      const std::map<std::string, Value>& now_row = read_back.empty() ? merged : read_back;
       if (m.entity == "placement") {
         const std::string bed = Str(now_row, "bed_id");
         if (!bed.empty()) {

@@ -127,15 +127,24 @@ struct Clock {
 
 }  // namespace
 
-Status ApplyLww(StmtCache& cache, const Schema& schema, const Mutation& m) {
+Status ApplyLww(StmtCache& cache, const Schema& schema, const Mutation& m, const KnownRow* known,
+                bool* all_won) {
+  if (all_won != nullptr) *all_won = false;
   const auto* cols = schema.Columns(m.entity);
   if (cols == nullptr) return BadInput("'" + m.entity + "' is not a table that syncs");
   const Clock incoming{m.hlc, m.origin_device};
-  BERTH_ASSIGN_OR_RETURN(Stmt row, cache.Get("SELECT hlc, origin FROM \"" + m.entity + "\" WHERE id = ?"));
-  row.Bind(1, m.row_id);
-  BERTH_ASSIGN_OR_RETURN(bool exists, row.Step());
-  const Clock row_clock = exists ? Clock{row.Text(0), row.Text(1)} : Clock{};
-  sqlite3_reset(row.raw());
+  bool exists = false;
+  Clock row_clock;
+  if (known != nullptr) {
+    exists = known->exists;
+    if (exists) row_clock = Clock{known->hlc, known->origin};
+  } else {
+    BERTH_ASSIGN_OR_RETURN(Stmt row, cache.Get("SELECT hlc, origin FROM \"" + m.entity + "\" WHERE id = ?"));
+    row.Bind(1, m.row_id);
+    BERTH_ASSIGN_OR_RETURN(exists, row.Step());
+    if (exists) row_clock = Clock{row.Text(0), row.Text(1)};
+    sqlite3_reset(row.raw());
+  }
   std::map<std::string, Clock> field_clocks;
   if (exists) {
     BERTH_ASSIGN_OR_RETURN(
@@ -161,6 +170,9 @@ Status ApplyLww(StmtCache& cache, const Schema& schema, const Mutation& m) {
       }
       if (!exists || clock_of(field) < incoming) winners.emplace_back(field, &value);
     }
+  }
+  if (all_won != nullptr) {
+    *all_won = m.kind == MutationKind::kDelete ? winners.size() == 1 : winners.size() == m.fields.size();
   }
   if (winners.empty()) return Status::Ok();
   if (!exists) {

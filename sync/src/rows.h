@@ -31,10 +31,18 @@ Result<RowState> ReadRowState(StmtCache& cache, const Schema& schema, const std:
 // One row's current values (empty map when absent).
 Result<std::map<std::string, Value>> ReadRowValues(StmtCache& cache, const Schema& schema,
                                                    const std::string& entity, const std::string& row_id);
-// Exactly Store::ApplyRemote's last-writer-wins merge (same rows, same field_clock entries), on cached
-// statements: ApplyRemote prepares five statements per call, which dominated sync's cost. The caller
-// holds a transaction. tests/sync check the two agree.
-Status ApplyLww(StmtCache& cache, const Schema& schema, const Mutation& m);
+// What a caller of ApplyLww already knows about the row, to save a read: whether it exists and, if so,
+// its row clock (the hlc and origin columns).
+struct KnownRow {
+  bool exists = false;
+  std::string hlc;
+  std::string origin;
+};
+// Exactly Store::ApplyRemote's last-writer-wins merge (same rows, same field_clock entries), on the sync
+// engine's own statement cache. The caller holds a transaction. tests/sync check the two agree.
+// `all_won`, if given, is set when every field of `m` (or its delete) took effect.
+Status ApplyLww(StmtCache& cache, const Schema& schema, const Mutation& m, const KnownRow* known = nullptr,
+                bool* all_won = nullptr);
 // Runs `body` in the caller's transaction if there is one (no savepoint: the caller rolls back on an
 // error), else in a transaction of its own.
 Status JoinOrBegin(Db& db, const std::function<Status()>& body);
