@@ -248,8 +248,8 @@ void SupplyIndex::ApplyCapacity(const HomecareCapacity& c) {
   if (std::find(zp.begin(), zp.end(), provider) == zp.end()) zp.push_back(provider);
   // Allocation is recomputed from the placements that name this row.
   s.allocated = 0;
-  for (const auto& [id, ref] : placements_) {
-    if (ref.live && ref.capacity_id == c.id) s.allocated += ref.hours;
+  if (auto named = capacity_placements_.find(c.id); named != capacity_placements_.end()) {
+    for (const auto& id : named->second) s.allocated += placements_.at(id).hours;
   }
 }
 
@@ -261,6 +261,11 @@ void SupplyIndex::UnapplyPlacement(const std::string& id) {
   if (old.live && !old.capacity_id.empty()) {
     if (auto c = capacity_ids_.find(old.capacity_id); c != capacity_ids_.end())
       capacity_[c->second].allocated -= old.hours;
+    if (auto named = capacity_placements_.find(old.capacity_id); named != capacity_placements_.end()) {
+      auto& v = named->second;
+      v.erase(std::remove(v.begin(), v.end(), id), v.end());
+      if (v.empty()) capacity_placements_.erase(named);
+    }
   }
   if (old.live && !old.bed_id.empty() && old.end_day != kNoDay) bed_vacancy_.erase(old.bed_id);
   if (old.continuity) {
@@ -285,6 +290,7 @@ void SupplyIndex::ApplyPlacement(Db* db, const Placement& p) {
   if (ref.live && !ref.capacity_id.empty()) {
     if (auto c = capacity_ids_.find(ref.capacity_id); c != capacity_ids_.end())
       capacity_[c->second].allocated += ref.hours;
+    capacity_placements_[ref.capacity_id].push_back(p.id);
   }
   if (ref.live && !ref.bed_id.empty() && ref.end_day != kNoDay) bed_vacancy_[ref.bed_id] = ref.end_day;
   if (ref.continuity) previous_[ref.referral_id].push_back(ref.provider);

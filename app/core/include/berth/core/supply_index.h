@@ -162,6 +162,9 @@ class SupplyIndex {
   // provider slot -> its admissions rows (category or "" -> closed?)
   std::unordered_map<uint32_t, std::map<std::string, bool>> closures_;
   std::unordered_map<std::string, PlacementRef> placements_;
+  // capacity row id -> the live placements naming it, so a capacity row's allocation is summed from its
+  // own placements (not by scanning every placement: that made Build quadratic at England scale).
+  std::unordered_map<std::string, std::vector<std::string>> capacity_placements_;
   std::unordered_map<std::string, int32_t> bed_vacancy_;  // bed id -> end day of its live placement
   std::unordered_map<std::string, std::vector<uint32_t>> previous_;  // referral id -> providers
 };
