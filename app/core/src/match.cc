@@ -384,8 +384,16 @@ MatchResult Match(const MatchContext& ctx, const Referral& r) {
   const double radius = n.max_km > 0 ? n.max_km : ctx.settings->search_radius_km;
   const double reach = n.max_km > 0 ? radius * 1.5 : radius;
   if (n.where) {
+    // Only providers that can matter to this person: homes with beds in the pool if they want a bed,
+    // agencies with capacity if they want homecare. A provider further in latitude alone than `reach` is
+    // out without the great-circle formula (the central angle is at least the latitude difference).
+    constexpr double kKmPerDegreeLat = 6371.0088 * M_PI / 180.0;
+    const double max_dlat = reach / kKmPerDegreeLat * (1 + 1e-9);
     ix.ForEachProviderNear(*n.where, reach, [&](uint32_t p) {
-      if (DistanceKm(*n.where, ix.providers()[p].where) <= reach) scope.push_back(p);
+      const ProviderSlot& ps = ix.providers()[p];
+      if (!(n.wants_bed && !ps.beds.empty()) && !(n.wants_homecare && !ps.capacity.empty())) return;
+      if (std::abs(ps.where.lat - n.where->lat) > max_dlat) return;
+      if (DistanceKm(*n.where, ps.where) <= reach) scope.push_back(p);
     });
     scope.insert(scope.end(), ix.unlocated().begin(), ix.unlocated().end());
   } else {
