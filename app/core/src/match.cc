@@ -196,8 +196,12 @@ Needs PrepareNeeds(const MatchContext& ctx, const Referral& r) {
 
 std::optional<Rule> EvaluateBed(const MatchContext& ctx, const Needs& n, const ProviderSlot& p,
                                 const BedSlot& b, Candidate* out, Exclusion* why) {
+  return EvaluateBed(ctx, n, p, b, DistanceTo(n, p), out, why);
+}
+
+std::optional<Rule> EvaluateBed(const MatchContext& ctx, const Needs& n, const ProviderSlot& p,
+                                const BedSlot& b, std::optional<double> km, Candidate* out, Exclusion* why) {
   const MatchSettings& s = *ctx.settings;
-  const std::optional<double> km = DistanceTo(n, p);
   auto fail = [&](Rule rule) -> std::optional<Rule> {
     if (why) {
       why->kind = CandidateKind::kBed;
@@ -385,16 +389,9 @@ MatchResult Match(const MatchContext& ctx, const Referral& r) {
   const double reach = n.max_km > 0 ? radius * 1.5 : radius;
   if (n.where) {
     // Only providers that can matter to this person: homes with beds in the pool if they want a bed,
-    // agencies with capacity if they want homecare. A provider further in latitude alone than `reach` is
-    // out without the great-circle formula (the central angle is at least the latitude difference).
-    constexpr double kKmPerDegreeLat = 6371.0088 * M_PI / 180.0;
-    const double max_dlat = reach / kKmPerDegreeLat * (1 + 1e-9);
-    ix.ForEachProviderNear(*n.where, reach, [&](uint32_t p) {
-      const ProviderSlot& ps = ix.providers()[p];
-      if (!(n.wants_bed && !ps.beds.empty()) && !(n.wants_homecare && !ps.capacity.empty())) return;
-      if (std::abs(ps.where.lat - n.where->lat) > max_dlat) return;
-      if (DistanceKm(*n.where, ps.where) <= reach) scope.push_back(p);
-    });
+    // agencies with capacity if they want homecare.
+    ix.ForEachSupplierWithin(*n.where, reach, n.wants_bed, n.wants_homecare,
+                             [&](uint32_t p) { scope.push_back(p); });
     scope.insert(scope.end(), ix.unlocated().begin(), ix.unlocated().end());
   } else {
     for (uint32_t p = 0; p < ix.providers().size(); ++p) {
@@ -407,11 +404,13 @@ MatchResult Match(const MatchContext& ctx, const Referral& r) {
   if (n.wants_bed) {
     for (uint32_t p : scope) {
       const ProviderSlot& ps = ix.providers()[p];
+      if (ps.beds.empty()) continue;
+      const std::optional<double> km = DistanceTo(n, ps);
       for (uint32_t b : ps.beds) {
         const BedSlot& bs = ix.beds()[b];
         if (!bs.live) continue;
         why = Exclusion{};
-        if (EvaluateBed(ctx, n, ps, bs, &cand, &why)) {
+        if (EvaluateBed(ctx, n, ps, bs, km, &cand, &why)) {
           why.provider = p;
           why.bed = b;
           ++m.rule_counts[static_cast<size_t>(why.rule)];
@@ -459,19 +458,16 @@ MatchResult Match(const MatchContext& ctx, const Referral& r) {
     }
     // Agencies near the person that do not cover the person's zone.
     for (uint32_t p : scope) {
-      const ProviderSlot& ps = ix.providers()[p];
-      if (ps.capacity.empty() || std::binary_search(served.begin(), served.end(), p)) continue;
-      bool any = false;
-      for (uint32_t c : ps.capacity) any = any || ix.capacity()[c].live;
-      if (!any) continue;
+      if (!ix.HasCapacity(p) || std::binary_search(served.begin(), served.end(), p)) continue;
+      ++m.rule_counts[static_cast<size_t>(Rule::kZone)];
+      if (!ctx.keep_exclusions) continue;
       why = Exclusion{};
       why.kind = CandidateKind::kHomecare;
       why.rule = Rule::kZone;
       why.provider = p;
       why.zone = n.zone;
-      why.distance_km = DistanceTo(n, ps);
-      ++m.rule_counts[static_cast<size_t>(why.rule)];
-      if (ctx.keep_exclusions) m.excluded.push_back(why);
+      why.distance_km = DistanceTo(n, ix.providers()[p]);
+      m.excluded.push_back(why);
     }
   }
   RankCandidates(ix, m.candidates);

@@ -99,8 +99,15 @@ uint32_t SupplyIndex::ProviderSlotFor(const std::string& id) {
   if (added) {
     providers_.emplace_back();
     providers_.back().id = id;
+    supply_.push_back(0);
   }
   return it->second;
+}
+
+void SupplyIndex::NoteSupply(uint32_t p) {
+  const ProviderSlot& s = providers_[p];
+  supply_[p] =
+      static_cast<uint8_t>((s.beds.empty() ? 0 : kHasBeds) | (s.capacity.empty() ? 0 : kHasCapacity));
 }
 
 uint32_t SupplyIndex::ZoneFor(const std::string& name) {
@@ -122,12 +129,15 @@ uint32_t SupplyIndex::ZoneFor(const std::string& name) {
 
 void SupplyIndex::Unplace(uint32_t p) {
   ProviderSlot& s = providers_[p];
-  auto drop = [p](std::vector<uint32_t>& v) { v.erase(std::remove(v.begin(), v.end(), p), v.end()); };
   if (s.located) {
     auto it = grid_.find(s.cell);
-    if (it != grid_.end()) drop(it->second);
+    if (it != grid_.end()) {
+      auto& v = it->second;
+      v.erase(std::remove_if(v.begin(), v.end(), [p](const GridEntry& e) { return e.provider == p; }),
+              v.end());
+    }
   } else {
-    drop(unlocated_);
+    unlocated_.erase(std::remove(unlocated_.begin(), unlocated_.end(), p), unlocated_.end());
   }
 }
 
@@ -136,7 +146,7 @@ void SupplyIndex::Place(uint32_t p) {
   if (!s.live) return;
   if (s.located) {
     s.cell = CellOf(s.where);
-    grid_[s.cell].push_back(p);
+    grid_[s.cell].push_back({p, s.where, std::cos(s.where.lat * M_PI / 180.0)});
   } else {
     unlocated_.push_back(p);
   }
@@ -195,6 +205,7 @@ void SupplyIndex::ApplyBed(const Bed& b) {
   if (s.live && s.provider != provider) {
     auto& v = providers_[s.provider].beds;
     v.erase(std::remove(v.begin(), v.end(), slot), v.end());
+    NoteSupply(s.provider);
   }
   const bool was_live = s.live && s.provider == provider;
   s.id = b.id;
@@ -216,6 +227,7 @@ void SupplyIndex::ApplyBed(const Bed& b) {
   auto& list = providers_[provider].beds;
   if (pool && !was_live) list.push_back(slot);
   if (!pool && was_live) list.erase(std::remove(list.begin(), list.end(), slot), list.end());
+  NoteSupply(provider);
 }
 
 void SupplyIndex::ApplyCapacity(const HomecareCapacity& c) {
@@ -227,6 +239,7 @@ void SupplyIndex::ApplyCapacity(const HomecareCapacity& c) {
   if (s.live && s.provider != provider) {
     auto& v = providers_[s.provider].capacity;
     v.erase(std::remove(v.begin(), v.end(), slot), v.end());
+    NoteSupply(s.provider);
   }
   const bool was_live = s.live && s.provider == provider;
   if (s.live) --zones_[s.zone].live_rows;
@@ -244,6 +257,7 @@ void SupplyIndex::ApplyCapacity(const HomecareCapacity& c) {
   s.hourly_rate_pence = c.hourly_rate_pence;
   s.live = true;
   if (!was_live) providers_[provider].capacity.push_back(slot);
+  NoteSupply(provider);
   auto& zp = zones_[s.zone].providers;
   if (std::find(zp.begin(), zp.end(), provider) == zp.end()) zp.push_back(provider);
   // Allocation is recomputed from the placements that name this row.
@@ -324,6 +338,7 @@ void SupplyIndex::RemoveRow(Db* db, std::string_view table, const std::string& i
     if (s.live) {
       auto& v = providers_[s.provider].beds;
       v.erase(std::remove(v.begin(), v.end(), it->second), v.end());
+      NoteSupply(s.provider);
     }
     s.live = false;
   } else if (table == "homecare_capacity") {
@@ -334,6 +349,7 @@ void SupplyIndex::RemoveRow(Db* db, std::string_view table, const std::string& i
       --zones_[s.zone].live_rows;
       auto& v = providers_[s.provider].capacity;
       v.erase(std::remove(v.begin(), v.end(), it->second), v.end());
+      NoteSupply(s.provider);
     }
     s.live = false;
   } else if (table == "placement") {

@@ -131,6 +131,10 @@ Needs PrepareNeeds(const MatchContext& ctx, const Referral& r);
 // Returns the first failing rule, or nothing and fills `out` (score included).
 std::optional<Rule> EvaluateBed(const MatchContext& ctx, const Needs& n, const ProviderSlot& p,
                                 const BedSlot& b, Candidate* out, Exclusion* why);
+// The same with the person's distance to `p` already known (the index works it out once per home, not
+// once per bed). `km` must be what the overload above would compute: unset when either is unplaced.
+std::optional<Rule> EvaluateBed(const MatchContext& ctx, const Needs& n, const ProviderSlot& p,
+                                const BedSlot& b, std::optional<double> km, Candidate* out, Exclusion* why);
 // `rows`: the provider's live capacity rows in the person's zone.
 std::optional<Rule> EvaluateHomecare(const MatchContext& ctx, const Needs& n, const ProviderSlot& p,
                                      const std::vector<const CapacitySlot*>& rows,

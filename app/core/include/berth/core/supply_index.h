@@ -8,6 +8,7 @@
 // are not kept. Every slot is plain data in contiguous vectors; ids are mapped to slot numbers.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -40,7 +41,7 @@ struct ProviderSlot {
   uint32_t closed_mask = 0;        // bit i: closed to BedCategory i
   bool live = false;               // false once deleted (slots are never reused)
   std::vector<uint32_t> beds;      // pool bed slots
-  std::vector<uint32_t> capacity;  // homecare capacity slots
+  std::vector<uint32_t> capacity;  // live homecare capacity slots
   int64_t cell = 0;
 
   bool Has(Specialism s) const { return (specialisms >> static_cast<unsigned>(s)) & 1u; }
@@ -114,6 +115,14 @@ class SupplyIndex {
   // Providers whose grid cells come within `radius_km` of `where` (a superset: callers check distance).
   template <class F>
   void ForEachProviderNear(LatLong where, double radius_km, F&& f) const;
+  // Placed providers within `radius_km` (great circle, exactly as DistanceKm decides) of `where` that have
+  // pool beds (`beds`) or live capacity rows (`homecare`): f(provider slot). Reads only the grid and a
+  // byte per provider until a provider qualifies, and computes the great-circle distance only for the
+  // few providers near the edge of the circle.
+  template <class F>
+  void ForEachSupplierWithin(LatLong where, double radius_km, bool beds, bool homecare, F&& f) const;
+  // The provider has live capacity rows (its `capacity` list is not empty), read without touching its slot.
+  bool HasCapacity(uint32_t p) const { return (supply_[p] & kHasCapacity) != 0; }
   // Providers that cannot be placed on the map (always candidates; distance unknown).
   const std::vector<uint32_t>& unlocated() const { return unlocated_; }
 
@@ -143,7 +152,14 @@ class SupplyIndex {
     bool live = false;
     bool continuity = false;
   };
+  struct GridEntry {
+    uint32_t provider = kNoSlot;
+    LatLong where;
+    double cos_lat = 1;  // cos(where.lat), for the distance bounds
+  };
+  static constexpr uint8_t kHasBeds = 1, kHasCapacity = 2;
   uint32_t ProviderSlotFor(const std::string& id);
+  void NoteSupply(uint32_t p);  // refreshes supply_[p] from the provider's bed and capacity lists
   uint32_t ZoneFor(const std::string& name);
   void Place(uint32_t p);
   void Unplace(uint32_t p);
@@ -157,7 +173,8 @@ class SupplyIndex {
   std::vector<CapacitySlot> capacity_;
   std::vector<ZoneSlot> zones_;
   std::unordered_map<std::string, uint32_t> provider_ids_, bed_ids_, capacity_ids_, zone_ids_;
-  std::unordered_map<int64_t, std::vector<uint32_t>> grid_;
+  std::unordered_map<int64_t, std::vector<GridEntry>> grid_;
+  std::vector<uint8_t> supply_;  // per provider slot: kHasBeds | kHasCapacity (lists not empty)
   std::vector<uint32_t> unlocated_;
   // provider slot -> its admissions rows (category or "" -> closed?)
   std::unordered_map<uint32_t, std::map<std::string, bool>> closures_;
@@ -185,7 +202,42 @@ void SupplyIndex::ForEachProviderNear(LatLong where, double radius_km, F&& f) co
     for (int64_t o = lon0; o <= lon1; ++o) {
       auto it = grid_.find(a * 100000 + o);
       if (it == grid_.end()) continue;
-      for (uint32_t p : it->second) f(p);
+      for (const GridEntry& e : it->second) f(e.provider);
+    }
+  }
+}
+
+template <class F>
+void SupplyIndex::ForEachSupplierWithin(LatLong where, double radius_km, bool beds, bool homecare,
+                                        F&& f) const {
+  const uint8_t wanted = (beds ? kHasBeds : 0) | (homecare ? kHasCapacity : 0);
+  if (wanted == 0) return;
+  // Haversine: distance <= r exactly when h = sin^2(dlat/2) + cos(lat1) cos(lat2) sin^2(dlon/2) <=
+  // sin^2(r/2R). sin t lies in [t - t^3/6, t] for t >= 0, which bounds h from both sides without a sine; only
+  // a provider whose bounds straddle the limit (within a relative 1e-6) needs DistanceKm itself.
+  constexpr double kPi = 3.14159265358979323846, kRad = kPi / 180.0, kEarthRadiusKm = 6371.0088;
+  const double half_angle = std::min(radius_km / (2 * kEarthRadiusKm), kPi / 2);
+  const double limit = std::sin(half_angle) * std::sin(half_angle);
+  const double cos_here = std::cos(where.lat * kRad);
+  const double dlat = radius_km / 111.0 + kCellDegrees;
+  const double dlon = radius_km / (111.0 * 0.5) + kCellDegrees;
+  const auto lat0 = static_cast<int64_t>(std::floor((where.lat - dlat) / kCellDegrees));
+  const auto lat1 = static_cast<int64_t>(std::floor((where.lat + dlat) / kCellDegrees));
+  const auto lon0 = static_cast<int64_t>(std::floor((where.lon - dlon) / kCellDegrees));
+  const auto lon1 = static_cast<int64_t>(std::floor((where.lon + dlon) / kCellDegrees));
+  for (int64_t a = lat0; a <= lat1; ++a) {
+    for (int64_t o = lon0; o <= lon1; ++o) {
+      auto it = grid_.find(a * 100000 + o);
+      if (it == grid_.end()) continue;
+      for (const GridEntry& e : it->second) {
+        if ((supply_[e.provider] & wanted) == 0) continue;
+        const double x = std::abs(e.where.lat - where.lat) * kRad / 2;
+        const double y = std::abs(e.where.lon - where.lon) * kRad / 2;
+        const double cc = cos_here * e.cos_lat;
+        const double lx = std::max(0.0, x - x * x * x / 6), ly = std::max(0.0, y - y * y * y / 6);
+        if (lx * lx + cc * ly * ly > limit * (1 + 1e-6)) continue;  // surely beyond
+        if (x * x + cc * y * y < limit * (1 - 1e-6) || DistanceKm(where, e.where) <= radius_km) f(e.provider);
+      }
     }
   }
 }
