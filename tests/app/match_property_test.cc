@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <random>
 #include <set>
@@ -295,6 +296,53 @@ TEST_P(MatchProperty, AnIndexKeptCurrentRecordByRecordMatchesAFreshBuild) {
     }
     EXPECT_EQ(a.excluded.size(), b.excluded.size()) << r.id;
   }
+}
+
+// The search circle is exactly "DistanceKm <= radius", including providers exactly on the edge and just
+// beyond it, where the trig-free bounds hand over to the great-circle formula.
+TEST_P(MatchProperty, TheSearchCircleIsExactlyTheGreatCircleDistance) {
+  rng.seed(GetParam());
+  Generate();
+  (void)Context();  // builds index_
+  const auto& providers = index_->providers();
+  auto expected = [&](core::LatLong where, double radius, bool beds, bool homecare) {
+    std::set<uint32_t> out;
+    for (uint32_t p = 0; p < providers.size(); ++p) {
+      const auto& ps = providers[p];
+      if (!ps.live || !ps.located) continue;
+      if (!(beds && !ps.beds.empty()) && !(homecare && !ps.capacity.empty())) continue;
+      if (core::DistanceKm(where, ps.where) <= radius) out.insert(p);
+    }
+    return out;
+  };
+  auto found = [&](core::LatLong where, double radius, bool beds, bool homecare) {
+    std::set<uint32_t> out;
+    index_->ForEachSupplierWithin(where, radius, beds, homecare, [&](uint32_t p) {
+      EXPECT_TRUE(out.insert(p).second) << "provider listed twice";
+    });
+    return out;
+  };
+  size_t checked = 0;
+  for (int k = 0; k < 40; ++k) {
+    const core::LatLong where{52.2 + 0.8 * (Pick(1000) / 1000.0), -0.6 + 0.9 * (Pick(1000) / 1000.0)};
+    std::vector<double> radii = {5, 15, 30, 60};
+    // Radii that put a provider exactly on the edge, and a hair inside it.
+    for (const auto& ps : providers) {
+      if (!ps.located || !Chance(0.3)) continue;
+      const double km = core::DistanceKm(where, ps.where);
+      radii.push_back(km);
+      radii.push_back(std::nextafter(km, 0.0));
+    }
+    for (double radius : radii) {
+      static constexpr std::pair<bool, bool> kWants[] = {{true, false}, {false, true}, {true, true}};
+      for (const auto& [beds, homecare] : kWants) {
+        EXPECT_EQ(found(where, radius, beds, homecare), expected(where, radius, beds, homecare))
+            << "seed " << GetParam() << " radius " << radius;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 0u);
 }
 
 TEST_P(MatchProperty, ThePlanNeverDoubleAllocatesAndIsAtLeastGreedy) {
