@@ -71,10 +71,12 @@ Result<RowState> ReadRowState(StmtCache& cache, const Schema& schema, const std:
   RowState rs;
   rs.entity = entity;
   rs.row_id = row_id;
-  if (schema.Columns(entity) == nullptr) {
+  const auto* cols = schema.Columns(entity);
+  if (cols == nullptr) {
     rs.absent = 1;
     return rs;
   }
+  // SELECT * returns the columns in declaration order, which is the order Schema::Load read them in.
   BERTH_ASSIGN_OR_RETURN(Stmt s, cache.Get("SELECT * FROM \"" + entity + "\" WHERE id = ?"));
   s.Bind(1, row_id);
   BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
@@ -82,9 +84,13 @@ Result<RowState> ReadRowState(StmtCache& cache, const Schema& schema, const std:
     rs.absent = 1;
     return rs;
   }
-  std::vector<std::pair<std::string, Value>> values;
+  if (s.Columns() != static_cast<int>(cols->size())) {
+    sqlite3_reset(s.raw());
+    return InternalError("the columns of '" + entity + "' changed while the sync engine was running");
+  }
+  rs.fields.reserve(cols->size());
   for (int c = 0; c < s.Columns(); ++c) {
-    const std::string name = s.Name(c);
+    const std::string& name = (*cols)[static_cast<size_t>(c)];
     if (name == "id") continue;
     if (name == "hlc") {
       rs.row_hlc = s.Text(c);
@@ -92,27 +98,31 @@ Result<RowState> ReadRowState(StmtCache& cache, const Schema& schema, const std:
       rs.row_origin = s.Text(c);
     } else {
       if (name == "deleted") rs.deleted = s.Int(c) != 0 ? 1 : 0;
-      values.emplace_back(name, s.Val(c));
+      FieldState& f = rs.fields.emplace_back();
+      f.name = name;
+      f.value = s.Val(c);
     }
   }
   sqlite3_reset(s.raw());
-  std::map<std::string, std::pair<std::string, std::string>> clocks;
+  // Every field has its row's clock unless field_clock says otherwise.
+  for (FieldState& f : rs.fields) {
+    f.hlc = rs.row_hlc;
+    f.origin = rs.row_origin;
+  }
   BERTH_ASSIGN_OR_RETURN(
       Stmt fc, cache.Get("SELECT field, hlc, origin FROM field_clock WHERE entity = ? AND row_id = ?"));
   fc.Bind(1, entity).Bind(2, row_id);
   while (true) {
     BERTH_ASSIGN_OR_RETURN(bool r, fc.Step());
     if (!r) break;
-    clocks[fc.Text(0)] = {fc.Text(1), fc.Text(2)};
-  }
-  for (auto& [name, value] : values) {
-    FieldState f;
-    f.name = name;
-    f.value = std::move(value);
-    auto it = clocks.find(name);
-    f.hlc = it == clocks.end() ? rs.row_hlc : it->second.first;
-    f.origin = it == clocks.end() ? rs.row_origin : it->second.second;
-    rs.fields.push_back(std::move(f));
+    const std::string field = fc.Text(0);
+    for (FieldState& f : rs.fields) {
+      if (f.name == field) {
+        f.hlc = fc.Text(1);
+        f.origin = fc.Text(2);
+        break;
+      }
+    }
   }
   return rs;
 }
