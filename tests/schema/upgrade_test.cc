@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
 
+#include "berth/schema/ids.h"
 #include "berth/schema/store.h"
 #include "support/test_support.h"
 
@@ -28,6 +30,82 @@ TEST(Upgrade, StoreFromSchemaVersionOneOpensAndUpgrades) {
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->problems.empty()) << report->problems.front();
   EXPECT_EQ(report->audit_entries_checked, 2);
+}
+
+// Every row of `table` as text, in id order: what a migration must carry over unchanged.
+std::string Dump(Store& store, const std::string& table) {
+  auto q = store.db().Prepare("SELECT * FROM " + table + " ORDER BY 1, 2, 3");
+  EXPECT_TRUE(q.ok());
+  std::string out;
+  while (*q->Step()) {
+    for (int c = 0; c < q->ColumnCount(); ++c) out += q->ColumnName(c) + "=" + q->Text(c) + ";";
+    out += "\n";
+  }
+  return out;
+}
+
+// Migration 0004 rebuilds the domain tables to write their CHECK rules as equalities: rows, field clocks
+// and the outbox come through unchanged, the rules still refuse what they refused, the indexes are back.
+TEST(Upgrade, CheckRulesRewrittenAsEqualitiesKeepRowsAndStillRefuse) {
+  testing::TempDir tmp;
+  const std::string dir = tmp.Sub("store");
+  StoreOptions v3;
+  v3.kdf = KdfParams::Fast();
+  v3.migrate_to = 3;
+  std::string beds, clocks;
+  {
+    Secret recovery;
+    auto store = Store::Create(dir, Secret("upgrade passphrase"), &recovery, v3);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_EQ((*store)->schema_version(), 3);
+    Mutation bed;
+    bed.entity = "bed";
+    bed.row_id = NewUuidV7();
+    bed.fields = {{"category", std::string("nursing_dementia")},
+                  {"contract", std::string("block")},
+                  {"block_tier", std::string("T2")},
+                  {"status", std::string("held")},
+                  {"single_sex_unit", std::string("female")},
+                  {"weekly_rate_pence", int64_t{98000}}};
+    ASSERT_TRUE((*store)->Write(bed).ok());
+    Mutation rate;
+    rate.entity = "bed";
+    rate.row_id = bed.row_id;
+    rate.fields = {{"weekly_rate_pence", int64_t{99500}}};
+    ASSERT_TRUE((*store)->Write(rate).ok());
+    beds = Dump(**store, "bed");
+    clocks = Dump(**store, "field_clock");
+  }
+  StoreOptions current;
+  current.kdf = KdfParams::Fast();
+  auto store = Store::Open(dir, Secret("upgrade passphrase"), current);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Store& s = **store;
+  EXPECT_GE(s.schema_version(), 4);
+  EXPECT_EQ(Dump(s, "bed"), beds);
+  EXPECT_EQ(Dump(s, "field_clock"), clocks);
+  EXPECT_EQ(*s.db().QueryInt("SELECT count(*) FROM outbox"), 2);
+  EXPECT_EQ(
+      *s.db().QueryInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND sql LIKE '% IN (%'"), 0);
+  EXPECT_EQ(
+      *s.db().QueryInt("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN"
+                       " ('bed_by_provider', 'bed_by_status', 'referral_by_status', 'placement_by_bed')"),
+      4);
+
+  Mutation castle;
+  castle.entity = "bed";
+  castle.row_id = NewUuidV7();
+  castle.fields = {{"category", std::string("castle")}};
+  const Status refused = s.Write(castle);
+  EXPECT_EQ(refused.code(), Code::kConflict) << refused.ToString();
+  Mutation empty_category = castle;
+  empty_category.fields = {{"category", std::string("")}};  // '' is not a bed category
+  EXPECT_EQ(s.Write(empty_category).code(), Code::kConflict);
+  EXPECT_EQ(Dump(s, "bed"), beds);  // nothing written
+  EXPECT_EQ(*s.db().QueryInt("SELECT count(*) FROM outbox"), 2);
+  auto report = s.Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->problems.empty()) << report->problems.front();
 }
 
 }  // namespace
