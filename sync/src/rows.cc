@@ -8,29 +8,7 @@
 namespace berth::sync::internal {
 
 Status Schema::Load(Db& db) {
-  columns_.clear();
-  BERTH_ASSIGN_OR_RETURN(
-      Statement tables,
-      db.Prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"));
-  std::vector<std::string> names;
-  while (true) {
-    BERTH_ASSIGN_OR_RETURN(bool row, tables.Step());
-    if (!row) break;
-    names.push_back(tables.Text(0));
-  }
-  for (const auto& name : names) {
-    BERTH_ASSIGN_OR_RETURN(Statement info, db.Prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid"));
-    info.Bind(1, name);
-    std::vector<std::string> cols;
-    while (true) {
-      BERTH_ASSIGN_OR_RETURN(bool row, info.Step());
-      if (!row) break;
-      cols.push_back(info.Text(0));
-    }
-    const std::set<std::string> set(cols.begin(), cols.end());
-    if (set.count("id") && set.count("hlc") && set.count("origin") && set.count("deleted"))
-      columns_[name] = cols;
-  }
+  BERTH_ASSIGN_OR_RETURN(columns_, SyncableTables(db));
   return Status::Ok();
 }
 

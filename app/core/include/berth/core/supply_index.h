@@ -166,6 +166,9 @@ class SupplyIndex {
   void RecomputeClosures(uint32_t p);
   void UnapplyPlacement(const std::string& id);
   static int64_t CellOf(LatLong where);
+  // Calls f(const GridEntry&) for every entry in the grid cells that cover the circle (a superset of it).
+  template <class F>
+  void ForEachGridEntryNear(LatLong where, double radius_km, F&& f) const;
 
   const Geography* geo_ = nullptr;
   std::vector<ProviderSlot> providers_;
@@ -190,7 +193,7 @@ class SupplyIndex {
 inline constexpr double kCellDegrees = 0.25;
 
 template <class F>
-void SupplyIndex::ForEachProviderNear(LatLong where, double radius_km, F&& f) const {
+void SupplyIndex::ForEachGridEntryNear(LatLong where, double radius_km, F&& f) const {
   // 1 degree of latitude is ~111 km; a degree of longitude shrinks with cos(lat) (>= 0.5 in England).
   const double dlat = radius_km / 111.0 + kCellDegrees;
   const double dlon = radius_km / (111.0 * 0.5) + kCellDegrees;
@@ -202,9 +205,14 @@ void SupplyIndex::ForEachProviderNear(LatLong where, double radius_km, F&& f) co
     for (int64_t o = lon0; o <= lon1; ++o) {
       auto it = grid_.find(a * 100000 + o);
       if (it == grid_.end()) continue;
-      for (const GridEntry& e : it->second) f(e.provider);
+      for (const GridEntry& e : it->second) f(e);
     }
   }
+}
+
+template <class F>
+void SupplyIndex::ForEachProviderNear(LatLong where, double radius_km, F&& f) const {
+  ForEachGridEntryNear(where, radius_km, [&](const GridEntry& e) { f(e.provider); });
 }
 
 template <class F>
@@ -219,27 +227,15 @@ void SupplyIndex::ForEachSupplierWithin(LatLong where, double radius_km, bool be
   const double half_angle = std::min(radius_km / (2 * kEarthRadiusKm), kPi / 2);
   const double limit = std::sin(half_angle) * std::sin(half_angle);
   const double cos_here = std::cos(where.lat * kRad);
-  const double dlat = radius_km / 111.0 + kCellDegrees;
-  const double dlon = radius_km / (111.0 * 0.5) + kCellDegrees;
-  const auto lat0 = static_cast<int64_t>(std::floor((where.lat - dlat) / kCellDegrees));
-  const auto lat1 = static_cast<int64_t>(std::floor((where.lat + dlat) / kCellDegrees));
-  const auto lon0 = static_cast<int64_t>(std::floor((where.lon - dlon) / kCellDegrees));
-  const auto lon1 = static_cast<int64_t>(std::floor((where.lon + dlon) / kCellDegrees));
-  for (int64_t a = lat0; a <= lat1; ++a) {
-    for (int64_t o = lon0; o <= lon1; ++o) {
-      auto it = grid_.find(a * 100000 + o);
-      if (it == grid_.end()) continue;
-      for (const GridEntry& e : it->second) {
-        if ((supply_[e.provider] & wanted) == 0) continue;
-        const double x = std::abs(e.where.lat - where.lat) * kRad / 2;
-        const double y = std::abs(e.where.lon - where.lon) * kRad / 2;
-        const double cc = cos_here * e.cos_lat;
-        const double lx = std::max(0.0, x - x * x * x / 6), ly = std::max(0.0, y - y * y * y / 6);
-        if (lx * lx + cc * ly * ly > limit * (1 + 1e-6)) continue;  // surely beyond
-        if (x * x + cc * y * y < limit * (1 - 1e-6) || DistanceKm(where, e.where) <= radius_km) f(e.provider);
-      }
-    }
-  }
+  ForEachGridEntryNear(where, radius_km, [&](const GridEntry& e) {
+    if ((supply_[e.provider] & wanted) == 0) return;
+    const double x = std::abs(e.where.lat - where.lat) * kRad / 2;
+    const double y = std::abs(e.where.lon - where.lon) * kRad / 2;
+    const double cc = cos_here * e.cos_lat;
+    const double lx = std::max(0.0, x - x * x * x / 6), ly = std::max(0.0, y - y * y * y / 6);
+    if (lx * lx + cc * ly * ly > limit * (1 + 1e-6)) return;  // surely beyond
+    if (x * x + cc * y * y < limit * (1 - 1e-6) || DistanceKm(where, e.where) <= radius_km) f(e.provider);
+  });
 }
 
 }  // namespace berth::core
