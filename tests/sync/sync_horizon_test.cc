@@ -286,7 +286,9 @@ TEST_P(InterruptedSnapshot, ResumesOnTheNextSyncAndEndsInTheSameState) {
       << "nothing is removed before the last snapshot page";
   EXPECT_GT(Count(*b_->store, "SELECT count(*) FROM sync_state WHERE key LIKE 'snapshot_seen:%'"), 0);
   if (GetParam() == Interruption::kHubKilled) {
-    EXPECT_EQ(pulls, 5);
+    // The sync asks for each page while it applies the one before (PROTOCOL.md section 8), so the fourth
+    // page may already be in hand when the hub dies; then the fifth page's request is the one that fails.
+    EXPECT_TRUE(pulls == 5 || pulls == 6) << pulls;
     hub_->Start();
   }
 
