@@ -588,82 +588,80 @@ Status Store::ApplyInTransaction(const Mutation& m) {
   auto table = impl_->columns.find(m.entity);
   if (table == impl_->columns.end()) return BadInput("'" + m.entity + "' is not a table that syncs");
   Db& db = impl_->db;
-  {
-    BERTH_RETURN_IF_ERROR(ObserveClock(m.hlc));
-    const Clock incoming{m.hlc, m.origin_device};
-    BERTH_ASSIGN_OR_RETURN(Statement row,
-                           db.Cached("SELECT hlc, origin FROM \"" + m.entity + "\" WHERE id = ?"));
-    row.Bind(1, m.row_id);
-    BERTH_ASSIGN_OR_RETURN(bool exists, row.Step());
-    const Clock row_clock = exists ? Clock{row.Text(0), row.Text(1)} : Clock{};
+  BERTH_RETURN_IF_ERROR(ObserveClock(m.hlc));
+  const Clock incoming{m.hlc, m.origin_device};
+  BERTH_ASSIGN_OR_RETURN(Statement row,
+                         db.Cached("SELECT hlc, origin FROM \"" + m.entity + "\" WHERE id = ?"));
+  row.Bind(1, m.row_id);
+  BERTH_ASSIGN_OR_RETURN(bool exists, row.Step());
+  const Clock row_clock = exists ? Clock{row.Text(0), row.Text(1)} : Clock{};
 
-    // Which fields does this mutation win? A field's clock is its field_clock entry, else its row's.
-    std::map<std::string, Clock> field_clocks;
-    if (exists) {
-      BERTH_ASSIGN_OR_RETURN(
-          Statement fc,
-          db.Cached("SELECT field, hlc, origin FROM field_clock WHERE entity = ? AND row_id = ?"));
-      fc.Bind(1, m.entity).Bind(2, m.row_id);
-      while (true) {
-        BERTH_ASSIGN_OR_RETURN(bool r, fc.Step());
-        if (!r) break;
-        field_clocks[fc.Text(0)] = Clock{fc.Text(1), fc.Text(2)};
-      }
+  // Which fields does this mutation win? A field's clock is its field_clock entry, else its row's.
+  std::map<std::string, Clock> field_clocks;
+  if (exists) {
+    BERTH_ASSIGN_OR_RETURN(
+        Statement fc,
+        db.Cached("SELECT field, hlc, origin FROM field_clock WHERE entity = ? AND row_id = ?"));
+    fc.Bind(1, m.entity).Bind(2, m.row_id);
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(bool r, fc.Step());
+      if (!r) break;
+      field_clocks[fc.Text(0)] = Clock{fc.Text(1), fc.Text(2)};
     }
-    auto clock_of = [&](const std::string& field) {
-      auto it = field_clocks.find(field);
-      return it == field_clocks.end() ? row_clock : it->second;
-    };
-
-    std::vector<std::pair<std::string, const Value*>> winners;
-    if (m.kind == MutationKind::kDelete) {
-      if (exists && clock_of("deleted") < incoming) winners.emplace_back("deleted", nullptr);
-    } else {
-      for (const auto& [field, value] : m.fields) {
-        if (!table->second.count(field)) return BadInput("'" + m.entity + "' has no field '" + field + "'");
-        if (!exists || clock_of(field) < incoming) winners.emplace_back(field, &value);
-      }
-    }
-    if (winners.empty()) return Status::Ok();
-
-    if (!exists) {
-      std::string cols = "id, hlc, origin", params = "?, ?, ?";
-      for (const auto& w : winners) {
-        cols += ", \"" + w.first + "\"";
-        params += ", ?";
-      }
-      BERTH_ASSIGN_OR_RETURN(Statement ins, db.Cached("INSERT INTO \"" + m.entity + "\" (" + cols +
-                                                      ") VALUES (" + params + ")"));
-      ins.Bind(1, m.row_id).Bind(2, m.hlc).Bind(3, m.origin_device);
-      int i = 4;
-      for (const auto& w : winners) BindValue(ins, i++, *w.second);
-      return ins.Run();
-    }
-    std::string sets;
-    for (const auto& w : winners) sets += (sets.empty() ? "\"" : ", \"") + w.first + "\" = ?";
-    BERTH_ASSIGN_OR_RETURN(Statement upd,
-                           db.Cached("UPDATE \"" + m.entity + "\" SET " + sets + " WHERE id = ?"));
-    int i = 1;
-    for (const auto& w : winners) {
-      if (w.second == nullptr) {
-        upd.Bind(i++, int64_t{1});
-      } else {
-        BindValue(upd, i++, *w.second);
-      }
-    }
-    upd.Bind(i, m.row_id);
-    BERTH_RETURN_IF_ERROR(upd.Run());
-    BERTH_ASSIGN_OR_RETURN(Statement clk,
-                           db.Cached("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
-                                     " VALUES (?, ?, ?, ?, ?) ON CONFLICT (entity, row_id, field)"
-                                     " DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin"));
-    for (const auto& w : winners) {
-      clk.Reset();
-      clk.Bind(1, m.entity).Bind(2, m.row_id).Bind(3, w.first).Bind(4, m.hlc).Bind(5, m.origin_device);
-      BERTH_RETURN_IF_ERROR(clk.Run());
-    }
-    return Status::Ok();
   }
+  auto clock_of = [&](const std::string& field) {
+    auto it = field_clocks.find(field);
+    return it == field_clocks.end() ? row_clock : it->second;
+  };
+
+  std::vector<std::pair<std::string, const Value*>> winners;
+  if (m.kind == MutationKind::kDelete) {
+    if (exists && clock_of("deleted") < incoming) winners.emplace_back("deleted", nullptr);
+  } else {
+    for (const auto& [field, value] : m.fields) {
+      if (!table->second.count(field)) return BadInput("'" + m.entity + "' has no field '" + field + "'");
+      if (!exists || clock_of(field) < incoming) winners.emplace_back(field, &value);
+    }
+  }
+  if (winners.empty()) return Status::Ok();
+
+  if (!exists) {
+    std::string cols = "id, hlc, origin", params = "?, ?, ?";
+    for (const auto& w : winners) {
+      cols += ", \"" + w.first + "\"";
+      params += ", ?";
+    }
+    BERTH_ASSIGN_OR_RETURN(
+        Statement ins, db.Cached("INSERT INTO \"" + m.entity + "\" (" + cols + ") VALUES (" + params + ")"));
+    ins.Bind(1, m.row_id).Bind(2, m.hlc).Bind(3, m.origin_device);
+    int i = 4;
+    for (const auto& w : winners) BindValue(ins, i++, *w.second);
+    return ins.Run();
+  }
+  std::string sets;
+  for (const auto& w : winners) sets += (sets.empty() ? "\"" : ", \"") + w.first + "\" = ?";
+  BERTH_ASSIGN_OR_RETURN(Statement upd,
+                         db.Cached("UPDATE \"" + m.entity + "\" SET " + sets + " WHERE id = ?"));
+  int i = 1;
+  for (const auto& w : winners) {
+    if (w.second == nullptr) {
+      upd.Bind(i++, int64_t{1});
+    } else {
+      BindValue(upd, i++, *w.second);
+    }
+  }
+  upd.Bind(i, m.row_id);
+  BERTH_RETURN_IF_ERROR(upd.Run());
+  BERTH_ASSIGN_OR_RETURN(Statement clk,
+                         db.Cached("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
+                                   " VALUES (?, ?, ?, ?, ?) ON CONFLICT (entity, row_id, field)"
+                                   " DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin"));
+  for (const auto& w : winners) {
+    clk.Reset();
+    clk.Bind(1, m.entity).Bind(2, m.row_id).Bind(3, w.first).Bind(4, m.hlc).Bind(5, m.origin_device);
+    BERTH_RETURN_IF_ERROR(clk.Run());
+  }
+  return Status::Ok();
 }
 
 // ---- audit
