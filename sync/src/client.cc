@@ -196,7 +196,7 @@ class Session {
   // same request already sent by SendAhead, is the first attempt.
   Result<Response> Exchange(MessageType type, const Bytes& body, std::unique_ptr<Ahead> ahead = nullptr) {
     if (ahead != nullptr && (ahead->type != type || ahead->body != body)) ahead.reset();
-    const Bytes payload = RequestPayload(type, body);
+    Bytes payload;  // built when an attempt needs it: a request sent ahead was compressed already
     std::mt19937 jitter(static_cast<uint32_t>(NowMs()));
     Status last = NetworkError("no attempt");
     for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
@@ -211,6 +211,7 @@ class Session {
         sealed = std::move(ahead->sealed);
         http = ahead->http.get();
       } else {
+        if (payload.empty()) payload = RequestPayload(type, body);
         BERTH_ASSIGN_OR_RETURN(uint64_t counter, NextCounter());
         BERTH_ASSIGN_OR_RETURN(sealed, SealRequest(keys_, hub_, device_id_, counter, payload));
         http = Post(url_, "/v1/sync", sealed.envelope, options_);
@@ -261,39 +262,63 @@ class Session {
   }
 
   // --- push ----------------------------------------------------------------------------------------------
+  // Up to push_batch outbox entries after `after_seq`, in seq order, with the device's pull cursor.
+  Result<PushRequest> NextPushBatch(uint64_t after_seq) {
+    PushRequest req;
+    BERTH_ASSIGN_OR_RETURN(std::string cursor, GetText(db_, "cursor"));
+    req.cursor = cursor.empty() ? 0 : std::stoull(cursor);
+    BERTH_ASSIGN_OR_RETURN(Stmt s,
+                           cache_.Get("SELECT seq, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?"));
+    s.Bind(1, static_cast<int64_t>(after_seq)).Bind(2, static_cast<int64_t>(options_.push_batch));
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+      if (!r) break;
+      OutboxEntry e;
+      e.seq = static_cast<uint64_t>(s.Int(0));
+      const Bytes payload = s.Blob(1);
+      try {
+        internal::BoundedInputArchive ar(payload.data(), payload.size());
+        ar(e.mutation);
+      } catch (const std::exception&) {
+        sqlite3_reset(s.raw());
+        return IntegrityError("outbox entry " + std::to_string(e.seq) + " cannot be decoded");
+      }
+      req.entries.push_back(std::move(e));
+    }
+    return req;
+  }
+
+  // Pipelined: batch N+1 is read and encoded while the hub applies batch N, and sent as soon as N's answer
+  // is in, so the hub applies N+1 while this device records N's outcomes. The hub never sees N+1 before it
+  // has answered N, so batches are applied in seq order; entries that N's outcomes add to the outbox
+  // (withdrawals after a lost claim) come after every entry already read and go in a later batch.
   Result<bool> PushAll() {
     bool wrote_local = false;
-    for (int batch = 0; batch < options_.max_push_batches && !Cancelled(); ++batch) {
-      PushRequest req;
-      {
-        BERTH_ASSIGN_OR_RETURN(std::string cursor, GetText(db_, "cursor"));
-        req.cursor = cursor.empty() ? 0 : std::stoull(cursor);
-        BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT seq, payload FROM outbox ORDER BY seq LIMIT ?"));
-        s.Bind(1, static_cast<int64_t>(options_.push_batch));
-        while (true) {
-          BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
-          if (!r) break;
-          OutboxEntry e;
-          e.seq = static_cast<uint64_t>(s.Int(0));
-          const Bytes payload = s.Blob(1);
-          try {
-            internal::BoundedInputArchive ar(payload.data(), payload.size());
-            ar(e.mutation);
-          } catch (const std::exception&) {
-            sqlite3_reset(s.raw());
-            return IntegrityError("outbox entry " + std::to_string(e.seq) + " cannot be decoded");
-          }
-          req.entries.push_back(std::move(e));
-        }
-      }
-      if (req.entries.empty()) break;
+    BERTH_ASSIGN_OR_RETURN(PushRequest req, NextPushBatch(0));
+    Bytes body = Encode(req);
+    std::unique_ptr<Ahead> ahead;
+    for (int batch = 0; batch < options_.max_push_batches && !req.entries.empty() && !Cancelled(); ++batch) {
       Report("push");
-      BERTH_ASSIGN_OR_RETURN(Response resp, Exchange(MessageType::kPush, Encode(req)));
+      if (ahead == nullptr) {
+        BERTH_ASSIGN_OR_RETURN(ahead, SendAhead(MessageType::kPush, body));
+      }
+      PushRequest next;
+      Bytes next_body;
+      if (batch + 1 < options_.max_push_batches) {
+        BERTH_ASSIGN_OR_RETURN(next, NextPushBatch(req.entries.back().seq));
+        if (!next.entries.empty()) next_body = Encode(next);
+      }
+      BERTH_ASSIGN_OR_RETURN(Response resp, Exchange(MessageType::kPush, body, std::move(ahead)));
       BERTH_ASSIGN_OR_RETURN(PushResponse out, DecodePushResponse(resp.body));
       if (out.results.size() != req.entries.size())
         return IntegrityError("the hub answered a different batch");
+      if (!next.entries.empty() && !Cancelled()) {
+        BERTH_ASSIGN_OR_RETURN(ahead, SendAhead(MessageType::kPush, next_body));
+      }
       BERTH_ASSIGN_OR_RETURN(bool wrote, ApplyPushResponse(req, out));
       wrote_local = wrote_local || wrote;
+      req = std::move(next);
+      body = std::move(next_body);
     }
     return wrote_local;
   }

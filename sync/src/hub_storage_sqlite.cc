@@ -78,11 +78,13 @@ class SqliteHubStorage final : public HubStorage {
     // Every page read through the encrypting VFS is authenticated and decrypted: a large page cache keeps
     // the hot B-tree pages of the change log and the row tables decrypted in memory.
     (void)store_->db().Exec("PRAGMA cache_size = -131072");
+    open_status_ = UseHubIndexes();
   }
   ~SqliteHubStorage() override { cache_.Clear(); }
 
   Result<KeyPairs> HubKeys() override {
     std::lock_guard<std::mutex> lock(mu_);
+    BERTH_RETURN_IF_ERROR(open_status_);
     BERTH_ASSIGN_OR_RETURN(Bytes blob, GetState("hub_secret_keys"));
     return KeyPairs::FromSecretBlob(blob);
   }
@@ -214,6 +216,7 @@ class SqliteHubStorage final : public HubStorage {
     std::vector<const Mutation*> rejected_mutations;
     Status st = store_->db().Transaction([&]() -> Status {
       resp = PushResponse{};
+      parent_areas_.clear();
       rejected_results.clear();
       rejected_mutations.clear();
       *stats = PushStats{};
@@ -323,7 +326,10 @@ class SqliteHubStorage final : public HubStorage {
       return resp;
     }
     const uint32_t limit = std::clamp<uint32_t>(request.max_rows == 0 ? 5000 : request.max_rows, 1, 20000);
-    std::string sql = "SELECT seq, entity, row_id FROM hub_change WHERE seq > ?";
+    // The change log is walked in seq order from the cursor and the walk stops at the page's last row. An
+    // index on entity or area would have SQLite collect and sort every later change in scope for each
+    // page instead (quadratic over a first sync).
+    std::string sql = "SELECT seq, entity, row_id FROM hub_change NOT INDEXED WHERE seq > ?";
     // A snapshot carries the tombstones the hub still holds: the device then equals the hub, and a later
     // echo-suppressed change of such a row (section 5) cannot leave the device with a live copy of it.
     if (!request.snapshot) sql += " AND NOT (writer = ? AND echo_ok = 1)";
@@ -350,20 +356,24 @@ class SqliteHubStorage final : public HubStorage {
       for (const auto& a : device.scope) s.Bind(i++, a);
     }
     s.Bind(i, static_cast<int64_t>(limit));
-    std::vector<std::tuple<uint64_t, std::string, std::string>> hits;
-    while (true) {
-      BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
-      if (!r) break;
-      hits.emplace_back(static_cast<uint64_t>(s.Int(0)), s.Text(1), s.Text(2));
-    }
-    for (const auto& [seq, entity, row_id] : hits) {
-      BERTH_ASSIGN_OR_RETURN(RowState rs, internal::ReadRowState(cache_, schema_, entity, row_id));
-      if (!rs.absent) resp.rows.push_back(std::move(rs));
-    }
-    if (hits.size() == limit) {
-      resp.next_cursor = std::get<0>(hits.back());
-      resp.more = 1;
-    } else {
+    // One read transaction for the page: a consistent page, and one WAL snapshot instead of one per query.
+    Status read = store_->db().Transaction([&]() -> Status {
+      std::vector<std::tuple<uint64_t, std::string, std::string>> hits;
+      while (true) {
+        BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+        if (!r) break;
+        hits.emplace_back(static_cast<uint64_t>(s.Int(0)), s.Text(1), s.Text(2));
+      }
+      resp.rows.reserve(hits.size());
+      for (const auto& [seq, entity, row_id] : hits) {
+        BERTH_ASSIGN_OR_RETURN(RowState rs, internal::ReadRowState(cache_, schema_, entity, row_id));
+        if (!rs.absent) resp.rows.push_back(std::move(rs));
+      }
+      if (hits.size() == limit) {
+        resp.next_cursor = std::get<0>(hits.back());
+        resp.more = 1;
+        return Status::Ok();
+      }
       BERTH_ASSIGN_OR_RETURN(Stmt mx, cache_.Get("SELECT coalesce(max(seq), 0) FROM hub_change"));
       BERTH_ASSIGN_OR_RETURN(bool r, mx.Step());
       // The purged changes are gone from hub_change, but a device that has seen everything is past them.
@@ -371,7 +381,9 @@ class SqliteHubStorage final : public HubStorage {
           std::max<uint64_t>({request.cursor, horizon, r ? static_cast<uint64_t>(mx.Int(0)) : 0});
       sqlite3_reset(mx.raw());
       resp.more = 0;
-    }
+      return Status::Ok();
+    });
+    if (!read.ok()) return read;
     return resp;
   }
 
@@ -415,6 +427,34 @@ class SqliteHubStorage final : public HubStorage {
   }
 
  private:
+  // The hub arbitrates and serves changes; it never runs the matching queries the devices' indexes are
+  // for. A hub store keeps only the indexes its own queries use (PROTOCOL.md section 10): each other one
+  // would cost every pushed row of its table an index insert (a quarter of the hub's time per new bed).
+  Status UseHubIndexes() {
+    static const std::set<std::string> kHubIndexes = {"placement_by_bed", "hub_placement_by_capacity",
+                                                      "hub_change_by_row"};
+    return store_->db().Transaction([&]() -> Status {
+      std::vector<std::string> drop;
+      {
+        BERTH_ASSIGN_OR_RETURN(Statement s,
+                               store_->db().Prepare("SELECT name, tbl_name FROM sqlite_master"
+                                                    " WHERE type = 'index' AND sql IS NOT NULL"));
+        while (true) {
+          BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+          if (!r) break;
+          const std::string table = s.Text(1);
+          if ((schema_.Columns(table) != nullptr || table == "hub_change") && !kHubIndexes.count(s.Text(0))) {
+            drop.push_back(s.Text(0));
+          }
+        }
+      }
+      for (const auto& name : drop) BERTH_RETURN_IF_ERROR(store_->db().Exec("DROP INDEX \"" + name + "\""));
+      // CapacityOver sums a capacity's placements on every homecare claim.
+      return store_->db().Exec(
+          "CREATE INDEX IF NOT EXISTS hub_placement_by_capacity ON placement (homecare_capacity_id)");
+    });
+  }
+
   // --- small helpers ---------------------------------------------------------------------------------
   Result<Bytes> GetState(const std::string& key) {
     BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT value FROM hub_state WHERE key = ?"));
@@ -494,8 +534,14 @@ class SqliteHubStorage final : public HubStorage {
       parent_id = Str(merged, "referral_id");
     }
     if (!parent_id.empty()) {
-      BERTH_ASSIGN_OR_RETURN(std::string a, StoredArea(parent_entity, parent_id));
-      if (!a.empty()) return a;
+      // The beds of one home usually arrive in one batch: their provider's area is read once.
+      auto key = std::make_pair(parent_entity, parent_id);
+      auto it = parent_areas_.find(key);
+      if (it == parent_areas_.end()) {
+        BERTH_ASSIGN_OR_RETURN(std::string a, StoredArea(parent_entity, parent_id));
+        it = parent_areas_.emplace(std::move(key), std::move(a)).first;
+      }
+      if (!it->second.empty()) return it->second;
     }
     return HomeArea(dev);
   }
@@ -562,7 +608,6 @@ class SqliteHubStorage final : public HubStorage {
     }
     if (!RoleMayWrite(dev.role, m.entity))
       return reject("not_permitted", "this device's role may not change " + m.entity);
-    BERTH_ASSIGN_OR_RETURN(auto current, internal::ReadRowValues(cache_, schema_, m.entity, m.row_id));
     // The row's entry in the change log, read once: its area, and who wrote it last (echo suppression).
     BERTH_ASSIGN_OR_RETURN(Stmt prior, cache_.Get("SELECT seq, writer, echo_ok, area FROM hub_change"
                                                   " WHERE entity = ? AND row_id = ?"));
@@ -572,6 +617,11 @@ class SqliteHubStorage final : public HubStorage {
     const bool prior_echo_free = logged && prior.Text(1) == dev.device_id && prior.Int(2) == 1;
     const std::string stored_area = logged ? prior.Text(3) : std::string();
     sqlite3_reset(prior.raw());
+    // Every row the hub holds has a change-log entry (section 10): a row with none is new, unread.
+    std::map<std::string, Value> current;
+    if (logged) {
+      BERTH_ASSIGN_OR_RETURN(current, internal::ReadRowValues(cache_, schema_, m.entity, m.row_id));
+    }
     if (!poisoned.empty()) {
       auto named = NamedRows(m);
       // An offer or placement update that does not repeat its referral still belongs to it.
@@ -713,9 +763,12 @@ class SqliteHubStorage final : public HubStorage {
       // Echo suppression: when the writer had already pulled every earlier change of this row (or made
       // it itself, echo-free), its copy equals the hub's after this merge (LWW commutes), so pulls skip it.
       const bool echo_ok = !logged || prior_seq <= device_cursor || prior_echo_free;
-      BERTH_ASSIGN_OR_RETURN(Stmt del, cache_.Get("DELETE FROM hub_change WHERE entity = ? AND row_id = ?"));
-      del.Bind(1, m.entity).Bind(2, m.row_id);
-      BERTH_RETURN_IF_ERROR(del.Run());
+      if (logged) {
+        BERTH_ASSIGN_OR_RETURN(Stmt del,
+                               cache_.Get("DELETE FROM hub_change WHERE entity = ? AND row_id = ?"));
+        del.Bind(1, m.entity).Bind(2, m.row_id);
+        BERTH_RETURN_IF_ERROR(del.Run());
+      }
       BERTH_ASSIGN_OR_RETURN(Stmt ins,
                              cache_.Get("INSERT INTO hub_change (entity, row_id, area, deleted, changed_ms,"
                                         " writer, echo_ok) VALUES (?, ?, ?, ?, ?, ?, ?)"));
@@ -724,7 +777,10 @@ class SqliteHubStorage final : public HubStorage {
           .Bind(3, final_area)
           .Bind(4, Str(now_row, "deleted") == "1" ? 1 : 0);
       ins.Bind(5, now_ms).Bind(6, dev.device_id).Bind(7, echo_ok ? 1 : 0);
-      return ins.Run();
+      BERTH_RETURN_IF_ERROR(ins.Run());
+      if (auto it = parent_areas_.find({m.entity, m.row_id}); it != parent_areas_.end())
+        it->second = final_area;
+      return Status::Ok();
     };
     Status st = may_undo ? store_->db().Transaction(apply) : apply();
     if (after) {
@@ -771,10 +827,14 @@ class SqliteHubStorage final : public HubStorage {
   }
 
   std::mutex mu_;
+  // During one Push: the stored area of each parent row (provider, referral) looked up so far, kept
+  // equal to hub_change as the batch rewrites those rows' entries.
+  std::map<std::pair<std::string, std::string>, std::string> parent_areas_;
   std::unique_ptr<Store> store_;
   StmtCache cache_;
   internal::Schema schema_;
   PushFaultHook hook_ = nullptr;
+  Status open_status_;  // why the store cannot serve as a hub, if it cannot
 };
 
 }  // namespace

@@ -82,11 +82,7 @@ Result<RowState> ReadRowState(StmtCache& cache, const Schema& schema, const std:
     }
   }
   sqlite3_reset(s.raw());
-  // Every field has its row's clock unless field_clock says otherwise.
-  for (FieldState& f : rs.fields) {
-    f.hlc = rs.row_hlc;
-    f.origin = rs.row_origin;
-  }
+  // Every field has its row's clock (left empty on the wire) unless field_clock says otherwise.
   BERTH_ASSIGN_OR_RETURN(
       Stmt fc, cache.Get("SELECT field, hlc, origin FROM field_clock WHERE entity = ? AND row_id = ?"));
   fc.Bind(1, entity).Bind(2, row_id);
@@ -96,8 +92,11 @@ Result<RowState> ReadRowState(StmtCache& cache, const Schema& schema, const std:
     const std::string field = fc.Text(0);
     for (FieldState& f : rs.fields) {
       if (f.name == field) {
-        f.hlc = fc.Text(1);
-        f.origin = fc.Text(2);
+        std::string hlc = fc.Text(1), origin = fc.Text(2);
+        if (hlc != rs.row_hlc || origin != rs.row_origin) {
+          f.hlc = std::move(hlc);
+          f.origin = std::move(origin);
+        }
         break;
       }
     }
@@ -204,32 +203,83 @@ Status JoinOrBegin(Db& db, const std::function<Status()>& body) {
   return db.InTransaction() ? body() : db.Transaction(body);
 }
 
+namespace {
+
+// MergeRowState for a row this store does not hold: one insert of the row at its row clock, then a
+// field_clock entry for each field whose clock is newer. That is exactly what merging the row as one
+// mutation per distinct clock leaves behind (ApplyLww inserts the row; each newer clock then wins its
+// fields), without re-reading the row once per clock. A first sync is almost all such rows.
+Status InsertRowState(StmtCache& cache, const RowState& row) {
+  std::string names = "id, hlc, origin", params = "?, ?, ?";
+  for (const auto& f : row.fields) {
+    names += ", \"" + f.name + "\"";
+    params += ", ?";
+  }
+  BERTH_ASSIGN_OR_RETURN(
+      Stmt ins, cache.Get("INSERT INTO \"" + row.entity + "\" (" + names + ") VALUES (" + params + ")"));
+  ins.Bind(1, row.row_id).Bind(2, row.row_hlc).Bind(3, row.row_origin);
+  int i = 4;
+  for (const auto& f : row.fields) ins.BindValue(i++, f.value);
+  BERTH_RETURN_IF_ERROR(ins.Run());
+  const Clock row_clock{row.row_hlc, row.row_origin};
+  for (const auto& f : row.fields) {
+    if (f.HasRowClock() || !(row_clock < Clock{f.hlc, f.origin})) continue;
+    BERTH_ASSIGN_OR_RETURN(Stmt clk, cache.Get("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
+                                               " VALUES (?, ?, ?, ?, ?)"));
+    clk.Bind(1, row.entity).Bind(2, row.row_id).Bind(3, f.name).Bind(4, f.hlc).Bind(5, f.origin);
+    BERTH_RETURN_IF_ERROR(clk.Run());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status MergeRowState(Store& store, StmtCache& cache, const Schema& schema, const RowState& row) {
   if (row.absent) return Status::Ok();
-  // First: every field at the row's clock (creates the row whole, so NOT NULL columns are set); then each
-  // newer field clock. Each field ends at max(local clock, hub clock) with that clock's value.
-  Mutation base;
-  base.kind = MutationKind::kUpsert;
-  base.entity = row.entity;
-  base.row_id = row.row_id;
-  base.hlc = row.row_hlc;
-  base.origin_device = row.row_origin;
-  std::map<std::pair<std::string, std::string>, Mutation> later;
+  const auto* cols = schema.Columns(row.entity);
+  if (cols == nullptr) return BadInput("'" + row.entity + "' is not a table that syncs");
   for (const auto& f : row.fields) {
-    base.fields[f.name] = f.value;
-    if (f.hlc == row.row_hlc && f.origin == row.row_origin) continue;
-    Mutation& m = later[{f.hlc, f.origin}];
-    if (m.entity.empty()) {
-      m.kind = MutationKind::kUpsert;
-      m.entity = row.entity;
-      m.row_id = row.row_id;
-      m.hlc = f.hlc;
-      m.origin_device = f.origin;
+    if (f.name == "id" || f.name == "hlc" || f.name == "origin" ||
+        std::find(cols->begin(), cols->end(), f.name) == cols->end()) {
+      return BadInput("'" + row.entity + "' has no field '" + f.name + "'");
     }
-    m.fields[f.name] = f.value;
   }
   return JoinOrBegin(store.db(), [&]() -> Status {
-    BERTH_RETURN_IF_ERROR(ApplyLww(cache, schema, base));
+    BERTH_ASSIGN_OR_RETURN(Stmt probe,
+                           cache.Get("SELECT hlc, origin FROM \"" + row.entity + "\" WHERE id = ?"));
+    probe.Bind(1, row.row_id);
+    BERTH_ASSIGN_OR_RETURN(const bool exists, probe.Step());
+    KnownRow known;
+    known.exists = exists;
+    if (exists) {
+      known.hlc = probe.Text(0);
+      known.origin = probe.Text(1);
+    }
+    sqlite3_reset(probe.raw());
+    if (!exists) return InsertRowState(cache, row);
+    // First every field at the row's clock, then each newer clock's fields: each field ends at
+    // max(local clock, hub clock) with that clock's value.
+    Mutation base;
+    base.kind = MutationKind::kUpsert;
+    base.entity = row.entity;
+    base.row_id = row.row_id;
+    base.hlc = row.row_hlc;
+    base.origin_device = row.row_origin;
+    std::map<std::pair<std::string, std::string>, Mutation> later;
+    for (const auto& f : row.fields) {
+      base.fields[f.name] = f.value;
+      if (f.HasRowClock()) continue;
+      Mutation& m = later[{f.hlc, f.origin}];
+      if (m.entity.empty()) {
+        m.kind = MutationKind::kUpsert;
+        m.entity = row.entity;
+        m.row_id = row.row_id;
+        m.hlc = f.hlc;
+        m.origin_device = f.origin;
+      }
+      m.fields[f.name] = f.value;
+    }
+    BERTH_RETURN_IF_ERROR(ApplyLww(cache, schema, base, &known));
     for (const auto& kv : later) BERTH_RETURN_IF_ERROR(ApplyLww(cache, schema, kv.second));
     return Status::Ok();
   });
@@ -262,7 +312,7 @@ Status ForceRowState(Store& store, StmtCache& cache, const Schema& schema, const
     }
     BERTH_RETURN_IF_ERROR(ins.Run());
     for (const auto& f : row.fields) {
-      if (f.hlc == row.row_hlc && f.origin == row.row_origin) continue;
+      if (f.HasRowClock() || (f.hlc == row.row_hlc && f.origin == row.row_origin)) continue;
       BERTH_ASSIGN_OR_RETURN(Stmt clk,
                              cache.Get("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
                                        " VALUES (?, ?, ?, ?, ?)"));

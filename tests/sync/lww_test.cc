@@ -10,6 +10,36 @@
 namespace berth::testing {
 namespace {
 
+std::string FieldClocks(Store& s) {
+  std::string out;
+  auto st = s.db().Prepare("SELECT entity, row_id, field, hlc, origin FROM field_clock ORDER BY 1, 2, 3");
+  while (st.ok()) {
+    auto r = st->Step();
+    if (!r.ok() || !*r) break;
+    for (int c = 0; c < 5; ++c) out += st->Text(c) + " ";
+    out += "\n";
+  }
+  return out;
+}
+
+Mutation RandomBedEdit(std::mt19937& rng, const std::vector<std::string>& rows,
+                       const std::vector<std::string>& origins) {
+  Mutation m;
+  m.mutation_id = NewUuidV7();
+  m.entity = "bed";
+  m.row_id = rows[rng() % rows.size()];
+  m.hlc = Hlc{1700000000000 + static_cast<int64_t>(rng() % 50), static_cast<uint32_t>(rng() % 3)}.ToString();
+  m.origin_device = origins[rng() % origins.size()];
+  if (rng() % 10 == 0) {
+    m.kind = MutationKind::kDelete;
+  } else {
+    m.fields["room"] = std::to_string(rng() % 9);
+    if (rng() % 2) m.fields["en_suite"] = int64_t(rng() % 2);
+    if (rng() % 3 == 0) m.fields["status"] = std::string(rng() % 2 ? "vacant" : "held");
+  }
+  return m;
+}
+
 TEST(Lww, CachedApplyMatchesStoreApplyRemoteOnRandomHistories) {
   TempDir tmp;
   auto a = Device::Create(tmp.Sub("a"));
@@ -21,37 +51,13 @@ TEST(Lww, CachedApplyMatchesStoreApplyRemoteOnRandomHistories) {
   std::vector<std::string> rows = {NewUuidV7(), NewUuidV7(), NewUuidV7()};
   std::vector<std::string> origins = {"dev-a", "dev-b", "dev-c"};
   for (int i = 0; i < 400; ++i) {
-    Mutation m;
-    m.mutation_id = NewUuidV7();
-    m.entity = "bed";
-    m.row_id = rows[rng() % rows.size()];
-    m.hlc =
-        Hlc{1700000000000 + static_cast<int64_t>(rng() % 50), static_cast<uint32_t>(rng() % 3)}.ToString();
-    m.origin_device = origins[rng() % origins.size()];
-    if (rng() % 10 == 0) {
-      m.kind = MutationKind::kDelete;
-    } else {
-      m.fields["room"] = std::to_string(rng() % 9);
-      if (rng() % 2) m.fields["en_suite"] = int64_t(rng() % 2);
-      if (rng() % 3 == 0) m.fields["status"] = std::string(rng() % 2 ? "vacant" : "held");
-    }
+    const Mutation m = RandomBedEdit(rng, rows, origins);
     ASSERT_TRUE(a->store->ApplyRemote(m).ok());
     ASSERT_TRUE(b->store->db().Transaction([&] { return sync::internal::ApplyLww(cache, schema, m); }).ok());
   }
   EXPECT_EQ(DumpDomain(*a->store, {"bed"}), DumpDomain(*b->store, {"bed"}));
-  auto clocks = [](Store& s) {
-    std::string out;
-    auto st = s.db().Prepare("SELECT entity, row_id, field, hlc, origin FROM field_clock ORDER BY 1, 2, 3");
-    while (st.ok()) {
-      auto r = st->Step();
-      if (!r.ok() || !*r) break;
-      for (int c = 0; c < 5; ++c) out += st->Text(c) + " ";
-      out += "\n";
-    }
-    return out;
-  };
-  EXPECT_EQ(clocks(*a->store), clocks(*b->store));
-  EXPECT_FALSE(clocks(*a->store).empty());
+  EXPECT_EQ(FieldClocks(*a->store), FieldClocks(*b->store));
+  EXPECT_FALSE(FieldClocks(*a->store).empty());
   // Bad input is refused the same way.
   Mutation bad;
   bad.entity = "bed";
@@ -59,6 +65,66 @@ TEST(Lww, CachedApplyMatchesStoreApplyRemoteOnRandomHistories) {
   bad.hlc = "x";
   bad.fields["no_such_column"] = int64_t{1};
   EXPECT_EQ(sync::internal::ApplyLww(cache, schema, bad).code(), Code::kBadInput);
+}
+
+// A pulled row, sent as protocol 2 sends it (fields at the row's clock carry no clock of their own), must
+// leave a store holding exactly the hub's row and field clocks: both into a store that lacks the row (the
+// first-sync insert) and into one holding an older version of it (the merge clock by clock).
+TEST(Lww, APulledRowReproducesTheHubsRowWhetherNewOrOlderHere) {
+  TempDir tmp;
+  auto hub = Device::Create(tmp.Sub("hub"));
+  auto fresh = Device::Create(tmp.Sub("fresh"));
+  auto behind = Device::Create(tmp.Sub("behind"));
+  sync::internal::Schema schema;
+  ASSERT_TRUE(schema.Load(hub->store->db()).ok());
+  sync::internal::StmtCache hub_cache(hub->store->db().raw());
+  sync::internal::StmtCache behind_cache(behind->store->db().raw());
+  sync::internal::StmtCache fresh_cache(fresh->store->db().raw());
+  std::mt19937 rng(7);
+  std::vector<std::string> rows;
+  for (int i = 0; i < 12; ++i) rows.push_back(NewUuidV7());
+  const std::vector<std::string> origins = {"dev-a", "dev-b", "dev-c"};
+  for (int i = 0; i < 300; ++i) {
+    const Mutation m = RandomBedEdit(rng, rows, origins);
+    ASSERT_TRUE(
+        hub->store->db().Transaction([&] { return sync::internal::ApplyLww(hub_cache, schema, m); }).ok());
+    if (i < 150) {
+      ASSERT_TRUE(behind->store->db()
+                      .Transaction([&] { return sync::internal::ApplyLww(behind_cache, schema, m); })
+                      .ok());
+    }
+  }
+  sync::PullResponse page;
+  int own_clocks = 0;
+  for (const auto& id : rows) {
+    auto rs = sync::internal::ReadRowState(hub_cache, schema, "bed", id);
+    ASSERT_TRUE(rs.ok());
+    if (rs->absent) continue;
+    for (const auto& f : rs->fields) {
+      if (f.HasRowClock()) continue;
+      ++own_clocks;
+      EXPECT_NE(f.hlc + f.origin, rs->row_hlc + rs->row_origin)
+          << "a field at the row's clock is sent without one";
+    }
+    page.rows.push_back(*rs);
+  }
+  ASSERT_GT(own_clocks, 0) << "the history should leave some fields newer than their row";
+  auto decoded = sync::DecodePullResponse(sync::Encode(page));
+  ASSERT_TRUE(decoded.ok());
+  for (const auto& row : decoded->rows) {
+    ASSERT_TRUE(sync::internal::MergeRowState(*fresh->store, fresh_cache, schema, row).ok());
+    ASSERT_TRUE(sync::internal::MergeRowState(*behind->store, behind_cache, schema, row).ok());
+  }
+  EXPECT_EQ(DumpDomain(*fresh->store, {"bed"}), DumpDomain(*hub->store, {"bed"}));
+  EXPECT_EQ(DumpDomain(*behind->store, {"bed"}), DumpDomain(*hub->store, {"bed"}));
+  EXPECT_EQ(FieldClocks(*fresh->store), FieldClocks(*hub->store));
+  EXPECT_EQ(FieldClocks(*behind->store), FieldClocks(*hub->store));
+  // A row naming a column the table does not have is refused, and nothing of it is written.
+  sync::RowState bad = decoded->rows.front();
+  bad.row_id = NewUuidV7();
+  bad.fields.push_back({"no_such_column", int64_t{1}, "", ""});
+  EXPECT_EQ(sync::internal::MergeRowState(*fresh->store, fresh_cache, schema, bad).code(), Code::kBadInput);
+  EXPECT_TRUE(sync::internal::ReadRowState(fresh_cache, schema, "bed", bad.row_id)->absent);
 }
 
 }  // namespace

@@ -68,11 +68,14 @@ struct PushRequest {
   }
 };
 
+// A field's value and clock. An empty hlc (and origin; protocol 2) means the field has its row's clock,
+// which is most fields of most rows.
 struct FieldState {
   std::string name;
   Value value;
   std::string hlc;
   std::string origin;
+  bool HasRowClock() const { return hlc.empty(); }
   template <class A>
   void serialize(A& ar) {
     ar(name, value, hlc, origin);
