@@ -169,26 +169,49 @@ class Session {
   }
 
   // A request sent ahead: sealed on this thread (the counter is the store's), its HTTP exchange on
-  // another, so the pull asks for page N+1 while it applies page N and the hub's work overlaps the
-  // device's. Exchange() collects the answer; the future's destructor waits if nobody does.
+  // another, so the hub's work overlaps the device's: the pull asks for page N+1 while it applies page N,
+  // and the push seals batch N+1 while the hub applies N. Exchange() collects the answer; the future's
+  // destructor waits if nobody does.
   struct Ahead {
     MessageType type = MessageType::kPull;
     Bytes body;
+    Bytes payload;  // the compressed request, kept in case it must be sealed again
+    uint64_t counter = 0;
     SealedRequest sealed;
     std::future<HttpResult> http;
   };
 
-  Result<std::unique_ptr<Ahead>> SendAhead(MessageType type, const Bytes& body) {
+  // Compressed and sealed now, sent by Launch().
+  Result<std::unique_ptr<Ahead>> SealAhead(MessageType type, const Bytes& body) {
     auto ahead = std::make_unique<Ahead>();
     ahead->type = type;
     ahead->body = body;
-    BERTH_ASSIGN_OR_RETURN(uint64_t counter, NextCounter());
+    ahead->payload = RequestPayload(type, body);
+    BERTH_ASSIGN_OR_RETURN(ahead->counter, NextCounter());
     BERTH_ASSIGN_OR_RETURN(ahead->sealed,
-                           SealRequest(keys_, hub_, device_id_, counter, RequestPayload(type, body)));
-    ahead->http =
-        std::async(std::launch::async, [url = url_, envelope = ahead->sealed.envelope, options = options_] {
+                           SealRequest(keys_, hub_, device_id_, ahead->counter, ahead->payload));
+    return ahead;
+  }
+
+  // The hub refuses a counter at or below one it has seen: a request sealed before a retry of an earlier
+  // one (which took a newer counter) is sealed again first.
+  Status Launch(Ahead& ahead) {
+    if (ahead.counter < highest_counter_sent_) {
+      BERTH_ASSIGN_OR_RETURN(ahead.counter, NextCounter());
+      BERTH_ASSIGN_OR_RETURN(ahead.sealed,
+                             SealRequest(keys_, hub_, device_id_, ahead.counter, ahead.payload));
+    }
+    highest_counter_sent_ = ahead.counter;
+    ahead.http =
+        std::async(std::launch::async, [url = url_, envelope = ahead.sealed.envelope, options = options_] {
           return Post(url, "/v1/sync", envelope, options);
         });
+    return Status::Ok();
+  }
+
+  Result<std::unique_ptr<Ahead>> SendAhead(MessageType type, const Bytes& body) {
+    BERTH_ASSIGN_OR_RETURN(auto ahead, SealAhead(type, body));
+    BERTH_RETURN_IF_ERROR(Launch(*ahead));
     return ahead;
   }
 
@@ -196,7 +219,7 @@ class Session {
   // same request already sent by SendAhead, is the first attempt.
   Result<Response> Exchange(MessageType type, const Bytes& body, std::unique_ptr<Ahead> ahead = nullptr) {
     if (ahead != nullptr && (ahead->type != type || ahead->body != body)) ahead.reset();
-    Bytes payload;  // built when an attempt needs it: a request sent ahead was compressed already
+    Bytes payload;  // built when an attempt needs it: a request sealed ahead was compressed already
     std::mt19937 jitter(static_cast<uint32_t>(NowMs()));
     Status last = NetworkError("no attempt");
     for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
@@ -208,12 +231,15 @@ class Session {
       SealedRequest sealed;
       HttpResult http;
       if (attempt == 0 && ahead != nullptr) {
+        if (!ahead->http.valid()) BERTH_RETURN_IF_ERROR(Launch(*ahead));
         sealed = std::move(ahead->sealed);
+        payload = std::move(ahead->payload);
         http = ahead->http.get();
       } else {
         if (payload.empty()) payload = RequestPayload(type, body);
         BERTH_ASSIGN_OR_RETURN(uint64_t counter, NextCounter());
         BERTH_ASSIGN_OR_RETURN(sealed, SealRequest(keys_, hub_, device_id_, counter, payload));
+        highest_counter_sent_ = counter;
         http = Post(url_, "/v1/sync", sealed.envelope, options_);
       }
       summary_.requests++;
@@ -288,10 +314,10 @@ class Session {
     return req;
   }
 
-  // Pipelined: batch N+1 is read and encoded while the hub applies batch N, and sent as soon as N's answer
-  // is in, so the hub applies N+1 while this device records N's outcomes. The hub never sees N+1 before it
-  // has answered N, so batches are applied in seq order; entries that N's outcomes add to the outbox
-  // (withdrawals after a lost claim) come after every entry already read and go in a later batch.
+  // Pipelined: batch N+1 is read, encoded and sealed while the hub applies batch N, and sent as soon as
+  // N's answer is in, so the hub applies N+1 while this device records N's outcomes. The hub never sees
+  // N+1 before it has answered N, so batches are applied in seq order; entries that N's outcomes add to the
+  // outbox (withdrawals after a lost claim) come after every entry already read and go in a later batch.
   Result<bool> PushAll() {
     bool wrote_local = false;
     BERTH_ASSIGN_OR_RETURN(PushRequest req, NextPushBatch(0));
@@ -304,17 +330,22 @@ class Session {
       }
       PushRequest next;
       Bytes next_body;
+      std::unique_ptr<Ahead> next_ahead;
       if (batch + 1 < options_.max_push_batches) {
         BERTH_ASSIGN_OR_RETURN(next, NextPushBatch(req.entries.back().seq));
-        if (!next.entries.empty()) next_body = Encode(next);
+        if (!next.entries.empty()) {
+          next_body = Encode(next);
+          BERTH_ASSIGN_OR_RETURN(next_ahead, SealAhead(MessageType::kPush, next_body));
+        }
       }
       BERTH_ASSIGN_OR_RETURN(Response resp, Exchange(MessageType::kPush, body, std::move(ahead)));
+      if (next_ahead != nullptr && !Cancelled()) {
+        BERTH_RETURN_IF_ERROR(Launch(*next_ahead));
+        ahead = std::move(next_ahead);
+      }
       BERTH_ASSIGN_OR_RETURN(PushResponse out, DecodePushResponse(resp.body));
       if (out.results.size() != req.entries.size())
         return IntegrityError("the hub answered a different batch");
-      if (!next.entries.empty() && !Cancelled()) {
-        BERTH_ASSIGN_OR_RETURN(ahead, SendAhead(MessageType::kPush, next_body));
-      }
       BERTH_ASSIGN_OR_RETURN(bool wrote, ApplyPushResponse(req, out));
       wrote_local = wrote_local || wrote;
       req = std::move(next);
@@ -552,6 +583,7 @@ class Session {
   PublicKeys hub_;
   std::string url_;
   std::string device_id_;
+  uint64_t highest_counter_sent_ = 0;
   SyncSummary summary_;
 };
 
