@@ -671,6 +671,11 @@ std::mutex g_vfs_mu;
 
 Result<std::string> CryptVfsName(const std::string& base_vfs) {
   if (sodium_init() < 0) return InternalError("libsodium failed to initialise");
+  // Before SQLite initialises (the first sqlite3_vfs_find does that): no global memory statistics, which
+  // Berth never reads and which cost a global mutex on every allocation SQLite makes. Too late is harmless
+  // (SQLITE_MISUSE, statistics stay on).
+  static const int kMemStatusOff = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)kMemStatusOff;
   std::lock_guard<std::mutex> lock(g_vfs_mu);
   const std::string name = base_vfs.empty() ? "berth-crypt" : "berth-crypt-" + base_vfs;
   if (sqlite3_vfs_find(name.c_str()) != nullptr) return name;

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 
@@ -48,11 +49,15 @@ std::string Hlc::ToString() const {
 
 Result<Hlc> Hlc::Parse(std::string_view text) {
   if (text.size() < 21 || text[16] != '-') return BadInput("malformed HLC stamp");
+  uint64_t wall = 0;
+  uint32_t counter = 0;
+  const char* begin = text.data();
+  const auto w = std::from_chars(begin, begin + 16, wall, 16);
+  const auto c = std::from_chars(begin + 17, begin + 21, counter, 16);
+  if (w.ec != std::errc() || w.ptr != begin + 16 || c.ec != std::errc() || c.ptr != begin + 21) {
+    return BadInput("malformed HLC stamp");
+  }
   Hlc h;
-  unsigned long long wall = 0;
-  unsigned counter = 0;
-  const std::string s(text.substr(0, 21));
-  if (std::sscanf(s.c_str(), "%16llx-%4x", &wall, &counter) != 2) return BadInput("malformed HLC stamp");
   h.wall_ms = static_cast<int64_t>(wall);
   h.counter = counter;
   return h;

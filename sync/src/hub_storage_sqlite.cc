@@ -226,6 +226,7 @@ class SqliteHubStorage final : public HubStorage {
       // Rows a lost claim named: later entries of this push that touch them are lost with it.
       std::map<std::pair<std::string, std::string>, std::string> poisoned;
       int64_t applied_in_batch = 0;
+      const std::string iso_now = IsoNow(now_ms);
       for (const OutboxEntry& e : request.entries) {
         if (e.seq <= prev) return BadInput("push entries are not in ascending seq order");
         prev = e.seq;
@@ -251,7 +252,7 @@ class SqliteHubStorage final : public HubStorage {
           continue;
         }
         std::optional<Rejection> rej;
-        BERTH_RETURN_IF_ERROR(Arbitrate(fresh, e.mutation, now_ms, request.cursor, poisoned, &rej));
+        BERTH_RETURN_IF_ERROR(Arbitrate(fresh, e.mutation, now_ms, iso_now, request.cursor, poisoned, &rej));
         if (rej) {
           r.outcome = static_cast<uint8_t>(Outcome::kRejected);
           r.reason_code = rej->code;
@@ -580,7 +581,8 @@ class SqliteHubStorage final : public HubStorage {
   }
 
   // Decides one entry; applies it unless rejected. Errors are real failures that abort the batch.
-  Status Arbitrate(const DeviceRecord& dev, const Mutation& m, int64_t now_ms, uint64_t device_cursor,
+  Status Arbitrate(const DeviceRecord& dev, const Mutation& m, int64_t now_ms, const std::string& iso_now,
+                   uint64_t device_cursor,
                    std::map<std::pair<std::string, std::string>, std::string>& poisoned,
                    std::optional<Rejection>* rej) {
     auto reject = [&](std::string code, std::string reason) {
@@ -647,7 +649,6 @@ class SqliteHubStorage final : public HubStorage {
       if (!kClaims.count(m.claim)) return reject("unknown_claim", "unknown claim");
     }
     // Preconditions of claims, and of plain changes that would act like one.
-    const std::string iso_now = IsoNow(now_ms);
     if (m.entity == "bed" && m.kind != MutationKind::kDelete && m.fields.count("status")) {
       const std::string to = Str(merged, "status");
       if (!exists || Str(current, "deleted") == "1") {
@@ -757,7 +758,7 @@ class SqliteHubStorage final : public HubStorage {
         return std::make_tuple(Str(row, "district"), Str(row, "local_authority"), Str(row, "provider_id"),
                                Str(row, "referral_id"));
       };
-      if (area_inputs(now_row) != area_inputs(merged)) {
+      if (&now_row != &merged && area_inputs(now_row) != area_inputs(merged)) {
         BERTH_ASSIGN_OR_RETURN(final_area, AreaFor(dev, m.entity, now_row, stored_area));
       }
       // Echo suppression: when the writer had already pulled every earlier change of this row (or made
@@ -778,8 +779,10 @@ class SqliteHubStorage final : public HubStorage {
           .Bind(4, Str(now_row, "deleted") == "1" ? 1 : 0);
       ins.Bind(5, now_ms).Bind(6, dev.device_id).Bind(7, echo_ok ? 1 : 0);
       BERTH_RETURN_IF_ERROR(ins.Run());
-      if (auto it = parent_areas_.find({m.entity, m.row_id}); it != parent_areas_.end())
-        it->second = final_area;
+      if (m.entity == "provider" || m.entity == "referral") {
+        if (auto it = parent_areas_.find({m.entity, m.row_id}); it != parent_areas_.end())
+          it->second = final_area;
+      }
       return Status::Ok();
     };
     Status st = may_undo ? store_->db().Transaction(apply) : apply();

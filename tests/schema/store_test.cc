@@ -16,6 +16,21 @@ using testing::ListFiles;
 
 class StoreTest : public testing::StoreFixture {};
 
+TEST(Hlc, ParsesWhatToStringWritesAndRefusesAnythingElse) {
+  for (const Hlc h : {Hlc{0, 0}, Hlc{1700000000123, 7}, Hlc{0x7fffffffffffffff, 0xffff}}) {
+    auto back = Hlc::Parse(h.ToString());
+    ASSERT_TRUE(back.ok()) << h.ToString();
+    EXPECT_EQ(back->wall_ms, h.wall_ms);
+    EXPECT_EQ(back->counter, h.counter);
+  }
+  EXPECT_EQ(Hlc::Parse("0000018bcfe56800-00a1")->counter, 0xa1u);
+  for (const char* bad :
+       {"", "x", "0000018bcfe56800-00a", "0000018bcfe56800+00a1", " 000018bcfe56800-00a1",
+        "0000018bcfe5680g-00a1", "0000018bcfe56800-00g1", "-000018bcfe56800-00a1", "0000018bcfe56800- 0a1"}) {
+    EXPECT_EQ(Hlc::Parse(bad).status().code(), Code::kBadInput) << bad;
+  }
+}
+
 TEST_P(StoreTest, CreateThenReopenKeepsRowsAndDeviceId) {
   std::string device;
   {
