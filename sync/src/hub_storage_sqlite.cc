@@ -764,15 +764,11 @@ class SqliteHubStorage final : public HubStorage {
       // Echo suppression: when the writer had already pulled every earlier change of this row (or made
       // it itself, echo-free), its copy equals the hub's after this merge (LWW commutes), so pulls skip it.
       const bool echo_ok = !logged || prior_seq <= device_cursor || prior_echo_free;
-      if (logged) {
-        BERTH_ASSIGN_OR_RETURN(Stmt del,
-                               cache_.Get("DELETE FROM hub_change WHERE entity = ? AND row_id = ?"));
-        del.Bind(1, m.entity).Bind(2, m.row_id);
-        BERTH_RETURN_IF_ERROR(del.Run());
-      }
+      // The row's entry moves to the end of the log: REPLACE drops the old entry (same entity and row
+      // id) and AUTOINCREMENT numbers the new one past every number ever used.
       BERTH_ASSIGN_OR_RETURN(Stmt ins,
-                             cache_.Get("INSERT INTO hub_change (entity, row_id, area, deleted, changed_ms,"
-                                        " writer, echo_ok) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+                             cache_.Get("INSERT OR REPLACE INTO hub_change (entity, row_id, area, deleted,"
+                                        " changed_ms, writer, echo_ok) VALUES (?, ?, ?, ?, ?, ?, ?)"));
       ins.Bind(1, m.entity)
           .Bind(2, m.row_id)
           .Bind(3, final_area)

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "berth/schema/db.h"
 #include "berth/schema/mutation.h"
@@ -112,7 +113,7 @@ class StmtCache {
 
  private:
   sqlite3* db_;
-  std::map<std::string, sqlite3_stmt*> cache_;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
 }  // namespace berth::sync::internal

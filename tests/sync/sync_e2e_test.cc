@@ -2,6 +2,8 @@
 // pull, and claim arbitration (the double-booked bed, the last double-up homecare hours).
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "hub_harness.h"
 
 namespace berth::testing {
@@ -70,6 +72,30 @@ TEST_F(SyncE2e, PushedRowsReachTheOtherDeviceAndTheHub) {
   auto hub_store = hub_->OpenStore();
   ASSERT_NE(hub_store, nullptr);
   EXPECT_EQ(DumpDomain(*hub_store, kTables), DumpDomain(*a_->store, kTables));
+}
+
+// The hub never runs the devices' matching queries: its store keeps only the indexes the hub's own queries
+// use, and a device's store keeps all of them.
+TEST_F(SyncE2e, TheHubStoreKeepsOnlyTheIndexesTheHubUses) {
+  SeedSupply();
+  hub_->Terminate();
+  auto indexes = [](Store& s) {
+    std::set<std::string> out;
+    auto st = s.db().Prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL");
+    while (st.ok()) {
+      auto r = st->Step();
+      if (!r.ok() || !*r) break;
+      out.insert(st->Text(0));
+    }
+    return out;
+  };
+  const auto on_hub = indexes(*hub_->OpenStore());
+  EXPECT_EQ(on_hub, (std::set<std::string>{"audit_by_row", "hub_change_by_row", "hub_placement_by_capacity",
+                                           "placement_by_bed"}));
+  const auto on_device = indexes(*a_->store);
+  EXPECT_TRUE(on_device.count("bed_by_status"));
+  EXPECT_TRUE(on_device.count("bed_by_provider"));
+  EXPECT_FALSE(on_device.count("hub_placement_by_capacity"));
 }
 
 TEST_F(SyncE2e, RepeatedSyncAppliesNothingTwice) {

@@ -36,10 +36,10 @@ struct SyncProgress {
 
 struct SyncOptions {
   std::string hub_url;          // empty: the URL given at enrollment
-  uint32_t push_batch = 2000;   // outbox entries per push request
+  uint32_t push_batch = 5000;   // outbox entries per push request
   uint32_t pull_page = 5000;    // rows per pull page
   int max_retries = 3;          // per request, with exponential backoff
-  int max_push_batches = 1000;  // per session (2M entries); the rest waits for the next sync
+  int max_push_batches = 1000;  // per session (5M entries); the rest waits for the next sync
   int connect_timeout_s = 5;
   int read_timeout_s = 60;
 };
