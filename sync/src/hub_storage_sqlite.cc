@@ -327,20 +327,14 @@ class SqliteHubStorage final : public HubStorage {
       return resp;
     }
     const uint32_t limit = std::clamp<uint32_t>(request.max_rows == 0 ? 5000 : request.max_rows, 1, 20000);
-    // The change log is walked in seq order from the cursor and the walk stops at the page's last row. An
-    // index on entity or area would have SQLite collect and sort every later change in scope for each
-    // page instead (quadratic over a first sync).
-    std::string sql = "SELECT seq, entity, row_id FROM hub_change NOT INDEXED WHERE seq > ?";
+    // The change log is walked in seq order from the cursor and the walk stops at the page's last row:
+    // nothing here can use an index on entity or area (a hub store has none, section 10), with which
+    // SQLite collected and sorted every later change in scope for each page (quadratic over a first
+    // sync). Entities the role may not read are skipped below; a page may then hold fewer rows.
+    std::string sql = "SELECT seq, entity, row_id FROM hub_change WHERE seq > ?";
     // A snapshot carries the tombstones the hub still holds: the device then equals the hub, and a later
     // echo-suppressed change of such a row (section 5) cannot leave the device with a live copy of it.
     if (!request.snapshot) sql += " AND NOT (writer = ? AND echo_ok = 1)";
-    std::vector<std::string> entities;
-    for (const auto& e : schema_.Entities()) {
-      if (RoleMayRead(device.role, e)) entities.push_back(e);
-    }
-    sql += " AND entity IN (";
-    for (size_t i = 0; i < entities.size(); ++i) sql += i ? ", ?" : "?";
-    sql += ")";
     const bool all = std::find(device.scope.begin(), device.scope.end(), "*") != device.scope.end();
     if (!all) {
       sql += " AND (area = '*'";
@@ -352,7 +346,6 @@ class SqliteHubStorage final : public HubStorage {
     int i = 1;
     s.Bind(i++, static_cast<int64_t>(request.cursor));
     if (!request.snapshot) s.Bind(i++, device.device_id);
-    for (const auto& e : entities) s.Bind(i++, e);
     if (!all) {
       for (const auto& a : device.scope) s.Bind(i++, a);
     }
@@ -367,6 +360,7 @@ class SqliteHubStorage final : public HubStorage {
       }
       resp.rows.reserve(hits.size());
       for (const auto& [seq, entity, row_id] : hits) {
+        if (!RoleMayRead(device.role, entity)) continue;
         BERTH_ASSIGN_OR_RETURN(RowState rs, internal::ReadRowState(cache_, schema_, entity, row_id));
         if (!rs.absent) resp.rows.push_back(std::move(rs));
       }
@@ -764,11 +758,16 @@ class SqliteHubStorage final : public HubStorage {
       // Echo suppression: when the writer had already pulled every earlier change of this row (or made
       // it itself, echo-free), its copy equals the hub's after this merge (LWW commutes), so pulls skip it.
       const bool echo_ok = !logged || prior_seq <= device_cursor || prior_echo_free;
-      // The row's entry moves to the end of the log: REPLACE drops the old entry (same entity and row
-      // id) and AUTOINCREMENT numbers the new one past every number ever used.
+      // The row's entry moves to the end of the log, numbered past every number ever used.
+      if (logged) {
+        BERTH_ASSIGN_OR_RETURN(Stmt del,
+                               cache_.Get("DELETE FROM hub_change WHERE entity = ? AND row_id = ?"));
+        del.Bind(1, m.entity).Bind(2, m.row_id);
+        BERTH_RETURN_IF_ERROR(del.Run());
+      }
       BERTH_ASSIGN_OR_RETURN(Stmt ins,
-                             cache_.Get("INSERT OR REPLACE INTO hub_change (entity, row_id, area, deleted,"
-                                        " changed_ms, writer, echo_ok) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+                             cache_.Get("INSERT INTO hub_change (entity, row_id, area, deleted, changed_ms,"
+                                        " writer, echo_ok) VALUES (?, ?, ?, ?, ?, ?, ?)"));
       ins.Bind(1, m.entity)
           .Bind(2, m.row_id)
           .Bind(3, final_area)
