@@ -288,7 +288,8 @@ class Session {
   }
 
   // --- push ----------------------------------------------------------------------------------------------
-  // Up to push_batch outbox entries after `after_seq`, in seq order, with the device's pull cursor.
+  // Up to push_batch outbox entries (and push_batch_bytes) after `after_seq`, in seq order, with the
+  // device's pull cursor.
   Result<PushRequest> NextPushBatch(uint64_t after_seq) {
     PushRequest req;
     BERTH_ASSIGN_OR_RETURN(std::string cursor, GetText(db_, "cursor"));
@@ -296,12 +297,18 @@ class Session {
     BERTH_ASSIGN_OR_RETURN(Stmt s,
                            cache_.Get("SELECT seq, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?"));
     s.Bind(1, static_cast<int64_t>(after_seq)).Bind(2, static_cast<int64_t>(options_.push_batch));
+    size_t bytes = 0;
     while (true) {
       BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
       if (!r) break;
       OutboxEntry e;
       e.seq = static_cast<uint64_t>(s.Int(0));
       const Bytes payload = s.Blob(1);
+      if (!req.entries.empty() && bytes + payload.size() > options_.push_batch_bytes) {
+        sqlite3_reset(s.raw());  // ends the statement's read of the outbox
+        break;
+      }
+      bytes += payload.size();
       try {
         internal::BoundedInputArchive ar(payload.data(), payload.size());
         ar(e.mutation);

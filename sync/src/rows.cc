@@ -112,6 +112,17 @@ struct Clock {
   bool operator<(const Clock& o) const { return std::tie(hlc, origin) < std::tie(o.hlc, o.origin); }
 };
 
+// INSERT INTO "entity" (id, hlc, origin, "field", ...) VALUES (?, ?, ?, ?, ...): the row's id and clock
+// bind first, then `fields` in order.
+std::string RowInsertSql(const std::string& entity, const std::vector<const std::string*>& fields) {
+  std::string names = "id, hlc, origin", params = "?, ?, ?";
+  for (const std::string* f : fields) {
+    names += ", \"" + *f + "\"";
+    params += ", ?";
+  }
+  return "INSERT INTO \"" + entity + "\" (" + names + ") VALUES (" + params + ")";
+}
+
 }  // namespace
 
 Status ApplyLww(StmtCache& cache, const Schema& schema, const Mutation& m, const KnownRow* known,
@@ -163,13 +174,9 @@ Status ApplyLww(StmtCache& cache, const Schema& schema, const Mutation& m, const
   }
   if (winners.empty()) return Status::Ok();
   if (!exists) {
-    std::string names = "id, hlc, origin", params = "?, ?, ?";
-    for (const auto& w : winners) {
-      names += ", \"" + w.first + "\"";
-      params += ", ?";
-    }
-    BERTH_ASSIGN_OR_RETURN(
-        Stmt ins, cache.Get("INSERT INTO \"" + m.entity + "\" (" + names + ") VALUES (" + params + ")"));
+    std::vector<const std::string*> names;
+    for (const auto& w : winners) names.push_back(&w.first);
+    BERTH_ASSIGN_OR_RETURN(Stmt ins, cache.Get(RowInsertSql(m.entity, names)));
     ins.Bind(1, m.row_id).Bind(2, m.hlc).Bind(3, m.origin_device);
     int i = 4;
     for (const auto& w : winners) ins.BindValue(i++, *w.second);
@@ -210,13 +217,9 @@ namespace {
 // mutation per distinct clock leaves behind (ApplyLww inserts the row; each newer clock then wins its
 // fields), without re-reading the row once per clock. A first sync is almost all such rows.
 Status InsertRowState(StmtCache& cache, const RowState& row) {
-  std::string names = "id, hlc, origin", params = "?, ?, ?";
-  for (const auto& f : row.fields) {
-    names += ", \"" + f.name + "\"";
-    params += ", ?";
-  }
-  BERTH_ASSIGN_OR_RETURN(
-      Stmt ins, cache.Get("INSERT INTO \"" + row.entity + "\" (" + names + ") VALUES (" + params + ")"));
+  std::vector<const std::string*> names;
+  for (const auto& f : row.fields) names.push_back(&f.name);
+  BERTH_ASSIGN_OR_RETURN(Stmt ins, cache.Get(RowInsertSql(row.entity, names)));
   ins.Bind(1, row.row_id).Bind(2, row.row_hlc).Bind(3, row.row_origin);
   int i = 4;
   for (const auto& f : row.fields) ins.BindValue(i++, f.value);
@@ -296,14 +299,11 @@ Status ForceRowState(Store& store, StmtCache& cache, const Schema& schema, const
     del.Bind(1, row.row_id);
     BERTH_RETURN_IF_ERROR(del.Run());
     if (row.absent) return Status::Ok();
-    std::string names = "id, hlc, origin", params = "?, ?, ?";
+    std::vector<const std::string*> names;
     for (const auto& f : row.fields) {
-      if (std::find(cols->begin(), cols->end(), f.name) == cols->end()) continue;
-      names += ", \"" + f.name + "\"";
-      params += ", ?";
+      if (std::find(cols->begin(), cols->end(), f.name) != cols->end()) names.push_back(&f.name);
     }
-    BERTH_ASSIGN_OR_RETURN(
-        Stmt ins, cache.Get("INSERT INTO \"" + row.entity + "\" (" + names + ") VALUES (" + params + ")"));
+    BERTH_ASSIGN_OR_RETURN(Stmt ins, cache.Get(RowInsertSql(row.entity, names)));
     ins.Bind(1, row.row_id).Bind(2, row.row_hlc).Bind(3, row.row_origin);
     int i = 4;
     for (const auto& f : row.fields) {

@@ -74,6 +74,31 @@ TEST_F(SyncE2e, PushedRowsReachTheOtherDeviceAndTheHub) {
   EXPECT_EQ(DumpDomain(*hub_store, kTables), DumpDomain(*a_->store, kTables));
 }
 
+// A push batch stops at push_batch_bytes as well as at push_batch entries, so a week of long notes can
+// never make a request the hub refuses for its size; every entry still arrives, once.
+TEST_F(SyncE2e, PushBatchesAreCappedInBytesAndStillDeliverEverything) {
+  std::vector<std::string> referrals;
+  for (int i = 0; i < 12; ++i) {
+    referrals.push_back(a_->Write("referral", "",
+                                  {{"name", std::string("Person ") + std::to_string(i)},
+                                   {"notes", std::string(400, static_cast<char>('a' + i))}}));
+  }
+  sync::SyncOptions o;
+  o.max_retries = 1;
+  o.push_batch_bytes = 1200;  // two or three of these mutations
+  int push_batches = 0;
+  auto summary = sync::SyncOnce(
+      *a_->store, o, [&](const sync::SyncProgress& p) { push_batches += p.phase == "push" ? 1 : 0; });
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->pushed, 12);
+  EXPECT_EQ(summary->duplicates, 0);
+  EXPECT_GE(push_batches, 4);
+  EXPECT_LE(push_batches, 12);
+  EXPECT_EQ(Count(*a_->store, "SELECT count(*) FROM outbox"), 0);
+  ASSERT_TRUE(b_->Sync().ok());
+  EXPECT_EQ(Count(*b_->store, "SELECT count(*) FROM referral WHERE length(notes) = 400"), 12);
+}
+
 // The hub never runs the devices' matching queries: its store keeps only the indexes the hub's own queries
 // use, and a device's store keeps all of them.
 TEST_F(SyncE2e, TheHubStoreKeepsOnlyTheIndexesTheHubUses) {

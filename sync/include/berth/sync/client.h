@@ -35,8 +35,11 @@ struct SyncProgress {
 };
 
 struct SyncOptions {
-  std::string hub_url;          // empty: the URL given at enrollment
-  uint32_t push_batch = 5000;   // outbox entries per push request
+  std::string hub_url;         // empty: the URL given at enrollment
+  uint32_t push_batch = 5000;  // outbox entries per push request
+  // ... and at most this many bytes of encoded mutations (at least one entry): the hub refuses a request
+  // over 16 MiB on the wire or 64 MiB decompressed, so a batch of long notes must not reach either.
+  uint32_t push_batch_bytes = 4u << 20;
   uint32_t pull_page = 5000;    // rows per pull page
   int max_retries = 3;          // per request, with exponential backoff
   int max_push_batches = 1000;  // per session (5M entries); the rest waits for the next sync
