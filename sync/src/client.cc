@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <set>
@@ -67,6 +68,7 @@ Status PutText(Db& db, const std::string& key, const std::string& value) {
 struct HttpResult {
   int status = 0;  // 0: no answer (connection failed or cut)
   Bytes body;
+  bool sent = true;  // false: a request chained after another was held back (that one did not succeed)
 };
 
 HttpResult Post(const std::string& url, const std::string& path, const Bytes& body, const SyncOptions& o) {
@@ -170,26 +172,27 @@ class Session {
 
   // A request sent ahead: sealed on this thread (the counter is the store's), its HTTP exchange on
   // another, so the hub's work overlaps the device's: the pull asks for page N+1 while it applies page N,
-  // and the push seals batch N+1 while the hub applies N. Exchange() collects the answer; the future's
-  // destructor waits if nobody does.
+  // and the push sends batch N+1 while it records batch N's outcomes. Exchange() collects the answer; the
+  // future's destructor waits if nobody does.
   struct Ahead {
     MessageType type = MessageType::kPull;
     Bytes body;
     Bytes payload;  // the compressed request, kept in case it must be sealed again
     uint64_t counter = 0;
-    SealedRequest sealed;
-    std::future<HttpResult> http;
+    std::shared_ptr<const SealedRequest> sealed;
+    std::shared_future<HttpResult> http;
   };
 
-  // Compressed and sealed now, sent by Launch().
+  // Compressed and sealed now, sent by Launch() or ChainAfter().
   Result<std::unique_ptr<Ahead>> SealAhead(MessageType type, const Bytes& body) {
     auto ahead = std::make_unique<Ahead>();
     ahead->type = type;
     ahead->body = body;
     ahead->payload = RequestPayload(type, body);
     BERTH_ASSIGN_OR_RETURN(ahead->counter, NextCounter());
-    BERTH_ASSIGN_OR_RETURN(ahead->sealed,
+    BERTH_ASSIGN_OR_RETURN(SealedRequest sealed,
                            SealRequest(keys_, hub_, device_id_, ahead->counter, ahead->payload));
+    ahead->sealed = std::make_shared<const SealedRequest>(std::move(sealed));
     return ahead;
   }
 
@@ -198,14 +201,14 @@ class Session {
   Status Launch(Ahead& ahead) {
     if (ahead.counter < highest_counter_sent_) {
       BERTH_ASSIGN_OR_RETURN(ahead.counter, NextCounter());
-      BERTH_ASSIGN_OR_RETURN(ahead.sealed,
+      BERTH_ASSIGN_OR_RETURN(SealedRequest sealed,
                              SealRequest(keys_, hub_, device_id_, ahead.counter, ahead.payload));
+      ahead.sealed = std::make_shared<const SealedRequest>(std::move(sealed));
     }
     highest_counter_sent_ = ahead.counter;
-    ahead.http =
-        std::async(std::launch::async, [url = url_, envelope = ahead.sealed.envelope, options = options_] {
-          return Post(url, "/v1/sync", envelope, options);
-        });
+    ahead.http = std::async(std::launch::async, [url = url_, sealed = ahead.sealed, options = options_] {
+                   return Post(url, "/v1/sync", sealed->envelope, options);
+                 }).share();
     return Status::Ok();
   }
 
@@ -213,6 +216,37 @@ class Session {
     BERTH_ASSIGN_OR_RETURN(auto ahead, SealAhead(type, body));
     BERTH_RETURN_IF_ERROR(Launch(*ahead));
     return ahead;
+  }
+
+  // Whether `http` is the hub's authentic answer to `sealed` and says the request was carried out.
+  static bool AnsweredOk(const SealedRequest& sealed, const PublicKeys& hub, const HttpResult& http) {
+    if (http.status != 200) return false;
+    auto plain = OpenResponse(sealed, hub, http.body);
+    if (!plain.ok()) return false;
+    auto decompressed = Decompress(*plain);
+    if (!decompressed.ok()) return false;
+    auto resp = DecodeResponse(*decompressed);
+    return resp.ok() && resp->version == kProtocolVersion &&
+           resp->error == static_cast<uint8_t>(WireError::kOk);
+  }
+
+  // `next` goes to the hub from the thread that receives `prev`'s answer, the moment that answer shows the
+  // hub carried `prev` out, so the hub does not wait for this thread (which may be busy recording an
+  // earlier answer). Otherwise `next` is held back (sent = false) and Exchange() sends it afresh: the hub
+  // never sees `next` before it has done `prev`. `prev` was sealed, and is sent, before `next`.
+  void ChainAfter(const Ahead& prev, Ahead& next) {
+    highest_counter_sent_ = std::max(highest_counter_sent_, next.counter);
+    next.http = std::async(std::launch::async, [prev_http = prev.http, prev_sealed = prev.sealed, hub = hub_,
+                                                url = url_, sealed = next.sealed, options = options_,
+                                                cancel = cancel_] {
+                  const HttpResult& answer = prev_http.get();
+                  if (!AnsweredOk(*prev_sealed, hub, answer) || (cancel != nullptr && cancel->load())) {
+                    HttpResult held;
+                    held.sent = false;
+                    return held;
+                  }
+                  return Post(url, "/v1/sync", sealed->envelope, options);
+                }).share();
   }
 
   // One sealed request and its answer, retried with backoff on network failure. `ahead`, when it is this
@@ -228,22 +262,24 @@ class Session {
         const int ms = (200 << (attempt - 1)) + static_cast<int>(jitter() % 100);
         std::this_thread::sleep_for(std::chrono::milliseconds(ms));
       }
-      SealedRequest sealed;
+      std::shared_ptr<const SealedRequest> sealed;
       HttpResult http;
       if (attempt == 0 && ahead != nullptr) {
         if (!ahead->http.valid()) BERTH_RETURN_IF_ERROR(Launch(*ahead));
-        sealed = std::move(ahead->sealed);
-        payload = std::move(ahead->payload);
+        payload = ahead->payload;
         http = ahead->http.get();
-      } else {
+        if (http.sent) sealed = ahead->sealed;
+      }
+      if (sealed == nullptr) {
         if (payload.empty()) payload = RequestPayload(type, body);
         BERTH_ASSIGN_OR_RETURN(uint64_t counter, NextCounter());
-        BERTH_ASSIGN_OR_RETURN(sealed, SealRequest(keys_, hub_, device_id_, counter, payload));
+        BERTH_ASSIGN_OR_RETURN(SealedRequest fresh, SealRequest(keys_, hub_, device_id_, counter, payload));
+        sealed = std::make_shared<const SealedRequest>(std::move(fresh));
         highest_counter_sent_ = counter;
-        http = Post(url_, "/v1/sync", sealed.envelope, options_);
+        http = Post(url_, "/v1/sync", sealed->envelope, options_);
       }
       summary_.requests++;
-      summary_.bytes_sent += static_cast<int64_t>(sealed.envelope.size());
+      summary_.bytes_sent += static_cast<int64_t>(sealed->envelope.size());
       summary_.bytes_received += static_cast<int64_t>(http.body.size());
       if (http.status == 0 || http.status >= 500) {
         last =
@@ -252,7 +288,7 @@ class Session {
         continue;
       }
       if (http.status != 200) return HttpError(http);
-      BERTH_ASSIGN_OR_RETURN(Bytes plain, OpenResponse(sealed, hub_, http.body));
+      BERTH_ASSIGN_OR_RETURN(Bytes plain, OpenResponse(*sealed, hub_, http.body));
       BERTH_ASSIGN_OR_RETURN(Bytes decompressed, Decompress(plain));
       auto resp = DecodeResponse(decompressed);
       if (!resp.ok()) return IntegrityError("the hub's answer is malformed");
@@ -321,10 +357,11 @@ class Session {
     return req;
   }
 
-  // Pipelined: batch N+1 is read, encoded and sealed while the hub applies batch N, and sent as soon as
-  // N's answer is in, so the hub applies N+1 while this device records N's outcomes. The hub never sees
-  // N+1 before it has answered N, so batches are applied in seq order; entries that N's outcomes add to the
-  // outbox (withdrawals after a lost claim) come after every entry already read and go in a later batch.
+  // Pipelined: batch N+1 is read, encoded and sealed while the hub applies batch N, and sent from the
+  // thread that receives N's answer as soon as that answer shows N was applied (ChainAfter), so the hub
+  // applies N+1 while this device records N's outcomes. The hub never sees N+1 before it has done N, so
+  // batches are applied in seq order; entries that N's outcomes add to the outbox (withdrawals after a
+  // lost claim) come after every entry already read and go in a later batch.
   Result<bool> PushAll() {
     bool wrote_local = false;
     BERTH_ASSIGN_OR_RETURN(PushRequest req, NextPushBatch(0));
@@ -345,11 +382,9 @@ class Session {
           BERTH_ASSIGN_OR_RETURN(next_ahead, SealAhead(MessageType::kPush, next_body));
         }
       }
+      if (next_ahead != nullptr) ChainAfter(*ahead, *next_ahead);
       BERTH_ASSIGN_OR_RETURN(Response resp, Exchange(MessageType::kPush, body, std::move(ahead)));
-      if (next_ahead != nullptr && !Cancelled()) {
-        BERTH_RETURN_IF_ERROR(Launch(*next_ahead));
-        ahead = std::move(next_ahead);
-      }
+      ahead = std::move(next_ahead);
       BERTH_ASSIGN_OR_RETURN(PushResponse out, DecodePushResponse(resp.body));
       if (out.results.size() != req.entries.size())
         return IntegrityError("the hub answered a different batch");

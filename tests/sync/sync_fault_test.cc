@@ -52,14 +52,16 @@ TEST(SyncFaults, CutConnectionsInPushAndPullLoseNothingAndApplyNothingTwice) {
     b->Write("referral", "", {{"status", std::string("new")}});
     ++written;
     ASSERT_TRUE(b->Sync().ok());
-    // Connections of one sync: 0 ping, 1 push, 2 pull (then more if there is more).
-    const int connection = static_cast<int>(rng() % 3);
+    // Connections of one sync: 0 ping, then the push batches (of 4 entries here, so a round's push is
+    // about seven pipelined batches, each sent the moment the one before was answered), then the pulls.
+    const int connection = static_cast<int>(rng() % 10);
     const bool to_hub = rng() % 2 == 0;
     const int64_t bytes = static_cast<int64_t>(rng() % 3000);
     proxy.CutAt(connection, to_hub, bytes);
     sync::SyncOptions cut;
     cut.hub_url = proxy.url();
     cut.max_retries = 0;
+    cut.push_batch = 4;
     auto first = sync::SyncOnce(*a->store, cut);
     if (!first.ok()) {
       ++failures;
