@@ -587,14 +587,26 @@ Status Store::ApplyRemote(const Mutation& m) {
 Status Store::ApplyInTransaction(const Mutation& m) {
   auto table = impl_->columns.find(m.entity);
   if (table == impl_->columns.end()) return BadInput("'" + m.entity + "' is not a table that syncs");
-  Db& db = impl_->db;
   BERTH_RETURN_IF_ERROR(ObserveClock(m.hlc));
+  return MergeLww(impl_->db, table->second, m);
+}
+
+Status MergeLww(Db& db, const std::set<std::string>& columns, const Mutation& m, const KnownRow* known,
+                bool* all_won) {
+  if (all_won != nullptr) *all_won = false;
   const Clock incoming{m.hlc, m.origin_device};
-  BERTH_ASSIGN_OR_RETURN(Statement row,
-                         db.Cached("SELECT hlc, origin FROM \"" + m.entity + "\" WHERE id = ?"));
-  row.Bind(1, m.row_id);
-  BERTH_ASSIGN_OR_RETURN(bool exists, row.Step());
-  const Clock row_clock = exists ? Clock{row.Text(0), row.Text(1)} : Clock{};
+  bool exists = false;
+  Clock row_clock;
+  if (known != nullptr) {
+    exists = known->exists;
+    if (exists) row_clock = Clock{known->hlc, known->origin};
+  } else {
+    BERTH_ASSIGN_OR_RETURN(Statement row,
+                           db.Cached("SELECT hlc, origin FROM \"" + m.entity + "\" WHERE id = ?"));
+    row.Bind(1, m.row_id);
+    BERTH_ASSIGN_OR_RETURN(exists, row.Step());
+    if (exists) row_clock = Clock{row.Text(0), row.Text(1)};
+  }
 
   // Which fields does this mutation win? A field's clock is its field_clock entry, else its row's.
   std::map<std::string, Clock> field_clocks;
@@ -619,9 +631,12 @@ Status Store::ApplyInTransaction(const Mutation& m) {
     if (exists && clock_of("deleted") < incoming) winners.emplace_back("deleted", nullptr);
   } else {
     for (const auto& [field, value] : m.fields) {
-      if (!table->second.count(field)) return BadInput("'" + m.entity + "' has no field '" + field + "'");
+      if (!columns.count(field)) return BadInput("'" + m.entity + "' has no field '" + field + "'");
       if (!exists || clock_of(field) < incoming) winners.emplace_back(field, &value);
     }
+  }
+  if (all_won != nullptr) {
+    *all_won = m.kind == MutationKind::kDelete ? winners.size() == 1 : winners.size() == m.fields.size();
   }
   if (winners.empty()) return Status::Ok();
 

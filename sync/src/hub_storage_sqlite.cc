@@ -710,7 +710,7 @@ class SqliteHubStorage final : public HubStorage {
         known.origin = Str(current, "origin");
       }
       bool all_won = false;
-      Status applied = internal::ApplyLww(cache_, schema_, m, &known, &all_won);
+      Status applied = internal::ApplyLww(store_->db(), schema_, m, &known, &all_won);
       if (!applied.ok()) {
         if (applied.code() == Code::kBadInput || applied.code() == Code::kConflict) {
           after = Rejection{"bad_mutation", "the hub could not apply it"};

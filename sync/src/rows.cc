@@ -9,7 +9,16 @@ namespace berth::sync::internal {
 
 Status Schema::Load(Db& db) {
   BERTH_ASSIGN_OR_RETURN(columns_, SyncableTables(db));
+  column_sets_.clear();
+  for (const auto& [entity, columns] : columns_) {
+    column_sets_[entity] = std::set<std::string>(columns.begin(), columns.end());
+  }
   return Status::Ok();
+}
+
+const std::set<std::string>* Schema::ColumnSet(const std::string& entity) const {
+  auto it = column_sets_.find(entity);
+  return it == column_sets_.end() ? nullptr : &it->second;
 }
 
 const std::vector<std::string>* Schema::Columns(const std::string& entity) const {
@@ -125,85 +134,11 @@ std::string RowInsertSql(const std::string& entity, const std::vector<const std:
 
 }  // namespace
 
-Status ApplyLww(StmtCache& cache, const Schema& schema, const Mutation& m, const KnownRow* known,
-                bool* all_won) {
+Status ApplyLww(Db& db, const Schema& schema, const Mutation& m, const KnownRow* known, bool* all_won) {
   if (all_won != nullptr) *all_won = false;
-  const auto* cols = schema.Columns(m.entity);
-  if (cols == nullptr) return BadInput("'" + m.entity + "' is not a table that syncs");
-  const Clock incoming{m.hlc, m.origin_device};
-  bool exists = false;
-  Clock row_clock;
-  if (known != nullptr) {
-    exists = known->exists;
-    if (exists) row_clock = Clock{known->hlc, known->origin};
-  } else {
-    BERTH_ASSIGN_OR_RETURN(Stmt row, cache.Get("SELECT hlc, origin FROM \"" + m.entity + "\" WHERE id = ?"));
-    row.Bind(1, m.row_id);
-    BERTH_ASSIGN_OR_RETURN(exists, row.Step());
-    if (exists) row_clock = Clock{row.Text(0), row.Text(1)};
-    sqlite3_reset(row.raw());
-  }
-  std::map<std::string, Clock> field_clocks;
-  if (exists) {
-    BERTH_ASSIGN_OR_RETURN(
-        Stmt fc, cache.Get("SELECT field, hlc, origin FROM field_clock WHERE entity = ? AND row_id = ?"));
-    fc.Bind(1, m.entity).Bind(2, m.row_id);
-    while (true) {
-      BERTH_ASSIGN_OR_RETURN(bool r, fc.Step());
-      if (!r) break;
-      field_clocks[fc.Text(0)] = Clock{fc.Text(1), fc.Text(2)};
-    }
-  }
-  auto clock_of = [&](const std::string& field) {
-    auto it = field_clocks.find(field);
-    return it == field_clocks.end() ? row_clock : it->second;
-  };
-  std::vector<std::pair<std::string, const Value*>> winners;
-  if (m.kind == MutationKind::kDelete) {
-    if (exists && clock_of("deleted") < incoming) winners.emplace_back("deleted", nullptr);
-  } else {
-    for (const auto& [field, value] : m.fields) {
-      if (std::find(cols->begin(), cols->end(), field) == cols->end()) {
-        return BadInput("'" + m.entity + "' has no field '" + field + "'");
-      }
-      if (!exists || clock_of(field) < incoming) winners.emplace_back(field, &value);
-    }
-  }
-  if (all_won != nullptr) {
-    *all_won = m.kind == MutationKind::kDelete ? winners.size() == 1 : winners.size() == m.fields.size();
-  }
-  if (winners.empty()) return Status::Ok();
-  if (!exists) {
-    std::vector<const std::string*> names;
-    for (const auto& w : winners) names.push_back(&w.first);
-    BERTH_ASSIGN_OR_RETURN(Stmt ins, cache.Get(RowInsertSql(m.entity, names)));
-    ins.Bind(1, m.row_id).Bind(2, m.hlc).Bind(3, m.origin_device);
-    int i = 4;
-    for (const auto& w : winners) ins.BindValue(i++, *w.second);
-    return ins.Run();
-  }
-  std::string sets;
-  for (const auto& w : winners) sets += (sets.empty() ? "\"" : ", \"") + w.first + "\" = ?";
-  BERTH_ASSIGN_OR_RETURN(Stmt upd, cache.Get("UPDATE \"" + m.entity + "\" SET " + sets + " WHERE id = ?"));
-  int i = 1;
-  for (const auto& w : winners) {
-    if (w.second == nullptr) {
-      upd.Bind(i++, int64_t{1});
-    } else {
-      upd.BindValue(i++, *w.second);
-    }
-  }
-  upd.Bind(i, m.row_id);
-  BERTH_RETURN_IF_ERROR(upd.Run());
-  for (const auto& w : winners) {
-    BERTH_ASSIGN_OR_RETURN(Stmt clk,
-                           cache.Get("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
-                                     " VALUES (?, ?, ?, ?, ?) ON CONFLICT (entity, row_id, field)"
-                                     " DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin"));
-    clk.Bind(1, m.entity).Bind(2, m.row_id).Bind(3, w.first).Bind(4, m.hlc).Bind(5, m.origin_device);
-    BERTH_RETURN_IF_ERROR(clk.Run());
-  }
-  return Status::Ok();
+  const auto* columns = schema.ColumnSet(m.entity);
+  if (columns == nullptr) return BadInput("'" + m.entity + "' is not a table that syncs");
+  return MergeLww(db, *columns, m, known, all_won);
 }
 
 Status JoinOrBegin(Db& db, const std::function<Status()>& body) {
@@ -282,8 +217,8 @@ Status MergeRowState(Store& store, StmtCache& cache, const Schema& schema, const
       }
       m.fields[f.name] = f.value;
     }
-    BERTH_RETURN_IF_ERROR(ApplyLww(cache, schema, base, &known));
-    for (const auto& kv : later) BERTH_RETURN_IF_ERROR(ApplyLww(cache, schema, kv.second));
+    BERTH_RETURN_IF_ERROR(ApplyLww(store.db(), schema, base, &known));
+    for (const auto& kv : later) BERTH_RETURN_IF_ERROR(ApplyLww(store.db(), schema, kv.second));
     return Status::Ok();
   });
 }

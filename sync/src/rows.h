@@ -19,10 +19,12 @@ class Schema {
  public:
   Status Load(Db& db);
   const std::vector<std::string>* Columns(const std::string& entity) const;
+  const std::set<std::string>* ColumnSet(const std::string& entity) const;  // the same, as a set
   std::vector<std::string> Entities() const;
 
  private:
   std::map<std::string, std::vector<std::string>> columns_;
+  std::map<std::string, std::set<std::string>> column_sets_;
 };
 
 // The row as stored (absent = 1 when there is none).
@@ -31,17 +33,10 @@ Result<RowState> ReadRowState(StmtCache& cache, const Schema& schema, const std:
 // One row's current values (empty map when absent).
 Result<std::map<std::string, Value>> ReadRowValues(StmtCache& cache, const Schema& schema,
                                                    const std::string& entity, const std::string& row_id);
-// What a caller of ApplyLww already knows about the row, to save a read: whether it exists and, if so,
-// its row clock (the hlc and origin columns).
-struct KnownRow {
-  bool exists = false;
-  std::string hlc;
-  std::string origin;
-};
-// Exactly Store::ApplyRemote's last-writer-wins merge (same rows, same field_clock entries), on the sync
-// engine's own statement cache. The caller holds a transaction. tests/sync check the two agree.
-// `all_won`, if given, is set when every field of `m` (or its delete) took effect.
-Status ApplyLww(StmtCache& cache, const Schema& schema, const Mutation& m, const KnownRow* known = nullptr,
+using berth::KnownRow;
+// berth::MergeLww (the one last-writer-wins rule, shared with Store::ApplyRemote) on a table that syncs;
+// kBadInput when `m.entity` is not one. The caller holds a transaction.
+Status ApplyLww(Db& db, const Schema& schema, const Mutation& m, const KnownRow* known = nullptr,
                 bool* all_won = nullptr);
 // Runs `body` in the caller's transaction if there is one (no savepoint: the caller rolls back on an
 // error), else in a transaction of its own.

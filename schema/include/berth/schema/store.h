@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -148,6 +149,24 @@ class Store {
 // The tables that sync (those with id, hlc, origin and deleted columns), each with its columns in
 // declaration order. The Store and the sync engine share this one definition.
 Result<std::map<std::string, std::vector<std::string>>> SyncableTables(Db& db);
+
+// What a caller of MergeLww already knows about the row, to save a read: whether it exists and, if so,
+// its row clock (the hlc and origin columns).
+struct KnownRow {
+  bool exists = false;
+  std::string hlc;
+  std::string origin;
+};
+
+// The last-writer-wins merge of a remote mutation into its row, the one rule every replica applies:
+// each field is taken when the mutation's (hlc, origin) is greater than that field's clock (its
+// field_clock entry, else its row's); a row not yet here is created with the mutation's fields; a
+// winning field of an existing row gets a field_clock entry. `columns` are the row's table's columns (a
+// field outside them is refused with kBadInput before anything is written). The caller holds a
+// transaction; statements come from db.Cached. `all_won`, if given, is set when every field of `m` (or
+// its delete) took effect. Store::ApplyRemote, the hub and pulls all merge through this.
+Status MergeLww(Db& db, const std::set<std::string>& columns, const Mutation& m,
+                const KnownRow* known = nullptr, bool* all_won = nullptr);
 
 // The file names inside a store directory.
 inline constexpr const char* kDatabaseFile = "berth.db";
