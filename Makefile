@@ -15,7 +15,7 @@ PACKAGES := build-essential cmake pkg-config git \
   libgtest-dev libgmock-dev libbenchmark-dev \
   fonts-inter fonts-dejavu-core xvfb xauth clang libclang-rt-14-dev
 
-.PHONY: deps test run bench format build-debug build-release clean
+.PHONY: deps test run bench fuzz format build-debug build-release clean
 
 deps:
 	@missing=""; \
@@ -48,6 +48,14 @@ run: build-release
 
 bench: build-release
 	@for b in $(BUILD_RELEASE)/tests/bench/bench_*; do [ -x "$$b" ] && { echo "== $$b"; "$$b" --benchmark_counters_tabular=true || exit 1; }; done; true
+
+# Every libFuzzer target (tests/fuzz) for FUZZ_SECONDS each (default 600), outside `make test` (which only
+# replays the corpus). What ran is written to build/fuzz/fuzz_summary.txt.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	cmake -DSOURCE_DIR=$(CURDIR) -DWORK_DIR=$(CURDIR)/build/fuzz -DCLANGXX=clang++ -DMODE=fuzz \
+	  -DSECONDS=$(FUZZ_SECONDS) -P tests/fuzz/fuzz.cmake
+	@cat build/fuzz/fuzz_summary.txt
 
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i

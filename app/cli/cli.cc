@@ -1,12 +1,15 @@
 #include "cli.h"
 
+#include <sodium.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 namespace berth::cli {
 
@@ -17,19 +20,60 @@ std::string DefaultStoreDir() {
   return std::string(home != nullptr ? home : ".") + "/.local/share/berth";
 }
 
-Result<std::string> PromptNoEcho(const char* prompt) {
-  if (!isatty(STDIN_FILENO)) return Status(Code::kUsage, std::string("no ") + prompt + " given and no terminal to ask on");
-  std::fprintf(stderr, "%s: ", prompt);
-  termios old{};
-  tcgetattr(STDIN_FILENO, &old);
-  termios quiet = old;
+// Secrets given in the environment are taken out of it when the program starts, so no process it starts
+// (an X server for a screenshot, a shell) inherits them.
+constexpr const char* kSecretVariables[] = {"BERTH_PASSPHRASE", "BERTH_NEW_PASSPHRASE", "BERTH_RECOVERY_KEY"};
+
+std::map<std::string, Secret>& CapturedSecrets() {
+  static std::map<std::string, Secret> captured;
+  return captured;
+}
+
+void CaptureSecretEnvironment() {
+  for (const char* name : kSecretVariables) {
+    if (std::getenv(name) != nullptr) CapturedSecrets()[name] = TakeSecretFromEnvironment(name);
+  }
+}
+
+// The terminal's settings while a prompt has echo off, restored on the way out, including by Ctrl-C.
+termios g_saved_termios{};
+volatile sig_atomic_t g_echo_off = 0;
+
+void RestoreEchoAndReraise(int sig) {
+  if (g_echo_off) tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_termios);
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+Result<Secret> PromptNoEcho(const std::string& prompt) {
+  if (!isatty(STDIN_FILENO)) return Status(Code::kUsage, "no " + prompt + " given and no terminal to ask on");
+  std::fprintf(stderr, "%s: ", prompt.c_str());
+  tcgetattr(STDIN_FILENO, &g_saved_termios);
+  termios quiet = g_saved_termios;
   quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  struct sigaction restore {};
+  restore.sa_handler = RestoreEchoAndReraise;
+  struct sigaction old_int {
+  }, old_term{}, old_hup{}, old_quit{};
+  sigaction(SIGINT, &restore, &old_int);
+  sigaction(SIGTERM, &restore, &old_term);
+  sigaction(SIGHUP, &restore, &old_hup);
+  sigaction(SIGQUIT, &restore, &old_quit);
+  g_echo_off = 1;
   tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
   std::string line;
   std::getline(std::cin, line);
-  tcsetattr(STDIN_FILENO, TCSANOW, &old);
+  tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_termios);
+  g_echo_off = 0;
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  sigaction(SIGHUP, &old_hup, nullptr);
+  sigaction(SIGQUIT, &old_quit, nullptr);
   std::fputc('\n', stderr);
-  return line;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  Secret s(line);
+  WipeString(line);
+  return s;
 }
 }  // namespace
 
@@ -39,24 +83,39 @@ void Print(const std::string& text) {
 }
 
 Result<Secret> ReadSecret(const std::string& file, const char* env_var, const char* prompt) {
-  std::string text;
+  Secret s;
   if (!file.empty()) {
-    std::ifstream in(file);
-    if (!in) return BadInput("cannot read " + file);
-    std::getline(in, text);
+    BERTH_ASSIGN_OR_RETURN(s, ReadSecretFile(file));
+  } else if (auto it = CapturedSecrets().find(env_var); it != CapturedSecrets().end()) {
+    s = it->second.Clone();
   } else if (const char* env = std::getenv(env_var); env != nullptr) {
-    text = env;
+    s = Secret(std::string_view(env));  // set after start-up (in-process callers)
   } else {
-    BERTH_ASSIGN_OR_RETURN(text, PromptNoEcho(prompt));
+    BERTH_ASSIGN_OR_RETURN(s, PromptNoEcho(prompt));
   }
-  if (!text.empty() && text.back() == '\r') text.pop_back();
-  if (text.empty()) return BadInput(std::string("the ") + prompt + " is empty");
-  Secret s(text);
-  WipeString(text);
+  if (s.empty()) return BadInput(std::string("the ") + prompt + " is empty");
   return s;
 }
 
-Result<Secret> ReadPassphrase(const Globals& g) { return ReadSecret(g.passphrase_file, "BERTH_PASSPHRASE", "passphrase"); }
+Result<Secret> ReadNewPassphrase(const std::string& file, const char* env_var, const char* prompt) {
+  const bool asked = file.empty() && CapturedSecrets().count(env_var) == 0 && std::getenv(env_var) == nullptr;
+  BERTH_ASSIGN_OR_RETURN(Secret first, ReadSecret(file, env_var, prompt));
+  if (first.size() < kMinPassphraseLength) {
+    return BadInput("a passphrase needs at least " + std::to_string(kMinPassphraseLength) +
+                    " characters (three or four unrelated words make a good one)");
+  }
+  if (asked) {
+    BERTH_ASSIGN_OR_RETURN(Secret again, PromptNoEcho("the same " + std::string(prompt) + " again"));
+    if (again.size() != first.size() || sodium_memcmp(again.data(), first.data(), first.size()) != 0) {
+      return BadInput("the two entries differ; nothing was changed");
+    }
+  }
+  return first;
+}
+
+Result<Secret> ReadPassphrase(const Globals& g) {
+  return ReadSecret(g.passphrase_file, "BERTH_PASSPHRASE", "passphrase");
+}
 
 Result<std::unique_ptr<Store>> OpenStore(const Globals& g) {
   BERTH_ASSIGN_OR_RETURN(Secret passphrase, ReadPassphrase(g));
@@ -66,15 +125,20 @@ Result<std::unique_ptr<Store>> OpenStore(const Globals& g) {
 }
 
 int RunCli(int argc, char** argv, const std::function<void(Registry&)>& extra, const Handler& fallback) {
-  CLI::App app{"Berth: placement brokerage for adult social care, offline-first.\n"
-               "Matches people waiting for care to vacant care home beds and homecare hours."};
+  DisableCoreDumps();
+  CaptureSecretEnvironment();
+  CLI::App app{
+      "Berth: placement brokerage for adult social care, offline-first.\n"
+      "Matches people waiting for care to vacant care home beds and homecare hours."};
   app.set_version_flag("--version", std::string("berth ") + BERTH_VERSION);
   Globals g;
   g.store_dir = DefaultStoreDir();
   const char* user = std::getenv("USER");
   g.actor = user != nullptr ? user : "local";
-  app.add_option("--store", g.store_dir, "store directory (default: $BERTH_STORE, else ~/.local/share/berth)");
-  app.add_option("--passphrase-file", g.passphrase_file, "read the passphrase from this file (else $BERTH_PASSPHRASE)");
+  app.add_option("--store", g.store_dir,
+                 "store directory (default: $BERTH_STORE, else ~/.local/share/berth)");
+  app.add_option("--passphrase-file", g.passphrase_file,
+                 "read the passphrase from this file (else $BERTH_PASSPHRASE)");
   app.add_option("--as", g.actor, "the user named in the audit log (default: $USER)");
   app.require_subcommand(0, 1);
   Handler selected;

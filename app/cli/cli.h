@@ -29,8 +29,14 @@ struct Registry {
   Handler& selected;
 };
 
-// Where a secret comes from, in order: a file (first line), an environment variable, the terminal (no echo).
+// Where a secret comes from, in order: a file (first line; refused if other users may read it), an
+// environment variable (taken out of the environment at start-up, so child processes never see it), the
+// terminal (no echo, restored even on Ctrl-C).
 Result<Secret> ReadSecret(const std::string& file, const char* env_var, const char* prompt);
+// A new passphrase: as ReadSecret, at least kMinPassphraseLength characters, and typed twice when it
+// comes from the terminal.
+inline constexpr size_t kMinPassphraseLength = 10;
+Result<Secret> ReadNewPassphrase(const std::string& file, const char* env_var, const char* prompt);
 Result<Secret> ReadPassphrase(const Globals& g);
 Result<std::unique_ptr<Store>> OpenStore(const Globals& g);
 
@@ -38,8 +44,8 @@ Result<std::unique_ptr<Store>> OpenStore(const Globals& g);
 void Print(const std::string& text);
 
 void RegisterStoreCommands(Registry& r);
-void RegisterDataCommands(Registry& r);  // import, referral, demo, report (data_commands.cc)
-void RegisterSyncCommands(Registry& r);  // sync_commands.cc: enroll, sync, conflicts
+void RegisterDataCommands(Registry& r);   // import, referral, demo, report (data_commands.cc)
+void RegisterSyncCommands(Registry& r);   // sync_commands.cc: enroll, sync, conflicts
 void RegisterMatchCommands(Registry& r);  // match_commands.cc: match, plan, weights, hold..handback
 
 // Parses, runs the selected command, prints any error as "berth: <message>" and returns the exit code.

@@ -120,7 +120,10 @@ Status Demo(const Globals& g, uint64_t seed, const std::string& scale_text, cons
   BERTH_ASSIGN_OR_RETURN(core::DemoScale scale, core::ParseDemoScale(scale_text));
   if (!today.empty() && !IsIsoDate(today)) return UsageError("--today must be YYYY-MM-DD");
   BERTH_ASSIGN_OR_RETURN(const core::Geography* geo, core::DefaultGeography());
-  BERTH_ASSIGN_OR_RETURN(Secret passphrase, ReadPassphrase(g));
+  BERTH_ASSIGN_OR_RETURN(Secret passphrase,
+                         Store::Exists(g.store_dir)
+                             ? ReadPassphrase(g)
+                             : ReadNewPassphrase(g.passphrase_file, "BERTH_PASSPHRASE", "passphrase"));
   StoreOptions options;
   options.actor = g.actor;
   std::unique_ptr<Store> store;

@@ -1,6 +1,7 @@
 // Store commands: init, passphrase, recover, rekey, verify, info.
 #include <fmt/format.h>
 
+#include "berth/schema/settings.h"
 #include "cli.h"
 
 namespace berth::cli {
@@ -8,7 +9,8 @@ namespace berth::cli {
 namespace {
 
 Status Init(const Globals& g) {
-  BERTH_ASSIGN_OR_RETURN(Secret passphrase, ReadPassphrase(g));
+  BERTH_ASSIGN_OR_RETURN(Secret passphrase,
+                         ReadNewPassphrase(g.passphrase_file, "BERTH_PASSPHRASE", "passphrase"));
   Secret recovery;
   StoreOptions options;
   options.actor = g.actor;
@@ -25,7 +27,7 @@ Status Init(const Globals& g) {
 Status ChangePassphrase(const Globals& g, const std::string& new_file) {
   BERTH_ASSIGN_OR_RETURN(Secret old_passphrase, ReadPassphrase(g));
   BERTH_ASSIGN_OR_RETURN(Secret new_passphrase,
-                         ReadSecret(new_file, "BERTH_NEW_PASSPHRASE", "new passphrase"));
+                         ReadNewPassphrase(new_file, "BERTH_NEW_PASSPHRASE", "new passphrase"));
   BERTH_RETURN_IF_ERROR(Store::ChangePassphrase(g.store_dir, old_passphrase, new_passphrase));
   BERTH_ASSIGN_OR_RETURN(auto store, Store::Open(g.store_dir, new_passphrase));
   BERTH_RETURN_IF_ERROR(store->AppendAudit("passphrase", "store", store->device_id(), "passphrase changed"));
@@ -36,7 +38,7 @@ Status ChangePassphrase(const Globals& g, const std::string& new_file) {
 Status RecoverStore(const Globals& g, const std::string& key_file, const std::string& new_file) {
   BERTH_ASSIGN_OR_RETURN(Secret recovery, ReadSecret(key_file, "BERTH_RECOVERY_KEY", "recovery key"));
   BERTH_ASSIGN_OR_RETURN(Secret new_passphrase,
-                         ReadSecret(new_file, "BERTH_NEW_PASSPHRASE", "new passphrase"));
+                         ReadNewPassphrase(new_file, "BERTH_NEW_PASSPHRASE", "new passphrase"));
   BERTH_RETURN_IF_ERROR(Store::Recover(g.store_dir, recovery, new_passphrase));
   BERTH_ASSIGN_OR_RETURN(auto store, Store::Open(g.store_dir, new_passphrase));
   BERTH_RETURN_IF_ERROR(
@@ -77,29 +79,31 @@ Status Info(const Globals& g) {
   return Status::Ok();
 }
 
+// Every setting of the schema (berth/schema/settings.h) with the value in force, what may be set, and
+// whether it stays on this device.
 Status SettingsList(const Globals& g) {
   BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
-  BERTH_ASSIGN_OR_RETURN(Statement q,
-                         store->db().Prepare("SELECT id, value FROM setting WHERE deleted = 0 ORDER BY id"));
   std::string out;
-  while (true) {
-    BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out += q.Text(0) + " = " + q.Text(1) + "\n";
+  for (const SettingSpec& spec : SettingSchema()) {
+    BERTH_ASSIGN_OR_RETURN(std::string value, SettingValue(*store, spec.key));
+    out += fmt::format("{} = {}{}\n", spec.key, value, spec.syncs ? "" : "  (this device only)");
   }
   Print(out);
   return Status::Ok();
 }
 
 Status SettingsGet(const Globals& g, const std::string& key) {
+  if (FindSetting(key) == nullptr) return BadInput("'" + key.substr(0, 60) + "' is not a Berth setting");
   BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
-  BERTH_ASSIGN_OR_RETURN(auto value, store->GetSetting(key));
-  if (!value) return NotFound("no setting named '" + key + "'");
-  Print(*value + "\n");
+  BERTH_ASSIGN_OR_RETURN(std::string value, SettingValue(*store, key));
+  Print(value + "\n");
   return Status::Ok();
 }
 
+// Checked against the schema before the store is even opened: an unknown key or a value out of range
+// changes nothing.
 Status SettingsSet(const Globals& g, const std::string& key, const std::string& value) {
+  BERTH_RETURN_IF_ERROR(ValidateSetting(key, value));
   BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
   return store->SetSetting(key, value);
 }
@@ -152,7 +156,8 @@ void RegisterStoreCommands(Registry& r) {
   auto* get = settings->add_subcommand("get", "one setting's value");
   get->add_option("KEY", key)->required();
   get->callback([&] { selected = [&] { return SettingsGet(g, key); }; });
-  auto* set = settings->add_subcommand("set", "change a setting (recorded in the audit log, synced)");
+  auto* set = settings->add_subcommand(
+      "set", "change a setting within its range (audited; council-wide ones sync, preferences stay here)");
   set->add_option("KEY", key)->required();
   set->add_option("VALUE", value)->required();
   set->callback([&] { selected = [&] { return SettingsSet(g, key, value); }; });

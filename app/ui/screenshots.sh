@@ -8,8 +8,7 @@ out=${2:-assets/screenshots}
 berth="$build/app/berth"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-printf 'demo passphrase\n' > "$work/pass"
-export BERTH_KDF_PROFILE=${BERTH_KDF_PROFILE:-fast}  # the demo store is fictional; unlock fast
+(umask 077 && printf 'demo passphrase\n' > "$work/pass")  # berth refuses a passphrase file others can read
 "$berth" --store "$work/store" --passphrase-file "$work/pass" demo >/dev/null
 # The match view shows the first referral the huddle plan places (one with options to explain).
 referral=$("$berth" --store "$work/store" --passphrase-file "$work/pass" plan --json |

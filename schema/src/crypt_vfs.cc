@@ -470,6 +470,26 @@ int WriteJournal(CryptFile* f, const uint8_t* in, int amount, sqlite3_int64 offs
     return f->real->pMethods->xWrite(f->real, f->scratch.data(), p, offset);
   }
   f->pgno_offset = -1;
+  // What else SQLite writes to a rollback journal: a header (magic, or zeros until the journal is synced;
+  // record count, nonce, initial page count, sector size, page size; zero padding), the magic and record
+  // count written over it at sync (12 bytes), or zeros (a header cleared at commit). Anything else would
+  // be written in clear, so it is refused.
+  static constexpr uint8_t kJournalMagic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
+  static constexpr uint8_t kNoMagic[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  auto is_zero = [](const uint8_t* b, const uint8_t* e) {
+    return std::all_of(b, e, [](uint8_t x) { return x == 0; });
+  };
+  const bool magic = amount >= 8 && std::memcmp(in, kJournalMagic, 8) == 0;
+  const bool header = amount >= 28 && (magic || std::memcmp(in, kNoMagic, 8) == 0) &&
+                      ValidPageSize(static_cast<int>(Get32BE(in + 24))) && Get32BE(in + 20) >= 512 &&
+                      (Get32BE(in + 20) & (Get32BE(in + 20) - 1)) == 0 && is_zero(in + 28, in + amount);
+  const bool sync_stamp = amount == 12 && magic;
+  const bool zeros = is_zero(in, in + amount);
+  if (!header && !sync_stamp && !zeros) {
+    Note(f, "refusing an unrecognised write of " + std::to_string(amount) + " bytes at offset " +
+                std::to_string(offset) + " of " + f->name);
+    return SQLITE_IOERR_WRITE;
+  }
   return f->real->pMethods->xWrite(f->real, in, amount, offset);
 }
 
@@ -669,13 +689,76 @@ std::mutex g_vfs_mu;
 
 }  // namespace
 
+namespace {
+
+// SQLite's memory, page cache included, goes back to the heap zeroed: decrypted pages do not linger in
+// freed memory once a store is locked or closed (FORMAT.md, "Threat model").
+sqlite3_mem_methods g_heap{};
+std::atomic<int64_t> g_wiped_bytes{0};
+
+void* WipingMalloc(int n) {
+  return g_heap.xMalloc(n);
+}
+void WipingFree(void* p) {
+  if (p == nullptr) return;
+  const int n = g_heap.xSize(p);
+  sodium_memzero(p, static_cast<size_t>(n));
+  g_wiped_bytes.fetch_add(n, std::memory_order_relaxed);
+  g_heap.xFree(p);
+}
+void* WipingRealloc(void* p, int n) {
+  if (p == nullptr) return g_heap.xMalloc(n);
+  void* q = g_heap.xMalloc(n);
+  if (q == nullptr) return nullptr;
+  std::memcpy(q, p, static_cast<size_t>(std::min(n, g_heap.xSize(p))));
+  WipingFree(p);
+  return q;
+}
+int WipingSize(void* p) {
+  return g_heap.xSize(p);
+}
+int WipingRoundup(int n) {
+  return g_heap.xRoundup(n);
+}
+int WipingInit(void* app) {
+  return g_heap.xInit(app);
+}
+void WipingShutdown(void* app) {
+  g_heap.xShutdown(app);
+}
+
+}  // namespace
+
+void ConfigureSqliteProcess() {
+  // Before SQLite initialises (the first sqlite3_open or sqlite3_vfs_find does that). Too late is harmless
+  // (SQLITE_MISUSE): the settings stay as they were.
+  static const bool done = [] {
+    // No global memory statistics: Berth never reads them, and they cost a global mutex on every
+    // allocation SQLite makes.
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &g_heap) == SQLITE_OK) {
+      sqlite3_mem_methods wiping = g_heap;
+      wiping.xMalloc = WipingMalloc;
+      wiping.xFree = WipingFree;
+      wiping.xRealloc = WipingRealloc;
+      wiping.xSize = WipingSize;
+      wiping.xRoundup = WipingRoundup;
+      wiping.xInit = WipingInit;
+      wiping.xShutdown = WipingShutdown;
+      (void)sqlite3_config(SQLITE_CONFIG_MALLOC, &wiping);
+    }
+    return true;
+  }();
+  (void)done;
+}
+
+int64_t SqliteBytesWipedOnFree() {
+  return g_wiped_bytes.load();
+}
+
 Result<std::string> CryptVfsName(const std::string& base_vfs) {
   if (sodium_init() < 0) return InternalError("libsodium failed to initialise");
-  // Before SQLite initialises (the first sqlite3_vfs_find does that): no global memory statistics, which
-  // Berth never reads and which cost a global mutex on every allocation SQLite makes. Too late is harmless
-  // (SQLITE_MISUSE, statistics stay on).
-  static const int kMemStatusOff = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-  (void)kMemStatusOff;
+  ConfigureSqliteProcess();
   std::lock_guard<std::mutex> lock(g_vfs_mu);
   const std::string name = base_vfs.empty() ? "berth-crypt" : "berth-crypt-" + base_vfs;
   if (sqlite3_vfs_find(name.c_str()) != nullptr) return name;

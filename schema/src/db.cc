@@ -5,6 +5,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "berth/schema/crypt_vfs.h"
+
 namespace berth {
 
 // Compiled statements waiting for reuse, by SQL text. Shared with the Statements borrowed from it, so a
@@ -199,6 +201,7 @@ void Db::Close() {
 }
 
 Result<Db> Db::Open(const std::string& path, const char* vfs, bool create, bool uri) {
+  ConfigureSqliteProcess();
   sqlite3* handle = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (create) flags |= SQLITE_OPEN_CREATE;

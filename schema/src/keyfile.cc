@@ -39,8 +39,18 @@ std::string WrapAd(const KeyFile& kf, const char* purpose) {
   std::string ad = std::string("berth-key/v1/") + purpose + "/" + Hex(kf.db_id.data(), kf.db_id.size());
   if (std::string_view(purpose) == "passphrase") {
     ad += "/" + std::to_string(kf.kdf.opslimit) + "/" + std::to_string(kf.kdf.memlimit);
+    if (kf.kdf.test_only) ad += "/test-only";
   }
   return ad;
+}
+
+// The key check value of a wrapping key (Wrap::check).
+std::string CheckValue(const Secret& kek) {
+  static constexpr char kLabel[] = "berth-key-check/v1";
+  uint8_t out[32];
+  crypto_generichash(out, sizeof out, reinterpret_cast<const uint8_t*>(kLabel), sizeof kLabel - 1, kek.data(),
+                     kek.size());
+  return Hex(out, sizeof out);
 }
 
 Status Seal(const Secret& kek, const Secret& data_key, const std::string& ad, Wrap& wrap) {
@@ -53,6 +63,7 @@ Status Seal(const Secret& kek, const Secret& data_key, const std::string& ad, Wr
                                              nonce, kek.data());
   wrap.nonce = Hex(nonce, sizeof nonce);
   wrap.ciphertext = Hex(ct.data(), ct_len);
+  wrap.check = CheckValue(kek);
   return Status::Ok();
 }
 
@@ -62,11 +73,21 @@ Result<Secret> Unseal(const Secret& kek, const Wrap& wrap, const std::string& ad
       !Unhex(wrap.ciphertext, ct) || ct.size() != kKeyBytes + crypto_aead_xchacha20poly1305_ietf_ABYTES) {
     return IntegrityError("the key file is damaged");
   }
+  // A check value that does not match means another key: the passphrase (or recovery key) is wrong, or
+  // the salt or KDF cost was edited, which no one can tell apart without the right key.
+  const bool key_confirmed = !wrap.check.empty();
+  if (key_confirmed && wrap.check.size() != 64) return IntegrityError("the key file is damaged");
+  if (key_confirmed && sodium_memcmp(CheckValue(kek).data(), wrap.check.data(), 64) != 0) {
+    return WrongPassphrase(wrong);
+  }
   Secret key(kKeyBytes);
   unsigned long long len = 0;
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(key.data(), &len, nullptr, ct.data(), ct.size(),
                                                  reinterpret_cast<const uint8_t*>(ad.data()), ad.size(),
                                                  nonce.data(), kek.data()) != 0) {
+    // The right key and still no unwrap: the wrap or what it is bound to (database id, KDF cost, the
+    // test-only mark) was altered.
+    if (key_confirmed) return IntegrityError("the key file has been altered (its wrapped key does not open)");
     return WrongPassphrase(wrong);
   }
   return key;
@@ -135,6 +156,7 @@ Result<KeyFile> NewKeyFile(const Secret& data_key, const DbId& db_id, const Secr
 
 Status RewrapPassphrase(KeyFile& kf, const Secret& data_key, const Secret& passphrase, const KdfParams& kdf) {
   if (passphrase.empty()) return BadInput("the passphrase must not be empty");
+  BERTH_RETURN_IF_ERROR(kdf.CheckAccepted());
   uint8_t salt[crypto_pwhash_SALTBYTES];
   randombytes_buf(salt, sizeof salt);
   KeyFile next = kf;
@@ -180,12 +202,14 @@ Result<KeyFile> ReadKeyFile(const std::string& path) {
       return IntegrityError("unknown KDF in the key file");
     kf.kdf.opslimit = kdf.at("opslimit").get<uint64_t>();
     kf.kdf.memlimit = kdf.at("memlimit").get<uint64_t>();
+    kf.kdf.test_only = kdf.value("test_only", false);
     for (auto [wrap, name] :
          {std::pair{&kf.passphrase, "passphrase_wrap"}, std::pair{&kf.recovery, "recovery_wrap"}}) {
       const auto& w = j.at(name);
       wrap->salt = w.at("salt").get<std::string>();
       wrap->nonce = w.at("nonce").get<std::string>();
       wrap->ciphertext = w.at("ciphertext").get<std::string>();
+      wrap->check = w.value("check", std::string());
     }
     return kf;
   } catch (const nlohmann::json::exception&) {
@@ -213,9 +237,11 @@ Status WriteKeyFile(const std::string& path, const KeyFile& kf) {
   j["version"] = kf.version;
   j["db_id"] = Hex(kf.db_id.data(), kf.db_id.size());
   j["kdf"] = {{"alg", "argon2id13"}, {"opslimit", kf.kdf.opslimit}, {"memlimit", kf.kdf.memlimit}};
+  if (kf.kdf.test_only) j["kdf"]["test_only"] = true;
   for (auto [wrap, name] :
        {std::pair{&kf.passphrase, "passphrase_wrap"}, std::pair{&kf.recovery, "recovery_wrap"}}) {
     j[name] = {{"salt", wrap->salt}, {"nonce", wrap->nonce}, {"ciphertext", wrap->ciphertext}};
+    if (!wrap->check.empty()) j[name]["check"] = wrap->check;
   }
   const std::string text = j.dump(2) + "\n";
   const std::string tmp = path + ".tmp";

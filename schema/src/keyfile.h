@@ -15,6 +15,9 @@ struct Wrap {
   std::string salt;        // hex
   std::string nonce;       // hex
   std::string ciphertext;  // hex, data key + tag
+  // hex BLAKE2b-256 keyed by the wrapping key: tells a wrong passphrase (another key) from an altered
+  // wrap (the right key, and still no unwrap). Empty in key files written before it existed.
+  std::string check;
 };
 
 struct KeyFile {

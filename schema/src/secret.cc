@@ -1,7 +1,14 @@
 #include "berth/schema/secret.h"
 
+#include <fcntl.h>
 #include <sodium.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -65,6 +72,52 @@ void Secret::Wipe() {
 void WipeString(std::string& s) {
   if (!s.empty()) sodium_memzero(s.data(), s.size());
   s.clear();
+}
+
+Result<Secret> ReadSecretFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return BadInput("cannot read " + path);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return BadInput(path + " is not a regular file");
+  }
+  if ((st.st_mode & 077) != 0) {
+    ::close(fd);
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return BadInput(path + " can be read or changed by other users (mode " + mode + "): run chmod 600 " +
+                    path);
+  }
+  // One line; a passphrase is short, so anything past 4 KiB is not one.
+  Secret buffer(4096);
+  ssize_t got = 0;
+  while (static_cast<size_t>(got) < buffer.size()) {
+    const ssize_t n = ::read(fd, buffer.data() + got, buffer.size() - static_cast<size_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += n;
+  }
+  ::close(fd);
+  size_t len = 0;
+  while (len < static_cast<size_t>(got) && buffer.data()[len] != '\n') ++len;
+  if (len > 0 && buffer.data()[len - 1] == '\r') --len;
+  return Secret(std::string_view(reinterpret_cast<const char*>(buffer.data()), len));
+}
+
+Secret TakeSecretFromEnvironment(const char* name) {
+  char* value = std::getenv(name);
+  if (value == nullptr) return Secret();
+  Secret s{std::string_view(value)};
+  sodium_memzero(value, std::strlen(value));
+  ::unsetenv(name);
+  return s;
+}
+
+void DisableCoreDumps() {
+  const rlimit none{0, 0};
+  (void)setrlimit(RLIMIT_CORE, &none);
+  (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 }  // namespace berth

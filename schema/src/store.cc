@@ -1,5 +1,6 @@
 #include "berth/schema/store.h"
 
+#include <fcntl.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -17,6 +18,7 @@
 #include <sstream>
 
 #include "berth/schema/crypt_vfs.h"
+#include "berth/schema/settings.h"
 #include "keyfile.h"
 #include "migrations.h"
 
@@ -87,15 +89,56 @@ void BindValue(Statement& st, int index, const Value& v) {
 
 KdfParams KdfParams::Default() {
   // Argon2id, 3 passes over 128 MiB: about 0.6 s to unlock on the 2-core reference machine (FORMAT.md).
-  return {3, 128ull << 20};
+  return {3, 128ull << 20, false};
+}
+KdfParams KdfParams::Floor() {
+  return {2, 64ull << 20, false};
 }
 KdfParams KdfParams::Fast() {
-  return {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
+  return {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN, true};
 }
-KdfParams KdfParams::FromEnvironment() {
-  const char* profile = std::getenv("BERTH_KDF_PROFILE");
-  return profile != nullptr && std::string_view(profile) == "fast" ? Fast() : Default();
+KdfParams KdfParams::ForNewKeys() {
+  if (!TestOnlyKdfBuild()) return Default();  // a release build never asks the environment
+  const char* fast = std::getenv("BERTH_TEST_ONLY_FAST_KDF");
+  return fast != nullptr && std::string_view(fast) == "1" ? Fast() : Default();
 }
+Status KdfParams::CheckAccepted(bool allow_below_floor) const {
+  if (test_only && !TestOnlyKdfBuild()) {
+    return IntegrityError(
+        "this store was made by a test build of Berth with its test-only KDF; a release build refuses it");
+  }
+  const KdfParams floor = Floor();
+  if (!allow_below_floor && !test_only && !TestOnlyKdfBuild() &&
+      (opslimit < floor.opslimit || memlimit < floor.memlimit)) {
+    return IntegrityError("the store's passphrase KDF (" + std::to_string(opslimit) + " passes over " +
+                          std::to_string(memlimit >> 10) + " KiB) is below this build's floor (" +
+                          std::to_string(floor.opslimit) + " passes over " +
+                          std::to_string(floor.memlimit >> 10) +
+                          " KiB): change the passphrase (`berth passphrase`) to strengthen it");
+  }
+  return Status::Ok();
+}
+
+// A synced setting row must carry a value its schema accepts, and a preference never syncs (settings.h).
+// Keys the schema does not know are free-form local notes: the hub refuses them, so they never travel.
+namespace {
+
+Status CheckSettingMutation(const Mutation& m) {
+  if (m.entity != "setting") return Status::Ok();
+  const SettingSpec* spec = FindSetting(m.row_id);
+  if (spec == nullptr) return Status::Ok();
+  if (!spec->syncs) {
+    return BadInput(spec->key + " is a preference kept on each device; it does not sync");
+  }
+  if (m.kind == MutationKind::kDelete) return Status::Ok();
+  auto it = m.fields.find("value");
+  if (it == m.fields.end()) return Status::Ok();
+  const auto* text = std::get_if<std::string>(&it->second);
+  if (text == nullptr) return BadInput(spec->key + " must be stored as text");
+  return ValidateSetting(spec->key, *text);
+}
+
+}  // namespace
 
 // ---- Store internals
 // ---------------------------------------------------------------------------------------
@@ -131,6 +174,31 @@ Store::~Store() = default;
 
 bool Store::Exists(const std::string& dir) {
   return FileExists(Join(dir, kKeyFile));
+}
+
+Status Store::Wipe(const std::string& dir) {
+  Status first_error;
+  for (const char* name : {kKeyFile, "berth.key-rekey"}) {
+    const std::string path = Join(dir, name);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) continue;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+      std::vector<uint8_t> noise(static_cast<size_t>(st.st_size));
+      randombytes_buf(noise.data(), noise.size());
+      const bool ok = ::pwrite(fd, noise.data(), noise.size(), 0) == static_cast<ssize_t>(noise.size()) &&
+                      ::fsync(fd) == 0;
+      if (!ok && first_error.ok()) first_error = IoError("cannot overwrite " + path);
+    }
+    ::close(fd);
+  }
+  for (const char* suffix : {"", "-wal", "-shm", "-journal", "-rekey"}) {
+    std::remove((Join(dir, kDatabaseFile) + suffix).c_str());
+  }
+  for (const char* name : {kKeyFile, "berth.key-rekey", "berth.key.tmp"})
+    std::remove(Join(dir, name).c_str());
+  (void)SyncDirectory(dir);
+  return first_error;
 }
 
 namespace {
@@ -308,6 +376,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Secret&
   if (!Exists(dir)) return NotFound("no Berth store in " + dir + " (run `berth init` to make one)");
   BERTH_RETURN_IF_ERROR(RecoverInterruptedRekey(dir));
   BERTH_ASSIGN_OR_RETURN(KeyFile kf, ReadKeyFile(Join(dir, kKeyFile)));
+  BERTH_RETURN_IF_ERROR(kf.kdf.CheckAccepted());
   BERTH_ASSIGN_OR_RETURN(Secret data_key, UnwrapWithPassphrase(kf, passphrase));
   auto store = std::unique_ptr<Store>(new Store());
   store->dir_ = dir;
@@ -460,6 +529,8 @@ Status Store::ChangePassphrase(const std::string& dir, const Secret& old_passphr
   if (!Exists(dir)) return NotFound("no Berth store in " + dir);
   BERTH_RETURN_IF_ERROR(RecoverInterruptedRekey(dir));
   BERTH_ASSIGN_OR_RETURN(KeyFile kf, ReadKeyFile(Join(dir, kKeyFile)));
+  // A store below the floor may still change its passphrase: that is how it is strengthened.
+  BERTH_RETURN_IF_ERROR(kf.kdf.CheckAccepted(/*allow_below_floor=*/true));
   BERTH_ASSIGN_OR_RETURN(Secret data_key, UnwrapWithPassphrase(kf, old_passphrase));
   BERTH_RETURN_IF_ERROR(RewrapPassphrase(kf, data_key, new_passphrase, kdf));
   return WriteKeyFile(Join(dir, kKeyFile), kf);
@@ -470,6 +541,7 @@ Status Store::Recover(const std::string& dir, const Secret& recovery_key, const 
   if (!Exists(dir)) return NotFound("no Berth store in " + dir);
   BERTH_RETURN_IF_ERROR(RecoverInterruptedRekey(dir));
   BERTH_ASSIGN_OR_RETURN(KeyFile kf, ReadKeyFile(Join(dir, kKeyFile)));
+  BERTH_RETURN_IF_ERROR(kf.kdf.CheckAccepted(/*allow_below_floor=*/true));
   BERTH_ASSIGN_OR_RETURN(Secret data_key, UnwrapWithRecoveryKey(kf, recovery_key));
   BERTH_RETURN_IF_ERROR(RewrapPassphrase(kf, data_key, new_passphrase, kdf));
   return WriteKeyFile(Join(dir, kKeyFile), kf);
@@ -544,6 +616,7 @@ Status Store::Write(Mutation m) {
   }
   if (m.kind != MutationKind::kDelete && m.fields.empty())
     return BadInput("a change must set at least one field");
+  BERTH_RETURN_IF_ERROR(CheckSettingMutation(m));
   m.mutation_id = NewUuidV7();
   m.origin_device = device_id_;
   Db& db = impl_->db;
@@ -581,6 +654,7 @@ Status Store::Write(Mutation m) {
 Status Store::ApplyRemote(const Mutation& m) {
   if (locked()) return NotAuthorised("the store is locked");
   if (!impl_->columns.count(m.entity)) return BadInput("'" + m.entity + "' is not a table that syncs");
+  BERTH_RETURN_IF_ERROR(CheckSettingMutation(m));
   return impl_->Explain(impl_->db.Transaction([&]() -> Status { return ApplyInTransaction(m); }));
 }
 
@@ -709,6 +783,14 @@ std::vector<uint8_t> AuditHash(const std::vector<uint8_t>& prev, const AuditEntr
   return out;
 }
 
+// meta 'audit_end': "<seq>:<hash hex>" of the last audit entry.
+std::string AuditEnd(int64_t seq, const std::vector<uint8_t>& hash) {
+  std::string hex(hash.size() * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), hash.data(), hash.size());
+  hex.pop_back();
+  return std::to_string(seq) + ":" + hex;
+}
+
 }  // namespace
 
 Status Store::AppendAudit(const std::string& action, const std::string& entity, const std::string& row_id,
@@ -748,7 +830,13 @@ Status Store::AppendAuditInTransaction(const std::string& action, const std::str
         .Bind(5, e.action)
         .Bind(6, e.entity);
     ins.Bind(7, e.row_id).Bind(8, e.detail).BindBlob(9, prev).BindBlob(10, hash);
-    return ins.Run();
+    BERTH_RETURN_IF_ERROR(ins.Run());
+    // The chain's end, in the same transaction: removing the last entries then shows in Verify.
+    BERTH_ASSIGN_OR_RETURN(Statement end,
+                           db.Cached("INSERT INTO meta (key, value) VALUES ('audit_end', ?)"
+                                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+    end.Bind(1, AuditEnd(e.seq, hash));
+    return end.Run();
   }();
   if (st.ok()) impl_->last_audit_hash = hash;
   return st;
@@ -778,6 +866,14 @@ Result<std::vector<AuditEntry>> Store::AuditTrail(const std::string& entity, con
 
 Result<std::optional<std::string>> Store::GetSetting(const std::string& key) {
   if (locked()) return NotAuthorised("the store is locked");
+  const SettingSpec* spec = FindSetting(key);
+  if (spec != nullptr && !spec->syncs) {
+    // A preference lives in meta, on this device only.
+    BERTH_ASSIGN_OR_RETURN(Statement q, impl_->db.Prepare("SELECT value FROM meta WHERE key = ?"));
+    q.Bind(1, "pref:" + key);
+    BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (row) return std::optional<std::string>(q.Text(0));
+  }
   BERTH_ASSIGN_OR_RETURN(Statement q,
                          impl_->db.Prepare("SELECT value FROM setting WHERE id = ? AND deleted = 0"));
   q.Bind(1, key);
@@ -787,6 +883,19 @@ Result<std::optional<std::string>> Store::GetSetting(const std::string& key) {
 }
 
 Status Store::SetSetting(const std::string& key, const std::string& value) {
+  if (locked()) return NotAuthorised("the store is locked");
+  const SettingSpec* spec = FindSetting(key);
+  if (spec != nullptr) BERTH_RETURN_IF_ERROR(ValidateSetting(key, value));
+  if (spec != nullptr && !spec->syncs) {
+    return impl_->Explain(impl_->db.Transaction([&]() -> Status {
+      BERTH_ASSIGN_OR_RETURN(Statement put,
+                             impl_->db.Cached("INSERT INTO meta (key, value) VALUES (?, ?)"
+                                              " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+      put.Bind(1, "pref:" + key).Bind(2, value);
+      BERTH_RETURN_IF_ERROR(put.Run());
+      return AppendAuditInTransaction("preference", "setting", key, "value");
+    }));
+  }
   Mutation m;
   m.entity = "setting";
   m.row_id = key;
@@ -848,6 +957,20 @@ Result<VerifyReport> Store::Verify() {
       prev = q.Blob(9);
       ++expected_seq;
       ++report.audit_entries_checked;
+    }
+    // The chain must end where the store recorded its last append: entries removed from the end leave a
+    // shorter chain that is otherwise intact. (Stores from before the record have none to compare.)
+    BERTH_ASSIGN_OR_RETURN(Statement end, db.Prepare("SELECT value FROM meta WHERE key = 'audit_end'"));
+    BERTH_ASSIGN_OR_RETURN(bool recorded, end.Step());
+    if (report.problems.empty() && recorded) {
+      const int64_t last = expected_seq - 1;
+      const std::string found = last == 0 ? std::string("none") : AuditEnd(last, prev);
+      if (found != end.Text(0)) {
+        const std::string want = end.Text(0);
+        report.problems.push_back("the audit log ends at entry " + std::to_string(last) +
+                                  " but its recorded end is entry " + want.substr(0, want.find(':')) +
+                                  ": entries were removed or replaced");
+      }
     }
   }
   return report;

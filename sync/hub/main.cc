@@ -1,13 +1,16 @@
 // berth-hub: the council's hub, the single arbiter of who got which bed. See sync/PROTOCOL.md.
 //
 //   berth-hub --data DIR init
-//   berth-hub --data DIR serve --listen 127.0.0.1:PORT [--tombstone-days D]
+//   berth-hub --data DIR serve --listen 127.0.0.1:PORT [--tombstone-days D] [--workers N]
+//             [--max-connections-per-address N] [--request-timeout S]
 //   berth-hub --data DIR enroll --name N --role broker|ward|viewer --scope AREA[,AREA...]
+//   berth-hub --data DIR codes | cancel-code ID
 //   berth-hub --data DIR devices
 //   berth-hub --data DIR revoke DEVICE
 //
 // The passphrase of the hub's encrypted store comes from --passphrase-file or $BERTH_HUB_PASSPHRASE.
 // Exit codes as the berth CLI: 0 ok, 1 usage, 2 bad input, 3 passphrase/auth, 4 integrity, 5 network, 6 io.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -34,21 +37,22 @@ void OnSignal(int) {
   g_stop.store(true);
 }
 
+// $BERTH_HUB_PASSPHRASE, taken out of the environment at start-up (main) so nothing the hub starts sees it.
+Secret& HubPassphraseFromEnvironment() {
+  static Secret s;
+  return s;
+}
+
 Result<Secret> ReadHubPassphrase(const std::string& file) {
-  std::string text;
+  Secret s;
   if (!file.empty()) {
-    std::ifstream in(file);
-    if (!in) return BadInput("cannot read " + file);
-    std::getline(in, text);
-  } else if (const char* env = std::getenv("BERTH_HUB_PASSPHRASE"); env != nullptr) {
-    text = env;
+    BERTH_ASSIGN_OR_RETURN(s, ReadSecretFile(file));
+  } else if (!HubPassphraseFromEnvironment().empty()) {
+    s = HubPassphraseFromEnvironment().Clone();
   } else {
     return UsageError("no passphrase: set BERTH_HUB_PASSPHRASE or pass --passphrase-file");
   }
-  if (!text.empty() && text.back() == '\r') text.pop_back();
-  if (text.empty()) return BadInput("the hub passphrase is empty");
-  Secret s(text);
-  WipeString(text);
+  if (s.empty()) return BadInput("the hub passphrase is empty");
   return s;
 }
 
@@ -58,16 +62,59 @@ StoreOptions HubStoreOptions() {
   return o;
 }
 
+// Revocations are also kept outside the hub's store, one device id a line in DIR/revocations (appended
+// and synced by `revoke`), and applied again whenever the hub opens its store: a store restored from a
+// backup made before a revocation cannot bring the device back (PROTOCOL.md, threat model).
+std::string RevocationsFile(const std::string& dir) {
+  return dir + "/revocations";
+}
+
+Status RecordRevocation(const std::string& dir, const std::string& device_id) {
+  const int fd = ::open(RevocationsFile(dir).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return IoError("cannot write " + RevocationsFile(dir));
+  const std::string line = device_id + "\n";
+  const bool ok =
+      ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  return ok ? Status::Ok() : IoError("cannot write " + RevocationsFile(dir));
+}
+
+Status ReapplyRevocations(const std::string& dir, HubStorage& storage) {
+  std::ifstream in(RevocationsFile(dir));
+  std::string id;
+  int reapplied = 0;
+  while (std::getline(in, id)) {
+    if (id.empty()) continue;
+    auto device = storage.GetDevice(id);
+    if (!device.ok()) {
+      if (device.status().code() == Code::kNotFound) continue;  // not enrolled in this store: refused anyway
+      return device.status();
+    }
+    if (device->revoked) continue;
+    BERTH_RETURN_IF_ERROR(storage.Revoke(id));
+    ++reapplied;
+  }
+  if (reapplied > 0) {
+    std::fprintf(stderr,
+                 "berth-hub: %d revocations missing from the store (restored from a backup?) applied again\n",
+                 reapplied);
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<HubStorage>> OpenHub(const std::string& dir, const std::string& pass_file) {
   if (dir.empty()) return UsageError("--data DIR is required");
   BERTH_ASSIGN_OR_RETURN(Secret pass, ReadHubPassphrase(pass_file));
   BERTH_ASSIGN_OR_RETURN(auto store, Store::Open(dir, pass, HubStoreOptions()));
-  return MakeSqliteHubStorage(std::move(store));
+  auto storage = MakeSqliteHubStorage(std::move(store));
+  BERTH_RETURN_IF_ERROR(ReapplyRevocations(dir, *storage));
+  return storage;
 }
 
 Status Init(const std::string& dir, const std::string& pass_file) {
   if (dir.empty()) return UsageError("--data DIR is required");
   BERTH_ASSIGN_OR_RETURN(Secret pass, ReadHubPassphrase(pass_file));
+  if (pass.size() < 10) return BadInput("the hub's passphrase needs at least 10 characters");
   Secret recovery;
   BERTH_ASSIGN_OR_RETURN(auto store, Store::Create(dir, pass, &recovery, HubStoreOptions()));
   BERTH_RETURN_IF_ERROR(InitHubStore(*store));
@@ -81,7 +128,7 @@ Status Init(const std::string& dir, const std::string& pass_file) {
 }
 
 Status Serve(const std::string& dir, const std::string& pass_file, const std::string& listen,
-             double horizon_days) {
+             double horizon_days, const ServerLimits& limits) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) return UsageError("--listen HOST:PORT");
   const std::string host = listen.substr(0, colon);
@@ -94,6 +141,12 @@ Status Serve(const std::string& dir, const std::string& pass_file, const std::st
   if (port < 0 || port > 65535) return UsageError("--listen: port out of range");
   if (!(horizon_days >= 0) || horizon_days > 36500)
     return UsageError("--tombstone-days must be a number of days from 0 to 36500");
+  if (limits.workers < 1 || limits.workers > 64) return UsageError("--workers must be from 1 to 64");
+  if (limits.max_connections_per_address < 1 || limits.max_connections_per_address > limits.max_connections)
+    return UsageError("--max-connections-per-address must be from 1 to " +
+                      std::to_string(limits.max_connections));
+  if (limits.request_deadline_ms < 100 || limits.request_deadline_ms > 600000)
+    return UsageError("--request-timeout must be from 0.1 to 600 seconds");
   BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(dir, pass_file));
   // Fault tests: BERTH_HUB_FAULT=exit_after=N makes the process die after N entries of one push batch
   // have been applied inside its transaction (as a crash mid-batch would).
@@ -107,6 +160,7 @@ Status Serve(const std::string& dir, const std::string& pass_file, const std::st
   }
   HubOptions options;
   options.tombstone_horizon_ms = std::llround(horizon_days * 24 * 3600 * 1000);
+  options.limits = limits;
   Hub hub(std::move(storage), options);
   BERTH_RETURN_IF_ERROR(hub.Start());
   std::signal(SIGTERM, OnSignal);
@@ -131,11 +185,16 @@ Status EnrollCode(const std::string& dir, const std::string& pass_file, const st
   auto normalised = NormaliseCode(code);
   BERTH_RETURN_IF_ERROR(normalised.status());
   const int64_t expires = NowMs() + 7LL * 24 * 3600 * 1000;
-  BERTH_RETURN_IF_ERROR(
-      storage->AddCode(CodeId(*normalised), EnrollKeyFromCode(*normalised), name, role, scope, expires));
+  BERTH_RETURN_IF_ERROR(storage->AddCode(CodeId(*normalised), CodeKeysFromCode(*normalised).verifier, name,
+                                         role, scope, expires));
+  const Bytes id = CodeId(*normalised);
+  std::string id_hex;
+  for (size_t i = 0; i < 6; ++i) id_hex += fmt::format("{:02x}", id[i]);
   std::printf(
-      "code: %s\nhub key fingerprint: %s\nvalid for 7 days, once, for a %s device named '%s' (scope %s)\n",
-      code.c_str(), Fingerprint(keys.sign_pk, keys.kx_pk).c_str(), role.c_str(), name.c_str(), scope.c_str());
+      "code: %s\ncode id: %s (berth-hub codes / cancel-code)\nhub key fingerprint: %s\n"
+      "valid for 7 days, once, for a %s device named '%s' (scope %s)\n",
+      code.c_str(), id_hex.c_str(), Fingerprint(keys.sign_pk, keys.kx_pk).c_str(), role.c_str(), name.c_str(),
+      scope.c_str());
   return Status::Ok();
 }
 
@@ -152,9 +211,31 @@ Status Devices(const std::string& dir, const std::string& pass_file) {
   return Status::Ok();
 }
 
+Status Codes(const std::string& dir, const std::string& pass_file) {
+  BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(dir, pass_file));
+  BERTH_ASSIGN_OR_RETURN(auto codes, storage->ListCodes());
+  const int64_t now = NowMs();
+  std::printf("%-12s  %-7s  %-20s  %-8s  %s\n", "CODE ID", "ROLE", "SCOPE", "STATE", "NAME");
+  for (const auto& c : codes) {
+    const std::string state =
+        c.expires_ms < now ? "expired" : fmt::format("{}h left", (c.expires_ms - now) / 3600000);
+    std::printf("%-12s  %-7s  %-20s  %-8s  %s\n", c.id.substr(0, 12).c_str(), c.role.c_str(), c.scope.c_str(),
+                state.c_str(), c.name.c_str());
+  }
+  return Status::Ok();
+}
+
+Status CancelCode(const std::string& dir, const std::string& pass_file, const std::string& id) {
+  BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(dir, pass_file));
+  BERTH_RETURN_IF_ERROR(storage->CancelCode(id));
+  std::printf("cancelled code %s: it can no longer enrol a device\n", id.c_str());
+  return Status::Ok();
+}
+
 Status Revoke(const std::string& dir, const std::string& pass_file, const std::string& device) {
   BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(dir, pass_file));
   BERTH_RETURN_IF_ERROR(storage->Revoke(device));
+  BERTH_RETURN_IF_ERROR(RecordRevocation(dir, device));
   std::printf("revoked %s: its next sync is refused and it wipes its store\n", device.c_str());
   return Status::Ok();
 }
@@ -162,6 +243,8 @@ Status Revoke(const std::string& dir, const std::string& pass_file, const std::s
 }  // namespace
 
 int main(int argc, char** argv) {
+  berth::DisableCoreDumps();
+  HubPassphraseFromEnvironment() = berth::TakeSecretFromEnvironment("BERTH_HUB_PASSPHRASE");
   CLI::App app{"berth-hub: the council's sync hub for Berth devices (sync protocol version " +
                std::to_string(berth::sync::kProtocolVersion) + ")"};
   app.set_version_flag("--version", std::string("berth-hub 0.1.0"));
@@ -175,11 +258,24 @@ int main(int argc, char** argv) {
   serve->add_option("--tombstone-days", horizon_days,
                     "at start, forget tombstones older than this many days (default 30; fractions allowed;"
                     " 0: all)");
+  ServerLimits limits;
+  double request_timeout_s = static_cast<double>(limits.request_deadline_ms) / 1000;
+  serve->add_option("--workers", limits.workers, "threads answering complete requests (default 8)");
+  serve->add_option("--max-connections-per-address", limits.max_connections_per_address,
+                    "connections one peer address may hold open (default 64)");
+  serve->add_option("--request-timeout", request_timeout_s,
+                    "seconds a request may take to send its headers, whole (default 10; the body gets 30 s"
+                    " more plus 1 s per 32 KiB)");
   auto* enroll = app.add_subcommand("enroll", "make a one-time enrollment code for a device");
   enroll->add_option("--name", name, "the device's name (e.g. 'Broker laptop 3')")->required();
   enroll->add_option("--role", role, "broker, ward or viewer")->required();
   enroll->add_option("--scope", scope, "areas it may see, comma-separated ('*' for all)")->required();
   auto* devices = app.add_subcommand("devices", "list enrolled devices");
+  auto* codes =
+      app.add_subcommand("codes", "list enrollment codes not yet used (by id: the codes are not kept)");
+  auto* cancel = app.add_subcommand("cancel-code", "cancel an unused enrollment code");
+  std::string code_id;
+  cancel->add_option("id", code_id, "the code's id as `codes` lists it (at least 4 hex digits)")->required();
   auto* revoke = app.add_subcommand("revoke", "revoke a device");
   revoke->add_option("device", device, "device id")->required();
   app.require_subcommand(0, 1);
@@ -188,11 +284,16 @@ int main(int argc, char** argv) {
   if (init->parsed()) {
     st = Init(data_dir, pass_file);
   } else if (serve->parsed()) {
-    st = Serve(data_dir, pass_file, listen, horizon_days);
+    limits.request_deadline_ms = std::llround(request_timeout_s * 1000);
+    st = Serve(data_dir, pass_file, listen, horizon_days, limits);
   } else if (enroll->parsed()) {
     st = EnrollCode(data_dir, pass_file, name, role, scope);
   } else if (devices->parsed()) {
     st = Devices(data_dir, pass_file);
+  } else if (codes->parsed()) {
+    st = Codes(data_dir, pass_file);
+  } else if (cancel->parsed()) {
+    st = CancelCode(data_dir, pass_file, code_id);
   } else if (revoke->parsed()) {
     st = Revoke(data_dir, pass_file, device);
   } else {

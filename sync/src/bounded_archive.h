@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <vector>
 
 namespace berth::sync::internal {
 
@@ -52,6 +53,25 @@ inline void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::SizeTag<T
 template <class T>
 inline void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::BinaryData<T>& bd) {
   ar.loadBinary(bd.data, static_cast<size_t>(bd.size));
+}
+
+// A list of structures: an element takes tens of bytes on the wire but hundreds in memory, so cereal's
+// own loader (resize to the declared count, then fill) would let a small message make a huge allocation.
+// Here the list grows only as elements actually decode, each consuming bytes of the message: memory stays
+// proportional to the bytes received, whatever count is declared. (Lists of numbers, e.g. byte strings,
+// go through BinaryData above: one byte in memory per byte on the wire, checked against the bytes left.)
+template <class T, class A>
+inline std::enable_if_t<!std::is_arithmetic_v<T>> CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar,
+                                                                            std::vector<T, A>& list) {
+  cereal::size_type size = 0;
+  ar(cereal::make_size_tag(size));
+  list.clear();
+  for (cereal::size_type i = 0; i < size; ++i) {
+    const size_t before = ar.remaining();
+    list.emplace_back();
+    ar(list.back());
+    if (ar.remaining() == before) throw cereal::Exception("an empty list element");
+  }
 }
 
 }  // namespace berth::sync::internal

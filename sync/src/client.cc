@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "berth/schema/ids.h"
+#include "berth/schema/settings.h"
 #include "berth/sync/crypto.h"
 #include "berth/sync/version.h"
 #include "berth/sync/wire.h"
@@ -304,6 +305,8 @@ class Session {
         case WireError::kRevoked:
           return Wipe();
         case WireError::kNotPermitted:
+          // A push refused as a whole for the device's role: PushAll records every entry as a conflict.
+          if (type == MessageType::kPush) return resp;
           return NotAuthorised("the hub refused: " + resp->message);
         case WireError::kInternal:
           last = NetworkError("the hub failed: " + resp->message);
@@ -317,9 +320,7 @@ class Session {
   Status Wipe() {
     const std::string dir = store_.dir();
     store_.Lock();
-    for (const char* f : {"berth.db", "berth.db-wal", "berth.db-shm", "berth.db-journal", "berth.key"}) {
-      std::remove((dir + "/" + f).c_str());
-    }
+    (void)Store::Wipe(dir);  // the key file is overwritten before it goes; nothing else can be done here
     return NotAuthorised("this device has been revoked by the hub administrator; its store has been wiped");
   }
 
@@ -332,7 +333,8 @@ class Session {
     req.cursor = cursor.empty() ? 0 : std::stoull(cursor);
     BERTH_ASSIGN_OR_RETURN(Stmt s,
                            cache_.Get("SELECT seq, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?"));
-    s.Bind(1, static_cast<int64_t>(after_seq)).Bind(2, static_cast<int64_t>(options_.push_batch));
+    s.Bind(1, static_cast<int64_t>(after_seq))
+        .Bind(2, static_cast<int64_t>(std::min<uint64_t>(options_.push_batch, kMaxPushEntries)));
     size_t bytes = 0;
     while (true) {
       BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
@@ -385,7 +387,22 @@ class Session {
       if (next_ahead != nullptr) ChainAfter(*ahead, *next_ahead);
       BERTH_ASSIGN_OR_RETURN(Response resp, Exchange(MessageType::kPush, body, std::move(ahead)));
       ahead = std::move(next_ahead);
-      BERTH_ASSIGN_OR_RETURN(PushResponse out, DecodePushResponse(resp.body));
+      PushResponse out;
+      if (resp.error == static_cast<uint8_t>(WireError::kNotPermitted)) {
+        // The hub refused the batch unread (this device's role may push nothing): each entry becomes a
+        // conflict the user can see, and leaves the outbox so it blocks nothing.
+        out.acked_through = req.entries.back().seq;
+        for (const OutboxEntry& e : req.entries) {
+          MutationResult r;
+          r.seq = e.seq;
+          r.outcome = static_cast<uint8_t>(Outcome::kRejected);
+          r.reason_code = "not_permitted";
+          r.reason = resp.message;
+          out.results.push_back(std::move(r));
+        }
+      } else {
+        BERTH_ASSIGN_OR_RETURN(out, DecodePushResponse(resp.body));
+      }
       if (out.results.size() != req.entries.size())
         return IntegrityError("the hub answered a different batch");
       BERTH_ASSIGN_OR_RETURN(bool wrote, ApplyPushResponse(req, out));
@@ -564,6 +581,10 @@ class Session {
         std::string newest;  // the device clock moves past every stamp pulled, once per page
         for (const RowState& row : page.rows) {
           if (schema_.Columns(row.entity) == nullptr) continue;
+          if (row.entity == "setting" && !SettingFromHubAccepted(row)) {
+            summary_.refused_rows++;  // kept out: its default (or this device's value) stays in force
+            continue;
+          }
           newest = std::max(newest, row.row_hlc);
           for (const auto& f : row.fields) newest = std::max(newest, f.hlc);
           BERTH_RETURN_IF_ERROR(internal::MergeRowState(store_, cache_, schema_, row));
@@ -583,6 +604,19 @@ class Session {
       if (snapshot && !page.more) snapshot = false;
     }
     return Status::Ok();
+  }
+
+  // The settings schema applies to what the hub sends too: a synced setting, in range (or deleted).
+  static bool SettingFromHubAccepted(const RowState& row) {
+    const SettingSpec* spec = FindSetting(row.row_id);
+    if (spec == nullptr || !spec->syncs) return false;
+    if (row.deleted) return true;
+    for (const auto& f : row.fields) {
+      if (f.name != "value") continue;
+      const auto* text = std::get_if<std::string>(&f.value);
+      return text != nullptr && ValidateSetting(spec->key, *text).ok();
+    }
+    return false;
   }
 
   // After a full snapshot: rows the hub no longer has (purged tombstones) go, unless this device still
@@ -658,16 +692,17 @@ Result<EnrollResult> Enroll(Store& store, const std::string& hub_url, const std:
   req.sign_pk = keys.sign_pk;
   req.kx_pk = keys.kx_pk;
   req.now_ms = NowMs();
-  const Secret code_key = EnrollKeyFromCode(code);
+  const CodeKeys code_keys = CodeKeysFromCode(code);
+  const Secret code_key = EnrollKeyFromVerifier(code_keys.verifier);
   const Bytes code_id = CodeId(code);
-  const Bytes envelope = SealEnroll(code_key, code_id, Encode(req), false);
+  const Bytes envelope = SealEnroll(code_key, code_id, Encode(req), false, &code_keys.signing_key);
   SyncOptions o;
   HttpResult http = Post(hub_url, "/v1/enroll", envelope, o);
   if (http.status == 0) return NetworkError("the hub at " + hub_url + " is unreachable");
   if (http.status == 401)
     return NotAuthorised("the hub refused the enrollment code (wrong, used or expired)");
   if (http.status != 200) return HttpError(http);
-  auto plain = OpenEnroll(code_key, http.body, true);
+  auto plain = OpenEnroll(code_key, http.body, true, nullptr);
   if (!plain.ok()) return IntegrityError("the hub's enrollment answer failed authentication");
   BERTH_ASSIGN_OR_RETURN(EnrollResponse resp, DecodeEnrollResponse(*plain));
   BERTH_RETURN_IF_ERROR(CheckProtocolVersion(resp.version));

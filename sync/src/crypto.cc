@@ -82,15 +82,16 @@ Result<Bytes> AeadOpen(const Secret& key, const Bytes& nonce, const Bytes& ad, c
   return out;
 }
 
-// The enrollment envelope: version, code id, nonce, ciphertext.
+// The enrollment envelope: version, code id, nonce, ciphertext, and (requests) the code key's signature.
 struct EnrollEnvelope {
   uint32_t version = 0;
   Bytes code_id;
   Bytes nonce;
   Bytes ciphertext;
+  Bytes signature;
   template <class A>
   void serialize(A& ar) {
-    ar(version, code_id, nonce, ciphertext);
+    ar(version, code_id, nonce, ciphertext, signature);
   }
 };
 
@@ -104,8 +105,22 @@ Result<EnrollEnvelope> DecodeEnrollEnvelope(const Bytes& bytes) {
     return BadInput(std::string("malformed enrollment envelope: ") + ex.what());
   }
   BERTH_RETURN_IF_ERROR(CheckProtocolVersion(e.version));
-  if (e.code_id.size() != 16 || e.nonce.size() != kNonce) return BadInput("malformed enrollment envelope");
+  if (e.code_id.size() != 16 || e.nonce.size() != kNonce ||
+      (!e.signature.empty() && e.signature.size() != crypto_sign_BYTES)) {
+    return BadInput("malformed enrollment envelope");
+  }
   return e;
+}
+
+// What the code's key signs: the envelope minus the signature.
+Bytes EnrollSigned(const EnrollEnvelope& e) {
+  Bytes m;
+  Append(m, "berth-enroll-sig-v3");
+  Append(m, &e.version, sizeof e.version);
+  Append(m, e.code_id.data(), e.code_id.size());
+  Append(m, e.nonce.data(), e.nonce.size());
+  Append(m, e.ciphertext.data(), e.ciphertext.size());
+  return m;
 }
 
 Bytes EnrollAd(const EnrollEnvelope& e, bool response) {
@@ -224,16 +239,32 @@ Bytes CodeId(const std::string& code) {
   return id;
 }
 
-Secret EnrollKeyFromCode(const std::string& code) {
-  return Hash32({Span(code), Span("berth-enroll-v1")});
+CodeKeys CodeKeysFromCode(const std::string& code) {
+  const Secret seed = Hash32({Span(code), Span("berth-enroll-v3")});
+  CodeKeys keys;
+  keys.verifier.resize(crypto_sign_PUBLICKEYBYTES);
+  keys.signing_key = Secret(crypto_sign_SECRETKEYBYTES);
+  crypto_sign_seed_keypair(keys.verifier.data(), keys.signing_key.data(), seed.data());
+  return keys;
 }
 
-Bytes SealEnroll(const Secret& key, const Bytes& code_id, const Bytes& plain, bool response) {
+Secret EnrollKeyFromVerifier(const Bytes& verifier) {
+  return Hash32({Span("berth-enroll-v3-key"), verifier});
+}
+
+Bytes SealEnroll(const Secret& key, const Bytes& code_id, const Bytes& plain, bool response,
+                 const Secret* signing_key) {
   EnrollEnvelope e;
   e.version = kProtocolVersion;
   e.code_id = code_id;
   e.nonce = RandomBytes(kNonce);
   e.ciphertext = AeadSeal(key, e.nonce, EnrollAd(e, response), plain).value();
+  if (signing_key != nullptr) {
+    const Bytes signed_bytes = EnrollSigned(e);
+    e.signature.resize(crypto_sign_BYTES);
+    crypto_sign_detached(e.signature.data(), nullptr, signed_bytes.data(), signed_bytes.size(),
+                         signing_key->data());
+  }
   return EncodeAny(e);
 }
 
@@ -242,8 +273,19 @@ Result<Bytes> EnrollEnvelopeCodeId(const Bytes& envelope) {
   return e.code_id;
 }
 
-Result<Bytes> OpenEnroll(const Secret& key, const Bytes& envelope, bool response) {
+Result<Bytes> OpenEnroll(const Secret& key, const Bytes& envelope, bool response, const Bytes* verifier) {
   BERTH_ASSIGN_OR_RETURN(EnrollEnvelope e, DecodeEnrollEnvelope(envelope));
+  if (verifier != nullptr) {
+    // A request: signed by the key only the code's holder can derive.
+    const Bytes signed_bytes = EnrollSigned(e);
+    if (verifier->size() != crypto_sign_PUBLICKEYBYTES || e.signature.size() != crypto_sign_BYTES ||
+        crypto_sign_verify_detached(e.signature.data(), signed_bytes.data(), signed_bytes.size(),
+                                    verifier->data()) != 0) {
+      return NotAuthorised("bad_code");
+    }
+  } else if (!e.signature.empty()) {
+    return BadInput("malformed enrollment answer");
+  }
   return AeadOpen(key, e.nonce, EnrollAd(e, response), e.ciphertext);
 }
 

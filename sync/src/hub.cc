@@ -1,13 +1,12 @@
 #include "berth/sync/hub.h"
 
-#include <httplib.h>
-
 #include <chrono>
 #include <cstdio>
 #include <thread>
 
 #include "berth/schema/ids.h"
 #include "berth/sync/version.h"
+#include "http_server.h"
 
 namespace berth::sync {
 
@@ -44,14 +43,15 @@ HttpAnswer Hub::HandleEnroll(const Bytes& body) {
   auto code_id = EnrollEnvelopeCodeId(body);
   if (!code_id.ok()) return Plain(400, "bad envelope");
   const int64_t now = NowMs();
-  auto key = storage_->CodeKey(*code_id, now);
-  if (!key.ok()) {
+  auto verifier = storage_->CodeVerifier(*code_id, now);
+  if (!verifier.ok()) {
     Log("enroll refused: bad_code");
     return Plain(401, "bad_code");
   }
-  auto plain = OpenEnroll(*key, body, false);
+  const Secret key = EnrollKeyFromVerifier(*verifier);
+  auto plain = OpenEnroll(key, body, false, &*verifier);
   if (!plain.ok()) {
-    Log("enroll refused: bad_tag");
+    Log("enroll refused: bad signature or tag");
     return Plain(401, "bad_code");
   }
   auto req = DecodeEnrollRequest(*plain);
@@ -71,7 +71,7 @@ HttpAnswer Hub::HandleEnroll(const Bytes& body) {
   resp.hub_kx_pk = keys_.kx_pk;
   resp.hub_time_ms = now;
   Log("enrolled device " + Short(rec->device_id) + " role " + rec->role);
-  return HttpAnswer{200, SealEnroll(*key, *code_id, Encode(resp), true)};
+  return HttpAnswer{200, SealEnroll(key, *code_id, Encode(resp), true, nullptr)};
 }
 
 Bytes Hub::Answer(const Envelope& request, const SessionKeys& keys, const Response& response) {
@@ -110,7 +110,7 @@ HttpAnswer Hub::HandleSync(const Bytes& body) {
   Response resp;
   resp.version = kProtocolVersion;
   resp.hub_time_ms = now;
-  auto payload = Decompress(*plain);
+  auto payload = Decompress(*plain, kMaxRequestBytes);
   Result<Request> req = payload.ok() ? DecodeRequest(*payload) : Result<Request>(payload.status());
   if (!req.ok()) {
     resp.error = static_cast<uint8_t>(WireError::kBadMessage);
@@ -133,6 +133,12 @@ HttpAnswer Hub::HandleSync(const Bytes& body) {
     case MessageType::kPing:
       break;
     case MessageType::kPush: {
+      // A device that may write nothing has its push refused before a byte of it is decoded.
+      if (!RoleMayWriteAny(dev->role)) {
+        resp.error = static_cast<uint8_t>(WireError::kNotPermitted);
+        resp.message = "this device's role may not push changes";
+        break;
+      }
       auto push = DecodePushRequest(req->body);
       if (!push.ok()) {
         resp.error = static_cast<uint8_t>(WireError::kBadMessage);
@@ -182,32 +188,10 @@ HttpAnswer Hub::HandleSync(const Bytes& body) {
 
 Status Hub::Serve(const std::string& host, int port, const std::function<void(int)>& on_listening,
                   std::atomic<bool>* stop) {
-  httplib::Server server;
-  server.set_payload_max_length(kMaxBodyBytes + 1024);
-  server.set_read_timeout(30, 0);
-  server.set_write_timeout(30, 0);
-  auto handler = [this](bool enroll) {
-    return [this, enroll](const httplib::Request& req, httplib::Response& res) {
-      const Bytes body(req.body.begin(), req.body.end());
-      HttpAnswer a = enroll ? HandleEnroll(body) : HandleSync(body);
-      res.status = a.status;
-      res.set_content(std::string(a.body.begin(), a.body.end()),
-                      a.status == 200 ? "application/octet-stream" : "text/plain");
-    };
-  };
-  server.Post("/v1/enroll", handler(true));
-  server.Post("/v1/sync", handler(false));
-  int bound = port;
-  if (port == 0) {
-    bound = server.bind_to_any_port(host);
-    if (bound < 0) return NetworkError("cannot listen on " + host);
-  } else if (!server.bind_to_port(host, port)) {
-    return NetworkError("cannot listen on " + host + ":" + std::to_string(port));
-  }
-  std::thread watcher([&] {
-    while (!stop->load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    server.stop();
+  internal::HttpServer server(options_.limits, [this](const std::string& path, const Bytes& body) {
+    return path == "/v1/enroll" ? HandleEnroll(body) : HandleSync(body);
   });
+  BERTH_ASSIGN_OR_RETURN(int bound, server.Bind(host, port));
   // Tombstones past the horizon are forgotten at start (before "listening", so a caller that waits for
   // it sees the purge done); devices behind the horizon re-snapshot.
   if (auto purged = storage_->PurgeTombstones(NowMs() - options_.tombstone_horizon_ms);
@@ -215,10 +199,7 @@ Status Hub::Serve(const std::string& host, int port, const std::function<void(in
     Log("purged " + std::to_string(*purged) + " tombstones past the horizon");
   }
   if (on_listening) on_listening(bound);
-  const bool ok = server.listen_after_bind();
-  stop->store(true);
-  watcher.join();
-  return ok ? Status::Ok() : NetworkError("the server stopped unexpectedly");
+  return server.Run(stop);
 }
 
 }  // namespace berth::sync

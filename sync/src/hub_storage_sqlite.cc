@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "berth/schema/ids.h"
+#include "berth/schema/settings.h"
 #include "berth/sync/hub_storage.h"
 #include "berth/sync/version.h"
 #include "rows.h"
@@ -37,6 +38,13 @@ std::vector<std::string> SplitScope(const std::string& s) {
     }
   }
   return out;
+}
+
+std::string HexOf(const Bytes& b) {
+  std::string hex(b.size() * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), b.data(), b.size());
+  hex.pop_back();
+  return hex;
 }
 
 std::string JoinScope(const std::vector<std::string>& v) {
@@ -79,6 +87,7 @@ class SqliteHubStorage final : public HubStorage {
     // the hot B-tree pages of the change log and the row tables decrypted in memory.
     (void)store_->db().Exec("PRAGMA cache_size = -131072");
     open_status_ = UseHubIndexes();
+    if (open_status_.ok()) open_status_ = GiveWildcardRowsRealAreas();
   }
   ~SqliteHubStorage() override { cache_.Clear(); }
 
@@ -89,31 +98,70 @@ class SqliteHubStorage final : public HubStorage {
     return KeyPairs::FromSecretBlob(blob);
   }
 
-  Status AddCode(const Bytes& code_id, const Secret& code_key, const std::string& name,
+  Status AddCode(const Bytes& code_id, const Bytes& verifier, const std::string& name,
                  const std::string& role, const std::string& scope, int64_t expires_ms) override {
     std::lock_guard<std::mutex> lock(mu_);
     BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("INSERT INTO hub_code (code_id, name, role, scope, created_ms,"
-                                              " expires_ms, code_key) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+                                              " expires_ms, verifier) VALUES (?, ?, ?, ?, ?, ?, ?)"));
     s.BindBlob(1, code_id.data(), code_id.size()).Bind(2, name).Bind(3, role).Bind(4, scope).Bind(5, NowMs());
-    s.Bind(6, expires_ms).BindBlob(7, code_key.data(), code_key.size());
+    s.Bind(6, expires_ms).BindBlob(7, verifier.data(), verifier.size());
     return s.Run();
   }
 
-  Result<Secret> CodeKey(const Bytes& code_id, int64_t now_ms) override {
+  Result<Bytes> CodeVerifier(const Bytes& code_id, int64_t now_ms) override {
     std::lock_guard<std::mutex> lock(mu_);
     BERTH_ASSIGN_OR_RETURN(
-        Stmt s, cache_.Get("SELECT code_key, expires_ms, used_by FROM hub_code WHERE code_id = ?"));
+        Stmt s, cache_.Get("SELECT verifier, expires_ms, used_by FROM hub_code WHERE code_id = ?"));
     s.BindBlob(1, code_id.data(), code_id.size());
     BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
     if (!found) return NotAuthorised("bad_code");
-    const Bytes key = s.Blob(0);
+    Bytes verifier = s.Blob(0);
     const int64_t expires = s.Int(1);
     const std::string used = s.Text(2);
     sqlite3_reset(s.raw());
-    if (!used.empty() || expires < now_ms || key.size() != 32) return NotAuthorised("bad_code");
-    Secret out(32);
-    std::copy(key.begin(), key.end(), out.data());
+    if (!used.empty() || expires < now_ms || verifier.size() != 32) return NotAuthorised("bad_code");
+    return verifier;
+  }
+
+  Result<std::vector<CodeRecord>> ListCodes() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT code_id, name, role, scope, created_ms, expires_ms"
+                                              " FROM hub_code WHERE used_by = '' ORDER BY created_ms DESC"));
+    std::vector<CodeRecord> out;
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+      if (!r) break;
+      const Bytes id = s.Blob(0);
+      CodeRecord c;
+      c.id = HexOf(id);
+      c.name = s.Text(1);
+      c.role = s.Text(2);
+      c.scope = s.Text(3);
+      c.created_ms = s.Int(4);
+      c.expires_ms = s.Int(5);
+      out.push_back(std::move(c));
+    }
     return out;
+  }
+
+  Status CancelCode(const std::string& id_prefix) override {
+    if (id_prefix.size() < 4) return UsageError("give at least 4 hex digits of the code's id");
+    BERTH_ASSIGN_OR_RETURN(auto codes, ListCodes());
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::string> matches;
+    for (const auto& c : codes) {
+      if (c.id.rfind(id_prefix, 0) == 0) matches.push_back(c.id);
+    }
+    if (matches.empty()) return NotFound("no unused code with an id starting " + id_prefix);
+    if (matches.size() > 1)
+      return UsageError("more than one code's id starts " + id_prefix + ": give more digits");
+    Bytes id(matches[0].size() / 2);
+    sodium_hex2bin(id.data(), id.size(), matches[0].c_str(), matches[0].size(), nullptr, nullptr, nullptr);
+    // Cancelled like a used code: its id stays (so it can never be added again), its verifier goes.
+    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("UPDATE hub_code SET used_by = 'cancelled', verifier = x''"
+                                              " WHERE code_id = ? AND used_by = ''"));
+    s.BindBlob(1, id.data(), id.size());
+    return s.Run();
   }
 
   Result<DeviceRecord> EnrollDevice(const Bytes& code_id, const std::string& device_id, const Bytes& sign_pk,
@@ -140,9 +188,9 @@ class SqliteHubStorage final : public HubStorage {
       const int64_t n = r ? exists.Int(0) : 0;
       sqlite3_reset(exists.raw());
       if (n != 0) return ConflictError("this device is already enrolled");
-      // The code is used: keep its id (so it cannot be used again), wipe its key.
+      // The code is used: keep its id (so it cannot be used again), wipe its verifier.
       BERTH_ASSIGN_OR_RETURN(Stmt use,
-                             cache_.Get("UPDATE hub_code SET used_by = ?, code_key = ? WHERE code_id = ?"));
+                             cache_.Get("UPDATE hub_code SET used_by = ?, verifier = ? WHERE code_id = ?"));
       const uint8_t zero = 0;
       use.Bind(1, device_id).BindBlob(2, &zero, 0).BindBlob(3, code_id.data(), code_id.size());
       BERTH_RETURN_IF_ERROR(use.Run());
@@ -337,7 +385,7 @@ class SqliteHubStorage final : public HubStorage {
     if (!request.snapshot) sql += " AND NOT (writer = ? AND echo_ok = 1)";
     const bool all = std::find(device.scope.begin(), device.scope.end(), "*") != device.scope.end();
     if (!all) {
-      sql += " AND (area = '*'";
+      sql += " AND ((area = '*' AND entity = 'setting')";
       for (size_t i = 0; i < device.scope.size(); ++i) sql += " OR area = ?";
       sql += ")";
     }
@@ -450,6 +498,54 @@ class SqliteHubStorage final : public HubStorage {
     });
   }
 
+  // Before areas were enforced, a row pushed by a county-wide device (scope "*") took "*" as its area, and
+  // "*" rows went to every device. On every start each such row (settings aside) gets the area its own
+  // fields give (a provider's district or council, a referral's district), or its parent's (a bed's
+  // provider, an offer's referral), or none (""), which only county-wide devices see. Idempotent.
+  Status GiveWildcardRowsRealAreas() {
+    return store_->db().Transaction([&]() -> Status {
+      std::vector<std::pair<std::string, std::string>> rows;
+      {
+        BERTH_ASSIGN_OR_RETURN(Statement s,
+                               store_->db().Prepare("SELECT entity, row_id FROM hub_change WHERE area = '*'"
+                                                    " AND entity <> 'setting'"));
+        while (true) {
+          BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+          if (!r) break;
+          rows.emplace_back(s.Text(0), s.Text(1));
+        }
+      }
+      if (rows.empty()) return Status::Ok();
+      // Parents first: a child's area comes from its provider's or referral's.
+      auto rank = [](const std::string& e) { return e == "provider" || e == "referral" ? 0 : 1; };
+      std::stable_sort(rows.begin(), rows.end(),
+                       [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
+      for (const auto& [entity, row_id] : rows) {
+        std::string area;
+        if (schema_.Columns(entity) != nullptr) {
+          BERTH_ASSIGN_OR_RETURN(auto row, internal::ReadRowValues(cache_, schema_, entity, row_id));
+          if (entity == "provider") {
+            area = Str(row, "district");
+            if (area.empty() || area == "*") area = Str(row, "local_authority");
+          } else if (entity == "referral") {
+            area = Str(row, "district");
+          } else if (entity == "bed" || entity == "homecare_capacity" || entity == "provider_admissions") {
+            BERTH_ASSIGN_OR_RETURN(area, StoredArea("provider", Str(row, "provider_id")));
+          } else if (entity == "offer" || entity == "placement" || entity == "handback") {
+            BERTH_ASSIGN_OR_RETURN(area, StoredArea("referral", Str(row, "referral_id")));
+          }
+        }
+        if (area == "*") area.clear();
+        BERTH_ASSIGN_OR_RETURN(Stmt upd,
+                               cache_.Get("UPDATE hub_change SET area = ? WHERE entity = ? AND row_id = ?"));
+        upd.Bind(1, area).Bind(2, entity).Bind(3, row_id);
+        BERTH_RETURN_IF_ERROR(upd.Run());
+      }
+      std::fprintf(stderr, "berth-hub: %zu rows stored with area '*' given real areas\n", rows.size());
+      return Status::Ok();
+    });
+  }
+
   // --- small helpers ---------------------------------------------------------------------------------
   Result<Bytes> GetState(const std::string& key) {
     BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT value FROM hub_state WHERE key = ?"));
@@ -505,12 +601,16 @@ class SqliteHubStorage final : public HubStorage {
     return area;
   }
 
+  // Where a device's rows go when they name no area of their own: the first area of its scope. A
+  // county-wide device (scope "*") has none, so its rows must name one ("" here).
   static std::string HomeArea(const DeviceRecord& d) {
-    return d.scope.empty() ? std::string("*") : d.scope.front();
+    return d.scope.empty() || d.scope.front() == "*" ? std::string() : d.scope.front();
   }
 
   // The area a row belongs to (PROTOCOL.md section 6), from its merged fields and the area the hub's
-  // change log already records for it (`stored`, or empty).
+  // change log already records for it (`stored`, or empty). Only settings are everyone's ("*"); any other
+  // row's area is a real district or council, never "*" (a data value is never a wildcard). "" means the
+  // row names none and the device has no home area to lend it: Arbitrate refuses it (no_area).
   Result<std::string> AreaFor(const DeviceRecord& dev, const std::string& entity,
                               const std::map<std::string, Value>& merged, const std::string& stored) {
     if (entity == "setting") return std::string("*");
@@ -518,6 +618,11 @@ class SqliteHubStorage final : public HubStorage {
       std::string a = Str(merged, "district");
       if (a.empty()) a = Str(merged, "local_authority");
       return a.empty() ? HomeArea(dev) : a;
+    }
+    if (entity == "referral") {
+      // Where the person is (their hospital site or postcode; app/core fills it): a referral made on a
+      // county-wide device reaches that district's devices only.
+      if (std::string d = Str(merged, "district"); !d.empty()) return d;
     }
     if (!stored.empty()) return stored;
     std::string parent_entity, parent_id;
@@ -541,10 +646,13 @@ class SqliteHubStorage final : public HubStorage {
     return HomeArea(dev);
   }
 
-  static bool InScope(const DeviceRecord& d, const std::string& area) {
-    if (area == "*") return true;
+  // Settings reach everyone; any other row only devices whose scope names its area (or "*", all areas).
+  // A row with no area ("" : one stored before areas were enforced whose area could not be worked out)
+  // reaches county-wide devices only.
+  static bool InScope(const DeviceRecord& d, const std::string& entity, const std::string& area) {
+    if (entity == "setting") return true;
     for (const auto& a : d.scope) {
-      if (a == "*" || a == area) return true;
+      if (a == "*" || (a == area && !area.empty())) return true;
     }
     return false;
   }
@@ -552,7 +660,7 @@ class SqliteHubStorage final : public HubStorage {
   Result<bool> Visible(const DeviceRecord& d, const std::string& entity, const std::string& row_id) {
     if (!RoleMayRead(d.role, entity)) return false;
     BERTH_ASSIGN_OR_RETURN(std::string area, StoredArea(entity, row_id));
-    return InScope(d, area);
+    return InScope(d, entity, area);
   }
 
   // The rows a mutation names besides itself: the referral and the bed or capacity it claims.
@@ -604,6 +712,23 @@ class SqliteHubStorage final : public HubStorage {
     }
     if (!RoleMayWrite(dev.role, m.entity))
       return reject("not_permitted", "this device's role may not change " + m.entity);
+    if (m.entity == "setting") {
+      // Settings have a schema (berth/schema/settings.h): only known, synced keys, in range, by a role
+      // that may change them for the whole council.
+      const SettingSpec* spec = FindSetting(m.row_id);
+      if (spec == nullptr) return reject("bad_setting", "not a setting Berth knows");
+      if (!spec->syncs) return reject("bad_setting", spec->key + " is a preference kept on each device");
+      if (spec->editor != SettingEditor::kBroker || dev.role != "broker")
+        return reject("not_permitted", "this device's role may not change " + spec->key);
+      if (m.kind != MutationKind::kDelete) {
+        auto it = m.fields.find("value");
+        const auto* text = it == m.fields.end() ? nullptr : std::get_if<std::string>(&it->second);
+        if (text == nullptr) return reject("bad_setting", spec->key + " needs a text value");
+        if (Status valid = ValidateSetting(spec->key, *text); !valid.ok()) {
+          return reject("bad_setting", valid.message());
+        }
+      }
+    }
     // The row's entry in the change log, read once: its area, and who wrote it last (echo suppression).
     BERTH_ASSIGN_OR_RETURN(Stmt prior, cache_.Get("SELECT seq, writer, echo_ok, area FROM hub_change"
                                                   " WHERE entity = ? AND row_id = ?"));
@@ -634,17 +759,30 @@ class SqliteHubStorage final : public HubStorage {
     auto merged = current;
     for (const auto& kv : m.fields) merged[kv.first] = kv.second;
     BERTH_ASSIGN_OR_RETURN(std::string area, AreaFor(dev, m.entity, merged, stored_area));
-    if (!InScope(dev, area)) return reject("out_of_scope", "the row is outside this device's scope");
-    if (exists && !stored_area.empty() && !InScope(dev, stored_area))
+    if (area == "*" && m.entity != "setting") {
+      return reject("bad_area", "'*' means every area in a device's scope; a row's area is a real place");
+    }
+    if (area.empty()) {
+      return reject("no_area",
+                    "a device scoped to every area must say where the row belongs (a referral's"
+                    " district, a provider's district or council)");
+    }
+    if (!InScope(dev, m.entity, area))
+      return reject("out_of_scope", "the row is outside this device's scope");
+    if (exists && logged && !InScope(dev, m.entity, stored_area))
       return reject("out_of_scope", "the row is outside this device's scope");
     if (m.kind == MutationKind::kClaim) {
       static const std::set<std::string> kClaims = {"bed_hold", "bed_confirm", "homecare_allocate",
                                                     "release"};
       if (!kClaims.count(m.claim)) return reject("unknown_claim", "unknown claim");
     }
-    // Preconditions of claims, and of plain changes that would act like one.
-    if (m.entity == "bed" && m.kind != MutationKind::kDelete && m.fields.count("status")) {
-      const std::string to = Str(merged, "status");
+    // Preconditions of claims, and of plain changes that would act like one. A hold is made of three
+    // fields (status, held_for_referral_id, held_until): a change naming any of them, or deleting the bed,
+    // is checked, so leaving `status` out cannot move, shorten or clear someone else's hold.
+    const bool touches_hold = m.fields.count("status") || m.fields.count("held_for_referral_id") ||
+                              m.fields.count("held_until") || m.kind == MutationKind::kDelete;
+    if (m.entity == "bed" && touches_hold) {
+      const std::string to = m.kind == MutationKind::kDelete ? std::string() : Str(merged, "status");
       if (!exists || Str(current, "deleted") == "1") {
         if (m.kind == MutationKind::kClaim) return reject("no_such_row", "the bed does not exist on the hub");
       } else {
@@ -653,21 +791,29 @@ class SqliteHubStorage final : public HubStorage {
         const std::string until = Str(current, "held_until");
         const bool hold_live = from == "held" && (until.empty() || until > iso_now);
         BERTH_ASSIGN_OR_RETURN(int64_t live, LivePlacementsOnBed(Str(current, "id"), ""));
-        if (to == "held") {
+        const bool explicit_hold = to == "held" && m.fields.count("status");
+        if (explicit_hold) {
           const std::string want = Str(merged, "held_for_referral_id");
           if (from == "unavailable") return reject("bed_unavailable", "the bed is unavailable");
           if (from == "occupied" || live > 0) return reject("bed_taken", "the bed is already occupied");
           if (hold_live && holder != want) return reject("bed_taken", "the bed is held for another referral");
-        } else if (to == "vacant") {
-          if (live > 0) return reject("bed_taken", "the bed has a live placement");
-          if (hold_live && from == "held") {
-            BERTH_ASSIGN_OR_RETURN(std::string hold_origin,
-                                   FieldOrigin("bed", m.row_id, "held_for_referral_id"));
-            if (hold_origin != dev.device_id)
-              return reject("not_holder", "the hold belongs to another device");
-          }
-        } else if (to == "occupied") {
-          if (live == 0) return reject("bed_taken", "no placement on this bed");
+        } else if (to == "vacant" && live > 0) {
+          return reject("bed_taken", "the bed has a live placement");
+        } else if (to == "occupied" && m.fields.count("status") && live == 0) {
+          return reject("bed_taken", "no placement on this bed");
+        }
+        // A live hold changes hands only through its maker, or ends when the placement it was for is
+        // confirmed (the bed then becomes occupied; bed_confirm checked the referral). A hold claim for
+        // the same referral may renew it.
+        const bool changes_hold = m.kind == MutationKind::kDelete || to != from ||
+                                  Str(merged, "held_for_referral_id") != holder ||
+                                  Str(merged, "held_until") != until;
+        const bool placed = to == "occupied" && live > 0;
+        const bool renewal = explicit_hold && Str(merged, "held_for_referral_id") == holder;
+        if (hold_live && changes_hold && !placed && !renewal) {
+          BERTH_ASSIGN_OR_RETURN(std::string hold_origin,
+                                 FieldOrigin("bed", m.row_id, "held_for_referral_id"));
+          if (hold_origin != dev.device_id) return reject("not_holder", "the hold belongs to another device");
         }
       }
     }
@@ -836,6 +982,10 @@ class SqliteHubStorage final : public HubStorage {
 };
 
 }  // namespace
+
+bool RoleMayWriteAny(const std::string& role) {
+  return role == "broker" || role == "ward";
+}
 
 bool ValidRole(const std::string& role) {
   return role == "broker" || role == "ward" || role == "viewer";

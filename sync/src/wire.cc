@@ -7,6 +7,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/variant.hpp>
 #include <cereal/types/vector.hpp>
+#include <cstring>
 #include <sstream>
 
 #include "bounded_archive.h"
@@ -79,6 +80,12 @@ Result<Response> DecodeResponse(const Bytes& b) {
   return DecodeAny<Response>(b, "response");
 }
 Result<PushRequest> DecodePushRequest(const Bytes& b) {
+  // The entry count follows the 8-byte cursor: refused above the cap before anything is decoded.
+  uint64_t count = 0;
+  if (b.size() >= 16) std::memcpy(&count, b.data() + 8, sizeof count);
+  if (count > kMaxPushEntries) {
+    return BadInput("malformed push request: more than " + std::to_string(kMaxPushEntries) + " entries");
+  }
   BERTH_ASSIGN_OR_RETURN(PushRequest m, DecodeAny<PushRequest>(b, "push request"));
   for (const auto& e : m.entries) BERTH_RETURN_IF_ERROR(CheckMutation(e.mutation));
   return m;
@@ -118,12 +125,12 @@ Bytes Compress(const Bytes& plain) {
   return out;
 }
 
-Result<Bytes> Decompress(const Bytes& payload) {
+Result<Bytes> Decompress(const Bytes& payload, size_t max_bytes) {
   if (payload.empty()) return BadInput("malformed payload: empty");
   if (payload[0] == 0) return Bytes(payload.begin() + 1, payload.end());
   if (payload[0] != 1) return BadInput("malformed payload: unknown compression");
   const unsigned long long size = ZSTD_getFrameContentSize(payload.data() + 1, payload.size() - 1);
-  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxDecompressedBytes) {
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > max_bytes) {
     return BadInput("malformed payload: bad or oversized zstd frame");
   }
   Bytes out(static_cast<size_t>(size));

@@ -19,7 +19,7 @@ class CliDataTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::ofstream(tmp.Sub("pass")) << "demo passphrase\n";
-    base = "BERTH_KDF_PROFILE=fast " + Program("app/berth") + " --store " + tmp.Sub("store") +
+    base = "BERTH_TEST_ONLY_FAST_KDF=1 " + Program("app/berth") + " --store " + tmp.Sub("store") +
            " --passphrase-file " + tmp.Sub("pass") + " ";
   }
   int Run(const std::string& args, std::string* out = nullptr) {

@@ -213,8 +213,14 @@ TEST_F(MatchScoring, BadSettingsAreRefusedAndNothingIsWritten) {
   EXPECT_EQ(core::SetMatchSetting(store(), "void", "-1").code(), Code::kBadInput);
   EXPECT_EQ(core::SetMatchSetting(store(), "void", "nan").code(), Code::kBadInput);
   EXPECT_EQ(count(), before);
-  // A bad value stored by other means (another device, an old version) is reported, not ignored.
-  ASSERT_TRUE(store().SetSetting("match.weight.void", "twenty").ok());
+  // The store itself refuses it (the settings schema), and a hold of a year too.
+  EXPECT_EQ(store().SetSetting("match.weight.void", "twenty").code(), Code::kBadInput);
+  EXPECT_EQ(core::SetMatchSetting(store(), "hold_hours", "8760").code(), Code::kBadInput);
+  EXPECT_EQ(count(), before);
+  // A bad value stored by other means (a store written before the schema, an edit outside Berth) is
+  // reported, not ignored.
+  ASSERT_TRUE(store().SetSetting("match.weight.void", "25").ok());
+  ASSERT_TRUE(store().db().Exec("UPDATE setting SET value = 'twenty' WHERE id = 'match.weight.void'").ok());
   const auto loaded = core::LoadMatchSettings(store());
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.status().code(), Code::kBadInput);

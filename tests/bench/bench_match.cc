@@ -234,7 +234,7 @@ struct World {
 // once (DIR/store, with DIR/demo.txt recording the scale, seed, date and build time) and opened after.
 void OpenOrBuildDemo(World& w) {
   StoreOptions o;
-  o.kdf = KdfParams::Fast();
+  o.kdf = bench::BenchKdf();
   const std::string dir = g_store_dir.empty() ? w.tmp.path() : g_store_dir;
   const std::string store_dir = dir + "/store", record = dir + "/demo.txt";
   const std::string header =

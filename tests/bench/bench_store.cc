@@ -35,7 +35,7 @@ BenchStore& Get(bool encrypted) {
   slot = std::make_unique<BenchStore>();
   StoreOptions o;
   o.encrypted = encrypted;
-  o.kdf = KdfParams::Fast();
+  o.kdf = bench::BenchKdf();
   Secret recovery;
   auto r = Store::Create(slot->tmp.path() + "/store", Secret("bench"), &recovery, o);
   if (!r.ok()) bench::Die(r.status());

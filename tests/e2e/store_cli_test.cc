@@ -1,5 +1,6 @@
 // The store commands through the real `berth` program, checked by exit code and by the bytes on disk.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <map>
@@ -34,10 +35,15 @@ TEST_F(StoreCli, InitPrintsARecoveryKeyOnceAndWritesNoPlaintext) {
   std::string out;
   ASSERT_EQ(Berth("init", &out), 0) << out;
   EXPECT_NE(out.find("Recovery key"), std::string::npos) << out;
-  const std::string marker = "Ann-Example-PE29-6NT-9434765919";
-  ASSERT_EQ(Berth("settings set note '" + marker + "'", &out), 0) << out;
-  ASSERT_EQ(Berth("settings get note", &out), 0) << out;
-  EXPECT_NE(out.find(marker), std::string::npos);
+  const std::string marker = "Ann Example PE29";
+  const std::string referral = tmp_.path() + "/referral.json";
+  const std::string json = R"({"nhs_number":"9434765919","name":")" + marker +
+                           R"(","date_of_birth":"1941-03-02","pathway":"P3","category":"nursing",)"
+                           R"("postcode":"PE29 6NT","discharge_ready_date":"2026-11-20"})";
+  WriteFileBytes(referral, std::vector<uint8_t>(json.begin(), json.end()));
+  ASSERT_EQ(Berth("referral add " + referral, &out), 0) << out;
+  ASSERT_EQ(Berth("referral list", &out), 0) << out;
+  EXPECT_NE(out.find(marker), std::string::npos) << out;
   for (const auto& f : ListFiles(store())) EXPECT_FALSE(FileContains(f, marker)) << f;
   ASSERT_EQ(Berth("verify", &out), 0) << out;
   EXPECT_NE(out.find("ok:"), std::string::npos) << out;
@@ -48,15 +54,15 @@ TEST_F(StoreCli, WrongPassphraseExitsThreeAndChangesNothing) {
   std::map<std::string, std::vector<uint8_t>> before;
   for (const auto& f : ListFiles(store())) before[f] = ReadFileBytes(f);
   std::string out;
-  EXPECT_EQ(Berth("settings set a b", &out, "wrong"), 3) << out;
+  EXPECT_EQ(Berth("settings set ui.auto_lock_minutes 5", &out, "wrong"), 3) << out;
   EXPECT_NE(out.find("wrong passphrase"), std::string::npos) << out;
   for (const auto& [f, bytes] : before) EXPECT_EQ(ReadFileBytes(f), bytes) << f;
 }
 
 TEST_F(StoreCli, VerifyExitsFourAfterAFlippedByteAndZeroOnAnUntouchedStore) {
   ASSERT_EQ(Berth("init"), 0);
-  for (int i = 0; i < 30; ++i)
-    ASSERT_EQ(Berth("settings set k" + std::to_string(i) + " " + std::string(200, 'v')), 0);
+  // Enough audited changes to fill a few pages.
+  for (int i = 0; i < 30; ++i) ASSERT_EQ(Berth("settings set match.weight.void " + std::to_string(i + 1)), 0);
   std::string out;
   ASSERT_EQ(Berth("verify", &out), 0) << out;
   auto bytes = ReadFileBytes(store() + "/berth.db");
@@ -79,30 +85,57 @@ TEST_F(StoreCli, PassphraseChangeRecoverAndRekey) {
     key += out[i];
   }
   ASSERT_EQ(key.size(), 71u) << out;
-  ASSERT_EQ(Berth("settings set kept yes"), 0);
-  ASSERT_EQ(RunCommand("BERTH_PASSPHRASE='ward 7 laptop' BERTH_NEW_PASSPHRASE='second' " +
+  ASSERT_EQ(Berth("settings set ui.auto_lock_minutes 17"), 0);
+  ASSERT_EQ(RunCommand("BERTH_PASSPHRASE='ward 7 laptop' BERTH_NEW_PASSPHRASE='second passphrase' " +
                            Program("app/berth") + " --store " + store() + " passphrase",
                        &out),
             0)
       << out;
-  EXPECT_EQ(Berth("settings get kept", &out), 3);
-  ASSERT_EQ(Berth("settings get kept", &out, "second"), 0);
-  ASSERT_EQ(RunCommand("BERTH_RECOVERY_KEY='" + key + "' BERTH_NEW_PASSPHRASE='third' " +
+  EXPECT_EQ(Berth("settings get ui.auto_lock_minutes", &out), 3);
+  ASSERT_EQ(Berth("settings get ui.auto_lock_minutes", &out, "second passphrase"), 0);
+  ASSERT_EQ(RunCommand("BERTH_RECOVERY_KEY='" + key + "' BERTH_NEW_PASSPHRASE='third passphrase' " +
                            Program("app/berth") + " --store " + store() + " recover",
                        &out),
             0)
       << out;
-  ASSERT_EQ(Berth("rekey", &out, "third"), 0) << out;
+  ASSERT_EQ(Berth("rekey", &out, "third passphrase"), 0) << out;
   EXPECT_NE(out.find("New recovery key"), std::string::npos);
-  ASSERT_EQ(Berth("settings get kept", &out, "third"), 0);
-  EXPECT_NE(out.find("yes"), std::string::npos);
-  EXPECT_EQ(Berth("verify", &out, "third"), 0) << out;
+  ASSERT_EQ(Berth("settings get ui.auto_lock_minutes", &out, "third passphrase"), 0);
+  EXPECT_NE(out.find("17"), std::string::npos);
+  EXPECT_EQ(Berth("verify", &out, "third passphrase"), 0) << out;
   // The old recovery key no longer works after a rekey.
-  EXPECT_EQ(RunCommand("BERTH_RECOVERY_KEY='" + key + "' BERTH_NEW_PASSPHRASE='x' " + Program("app/berth") +
-                           " --store " + store() + " recover",
+  EXPECT_EQ(RunCommand("BERTH_RECOVERY_KEY='" + key + "' BERTH_NEW_PASSPHRASE='another passphrase' " +
+                           Program("app/berth") + " --store " + store() + " recover",
                        &out),
             3)
       << out;
+}
+
+// Issue 15, finding 7: a passphrase file others can read is refused, and so is a short new passphrase;
+// nothing is created or changed either way.
+TEST_F(StoreCli, APassphraseFileOthersCanReadAndAShortPassphraseAreRefused) {
+  const std::string file = tmp_.path() + "/pass";
+  WriteFileBytes(file,
+                 {'a', ' ', 'l', 'o', 'n', 'g', ' ', 'p', 'a', 's', 's', 'p', 'h', 'r', 'a', 's', 'e', '\n'});
+  ASSERT_EQ(::chmod(file.c_str(), 0644), 0);
+  std::string out;
+  const std::string berth = Program("app/berth") + " --store " + store() + " --passphrase-file " + file;
+  EXPECT_EQ(RunCommand(berth + " init 2>&1", &out), 2) << out;
+  EXPECT_NE(out.find("chmod 600"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(store() + "/berth.key"));
+  ASSERT_EQ(::chmod(file.c_str(), 0600), 0);
+  ASSERT_EQ(RunCommand(berth + " init 2>&1", &out), 0) << out;
+  EXPECT_EQ(RunCommand(berth + " info", &out), 0) << out;
+  EXPECT_EQ(RunCommand("BERTH_PASSPHRASE='short' " + Program("app/berth") + " --store " + tmp_.path() +
+                           "/other init 2>&1",
+                       &out),
+            2)
+      << out;
+  EXPECT_NE(out.find("at least 10 characters"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(tmp_.path() + "/other/berth.key"));
+  const auto key_before = ReadFileBytes(store() + "/berth.key");
+  EXPECT_EQ(RunCommand("BERTH_NEW_PASSPHRASE='tiny' " + berth + " passphrase 2>&1", &out), 2) << out;
+  EXPECT_EQ(ReadFileBytes(store() + "/berth.key"), key_before);
 }
 
 TEST_F(StoreCli, BerthCliHasNoUiLinkedIn) {

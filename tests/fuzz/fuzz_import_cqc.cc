@@ -1,5 +1,5 @@
 // libFuzzer target: the CQC directory importer on arbitrary bytes. Never crashes; refused input changes
-// nothing (see fuzz_import_common.h). Built and run by fuzz_importers.cmake.
+// nothing (see fuzz_import_common.h). Built and run by fuzz.cmake.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

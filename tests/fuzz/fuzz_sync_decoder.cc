@@ -1,7 +1,8 @@
 // libFuzzer target: every decoder of the sync protocol (sync/PROTOCOL.md) on arbitrary bytes. None may
 // crash, hang, leak or allocate beyond the input; each answers a value or kBadInput/kIntegrity.
-// Built with clang -fsanitize=fuzzer,address,undefined by tests/fuzz/fuzz_sync.cmake; sync_tests also
-// runs this entry point over mutated valid messages under GCC's sanitizers.
+// Built with clang -fsanitize=fuzzer,address,undefined by tests/fuzz/fuzz.cmake; sync_tests also runs
+// this entry point over mutated valid messages under GCC's sanitizers. fuzz_sync_push.cc goes further
+// with whole pushes.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -27,6 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)DecodePushRequest(*plain);
   }
   static const berth::Secret key = berth::Secret::Random(32);
-  (void)OpenEnroll(key, bytes, false);
+  (void)OpenEnroll(key, bytes, false, nullptr);
+  static const Bytes verifier(32, 7);
+  (void)OpenEnroll(key, bytes, false, &verifier);
   return 0;
 }

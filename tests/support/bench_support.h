@@ -13,8 +13,15 @@
 #include <vector>
 
 #include "berth/schema/status.h"
+#include "berth/schema/store.h"
 
 namespace berth::bench {
+
+// The passphrase KDF for the stores a benchmark makes: the test-only fast one where the build allows it
+// (the smoke runs of `make test`), else the release cost, as a council's stores have (`make bench`).
+inline KdfParams BenchKdf() {
+  return KdfParams::TestOnlyKdfBuild() ? KdfParams::Fast() : KdfParams::Default();
+}
 
 [[noreturn]] inline void Die(const Status& st) {
   std::fprintf(stderr, "benchmark setup failed: %s\n", st.ToString().c_str());

@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +17,9 @@ namespace berth::testing {
 namespace fs = std::filesystem;
 
 TempDir::TempDir() {
+  // Files the tests make (passphrase files among them) are private to the user, as on a careful user's
+  // machine: berth refuses a passphrase file others can read.
+  ::umask(077);
   std::string templ = (fs::temp_directory_path() / "berth-test-XXXXXX").string();
   char* made = mkdtemp(templ.data());
   if (made == nullptr) std::abort();

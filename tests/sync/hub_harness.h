@@ -26,7 +26,7 @@ namespace berth::testing {
 inline constexpr const char* kHubPassphrase = "hub passphrase for tests";
 
 inline void SetTestEnvironment() {
-  setenv("BERTH_KDF_PROFILE", "fast", 1);
+  setenv("BERTH_TEST_ONLY_FAST_KDF", "1", 1);
   setenv("BERTH_HUB_PASSPHRASE", kHubPassphrase, 1);
 }
 
@@ -92,6 +92,7 @@ class HubProcess {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }

@@ -121,16 +121,38 @@ TEST_F(Envelopes, RequestAndAnswerOpenOnlyForTheirPeers) {
 
 TEST_F(Envelopes, EnrollmentEnvelopeNeedsTheCode) {
   const std::string code = *NormaliseCode(NewEnrollmentCode());
-  const Secret key = EnrollKeyFromCode(code);
-  const Bytes sealed = SealEnroll(key, CodeId(code), {5, 6, 7}, false);
+  const CodeKeys keys = CodeKeysFromCode(code);
+  const Secret key = EnrollKeyFromVerifier(keys.verifier);
+  const Bytes sealed = SealEnroll(key, CodeId(code), {5, 6, 7}, false, &keys.signing_key);
   EXPECT_EQ(*EnrollEnvelopeCodeId(sealed), CodeId(code));
-  EXPECT_EQ(*OpenEnroll(key, sealed, false), (Bytes{5, 6, 7}));
-  EXPECT_FALSE(OpenEnroll(key, sealed, true).ok()) << "a request cannot pass for an answer";
+  EXPECT_EQ(*OpenEnroll(key, sealed, false, &keys.verifier), (Bytes{5, 6, 7}));
+  EXPECT_FALSE(OpenEnroll(key, sealed, true, &keys.verifier).ok()) << "a request cannot pass for an answer";
   const std::string other = *NormaliseCode(NewEnrollmentCode());
-  EXPECT_FALSE(OpenEnroll(EnrollKeyFromCode(other), sealed, false).ok());
+  const CodeKeys other_keys = CodeKeysFromCode(other);
+  EXPECT_FALSE(
+      OpenEnroll(EnrollKeyFromVerifier(other_keys.verifier), sealed, false, &other_keys.verifier).ok());
   EXPECT_EQ(NormaliseCode("abcde fghij-klmno-pqrst").value(), "ABCDEFGHIJKLMNOPQRST");
   EXPECT_FALSE(NormaliseCode("ABCDE-FGHIJ-KLMNO-PQRS1").ok());
   EXPECT_NE(Fingerprint(hub_.sign_pk, hub_.kx_pk), Fingerprint(device_.sign_pk, device_.kx_pk));
+}
+
+// What the hub keeps of a code (its verifier) checks a request but cannot make one: whoever reads the
+// hub's store learns no code and can enrol no device (protocol 3; PROTOCOL.md section 3).
+TEST_F(Envelopes, TheHubsVerifierCannotEnrolADevice) {
+  const std::string code = *NormaliseCode(NewEnrollmentCode());
+  const CodeKeys keys = CodeKeysFromCode(code);
+  const Secret key = EnrollKeyFromVerifier(keys.verifier);
+  // Everything the verifier gives: the envelope key. Without the code's signing key the request is
+  // unsigned, or signed by some other key, and refused.
+  const Bytes unsigned_request = SealEnroll(key, CodeId(code), {1, 2, 3}, false, nullptr);
+  EXPECT_EQ(OpenEnroll(key, unsigned_request, false, &keys.verifier).status().code(), Code::kNotAuthorised);
+  const CodeKeys forger = CodeKeysFromCode(*NormaliseCode(NewEnrollmentCode()));
+  const Bytes forged = SealEnroll(key, CodeId(code), {1, 2, 3}, false, &forger.signing_key);
+  EXPECT_EQ(OpenEnroll(key, forged, false, &keys.verifier).status().code(), Code::kNotAuthorised);
+  // A signed request whose ciphertext is swapped for another fails the signature too.
+  Bytes tampered = SealEnroll(key, CodeId(code), {1, 2, 3}, false, &keys.signing_key);
+  tampered[tampered.size() - 80] ^= 1;
+  EXPECT_FALSE(OpenEnroll(key, tampered, false, &keys.verifier).ok());
 }
 
 TEST_F(Envelopes, KeysSurviveTheirStoredForm) {

@@ -622,6 +622,7 @@ Status DemoBuilder::MakeReferrals() {
     r.assigned_broker = r.status == ReferralStatus::kNew ? "" : rng_.Pick(kBrokers);
     r.notes = rng_.Pick(kNotes);
     r.created_date = Day(DaysFromIsoDate(r.discharge_ready_date) - today_ - rng_.Between(1, 6));
+    r.district = ReferralDistrict(geo_, r);
     BERTH_RETURN_IF_ERROR(Save(store_, r));
     ++s_.referrals;
     if (r.status == ReferralStatus::kOffered && !homes_.empty()) {

@@ -195,6 +195,31 @@ std::string Geography::DistrictFor(std::string_view authority, std::optional<Lat
   return best != nullptr ? best->name : la->name;
 }
 
+const LocalAuthority* Geography::NearestDistrict(LatLong where) const {
+  const LocalAuthority* best = nullptr;
+  double best_km = 0;
+  for (const auto& la : authorities_) {
+    if (!la.current || !la.centre || la.type == "CTY" || !InEngland(la)) continue;
+    const double km = DistanceKm(where, *la.centre);
+    if (best == nullptr || km < best_km) {
+      best = &la;
+      best_km = km;
+    }
+  }
+  return best;
+}
+
+std::string ReferralDistrict(const Geography& geo, const Referral& r) {
+  std::optional<LatLong> where;
+  if (r.location_kind == LocationKind::kHospital && !r.hospital_code.empty()) {
+    if (const Hospital* site = geo.FindHospital(r.hospital_code)) where = site->where;
+  }
+  if (!where && !r.postcode.empty()) where = geo.Locate(r.postcode);
+  if (!where) return "";
+  const LocalAuthority* la = geo.NearestDistrict(*where);
+  return la != nullptr ? la->name : "";
+}
+
 const Hospital* Geography::FindHospital(std::string_view code_or_name) const {
   const std::string want = Lower(code_or_name);
   for (const auto& h : hospitals_) {

@@ -71,6 +71,7 @@ const std::set<std::string>& KnownKeys() {
                                              "location",
                                              "hospital",
                                              "postcode",
+                                             "district",
                                              "preferred_postcode",
                                              "max_distance_km",
                                              "pathway",
@@ -319,6 +320,19 @@ Referral ParseOne(const json& obj, Checker& c, const Geography& geo, const std::
   } else {
     r.location_kind = LocationKind::kCommunity;
   }
+  // The district the person is in, which is the referral's sync area (sync/PROTOCOL.md, section 6):
+  // given, else where their hospital site or postcode is. A county-wide device's hub needs it.
+  const std::string district = c.String("district", false);
+  if (!district.empty()) {
+    const LocalAuthority* la = district == "*" ? nullptr : geo.FindAuthority(district);
+    if (la == nullptr || la->type == "CTY") {
+      c.Fail("district", "'" + district.substr(0, 40) + "' is not a district or unitary council");
+    } else {
+      r.district = la->name;
+    }
+  } else {
+    r.district = ReferralDistrict(geo, r);
+  }
   const std::string preferred = c.String("preferred_postcode", false);
   if (!preferred.empty()) {
     r.preferred_postcode = NormalisePostcode(preferred);
@@ -415,6 +429,7 @@ nlohmann::json ReferralToJson(const Referral& r) {
   j["location"] = std::string(ToString(r.location_kind));
   j["hospital"] = r.hospital_code;
   j["postcode"] = r.postcode;
+  j["district"] = r.district;
   j["preferred_postcode"] = r.preferred_postcode;
   j["max_distance_km"] = r.max_distance_km;
   j["pathway"] = std::string(ToString(r.pathway));

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <functional>
 
+#include "berth/schema/settings.h"
+
 namespace berth::core {
 namespace {
 
@@ -80,6 +82,8 @@ Result<MatchSettings> LoadMatchSettings(Store& store) {
     BERTH_ASSIGN_OR_RETURN(std::optional<std::string> stored, store.GetSetting(e.key));
     if (!stored) continue;
     BERTH_ASSIGN_OR_RETURN(double v, ParseNumber("setting " + e.key, *stored));
+    // Stored before the settings schema existed, or edited outside Berth: refused, naming the key.
+    BERTH_RETURN_IF_ERROR(ValidateSetting(e.key, *stored));
     e.set(s, v);
   }
   return s;

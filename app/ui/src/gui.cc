@@ -67,11 +67,8 @@ Status RunGui(const GuiOptions& options) {
   shell.set_panel(options.panel);
   shell.set_initial_referral(options.referral);
   if (!options.passphrase_file.empty() && Store::Exists(options.store_dir)) {
-    std::ifstream in(options.passphrase_file);
-    std::string line;
-    std::getline(in, line);
-    shell.session().BeginUnlock(Secret(line));
-    WipeString(line);
+    BERTH_ASSIGN_OR_RETURN(Secret passphrase, ReadSecretFile(options.passphrase_file));
+    shell.session().BeginUnlock(std::move(passphrase));
   }
   int frame = 0;
   int settled_frames = 0;

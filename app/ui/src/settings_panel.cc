@@ -7,21 +7,20 @@
 
 #include <cstdlib>
 
+#include "berth/schema/settings.h"
 #include "theme.h"
 
 namespace berth::ui {
 
 namespace {
-// "" when the value is acceptable for the key, else why not.
+// "" when the value is acceptable for the key, else why not: the settings schema decides
+// (berth/schema/settings.h), as it does in the store, the CLI and the hub.
 std::string SettingProblem(const std::string& key, const std::string& value) {
-  if (key == "ui.theme") return value == "light" || value == "dark" ? "" : "light or dark";
-  char* end = nullptr;
-  const double v = std::strtod(value.c_str(), &end);
-  if (value.empty() || end == nullptr || *end != '\0') return "a number";
-  if (key == "ui.font_scale") return v >= 0.5 && v <= 3 ? "" : "between 0.5 and 3";
-  if (key == "ui.auto_lock_minutes") return v >= 1 && v <= 240 ? "" : "between 1 and 240 minutes";
-  if (key == "workflow.hold_hours") return v > 0 && v <= 168 ? "" : "between 1 and 168 hours";
-  return v >= 0 && v <= 100 ? "" : "between 0 and 100";
+  const Status st = ValidateSetting(key, value);
+  if (st.ok()) return "";
+  const std::string& why = st.message();
+  const size_t at = why.find(" must be ");
+  return at == std::string::npos ? why : why.substr(at + 9, why.find(" (got") - at - 9);
 }
 }  // namespace
 

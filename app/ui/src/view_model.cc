@@ -1,5 +1,7 @@
 #include "view_model.h"
 
+#include "berth/schema/settings.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -380,8 +382,9 @@ const std::vector<SettingSpec>& EditableSettings() {
 Result<SettingsData> LoadSettings(Store& store) {
   SettingsData d;
   for (const SettingSpec& s : EditableSettings()) {
-    BERTH_ASSIGN_OR_RETURN(std::optional<std::string> v, store.GetSetting(s.key));
-    d.values.emplace_back(s.key, v ? *v : std::string(s.fallback));
+    // Through the schema: a value outside its range (from an older build, say) reads as the default.
+    BERTH_ASSIGN_OR_RETURN(std::string v, SettingValue(store, s.key));
+    d.values.emplace_back(s.key, std::move(v));
   }
   BERTH_ASSIGN_OR_RETURN(core::MatchSettings match, core::LoadMatchSettings(store));
   d.match = core::DescribeSettings(match);

@@ -24,6 +24,13 @@ using DbId = std::array<uint8_t, kDbIdBytes>;
 // default VFS). Tests layer it over a fault-injecting VFS.
 Result<std::string> CryptVfsName(const std::string& base_vfs = "");
 
+// Process-wide SQLite configuration, applied once before SQLite initialises (CryptVfsName and Db::Open
+// call it): no memory statistics, and an allocator that zeroes every block SQLite frees, so decrypted
+// pages do not linger in the heap after a store is locked or closed.
+void ConfigureSqliteProcess();
+// Bytes SQLite has freed (and zeroed) through that allocator so far in this process.
+int64_t SqliteBytesWipedOnFree();
+
 // Makes the key available to the VFS under a fresh random handle. The registry keeps its own copy in
 // sodium_malloc memory until UnregisterKey(), which wipes it.
 std::string RegisterKey(const Secret& data_key, const DbId& db_id);

@@ -468,6 +468,7 @@ struct Referral {
   LocationKind location_kind = LocationKind::kHospital;
   std::string hospital_code;  // ODS code of the hospital site, when in hospital
   std::string postcode;       // where the person is now
+  std::string district;       // ... and its district: the referral's sync area (never "*")
   std::string preferred_postcode;
   double max_distance_km = 0;  // 0: no limit
   Pathway pathway = Pathway::kP3;
@@ -494,6 +495,7 @@ struct Referral {
     v("location_kind", location_kind);
     v("hospital_code", hospital_code);
     v("postcode", postcode);
+    v("district", district);
     v("preferred_postcode", preferred_postcode);
     v("max_distance_km", max_distance_km);
     v("pathway", pathway);

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "berth/schema/status.h"
+
 namespace berth {
 
 class Secret {
@@ -40,5 +42,17 @@ class Secret {
 
 // Wipes a std::string that held a secret (e.g. a passphrase read from a file) before it is freed.
 void WipeString(std::string& s);
+
+// The first line of a file holding a secret (a passphrase file). Refused (kBadInput, nothing read) when
+// the file is not a regular file or other users may read or write it: `chmod 600` it.
+Result<Secret> ReadSecretFile(const std::string& path);
+
+// Takes a secret out of the environment: returns its value (empty if unset), overwrites it where it lies
+// (the environment block the process started with) and unsets it, so child processes never inherit it.
+Secret TakeSecretFromEnvironment(const char* name);
+
+// For a process that holds keys: no core dumps (RLIMIT_CORE 0, and not dumpable, which also keeps other
+// processes of the same user from attaching a debugger to it).
+void DisableCoreDumps();
 
 }  // namespace berth

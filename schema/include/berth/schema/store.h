@@ -21,23 +21,40 @@
 
 namespace berth {
 
-// Argon2id cost for the passphrase. Stored in the key file, so a store made with any cost opens with it.
+// Argon2id cost for the passphrase, stored in the key file (FORMAT.md, "KDF").
+//
+// A release build (what `make run` builds and a council installs) chooses the cost from this code alone:
+// Default() for every new wrap, whatever the environment says, and it refuses to open a store whose
+// stored cost is below Floor() (`berth passphrase` rewraps such a store at Default()). Test builds are
+// configured with -DBERTH_TEST_ONLY_KDF=ON (the debug preset): there, and only there, the environment
+// variable BERTH_TEST_ONLY_FAST_KDF=1 makes new wraps use Fast(), because the tests make hundreds of
+// stores, some through the CLI and the hub as separate processes. A wrap made with Fast() is marked
+// test_only in the key file (bound into its associated data), and release builds refuse it.
 struct KdfParams {
   uint64_t opslimit = 0;
-  uint64_t memlimit = 0;  // bytes
-  // Tuned on a 2-core machine to unlock in about 0.5 s (see FORMAT.md for the measurement).
+  uint64_t memlimit = 0;   // bytes
+  bool test_only = false;  // libsodium's minimum, for tests: refused by release builds
+  // 3 passes over 128 MiB: about 0.6 s to unlock on the 2-core reference machine (FORMAT.md).
   static KdfParams Default();
-  // The libsodium minimum: for tests only, where hundreds of stores are made.
+  // The weakest cost a release build opens: 2 passes over 64 MiB (about 0.17 s there).
+  static KdfParams Floor();
+  // The libsodium minimum, marked test_only. Creating or opening a store with it fails in a release build.
   static KdfParams Fast();
-  // Default(), or Fast() when the environment variable BERTH_KDF_PROFILE=fast (tests and demos only).
-  static KdfParams FromEnvironment();
+  // The cost for new wraps: Default(), or in a test build Fast() when BERTH_TEST_ONLY_FAST_KDF=1.
+  static KdfParams ForNewKeys();
+  // Whether this build was configured as a test build (BERTH_TEST_ONLY_KDF).
+  static bool TestOnlyKdfBuild();
+  // Whether this build accepts a wrap of this cost: kIntegrity naming the reason if not. A release build
+  // refuses test_only wraps always, and wraps below Floor() unless `allow_below_floor` (a passphrase
+  // change, which rewraps them at Default()).
+  Status CheckAccepted(bool allow_below_floor = false) const;
 };
 
 struct StoreOptions {
   // false keeps the same store on SQLite's default VFS in plain text. Only tests use it: the store suite
   // runs both ways to prove the encrypting VFS changes nothing but the bytes on disk.
   bool encrypted = true;
-  KdfParams kdf = KdfParams::FromEnvironment();
+  KdfParams kdf = KdfParams::ForNewKeys();
   std::string actor = "local";  // the user named in audit entries
   // Apply migrations up to this version only (0: all). Tests use it to make stores of older versions.
   int migrate_to = 0;
@@ -78,14 +95,20 @@ class Store {
   static Result<std::unique_ptr<Store>> Open(const std::string& dir, const Secret& passphrase,
                                              const StoreOptions& options = {});
   static bool Exists(const std::string& dir);
+  // Destroys a store (a revoked device wipes itself): the key file, the only place the data key is kept
+  // (wrapped), is overwritten with random bytes and synced before it is removed, so the pages left on
+  // disk can no longer be opened with the passphrase or the recovery key; then every file of the store
+  // goes. The store must not be open. (Flash storage may keep old blocks; FORMAT.md, threat model.)
+  static Status Wipe(const std::string& dir);
 
-  // Rewraps the data key under a new passphrase; the database pages are not touched.
+  // Rewraps the data key under a new passphrase; the database pages are not touched. A store whose cost
+  // is below the floor (but not a test build's) may be opened this way once, and comes out at `kdf`.
   static Status ChangePassphrase(const std::string& dir, const Secret& old_passphrase,
                                  const Secret& new_passphrase,
-                                 const KdfParams& kdf = KdfParams::FromEnvironment());
+                                 const KdfParams& kdf = KdfParams::ForNewKeys());
   // Sets a new passphrase using the recovery key.
   static Status Recover(const std::string& dir, const Secret& recovery_key, const Secret& new_passphrase,
-                        const KdfParams& kdf = KdfParams::FromEnvironment());
+                        const KdfParams& kdf = KdfParams::ForNewKeys());
 
   // A new data key: every page is rewritten under it, crash-safely (see FORMAT.md, "Rekey"). The recovery
   // wrap must be redone, so a new recovery key is issued into `new_recovery_key`.
@@ -123,8 +146,13 @@ class Store {
                      const std::string& detail);
   Result<std::vector<AuditEntry>> AuditTrail(const std::string& entity, const std::string& row_id);
 
-  // --- settings (key/value, in the store, synced like any row) -----------------------------------------
+  // --- settings (berth/schema/settings.h) -------------------------------------------------------------
+  // The stored value, if any (readers wanting the schema's guarantee use berth::SettingValue). A
+  // preference (a setting that does not sync) is read from this device's meta table.
   Result<std::optional<std::string>> GetSetting(const std::string& key);
+  // A setting the schema knows must have a value in its range (kBadInput otherwise, nothing written); a
+  // synced one is written like any row (outbox, audit), a preference only on this device. Keys the schema
+  // does not know are free-form local notes, which the hub refuses.
   Status SetSetting(const std::string& key, const std::string& value);
 
  private:

@@ -38,7 +38,7 @@ struct SyncOptions {
   std::string hub_url;         // empty: the URL given at enrollment
   uint32_t push_batch = 5000;  // outbox entries per push request
   // ... and at most this many bytes of encoded mutations (at least one entry): the hub refuses a request
-  // over 16 MiB on the wire or 64 MiB decompressed, so a batch of long notes must not reach either.
+  // over 16 MiB on the wire or decompressed, so a batch of long notes must not reach either.
   uint32_t push_batch_bytes = 4u << 20;
   uint32_t pull_page = 5000;    // rows per pull page
   int max_retries = 3;          // per request, with exponential backoff
@@ -54,6 +54,7 @@ struct SyncSummary {
   int64_t rejected = 0;    // ... of which it rejected
   int64_t conflicts = 0;   // new conflict records
   int64_t pulled_rows = 0;
+  int64_t refused_rows = 0;  // pulled rows the settings schema refused (out of range, not a setting)
   int64_t pull_pages = 0;
   int64_t bytes_sent = 0;
   int64_t bytes_received = 0;

@@ -38,14 +38,26 @@ std::string NewEnrollmentCode();
 Result<std::string> NormaliseCode(const std::string& typed);
 Bytes CodeId(const std::string& normalised_code);
 
-// --- the enrollment envelope ---------------------------------------------------------------------------
-// Key = BLAKE2b-256(code || "berth-enroll-v1"). The hub keeps the key (in its encrypted store) and the code
-// id, never the code, and forgets both once the code is used.
-Secret EnrollKeyFromCode(const std::string& normalised_code);
-Bytes SealEnroll(const Secret& key, const Bytes& code_id, const Bytes& plain, bool response);
-// The code id an enrollment envelope names (for the hub to look its key up) without opening it.
+// --- the enrollment envelope (PROTOCOL.md section 3, protocol 3) -----------------------------------------
+// From the code, the device derives an Ed25519 key pair (seed = BLAKE2b-256(code || "berth-enroll-v3")).
+// The hub keeps only its public half, the code's *verifier*, beside the code id: enough to check that a
+// request was signed by someone holding the code, not enough to make one. The envelope's encryption key
+// is derived from the verifier, so only the code's holder and the hub can read either direction.
+struct CodeKeys {
+  Bytes verifier;      // Ed25519 public key, 32 bytes: what the hub stores
+  Secret signing_key;  // Ed25519 secret key, 64 bytes: the device signs its request with it
+};
+CodeKeys CodeKeysFromCode(const std::string& normalised_code);
+// The envelope key both sides derive from the verifier: BLAKE2b-256("berth-enroll-v3-key" || verifier).
+Secret EnrollKeyFromVerifier(const Bytes& verifier);
+// A request is signed with the code's key (`signing_key`); an answer is not (pass nullptr).
+Bytes SealEnroll(const Secret& key, const Bytes& code_id, const Bytes& plain, bool response,
+                 const Secret* signing_key);
+// The code id an enrollment envelope names (for the hub to look its verifier up) without opening it.
 Result<Bytes> EnrollEnvelopeCodeId(const Bytes& envelope);
-Result<Bytes> OpenEnroll(const Secret& key, const Bytes& envelope, bool response);
+// Opens an envelope; a request must carry a valid signature by the code's key (`verifier`), an answer
+// none (pass nullptr).
+Result<Bytes> OpenEnroll(const Secret& key, const Bytes& envelope, bool response, const Bytes* verifier);
 
 // --- the sync envelope ---------------------------------------------------------------------------------
 struct EnvelopeHeader {

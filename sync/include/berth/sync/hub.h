@@ -1,5 +1,6 @@
 // The hub's request handling (sync/PROTOCOL.md): enrollment and sealed push/pull/ping over HTTP.
-// Transport-independent handlers (tests and the fuzzer call them directly) plus Serve() on cpp-httplib.
+// Transport-independent handlers (tests and the fuzzer call them directly) plus Serve(), the HTTP edge
+// (sync/src/http_server.h).
 #pragma once
 
 #include <atomic>
@@ -17,8 +18,27 @@ struct HttpAnswer {
   Bytes body;  // sealed answer (200) or a short plain-text reason naming no personal data
 };
 
+// The HTTP edge's limits (PROTOCOL.md section 1, "Edges"). Every one is checked before the bytes or time
+// it bounds are spent.
+struct ServerLimits {
+  int workers = 8;                          // threads that answer complete requests
+  int max_connections = 512;                // open at once, all peers together
+  int max_connections_per_address = 64;     // open at once from one peer address (a hospital's NAT, say)
+  size_t max_header_bytes = 8192;           // request line and headers
+  size_t max_body_bytes = kMaxBodyBytes;    // declared Content-Length
+  size_t max_receiving_bytes = 128u << 20;  // declared bodies being received, all connections together
+  int64_t request_deadline_ms = 10000;      // from a request's first byte (or the accept) to its last header
+  // The body then gets its own deadline: this much, plus a second for every min_body_rate bytes declared
+  // (16 MiB at 32 KiB/s is about 9 minutes: a ward laptop on poor Wi-Fi still gets its push through).
+  int64_t body_deadline_ms = 30000;
+  size_t min_body_rate = 32u << 10;   // bytes per second
+  int64_t idle_keep_alive_ms = 5000;  // between requests on one connection
+  int64_t linger_ms = 2000;           // after refusing a request, how long its unread body is drained
+};
+
 struct HubOptions {
   int64_t tombstone_horizon_ms = 30LL * 24 * 3600 * 1000;
+  ServerLimits limits;
 };
 
 class Hub {

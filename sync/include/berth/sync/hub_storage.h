@@ -29,6 +29,15 @@ struct DeviceRecord {
   int64_t last_seen_ms = 0;
 };
 
+struct CodeRecord {
+  std::string id;  // hex of the code id (never the code)
+  std::string name;
+  std::string role;
+  std::string scope;
+  int64_t created_ms = 0;
+  int64_t expires_ms = 0;
+};
+
 struct PushStats {
   int64_t applied = 0;
   int64_t duplicates = 0;
@@ -44,11 +53,16 @@ class HubStorage {
 
   virtual Result<KeyPairs> HubKeys() = 0;
 
-  // Enrollment codes: only the code id and the key derived from the code are kept.
-  virtual Status AddCode(const Bytes& code_id, const Secret& code_key, const std::string& name,
+  // Enrollment codes: only the code id and the code's verifier are kept (PROTOCOL.md section 3).
+  virtual Status AddCode(const Bytes& code_id, const Bytes& verifier, const std::string& name,
                          const std::string& role, const std::string& scope, int64_t expires_ms) = 0;
-  // The key of an unused, unexpired code; kNotAuthorised otherwise.
-  virtual Result<Secret> CodeKey(const Bytes& code_id, int64_t now_ms) = 0;
+  // The verifier of an unused, unexpired code; kNotAuthorised otherwise.
+  virtual Result<Bytes> CodeVerifier(const Bytes& code_id, int64_t now_ms) = 0;
+  // Codes not yet used (nor cancelled), expired ones included, newest first.
+  virtual Result<std::vector<CodeRecord>> ListCodes() = 0;
+  // Cancels the unused code whose id (hex, as ListCodes shows it) starts with `id_prefix`: kNotFound if
+  // none, kUsage if the prefix names more than one.
+  virtual Status CancelCode(const std::string& id_prefix) = 0;
   // Uses the code (once) and records the device. kNotAuthorised if the code was used meanwhile.
   virtual Result<DeviceRecord> EnrollDevice(const Bytes& code_id, const std::string& device_id,
                                             const Bytes& sign_pk, const Bytes& kx_pk, int64_t now_ms) = 0;
@@ -75,6 +89,7 @@ std::unique_ptr<HubStorage> MakeSqliteHubStorage(std::unique_ptr<Store> store);
 // Names of the tables a role may read and write (PROTOCOL.md section 6).
 bool RoleMayRead(const std::string& role, const std::string& entity);
 bool RoleMayWrite(const std::string& role, const std::string& entity);
+bool RoleMayWriteAny(const std::string& role);
 bool ValidRole(const std::string& role);
 
 }  // namespace berth::sync

@@ -190,11 +190,16 @@ Result<PullResponse> DecodePullResponse(const Bytes& bytes);
 Result<EnrollRequest> DecodeEnrollRequest(const Bytes& bytes);
 Result<EnrollResponse> DecodeEnrollResponse(const Bytes& bytes);
 
+inline constexpr size_t kMaxBodyBytes = 16u << 20;  // on the wire, either way
+// Inside a payload, decompressed: what the hub accepts from a device (a push batch is cut at 4 MiB of
+// mutations) and what a device accepts from the hub (a pull page of up to 20,000 rows).
+inline constexpr size_t kMaxRequestBytes = 16u << 20;
+inline constexpr size_t kMaxDecompressedBytes = 64u << 20;
+inline constexpr uint64_t kMaxPushEntries = 5000;  // entries in one push request, checked before decoding
+
 // A payload: one byte of compression (0 raw, 1 zstd) then the bytes. Compress() picks zstd when it pays.
 Bytes Compress(const Bytes& plain);
-Result<Bytes> Decompress(const Bytes& payload);
-
-inline constexpr size_t kMaxBodyBytes = 16u << 20;          // on the wire, either way
-inline constexpr size_t kMaxDecompressedBytes = 64u << 20;  // inside a payload
+// Refuses, before allocating, a frame that does not declare its size or declares more than `max_bytes`.
+Result<Bytes> Decompress(const Bytes& payload, size_t max_bytes = kMaxDecompressedBytes);
 
 }  // namespace berth::sync

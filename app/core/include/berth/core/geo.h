@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "berth/schema/model.h"
 #include "berth/schema/status.h"
 
 namespace berth::core {
@@ -63,6 +64,10 @@ class Geography {
   // unitary or unknown, or when `where` is unknown). An approximation: the data has no postcode-to-district
   // table, and district centroids place care homes correctly except near district borders.
   std::string DistrictFor(std::string_view authority, std::optional<LatLong> where) const;
+  // The current lower-tier council (district, unitary, metropolitan or London borough) whose centre is
+  // nearest `where`, in England: where a person is, for a referral's sync area. The same approximation
+  // as DistrictFor, without knowing the county first.
+  const LocalAuthority* NearestDistrict(LatLong where) const;
   // By ODS code, or by name (case-insensitive).
   const Hospital* FindHospital(std::string_view code_or_name) const;
   // The main NHS hospital at a postcode (acute sites preferred), if any.
@@ -80,6 +85,10 @@ class Geography {
   std::vector<LocalAuthority> authorities_;
   std::vector<Hospital> hospitals_;
 };
+
+// The district a referral's person is in: their hospital site's, else their postcode's ("" when
+// neither is known). It is the referral's sync area (sync/PROTOCOL.md, section 6).
+std::string ReferralDistrict(const Geography& geo, const Referral& r);
 
 // Where Berth's assets are: $BERTH_ASSETS when set, else the source tree's assets/ (BERTH_ASSETS_DIR).
 std::string AssetsDir();
