@@ -4,7 +4,6 @@
 
 #include <cstdio>
 
-#include "berth/schema/repository.h"
 #include "keys.h"
 #include "theme.h"
 
@@ -202,16 +201,14 @@ void CapacityPanel::DrawHomes(PanelContext& ctx, const CapacityData& data) {
 
 void CapacityPanel::SetBedStatus(PanelContext& ctx, const HomeView& home, const BedView& bed,
                                  BedStatus status) {
+  // A command, not a row: app/core refuses what the workflow does not allow (a held bed, a bed a placement
+  // takes today) and says why.
   Event e;
-  e.kind = Event::Kind::kWriteRow;
-  e.entity = "bed";
+  e.kind = Event::Kind::kBedStatus;
   e.target = bed.id;
-  e.fields["status"] = std::string(ToString(status));
-  e.fields["status_since"] = TodayIsoDate();
-  e.fields["held_for_referral_id"] = std::string();
-  e.fields["held_until"] = std::string();
-  e.fields["unavailable_reason"] = std::string(status == BedStatus::kUnavailable ? "other" : "");
-  e.text = "Room " + bed.room + " at " + home.name + " marked " + std::string(ToString(status));
+  e.text = std::string(ToString(status));
+  e.entity = status == BedStatus::kUnavailable ? "other" : "";
+  e.id = "Room " + bed.room + " at " + home.name + " marked " + std::string(ToString(status));
   ctx.events.Push(std::move(e));
 }
 
@@ -227,15 +224,10 @@ void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
     ImGui::SameLine();
     if (ImGui::SmallButton("Reopen")) {
       Event e;
-      e.kind = Event::Kind::kWriteRow;
-      e.entity = "provider_admissions";
-      e.target = AdmissionsId(home.id, std::nullopt);
-      e.fields = {{"provider_id", home.id},
-                  {"category", std::string()},
-                  {"status", std::string("open")},
-                  {"reason", std::string()},
-                  {"since", TodayIsoDate()}};
-      e.text = home.name + " reopened to admissions";
+      e.kind = Event::Kind::kAdmissions;
+      e.target = home.id;
+      e.text = "open";
+      e.id = home.name + " reopened to admissions";
       ctx.events.Push(std::move(e));
     }
   } else {
@@ -246,15 +238,11 @@ void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
     ImGui::SameLine();
     if (ImGui::SmallButton("Close to admissions")) {
       Event e;
-      e.kind = Event::Kind::kWriteRow;
-      e.entity = "provider_admissions";
-      e.target = AdmissionsId(home.id, std::nullopt);
-      e.fields = {{"provider_id", home.id},
-                  {"category", std::string()},
-                  {"status", std::string("closed")},
-                  {"reason", std::string(reasons[close_reason_])},
-                  {"since", TodayIsoDate()}};
-      e.text = home.name + " closed to admissions";
+      e.kind = Event::Kind::kAdmissions;
+      e.target = home.id;
+      e.text = "close";
+      e.entity = reasons[close_reason_];
+      e.id = home.name + " closed to admissions";
       ctx.events.Push(std::move(e));
     }
   }

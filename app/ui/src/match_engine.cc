@@ -97,8 +97,8 @@ Result<MatchData> MatchEngine::Match(Store& store, const std::string& referral_i
 
 Result<PlanData> MatchEngine::Plan(Store& store) {
   BERTH_RETURN_IF_ERROR(Ensure(store));
-  BERTH_ASSIGN_OR_RETURN(std::vector<Referral> queue, core::LoadOpenQueue(store.db()));
   const core::MatchContext ctx = Context();
+  BERTH_ASSIGN_OR_RETURN(std::vector<Referral> queue, core::LoadOpenQueue(store.db(), ctx.today));
   const core::Plan plan = core::MakePlan(ctx, queue);
   std::unordered_map<std::string, const Referral*> by_id;
   for (const Referral& r : queue) by_id[r.id] = &r;
@@ -162,12 +162,14 @@ Result<std::string> MatchEngine::Act(Store& store, const Event& e, std::string* 
       break;
     }
     case Event::Kind::kConfirm: {
+      // The provider must have accepted (core refuses otherwise and says how to record its answer).
+      core::PlacementTerms terms;
+      terms.start_date = t.today;
       if (is_bed) {
-        BERTH_ASSIGN_OR_RETURN(std::string placement, core::ConfirmBed(store, e.id, bed, t.today, t));
+        BERTH_ASSIGN_OR_RETURN(std::string placement, core::ConfirmBed(store, e.id, bed, terms, t));
         *bed_id = bed;
       } else {
-        BERTH_ASSIGN_OR_RETURN(auto placements,
-                               core::ConfirmHomecare(store, Context(), e.id, provider, t.today, t));
+        BERTH_ASSIGN_OR_RETURN(auto placements, core::ConfirmHomecare(store, Context(), e.id, provider, terms, t));
       }
       message = "Placement confirmed with " + e.text;
       break;
