@@ -291,7 +291,8 @@ Status Expire(const Globals& g, const std::string& at) {
   BERTH_ASSIGN_OR_RETURN(core::WorkflowTime t, TimeFor(at));
   BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
   BERTH_ASSIGN_OR_RETURN(core::ExpiryReport r, core::ExpireLapsed(*store, t));
-  Print(fmt::format("{} lapsed hold(s) released, {} offer(s) expired\n", r.holds_released, r.offers_expired));
+  Print(fmt::format("{} lapsed hold(s) released, {} offer(s) expired, {} placement(s) started, {} ended\n",
+                    r.holds_released, r.offers_expired, r.placements_started, r.placements_ended));
   return Status::Ok();
 }
 
@@ -411,7 +412,8 @@ void RegisterMatchCommands(Registry& r) {
   admissions->callback(
       [&] { selected = [&] { return AdmissionsCmd(g, provider, action, category, reason, note, at); }; });
 
-  auto* expire = r.app.add_subcommand("expire", "release lapsed holds and expire unanswered offers");
+  auto* expire = r.app.add_subcommand(
+      "expire", "housekeeping as time passes: lapsed holds, unanswered offers, placements starting and ending");
   expire->add_option("--at", at, at_help);
   expire->callback([&] { selected = [&] { return Expire(g, at); }; });
 }

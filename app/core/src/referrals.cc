@@ -61,8 +61,6 @@ std::vector<FieldProblem> ReferralProblems(const Referral& r, const Geography* g
     } else if (geo && !geo->Locate(r.postcode)) {
       fail("postcode", "the postcode district " + OutwardCode(r.postcode) + " is not known");
     }
-  } else if (r.location_kind == LocationKind::kCommunity) {
-    fail("postcode", "is required for a community referral");
   }
   if (r.location_kind == LocationKind::kHospital) {
     if (r.hospital_code.empty()) {
