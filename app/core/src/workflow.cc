@@ -107,6 +107,30 @@ Status WithdrawOthers(Store& store, const std::string& referral_id, const std::s
   return Status::Ok();
 }
 
+// A person placed needs no other bed: their holds elsewhere are released (release claims).
+Status ReleaseOtherHolds(Store& store, const std::string& referral_id, const std::string& keep_bed,
+                         const WorkflowTime& t) {
+  BERTH_ASSIGN_OR_RETURN(Statement q, store.db().Prepare("SELECT id FROM bed WHERE deleted = 0 AND status = 'held'"
+                                                         " AND held_for_referral_id = ? AND id <> ? ORDER BY id"));
+  q.Bind(1, referral_id);
+  q.Bind(2, keep_bed);
+  std::vector<std::string> beds;
+  while (true) {
+    BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    beds.push_back(q.Text(0));
+  }
+  for (const auto& id : beds) {
+    BERTH_RETURN_IF_ERROR(Put(store, "bed", id,
+                              {{"status", std::string("vacant")},
+                               {"held_for_referral_id", std::string()},
+                               {"held_until", std::string()},
+                               {"status_since", t.today}},
+                              MutationKind::kClaim, "release"));
+  }
+  return Status::Ok();
+}
+
 Status CloseHandbacks(Store& store, const std::string& referral_id) {
   BERTH_ASSIGN_OR_RETURN(auto handbacks, LoadHandbacksOfReferral(store.db(), referral_id));
   for (const Handback& h : handbacks) {
@@ -634,6 +658,7 @@ Result<std::string> ConfirmBed(Store& store, const std::string& referral_id, con
                                 MutationKind::kClaim, "release"));
     }
     BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"status", std::string("placed")}}));
+    BERTH_RETURN_IF_ERROR(ReleaseOtherHolds(store, r.id, b.id, t));
     BERTH_RETURN_IF_ERROR(WithdrawOthers(store, r.id, b.provider_id));
     BERTH_RETURN_IF_ERROR(CloseHandbacks(store, r.id));
     return store.AppendAudit("confirm", "referral", r.id,
@@ -705,6 +730,7 @@ Result<std::vector<std::string>> ConfirmHomecare(Store& store, const MatchContex
       ids.push_back(p.id);
     }
     BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"status", std::string("placed")}}));
+    BERTH_RETURN_IF_ERROR(ReleaseOtherHolds(store, r.id, "", t));
     BERTH_RETURN_IF_ERROR(WithdrawOthers(store, r.id, provider_id));
     BERTH_RETURN_IF_ERROR(CloseHandbacks(store, r.id));
     return store.AppendAudit("confirm", "referral", r.id,

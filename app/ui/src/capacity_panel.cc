@@ -250,10 +250,18 @@ void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
   if (home.beds.empty()) return;
   bed_ = std::clamp(bed_, 0, static_cast<int>(home.beds.size()) - 1);
   const BedView& sel = home.beds[static_cast<size_t>(bed_)];
+  auto release = [&] {
+    Event e;
+    e.kind = Event::Kind::kRelease;
+    e.target = sel.id;
+    e.text = "room " + sel.room + " at " + home.name;
+    ctx.events.Push(std::move(e));
+  };
   if (!ctx.typing) {
     if (KeyPressed(keys::kV)) SetBedStatus(ctx, home, sel, BedStatus::kVacant);
     if (KeyPressed(keys::kU)) SetBedStatus(ctx, home, sel, BedStatus::kUnavailable);
     if (KeyPressed(keys::kO)) SetBedStatus(ctx, home, sel, BedStatus::kOccupied);
+    if (KeyPressed(keys::kR) && sel.status == BedStatus::kHeld) release();
   }
   ImGui::TextDisabled("Selected room %s:", sel.room.c_str());
   ImGui::SameLine();
@@ -262,6 +270,10 @@ void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
   if (ImGui::SmallButton("Occupied (O)")) SetBedStatus(ctx, home, sel, BedStatus::kOccupied);
   ImGui::SameLine();
   if (ImGui::SmallButton("Unavailable (U)")) SetBedStatus(ctx, home, sel, BedStatus::kUnavailable);
+  if (sel.status == BedStatus::kHeld) {
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Release hold (R)")) release();
+  }
   if (ImGui::BeginTable(
           "beds_t", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp)) {
     ImGui::TableSetupScrollFreeze(0, 1);

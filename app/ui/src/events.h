@@ -28,6 +28,9 @@ struct Event {
     kHold,            // id: referral, target: bed id
     kOffer,           // id: referral, target: provider id (bed id in fields["bed_id"] when a bed)
     kConfirm,         // id: referral, target: bed id
+    kRelease,         // target: a held bed
+    kAnswerOffer,     // target: offer id, text: accept | decline, entity: decline reason
+    kHandBack,        // id: referral, text: the last day of care, entity: hand-back reason
     kAcceptPlan,      // id: referral ('' = accept every allocation)
     kBedStatus,       // target: bed id, text: vacant | occupied | unavailable, entity: unavailable reason
     kAdmissions,      // target: provider id, text: open | close, entity: closure reason

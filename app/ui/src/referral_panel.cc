@@ -132,6 +132,8 @@ void ReferralPanel::Clear() {
   for (std::string* s : {&nhs_, &name_, &dob_, &postcode_, &preferred_, &drd_, &broker_, &notes_}) s->clear();
   max_km_ = budget_pounds_ = 0;
   hospital_ = 0;
+  handback_reason_ = HandbackReason::kNone;
+  handback_end_.clear();
 }
 
 void ReferralPanel::Open(const std::string& id) {
@@ -268,6 +270,7 @@ void ReferralPanel::Draw(PanelContext& ctx) {
   DrawHistory(ctx.data.detail);
   ImGui::EndChild();
 
+  if (!is_new_ && draft_.status == ReferralStatus::kPlaced) DrawHandBack(ctx);
   ImGui::BeginDisabled(!problems.empty());
   const bool save = ImGui::Button(is_new_ ? "Create referral (Ctrl+S)" : "Save changes (Ctrl+S)");
   ImGui::EndDisabled();
@@ -399,6 +402,28 @@ void ReferralPanel::DrawHomecare() {
   ImGui::Checkbox("Double-up (two carers)", &h.double_up);
   EnumCombo("Carer gender", &h.carer_gender);
   ImGui::TextDisabled("%.1f hours of care a week", h.HoursPerWeek());
+}
+
+void ReferralPanel::DrawHandBack(PanelContext& ctx) {
+  // A provider gives notice: care continues until the last day, then the person is re-brokered first.
+  ImGui::TextDisabled("Provider hands back:");
+  ImGui::SameLine();
+  EnumCombo("##handback_reason", &handback_reason_);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+  ImGui::InputTextWithHint("##handback_end", "last day", &handback_end_);
+  ImGui::SameLine();
+  const bool ok = handback_reason_ != HandbackReason::kNone && IsIsoDate(handback_end_);
+  ImGui::BeginDisabled(!ok);
+  if (ImGui::SmallButton("Record hand back")) {
+    Event e;
+    e.kind = Event::Kind::kHandBack;
+    e.id = editing_id_;
+    e.text = handback_end_;
+    e.entity = std::string(ToString(handback_reason_));
+    ctx.events.Push(std::move(e));
+  }
+  ImGui::EndDisabled();
 }
 
 void ReferralPanel::DrawHistory(const ReferralDetail& detail) {

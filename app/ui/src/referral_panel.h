@@ -46,6 +46,7 @@ class ReferralPanel : public Panel {
   void DrawNeeds();
   void DrawHomecare();
   void DrawHistory(const ReferralDetail& detail);
+  void DrawHandBack(PanelContext& ctx);
 
   bool open_ = false;       // false until Open(): the panel then opens the selected referral
   std::string editing_id_;  // '' for a new referral
@@ -58,6 +59,8 @@ class ReferralPanel : public Panel {
   float max_km_ = 0;
   float budget_pounds_ = 0;
   int hospital_ = 0;
+  HandbackReason handback_reason_ = HandbackReason::kNone;
+  std::string handback_end_;
 };
 
 }  // namespace berth::ui

@@ -364,6 +364,9 @@ void Shell::Handle(Event& e) {
     case Event::Kind::kOffer:
     case Event::Kind::kConfirm:
     case Event::Kind::kAcceptPlan:
+    case Event::Kind::kRelease:
+    case Event::Kind::kAnswerOffer:
+    case Event::Kind::kHandBack:
       HandleWorkflow(e);
       break;
     case Event::Kind::kRefresh:

@@ -218,12 +218,23 @@ struct ExcludedOption {
   std::string reason;
 };
 
+// An offer of the person's package and where it stands (a pending offer past its deadline is "expired").
+struct OfferView {
+  std::string id;
+  std::string provider_name;
+  std::string room;  // an offer of one bed
+  std::string status;
+  std::string decline_reason;
+  std::string respond_by;
+};
+
 struct MatchData {
   bool engine = false;  // false while this build has no matching engine
   std::string referral_id;
   std::string referral_name;
   std::vector<MatchOption> options;  // best first
   std::vector<ExcludedOption> excluded;
+  std::vector<OfferView> offers;  // in the order they were sent
 };
 
 struct PlanAllocation {

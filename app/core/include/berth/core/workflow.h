@@ -96,7 +96,8 @@ struct PlacementTerms {
 };
 
 // Confirms a bed: a placement for the days of `terms` (bed_confirm claim), the bed occupied from its first
-// day, the referral placed, other live offers withdrawn, an open hand back marked re-brokered. Refused when
+// day, the referral placed, its holds on other beds released, other live offers withdrawn, an open hand
+// back marked re-brokered. Refused when
 // another placement takes any of those days (so a new placement may start the day after the last day of
 // care of one handed back, not before), when the bed is held for someone else or out of use, and when the
 // bed's provider has not accepted and no override reason is given. Returns the placement id.
