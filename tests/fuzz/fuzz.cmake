@@ -21,14 +21,14 @@ endif()
 file(GLOB schema_srcs ${SOURCE_DIR}/schema/src/*.cc)
 set(sync_srcs ${SOURCE_DIR}/sync/src/wire.cc ${SOURCE_DIR}/sync/src/crypto.cc ${SOURCE_DIR}/sync/src/version.cc
               ${SOURCE_DIR}/sync/src/hub_storage_sqlite.cc ${SOURCE_DIR}/sync/src/rows.cc)
-set(core_srcs ${SOURCE_DIR}/app/core/src/csv.cc ${SOURCE_DIR}/app/core/src/geo.cc
-              ${SOURCE_DIR}/app/core/src/importers.cc ${SOURCE_DIR}/app/core/src/referral_json.cc
-              ${SOURCE_DIR}/app/core/src/nhs_number.cc)
+# Every core source, as berth_core links them: a hand-kept list broke the link each time an importer
+# began to call a new core file.
+file(GLOB core_srcs ${SOURCE_DIR}/app/core/src/*.cc)
 # Fuzz builds are test builds: the test-only KDF keeps store creation cheap.
 set(flags -std=c++20 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -DBERTH_TEST_ONLY_KDF=1
           -DBERTH_ASSETS_DIR="${SOURCE_DIR}/assets" -I${SOURCE_DIR}/schema/include -I${SOURCE_DIR}/schema/src
           -I${SOURCE_DIR}/sync/include -I${SOURCE_DIR}/sync/src -I${SOURCE_DIR}/app/core/include
-          -I${SOURCE_DIR}/tests/fuzz)
+          -I${SOURCE_DIR}/app/core/src -I${SOURCE_DIR}/tests/fuzz)
 function(compile_all out_var)
   set(objects)
   foreach(src IN LISTS ARGN)
