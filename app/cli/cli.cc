@@ -11,6 +11,8 @@
 #include <iostream>
 #include <map>
 
+#include "berth/schema/passphrase.h"
+
 namespace berth::cli {
 
 namespace {
@@ -47,7 +49,6 @@ void RestoreEchoAndReraise(int sig) {
 
 Result<Secret> PromptNoEcho(const std::string& prompt) {
   if (!isatty(STDIN_FILENO)) return Status(Code::kUsage, "no " + prompt + " given and no terminal to ask on");
-  std::fprintf(stderr, "%s: ", prompt.c_str());
   tcgetattr(STDIN_FILENO, &g_saved_termios);
   termios quiet = g_saved_termios;
   quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
@@ -61,6 +62,9 @@ Result<Secret> PromptNoEcho(const std::string& prompt) {
   sigaction(SIGQUIT, &restore, &old_quit);
   g_echo_off = 1;
   tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  // Asked only once echo is off, so nothing typed after the prompt shows.
+  std::fprintf(stderr, "%s: ", prompt.c_str());
+  std::fflush(stderr);
   std::string line;
   std::getline(std::cin, line);
   tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_termios);
@@ -100,10 +104,7 @@ Result<Secret> ReadSecret(const std::string& file, const char* env_var, const ch
 Result<Secret> ReadNewPassphrase(const std::string& file, const char* env_var, const char* prompt) {
   const bool asked = file.empty() && CapturedSecrets().count(env_var) == 0 && std::getenv(env_var) == nullptr;
   BERTH_ASSIGN_OR_RETURN(Secret first, ReadSecret(file, env_var, prompt));
-  if (first.size() < kMinPassphraseLength) {
-    return BadInput("a passphrase needs at least " + std::to_string(kMinPassphraseLength) +
-                    " characters (three or four unrelated words make a good one)");
-  }
+  BERTH_RETURN_IF_ERROR(CheckNewPassphrase(first));
   if (asked) {
     BERTH_ASSIGN_OR_RETURN(Secret again, PromptNoEcho("the same " + std::string(prompt) + " again"));
     if (again.size() != first.size() || sodium_memcmp(again.data(), first.data(), first.size()) != 0) {

@@ -33,9 +33,8 @@ struct Registry {
 // environment variable (taken out of the environment at start-up, so child processes never see it), the
 // terminal (no echo, restored even on Ctrl-C).
 Result<Secret> ReadSecret(const std::string& file, const char* env_var, const char* prompt);
-// A new passphrase: as ReadSecret, at least kMinPassphraseLength characters, and typed twice when it
-// comes from the terminal.
-inline constexpr size_t kMinPassphraseLength = 10;
+// A new passphrase: as ReadSecret, checked by CheckNewPassphrase (berth/schema/passphrase.h), and typed
+// twice when it comes from the terminal.
 Result<Secret> ReadNewPassphrase(const std::string& file, const char* env_var, const char* prompt);
 Result<Secret> ReadPassphrase(const Globals& g);
 Result<std::unique_ptr<Store>> OpenStore(const Globals& g);

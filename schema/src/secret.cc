@@ -12,6 +12,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <string>
+
+#include "berth/schema/passphrase.h"
 
 namespace berth {
 namespace {
@@ -112,6 +115,14 @@ Secret TakeSecretFromEnvironment(const char* name) {
   sodium_memzero(value, std::strlen(value));
   ::unsetenv(name);
   return s;
+}
+
+Status CheckNewPassphrase(const Secret& passphrase) {
+  if (passphrase.size() < kMinPassphraseLength) {
+    return BadInput("a passphrase needs at least " + std::to_string(kMinPassphraseLength) +
+                    " characters (three or four unrelated words make a good one)");
+  }
+  return Status::Ok();
 }
 
 void DisableCoreDumps() {

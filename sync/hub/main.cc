@@ -22,6 +22,7 @@
 #include <fstream>
 
 #include "berth/schema/ids.h"
+#include "berth/schema/passphrase.h"
 #include "berth/schema/store.h"
 #include "berth/sync/hub.h"
 #include "berth/sync/version.h"
@@ -114,7 +115,7 @@ Result<std::unique_ptr<HubStorage>> OpenHub(const std::string& dir, const std::s
 Status Init(const std::string& dir, const std::string& pass_file) {
   if (dir.empty()) return UsageError("--data DIR is required");
   BERTH_ASSIGN_OR_RETURN(Secret pass, ReadHubPassphrase(pass_file));
-  if (pass.size() < 10) return BadInput("the hub's passphrase needs at least 10 characters");
+  BERTH_RETURN_IF_ERROR(CheckNewPassphrase(pass));
   Secret recovery;
   BERTH_ASSIGN_OR_RETURN(auto store, Store::Create(dir, pass, &recovery, HubStoreOptions()));
   BERTH_RETURN_IF_ERROR(InitHubStore(*store));

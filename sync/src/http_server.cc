@@ -103,12 +103,13 @@ struct HttpServer::Impl {
     std::string head;  // bytes of the request line and headers read so far
     Bytes body;
     size_t content_length = 0;
-    size_t reserved = 0;  // bytes of the receiving budget held for this body
+    size_t reserved = 0;  // bytes of the receiving budget held: what has arrived of this body
     std::string path;
     bool keep_alive = true;
     bool started = false;   // a byte of the current request has arrived
     bool detached = false;  // the peer went away while a worker had the request
     int64_t deadline_ms = 0;
+    int64_t body_progress_ms = 0;  // when a byte of the body last arrived
     std::string out;
     size_t out_pos = 0;
     bool close_after_write = false;
@@ -291,18 +292,19 @@ struct HttpServer::Impl {
     if (c.path != "/v1/sync" && c.path != "/v1/enroll") return Refuse(c, 404, "no such path");
     if (!has_length) return Refuse(c, 411, "Content-Length required");
     if (length > limits.max_body_bytes) return Refuse(c, 413, "too large");
-    if (receiving + length > limits.max_receiving_bytes) return Refuse(c, 503, "busy");
-    receiving += length;
-    c.reserved = length;
+    // The budget counts bytes that have arrived, never bytes declared: a declaration alone holds nothing.
+    if (receiving >= limits.max_receiving_bytes) return Refuse(c, 503, "busy");
     c.content_length = length;
-    c.body.reserve(length);
     const size_t take = std::min(leftover.size(), length);
     c.body.insert(c.body.end(), leftover.begin(), leftover.begin() + static_cast<std::ptrdiff_t>(take));
+    receiving += take;
+    c.reserved = take;
     // Bytes past this body belong to a next request on the connection: the peer must wait for our
     // answer before sending one (no pipelining), so they are refused rather than kept.
     if (leftover.size() > take) c.keep_alive = false;
     c.phase = Phase::kBody;
-    c.deadline_ms = MonotonicMs() + limits.body_deadline_ms +
+    c.body_progress_ms = MonotonicMs();
+    c.deadline_ms = c.body_progress_ms + limits.body_deadline_ms +
                     static_cast<int64_t>(length * 1000 / std::max<size_t>(limits.min_body_rate, 1));
     if (c.body.size() == c.content_length) Dispatch(c);
   }
@@ -357,6 +359,10 @@ struct HttpServer::Impl {
           if (errno != EAGAIN && errno != EWOULDBLOCK) Close(c.id);
           return;
         }
+        c.reserved += static_cast<size_t>(n);
+        receiving += static_cast<size_t>(n);
+        c.body_progress_ms = MonotonicMs();
+        if (receiving > limits.max_receiving_bytes) return Refuse(c, 503, "busy");
         if (c.body.size() == c.content_length) return Dispatch(c);
       } else if (c.phase == Phase::kLingering) {
         const ssize_t n = ::recv(c.fd, scratch, sizeof scratch, 0);
@@ -408,7 +414,8 @@ struct HttpServer::Impl {
     const int64_t now = MonotonicMs();
     std::vector<uint64_t> late;
     for (auto& [id, c] : connections) {
-      if (c.phase != Phase::kWorking && now >= c.deadline_ms) late.push_back(id);
+      const bool stalled = c.phase == Phase::kBody && now - c.body_progress_ms >= limits.body_stall_ms;
+      if (c.phase != Phase::kWorking && (now >= c.deadline_ms || stalled)) late.push_back(id);
     }
     for (uint64_t id : late) {
       Connection& c = connections.at(id);

@@ -3,7 +3,8 @@
 // stalled senders hold a connection slot, never a worker. It refuses before it reads: a body must be
 // declared with Content-Length within the cap (Transfer-Encoding and Content-Encoding are refused from the
 // headers alone), every request has a deadline for the whole of it (not per read), each peer address may
-// hold only so many connections, and the bodies being received together share one memory budget.
+// hold only so many connections, the bytes of bodies received together share one memory budget (a
+// declared length alone holds none of it), and a body that stops arriving is cut off.
 //
 // It speaks exactly what the protocol needs: POST with an octet-stream body, keep-alive, no chunked or
 // compressed bodies, no Expect: 100-continue. Private to berth_sync.

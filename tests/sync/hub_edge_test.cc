@@ -221,6 +221,25 @@ TEST_F(HubEdge, MoreTricklingConnectionsThanWorkersDoNotStarveASync) {
   std::printf("sync (ping + pull) with 24 trickling connections open: %lld ms\n", static_cast<long long>(ms));
 }
 
+// Connections that declare the largest body and send none of it: together their declarations exceed
+// the hub's budget for bodies in flight (128 MiB), which counts only bytes that arrived, so a device
+// still syncs; and each of them is cut off once nothing has arrived for 10 s.
+TEST_F(HubEdge, DeclaredBodiesThatNeverArriveHoldNothing) {
+  StartHub();
+  std::vector<std::unique_ptr<RawConnection>> stalled;
+  for (int i = 0; i < 12; ++i) {
+    stalled.push_back(std::make_unique<RawConnection>(hub_->port()));
+    ASSERT_TRUE(stalled.back()->connected());
+    ASSERT_TRUE(stalled.back()->Send("POST /v1/sync HTTP/1.1\r\nContent-Length: " +
+                                     std::to_string(16u << 20) + "\r\n\r\n" + std::string(100, 'x')));
+  }
+  auto r = QuickSync();
+  EXPECT_TRUE(r.ok()) << "12 x 16 MiB declared, 1.2 KiB sent: " << r.status().ToString();
+  // Nothing more arrives: each is answered 408 and closed (within a minute; the limit is 10 s).
+  EXPECT_EQ(StatusOf(stalled.front()->ReadAll(60000)), 408);
+  EXPECT_TRUE(stalled.back()->ClosedByHub(15000));
+}
+
 TEST_F(HubEdge, ARequestThatTakesTooLongAsAWholeIsCutOff) {
   StartHub({"--request-timeout", "1"});
   RawConnection slow(hub_->port());

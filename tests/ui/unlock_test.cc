@@ -48,6 +48,23 @@ TEST(UnlockScreen, CreatesAStoreFromTypedPassphrasesAndAutoLockWipesIt) {
   EXPECT_TRUE(shell.session().recovery_key().empty());
 }
 
+// The window's create form follows the same rule as `berth init` (berth/schema/passphrase.h).
+TEST(UnlockScreen, APassphraseUnderTenCharactersCreatesNoStore) {
+  testing::TempDir tmp;
+  HeadlessImGui ui;
+  Shell shell(tmp.Sub("store"), "test");
+  ui.Frame(shell);
+  ui.Frame(shell);
+  ui.Type(shell, "too short");  // nine characters
+  ui.Press(shell, keys::kTab);
+  ui.Type(shell, "too short");
+  ui.Press(shell, keys::kEnter);
+  WaitForSession(ui, shell);
+  EXPECT_FALSE(shell.session().unlocked());
+  EXPECT_FALSE(Store::Exists(tmp.Sub("store")));
+  EXPECT_TRUE(shell.session().recovery_key().empty());
+}
+
 TEST(UnlockScreen, WrongPassphraseIsSaidPlainly) {
   testing::TempDir tmp;
   {

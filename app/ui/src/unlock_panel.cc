@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "berth/schema/passphrase.h"
+
 namespace berth::ui {
 
 namespace {
@@ -100,8 +102,8 @@ void UnlockPanel::DrawCreate(Session& s) {
                                ImGuiInputTextFlags_Password | ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::BeginDisabled(s.busy());
   if (ImGui::Button("Create store") || enter) {
-    if (std::strlen(passphrase_.data()) < 8) {
-      local_error_ = "Use at least 8 characters.";
+    if (Status weak = CheckNewPassphrase(Secret(std::string_view(passphrase_.data()))); !weak.ok()) {
+      local_error_ = weak.message();
     } else if (std::strcmp(passphrase_.data(), confirm_.data()) != 0) {
       local_error_ = "The two passphrases differ.";
     } else {
@@ -123,8 +125,14 @@ void UnlockPanel::DrawRecover(Session& s) {
   PasswordField("##newpass", passphrase_, false);
   ImGui::BeginDisabled(s.busy());
   if (ImGui::Button("Set new passphrase") && passphrase_[0] != '\0') {
-    s.BeginRecover(Secret(std::string_view(recovery_.data())), Secret(std::string_view(passphrase_.data())));
-    ClearFields();
+    if (Status weak = CheckNewPassphrase(Secret(std::string_view(passphrase_.data()))); !weak.ok()) {
+      local_error_ = weak.message();
+    } else {
+      local_error_.clear();
+      s.BeginRecover(Secret(std::string_view(recovery_.data())),
+                     Secret(std::string_view(passphrase_.data())));
+      ClearFields();
+    }
   }
   ImGui::SameLine();
   if (ImGui::Button("Back")) {

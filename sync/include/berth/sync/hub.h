@@ -26,12 +26,13 @@ struct ServerLimits {
   int max_connections_per_address = 64;     // open at once from one peer address (a hospital's NAT, say)
   size_t max_header_bytes = 8192;           // request line and headers
   size_t max_body_bytes = kMaxBodyBytes;    // declared Content-Length
-  size_t max_receiving_bytes = 128u << 20;  // declared bodies being received, all connections together
+  size_t max_receiving_bytes = 128u << 20;  // body bytes received and not yet answered, all connections
   int64_t request_deadline_ms = 10000;      // from a request's first byte (or the accept) to its last header
   // The body then gets its own deadline: this much, plus a second for every min_body_rate bytes declared
   // (16 MiB at 32 KiB/s is about 9 minutes: a ward laptop on poor Wi-Fi still gets its push through).
   int64_t body_deadline_ms = 30000;
   size_t min_body_rate = 32u << 10;   // bytes per second
+  int64_t body_stall_ms = 10000;      // a body of which nothing arrives for this long is cut off (408)
   int64_t idle_keep_alive_ms = 5000;  // between requests on one connection
   int64_t linger_ms = 2000;           // after refusing a request, how long its unread body is drained
 };
