@@ -525,7 +525,8 @@ class SqliteHubStorage final : public HubStorage {
     if (entity == "bed" || entity == "homecare_capacity" || entity == "provider_admissions") {
       parent_entity = "provider";
       parent_id = Str(merged, "provider_id");
-    } else if (entity == "offer" || entity == "placement" || entity == "handback") {
+    } else if (entity == "offer" || entity == "placement" || entity == "handback" ||
+               entity == "referral_date_change") {
       parent_entity = "referral";
       parent_id = Str(merged, "referral_id");
     }
@@ -622,7 +623,8 @@ class SqliteHubStorage final : public HubStorage {
     if (!poisoned.empty()) {
       auto named = NamedRows(m);
       // An offer or placement update that does not repeat its referral still belongs to it.
-      if ((m.entity == "offer" || m.entity == "placement" || m.entity == "handback") &&
+      if ((m.entity == "offer" || m.entity == "placement" || m.entity == "handback" ||
+           m.entity == "referral_date_change") &&
           !m.fields.count("referral_id")) {
         if (auto r = Str(current, "referral_id"); !r.empty()) named.emplace_back("referral", r);
       }
@@ -877,7 +879,7 @@ bool RoleMayRead(const std::string& role, const std::string& entity) {
 
 bool RoleMayWrite(const std::string& role, const std::string& entity) {
   if (role == "broker") return true;
-  if (role == "ward") return entity == "referral" || entity == "offer";
+  if (role == "ward") return entity == "referral" || entity == "offer" || entity == "referral_date_change";
   return false;
 }
 

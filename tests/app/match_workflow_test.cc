@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "berth/core/referrals.h"
+#include "berth/core/reports.h"
 #include "berth/core/workflow.h"
 #include "match_fixture.h"
 
@@ -642,6 +643,88 @@ TEST_F(Workflow, ReferralsAreSavedOnlyWhenValidAndNeverChangeStatusByEditing) {
   }
   EXPECT_EQ(changed, 2);
   EXPECT_EQ(AuditCount("edit"), 1);
+}
+
+TEST_F(Workflow, CancelWithAReasonReleasesHoldsWithdrawsOffersAndReopenBringsItBack) {
+  ASSERT_TRUE(core::HoldBed(store(), settings_, "R1", "B1", Now()).ok());
+  auto ids = *core::SendOffers(store(), settings_, geo(), "R1", {{"H2", ""}, {"H3", ""}}, Now());
+  ASSERT_TRUE(core::AcceptOffer(store(), ids[0], Now()).ok());
+  auto before = Snapshot();
+  EXPECT_EQ(core::CancelReferral(store(), "R1", CancelReason::kNone, Now()).code(), Code::kBadInput);
+  EXPECT_EQ(Snapshot(), before);
+  ASSERT_TRUE(core::CancelReferral(store(), "R1", CancelReason::kDied, Now()).ok());
+  EXPECT_EQ(R().status, ReferralStatus::kCancelled);
+  EXPECT_EQ(R().cancel_reason, CancelReason::kDied);
+  EXPECT_EQ(B("B1").status, BedStatus::kVacant);
+  EXPECT_EQ(Claims("release", "bed", "B1"), 1);
+  const auto offers = *LoadOffersForReferral(store().db(), "R1");
+  for (const auto& o : offers) EXPECT_EQ(o.status, OfferStatus::kWithdrawn);
+  EXPECT_TRUE(Has(AuditActions("R1"), "cancel"));
+  auto queue = core::LoadQueue(store().db(), "2026-03-10");
+  for (const auto& e : *queue) EXPECT_NE(e.referral.id, "R1");
+  // Illegal: cancelling twice, editing the reason away, holding or offering for a cancelled referral.
+  before = Snapshot();
+  EXPECT_EQ(core::CancelReferral(store(), "R1", CancelReason::kOther, Now()).code(), Code::kConflict);
+  Referral edited = R();
+  edited.cancel_reason = CancelReason::kNone;
+  EXPECT_EQ(core::SaveReferral(store(), geo(), edited, Now()).status().code(), Code::kConflict);
+  EXPECT_EQ(core::HoldBed(store(), settings_, "R1", "B1", Now()).status().code(), Code::kConflict);
+  EXPECT_EQ(core::ChangeDischargeReadyDate(store(), "R1", "2026-03-20", "", Now()).code(), Code::kConflict);
+  EXPECT_EQ(Snapshot(), before);
+  // Reopen: back in the queue, the reason cleared (the audit keeps it).
+  ASSERT_TRUE(core::ReopenReferral(store(), "R1", Now()).ok());
+  EXPECT_EQ(R().status, ReferralStatus::kNew);
+  EXPECT_EQ(R().cancel_reason, CancelReason::kNone);
+  EXPECT_TRUE(Has(AuditActions("R1"), "reopen"));
+  queue = core::LoadQueue(store().db(), "2026-03-10");
+  bool back = false;
+  for (const auto& e : *queue) back = back || e.referral.id == "R1";
+  EXPECT_TRUE(back);
+  EXPECT_EQ(core::ReopenReferral(store(), "R1", Now()).code(), Code::kConflict);  // not cancelled
+  // A placed referral is not cancelled (its care ends through its placement).
+  Put(Ref("R2"));
+  ASSERT_TRUE(core::ConfirmBed(store(), "R2", "B2", ByPhone("2026-03-10"), Now()).ok());
+  const auto placed = core::CancelReferral(store(), "R2", CancelReason::kDied, Now());
+  EXPECT_EQ(placed.code(), Code::kConflict);
+  EXPECT_NE(placed.message().find("through their placement"), std::string::npos);
+}
+
+TEST_F(Workflow, DischargeReadyDateChangesAreKeptAsHistoryAndDelayReasonsRecorded) {
+  const auto last = Snapshot().at("outbox_last");
+  ASSERT_TRUE(core::ChangeDischargeReadyDate(store(), "R1", "2026-03-14", "ward round: not medically fit", Now()).ok());
+  EXPECT_EQ(R().discharge_ready_date, "2026-03-14");
+  EXPECT_GT(LastWriteTo("referral", "R1"), last);
+  auto history = *LoadDateChanges(store().db(), "R1");
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].old_date, "2026-03-10");
+  EXPECT_EQ(history[0].new_date, "2026-03-14");
+  EXPECT_EQ(history[0].changed_by, "test-broker");
+  EXPECT_EQ(history[0].changed_at, "2026-03-10T09:00:00Z");
+  EXPECT_GT(LastWriteTo("referral_date_change", history[0].id), last);
+  EXPECT_TRUE(Has(AuditActions("R1"), "drd_change"));
+  // The form's edit of the date is history too.
+  Referral edited = R();
+  edited.discharge_ready_date = "2026-03-12";
+  ASSERT_TRUE(core::SaveReferral(store(), geo(), edited, At("2026-03-11T10:00:00Z")).ok());
+  history = *LoadDateChanges(store().db(), "R1");
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[1].old_date, "2026-03-14");
+  EXPECT_EQ(history[1].new_date, "2026-03-12");
+  // Illegal: a bad date, no change.
+  const auto before = Snapshot();
+  EXPECT_EQ(core::ChangeDischargeReadyDate(store(), "R1", "12/03/2026", "", Now()).code(), Code::kBadInput);
+  EXPECT_EQ(core::ChangeDischargeReadyDate(store(), "R1", "2026-03-12", "", Now()).code(), Code::kConflict);
+  EXPECT_EQ(Snapshot(), before);
+  // Delay reasons: the NHS codes, on the referral and in the queue report.
+  ASSERT_TRUE(core::SetDelayReason(store(), "R1", DelayReason::kResidentialHome, Now()).ok());
+  EXPECT_EQ(R().delay_reason, DelayReason::kResidentialHome);
+  EXPECT_TRUE(Has(AuditActions("R1"), "delay_reason"));
+  EXPECT_EQ(core::SetDelayReason(store(), "R1", DelayReason::kResidentialHome, Now()).code(), Code::kConflict);
+  auto report = core::BuildQueueReport(store().db(), "2026-03-20");
+  ASSERT_TRUE(report.ok());
+  ASSERT_FALSE(report->rows.empty());
+  EXPECT_EQ(report->rows[0].delay_reason, "di_residential_home");
+  EXPECT_NE(core::Render(*report, core::ReportFormat::kCsv).find(",di_residential_home"), std::string::npos);
 }
 
 TEST_F(Workflow, TimesMustBeWellFormed) {

@@ -207,5 +207,55 @@ TEST_F(WorkflowCli, EveryTransitionLegalAndIllegal) {
   EXPECT_EQ(Query("SELECT status FROM placement WHERE referral_id = 'R2'"), "active");
 }
 
+// Acceptance: `referral cancel ID --reason died` closes it (out of the queue, holds released, open offers
+// withdrawn) and `referral reopen` brings it back; date changes and delay reasons; the hand backs report.
+TEST_F(WorkflowCli, AReferralsWholeLife) {
+  Legal("hold R1 B1", "bed", "hold");
+  Legal("offer R1 H2", "offer", "offer");
+  Illegal("referral cancel R1 --reason bored", 2, "unknown cancel reason");
+  Legal("referral cancel R1 --reason died", "referral", "cancel");
+  EXPECT_EQ(Query("SELECT status || '/' || cancel_reason FROM referral WHERE id = 'R1'"), "cancelled/died");
+  EXPECT_EQ(Query("SELECT status FROM bed WHERE id = 'B1'"), "vacant");
+  EXPECT_EQ(Query("SELECT status FROM offer WHERE referral_id = 'R1'"), "withdrawn");
+  json queue = RunJson("report queue --json --today 2026-03-10");
+  for (const json& q : queue["queue"]) EXPECT_NE(q["id"], "R1");
+  Illegal("referral cancel R1 --reason died", 2, "only an open referral can be cancelled");
+  Legal("referral reopen R1", "referral", "reopen");
+  EXPECT_EQ(Query("SELECT status || '/' || cancel_reason FROM referral WHERE id = 'R1'"), "new/");
+  queue = RunJson("report queue --json --today 2026-03-10");
+  bool back = false;
+  for (const json& q : queue["queue"]) back = back || q["id"] == "R1";
+  EXPECT_TRUE(back);
+  Illegal("referral reopen R1", 2, "only a cancelled referral can be reopened");
+  // The discharge-ready date moves; its history is kept and shown.
+  Legal("referral date R2 2026-03-15 --note 'not medically fit'", "referral_date_change", "drd_change");
+  Illegal("referral date R2 15/03/2026", 2, "must be YYYY-MM-DD");
+  const json shown = RunJson("referral show R2 --json");
+  ASSERT_EQ(shown["date_changes"].size(), 1u);
+  EXPECT_EQ(shown["date_changes"][0]["old_date"], "2026-03-10");
+  EXPECT_EQ(shown["date_changes"][0]["new_date"], "2026-03-15");
+  EXPECT_EQ(shown["discharge_ready_date"], "2026-03-15");
+  // Why the delay: an NHS code, shown in the queue report.
+  Legal("referral delay R2 dii_nursing_home", "referral", "delay_reason");
+  Illegal("referral delay R2 waiting", 2, "unknown delay reason");
+  queue = RunJson("report queue --json --today 2026-03-20");
+  for (const json& q : queue["queue"]) {
+    if (q["id"] == "R2") {
+      EXPECT_EQ(q["delay_reason"], "dii_nursing_home");
+    }
+  }
+  // A hand back, then the report of hand backs for the month.
+  Legal("confirm R2 --bed B2 --override 'family arranged'", "placement", "confirm");
+  Legal("handback --referral R2 --reason staffing --end 2026-03-31", "handback", "handback");
+  const json report = RunJson("report handbacks --json --from 2026-03-01 --to 2026-03-31");
+  EXPECT_EQ(report["handbacks"], 1);
+  EXPECT_EQ(report["beds"], 1);
+  EXPECT_EQ(report["by_reason"][0]["key"], "staffing");
+  EXPECT_EQ(report["rows"][0]["notice_days"], 21);
+  std::string out;
+  ASSERT_EQ(RunCommand(base_ + "report handbacks --csv --from 2026-03-01 --to 2026-03-31", &out), 0) << out;
+  EXPECT_NE(out.find("2026-03-10,2026-03-31,21,Home H2,bed,B2,staffing,open,R2"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace berth

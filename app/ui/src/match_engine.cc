@@ -62,6 +62,8 @@ MatchOption MatchEngine::Option(const core::MatchContext& ctx, const core::Needs
       {"Cost", s.cost, 0, fmt::format("{} a week", Pounds(c.weekly_cost_pence))},
       {"CQC rating", s.cqc, 0, rating.empty() ? "not rated" : rating},
       {"Continuity", s.continuity, 0, s.continuity > 0 ? "has cared for this person before" : "new provider"},
+      {"Budget", s.budget, 0,
+       c.over_budget_pence > 0 ? core::OverBudgetWords(c) + " (needs approval)" : "within budget"},
   };
   (void)ctx;
   return o;

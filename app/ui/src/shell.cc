@@ -242,7 +242,7 @@ void Shell::DrawHelp() {
       {"H / O / C", "Match view: hold, offer to the provider, confirm the placement"},
       {"X", "Match view: show or hide the excluded options and their reasons"},
       {"A / Shift+A", "Huddle plan: accept the selected allocation / accept all"},
-      {"V / U / O", "Capacity board: mark the selected bed vacant / unavailable / occupied"},
+      {"V / U / O / R", "Capacity board: mark the selected bed vacant / unavailable / occupied; release its hold"},
       {"Ctrl+E", "Voids: export the voids and utilisation reports to CSV"},
       {"F5", "Reload everything from the store"},
       {"Ctrl+Shift+X", "Cancel the running background job"},

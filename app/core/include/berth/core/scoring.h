@@ -23,6 +23,8 @@ struct MatchSettings {
   double w_cost = 0.3;        // points lost per 1% of weekly cost above the usual rate (gained below it)
   double w_cqc = 10;          // points for an Outstanding rating (scaled down the ratings)
   double w_continuity = 15;   // points for a provider that has cared for this person before
+  double w_over_budget = 2;   // points lost per 1% the weekly cost is over what the funding allows
+  double budget_hard_limit = 0;  // not 0: an option over budget is excluded (a hard rule) instead
   double void_cap_days = 90;  // a void older than this earns no more than a 90-day one
   double hold_hours = 4;      // a bed hold lasts this long
   double offer_response_hours = 48;         // providers answer a routine offer within this
