@@ -10,6 +10,7 @@
 #include "berth/core/demo.h"
 #include "berth/core/geo.h"
 #include "berth/core/plan.h"
+#include "berth/core/referrals.h"
 #include "berth/core/reports.h"
 #include "berth/schema/repository.h"
 #include "capacity_panel.h"
@@ -210,6 +211,21 @@ TEST_F(WindowWorkflow, EveryCommandOfTheWindowLegalAndIllegal) {
   EXPECT_EQ(cara.status, ReferralStatus::kSourcing);
   EXPECT_EQ(cara.priority, Priority::kHandBack);
   EXPECT_EQ(LoadBed(store().db(), fx_.vacant_bed)->status, BedStatus::kOccupied);  // until the last day
+  // A referral's life from the form: cancel with a reason (refused without one), reopen; a changed
+  // discharge-ready date is kept as history.
+  ExpectRefused(Command(Event::Kind::kCancelReferral, fx_.eve, "", "", ""), "needs a reason");
+  ExpectDone(Command(Event::Kind::kCancelReferral, fx_.eve, "", "", "readmitted"), "referral", "cancel");
+  EXPECT_EQ(LoadReferral(store().db(), fx_.eve)->status, ReferralStatus::kCancelled);
+  ExpectRefused(Command(Event::Kind::kCancelReferral, fx_.eve, "", "", "readmitted"), "only an open referral");
+  ExpectDone(Command(Event::Kind::kReopenReferral, fx_.eve, ""), "referral", "reopen");
+  Referral eve = *LoadReferral(store().db(), fx_.eve);
+  EXPECT_TRUE(core::IsOpen(eve.status));
+  eve.discharge_ready_date = uitest::DaysFromToday(5);
+  Event moved;
+  moved.kind = Event::Kind::kSaveReferral;
+  moved.referral = eve;
+  ExpectDone(moved, "referral_date_change", "drd_change");
+  EXPECT_EQ(LoadDateChanges(store().db(), fx_.eve)->size(), 1u);
   // The board puts her among the hand backs at the top, needed from the day after care ends (after Bob,
   // whose hand back is needed sooner).
   const auto& rows = shell_->workspace().queue.rows;

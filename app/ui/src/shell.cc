@@ -367,6 +367,8 @@ void Shell::Handle(Event& e) {
     case Event::Kind::kRelease:
     case Event::Kind::kAnswerOffer:
     case Event::Kind::kHandBack:
+    case Event::Kind::kCancelReferral:
+    case Event::Kind::kReopenReferral:
       HandleWorkflow(e);
       break;
     case Event::Kind::kRefresh:

@@ -207,6 +207,7 @@ struct MatchOption {
   double distance_km = -1;  // negative: unknown
   int64_t weekly_cost_pence = 0;
   double score = 0;
+  std::string over_budget;  // "GBP 17.50 a week over the GBP 800.00 budget", '' within budget
   std::vector<ScoreComponent> components;
 };
 
@@ -235,6 +236,7 @@ struct MatchData {
   std::vector<MatchOption> options;  // best first
   std::vector<ExcludedOption> excluded;
   std::vector<OfferView> offers;  // in the order they were sent
+  std::vector<std::string> near_misses;  // few or no options: the nearest misses, in words
 };
 
 struct PlanAllocation {
