@@ -1,14 +1,10 @@
 #include "keyfile.h"
 
-#include <fcntl.h>
 #include <sodium.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <vector>
 
 namespace berth {
@@ -156,12 +152,11 @@ Result<Secret> UnwrapWithRecoveryKey(const KeyFile& kf, const Secret& recovery_k
   return Unseal(kek, kf.recovery, WrapAd(kf, "recovery"), "wrong recovery key");
 }
 
-Result<KeyFile> ReadKeyFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound("no key file at " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+Result<KeyFile> ReadKeyFile(Env& env, const std::string& path) {
+  auto text = env.ReadFile(path);
+  if (!text.ok() && text.status().code() == Code::kNotFound) return NotFound("no key file at " + path);
+  if (!text.ok()) return text.status();
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object() || j.value("format", "") != kFormat) {
     return IntegrityError("the key file " + path + " is damaged or not a Berth key file");
   }
@@ -193,21 +188,7 @@ Result<KeyFile> ReadKeyFile(const std::string& path) {
   }
 }
 
-Status SyncDirectory(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return IoError("cannot open directory " + dir);
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  return rc == 0 ? Status::Ok() : IoError("cannot sync directory " + dir);
-}
-
-Status AtomicRename(const std::string& from, const std::string& to) {
-  if (std::rename(from.c_str(), to.c_str()) != 0) return IoError("cannot rename " + from + " to " + to);
-  const auto slash = to.find_last_of('/');
-  return SyncDirectory(slash == std::string::npos ? "." : to.substr(0, slash));
-}
-
-Status WriteKeyFile(const std::string& path, const KeyFile& kf) {
+Status WriteKeyFile(Env& env, const std::string& path, const KeyFile& kf) {
   nlohmann::json j;
   j["format"] = kFormat;
   j["version"] = kf.version;
@@ -217,18 +198,7 @@ Status WriteKeyFile(const std::string& path, const KeyFile& kf) {
        {std::pair{&kf.passphrase, "passphrase_wrap"}, std::pair{&kf.recovery, "recovery_wrap"}}) {
     j[name] = {{"salt", wrap->salt}, {"nonce", wrap->nonce}, {"ciphertext", wrap->ciphertext}};
   }
-  const std::string text = j.dump(2) + "\n";
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return IoError("cannot write " + tmp);
-  const bool ok =
-      ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) {
-    std::remove(tmp.c_str());
-    return IoError("cannot write " + tmp);
-  }
-  return AtomicRename(tmp, path);
+  return WriteFileAtomically(env, path, j.dump(2) + "\n");
 }
 
 }  // namespace berth

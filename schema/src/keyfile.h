@@ -5,6 +5,7 @@
 #include <string>
 
 #include "berth/schema/crypt_vfs.h"
+#include "berth/schema/env.h"
 #include "berth/schema/secret.h"
 #include "berth/schema/status.h"
 #include "berth/schema/store.h"
@@ -33,12 +34,8 @@ Result<Secret> UnwrapWithPassphrase(const KeyFile& kf, const Secret& passphrase)
 Result<Secret> UnwrapWithRecoveryKey(const KeyFile& kf, const Secret& recovery_key);
 Status RewrapPassphrase(KeyFile& kf, const Secret& data_key, const Secret& passphrase, const KdfParams& kdf);
 
-Result<KeyFile> ReadKeyFile(const std::string& path);
+Result<KeyFile> ReadKeyFile(Env& env, const std::string& path);
 // Atomic: written to a temporary file, synced, renamed over `path`, and the directory synced.
-Status WriteKeyFile(const std::string& path, const KeyFile& kf);
-
-// Filesystem helpers shared by the store.
-Status SyncDirectory(const std::string& dir);
-Status AtomicRename(const std::string& from, const std::string& to);
+Status WriteKeyFile(Env& env, const std::string& path, const KeyFile& kf);
 
 }  // namespace berth

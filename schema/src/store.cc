@@ -101,6 +101,7 @@ KdfParams KdfParams::FromEnvironment() {
 // ---------------------------------------------------------------------------------------
 
 struct Store::Impl {
+  Env* env = Env::Default();
   Db db;
   Secret data_key;
   DbId db_id{};
@@ -203,14 +204,16 @@ Result<std::unique_ptr<Store>> Store::Create(const std::string& dir, const Secre
   store->impl_->data_key = data_key.Clone();
   store->impl_->db_id = db_id;
   store->impl_->base_vfs = options.base_vfs;
+  if (options.env != nullptr) store->impl_->env = options.env;
   const std::string path = Join(dir, kDatabaseFile);
-  for (const char* leftover : {"", "-wal", "-shm", "-journal"}) std::remove((path + leftover).c_str());
+  for (const char* leftover : {"", "-wal", "-shm", "-journal"})
+    BERTH_RETURN_IF_ERROR(store->impl_->env->RemoveFile(path + leftover));
   BERTH_ASSIGN_OR_RETURN(store->impl_->db,
                          OpenDatabase(path, data_key, db_id, options, true, &store->impl_->key_handle));
   BERTH_RETURN_IF_ERROR(
       store->impl_->Explain(ConfigureConnection(store->impl_->db, true, options.encrypted)));
   BERTH_RETURN_IF_ERROR(store->Init(options));
-  BERTH_RETURN_IF_ERROR(WriteKeyFile(Join(dir, kKeyFile), kf));
+  BERTH_RETURN_IF_ERROR(WriteKeyFile(*store->impl_->env, Join(dir, kKeyFile), kf));
   return store;
 }
 
@@ -218,16 +221,15 @@ namespace {
 
 // Finishes or undoes a rekey interrupted by a crash (see FORMAT.md, "Rekey"): the database file's page 1
 // carries its database id in clear, which tells which key file belongs to it.
-Status RecoverInterruptedRekey(const std::string& dir) {
+Status RecoverInterruptedRekey(Env& env, const std::string& dir) {
   const std::string key_path = Join(dir, kKeyFile);
   const std::string new_key_path = key_path + kRekeyKeySuffix;
   const std::string db_path = Join(dir, kDatabaseFile);
   const std::string new_db_path = db_path + kRekeyDbSuffix;
-  if (!FileExists(new_key_path)) {
-    std::remove(new_db_path.c_str());  // rekey had not reached its first commit point
-    return Status::Ok();
+  if (!env.FileExists(new_key_path)) {
+    return env.RemoveFile(new_db_path);  // rekey had not reached its first commit point
   }
-  auto next = ReadKeyFile(new_key_path);
+  auto next = ReadKeyFile(env, new_key_path);
   DbId on_disk{};
   bool have_id = false;
   if (FILE* f = std::fopen(db_path.c_str(), "rb")) {
@@ -235,11 +237,10 @@ Status RecoverInterruptedRekey(const std::string& dir) {
     std::fclose(f);
   }
   if (next.ok() && have_id && on_disk == next->db_id) {
-    return AtomicRename(new_key_path, key_path);  // the new database is in place: adopt its key file
+    return env.RenameFile(new_key_path, key_path);  // the new database is in place: adopt its key file
   }
-  std::remove(new_key_path.c_str());
-  std::remove(new_db_path.c_str());
-  return Status::Ok();
+  BERTH_RETURN_IF_ERROR(env.RemoveFile(new_key_path));
+  return env.RemoveFile(new_db_path);
 }
 
 // Authenticates every page of the database file directly, without SQLite: names the first bad pages
@@ -306,10 +307,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Secret&
                                            const StoreOptions& options) {
   if (sodium_init() < 0) return InternalError("libsodium failed to initialise");
   if (!Exists(dir)) return NotFound("no Berth store in " + dir + " (run `berth init` to make one)");
-  BERTH_RETURN_IF_ERROR(RecoverInterruptedRekey(dir));
-  BERTH_ASSIGN_OR_RETURN(KeyFile kf, ReadKeyFile(Join(dir, kKeyFile)));
+  Env& env = options.env != nullptr ? *options.env : *Env::Default();
+  BERTH_RETURN_IF_ERROR(RecoverInterruptedRekey(env, dir));
+  BERTH_ASSIGN_OR_RETURN(KeyFile kf, ReadKeyFile(env, Join(dir, kKeyFile)));
   BERTH_ASSIGN_OR_RETURN(Secret data_key, UnwrapWithPassphrase(kf, passphrase));
   auto store = std::unique_ptr<Store>(new Store());
+  store->impl_->env = &env;
   store->dir_ = dir;
   store->encrypted_ = options.encrypted;
   store->impl_->data_key = std::move(data_key);
@@ -458,27 +461,30 @@ Result<std::map<std::string, std::vector<std::string>>> SyncableTables(Db& db) {
 Status Store::ChangePassphrase(const std::string& dir, const Secret& old_passphrase,
                                const Secret& new_passphrase, const KdfParams& kdf) {
   if (!Exists(dir)) return NotFound("no Berth store in " + dir);
-  BERTH_RETURN_IF_ERROR(RecoverInterruptedRekey(dir));
-  BERTH_ASSIGN_OR_RETURN(KeyFile kf, ReadKeyFile(Join(dir, kKeyFile)));
+  Env& env = *Env::Default();
+  BERTH_RETURN_IF_ERROR(RecoverInterruptedRekey(env, dir));
+  BERTH_ASSIGN_OR_RETURN(KeyFile kf, ReadKeyFile(env, Join(dir, kKeyFile)));
   BERTH_ASSIGN_OR_RETURN(Secret data_key, UnwrapWithPassphrase(kf, old_passphrase));
   BERTH_RETURN_IF_ERROR(RewrapPassphrase(kf, data_key, new_passphrase, kdf));
-  return WriteKeyFile(Join(dir, kKeyFile), kf);
+  return WriteKeyFile(env, Join(dir, kKeyFile), kf);
 }
 
 Status Store::Recover(const std::string& dir, const Secret& recovery_key, const Secret& new_passphrase,
                       const KdfParams& kdf) {
   if (!Exists(dir)) return NotFound("no Berth store in " + dir);
-  BERTH_RETURN_IF_ERROR(RecoverInterruptedRekey(dir));
-  BERTH_ASSIGN_OR_RETURN(KeyFile kf, ReadKeyFile(Join(dir, kKeyFile)));
+  Env& env = *Env::Default();
+  BERTH_RETURN_IF_ERROR(RecoverInterruptedRekey(env, dir));
+  BERTH_ASSIGN_OR_RETURN(KeyFile kf, ReadKeyFile(env, Join(dir, kKeyFile)));
   BERTH_ASSIGN_OR_RETURN(Secret data_key, UnwrapWithRecoveryKey(kf, recovery_key));
   BERTH_RETURN_IF_ERROR(RewrapPassphrase(kf, data_key, new_passphrase, kdf));
-  return WriteKeyFile(Join(dir, kKeyFile), kf);
+  return WriteKeyFile(env, Join(dir, kKeyFile), kf);
 }
 
 Status Store::Rekey(const Secret& passphrase, Secret* new_recovery_key) {
   if (locked()) return NotAuthorised("the store is locked");
   if (!encrypted_) return UsageError("a plain store has no key to change");
-  BERTH_ASSIGN_OR_RETURN(KeyFile current, ReadKeyFile(Join(dir_, kKeyFile)));
+  Env& env = *impl_->env;
+  BERTH_ASSIGN_OR_RETURN(KeyFile current, ReadKeyFile(env, Join(dir_, kKeyFile)));
   BERTH_ASSIGN_OR_RETURN(Secret check, UnwrapWithPassphrase(current, passphrase));
   (void)check;
   Db& db = impl_->db;
@@ -490,29 +496,30 @@ Status Store::Rekey(const Secret& passphrase, Secret* new_recovery_key) {
   const std::string db_path = Join(dir_, kDatabaseFile);
   const std::string new_db_path = db_path + kRekeyDbSuffix;
   const std::string new_key_path = Join(dir_, kKeyFile) + kRekeyKeySuffix;
-  std::remove(new_db_path.c_str());
+  BERTH_RETURN_IF_ERROR(env.RemoveFile(new_db_path));
   const std::string handle = RegisterKey(new_key, new_id);
   BERTH_ASSIGN_OR_RETURN(Statement vacuum, db.Prepare("VACUUM INTO ?"));
   vacuum.Bind(1, UriPath(new_db_path) + "?bk=" + handle);
   Status st = vacuum.Run();
   UnregisterKey(handle);
   if (!st.ok()) {
-    std::remove(new_db_path.c_str());
+    (void)env.RemoveFile(new_db_path);
     return impl_->Explain(st).Context("rekey: copying the database");
   }
   // 3. Its key file, written beside the current one. Commit point 1: both side files exist.
   BERTH_ASSIGN_OR_RETURN(KeyFile next,
                          NewKeyFile(new_key, new_id, passphrase, current.kdf, new_recovery_key));
-  BERTH_RETURN_IF_ERROR(WriteKeyFile(new_key_path, next));
+  BERTH_RETURN_IF_ERROR(WriteKeyFile(env, new_key_path, next));
   // 4. Swap the database (commit point 2: page 1 now carries the new id), then the key file.
   impl_->Close();
-  for (const char* leftover : {"-wal", "-shm"}) std::remove((db_path + leftover).c_str());
-  BERTH_RETURN_IF_ERROR(AtomicRename(new_db_path, db_path));
-  BERTH_RETURN_IF_ERROR(AtomicRename(new_key_path, Join(dir_, kKeyFile)));
+  for (const char* leftover : {"-wal", "-shm"}) BERTH_RETURN_IF_ERROR(env.RemoveFile(db_path + leftover));
+  BERTH_RETURN_IF_ERROR(env.RenameFile(new_db_path, db_path));
+  BERTH_RETURN_IF_ERROR(env.RenameFile(new_key_path, Join(dir_, kKeyFile)));
   // 5. Reopen under the new key.
   StoreOptions options;
   options.actor = actor_;
   options.base_vfs = impl_->base_vfs;
+  options.env = &env;
   BERTH_ASSIGN_OR_RETURN(auto reopened, Open(dir_, passphrase, options));
   impl_ = std::move(reopened->impl_);
   return AppendAudit("rekey", "store", device_id_, "data key replaced");

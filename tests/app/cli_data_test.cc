@@ -10,9 +10,9 @@
 namespace berth {
 namespace {
 
+using berth::testing::AssetData;
 using berth::testing::Program;
 using berth::testing::RunCommand;
-using berth::testing::SharedData;
 using berth::testing::TempDir;
 
 class CliDataTest : public ::testing::Test {
@@ -69,7 +69,7 @@ TEST_F(CliDataTest, DemoThenReportsOnAStoreThatDidNotExist) {
 TEST_F(CliDataTest, ImportTwiceChangesNothingAndMalformedInputExits2) {
   std::string out;
   ASSERT_EQ(Run("init", &out), 0) << out;
-  const std::string cqc = SharedData("cqc/care_directory_2016_sample.csv");
+  const std::string cqc = AssetData("care_directory_2016_sample.csv");
   ASSERT_EQ(Run("import cqc " + cqc + " --la Cambridgeshire", &out), 0) << out;
   EXPECT_NE(out.find("7000 rows read"), std::string::npos) << out;
   EXPECT_NE(out.find("created 1-1001921065 Thomas Road (care home, Cambridgeshire)"), std::string::npos)

@@ -30,8 +30,9 @@ inline const core::Geography& Geo() {
   return **g;
 }
 
-inline std::string SharedData(const std::string& relative) {
-  return std::string(BERTH_SHARED_DATA_DIR) + "/" + relative;
+// A public data file Berth ships in assets/data (the tests never read outside the repository).
+inline std::string AssetData(const std::string& name) {
+  return std::string(BERTH_SOURCE_DIR) + "/assets/data/" + name;
 }
 
 // Row counts of every domain and bookkeeping table, including tombstones.

@@ -8,8 +8,8 @@
 namespace berth::core {
 namespace {
 
+using berth::testing::AssetData;
 using berth::testing::Geo;
-using berth::testing::SharedData;
 
 TEST(Postcodes, NormaliseAndOutwardCode) {
   EXPECT_EQ(NormalisePostcode("pe29 6nt"), "PE29 6NT");
@@ -64,8 +64,12 @@ TEST(Geography, PlacesPostcodesHospitalsAndDistricts) {
   EXPECT_TRUE(g.DistrictsOf(*g.FindAuthority("Peterborough")).empty());
 }
 
-TEST(Geography, LoadsTheSharedFilesAsTheyAre) {
-  auto g = Geography::Load(SharedData("geo"));
+TEST(Geography, LoadsItsFilesFromAnyDirectory) {
+  // A copy of the shipped files in a folder of their own loads exactly as the default geography does.
+  berth::testing::TempDir dir;
+  for (const char* f : {"postcode_outcodes.csv", "uk_local_authorities.csv", "hospitals_england_2014.csv"})
+    berth::testing::WriteFileBytes(dir.Sub(f), berth::testing::ReadFileBytes(AssetData(f)));
+  auto g = Geography::Load(dir.path());
   ASSERT_TRUE(g.ok()) << g.status().ToString();
   EXPECT_EQ(g->outcode_count(), Geo().outcode_count());
   EXPECT_EQ(g->hospitals().size(), Geo().hospitals().size());

@@ -13,15 +13,15 @@
 namespace berth::core {
 namespace {
 
+using berth::testing::AssetData;
 using berth::testing::Counts;
 using berth::testing::ExpectVerified;
 using berth::testing::Geo;
 using berth::testing::NewStore;
-using berth::testing::SharedData;
 using berth::testing::TempDir;
 
 std::string CqcFile() {
-  auto data = ReadInput(SharedData("cqc/care_directory_2016_sample.csv"));
+  auto data = ReadInput(AssetData("care_directory_2016_sample.csv"));
   EXPECT_TRUE(data.ok());
   return data.ok() ? *data : "";
 }
@@ -190,17 +190,16 @@ TEST_F(ImportTest, MalformedCqcFilesAreRefusedWholeAndNameTheLine) {
                 "line 5: a quoted field is never closed");
 }
 
-TEST_F(ImportTest, EverySharedDataFileIsImportedOrRefusedCleanly) {
+TEST_F(ImportTest, EveryShippedDataFileIsImportedOrRefusedCleanly) {
   // The geography files are not CQC directories or capacity returns: each importer must refuse them
   // with a clear message and leave the store as it was; the CQC file imports into every importer that
   // takes it and is refused by those that do not.
-  for (const char* f :
-       {"geo/postcode_outcodes.csv", "geo/uk_local_authorities.csv", "geo/hospitals_england_2014.csv",
-        "cqc/care_directory_2016_sample.csv", "README.md"}) {
-    auto data = ReadInput(SharedData(f));
+  for (const char* f : {"postcode_outcodes.csv", "uk_local_authorities.csv", "hospitals_england_2014.csv",
+                        "care_directory_2016_sample.csv", "README.md"}) {
+    auto data = ReadInput(AssetData(f));
     ASSERT_TRUE(data.ok()) << f;
     SCOPED_TRACE(f);
-    if (std::string(f).rfind("cqc/", 0) != 0) {
+    if (std::string(f).rfind("care_directory", 0) != 0) {
       ExpectRefused([&] { return ImportCqcDirectory(*store, Geo(), *data); }, "line ");
     }
     ExpectRefused([&] { return ImportBedReturn(*store, *data); }, "line 1: unknown column");

@@ -1,13 +1,10 @@
 // I/O faults and crashes, after SQLite's own do_ioerr_test and crash tests: a disk that fails at the Nth
-// operation, and a writer killed with SIGKILL at random points. Afterwards the store always opens, passes
-// verify, and holds whole transactions only.
+// operation, and a writer or a rekey that dies at its Nth file change (every N in turn). Afterwards the
+// store always opens, passes verify, and holds whole transactions only.
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <random>
 #include <set>
 
 #include "berth/schema/store.h"
@@ -91,21 +88,27 @@ TEST_P(FaultTest, EveryFailingIoOperationLeavesOldOrNewDataNeverAMix) {
   EXPECT_GT(failed_cleanly, 10);
 }
 
-// A child process writes numbered transactions and reports each commit through a pipe; the parent kills
-// it at a random moment. Every transaction the child saw committed must be there afterwards.
+// A child process writes numbered transactions, reporting each commit through a pipe, and crashes at its
+// Nth file change (CrashPoints), opening and its recovery of the previous crash included. N sweeps over
+// the opening and dozens of commits. Every transaction the child saw committed must be there afterwards.
 TEST_P(FaultTest, KilledWriterLosesNoCommittedTransaction) {
   { auto store = CreateStore(); }
-  std::mt19937 rng(20261122);
-  const int kRuns = 200;
+  StoreOptions crashing = options();
+  crashing.base_vfs = FaultVfs::Name();
+  testing::CrashEnv crash_env;
+  crashing.env = &crash_env;
+  const int kRuns = 160;
   int64_t last_committed = 0;
-  for (int run = 0; run < kRuns; ++run) {
+  int runs_that_committed = 0;
+  for (int run = 1; run <= kRuns; ++run) {
     int fds[2];
     ASSERT_EQ(pipe(fds), 0);
     const pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
       close(fds[0]);
-      auto store = Store::Open(dir(), passphrase(), options());
+      testing::CrashPoints::Arm(run);
+      auto store = Store::Open(dir(), passphrase(), crashing);
       if (!store.ok()) _exit(3);
       auto start = (*store)->db().QueryInt(
           "SELECT coalesce(max(CAST(value AS INTEGER)), 0) FROM setting WHERE id = 'n'");
@@ -120,17 +123,17 @@ TEST_P(FaultTest, KilledWriterLosesNoCommittedTransaction) {
     }
     close(fds[1]);
     int64_t i = 0;
-    // Odd runs are killed at any moment, opening included; even runs only after a first commit, so
-    // every other run is sure to have committed work to lose, however slow the machine.
-    if (run % 2 == 0 && read(fds[0], &i, sizeof i) == sizeof i) last_committed = std::max(last_committed, i);
-    std::uniform_int_distribution<int> delay_us(0, 40000);
-    usleep(static_cast<useconds_t>(delay_us(rng)));
-    kill(pid, SIGKILL);
-    while (read(fds[0], &i, sizeof i) == sizeof i) last_committed = std::max(last_committed, i);
+    bool committed = false;
+    while (read(fds[0], &i, sizeof i) == sizeof i) {
+      last_committed = std::max(last_committed, i);
+      committed = true;
+    }
     close(fds[0]);
+    runs_that_committed += committed ? 1 : 0;
     int status = 0;
     waitpid(pid, &status, 0);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "the writer stopped by itself with " << WEXITSTATUS(status);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == testing::CrashPoints::kExitCode)
+        << "run " << run << ": the writer stopped by itself (" << status << ") before its crash point";
 
     auto store = OpenStore();
     ASSERT_TRUE(store) << "run " << run;
@@ -143,11 +146,14 @@ TEST_P(FaultTest, KilledWriterLosesNoCommittedTransaction) {
     auto rows = store->db().QueryInt("SELECT count(*) FROM setting WHERE id GLOB 't[0-9]*'");
     ASSERT_EQ(*rows, have) << "run " << run << ": a transaction was torn";
   }
-  EXPECT_GE(last_committed, kRuns / 2) << "every even run commits at least one transaction";
+  // The sweep reaches past the opening into many commits, so committed work really was at stake.
+  EXPECT_GT(runs_that_committed, kRuns / 2);
+  EXPECT_GT(last_committed, 100);
 }
 
-// Rekey killed at a random moment: the store always opens with the passphrase (under the old key or the
-// new one), verifies, and holds all its data.
+// Rekey crashed at each of its file changes in turn (CrashPoints), as SQLite's crash tests sweep a
+// transaction: the store always opens with the passphrase (under the old key or the new one), verifies,
+// and holds all its data. The sweep ends with the first run whose rekey finishes before its crash point.
 class RekeyCrashTest : public FaultTest {};
 
 TEST_P(RekeyCrashTest, KilledRekeyLeavesAWholeStore) {
@@ -155,42 +161,36 @@ TEST_P(RekeyCrashTest, KilledRekeyLeavesAWholeStore) {
     auto store = CreateStore();
     ASSERT_TRUE(WriteBatch(*store, "kept").ok());
   }
-  // Calibrate the kill window to how long one rekey takes on this machine (sanitizers slow it down).
-  const auto t0 = std::chrono::steady_clock::now();
-  {
-    auto store = OpenStore();
-    Secret recovery;
-    ASSERT_TRUE(store->Rekey(passphrase(), &recovery).ok());
-  }
-  const auto rekey_us =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
-  std::mt19937 rng(7);
+  StoreOptions crashing = options();
+  crashing.base_vfs = FaultVfs::Name();
+  testing::CrashEnv crash_env;
+  crashing.env = &crash_env;
   int completed = 0, interrupted = 0;
-  for (int run = 0; run < 200; ++run) {
+  for (int crash_at = 1; crash_at < 5000 && completed == 0; ++crash_at) {
     const pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
-      auto store = Store::Open(dir(), passphrase(), options());
+      auto store = Store::Open(dir(), passphrase(), crashing);
       if (!store.ok()) _exit(3);
+      testing::CrashPoints::Arm(crash_at);
       Secret recovery;
       _exit((*store)->Rekey(passphrase(), &recovery).ok() ? 0 : 4);
     }
-    std::uniform_int_distribution<int64_t> delay_us(0, rekey_us * 3 / 2);
-    usleep(static_cast<useconds_t>(delay_us(rng)));
-    kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
-    if (WIFEXITED(status)) {
-      ASSERT_EQ(WEXITSTATUS(status), 0) << "rekey failed by itself in run " << run;
-      ++completed;
-    } else {
+    ASSERT_TRUE(WIFEXITED(status)) << "crash point " << crash_at;
+    if (WEXITSTATUS(status) == testing::CrashPoints::kExitCode) {
       ++interrupted;
+    } else {
+      ASSERT_EQ(WEXITSTATUS(status), 0) << "rekey failed by itself before crash point " << crash_at;
+      ++completed;
     }
     const auto values = ValuesAfterRecovery();
-    ASSERT_EQ(values, std::set<std::string>{"kept"}) << "run " << run;
+    ASSERT_EQ(values, std::set<std::string>{"kept"}) << "crash point " << crash_at;
   }
+  EXPECT_EQ(completed, 1) << "the sweep should end with a rekey that finished";
+  // Copying the pages, writing the side key file, both renames and the reopen are all swept.
   EXPECT_GT(interrupted, 20);
-  EXPECT_GT(completed, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(EncryptedAndPlain, FaultTest, ::testing::Values(true, false),

@@ -107,14 +107,17 @@ int FRead(sqlite3_file* f, void* b, int n, sqlite3_int64 o) {
   return Real(f)->pMethods->xRead(Real(f), b, n, o);
 }
 int FWrite(sqlite3_file* f, const void* b, int n, sqlite3_int64 o) {
+  CrashPoints::Pass();
   if (ShouldFail()) return SQLITE_IOERR_WRITE;
   return Real(f)->pMethods->xWrite(Real(f), b, n, o);
 }
 int FTruncate(sqlite3_file* f, sqlite3_int64 s) {
+  CrashPoints::Pass();
   if (ShouldFail()) return SQLITE_IOERR_TRUNCATE;
   return Real(f)->pMethods->xTruncate(Real(f), s);
 }
 int FSync(sqlite3_file* f, int flags) {
+  CrashPoints::Pass();
   if (ShouldFail()) return SQLITE_IOERR_FSYNC;
   return Real(f)->pMethods->xSync(Real(f), flags);
 }
@@ -165,6 +168,7 @@ int FOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, in
   return rc;
 }
 int FDelete(sqlite3_vfs*, const char* n, int s) {
+  CrashPoints::Pass();
   return g_root->xDelete(g_root, n, s);
 }
 int FAccess(sqlite3_vfs*, const char* n, int fl, int* o) {
@@ -227,6 +231,51 @@ int64_t FaultVfs::Count() {
 }
 bool FaultVfs::Fired() {
   return g_fired.load();
+}
+
+// ---- CrashPoints and CrashEnv ----------------------------------------------------------------------------
+
+namespace {
+std::atomic<int64_t> g_crash_at{-1};
+std::atomic<int64_t> g_crash_count{0};
+}  // namespace
+
+void CrashPoints::Arm(int64_t crash_at) {
+  g_crash_count = 0;
+  g_crash_at = crash_at;
+}
+void CrashPoints::Disarm() {
+  g_crash_at = -1;
+}
+int64_t CrashPoints::Count() {
+  return g_crash_count.load();
+}
+void CrashPoints::Pass() {
+  if (g_crash_at.load() < 0) return;
+  if (++g_crash_count >= g_crash_at.load()) _exit(kExitCode);
+}
+
+int64_t CrashEnv::NowMs() {
+  return Env::Default()->NowMs();
+}
+Result<std::string> CrashEnv::ReadFile(const std::string& path) {
+  return Env::Default()->ReadFile(path);
+}
+Status CrashEnv::WriteFile(const std::string& path, std::string_view bytes) {
+  CrashPoints::Pass();
+  return Env::Default()->WriteFile(path, bytes);
+}
+Status CrashEnv::RenameFile(const std::string& from, const std::string& to) {
+  CrashPoints::Pass();
+  return Env::Default()->RenameFile(from, to);
+}
+Status CrashEnv::RemoveFile(const std::string& path) {
+  if (!Env::Default()->FileExists(path)) return Status::Ok();  // nothing changes on disk: no crash point
+  CrashPoints::Pass();
+  return Env::Default()->RemoveFile(path);
+}
+bool CrashEnv::FileExists(const std::string& path) {
+  return Env::Default()->FileExists(path);
 }
 
 }  // namespace berth::testing

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/schema/env.h"
 #include "berth/schema/status.h"
 
 namespace berth::testing {
@@ -46,6 +47,32 @@ class FaultVfs {
   static void Disarm();
   static int64_t Count();  // operations seen since Arm()
   static bool Fired();
+};
+
+// Crash points, after SQLite's crash tests: every operation that changes a file (a write, truncate, sync
+// or delete through FaultVfs; a write, rename or remove through CrashEnv) is counted from Arm(), and the
+// Nth ends the process with _exit(kExitCode) before it takes effect, as a SIGKILL at that moment would.
+// A test forks a child, arms it, and sweeps N over the whole operation under test; no timing involved.
+// For forked children only: the parent never arms it.
+class CrashPoints {
+ public:
+  static constexpr int kExitCode = 86;
+  static void Arm(int64_t crash_at);
+  static void Disarm();
+  static int64_t Count();  // file changes seen since Arm()
+  // Called before each file change: counts it, and exits when it is the armed one.
+  static void Pass();
+};
+
+// Env::Default() with its file changes counted as crash points.
+class CrashEnv final : public Env {
+ public:
+  int64_t NowMs() override;
+  Result<std::string> ReadFile(const std::string& path) override;
+  Status WriteFile(const std::string& path, std::string_view bytes) override;
+  Status RenameFile(const std::string& from, const std::string& to) override;
+  Status RemoveFile(const std::string& path) override;
+  bool FileExists(const std::string& path) override;
 };
 
 }  // namespace berth::testing

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "berth/schema/db.h"
+#include "berth/schema/env.h"
 #include "berth/schema/ids.h"
 #include "berth/schema/mutation.h"
 #include "berth/schema/secret.h"
@@ -43,6 +44,9 @@ struct StoreOptions {
   int migrate_to = 0;
   // The SQLite VFS under the encryption (empty: SQLite's default). Tests put a fault-injecting VFS here.
   std::string base_vfs;
+  // The clock and the file operations outside SQLite (null: Env::Default()). Not owned; must outlive
+  // the store.
+  Env* env = nullptr;
 };
 
 struct AuditEntry {
