@@ -132,9 +132,10 @@ Status ShowReferral(const Globals& g, const std::string& id, bool json) {
                   {"status", ToString(o.status)},
                   {"decline_reason", ToString(o.decline_reason)},
                   {"respond_by", o.respond_by}});
-    lines += fmt::format("  offer {}  {}{}  {}{}\n", o.id, o.provider_id, o.bed_id.empty() ? "" : " bed " + o.bed_id,
-                         ToString(o.status),
-                         o.status == OfferStatus::kDeclined ? " (" + std::string(ToString(o.decline_reason)) + ")" : "");
+    lines += fmt::format(
+        "  offer {}  {}{}  {}{}\n", o.id, o.provider_id, o.bed_id.empty() ? "" : " bed " + o.bed_id,
+        ToString(o.status),
+        o.status == OfferStatus::kDeclined ? " (" + std::string(ToString(o.decline_reason)) + ")" : "");
   }
   BERTH_ASSIGN_OR_RETURN(auto date_changes, LoadDateChanges(store->db(), r.id));
   nlohmann::json dj = nlohmann::json::array();
@@ -144,8 +145,8 @@ Status ShowReferral(const Globals& g, const std::string& id, bool json) {
                   {"changed_by", c.changed_by},
                   {"changed_at", c.changed_at},
                   {"note", c.note}});
-    lines += fmt::format("  discharge-ready date {} -> {}  by {} at {}\n", c.old_date.empty() ? "(none)" : c.old_date,
-                         c.new_date, c.changed_by, c.changed_at);
+    lines += fmt::format("  discharge-ready date {} -> {}  by {} at {}\n",
+                         c.old_date.empty() ? "(none)" : c.old_date, c.new_date, c.changed_by, c.changed_at);
   }
   for (const Handback& h : handbacks) {
     hj.push_back({{"id", h.id},
@@ -155,8 +156,8 @@ Status ShowReferral(const Globals& g, const std::string& id, bool json) {
                   {"end_date", h.end_date},
                   {"reason", ToString(h.reason)},
                   {"status", ToString(h.status)}});
-    lines += fmt::format("  hand back {}  {}  notice {}, last day {}  {} ({})\n", h.id, h.provider_id, h.notice_date,
-                         h.end_date, ToString(h.reason), ToString(h.status));
+    lines += fmt::format("  hand back {}  {}  notice {}, last day {}  {} ({})\n", h.id, h.provider_id,
+                         h.notice_date, h.end_date, ToString(h.reason), ToString(h.status));
   }
   if (json) {
     j["placements"] = std::move(pj);

@@ -661,7 +661,8 @@ class SqliteHubStorage final : public HubStorage {
         const bool hold_live = from == "held" && (until.empty() || until > iso_now);
         // Placements take a bed for the days they cover (berth/schema/occupancy.h): today, and from today on.
         const std::string today = iso_now.substr(0, 10);
-        BERTH_ASSIGN_OR_RETURN(int64_t today_taken, PlacementsTakingBed(Str(current, "id"), "", today, today));
+        BERTH_ASSIGN_OR_RETURN(int64_t today_taken,
+                               PlacementsTakingBed(Str(current, "id"), "", today, today));
         BERTH_ASSIGN_OR_RETURN(int64_t booked, PlacementsTakingBed(Str(current, "id"), "", today, ""));
         if (to == "held") {
           const std::string want = Str(merged, "held_for_referral_id");
@@ -807,8 +808,9 @@ class SqliteHubStorage final : public HubStorage {
   // Placements other than `except` that take `bed_id` on some day of [from, to] ('' unbounded).
   Result<int64_t> PlacementsTakingBed(const std::string& bed_id, const std::string& except,
                                       const std::string& from, const std::string& to) {
-    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT count(*) FROM placement WHERE bed_id = ?1 AND id <> ?2 AND " +
-                                              PlacementTakesSql("?3", "?4")));
+    BERTH_ASSIGN_OR_RETURN(Stmt s,
+                           cache_.Get("SELECT count(*) FROM placement WHERE bed_id = ?1 AND id <> ?2 AND " +
+                                      PlacementTakesSql("?3", "?4")));
     s.Bind(1, bed_id).Bind(2, except).Bind(3, from).Bind(4, to);
     BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
     const int64_t n = r ? s.Int(0) : 0;
@@ -828,9 +830,10 @@ class SqliteHubStorage final : public HubStorage {
       sqlite3_reset(s.raw());
     }
     std::vector<HoursSpan> spans;
-    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT start_date, end_date, hours_per_week FROM placement WHERE"
-                                              " homecare_capacity_id = ?1 AND " +
-                                              PlacementTakesSql("?2", "?3")));
+    BERTH_ASSIGN_OR_RETURN(Stmt s,
+                           cache_.Get("SELECT start_date, end_date, hours_per_week FROM placement WHERE"
+                                      " homecare_capacity_id = ?1 AND " +
+                                      PlacementTakesSql("?2", "?3")));
     s.Bind(1, cap).Bind(2, from).Bind(3, to);
     while (true) {
       BERTH_ASSIGN_OR_RETURN(bool r, s.Step());

@@ -103,7 +103,8 @@ TEST_F(OnTheDemo, ABedHandedBackWithFourWeeksNoticeIsOfferedToNobodyBeforeTheDay
   ctx = Context();
   int offered_later = 0;
   for (const Referral& r : *queue) {
-    for (const std::string& needed : {std::string(kToday), IsoDateFromDays(free_from), r.discharge_ready_date}) {
+    for (const std::string& needed :
+         {std::string(kToday), IsoDateFromDays(free_from), r.discharge_ready_date}) {
       Referral as_of = r;
       as_of.discharge_ready_date = needed;
       const core::MatchResult m = core::Match(ctx, as_of);
@@ -162,7 +163,8 @@ TEST_F(OnTheDemo, AHomecareHandBackFreesTheAgencysHoursOnlyAfterItsEnd) {
   auto hours_left = [&](const std::string& day) {
     Context();
     double sum = 0;
-    for (const auto& id : rows) sum += index_->capacity()[index_->FindCapacity(id)].RemainingFrom(DaysFromIsoDate(day));
+    for (const auto& id : rows)
+      sum += index_->capacity()[index_->FindCapacity(id)].RemainingFrom(DaysFromIsoDate(day));
     return sum;
   };
   const std::string end = IsoDateFromDays(DaysFromIsoDate(kToday) + 10);
@@ -197,7 +199,8 @@ TEST_F(OnTheDemo, AnOptionSeventeenFiftyOverBudgetIsRankedAndFlaggedNotExcluded)
   for (const Referral& r : *queue) {
     if (r.funding != Funding::kLa) continue;
     for (const core::Candidate& c : core::Match(ctx, r).candidates) {
-      if (c.kind != core::CandidateKind::kBed || index_->beds()[c.bed].contract == ContractType::kBlock) continue;
+      if (c.kind != core::CandidateKind::kBed || index_->beds()[c.bed].contract == ContractType::kBlock)
+        continue;
       person = r.id;
       bed = index_->beds()[c.bed].id;
       rate = c.weekly_cost_pence;
@@ -223,7 +226,8 @@ TEST_F(OnTheDemo, AnOptionSeventeenFiftyOverBudgetIsRankedAndFlaggedNotExcluded)
   const auto j = core::MatchJson(ctx, m, 0);
   bool flagged = false;
   for (const auto& c : j["candidates"]) {
-    if (c.value("bed_id", "") == bed) flagged = c["over_budget"]["words"].get<std::string>().find("GBP 17.50 a week over") == 0;
+    if (c.value("bed_id", "") == bed)
+      flagged = c["over_budget"]["words"].get<std::string>().find("GBP 17.50 a week over") == 0;
   }
   EXPECT_TRUE(flagged);
 }

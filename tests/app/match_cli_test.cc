@@ -137,7 +137,8 @@ TEST_F(MatchCli, DemoMatchCandidatesPassEveryHardRuleAndBlockBeatsSpot) {
       EXPECT_TRUE(m["near_misses"].empty());
     }
     for (const json& x : m["near_misses"]) {
-      for (const char* k : {"provider_id", "rule", "amount", "unit", "words"}) ASSERT_TRUE(x.contains(k)) << k;
+      for (const char* k : {"provider_id", "rule", "amount", "unit", "words"})
+        ASSERT_TRUE(x.contains(k)) << k;
       EXPECT_FALSE(x["words"].get<std::string>().empty());
     }
     if (m["candidates"].empty() && !m["near_misses"].empty()) ++none_but_near;
@@ -252,9 +253,10 @@ TEST_F(MatchCli, WeightsAndWorkflowCommands) {
   // Without the home's acceptance, confirming needs the reason it was arranged outside Berth.
   EXPECT_EQ(Run("confirm " + rid + " --bed " + bed + " --start " + kDay + at, &out), 2) << out;
   EXPECT_NE(out.find("has not accepted an offer"), std::string::npos) << out;
-  ASSERT_EQ(Run("confirm " + rid + " --bed " + bed + " --start " + kDay + " --override 'agreed by phone'" + at,
-                &out),
-            0)
+  ASSERT_EQ(
+      Run("confirm " + rid + " --bed " + bed + " --start " + kDay + " --override 'agreed by phone'" + at,
+          &out),
+      0)
       << out;
   EXPECT_NE(out.find("override"), std::string::npos) << out;
   // Illegal: confirming again, releasing an occupied bed, declining without a reason.

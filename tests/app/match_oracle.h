@@ -1,6 +1,6 @@
-// An independent re-evaluation of the hard rules (over budget is one only with the hard ceiling set), written from the raw records (not the supply index and
-// not berth_core's rule code), for the property and acceptance tests: given a candidate the matcher
-// proposed, which rule (if any) does it break?
+// An independent re-evaluation of the hard rules (over budget is one only with the hard ceiling set), written
+// from the raw records (not the supply index and not berth_core's rule code), for the property and acceptance
+// tests: given a candidate the matcher proposed, which rule (if any) does it break?
 #pragma once
 
 #include <cmath>

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "match_fixture.h"
 
 namespace berth {
@@ -15,7 +17,8 @@ class NearMiss : public testing::MatchFixture {
   const core::NearMiss* For(const std::vector<core::NearMiss>& v, const std::string& id) const {
     for (const auto& x : v) {
       const auto& e = x.exclusion;
-      if ((e.bed != core::kNoSlot && index_->beds()[e.bed].id == id) || index_->providers()[e.provider].id == id)
+      if ((e.bed != core::kNoSlot && index_->beds()[e.bed].id == id) ||
+          index_->providers()[e.provider].id == id)
         return &x;
     }
     return nullptr;
@@ -107,7 +110,8 @@ TEST_F(NearMiss, EachMeasuredRuleSaysByHowMuch) {
   const auto plan = core::MakePlan(ctx, {r});
   ASSERT_EQ(plan.unplaced.size(), 1u);
   EXPECT_NE(plan.unplaced[0].reason.find("Nearest: "), std::string::npos) << plan.unplaced[0].reason;
-  EXPECT_NE(plan.unplaced[0].reason.find("free from 2026-03-15"), std::string::npos) << plan.unplaced[0].reason;
+  EXPECT_NE(plan.unplaced[0].reason.find("free from 2026-03-15"), std::string::npos)
+      << plan.unplaced[0].reason;
   EXPECT_EQ(plan.unplaced[0].reason.find("not_available"), std::string::npos) << plan.unplaced[0].reason;
 }
 
@@ -149,6 +153,129 @@ TEST_F(NearMiss, HomecareSaysWhichBandIsShortAndWhenHoursStart) {
   const core::MatchResult enough = core::Match(ctx, HomecareRef("R1"));
   EXPECT_EQ(enough.candidates.size(), 3u);
   EXPECT_TRUE(core::MatchJson(ctx, enough, 0)["near_misses"].empty());
+}
+
+// Every other hard rule: an option that this rule alone stops is a near miss naming the rule, with no amount
+// (nothing to measure) and the exclusion's own sentence as its words. Each case has its own provider and
+// referral, so earlier cases' supply cannot stand in for it.
+TEST_F(NearMiss, EveryUnmeasuredRuleIsNamedWithItsReason) {
+  struct Case {
+    std::string rule;
+    std::function<void(Provider&, Bed&, Referral&)> make;
+  };
+  const std::vector<Case> cases = {
+      {"category", [](Provider&, Bed& b, Referral&) { b.category = BedCategory::kNursing; }},
+      {"registration",
+       [](Provider& p, Bed& b, Referral& r) {
+         p.registration = Registration::kResidential;
+         b.category = BedCategory::kNursing;
+         r.category = BedCategory::kNursing;
+         r.weekly_budget_pence = 100000;
+       }},
+      {"specialism",
+       [](Provider& p, Bed& b, Referral& r) {
+         p.specialisms = {Specialism::kOlderPeople};
+         b.category = BedCategory::kResidentialDementia;
+         r.category = BedCategory::kResidentialDementia;
+         r.needs = {Need::kDementia};
+       }},
+      {"infection", [](Provider&, Bed&, Referral& r) { r.infection_status = InfectionStatus::kPositive; }},
+      {"room_bariatric", [](Provider&, Bed&, Referral& r) { r.needs = {Need::kBariatric}; }},
+      {"room_hoist", [](Provider&, Bed&, Referral& r) { r.needs = {Need::kHoist}; }},
+      {"room_ground_floor", [](Provider&, Bed&, Referral& r) { r.needs = {Need::kGroundFloor}; }},
+      {"room_en_suite", [](Provider&, Bed&, Referral& r) { r.needs = {Need::kEnSuite}; }},
+      {"single_sex_unit",
+       [](Provider&, Bed& b, Referral& r) {
+         b.features.single_sex_unit = SexPreference::kFemale;
+         r.gender = Gender::kMale;
+       }},
+      {"distance_unknown",
+       [](Provider& p, Bed&, Referral&) {
+         p.latitude.reset();
+         p.longitude.reset();
+       }},
+      {"declined", [](Provider&, Bed&, Referral&) {}},
+      {"handed_back", [](Provider&, Bed&, Referral&) {}},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    const std::string home = fmt::format("H{}", i), bed = home + "-1", person = fmt::format("R{}", i);
+    Provider p = Home(home);
+    Bed b = MakeBed(bed, home);
+    Referral r = Ref(person);
+    c.make(p, b, r);
+    Put(p);
+    Put(b);
+    if (c.rule == "declined") {
+      Offer o;
+      o.id = "offer-" + person;
+      o.referral_id = person;
+      o.provider_id = home;
+      o.sent_at = "2026-03-08T09:00:00Z";
+      o.status = OfferStatus::kDeclined;
+      o.decline_reason = DeclineReason::kNoCapacity;
+      Put(o);
+    }
+    if (c.rule == "handed_back") {
+      Handback h;
+      h.id = "hb-" + person;
+      h.referral_id = person;
+      h.provider_id = home;
+      h.notice_date = "2026-03-01";
+      h.end_date = "2026-03-09";
+      h.reason = HandbackReason::kStaffing;
+      Put(h);
+    }
+    auto ctx = Context();
+    ctx.keep_exclusions = true;
+    const core::MatchResult m = core::Match(ctx, r);
+    EXPECT_EQ(RuleFor(m, bed), c.rule) << "the case's bed is stopped by its own rule";
+    const auto near = core::NearMisses(ctx, m, 100);
+    const auto* x = For(near, bed);
+    ASSERT_NE(x, nullptr) << c.rule << ": one rule alone stops it, so it is a near miss";
+    EXPECT_EQ(core::RuleCode(x->exclusion.rule), c.rule);
+    EXPECT_EQ(x->amount, 0) << c.rule;
+    EXPECT_EQ(x->unit, "") << c.rule;
+    EXPECT_EQ(x->words, core::ReasonSentence(ctx, m.needs, x->exclusion)) << c.rule;
+    EXPECT_FALSE(x->words.empty()) << c.rule;
+  }
+}
+
+TEST_F(NearMiss, HomecareCarersAndZones) {
+  // Double-up and carer gender each stop an agency alone; an agency whose hours are in another zone is no
+  // near miss at all (the person cannot move zone).
+  Put(Agency("SINGLE"));
+  Put(Cap("SINGLE-M", "SINGLE", "Huntingdonshire", TimeBand::kMorning, 20));
+  Put(Cap("SINGLE-B", "SINGLE", "Huntingdonshire", TimeBand::kBed, 20));
+  Put(Agency("WOMEN"));
+  for (TimeBand band : {TimeBand::kMorning, TimeBand::kBed}) {
+    HomecareCapacity c = Cap(fmt::format("WOMEN-{}", ToString(band)), "WOMEN", "Huntingdonshire", band, 20);
+    c.double_up = true;
+    c.male_carers = false;
+    Put(c);
+  }
+  Put(Agency("ELSEWHERE"));
+  Put(Cap("ELSEWHERE-M", "ELSEWHERE", "Fenland", TimeBand::kMorning, 20));
+  Put(Cap("ELSEWHERE-B", "ELSEWHERE", "Fenland", TimeBand::kBed, 20));
+  Referral r = HomecareRef("R1");
+  r.gender = Gender::kMale;
+  r.homecare.double_up = true;
+  r.homecare.carer_gender = SexPreference::kMale;
+  auto ctx = Context();
+  ctx.keep_exclusions = true;
+  const core::MatchResult m = core::Match(ctx, r);
+  ASSERT_TRUE(m.candidates.empty());
+  EXPECT_EQ(HomecareRuleFor(m, "ELSEWHERE"), "zone");
+  const auto near = core::NearMisses(ctx, m, 100);
+  ASSERT_EQ(near.size(), 2u);
+  const auto* single = For(near, "SINGLE");
+  ASSERT_NE(single, nullptr);
+  EXPECT_EQ(core::RuleCode(single->exclusion.rule), "double_up");
+  EXPECT_EQ(single->words, core::ReasonSentence(ctx, m.needs, single->exclusion));
+  const auto* women = For(near, "WOMEN");
+  ASSERT_NE(women, nullptr);
+  EXPECT_EQ(core::RuleCode(women->exclusion.rule), "carer_gender");
+  EXPECT_EQ(For(near, "ELSEWHERE"), nullptr);
 }
 
 }  // namespace

@@ -181,8 +181,9 @@ TEST_F(ReportsTest, HandBacksByProviderAndReasonWithHoursBedsAndNotice) {
   agency.kind = ProviderKind::kHomecareAgency;
   ASSERT_TRUE(Save(*store, agency).ok());
   auto give_back = [&](const std::string& id, const std::string& provider, const std::string& referral,
-                       const std::string& bed, double hours, const std::string& notice, const std::string& end,
-                       HandbackReason reason) {
+                       const std::string& bed, double hours, const std::string& notice,
+                       const std::string& end, HandbackReason reason,
+                       HandbackStatus status = HandbackStatus::kOpen) {
     Placement p;
     p.id = "pl-" + id;
     p.provider_id = provider;
@@ -203,6 +204,7 @@ TEST_F(ReportsTest, HandBacksByProviderAndReasonWithHoursBedsAndNotice) {
     h.end_date = end;
     h.hours_per_week = hours;
     h.reason = reason;
+    h.status = status;
     ASSERT_TRUE(Save(*store, h).ok());
   };
   give_back("h1", "home-a", "r1", "a3", 0, "2026-11-03", "2026-11-30", HandbackReason::kNeedsChanged);
@@ -210,6 +212,9 @@ TEST_F(ReportsTest, HandBacksByProviderAndReasonWithHoursBedsAndNotice) {
   give_back("h3", "agency-c", "r3", "", 7, "2026-11-15", "2026-11-22", HandbackReason::kStaffing);
   give_back("h4", "home-b", "r1", "b1", 0, "2026-11-20", "2026-11-20", HandbackReason::kUnsafe);
   give_back("h5", "agency-c", "r4", "", 10, "2026-10-01", "2026-10-15", HandbackReason::kPrice);  // before
+  // A notice withdrawn by the provider handed nothing back: not counted.
+  give_back("h6", "agency-c", "r5", "", 20, "2026-11-12", "2026-11-26", HandbackReason::kPrice,
+            HandbackStatus::kWithdrawn);
   auto r = BuildHandbacksReport(store->db(), "2026-11-01", "2026-11-30");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->handbacks, 4);
@@ -236,8 +241,9 @@ TEST_F(ReportsTest, HandBacksByProviderAndReasonWithHoursBedsAndNotice) {
   EXPECT_EQ(r->by_provider[1].label, "Alpha House");
   EXPECT_EQ(r->by_provider[1].beds, 1);
   const std::string text = Render(*r, ReportFormat::kText);
-  EXPECT_NE(text.find("4 by 3 provider(s), 3 people: 21 homecare hours a week and 2 bed(s); notice 10.2 days"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("4 by 3 provider(s), 3 people: 21 homecare hours a week and 2 bed(s); notice 10.2 days"),
+      std::string::npos)
       << text;
   const auto j = nlohmann::json::parse(Render(*r, ReportFormat::kJson));
   EXPECT_EQ(j["handbacks"], 4);
@@ -245,7 +251,8 @@ TEST_F(ReportsTest, HandBacksByProviderAndReasonWithHoursBedsAndNotice) {
   const std::string csv = Render(*r, ReportFormat::kCsv);
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
             "notice_date,last_day,notice_days,provider,kind,bed_or_hours,reason,status,referral_id");
-  EXPECT_NE(csv.find("2026-11-10,2026-11-17,7,Carers Co,homecare,14,staffing,open,r2"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("2026-11-10,2026-11-17,7,Carers Co,homecare,14,staffing,open,r2"), std::string::npos)
+      << csv;
   // The range is checked; the October hand back is in its own month.
   EXPECT_EQ(BuildHandbacksReport(store->db(), "2026-11-30", "2026-11-01").status().code(), Code::kBadInput);
   EXPECT_EQ(BuildHandbacksReport(store->db(), "2026-10-01", "2026-10-31")->handbacks, 1);

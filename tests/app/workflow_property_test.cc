@@ -93,7 +93,7 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
         break;
       case 2: {
         const bool one_bed = Chance(0.5);
-        const std::string provider = one_bed ? LoadBed(store().db(), bed)->provider_id
+        const std::string provider = one_bed       ? LoadBed(store().db(), bed)->provider_id
                                      : Chance(0.5) ? Any(homes)
                                                    : Any(agencies);
         what = "offer " + r + " " + provider;
@@ -137,7 +137,8 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
         std::vector<Placement> live;
         const auto all = *LoadPlacements(store().db());
         for (const auto& p : all) {
-          if (p.status == PlacementStatus::kActive || p.status == PlacementStatus::kPlanned) live.push_back(p);
+          if (p.status == PlacementStatus::kActive || p.status == PlacementStatus::kPlanned)
+            live.push_back(p);
         }
         if (live.empty()) return "no placement";
         what = "hand back";
@@ -148,9 +149,9 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
         static const BedStatus kTo[] = {BedStatus::kVacant, BedStatus::kOccupied, BedStatus::kUnavailable};
         const BedStatus to = kTo[Pick(3)];
         what = "bed " + bed + " " + std::string(ToString(to));
-        st = core::SetBedStatus(store(), bed, to,
-                                to == BedStatus::kUnavailable ? UnavailableReason::kStaffing : UnavailableReason::kNone,
-                                t);
+        st = core::SetBedStatus(
+            store(), bed, to,
+            to == BedStatus::kUnavailable ? UnavailableReason::kStaffing : UnavailableReason::kNone, t);
         break;
       }
       case 10:
@@ -166,7 +167,8 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
     }
     last_ok = st.ok();
     if (!st.ok()) {
-      EXPECT_TRUE(st.code() == Code::kConflict || st.code() == Code::kBadInput || st.code() == Code::kNotFound)
+      EXPECT_TRUE(st.code() == Code::kConflict || st.code() == Code::kBadInput ||
+                  st.code() == Code::kNotFound)
           << what << ": " << st.ToString();
     }
     return what;
@@ -186,8 +188,10 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
     for (const auto& [bed, ps] : by_bed) {
       for (size_t i = 0; i < ps.size(); ++i) {
         for (size_t j = i + 1; j < ps.size(); ++j) {
-          EXPECT_FALSE(DayRangesOverlap(ps[i]->start_date, ps[i]->end_date, ps[j]->start_date, ps[j]->end_date))
-              << "bed " << bed << " taken twice by " << ps[i]->id << " and " << ps[j]->id << " after " << step;
+          EXPECT_FALSE(
+              DayRangesOverlap(ps[i]->start_date, ps[i]->end_date, ps[j]->start_date, ps[j]->end_date))
+              << "bed " << bed << " taken twice by " << ps[i]->id << " and " << ps[j]->id << " after "
+              << step;
         }
       }
     }
@@ -208,23 +212,26 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
       std::set<std::string> refused;  // provider, or provider/bed
       const auto offers = *LoadOffersForReferral(store().db(), id);
       for (const auto& o : offers) {
-        if (o.status == OfferStatus::kDeclined) refused.insert(o.bed_id.empty() ? o.provider_id : o.provider_id + "/" + o.bed_id);
+        if (o.status == OfferStatus::kDeclined)
+          refused.insert(o.bed_id.empty() ? o.provider_id : o.provider_id + "/" + o.bed_id);
       }
       const auto handbacks = *LoadHandbacksOfReferral(store().db(), id);
       for (const auto& h : handbacks) refused.insert(h.provider_id);
       const core::MatchResult m = core::Match(ctx, r);
       for (const core::Candidate& c : m.candidates) {
         const std::string provider = index_->providers()[c.provider].id;
-        EXPECT_FALSE(refused.count(provider)) << provider << " declined or handed back " << id << " after " << step;
+        EXPECT_FALSE(refused.count(provider))
+            << provider << " declined or handed back " << id << " after " << step;
         if (c.kind != core::CandidateKind::kBed) continue;
         const Bed b = *LoadBed(store().db(), index_->beds()[c.bed].id);
-        EXPECT_FALSE(refused.count(provider + "/" + b.id)) << b.id << " declined for " << id << " after " << step;
+        EXPECT_FALSE(refused.count(provider + "/" + b.id))
+            << b.id << " declined for " << id << " after " << step;
         const std::string from = IsoDateFromDays(c.available_day);
         EXPECT_GE(from, t.today);
         for (const Placement* p : by_bed[b.id]) {
           EXPECT_FALSE(DayRangesOverlap(p->start_date, p->end_date, from, ""))
-              << b.id << " offered to " << id << " from " << from << " but placement " << p->id << " takes it "
-              << p->start_date << ".." << p->end_date << " after " << step;
+              << b.id << " offered to " << id << " from " << from << " but placement " << p->id
+              << " takes it " << p->start_date << ".." << p->end_date << " after " << step;
         }
         EXPECT_NE(b.status, BedStatus::kUnavailable) << b.id << " after " << step;
         if (b.status == BedStatus::kHeld && b.held_for_referral_id != id && b.held_until > t.now_iso) {
@@ -241,7 +248,8 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
     std::map<std::string, double> hours;
     for (const auto& a : plan.allocations) {
       if (a.candidate.kind == core::CandidateKind::kBed) {
-        EXPECT_TRUE(planned_beds.insert(index_->beds()[a.candidate.bed].id).second) << "bed twice after " << step;
+        EXPECT_TRUE(planned_beds.insert(index_->beds()[a.candidate.bed].id).second)
+            << "bed twice after " << step;
       }
       for (const auto& u : a.candidate.bands) {
         const auto& slot = index_->capacity()[u.capacity];
@@ -261,8 +269,9 @@ TEST_P(WorkflowProperty, RandomWorkflowsKeepEveryInvariant) {
   int done = 0;
   for (int i = 0; i < 60; ++i) {
     const int64_t before = Count("SELECT coalesce(max(seq), 0) FROM outbox");
-    const int64_t rows = Count("SELECT (SELECT count(*) FROM placement) + (SELECT count(*) FROM offer) +"
-                               " (SELECT count(*) FROM handback)");
+    const int64_t rows = Count(
+        "SELECT (SELECT count(*) FROM placement) + (SELECT count(*) FROM offer) +"
+        " (SELECT count(*) FROM handback)");
     last_ok = true;
     const std::string step = Step();
     if (!last_ok) {

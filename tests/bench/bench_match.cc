@@ -99,7 +99,8 @@ struct Naive {
       t.hours = p.hours_per_week;
       if (!p.bed_id.empty()) {
         auto it = free_from.try_emplace(p.bed_id, std::numeric_limits<int32_t>::min()).first;
-        it->second = t.last_day == kNoDay || it->second == kNoDay ? kNoDay : std::max(it->second, t.last_day + 1);
+        it->second =
+            t.last_day == kNoDay || it->second == kNoDay ? kNoDay : std::max(it->second, t.last_day + 1);
       }
       if (!p.homecare_capacity_id.empty()) taken[p.homecare_capacity_id].push_back(t);
     }

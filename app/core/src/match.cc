@@ -12,11 +12,13 @@
 namespace berth::core {
 namespace {
 
-constexpr const char* kRuleCodes[kRuleCount] = {
-    "declined",       "handed_back",  "category",       "registration", "specialism",        "admissions_closed", "infection",
-    "room_bariatric", "room_hoist",   "room_ground_floor", "room_en_suite",     "single_sex_unit",
-    "not_available",  "over_budget",  "too_far",           "distance_unknown",  "zone",
-    "band_hours",     "double_up",    "carer_gender",      "homecare_start"};
+constexpr const char* kRuleCodes[kRuleCount] = {"declined",          "handed_back",    "category",
+                                                "registration",      "specialism",     "admissions_closed",
+                                                "infection",         "room_bariatric", "room_hoist",
+                                                "room_ground_floor", "room_en_suite",  "single_sex_unit",
+                                                "not_available",     "over_budget",    "too_far",
+                                                "distance_unknown",  "zone",           "band_hours",
+                                                "double_up",         "carer_gender",   "homecare_start"};
 
 int32_t DayOf(std::string_view iso) {
   if (iso.size() < 10 || !IsIsoDate(iso.substr(0, 10))) return kNoDay;
@@ -153,7 +155,8 @@ std::string OfferStatusAt(const OfferNote& o, const std::string& now_iso) {
 }
 
 std::string OverBudgetWords(const Candidate& c) {
-  return fmt::format("GBP {:.2f} a week over the GBP {:.2f} budget", static_cast<double>(c.over_budget_pence) / 100.0,
+  return fmt::format("GBP {:.2f} a week over the GBP {:.2f} budget",
+                     static_cast<double>(c.over_budget_pence) / 100.0,
                      static_cast<double>(c.budget_limit_pence) / 100.0);
 }
 
@@ -241,14 +244,16 @@ Needs PrepareNeeds(const MatchContext& ctx, const Referral& r) {
     }
     for (const HandbackNote& h : notes->handbacks) {
       if (h.status == HandbackStatus::kWithdrawn || h.provider == kNoSlot) continue;
-      n.personal.push_back({h.provider, "", Rule::kHandedBack, DeclineReason::kNone, h.reason, h.notice_date});
+      n.personal.push_back(
+          {h.provider, "", Rule::kHandedBack, DeclineReason::kNone, h.reason, h.notice_date});
       if (h.status == HandbackStatus::kOpen && h.end_date > n.care_ends) n.care_ends = h.end_date;
     }
   }
   // The date needed from: the DRD, or for a hand back the day after the current care ends (the same rule
   // as the queue, referrals.h NeededFrom); a confirmation matches for its own first day.
-  const std::string needed =
-      !ctx.needed_from.empty() ? ctx.needed_from : NeededFrom(r, r.priority == Priority::kHandBack ? n.care_ends : "");
+  const std::string needed = !ctx.needed_from.empty()
+                                 ? ctx.needed_from
+                                 : NeededFrom(r, r.priority == Priority::kHandBack ? n.care_ends : "");
   const int32_t drd = DayOf(needed);
   n.needed_day = drd == kNoDay ? n.today : std::max(n.today, drd);
   n.days_past = drd == kNoDay ? 0 : std::max(0, n.today - drd);
@@ -312,7 +317,8 @@ std::optional<Rule> EvaluateBed(const MatchContext& ctx, const Needs& n, const P
                 !b.features.en_suite,
             Rule::kInfection))
     return fail(Rule::kInfection);
-  if (stops(n.Has(Need::kBariatric) && !b.features.bariatric, Rule::kBariatric)) return fail(Rule::kBariatric);
+  if (stops(n.Has(Need::kBariatric) && !b.features.bariatric, Rule::kBariatric))
+    return fail(Rule::kBariatric);
   if (stops(n.Has(Need::kHoist) && !b.features.hoist, Rule::kHoist)) return fail(Rule::kHoist);
   if (stops(n.Has(Need::kGroundFloor) && !b.features.ground_floor, Rule::kGroundFloor))
     return fail(Rule::kGroundFloor);
@@ -424,7 +430,8 @@ std::optional<Rule> EvaluateHomecare(const MatchContext& ctx, const Needs& n, co
     }
     return fail(x.rule, TimeBand::kMorning);
   }
-  if (p.closed_all && !waived(Rule::kAdmissionsClosed)) return fail(Rule::kAdmissionsClosed, TimeBand::kMorning);
+  if (p.closed_all && !waived(Rule::kAdmissionsClosed))
+    return fail(Rule::kAdmissionsClosed, TimeBand::kMorning);
   if (n.homecare.bands.empty()) return fail(Rule::kBandHours, TimeBand::kMorning);
   const double h = n.hours_per_band;
   std::vector<HomecareBandUse> uses;
@@ -470,7 +477,8 @@ std::optional<Rule> EvaluateHomecare(const MatchContext& ctx, const Needs& n, co
     const size_t best = *std::min_element(ok.begin(), ok.end(), [&](size_t a, size_t b) {
       if (rows[a]->hourly_rate_pence != rows[b]->hourly_rate_pence)
         return rows[a]->hourly_rate_pence < rows[b]->hourly_rate_pence;
-      const double left_a = rows[a]->RemainingFrom(n.needed_day), left_b = rows[b]->RemainingFrom(n.needed_day);
+      const double left_a = rows[a]->RemainingFrom(n.needed_day),
+                   left_b = rows[b]->RemainingFrom(n.needed_day);
       if (left_a != left_b) return left_a > left_b;
       return rows[a]->id < rows[b]->id;
     });
@@ -698,7 +706,8 @@ std::vector<NearMiss> NearMisses(const MatchContext& ctx, const MatchResult& m, 
     }
     all.push_back(std::move(x));
   }
-  std::stable_sort(all.begin(), all.end(), [](const NearMiss& a, const NearMiss& b) { return a.gap < b.gap; });
+  std::stable_sort(all.begin(), all.end(),
+                   [](const NearMiss& a, const NearMiss& b) { return a.gap < b.gap; });
   std::vector<NearMiss> out;
   std::vector<uint32_t> providers;
   for (NearMiss& x : all) {
@@ -778,7 +787,8 @@ std::string ReasonSentence(const MatchContext& ctx, const Needs& n, const Exclus
         return b->free_from_day == kNoDay
                    ? "A placement takes the bed with no end date."
                    : fmt::format("A placement takes the bed until {} (free from {}), after {}.",
-                                 IsoDateFromDays(b->free_from_day - 1), IsoDateFromDays(b->free_from_day), need);
+                                 IsoDateFromDays(b->free_from_day - 1), IsoDateFromDays(b->free_from_day),
+                                 need);
       }
       return "Not available by " + need + ".";
     }
@@ -844,9 +854,9 @@ nlohmann::json CandidateJson(const MatchContext& ctx, const Candidate& c) {
   j["weekly_cost_pence"] = c.weekly_cost_pence;
   j["available_from"] = IsoDateFromDays(c.available_day);
   j["score"] = c.score;
-  j["components"] = {{"void", c.components.void_fill},       {"delay", c.components.delay},
-                     {"distance", c.components.distance},    {"cost", c.components.cost},
-                     {"cqc", c.components.cqc},              {"continuity", c.components.continuity},
+  j["components"] = {{"void", c.components.void_fill},    {"delay", c.components.delay},
+                     {"distance", c.components.distance}, {"cost", c.components.cost},
+                     {"cqc", c.components.cqc},           {"continuity", c.components.continuity},
                      {"budget", c.components.budget}};
   // Over budget is allowed (a soft rule), flagged with the amount so it can be approved.
   j["over_budget"] = c.over_budget_pence > 0
@@ -982,12 +992,13 @@ std::string MatchText(const MatchContext& ctx, const MatchResult& m, size_t limi
     out += "Offers:\n";
     for (const OfferNote& o : notes->offers) {
       const std::string status = OfferStatusAt(o, ctx.now_iso);
-      out += fmt::format("  {} {}{}: {}{}\n", o.id, o.provider == kNoSlot ? "?" : ix.providers()[o.provider].name,
+      out += fmt::format("  {} {}{}: {}{}\n", o.id,
+                         o.provider == kNoSlot ? "?" : ix.providers()[o.provider].name,
                          o.bed_id.empty() ? "" : " bed " + o.bed_id, status,
-                         status == "declined"   ? " (" + std::string(ToString(o.decline_reason)) + ")"
-                         : status == "pending"  ? " (answer by " + o.respond_by + ")"
+                         status == "declined"  ? " (" + std::string(ToString(o.decline_reason)) + ")"
+                         : status == "pending" ? " (answer by " + o.respond_by + ")"
                          : status == "expired" ? " (no answer by " + o.respond_by + ")"
-                                                : "");
+                                               : "");
     }
   }
   if (!m.excluded.empty()) out += "Excluded:\n";

@@ -231,10 +231,13 @@ std::string UnplacedReason(const MatchContext& ctx, const Referral& r, const Mat
   std::string near;
   for (const NearMiss& x : NearMisses(full, again, 3)) {
     const Exclusion& e = x.exclusion;
-    const std::string what = e.bed != kNoSlot ? fmt::format("{}, room {}", ix.providers()[e.provider].name,
-                                                            ix.beds()[e.bed].room)
-                                              : ix.providers()[e.provider].name;
-    near += fmt::format("{}{}: {}", near.empty() ? "" : "; ", what, x.words);
+    const std::string what =
+        e.bed != kNoSlot ? fmt::format("{}, room {}", ix.providers()[e.provider].name, ix.beds()[e.bed].room)
+                         : ix.providers()[e.provider].name;
+    // The words may be a whole sentence; the list ends with one full stop.
+    std::string_view words = x.words;
+    if (!words.empty() && words.back() == '.') words.remove_suffix(1);
+    near += fmt::format("{}{}: {}", near.empty() ? "" : "; ", what, words);
   }
   if (!near.empty()) return "No option passes every rule. Nearest: " + near + ".";
   std::vector<std::pair<uint32_t, size_t>> counts;
@@ -246,7 +249,8 @@ std::string UnplacedReason(const MatchContext& ctx, const Referral& r, const Mat
             [](auto a, auto b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
   std::string top;
   for (size_t i = 0; i < counts.size() && i < 3; ++i) {
-    top += fmt::format("{}{} {}", i ? "; " : "", counts[i].first, RulePhrase(static_cast<Rule>(counts[i].second)));
+    top += fmt::format("{}{} {}", i ? "; " : "", counts[i].first,
+                       RulePhrase(static_cast<Rule>(counts[i].second)));
   }
   return "No option passes every rule, and none misses by one rule only (most often: " + top + ").";
 }

@@ -129,7 +129,8 @@ Result<HandbacksReport> BuildHandbacksReport(Db& db, const std::string& from, co
   std::set<std::string> people;
   int64_t notice_total = 0;
   for (const Handback& h : handbacks) {
-    if (h.notice_date < from || h.notice_date > to) continue;
+    // A notice the provider withdrew handed nothing back.
+    if (h.notice_date < from || h.notice_date > to || h.status == HandbackStatus::kWithdrawn) continue;
     HandbackRow row;
     row.handback_id = h.id;
     row.provider_id = h.provider_id;
@@ -341,8 +342,9 @@ std::string Render(const QueueReport& r, ReportFormat f) {
                     f == ReportFormat::kCsv ? q.name : Truncate(q.name, 24), q.pathway, q.category,
                     q.priority, q.status, q.location, q.referral_id, q.delay_reason});
   }
-  const std::vector<std::string> header = {"days_past", "discharge_ready", "name", "pathway",     "need",
-                                           "priority",  "status",          "at",   "referral_id", "delay_reason"};
+  const std::vector<std::string> header = {"days_past",   "discharge_ready", "name",   "pathway",
+                                           "need",        "priority",        "status", "at",
+                                           "referral_id", "delay_reason"};
   if (f == ReportFormat::kCsv) {
     std::string out = CsvLine(header);
     for (const auto& row : rows) out += CsvLine(row);
@@ -507,17 +509,19 @@ std::string Render(const HandbacksReport& r, ReportFormat f) {
                     f == ReportFormat::kCsv ? h.provider : Truncate(h.provider, 34), h.kind,
                     h.kind == "bed" ? h.bed_id.substr(0, f == ReportFormat::kCsv ? std::string::npos : 8)
                                     : fmt::format("{:g}", h.hours_per_week),
-                    h.reason, h.status, f == ReportFormat::kCsv ? h.referral_id : h.referral_id.substr(0, 8)});
+                    h.reason, h.status,
+                    f == ReportFormat::kCsv ? h.referral_id : h.referral_id.substr(0, 8)});
   }
-  const std::vector<std::string> header = {"notice_date", "last_day", "notice_days", "provider",   "kind",
-                                           "bed_or_hours", "reason",  "status",      "referral_id"};
+  const std::vector<std::string> header = {"notice_date",  "last_day", "notice_days", "provider",   "kind",
+                                           "bed_or_hours", "reason",   "status",      "referral_id"};
   if (f == ReportFormat::kCsv) {
     std::string out = CsvLine(header);
     for (const auto& row : rows) out += CsvLine(row);
     return out;
   }
   std::string out = fmt::format(
-      "Hand backs {} to {}: {} by {} provider(s), {} people: {:g} homecare hours a week and {} bed(s); notice "
+      "Hand backs {} to {}: {} by {} provider(s), {} people: {:g} homecare hours a week and {} bed(s); "
+      "notice "
       "{:.1f} days on average\n",
       r.from, r.to, r.handbacks, r.providers, r.people, r.hours_per_week, r.beds, r.average_notice_days);
   auto tallies = [&](const char* title, const std::vector<HandbackTally>& v) {

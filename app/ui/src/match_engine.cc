@@ -192,7 +192,8 @@ Result<std::string> MatchEngine::Act(Store& store, const Event& e, std::string* 
         BERTH_ASSIGN_OR_RETURN(std::string placement, core::ConfirmBed(store, e.id, bed, terms, t));
         *bed_id = bed;
       } else {
-        BERTH_ASSIGN_OR_RETURN(auto placements, core::ConfirmHomecare(store, Context(), e.id, provider, terms, t));
+        BERTH_ASSIGN_OR_RETURN(auto placements,
+                               core::ConfirmHomecare(store, Context(), e.id, provider, terms, t));
       }
       message = "Placement confirmed with " + e.text;
       break;

@@ -144,8 +144,8 @@ void MatchPanel::DrawOption(const MatchOption& o, int index, bool selected) {
 void MatchPanel::DrawOffers(PanelContext& ctx, const MatchData& m) {
   if (m.offers.empty()) return;
   // The providers' answers, recorded here as they come in (by phone or e-mail): a decline needs its reason.
-  static const char* kReasons[] = {"no_capacity", "cannot_meet_needs", "not_compatible", "infection",
-                                   "staffing",    "price",             "other"};
+  static const char* kReasons[] = {
+      "no_capacity", "cannot_meet_needs", "not_compatible", "infection", "staffing", "price", "other"};
   for (size_t i = 0; i < m.offers.size(); ++i) {
     const OfferView& o = m.offers[i];
     ImGui::PushID(static_cast<int>(i));

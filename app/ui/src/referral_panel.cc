@@ -189,7 +189,8 @@ std::vector<std::string> ReferralPanel::Problems() const {
 
 std::string ReferralPanel::ProblemWith(const std::string& field) const {
   auto geo = core::DefaultGeography();
-  for (const core::FieldProblem& p : core::ReferralProblems(Edited(), geo.ok() ? *geo : nullptr, TodayIsoDate())) {
+  for (const core::FieldProblem& p :
+       core::ReferralProblems(Edited(), geo.ok() ? *geo : nullptr, TodayIsoDate())) {
     if (p.field == field) return p.message;
   }
   return "";

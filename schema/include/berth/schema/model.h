@@ -171,8 +171,8 @@ enum class CancelReason : uint8_t {
   kDuplicate,
   kOther
 };
-BERTH_ENUM_CODES(CancelReason, "cancel reason", "", "died", "readmitted", "home_without_support", "self_arranged",
-                 "moved_out_of_area", "declined_care", "duplicate", "other");
+BERTH_ENUM_CODES(CancelReason, "cancel reason", "", "died", "readmitted", "home_without_support",
+                 "self_arranged", "moved_out_of_area", "declined_care", "duplicate", "other");
 
 // The NHS delayed transfer of care reason codes (the DToC return's A-I and O): why a person past their
 // discharge-ready date is still in hospital.
@@ -191,8 +191,8 @@ enum class DelayReason : uint8_t {
   kOther                 // O: other
 };
 BERTH_ENUM_CODES(DelayReason, "delay reason", "", "a_assessment", "b_public_funding", "c_further_nhs_care",
-                 "di_residential_home", "dii_nursing_home", "e_care_package_at_home", "f_equipment_adaptations",
-                 "g_patient_family_choice", "h_disputes", "i_housing", "o_other");
+                 "di_residential_home", "dii_nursing_home", "e_care_package_at_home",
+                 "f_equipment_adaptations", "g_patient_family_choice", "h_disputes", "i_housing", "o_other");
 
 enum class OfferStatus : uint8_t { kPending, kAccepted, kDeclined, kWithdrawn, kExpired };
 BERTH_ENUM_CODES(OfferStatus, "offer status", "pending", "accepted", "declined", "withdrawn", "expired");

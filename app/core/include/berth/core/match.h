@@ -88,11 +88,11 @@ struct Exclusion {
   TimeBand band = TimeBand::kMorning;  // kBandHours: the short band
   Rule rule = Rule::kCategory;
   std::optional<double> distance_km;
-  int64_t weekly_cost_pence = 0;  // kOverBudget
-  int64_t limit_pence = 0;        // kOverBudget
-  DeclineReason decline_reason = DeclineReason::kNone;    // kDeclined
+  int64_t weekly_cost_pence = 0;                           // kOverBudget
+  int64_t limit_pence = 0;                                 // kOverBudget
+  DeclineReason decline_reason = DeclineReason::kNone;     // kDeclined
   HandbackReason handback_reason = HandbackReason::kNone;  // kHandedBack
-  std::string on;                                         // kDeclined / kHandedBack: when it was said
+  std::string on;                                          // kDeclined / kHandedBack: when it was said
   int32_t available_day = kNoDay;  // kNotAvailable / kHomecareStart: the first day it could be (kNoDay never)
   double shortfall_hours = 0;      // kBandHours: hours a week short in that band
 };
@@ -129,8 +129,8 @@ struct Needs {
   Funding funding = Funding::kLa;
   int64_t budget_pence = 0;
   HomecarePattern homecare;
-  std::string now_iso;             // for hold expiry
-  std::vector<uint32_t> previous;  // providers that cared for the person before
+  std::string now_iso;                      // for hold expiry
+  std::vector<uint32_t> previous;           // providers that cared for the person before
   std::vector<PersonalExclusion> personal;  // providers that declined or handed the person back
   std::optional<Rule> waive;                // near misses: evaluate as if this rule passed
 
@@ -190,7 +190,7 @@ struct NearMiss {
   Exclusion exclusion;
   double amount = 0;  // how far, in `unit` (0 for a rule with no measure)
   std::string unit;   // "GBP a week", "km", "hours a week", "days", or ""
-  std::string words;  // "GBP 17.50 a week over the GBP 800.00 la funding allows"
+  std::string words;  // "2.2 km beyond the 15 km limit"
   double gap = 0;     // for ordering: the smaller, the nearer
 };
 // Referrals with fewer options than this get their near misses listed.

@@ -26,11 +26,11 @@ struct QueueRow {
   std::string status;
   std::string priority;
   std::string discharge_ready_date;
-  std::string care_ends;    // a hand back: the last day of the care handed back
-  std::string needed_from;  // the DRD, or for a hand back the day after care ends (referrals.h)
+  std::string care_ends;     // a hand back: the last day of the care handed back
+  std::string needed_from;   // the DRD, or for a hand back the day after care ends (referrals.h)
   std::string delay_reason;  // the NHS DToC reason code, '' when none is recorded
-  int64_t days_past = 0;    // today - needed_from, 0 when not yet reached
-  std::string location;   // hospital code or "community"
+  int64_t days_past = 0;     // today - needed_from, 0 when not yet reached
+  std::string location;      // hospital code or "community"
 };
 
 struct QueueReport {

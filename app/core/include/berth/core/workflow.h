@@ -61,7 +61,8 @@ Result<std::vector<std::string>> SaveReferrals(Store& store, const Geography* ge
 // arranged their own care...): status cancelled with the coded reason, its bed holds released, its pending
 // and accepted offers withdrawn. It leaves the queue. A placed referral is not cancelled (its care ends
 // through its placement).
-Status CancelReferral(Store& store, const std::string& referral_id, CancelReason reason, const WorkflowTime& t);
+Status CancelReferral(Store& store, const std::string& referral_id, CancelReason reason,
+                      const WorkflowTime& t);
 // Brings a cancelled referral back into the queue: sourcing if a broker has it, else new; the cancel
 // reason is cleared (the audit trail keeps it).
 Status ReopenReferral(Store& store, const std::string& referral_id, const WorkflowTime& t);
@@ -70,7 +71,8 @@ Status ReopenReferral(Store& store, const std::string& referral_id, const Workfl
 Status ChangeDischargeReadyDate(Store& store, const std::string& referral_id, const std::string& new_date,
                                 const std::string& note, const WorkflowTime& t);
 // Records why an open referral's discharge is delayed (the NHS DToC reason code; kNone clears it).
-Status SetDelayReason(Store& store, const std::string& referral_id, DelayReason reason, const WorkflowTime& t);
+Status SetDelayReason(Store& store, const std::string& referral_id, DelayReason reason,
+                      const WorkflowTime& t);
 
 // --- beds and admissions -------------------------------------------------------------------------------
 // What a home reports about a bed: vacant, occupied (by someone placed outside Berth) or unavailable
@@ -80,7 +82,8 @@ Status SetBedStatus(Store& store, const std::string& bed_id, BedStatus to, Unava
                     const WorkflowTime& t);
 // Opens or closes a provider to admissions, for one bed category or (unset) all. Closing needs a reason.
 Status SetAdmissions(Store& store, const std::string& provider_id, std::optional<BedCategory> category,
-                     AdmissionsStatus to, ClosureReason reason, const std::string& note, const WorkflowTime& t);
+                     AdmissionsStatus to, ClosureReason reason, const std::string& note,
+                     const WorkflowTime& t);
 
 struct HoldResult {
   std::string held_until;
