@@ -1,12 +1,14 @@
 // A seeded property test of the workflow: random sequences of operations (hold, offer, accept, decline,
-// confirm a bed or homecare, hand back with notice, release, expire, bed status changes, a day passing)
-// through the core API, with the invariants checked after every step:
+// confirm a bed or homecare, hand back with notice, release, expire, bed status changes, cancel, reopen,
+// a discharge-ready date change, a day passing) through the core API, with the invariants checked after
+// every step:
 //   * a refused operation writes nothing (no outbox entry, no row);
 //   * no bed has two placements covering the same day, and no capacity row gives out more hours on any day
 //     than it has;
 //   * no bed is a candidate for anyone on a day a placement takes it, or while it is held for someone else,
 //     out of use, or occupied with no end known;
 //   * no provider that declined a person (or handed them back) is a candidate for that person;
+//   * a cancelled referral holds no bed and has no pending or accepted offer;
 //   * the plan allocates no bed twice and no homecare hours beyond what is free.
 #include <gtest/gtest.h>
 
@@ -82,7 +84,7 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
     };
     Status st;
     std::string what;
-    switch (Pick(12)) {
+    switch (Pick(15)) {
       case 0:
         what = "hold " + r + " " + bed;
         st = core::HoldBed(store(), settings_, r, bed, t).status();
@@ -158,6 +160,18 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
         what = "expire";
         st = core::ExpireLapsed(store(), t).status();
         break;
+      case 11:
+        what = "cancel " + r;
+        st = core::CancelReferral(store(), r, static_cast<CancelReason>(1 + Pick(8)), t);
+        break;
+      case 12:
+        what = "reopen " + r;
+        st = core::ReopenReferral(store(), r, t);
+        break;
+      case 13:
+        what = "discharge-ready date of " + r;
+        st = core::ChangeDischargeReadyDate(store(), r, Day(Pick(20) - 5), "", t);
+        break;
       default: {
         // Time passes: a few hours, or a day or more.
         const int hours = Chance(0.5) ? 3 + Pick(4) : 24 * (1 + Pick(4));
@@ -207,6 +221,18 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
     std::vector<Referral> open;
     for (const std::string& id : referrals) {
       const Referral r = *LoadReferral(store().db(), id);
+      if (r.status == ReferralStatus::kCancelled) {
+        // A cancelled referral holds no bed and has no live offer.
+        EXPECT_EQ(
+            Count("SELECT count(*) FROM bed WHERE status = 'held' AND held_for_referral_id = '" + id + "'"),
+            0)
+            << id << " cancelled but holding a bed, after " << step;
+        EXPECT_EQ(Count("SELECT count(*) FROM offer WHERE referral_id = '" + id +
+                        "' AND (status = 'pending' OR status = 'accepted')"),
+                  0)
+            << id << " cancelled with a live offer, after " << step;
+        EXPECT_NE(r.cancel_reason, CancelReason::kNone) << id << " after " << step;
+      }
       if (!core::IsOpen(r.status)) continue;
       open.push_back(r);
       std::set<std::string> refused;  // provider, or provider/bed
@@ -271,14 +297,14 @@ TEST_P(WorkflowProperty, RandomWorkflowsKeepEveryInvariant) {
     const int64_t before = Count("SELECT coalesce(max(seq), 0) FROM outbox");
     const int64_t rows = Count(
         "SELECT (SELECT count(*) FROM placement) + (SELECT count(*) FROM offer) +"
-        " (SELECT count(*) FROM handback)");
+        " (SELECT count(*) FROM handback) + (SELECT count(*) FROM referral_date_change)");
     last_ok = true;
     const std::string step = Step();
     if (!last_ok) {
       // Refused: nothing at all was written.
       EXPECT_EQ(Count("SELECT coalesce(max(seq), 0) FROM outbox"), before) << step;
       EXPECT_EQ(Count("SELECT (SELECT count(*) FROM placement) + (SELECT count(*) FROM offer) +"
-                      " (SELECT count(*) FROM handback)"),
+                      " (SELECT count(*) FROM handback) + (SELECT count(*) FROM referral_date_change)"),
                 rows)
           << step;
     } else {
@@ -289,6 +315,7 @@ TEST_P(WorkflowProperty, RandomWorkflowsKeepEveryInvariant) {
   }
   EXPECT_GT(done, 10) << "too few operations went through to test anything";
   EXPECT_GT(Count("SELECT count(*) FROM placement"), 0);
+  EXPECT_GT(Count("SELECT count(*) FROM audit WHERE action = 'cancel'"), 0) << "no cancellation was tried";
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, WorkflowProperty, ::testing::Range(1u, 7u));
