@@ -32,6 +32,10 @@ std::vector<std::string> ListFiles(const std::string& dir);
 // True when `needle` occurs anywhere in the file.
 bool FileContains(const std::string& path, const std::string& needle);
 
+// A valid NHS number (10 digits, modulus-11 check digit) made from nine digits; nine digits whose check
+// would be 10 are bumped to the next that has one.
+std::string ValidNhsNumber(int64_t nine);
+
 // Runs a command through /bin/sh; returns its exit code, with stdout (and stderr) in *output.
 int RunCommand(const std::string& command, std::string* output = nullptr);
 
