@@ -5,6 +5,11 @@
 //   incremental      an overnight incremental of 10,000 changes: push on one device, pull on another (s)
 //   bytes per change on the wire, both ways
 //   fleet            200 devices syncing at once (median and p99 seconds per sync)
+//   reconnect        500 laptops regaining the network together, each first trying at a random moment
+//                    within its retry wait (the window's jittered schedule): time until all are current,
+//                    p99 per laptop; baseline in the same run: the same 500 all at once (no jitter)
+//   spool_apply      the unlock-time apply of a night's spool of 100,000 changes (target < 3 s);
+//                    baseline in the same run: a live pull of the same changes by a fresh laptop
 // Baseline in the same run: applying the same rows straight into a local store with Store::ApplyRemote
 // (no network, no hub): the "vs_local" counters are sync rate / that rate.
 // --smoke uses tiny sizes so ctest's start-up check takes seconds. Targets: sync/PROTOCOL.md, issue 7.
@@ -15,6 +20,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <thread>
 
 #include <filesystem>
@@ -23,6 +29,7 @@
 #include "berth/sync/client.h"
 #include "berth/sync/crypto.h"
 #include "berth/sync/hub.h"
+#include "berth/sync/spool.h"
 
 namespace {
 
@@ -61,6 +68,16 @@ int64_t IncrementalChanges() {
 int FleetDevices() {
   return g_smoke ? 6 : 200;
 }
+int ReconnectLaptops() {
+  return g_smoke ? 8 : 500;
+}
+int64_t SpoolChanges() {
+  return g_smoke ? 2000 : 100000;
+}
+constexpr int kReconnectChangesEach = 10;
+// The laptops' retry waits when the network comes back (the window retries after 5 s, 10 s, ... with
+// each wait shortened by up to 20%): their first attempts spread over this window.
+constexpr double kReconnectSpreadS = 10.0;
 constexpr int kFleetChangesEach = 20;
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
@@ -128,8 +145,10 @@ class LocalHub {
   std::atomic<int> port_{0};
 };
 
-// `n` changes made on `store`: new beds and, for a third of them, a later edit of an existing bed.
-void WriteChanges(Store& store, int64_t n, const std::string& provider, std::vector<std::string>& beds) {
+// `n` changes made on `store`: new beds and, for a third of them (unless `edits` is false), a later edit of
+// an existing bed.
+void WriteChanges(Store& store, int64_t n, const std::string& provider, std::vector<std::string>& beds,
+                  bool edits = true) {
   int64_t done = 0;
   while (done < n) {
     const int64_t chunk = std::min<int64_t>(5000, n - done);
@@ -137,7 +156,7 @@ void WriteChanges(Store& store, int64_t n, const std::string& provider, std::vec
       for (int64_t i = 0; i < chunk; ++i) {
         Mutation m;
         const int64_t k = done + i;
-        if (!beds.empty() && k % 3 == 2) {
+        if (edits && !beds.empty() && k % 3 == 2) {
           m.row_id = beds[static_cast<size_t>(k * 7919) % beds.size()];
           m.fields = {{"weekly_rate_pence", int64_t{90000 + k % 500}}};
         } else {
@@ -297,9 +316,125 @@ void BM_FleetOf200(benchmark::State& state) {
   }
 }
 
+// Seconds per laptop and in all, for `n` laptops whose syncs start at the given offsets from now.
+struct Arrivals {
+  std::vector<double> per_laptop;  // from its own first attempt until it is current
+  double all_current = 0;          // from the first moment until the last laptop is current
+  int failures = 0;
+};
+
+Arrivals SyncAt(std::vector<std::unique_ptr<Store>>& laptops, const std::vector<double>& offsets_s) {
+  Arrivals out;
+  out.per_laptop.resize(laptops.size());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  const auto t0 = Clock::now();
+  for (size_t i = 0; i < laptops.size(); ++i) {
+    threads.emplace_back([&, i] {
+      std::this_thread::sleep_until(t0 + std::chrono::duration<double>(offsets_s[i]));
+      const auto s0 = Clock::now();
+      SyncOptions o;
+      o.max_retries = 6;
+      if (!SyncOnce(*laptops[i], o).ok()) failures++;
+      out.per_laptop[i] = Seconds(s0, Clock::now());
+    });
+  }
+  for (auto& t : threads) t.join();
+  out.all_current = Seconds(t0, Clock::now());
+  out.failures = failures.load();
+  std::sort(out.per_laptop.begin(), out.per_laptop.end());
+  return out;
+}
+
+double P99(const std::vector<double>& sorted) {
+  return sorted[std::min(sorted.size() - 1, sorted.size() * 99 / 100)];
+}
+
+void BM_Reconnect500(benchmark::State& state) {
+  for (auto _ : state) {
+    BenchDir tmp;
+    LocalHub hub(tmp.Sub("hub"));
+    const int n = ReconnectLaptops();
+    std::vector<std::unique_ptr<Store>> laptops;
+    for (int i = 0; i < n; ++i) laptops.push_back(hub.Enrolled(tmp.Sub("l" + std::to_string(i))));
+    auto offline_work = [&] {
+      for (auto& laptop : laptops) {
+        std::vector<std::string> beds;
+        WriteChanges(*laptop, kReconnectChangesEach, Provider(*laptop), beds);
+      }
+    };
+    // Baseline: everyone at the same instant (no jitter), as laptops without it would.
+    offline_work();
+    const Arrivals together = SyncAt(laptops, std::vector<double>(static_cast<size_t>(n), 0.0));
+    // Jittered: the same laptops, new offline work, first attempts spread as the window's schedule does.
+    offline_work();
+    std::mt19937 rng(20);
+    std::uniform_real_distribution<double> spread(0.0, g_smoke ? 0.5 : kReconnectSpreadS);
+    std::vector<double> offsets(static_cast<size_t>(n));
+    for (double& o : offsets) o = spread(rng);
+    const Arrivals jittered = SyncAt(laptops, offsets);
+    state.SetIterationTime(jittered.all_current);
+    state.counters["laptops"] = n;
+    state.counters["all_current_s"] = jittered.all_current;
+    state.counters["p99_s"] = P99(jittered.per_laptop);
+    state.counters["median_s"] = jittered.per_laptop[jittered.per_laptop.size() / 2];
+    state.counters["failures"] = jittered.failures + together.failures;
+    state.counters["together_all_current_s"] = together.all_current;
+    state.counters["together_p99_s"] = P99(together.per_laptop);
+    state.counters["p99_vs_together"] = P99(jittered.per_laptop) / P99(together.per_laptop);
+  }
+}
+
+void BM_SpoolApply100k(benchmark::State& state) {
+  for (auto _ : state) {
+    BenchDir tmp;
+    LocalHub hub(tmp.Sub("hub"));
+    const std::string laptop_dir = tmp.Sub("laptop");
+    auto laptop = hub.Enrolled(laptop_dir);
+    auto evening = hub.Enrolled(tmp.Sub("evening"));
+    Check(SyncOnce(*laptop).status(), "first sync (courier key)");
+    // The laptop's last hour of work, locked before it could sync; then the store closes.
+    std::vector<std::string> own;
+    WriteChanges(*laptop, SpoolChanges() / 100, Provider(*laptop), own);
+    Check(SpoolOutbox(*laptop).status(), "spool");
+    laptop.reset();
+    // The evening elsewhere: 100,000 changes (new beds) reach the hub.
+    std::vector<std::string> beds;
+    WriteChanges(*evening, SpoolChanges(), Provider(*evening), beds, /*edits=*/false);
+    Check(SyncOnce(*evening).status(), "evening push");
+    // The night: the courier brings them all back, sealed.
+    auto night = RunCourier(laptop_dir);
+    Check(night.status(), "courier");
+    // The morning: unlock (not timed), then the apply.
+    auto opened = Store::Open(laptop_dir, Secret("bench passphrase"), Options());
+    Check(opened.status(), "unlock");
+    const auto t0 = Clock::now();
+    auto applied = ApplySpool(**opened);
+    const double apply_s = Seconds(t0, Clock::now());
+    Check(applied.status(), "apply");
+    // Baseline: a fresh laptop pulls the same changes live.
+    auto fresh = hub.Enrolled(tmp.Sub("fresh"));
+    const auto t1 = Clock::now();
+    auto live = SyncOnce(*fresh);
+    const double live_s = Seconds(t1, Clock::now());
+    Check(live.status(), "live pull");
+    state.SetIterationTime(apply_s);
+    state.counters["changes"] = static_cast<double>(applied->rows + applied->acknowledged);
+    state.counters["rows"] = static_cast<double>(applied->rows);
+    state.counters["answered"] = static_cast<double>(applied->acknowledged);
+    state.counters["pages"] = static_cast<double>(applied->pages);
+    state.counters["apply_s"] = apply_s;
+    state.counters["live_pull_s"] = live_s;
+    state.counters["apply_vs_live_pull"] = apply_s / live_s;
+    state.counters["courier_pages"] = static_cast<double>(night->pages);
+  }
+}
+
 BENCHMARK(BM_InitialSync)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 BENCHMARK(BM_OvernightIncremental)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 BENCHMARK(BM_FleetOf200)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+BENCHMARK(BM_Reconnect500)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+BENCHMARK(BM_SpoolApply100k)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 
 }  // namespace
 
