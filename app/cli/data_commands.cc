@@ -9,6 +9,7 @@
 #include "berth/core/importers.h"
 #include "berth/core/referral_json.h"
 #include "berth/core/reports.h"
+#include "berth/core/workflow.h"
 #include "berth/schema/repository.h"
 #include "cli.h"
 
@@ -103,8 +104,53 @@ Status ShowReferral(const Globals& g, const std::string& id, bool json) {
   if (found.size() > 1) return BadInput("'" + id + "' matches more than one referral; give more of the id");
   BERTH_ASSIGN_OR_RETURN(Referral r, LoadReferral(store->db(), found.front()));
   BERTH_RETURN_IF_ERROR(store->AuditView("referral", r.id));
-  const nlohmann::json j = core::ReferralToJson(r);
+  nlohmann::json j = core::ReferralToJson(r);
+  // Its placements (with their ids: what `handback` names), offers and hand backs.
+  BERTH_ASSIGN_OR_RETURN(auto placements, core::PlacementsOf(*store, r.id));
+  BERTH_ASSIGN_OR_RETURN(auto offers, LoadOffersForReferral(store->db(), r.id));
+  BERTH_ASSIGN_OR_RETURN(auto handbacks, LoadHandbacksOfReferral(store->db(), r.id));
+  nlohmann::json pj = nlohmann::json::array(), oj = nlohmann::json::array(), hj = nlohmann::json::array();
+  std::string lines;
+  for (const Placement& p : placements) {
+    pj.push_back({{"id", p.id},
+                  {"provider_id", p.provider_id},
+                  {"kind", ToString(p.kind)},
+                  {"bed_id", p.bed_id},
+                  {"homecare_capacity_id", p.homecare_capacity_id},
+                  {"hours_per_week", p.hours_per_week},
+                  {"start_date", p.start_date},
+                  {"end_date", p.end_date},
+                  {"status", ToString(p.status)}});
+    lines += fmt::format("  placement {}  {} {}  {} to {}  {}\n", p.id, p.provider_id,
+                         p.bed_id.empty() ? fmt::format("{:g} h/wk", p.hours_per_week) : "bed " + p.bed_id,
+                         p.start_date, p.end_date.empty() ? "open" : p.end_date, ToString(p.status));
+  }
+  for (const Offer& o : offers) {
+    oj.push_back({{"id", o.id},
+                  {"provider_id", o.provider_id},
+                  {"bed_id", o.bed_id},
+                  {"status", ToString(o.status)},
+                  {"decline_reason", ToString(o.decline_reason)},
+                  {"respond_by", o.respond_by}});
+    lines += fmt::format("  offer {}  {}{}  {}{}\n", o.id, o.provider_id, o.bed_id.empty() ? "" : " bed " + o.bed_id,
+                         ToString(o.status),
+                         o.status == OfferStatus::kDeclined ? " (" + std::string(ToString(o.decline_reason)) + ")" : "");
+  }
+  for (const Handback& h : handbacks) {
+    hj.push_back({{"id", h.id},
+                  {"provider_id", h.provider_id},
+                  {"placement_id", h.placement_id},
+                  {"notice_date", h.notice_date},
+                  {"end_date", h.end_date},
+                  {"reason", ToString(h.reason)},
+                  {"status", ToString(h.status)}});
+    lines += fmt::format("  hand back {}  {}  notice {}, last day {}  {} ({})\n", h.id, h.provider_id, h.notice_date,
+                         h.end_date, ToString(h.reason), ToString(h.status));
+  }
   if (json) {
+    j["placements"] = std::move(pj);
+    j["offers"] = std::move(oj);
+    j["handbacks"] = std::move(hj);
     Print(j.dump(2) + "\n");
     return Status::Ok();
   }
@@ -112,6 +158,7 @@ Status ShowReferral(const Globals& g, const std::string& id, bool json) {
   for (const auto& [key, value] : j.items()) {
     out += fmt::format("{:<22} {}\n", key + ":", value.is_string() ? value.get<std::string>() : value.dump());
   }
+  if (!lines.empty()) out += "placements, offers and hand backs:\n" + lines;
   Print(out);
   return Status::Ok();
 }

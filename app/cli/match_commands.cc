@@ -87,8 +87,8 @@ Status MatchCommand(const Globals& g, const std::string& id, bool json, size_t l
 Status PlanCommand(const Globals& g, bool json, bool greedy, const std::string& today) {
   BERTH_RETURN_IF_ERROR(CheckToday(today));
   BERTH_ASSIGN_OR_RETURN(Session s, OpenSession(g));
-  BERTH_ASSIGN_OR_RETURN(std::vector<Referral> queue, core::LoadOpenQueue(s.store->db()));
   const MatchContext ctx = ContextFor(s, today);
+  BERTH_ASSIGN_OR_RETURN(std::vector<Referral> queue, core::LoadOpenQueue(s.store->db(), ctx.today));
   core::PlanOptions options;
   options.greedy_only = greedy;
   const core::Plan plan = core::MakePlan(ctx, queue, options);
@@ -206,15 +206,22 @@ Status Decline(const Globals& g, const std::string& offer, const std::string& re
 }
 
 Status Confirm(const Globals& g, const std::string& ref, const std::string& bed, const std::string& provider,
-               const std::string& start, const std::string& at) {
+               const std::string& start, const std::string& end, const std::string& override_reason,
+               const std::string& at) {
   BERTH_ASSIGN_OR_RETURN(core::WorkflowTime t, TimeFor(at));
   if (bed.empty() == provider.empty()) return UsageError("give exactly one of --bed or --homecare PROVIDER");
-  const std::string start_date = start.empty() ? t.today : start;
+  core::PlacementTerms terms;
+  terms.start_date = start.empty() ? t.today : start;
+  terms.end_date = end;
+  terms.override_reason = override_reason;
+  const std::string until = end.empty() ? "" : " until " + end;
+  const std::string how = override_reason.empty() ? "" : " (override: no accepted offer)";
   if (!bed.empty()) {
     BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
     BERTH_ASSIGN_OR_RETURN(std::string rid, ResolveReferral(*store, ref));
-    BERTH_ASSIGN_OR_RETURN(std::string pid, core::ConfirmBed(*store, rid, bed, start_date, t));
-    Print(fmt::format("referral {} placed in bed {} from {} (placement {})\n", rid, bed, start_date, pid));
+    BERTH_ASSIGN_OR_RETURN(std::string pid, core::ConfirmBed(*store, rid, bed, terms, t));
+    Print(fmt::format("referral {} placed in bed {} from {}{} (placement {}){}\n", rid, bed, terms.start_date,
+                      until, pid, how));
     return Status::Ok();
   }
   BERTH_ASSIGN_OR_RETURN(Session s, OpenSession(g));
@@ -222,21 +229,61 @@ Status Confirm(const Globals& g, const std::string& ref, const std::string& bed,
   ctx.today = t.today;
   ctx.now_iso = t.now_iso;
   BERTH_ASSIGN_OR_RETURN(std::string rid, ResolveReferral(*s.store, ref));
-  BERTH_ASSIGN_OR_RETURN(auto ids, core::ConfirmHomecare(*s.store, ctx, rid, provider, start_date, t));
-  Print(fmt::format("referral {} placed with homecare from {} from {} ({} placement rows)\n", rid, provider,
-                    start_date, ids.size()));
+  BERTH_ASSIGN_OR_RETURN(auto ids, core::ConfirmHomecare(*s.store, ctx, rid, provider, terms, t));
+  std::string out = fmt::format("referral {} placed with homecare from {} from {}{} ({} placement rows){}\n", rid,
+                                provider, terms.start_date, until, ids.size(), how);
+  for (const auto& id : ids) out += "  placement " + id + "\n";
+  Print(out);
   return Status::Ok();
 }
 
-Status Handback(const Globals& g, const std::string& placement, const std::string& reason,
-                const std::string& end, const std::string& at) {
+Status Handback(const Globals& g, const std::string& placement, const std::string& referral,
+                const std::string& reason, const std::string& end, const std::string& at) {
   BERTH_ASSIGN_OR_RETURN(core::WorkflowTime t, TimeFor(at));
+  if (placement.empty() == referral.empty())
+    return UsageError("name the placement (PLACEMENT_ID) or the referral (--referral ID), not both");
+  if (end.empty()) return UsageError("--end DATE is required: the last day the provider gives care");
   BERTH_ASSIGN_OR_RETURN(HandbackReason code, FromString<HandbackReason>(reason));
   BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
-  BERTH_ASSIGN_OR_RETURN(std::string id,
-                         core::HandBack(*store, placement, code, end.empty() ? t.today : end, t));
-  Print(fmt::format("placement {} handed back (hand back {}); the referral is back at the top of the queue\n",
-                    placement, id));
+  std::string id;
+  if (!referral.empty()) {
+    BERTH_ASSIGN_OR_RETURN(std::string rid, ResolveReferral(*store, referral));
+    BERTH_ASSIGN_OR_RETURN(id, core::HandBackReferral(*store, rid, code, end, t));
+  } else {
+    BERTH_ASSIGN_OR_RETURN(id, core::HandBack(*store, placement, code, end, t));
+  }
+  Print(fmt::format("handed back (hand back {}): care continues until {}, the referral is first in the queue "
+                    "and needed from {}\n",
+                    id, end, IsoDateFromDays(DaysFromIsoDate(end) + 1)));
+  return Status::Ok();
+}
+
+Status BedStatusCmd(const Globals& g, const std::string& bed, const std::string& status,
+                    const std::string& reason, const std::string& at) {
+  BERTH_ASSIGN_OR_RETURN(core::WorkflowTime t, TimeFor(at));
+  BERTH_ASSIGN_OR_RETURN(BedStatus to, FromString<BedStatus>(status));
+  BERTH_ASSIGN_OR_RETURN(UnavailableReason why, FromString<UnavailableReason>(reason));
+  BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
+  BERTH_RETURN_IF_ERROR(core::SetBedStatus(*store, bed, to, why, t));
+  Print(fmt::format("bed {} is {}{}\n", bed, status, reason.empty() ? "" : " (" + reason + ")"));
+  return Status::Ok();
+}
+
+Status AdmissionsCmd(const Globals& g, const std::string& provider, const std::string& action,
+                     const std::string& category, const std::string& reason, const std::string& note,
+                     const std::string& at) {
+  BERTH_ASSIGN_OR_RETURN(core::WorkflowTime t, TimeFor(at));
+  std::optional<BedCategory> cat;
+  if (!category.empty()) {
+    BERTH_ASSIGN_OR_RETURN(BedCategory c, FromString<BedCategory>(category));
+    cat = c;
+  }
+  BERTH_ASSIGN_OR_RETURN(ClosureReason why, FromString<ClosureReason>(reason));
+  BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
+  const AdmissionsStatus to = action == "close" ? AdmissionsStatus::kClosed : AdmissionsStatus::kOpen;
+  BERTH_RETURN_IF_ERROR(core::SetAdmissions(*store, provider, cat, to, why, note, t));
+  Print(fmt::format("provider {} {} to {}admissions\n", provider, action == "close" ? "closed" : "opened",
+                    category.empty() ? "" : category + " "));
   return Status::Ok();
 }
 
@@ -244,7 +291,8 @@ Status Expire(const Globals& g, const std::string& at) {
   BERTH_ASSIGN_OR_RETURN(core::WorkflowTime t, TimeFor(at));
   BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
   BERTH_ASSIGN_OR_RETURN(core::ExpiryReport r, core::ExpireLapsed(*store, t));
-  Print(fmt::format("{} lapsed hold(s) released, {} offer(s) expired\n", r.holds_released, r.offers_expired));
+  Print(fmt::format("{} lapsed hold(s) released, {} offer(s) expired, {} placement(s) started, {} ended\n",
+                    r.holds_released, r.offers_expired, r.placements_started, r.placements_ended));
   return Status::Ok();
 }
 
@@ -253,7 +301,8 @@ Status Expire(const Globals& g, const std::string& at) {
 void RegisterMatchCommands(Registry& r) {
   Globals& g = r.globals;
   Handler& selected = r.selected;
-  static std::string id, today, at, bed, provider, start, reason, note, placement, name, value, end;
+  static std::string id, today, at, bed, provider, start, reason, note, placement, name, value, end,
+      override_reason, referral, status, category, action;
   static bool json = false, greedy = false;
   static size_t limit = 0;
   static std::vector<std::string> providers;
@@ -318,24 +367,53 @@ void RegisterMatchCommands(Registry& r) {
   decline->add_option("--at", at, at_help);
   decline->callback([&] { selected = [&] { return Decline(g, id, reason, note, at); }; });
 
-  auto* confirm =
-      r.app.add_subcommand("confirm", "confirm a placement: occupy the bed or allocate the homecare hours");
+  auto* confirm = r.app.add_subcommand(
+      "confirm",
+      "confirm a placement the provider accepted: occupy the bed or allocate the homecare hours");
   confirm->add_option("REFERRAL_ID", id)->required();
   confirm->add_option("--bed", bed, "the bed");
   confirm->add_option("--homecare", provider, "the homecare agency (hours in the person's zone)");
-  confirm->add_option("--start", start, "start date (default: today)");
+  confirm->add_option("--start", start, "the first day of care (default: today)");
+  confirm->add_option("--end", end, "the last day of care, for a time-limited stay (default: open-ended)");
+  confirm->add_option("--override", override_reason,
+                      "confirm without an accepted offer (a placement arranged outside Berth): why");
   confirm->add_option("--at", at, at_help);
-  confirm->callback([&] { selected = [&] { return Confirm(g, id, bed, provider, start, at); }; });
+  confirm->callback(
+      [&] { selected = [&] { return Confirm(g, id, bed, provider, start, end, override_reason, at); }; });
 
   auto* handback = r.app.add_subcommand(
-      "handback", "a provider hands a placement back; the referral re-opens first in the queue");
-  handback->add_option("PLACEMENT_ID", placement)->required();
+      "handback",
+      "a provider hands care back with notice: care continues until --end, then the referral is re-brokered "
+      "first");
+  handback->add_option("PLACEMENT_ID", placement, "the placement (a homecare package goes back whole)");
+  handback->add_option("--referral", referral, "or the referral whose placement is handed back");
   handback->add_option("--reason", reason, "staffing, needs_changed, unsafe, price, other")->required();
-  handback->add_option("--end", end, "the last day of care (default: today)");
+  handback->add_option("--end", end, "the last day of care (today or later)")->required();
   handback->add_option("--at", at, at_help);
-  handback->callback([&] { selected = [&] { return Handback(g, placement, reason, end, at); }; });
+  handback->callback([&] { selected = [&] { return Handback(g, placement, referral, reason, end, at); }; });
 
-  auto* expire = r.app.add_subcommand("expire", "release lapsed holds and expire unanswered offers");
+  auto* bed_cmd = r.app.add_subcommand("bed", "record what a home says about a bed: vacant, occupied, unavailable");
+  bed_cmd->add_option("BED_ID", bed)->required();
+  bed_cmd->add_option("STATUS", status, "vacant, occupied (outside Berth) or unavailable")
+      ->required()
+      ->check(CLI::IsMember({"vacant", "occupied", "unavailable"}));
+  bed_cmd->add_option("--reason", reason, "unavailable: outbreak, maintenance, staffing, quality, other");
+  bed_cmd->add_option("--at", at, at_help);
+  bed_cmd->callback([&] { selected = [&] { return BedStatusCmd(g, bed, status, reason, at); }; });
+
+  auto* admissions =
+      r.app.add_subcommand("admissions", "open or close a provider to admissions (all categories, or one)");
+  admissions->add_option("PROVIDER_ID", provider)->required();
+  admissions->add_option("ACTION", action, "open or close")->required()->check(CLI::IsMember({"open", "close"}));
+  admissions->add_option("--category", category, "one bed category (default: all)");
+  admissions->add_option("--reason", reason, "close: outbreak, quality, staffing, other");
+  admissions->add_option("--note", note, "free text (no personal data)");
+  admissions->add_option("--at", at, at_help);
+  admissions->callback(
+      [&] { selected = [&] { return AdmissionsCmd(g, provider, action, category, reason, note, at); }; });
+
+  auto* expire = r.app.add_subcommand(
+      "expire", "housekeeping as time passes: lapsed holds, unanswered offers, placements starting and ending");
   expire->add_option("--at", at, at_help);
   expire->callback([&] { selected = [&] { return Expire(g, at); }; });
 }

@@ -320,11 +320,29 @@ Result<std::vector<Offer>> LoadOffers(Db& db) {
 Result<std::vector<Offer>> LoadOffersForReferral(Db& db, const std::string& referral_id) {
   return LoadWhere<Offer>(db, "AND referral_id = ?1 ORDER BY sent_at, id", {referral_id});
 }
+Result<Offer> LoadOffer(Db& db, const std::string& id) {
+  return LoadOne<Offer>(db, id);
+}
 Result<std::vector<Placement>> LoadPlacements(Db& db) {
   return LoadWhere<Placement>(db, "ORDER BY start_date, id");
 }
+Result<Placement> LoadPlacement(Db& db, const std::string& id) {
+  return LoadOne<Placement>(db, id);
+}
+Result<std::vector<Placement>> LoadPlacementsOfBed(Db& db, const std::string& bed_id) {
+  return LoadWhere<Placement>(db, "AND bed_id = ?1 ORDER BY start_date, id", {bed_id});
+}
+Result<std::vector<Placement>> LoadPlacementsOfReferral(Db& db, const std::string& referral_id) {
+  return LoadWhere<Placement>(db, "AND referral_id = ?1 ORDER BY start_date, id", {referral_id});
+}
+Result<std::vector<Placement>> LoadPlacementsOfCapacity(Db& db, const std::string& capacity_id) {
+  return LoadWhere<Placement>(db, "AND homecare_capacity_id = ?1 ORDER BY start_date, id", {capacity_id});
+}
 Result<std::vector<Handback>> LoadHandbacks(Db& db) {
   return LoadWhere<Handback>(db, "ORDER BY notice_date, id");
+}
+Result<std::vector<Handback>> LoadHandbacksOfReferral(Db& db, const std::string& referral_id) {
+  return LoadWhere<Handback>(db, "AND referral_id = ?1 ORDER BY notice_date, id", {referral_id});
 }
 
 Result<int64_t> CountLive(Db& db, std::string_view table) {

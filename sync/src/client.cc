@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "berth/schema/ids.h"
+#include "berth/schema/occupancy.h"
 #include "berth/sync/crypto.h"
 #include "berth/sync/version.h"
 #include "berth/sync/wire.h"
@@ -492,9 +493,11 @@ class Session {
         // homecare band of several) made by this device are withdrawn too.
         std::vector<std::string> partial;
         {
+          // Placements that take any day (berth/schema/occupancy.h), made by this device.
           BERTH_ASSIGN_OR_RETURN(Stmt s,
-                                 cache_.Get("SELECT id FROM placement WHERE referral_id = ? AND deleted = 0"
-                                            " AND status IN ('planned', 'active') AND origin = ?"));
+                                 cache_.Get("SELECT id FROM placement WHERE referral_id = ?1 AND origin = ?2"
+                                            " AND (status = 'planned' OR status = 'active') AND " +
+                                            PlacementTakesSql("''", "''")));
           s.Bind(1, referral).Bind(2, device_id_);
           while (true) {
             BERTH_ASSIGN_OR_RETURN(bool more, s.Step());

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "berth/schema/ids.h"
+#include "berth/schema/occupancy.h"
 #include "berth/sync/hub_storage.h"
 #include "berth/sync/version.h"
 #include "rows.h"
@@ -669,7 +670,11 @@ class SqliteHubStorage final : public HubStorage {
           !m.fields.count("referral_id")) {
         if (auto r = Str(current, "referral_id"); !r.empty()) named.emplace_back("referral", r);
       }
+      // A new claim on the same bed or capacity (another placement, e.g. one starting after the days the
+      // lost claim wanted) is its own claim: it is arbitrated on the hub's state, not lost with the first.
+      const bool own_claim = m.kind == MutationKind::kClaim && m.entity == "placement";
       for (const auto& key : named) {
+        if (own_claim && (key.first == "bed" || key.first == "homecare_capacity")) continue;
         auto it = poisoned.find(key);
         if (it != poisoned.end()) return reject("claim_lost", "depends on rejected claim " + it->second);
       }
@@ -696,14 +701,17 @@ class SqliteHubStorage final : public HubStorage {
         const std::string holder = Str(current, "held_for_referral_id");
         const std::string until = Str(current, "held_until");
         const bool hold_live = from == "held" && (until.empty() || until > iso_now);
-        BERTH_ASSIGN_OR_RETURN(int64_t live, LivePlacementsOnBed(Str(current, "id"), ""));
+        // Placements take a bed for the days they cover (berth/schema/occupancy.h): today, and from today on.
+        const std::string today = iso_now.substr(0, 10);
+        BERTH_ASSIGN_OR_RETURN(int64_t today_taken, PlacementsTakingBed(Str(current, "id"), "", today, today));
+        BERTH_ASSIGN_OR_RETURN(int64_t booked, PlacementsTakingBed(Str(current, "id"), "", today, ""));
         if (to == "held") {
           const std::string want = Str(merged, "held_for_referral_id");
           if (from == "unavailable") return reject("bed_unavailable", "the bed is unavailable");
-          if (from == "occupied" || live > 0) return reject("bed_taken", "the bed is already occupied");
+          if (from == "occupied" || booked > 0) return reject("bed_taken", "the bed is already occupied");
           if (hold_live && holder != want) return reject("bed_taken", "the bed is held for another referral");
         } else if (to == "vacant") {
-          if (live > 0) return reject("bed_taken", "the bed has a live placement");
+          if (today_taken > 0) return reject("bed_taken", "a placement takes the bed today");
           if (hold_live && from == "held") {
             BERTH_ASSIGN_OR_RETURN(std::string hold_origin,
                                    FieldOrigin("bed", m.row_id, "held_for_referral_id"));
@@ -711,7 +719,7 @@ class SqliteHubStorage final : public HubStorage {
               return reject("not_holder", "the hold belongs to another device");
           }
         } else if (to == "occupied") {
-          if (live == 0) return reject("bed_taken", "no placement on this bed");
+          if (booked == 0) return reject("bed_taken", "no placement on this bed");
         }
       }
     }
@@ -769,22 +777,28 @@ class SqliteHubStorage final : public HubStorage {
         BERTH_ASSIGN_OR_RETURN(read_back, internal::ReadRowValues(cache_, schema_, m.entity, m.row_id));
       }
       const std::map<std::string, Value>& now_row = read_back.empty() ? merged : read_back;
-      if (m.entity == "placement") {
+      // The days this placement takes, if it takes any (occupancy.h); a capacity row's change is checked
+      // from today on.
+      const bool takes = m.entity == "placement" && Str(now_row, "deleted") != "1" &&
+                         PlacementTakesDays(Str(now_row, "status"), Str(now_row, "end_date"));
+      const std::string from = m.entity == "placement" ? Str(now_row, "start_date") : iso_now.substr(0, 10);
+      const std::string to = m.entity == "placement" ? Str(now_row, "end_date") : std::string();
+      if (takes) {
         const std::string bed = Str(now_row, "bed_id");
         if (!bed.empty()) {
-          BERTH_ASSIGN_OR_RETURN(int64_t live, LivePlacementsOnBed(bed, ""));
-          if (live > 1) {
+          BERTH_ASSIGN_OR_RETURN(int64_t others, PlacementsTakingBed(bed, m.row_id, from, to));
+          if (others > 0) {
             after = Rejection{m.claim == "bed_confirm" ? "bed_taken" : "over_allocated",
-                              "the bed already has a live placement"};
+                              "another placement takes the bed on some of these days"};
             return ConflictError("rollback");
           }
         }
       }
       std::string cap;
-      if (m.entity == "placement") cap = Str(now_row, "homecare_capacity_id");
+      if (takes) cap = Str(now_row, "homecare_capacity_id");
       if (m.entity == "homecare_capacity") cap = m.row_id;
       if (!cap.empty()) {
-        BERTH_ASSIGN_OR_RETURN(bool over, CapacityOver(cap));
+        BERTH_ASSIGN_OR_RETURN(bool over, CapacityOver(cap, from, to));
         if (over) {
           after = Rejection{m.claim == "homecare_allocate" ? "capacity_exhausted" : "over_allocated",
                             "not enough homecare hours left on this capacity"};
@@ -832,27 +846,41 @@ class SqliteHubStorage final : public HubStorage {
     return st;
   }
 
-  Result<int64_t> LivePlacementsOnBed(const std::string& bed_id, const std::string& except) {
-    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT count(*) FROM placement WHERE bed_id = ? AND id <> ?"
-                                              " AND deleted = 0 AND status IN ('planned', 'active')"));
-    s.Bind(1, bed_id).Bind(2, except);
+  // Placements other than `except` that take `bed_id` on some day of [from, to] ('' unbounded).
+  Result<int64_t> PlacementsTakingBed(const std::string& bed_id, const std::string& except,
+                                      const std::string& from, const std::string& to) {
+    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT count(*) FROM placement WHERE bed_id = ?1 AND id <> ?2 AND " +
+                                              PlacementTakesSql("?3", "?4")));
+    s.Bind(1, bed_id).Bind(2, except).Bind(3, from).Bind(4, to);
     BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
     const int64_t n = r ? s.Int(0) : 0;
     sqlite3_reset(s.raw());
     return n;
   }
 
-  Result<bool> CapacityOver(const std::string& cap) {
-    BERTH_ASSIGN_OR_RETURN(
-        Stmt s, cache_.Get("SELECT coalesce((SELECT sum(hours_per_week) FROM placement WHERE"
-                           " homecare_capacity_id = ?1 AND deleted = 0 AND status IN ('planned', 'active')),"
-                           " 0), coalesce((SELECT hours_per_week FROM homecare_capacity WHERE id = ?1"
-                           " AND deleted = 0), 0)"));
-    s.Bind(1, cap);
-    BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
-    const double used = r ? s.Real(0) : 0, total = r ? s.Real(1) : 0;
+  // Whether the placements on a capacity row take more hours than it has on any day of [from, to].
+  Result<bool> CapacityOver(const std::string& cap, const std::string& from, const std::string& to) {
+    double total = 0;
+    {
+      BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT hours_per_week FROM homecare_capacity WHERE id = ?"
+                                                " AND deleted = 0"));
+      s.Bind(1, cap);
+      BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+      total = r ? s.Real(0) : 0;
+      sqlite3_reset(s.raw());
+    }
+    std::vector<HoursSpan> spans;
+    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT start_date, end_date, hours_per_week FROM placement WHERE"
+                                              " homecare_capacity_id = ?1 AND " +
+                                              PlacementTakesSql("?2", "?3")));
+    s.Bind(1, cap).Bind(2, from).Bind(3, to);
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+      if (!r) break;
+      spans.push_back({s.Text(0), s.Text(1), s.Real(2)});
+    }
     sqlite3_reset(s.raw());
-    return used > total + 1e-9;
+    return PeakHours(spans, from, to) > total + 1e-9;
   }
 
   Result<std::string> FieldOrigin(const std::string& entity, const std::string& row_id,

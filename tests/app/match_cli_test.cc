@@ -238,9 +238,16 @@ TEST_F(MatchCli, WeightsAndWorkflowCommands) {
   const std::string at = std::string(" --at ") + kDay + "T10:00:00Z";
   ASSERT_EQ(Run("hold " + rid + " " + bed + at, &out), 0) << out;
   EXPECT_NE(out.find("until 2026-11-22T14:00:00Z"), std::string::npos) << out;
-  ASSERT_EQ(Run("confirm " + rid + " --bed " + bed + " --start " + kDay + at, &out), 0) << out;
+  // Without the home's acceptance, confirming needs the reason it was arranged outside Berth.
+  EXPECT_EQ(Run("confirm " + rid + " --bed " + bed + " --start " + kDay + at, &out), 2) << out;
+  EXPECT_NE(out.find("has not accepted an offer"), std::string::npos) << out;
+  ASSERT_EQ(Run("confirm " + rid + " --bed " + bed + " --start " + kDay + " --override 'agreed by phone'" + at,
+                &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("override"), std::string::npos) << out;
   // Illegal: confirming again, releasing an occupied bed, declining without a reason.
-  EXPECT_EQ(Run("confirm " + rid + " --bed " + bed + at, &out), 2) << out;
+  EXPECT_EQ(Run("confirm " + rid + " --bed " + bed + " --override again" + at, &out), 2) << out;
   EXPECT_NE(out.find("cannot confirm a placement"), std::string::npos) << out;
   EXPECT_EQ(Run("release " + bed + at, &out), 2) << out;
   EXPECT_NE(out.find("only a held bed can be released"), std::string::npos) << out;

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "berth/core/referrals.h"
 #include "match_fixture.h"
 
 namespace berth {
@@ -28,9 +29,7 @@ TEST_F(MatchPlan, BeatsGreedyWhenTheFirstInTheQueueTakesTheOnlyBedTheNextCanUse)
   Referral r2 = Ref("R2");
   r2.needs = {Need::kHoist};
   r2.discharge_ready_date = "2026-03-06";
-  std::vector<Referral> queue = {r2, r1};
-  core::SortQueue(queue);
-  ASSERT_EQ(queue[0].id, "R1");
+  std::vector<Referral> queue = {r1, r2};  // queue order: R1 has waited longer
   const auto ctx = Context();
   core::PlanOptions greedy_only;
   greedy_only.greedy_only = true;
@@ -106,25 +105,48 @@ TEST_F(MatchPlan, HomecareHoursAreNotUsedTwice) {
   EXPECT_LE(morning, 10.0);
 }
 
-TEST_F(MatchPlan, TheQueueOrderPutsHandBacksThenUrgentThenLongestWaiting) {
+// One queue order for the board, `report queue` and the plan (referrals.h): hand backs first, by the day
+// their care ends; then the longest past the date they were ready; then urgent before routine that day.
+TEST_F(MatchPlan, TheQueueOrderPutsHandBacksByCareEndThenLongestWaitingThenUrgent) {
   Referral a = Ref("A");
   a.discharge_ready_date = "2026-03-01";
   Referral b = Ref("B");
   b.priority = Priority::kUrgent;
   b.discharge_ready_date = "2026-03-09";
-  Referral c = Ref("C");
+  Referral b2 = Ref("B2");
+  b2.discharge_ready_date = "2026-03-09";
+  Referral c = Ref("C");  // a hand back whose care ends on 2026-03-20 (its DRD was long ago)
   c.priority = Priority::kHandBack;
-  c.discharge_ready_date = "2026-03-10";
+  c.discharge_ready_date = "2025-06-01";
+  Referral e = Ref("E");  // a hand back whose care ends sooner, on 2026-03-12
+  e.priority = Priority::kHandBack;
+  e.discharge_ready_date = "2025-12-01";
   Referral d = Ref("D");
   d.discharge_ready_date = "2026-02-20";
-  std::vector<Referral> q = {a, b, c, d};
-  core::SortQueue(q);
+  for (const Referral* r : {&a, &b, &b2, &c, &d, &e}) Put(*r);
+  for (auto [id, ends] : std::vector<std::pair<std::string, std::string>>{{"C", "2026-03-20"}, {"E", "2026-03-12"}}) {
+    Handback h;
+    h.id = "hb-" + id;
+    h.referral_id = id;
+    h.provider_id = "H1";
+    h.notice_date = "2026-03-01";
+    h.end_date = ends;
+    h.reason = HandbackReason::kStaffing;
+    Put(h);
+  }
+  auto q = core::LoadOpenQueue(store().db(), testing::kToday);
+  ASSERT_TRUE(q.ok());
   std::vector<std::string> ids;
-  for (const auto& r : q) ids.push_back(r.id);
-  EXPECT_EQ(ids, (std::vector<std::string>{"C", "B", "D", "A"}));
+  for (const auto& r : *q) ids.push_back(r.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"E", "C", "D", "A", "B", "B2"}));
+  auto entries = core::LoadQueue(store().db(), testing::kToday);
+  ASSERT_TRUE(entries.ok());
+  EXPECT_EQ(entries->front().care_ends, "2026-03-12");
+  EXPECT_EQ(entries->front().needed_from, "2026-03-13");
+  EXPECT_EQ(entries->front().days_past, -3);
 }
 
-TEST_F(MatchPlan, TheOpenQueueSkipsPlacedAcceptedAndCancelled) {
+TEST_F(MatchPlan, TheOpenQueueSkipsPlacedAndCancelled) {
   for (auto [id, status] :
        std::vector<std::pair<std::string, ReferralStatus>>{{"N", ReferralStatus::kNew},
                                                            {"S", ReferralStatus::kSourcing},
@@ -136,11 +158,11 @@ TEST_F(MatchPlan, TheOpenQueueSkipsPlacedAcceptedAndCancelled) {
     r.status = status;
     Put(r);
   }
-  auto q = core::LoadOpenQueue(store().db());
+  auto q = core::LoadOpenQueue(store().db(), testing::kToday);
   ASSERT_TRUE(q.ok());
   std::set<std::string> ids;
   for (const auto& r : *q) ids.insert(r.id);
-  EXPECT_EQ(ids, (std::set<std::string>{"N", "O", "S"}));
+  EXPECT_EQ(ids, (std::set<std::string>{"A", "N", "O", "S"}));
 }
 
 }  // namespace

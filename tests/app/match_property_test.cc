@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 
+#include "berth/core/referrals.h"
 #include "match_fixture.h"
 #include "match_oracle.h"
 
@@ -348,8 +349,11 @@ TEST_P(MatchProperty, TheSearchCircleIsExactlyTheGreatCircleDistance) {
 TEST_P(MatchProperty, ThePlanNeverDoubleAllocatesAndIsAtLeastGreedy) {
   rng.seed(GetParam());
   Generate();
-  std::vector<Referral> queue = referrals;
-  core::SortQueue(queue);
+  std::vector<core::QueueEntry> entries;
+  for (const Referral& r : referrals) entries.push_back({r, "", r.discharge_ready_date, 0});
+  core::SortQueue(entries);
+  std::vector<Referral> queue;
+  for (const auto& e : entries) queue.push_back(e.referral);
   const auto ctx = Context();
   core::PlanOptions greedy_only;
   greedy_only.greedy_only = true;

@@ -186,7 +186,7 @@ TEST_F(MatchRules, AvailabilityByTheDateNeeded) {
   ends.provider_id = "H1";
   ends.bed_id = "ENDING";
   ends.start_date = "2025-01-01";
-  ends.end_date = "2026-03-12";
+  ends.end_date = "2026-03-11";  // the last day of care: free from the 12th
   ends.status = PlacementStatus::kActive;
   Put(ends);
   Bed occupied = MakeBed("OCCUPIED", "H1");
@@ -204,6 +204,9 @@ TEST_F(MatchRules, AvailabilityByTheDateNeeded) {
   EXPECT_EQ(RuleFor(m, "ENDING"), "not_available");
   EXPECT_EQ(RuleFor(m, "BROKEN"), "not_available");
   EXPECT_EQ(RuleFor(m, "OCCUPIED"), "");  // not supply at all: no known vacancy date
+  // Ready on the 11th, the placement's last day of care: still taken.
+  r.discharge_ready_date = "2026-03-11";
+  EXPECT_EQ(RuleFor(MatchOne(r), "ENDING"), "not_available");
   // Ready on the 12th: the other hold has lapsed by then and the occupied bed's placement has ended.
   r.discharge_ready_date = "2026-03-12";
   m = MatchOne(r);

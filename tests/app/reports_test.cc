@@ -37,15 +37,16 @@ class ReportsTest : public ::testing::Test {
     AddBed("a4", "home-a", ContractType::kSpot, BedStatus::kVacant, "2026-11-01", 99900);
     // Beta: one block bed vacant since 10 days (£1,000/wk: 10 days = £1,428.571 -> £1,428.57).
     AddBed("b1", "home-b", ContractType::kBlock, BedStatus::kVacant, "2026-11-12", 100000);
-    // Placements (utilisation). a1: occupied 2026-10-01..2026-11-08 (left on the 8th): 7 days in range.
-    AddPlacement("p1", "a1", "2026-10-01", "2026-11-08");
-    // a2: 2026-11-05..2026-11-19: 14 days.
-    AddPlacement("p2", "a2", "2026-11-05", "2026-11-19");
+    // Placements (utilisation); the end date is the last day of care. a1: occupied 2026-10-01..2026-11-07
+    // (vacant from the 8th): 7 days in range.
+    AddPlacement("p1", "a1", "2026-10-01", "2026-11-07");
+    // a2: 2026-11-05..2026-11-18: 14 days.
+    AddPlacement("p2", "a2", "2026-11-05", "2026-11-18");
     // a3: open placement from 2026-10-01: all 30 days. (Its bed status is occupied too: not counted twice.)
     AddPlacement("p3", "a3", "2026-10-01", "");
-    // b1: two stays, overlapping (a data error), 2026-11-01..11-10 and 2026-11-05..11-12: union = 11 days.
-    AddPlacement("p4", "b1", "2026-11-01", "2026-11-10");
-    AddPlacement("p5", "b1", "2026-11-05", "2026-11-12");
+    // b1: two stays, overlapping (a data error), 2026-11-01..11-09 and 2026-11-05..11-11: union = 11 days.
+    AddPlacement("p4", "b1", "2026-11-01", "2026-11-09");
+    AddPlacement("p5", "b1", "2026-11-05", "2026-11-11");
 
     AddReferral("r1", "2026-11-02", Priority::kRoutine, ReferralStatus::kNew);      // 20 days past
     AddReferral("r2", "2026-11-12", Priority::kUrgent, ReferralStatus::kSourcing);  // 10 days past

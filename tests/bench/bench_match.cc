@@ -22,6 +22,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -33,6 +34,7 @@
 #include "berth/core/plan.h"
 #include "berth/core/scoring.h"
 #include "berth/core/supply_index.h"
+#include "berth/schema/occupancy.h"
 #include "berth/schema/repository.h"
 #include "berth/schema/store.h"
 #include "support/bench_support.h"
@@ -85,14 +87,23 @@ struct Naive {
       if (!a.category) s.closed_all = true;
       if (a.category) s.closed_mask |= 1u << static_cast<unsigned>(*a.category);
     }
-    std::unordered_map<std::string, int32_t> vacancy;
-    std::unordered_map<std::string, double> allocated;
+    // Placements take their bed or hours for the days they cover (berth/schema/occupancy.h).
+    std::unordered_map<std::string, int32_t> free_from;  // bed -> the day after its last placement ends
+    std::unordered_map<std::string, std::vector<HoursTaken>> taken;
     const auto placement_rows = *LoadPlacements(db);
     for (const Placement& p : placement_rows) {
-      const bool live = p.status == PlacementStatus::kActive || p.status == PlacementStatus::kPlanned;
-      if (live && !p.bed_id.empty() && !p.end_date.empty())
-        vacancy[p.bed_id] = static_cast<int32_t>(DaysFromIsoDate(p.end_date));
-      if (live && !p.homecare_capacity_id.empty()) allocated[p.homecare_capacity_id] += p.hours_per_week;
+      if (!PlacementTakesDays(ToString(p.status), p.end_date)) continue;
+      HoursTaken t;
+      if (!p.start_date.empty()) t.first_day = static_cast<int32_t>(DaysFromIsoDate(p.start_date));
+      if (!p.end_date.empty()) t.last_day = static_cast<int32_t>(DaysFromIsoDate(p.end_date));
+      t.hours = p.hours_per_week;
+      if (!p.bed_id.empty()) {
+        auto it = free_from.try_emplace(p.bed_id, std::numeric_limits<int32_t>::min()).first;
+        it->second = t.last_day == kNoDay || it->second == kNoDay ? kNoDay : std::max(it->second, t.last_day + 1);
+      }
+      if (!p.homecare_capacity_id.empty()) taken[p.homecare_capacity_id].push_back(t);
+    }
+    for (const Placement& p : placement_rows) {
       if (!p.referral_id.empty() && p.status != PlacementStatus::kHandedBack && pid.count(p.provider_id)) {
         previous[p.referral_id].push_back(pid[p.provider_id]);
       }
@@ -113,7 +124,10 @@ struct Naive {
           IsIsoDate(b.status_since) ? static_cast<int32_t>(DaysFromIsoDate(b.status_since)) : kNoDay;
       s.held_for = b.held_for_referral_id;
       s.held_until = b.held_until;
-      if (auto v = vacancy.find(b.id); v != vacancy.end()) s.vacancy_day = v->second;
+      if (auto v = free_from.find(b.id); v != free_from.end()) {
+        s.has_placements = true;
+        s.free_from_day = v->second;
+      }
       s.live = true;
       beds.push_back(std::move(s));
     }
@@ -133,7 +147,7 @@ struct Naive {
       s.zone = it->second;
       s.band = c.band;
       s.hours_per_week = c.hours_per_week;
-      s.allocated = allocated.count(c.id) ? allocated[c.id] : 0;
+      if (auto t = taken.find(c.id); t != taken.end()) s.taken = t->second;
       s.available_from_day =
           c.available_from.empty() ? kNoDay : static_cast<int32_t>(DaysFromIsoDate(c.available_from));
       s.double_up = c.double_up;
@@ -297,7 +311,7 @@ World& W() {
   const auto t2 = std::chrono::steady_clock::now();
   w->index_seconds = std::chrono::duration<double>(t2 - t1).count();
   w->naive.Load(w->store->db(), *w->geo);
-  auto q = LoadOpenQueue(w->store->db());
+  auto q = LoadOpenQueue(w->store->db(), kToday);
   if (!q.ok()) bench::Die(q.status());
   w->queue = std::move(q).value();
   if (w->queue.size() > 1000) w->queue.resize(1000);

@@ -402,7 +402,8 @@ Status DemoBuilder::MakeBeds() {
         pl.start_date = b.status_since;
         pl.status = PlacementStatus::kActive;
       } else {
-        pl.end_date = b.status_since;
+        // The last day of care was the day before the bed became vacant (berth/schema/occupancy.h).
+        pl.end_date = Day(DaysFromIsoDate(b.status_since) - today_ - 1);
         pl.start_date = Day(DaysFromIsoDate(b.status_since) - today_ - rng_.Between(30, 600));
         pl.status = PlacementStatus::kEnded;
       }

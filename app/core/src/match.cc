@@ -6,13 +6,14 @@
 #include <cmath>
 #include <ctime>
 
+#include "berth/core/referrals.h"
 #include "berth/schema/ids.h"
 
 namespace berth::core {
 namespace {
 
 constexpr const char* kRuleCodes[kRuleCount] = {
-    "category",       "registration", "specialism",        "admissions_closed", "infection",
+    "declined",       "handed_back",  "category",       "registration", "specialism",        "admissions_closed", "infection",
     "room_bariatric", "room_hoist",   "room_ground_floor", "room_en_suite",     "single_sex_unit",
     "not_available",  "over_budget",  "too_far",           "distance_unknown",  "zone",
     "band_hours",     "double_up",    "carer_gender",      "homecare_start"};
@@ -141,6 +142,11 @@ std::optional<double> DistanceTo(const Needs& n, const ProviderSlot& p) {
 
 }  // namespace
 
+std::string OfferStatusAt(const OfferNote& o, const std::string& now_iso) {
+  if (o.status == OfferStatus::kPending && !o.respond_by.empty() && o.respond_by < now_iso) return "expired";
+  return std::string(ToString(o.status));
+}
+
 std::string_view RuleCode(Rule rule) {
   return kRuleCodes[static_cast<size_t>(rule)];
 }
@@ -167,7 +173,25 @@ Needs PrepareNeeds(const MatchContext& ctx, const Referral& r) {
   n.homecare = r.homecare;
   n.max_km = r.max_distance_km > 0 ? r.max_distance_km : 0;
   n.today = DayOf(ctx.today);
-  const int32_t drd = DayOf(r.discharge_ready_date);
+  // What the person said no to, or who gave their care back: providers never proposed to them again.
+  const PersonNotes* notes = ctx.index ? ctx.index->Notes(r.id) : nullptr;
+  if (notes) {
+    for (const OfferNote& o : notes->offers) {
+      if (o.status != OfferStatus::kDeclined || o.provider == kNoSlot) continue;
+      n.personal.push_back({o.provider, o.bed_id, Rule::kDeclined, o.decline_reason, HandbackReason::kNone,
+                            o.sent_at.substr(0, 10)});
+    }
+    for (const HandbackNote& h : notes->handbacks) {
+      if (h.status == HandbackStatus::kWithdrawn || h.provider == kNoSlot) continue;
+      n.personal.push_back({h.provider, "", Rule::kHandedBack, DeclineReason::kNone, h.reason, h.notice_date});
+      if (h.status == HandbackStatus::kOpen && h.end_date > n.care_ends) n.care_ends = h.end_date;
+    }
+  }
+  // The date needed from: the DRD, or for a hand back the day after the current care ends (the same rule
+  // as the queue, referrals.h NeededFrom); a confirmation matches for its own first day.
+  const std::string needed =
+      !ctx.needed_from.empty() ? ctx.needed_from : NeededFrom(r, r.priority == Priority::kHandBack ? n.care_ends : "");
+  const int32_t drd = DayOf(needed);
   n.needed_day = drd == kNoDay ? n.today : std::max(n.today, drd);
   n.days_past = drd == kNoDay ? 0 : std::max(0, n.today - drd);
   for (Need need : r.needs) n.need_mask |= 1u << static_cast<unsigned>(need);
@@ -210,6 +234,15 @@ std::optional<Rule> EvaluateBed(const MatchContext& ctx, const Needs& n, const P
     }
     return rule;
   };
+  for (const PersonalExclusion& x : n.personal) {
+    if (x.provider != b.provider || (!x.bed_id.empty() && x.bed_id != b.id)) continue;
+    if (why) {
+      why->decline_reason = x.decline_reason;
+      why->handback_reason = x.handback_reason;
+      why->on = x.on;
+    }
+    return fail(x.rule);
+  }
   if (!CategoryFits(n.category, b, n)) return fail(Rule::kCategory);
   if (!RegistrationAllows(p.registration, b.category)) return fail(Rule::kRegistration);
   if (!SpecialismOk(p, b.category, n)) return fail(Rule::kSpecialism);
@@ -238,10 +271,19 @@ std::optional<Rule> EvaluateBed(const MatchContext& ctx, const Needs& n, const P
       }
       break;
     case BedStatus::kOccupied:
-      if (b.vacancy_day != kNoDay) available = std::max(n.today, b.vacancy_day);
+      // Occupied by placements that all end, and not reported occupied again since the last of them.
+      if (b.has_placements && b.free_from_day != kNoDay &&
+          (b.status_since_day == kNoDay || b.status_since_day < b.free_from_day)) {
+        available = std::max(n.today, b.free_from_day);
+      }
       break;
     case BedStatus::kUnavailable:
       break;
+  }
+  // Placements take the bed for the days they cover (a planned one from its first day): a new open-ended
+  // placement can start only after the last of them.
+  if (available != kNoDay && b.has_placements) {
+    available = b.free_from_day == kNoDay ? kNoDay : std::max(available, b.free_from_day);
   }
   if (available == kNoDay || available > n.needed_day) return fail(Rule::kNotAvailable);
   const int64_t usual = s.UsualWeekly(b.category);
@@ -296,6 +338,16 @@ std::optional<Rule> EvaluateHomecare(const MatchContext& ctx, const Needs& n, co
     }
     return rule;
   };
+  const uint32_t self = rows.empty() ? kNoSlot : rows.front()->provider;
+  for (const PersonalExclusion& x : n.personal) {
+    if (x.provider != self) continue;
+    if (why) {
+      why->decline_reason = x.decline_reason;
+      why->handback_reason = x.handback_reason;
+      why->on = x.on;
+    }
+    return fail(x.rule, TimeBand::kMorning);
+  }
   if (p.closed_all) return fail(Rule::kAdmissionsClosed, TimeBand::kMorning);
   if (n.homecare.bands.empty()) return fail(Rule::kBandHours, TimeBand::kMorning);
   const double h = n.hours_per_band;
@@ -306,7 +358,7 @@ std::optional<Rule> EvaluateHomecare(const MatchContext& ctx, const Needs& n, co
   for (TimeBand band : n.homecare.bands) {
     std::vector<size_t> ok;
     for (size_t i = 0; i < rows.size(); ++i) {
-      if (rows[i]->band == band && rows[i]->Remaining() + 1e-9 >= h) ok.push_back(i);
+      if (rows[i]->band == band && rows[i]->RemainingFrom(n.needed_day) + 1e-9 >= h) ok.push_back(i);
     }
     if (ok.empty()) return fail(Rule::kBandHours, band);
     if (n.homecare.double_up) {
@@ -326,7 +378,8 @@ std::optional<Rule> EvaluateHomecare(const MatchContext& ctx, const Needs& n, co
     const size_t best = *std::min_element(ok.begin(), ok.end(), [&](size_t a, size_t b) {
       if (rows[a]->hourly_rate_pence != rows[b]->hourly_rate_pence)
         return rows[a]->hourly_rate_pence < rows[b]->hourly_rate_pence;
-      if (rows[a]->Remaining() != rows[b]->Remaining()) return rows[a]->Remaining() > rows[b]->Remaining();
+      const double left_a = rows[a]->RemainingFrom(n.needed_day), left_b = rows[b]->RemainingFrom(n.needed_day);
+      if (left_a != left_b) return left_a > left_b;
       return rows[a]->id < rows[b]->id;
     });
     uses.push_back({band, row_slots[best], h});
@@ -481,6 +534,14 @@ std::string ReasonSentence(const MatchContext& ctx, const Needs& n, const Exclus
   const std::string want(ToString(n.category));
   const std::string bedcat = b ? std::string(ToString(b->category)) : "";
   switch (e.rule) {
+    case Rule::kDeclined:
+      return fmt::format("{} declined this person's package{} ({}).",
+                         e.kind == CandidateKind::kHomecare ? "The agency" : "The home",
+                         e.on.empty() ? "" : " on " + e.on, ToString(e.decline_reason));
+    case Rule::kHandedBack:
+      return fmt::format("{} handed this person's care back{} ({}); it is not proposed to them again.",
+                         e.kind == CandidateKind::kHomecare ? "The agency" : "The home",
+                         e.on.empty() ? "" : " (notice " + e.on + ")", ToString(e.handback_reason));
     case Rule::kCategory:
       return fmt::format("The bed is {}; the person needs {}.", bedcat, want);
     case Rule::kRegistration:
@@ -523,11 +584,18 @@ std::string ReasonSentence(const MatchContext& ctx, const Needs& n, const Exclus
                      : fmt::format("The bed is held for another referral until {}, after {}.", b->held_until,
                                    need);
         case BedStatus::kOccupied:
-          return b->vacancy_day == kNoDay ? "The bed is occupied with no known vacancy date."
-                                          : fmt::format("The bed is occupied until {}, after {}.",
-                                                        IsoDateFromDays(b->vacancy_day), need);
+          if (!b->has_placements || b->free_from_day == kNoDay)
+            return "The bed is occupied with no known vacancy date.";
+          return fmt::format("The bed is occupied until {} (free from {}), after {}.",
+                             IsoDateFromDays(b->free_from_day - 1), IsoDateFromDays(b->free_from_day), need);
         case BedStatus::kVacant:
           break;
+      }
+      if (b->has_placements) {
+        return b->free_from_day == kNoDay
+                   ? "A placement takes the bed with no end date."
+                   : fmt::format("A placement takes the bed until {} (free from {}), after {}.",
+                                 IsoDateFromDays(b->free_from_day - 1), IsoDateFromDays(b->free_from_day), need);
       }
       return "Not available by " + need + ".";
     }
@@ -632,9 +700,28 @@ nlohmann::json MatchJson(const MatchContext& ctx, const MatchResult& m, size_t l
     if (e.kind == CandidateKind::kHomecare) x["zone"] = e.zone == kNoSlot ? "" : ix.zones()[e.zone].name;
     x["reason_code"] = RuleCode(e.rule);
     x["reason"] = ReasonSentence(ctx, n, e);
+    if (e.rule == Rule::kDeclined) x["decline_reason"] = ToString(e.decline_reason);
+    if (e.rule == Rule::kHandedBack) x["handback_reason"] = ToString(e.handback_reason);
     ex.push_back(std::move(x));
   }
   j["excluded"] = std::move(ex);
+  nlohmann::json offers = nlohmann::json::array();
+  if (const PersonNotes* notes = ix.Notes(n.referral_id)) {
+    for (const OfferNote& o : notes->offers) {
+      nlohmann::json x;
+      x["offer_id"] = o.id;
+      x["provider_id"] = o.provider == kNoSlot ? "" : ix.providers()[o.provider].id;
+      x["provider_name"] = o.provider == kNoSlot ? "" : ix.providers()[o.provider].name;
+      x["bed_id"] = o.bed_id;
+      x["status"] = OfferStatusAt(o, ctx.now_iso);
+      x["sent_at"] = o.sent_at;
+      x["respond_by"] = o.respond_by;
+      if (o.status == OfferStatus::kDeclined) x["decline_reason"] = ToString(o.decline_reason);
+      offers.push_back(std::move(x));
+    }
+  }
+  j["offers"] = std::move(offers);
+  if (!n.care_ends.empty()) j["care_ends"] = n.care_ends;
   j["settings"] = SettingsJson(*ctx.settings);
   return j;
 }
@@ -667,6 +754,18 @@ std::string MatchText(const MatchContext& ctx, const MatchResult& m, size_t limi
         "{:+.2f}\n",
         c.components.void_fill, c.components.delay, c.components.distance, c.components.cost,
         c.components.cqc, c.components.continuity);
+  }
+  if (const PersonNotes* notes = ix.Notes(n.referral_id); notes && !notes->offers.empty()) {
+    out += "Offers:\n";
+    for (const OfferNote& o : notes->offers) {
+      const std::string status = OfferStatusAt(o, ctx.now_iso);
+      out += fmt::format("  {} {}{}: {}{}\n", o.id, o.provider == kNoSlot ? "?" : ix.providers()[o.provider].name,
+                         o.bed_id.empty() ? "" : " bed " + o.bed_id, status,
+                         status == "declined"   ? " (" + std::string(ToString(o.decline_reason)) + ")"
+                         : status == "pending"  ? " (answer by " + o.respond_by + ")"
+                         : status == "expired" ? " (no answer by " + o.respond_by + ")"
+                                                : "");
+    }
   }
   if (!m.excluded.empty()) out += "Excluded:\n";
   for (const Exclusion& e : m.excluded) {

@@ -9,36 +9,28 @@
 #include <map>
 #include <unordered_map>
 
+#include "berth/core/referrals.h"
 #include "berth/schema/repository.h"
 
 namespace berth::core {
 namespace {
 
-int PriorityRank(Priority p) {
-  switch (p) {
-    case Priority::kHandBack:
-      return 0;
-    case Priority::kUrgent:
-      return 1;
-    case Priority::kRoutine:
-      return 2;
-  }
-  return 3;
-}
-
-// Capacity bookkeeping while a plan is built: beds used, homecare hours left per capacity row.
+// Capacity bookkeeping while a plan is built: beds used, homecare hours this plan has given out per
+// capacity row. The hours a row has free depend on the day (placements handed back free theirs from the
+// day after care ends), so a package fits when the row's hours free from the day it starts, less what the
+// plan already gave out, still cover it.
 struct Ledger {
+  const SupplyIndex& ix;
   std::vector<char> bed_used;
-  std::vector<double> hours_left;
+  std::vector<double> hours_given;
 
-  explicit Ledger(const SupplyIndex& ix)
-      : bed_used(ix.beds().size(), 0), hours_left(ix.capacity().size(), 0) {
-    for (size_t i = 0; i < ix.capacity().size(); ++i) hours_left[i] = ix.capacity()[i].Remaining();
-  }
+  explicit Ledger(const SupplyIndex& index)
+      : ix(index), bed_used(index.beds().size(), 0), hours_given(index.capacity().size(), 0) {}
   bool Fits(const Candidate& c) const {
     if (c.kind == CandidateKind::kBed) return !bed_used[c.bed];
     for (const auto& u : c.bands) {
-      if (hours_left[u.capacity] + 1e-9 < u.hours) return false;
+      const double left = ix.capacity()[u.capacity].RemainingFrom(c.available_day) - hours_given[u.capacity];
+      if (left + 1e-9 < u.hours) return false;
     }
     return true;
   }
@@ -47,7 +39,7 @@ struct Ledger {
       bed_used[c.bed] = 1;
       return;
     }
-    for (const auto& u : c.bands) hours_left[u.capacity] -= u.hours;
+    for (const auto& u : c.bands) hours_given[u.capacity] += u.hours;
   }
 };
 
@@ -135,9 +127,11 @@ std::vector<int> Flow(const SupplyIndex& ix, const std::vector<MatchResult>& mat
   // every band's hours are pooled. An estimate; the repair pass checks the real rows.
   for (auto& [key, demand] : option_demand) {
     std::map<TimeBand, double> pool;
+    int32_t first_day = kNoDay;
+    for (const Candidate* c : demand) first_day = std::min(first_day, c->available_day);
     for (uint32_t c : ix.providers()[key.first].capacity) {
       const CapacitySlot& cs = ix.capacity()[c];
-      if (cs.live && cs.zone == key.second) pool[cs.band] += std::max(0.0, cs.Remaining());
+      if (cs.live && cs.zone == key.second) pool[cs.band] += std::max(0.0, cs.RemainingFrom(first_day));
     }
     std::sort(demand.begin(), demand.end(), [](const Candidate* a, const Candidate* b) {
       double ha = 0, hb = 0;
@@ -248,29 +242,11 @@ int64_t AllocationValue(const Candidate& c) {
   return kPlacementValue + std::llround(c.score * 100.0);
 }
 
-void SortQueue(std::vector<Referral>& queue) {
-  std::stable_sort(queue.begin(), queue.end(), [](const Referral& a, const Referral& b) {
-    const int pa = PriorityRank(a.priority), pb = PriorityRank(b.priority);
-    if (pa != pb) return pa < pb;
-    // An empty date sorts last.
-    const bool ea = a.discharge_ready_date.empty(), eb = b.discharge_ready_date.empty();
-    if (ea != eb) return eb;
-    if (a.discharge_ready_date != b.discharge_ready_date)
-      return a.discharge_ready_date < b.discharge_ready_date;
-    return a.id < b.id;
-  });
-}
-
-Result<std::vector<Referral>> LoadOpenQueue(Db& db) {
-  BERTH_ASSIGN_OR_RETURN(std::vector<Referral> all, LoadReferrals(db));
+Result<std::vector<Referral>> LoadOpenQueue(Db& db, const std::string& today) {
+  BERTH_ASSIGN_OR_RETURN(std::vector<QueueEntry> queue, LoadQueue(db, today));
   std::vector<Referral> open;
-  for (auto& r : all) {
-    if (r.status == ReferralStatus::kNew || r.status == ReferralStatus::kSourcing ||
-        r.status == ReferralStatus::kOffered) {
-      open.push_back(std::move(r));
-    }
-  }
-  SortQueue(open);
+  open.reserve(queue.size());
+  for (auto& e : queue) open.push_back(std::move(e.referral));
   return open;
 }
 
@@ -280,7 +256,20 @@ Plan MakePlan(const MatchContext& ctx_in, const std::vector<Referral>& queue, co
   const SupplyIndex& ix = *ctx.index;
   Work w;
   w.matches.reserve(queue.size());
-  for (const Referral& r : queue) w.matches.push_back(Match(ctx, r));
+  for (const Referral& r : queue) {
+    w.matches.push_back(Match(ctx, r));
+    // A provider has accepted this person: the plan keeps to that provider (and bed, if the offer named one).
+    if (const PersonNotes* notes = ix.Notes(r.id)) {
+      for (const OfferNote& o : notes->offers) {
+        if (o.status != OfferStatus::kAccepted) continue;
+        std::erase_if(w.matches.back().candidates, [&](const Candidate& c) {
+          return c.provider != o.provider ||
+                 (c.kind == CandidateKind::kBed && !o.bed_id.empty() && ix.beds()[c.bed].id != o.bed_id);
+        });
+        break;
+      }
+    }
+  }
   const std::vector<int> greedy = Greedy(ix, w.matches);
   const int64_t greedy_objective = Objective(w.matches, greedy);
   size_t greedy_placed = 0;
@@ -299,6 +288,7 @@ Plan MakePlan(const MatchContext& ctx_in, const std::vector<Referral>& queue, co
   Plan plan;
   PlanTotals& t = plan.totals;
   t.referrals = queue.size();
+  for (const Referral& r : queue) plan.queue.push_back(r.id);
   t.method = method;
   t.greedy_objective = greedy_objective;
   t.greedy_placed = greedy_placed;
@@ -341,6 +331,9 @@ nlohmann::json PlanJson(const MatchContext& ctx, const Plan& plan) {
   for (const auto& u : plan.unplaced)
     unplaced.push_back({{"referral_id", u.referral_id}, {"reason", u.reason}});
   j["unplaced"] = std::move(unplaced);
+  nlohmann::json queue = nlohmann::json::array();
+  for (const auto& id : plan.queue) queue.push_back(id);
+  j["queue"] = std::move(queue);
   const PlanTotals& t = plan.totals;
   j["totals"] = {{"referrals", t.referrals},
                  {"placed", t.placed},

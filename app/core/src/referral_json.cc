@@ -9,6 +9,8 @@
 #include "berth/core/csv.h"
 #include "berth/core/importers.h"
 #include "berth/core/nhs_number.h"
+#include "berth/core/referrals.h"
+#include "berth/core/workflow.h"
 #include "berth/schema/repository.h"
 
 namespace berth::core {
@@ -106,6 +108,7 @@ class Checker {
       if (it != lines_->keys.end()) line = it->second;
     }
     errors.push_back(fmt::format("line {}: referral {}: \"{}\": {}", line, index_, key, problem));
+    failed.insert(key);
   }
   bool Has(const char* key) const { return obj_.contains(key) && !obj_.at(key).is_null(); }
 
@@ -157,6 +160,7 @@ class Checker {
     return d;
   }
   std::vector<std::string> errors;
+  std::set<std::string> failed;  // keys already reported
 
  private:
   const json& obj_;
@@ -191,7 +195,6 @@ Referral ParseOne(const json& obj, Checker& c, const Geography& geo, const std::
   }
   r.name = c.String("name", true);
   r.date_of_birth = c.Date("date_of_birth", true);
-  if (!r.date_of_birth.empty() && r.date_of_birth > today) c.Fail("date_of_birth", "is in the future");
   r.gender = c.Code<Gender>("gender", false).value_or(Gender::kUnknown);
   r.pathway = c.Code<Pathway>("pathway", true).value_or(Pathway::kP3);
   r.category = c.Code<BedCategory>("category", false);
@@ -276,16 +279,6 @@ Referral ParseOne(const json& obj, Checker& c, const Geography& geo, const std::
       for (const auto& e : hc.errors) c.Fail("homecare", e.substr(e.find("\": ") + 3));
     }
   }
-  const bool bed_pathway =
-      r.pathway == Pathway::kP2 || r.pathway == Pathway::kP3 || r.pathway == Pathway::kRespite;
-  if (bed_pathway && !r.category)
-    c.Fail("category", "is required for pathway " + std::string(ToString(r.pathway)));
-  if (r.pathway == Pathway::kP1 && r.homecare.empty() && !c.Has("homecare")) {
-    c.Fail("homecare", "is required for pathway P1 (calls_per_day, minutes_per_call, bands, ...)");
-  }
-  if (r.pathway == Pathway::kCommunityCrisis && !r.category && !c.Has("homecare")) {
-    c.Fail("category", "a community crisis referral needs a category (a bed) or a homecare object");
-  }
   // Where the person is now: a hospital site (by code or name, or found from the postcode) or home.
   const std::string hospital = c.String("hospital", false);
   const std::string location = c.String("location", false);
@@ -295,11 +288,7 @@ Referral ParseOne(const json& obj, Checker& c, const Geography& geo, const std::
   const std::string postcode = c.String("postcode", false);
   if (!postcode.empty()) {
     r.postcode = NormalisePostcode(postcode);
-    if (r.postcode.empty()) {
-      c.Fail("postcode", "'" + postcode.substr(0, 12) + "' is not a postcode");
-    } else if (!geo.Locate(r.postcode)) {
-      c.Fail("postcode", "the postcode district " + OutwardCode(r.postcode) + " is not known");
-    }
+    if (r.postcode.empty()) c.Fail("postcode", "'" + postcode.substr(0, 12) + "' is not a postcode");
   }
   const Hospital* site = nullptr;
   if (!hospital.empty()) {
@@ -322,12 +311,8 @@ Referral ParseOne(const json& obj, Checker& c, const Geography& geo, const std::
   const std::string preferred = c.String("preferred_postcode", false);
   if (!preferred.empty()) {
     r.preferred_postcode = NormalisePostcode(preferred);
-    if (r.preferred_postcode.empty()) {
+    if (r.preferred_postcode.empty())
       c.Fail("preferred_postcode", "'" + preferred.substr(0, 12) + "' is not a postcode");
-    } else if (!geo.Locate(r.preferred_postcode)) {
-      c.Fail("preferred_postcode",
-             "the postcode district " + OutwardCode(r.preferred_postcode) + " is not known");
-    }
   }
   r.max_distance_km = c.Number("max_distance_km", 0, 1000).value_or(0);
   r.infection_status = c.Code<InfectionStatus>("infection_status", false).value_or(InfectionStatus::kUnknown);
@@ -340,6 +325,11 @@ Referral ParseOne(const json& obj, Checker& c, const Geography& geo, const std::
   r.notes = c.String("notes", false);
   r.created_date = c.Date("created_date", false);
   if (r.created_date.empty()) r.created_date = today;
+  // What makes a referral valid is decided once, in core (referrals.h): the checks the window's form and
+  // every other writer make. Keys whose value could not even be read are reported once, above.
+  for (const FieldProblem& p : ReferralProblems(r, &geo, today)) {
+    if (!c.failed.count(p.field)) c.Fail(p.field, p.message);
+  }
   return r;
 }
 
@@ -507,14 +497,15 @@ Result<ImportReport> ImportReferrals(Store& store, const Geography& geo, std::st
     }
     return BadInput(msg);
   }
-  const Status written = store.db().Transaction([&]() -> Status {
-    for (const auto& p : parsed) {
-      BERTH_RETURN_IF_ERROR(Save(store, p.referral));
-      if (ids != nullptr) ids->push_back(p.referral.id);
-    }
-    return Status::Ok();
-  });
-  BERTH_RETURN_IF_ERROR(written);
+  // Written through the workflow's referral API, all or nothing: the same checks as every other writer.
+  std::vector<Referral> referrals;
+  referrals.reserve(parsed.size());
+  for (auto& p : parsed) referrals.push_back(std::move(p.referral));
+  WorkflowTime t;
+  t.today = today;
+  t.now_iso = today + "T00:00:00Z";
+  BERTH_ASSIGN_OR_RETURN(std::vector<std::string> saved, SaveReferrals(store, &geo, std::move(referrals), t));
+  if (ids != nullptr) *ids = std::move(saved);
   return report;
 }
 

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "berth/core/referrals.h"
+#include "berth/schema/occupancy.h"
 #include "berth/schema/repository.h"
 
 namespace berth::core {
@@ -63,10 +65,6 @@ std::string Truncate(const std::string& s, size_t n) {
   return s.size() <= n ? s : s.substr(0, n - 3) + "...";
 }
 
-int PriorityRank(const std::string& p) {
-  return p == "hand_back" ? 0 : p == "urgent" ? 1 : 2;
-}
-
 }  // namespace
 
 std::string FormatPounds(int64_t pence) {
@@ -77,14 +75,18 @@ std::string FormatPounds(int64_t pence) {
   return fmt::format("{}\xC2\xA3{}.{:02}", neg ? "-" : "", whole, pence % 100);
 }
 
+int64_t VoidCostPence(int64_t weekly_rate_pence, int64_t days) {
+  // Rounded half up to the penny: rate x days / 7.
+  return (weekly_rate_pence * days * 2 + 7) / 14;
+}
+
 Result<QueueReport> BuildQueueReport(Db& db, const std::string& today) {
   if (!IsIsoDate(today)) return BadInput("'" + today + "' is not a date (YYYY-MM-DD)");
-  BERTH_ASSIGN_OR_RETURN(std::vector<Referral> referrals, LoadReferrals(db));
+  BERTH_ASSIGN_OR_RETURN(std::vector<QueueEntry> queue, LoadQueue(db, today));
   QueueReport out;
   out.today = today;
-  const int64_t now = DaysFromIsoDate(today);
-  for (const auto& r : referrals) {
-    if (r.status == ReferralStatus::kPlaced || r.status == ReferralStatus::kCancelled) continue;
+  for (const QueueEntry& e : queue) {
+    const Referral& r = e.referral;
     QueueRow q;
     q.referral_id = r.id;
     q.name = r.name;
@@ -98,22 +100,14 @@ Result<QueueReport> BuildQueueReport(Db& db, const std::string& today) {
     q.status = std::string(ToString(r.status));
     q.priority = std::string(ToString(r.priority));
     q.discharge_ready_date = r.discharge_ready_date;
-    q.days_past = IsIsoDate(r.discharge_ready_date)
-                      ? std::max<int64_t>(0, now - DaysFromIsoDate(r.discharge_ready_date))
-                      : 0;
+    q.care_ends = e.care_ends;
+    q.needed_from = e.needed_from;
+    q.days_past = std::max<int64_t>(0, e.days_past);
     q.location = r.location_kind == LocationKind::kHospital ? r.hospital_code : "community";
     out.total_delay_days += q.days_past;
     out.past_discharge_ready += q.days_past > 0 ? 1 : 0;
     out.rows.push_back(std::move(q));
   }
-  std::stable_sort(out.rows.begin(), out.rows.end(), [](const QueueRow& a, const QueueRow& b) {
-    const bool ha = a.priority == "hand_back", hb = b.priority == "hand_back";
-    if (ha != hb) return ha;
-    if (a.days_past != b.days_past) return a.days_past > b.days_past;
-    if (PriorityRank(a.priority) != PriorityRank(b.priority))
-      return PriorityRank(a.priority) < PriorityRank(b.priority);
-    return a.discharge_ready_date < b.discharge_ready_date;
-  });
   return out;
 }
 
@@ -141,8 +135,7 @@ Result<VoidsReport> BuildVoidsReport(Db& db, const std::string& today) {
     v.vacant_since = b.status_since;
     v.days_vacant =
         IsIsoDate(b.status_since) ? std::max<int64_t>(0, now - DaysFromIsoDate(b.status_since)) : 0;
-    // Rounded half up to the penny: rate x days / 7.
-    v.cost_so_far_pence = (b.weekly_rate_pence * v.days_vacant * 2 + 7) / 14;
+    v.cost_so_far_pence = VoidCostPence(b.weekly_rate_pence, v.days_vacant);
     out.weekly_cost_pence += v.weekly_rate_pence;
     out.cost_so_far_pence += v.cost_so_far_pence;
     out.days_vacant += v.days_vacant;
@@ -166,8 +159,8 @@ Result<UtilisationReport> BuildUtilisationReport(Db& db, const std::string& from
   BERTH_ASSIGN_OR_RETURN(std::vector<Placement> placements, LoadPlacements(db));
   std::unordered_map<std::string, std::vector<const Placement*>> by_bed;
   for (const auto& p : placements) {
-    if (p.kind == PlacementKind::kCareHome && !p.bed_id.empty() && p.status != PlacementStatus::kPlanned &&
-        IsIsoDate(p.start_date)) {
+    if (p.kind == PlacementKind::kCareHome && !p.bed_id.empty() &&
+        PlacementTakesDays(ToString(p.status), p.end_date) && IsIsoDate(p.start_date)) {
       by_bed[p.bed_id].push_back(&p);
     }
   }
@@ -183,7 +176,8 @@ Result<UtilisationReport> BuildUtilisationReport(Db& db, const std::string& from
     bool open_placement = false;
     for (const Placement* p : by_bed[b.id]) {
       const int64_t s = DaysFromIsoDate(p->start_date);
-      const int64_t e = IsIsoDate(p->end_date) ? DaysFromIsoDate(p->end_date) : INT64_MAX;
+      // end_date is the last day of care (berth/schema/occupancy.h): the span ends the day after.
+      const int64_t e = IsIsoDate(p->end_date) ? DaysFromIsoDate(p->end_date) + 1 : INT64_MAX;
       open_placement = open_placement || p->end_date.empty();
       spans.emplace_back(s, e);
     }
@@ -249,6 +243,8 @@ std::string Render(const QueueReport& r, ReportFormat f) {
                       {"status", q.status},
                       {"priority", q.priority},
                       {"discharge_ready_date", q.discharge_ready_date},
+                      {"care_ends", q.care_ends},
+                      {"needed_from", q.needed_from},
                       {"days_past_discharge_ready", q.days_past},
                       {"location", q.location}});
     }

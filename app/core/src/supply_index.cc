@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "berth/schema/occupancy.h"
 #include "berth/schema/repository.h"
 
 namespace berth::core {
@@ -15,17 +16,13 @@ int32_t DayOf(const std::string& iso) {
   return static_cast<int32_t>(DaysFromIsoDate(date));
 }
 
-bool LivePlacementStatus(PlacementStatus s) {
-  return s == PlacementStatus::kPlanned || s == PlacementStatus::kActive;
-}
-
 // Placements are loaded with a narrow query: the index needs only these columns, and the repository
 // has no single-row placement load.
 Result<std::vector<Placement>> QueryPlacements(Db& db, const std::string* id) {
   BERTH_ASSIGN_OR_RETURN(
       Statement q,
       db.Prepare(std::string("SELECT id, referral_id, provider_id, kind, bed_id, homecare_capacity_id,"
-                             " hours_per_week, end_date, status FROM placement WHERE deleted = 0") +
+                             " hours_per_week, end_date, status, start_date FROM placement WHERE deleted = 0") +
                  (id ? " AND id = ?" : "")));
   if (id) q.Bind(1, *id);
   std::vector<Placement> out;
@@ -42,6 +39,7 @@ Result<std::vector<Placement>> QueryPlacements(Db& db, const std::string* id) {
     p.hours_per_week = q.Real(6);
     p.end_date = q.Text(7);
     BERTH_ASSIGN_OR_RETURN(p.status, FromString<PlacementStatus>(q.Text(8)));
+    p.start_date = q.Text(9);
     out.push_back(std::move(p));
   }
   return out;
@@ -70,6 +68,22 @@ Result<std::vector<ProviderAdmissions>> QueryAdmission(Db& db, const std::string
 
 }  // namespace
 
+double CapacitySlot::TakenFrom(int32_t day) const {
+  // Usage rises only on a placement's first day: the peak from `day` on is on `day` or on one of those.
+  auto used_on = [&](int32_t d) {
+    double sum = 0;
+    for (const HoursTaken& t : taken) {
+      if (t.first_day <= d && t.last_day >= d) sum += t.hours;
+    }
+    return sum;
+  };
+  double peak = used_on(day);
+  for (const HoursTaken& t : taken) {
+    if (t.first_day > day) peak = std::max(peak, used_on(t.first_day));
+  }
+  return peak;
+}
+
 int64_t SupplyIndex::CellOf(LatLong where) {
   const auto a = static_cast<int64_t>(std::floor(where.lat / kCellDegrees));
   const auto o = static_cast<int64_t>(std::floor(where.lon / kCellDegrees));
@@ -91,6 +105,10 @@ Result<SupplyIndex> SupplyIndex::Build(Db& db, const Geography* geo) {
   for (const auto& b : beds) ix.ApplyBed(b);
   BERTH_ASSIGN_OR_RETURN(auto capacity, LoadHomecareCapacity(db));
   for (const auto& c : capacity) ix.ApplyCapacity(c);
+  BERTH_ASSIGN_OR_RETURN(auto offers, LoadOffers(db));
+  for (const auto& o : offers) ix.ApplyOffer(o);
+  BERTH_ASSIGN_OR_RETURN(auto handbacks, LoadHandbacks(db));
+  for (const auto& h : handbacks) ix.ApplyHandback(h);
   return ix;
 }
 
@@ -191,9 +209,20 @@ void SupplyIndex::ApplyAdmissions(const ProviderAdmissions& a) {
 
 void SupplyIndex::ApplyBed(const Bed& b) {
   auto it = bed_ids_.find(b.id);
-  int32_t vacancy = kNoDay;
-  if (auto v = bed_vacancy_.find(b.id); v != bed_vacancy_.end()) vacancy = v->second;
-  const bool pool = b.status != BedStatus::kOccupied || vacancy != kNoDay;
+  // The day after the last day the bed's placements take it; never while one is open-ended.
+  bool has_placements = false;
+  int32_t free_from = std::numeric_limits<int32_t>::min();
+  if (auto on = bed_placements_.find(b.id); on != bed_placements_.end()) {
+    for (const auto& pid : on->second) {
+      const PlacementRef& ref = placements_.at(pid);
+      if (!ref.takes) continue;
+      has_placements = true;
+      free_from = ref.days.last_day == kNoDay ? kNoDay : std::max(free_from, ref.days.last_day + 1);
+      if (free_from == kNoDay) break;
+    }
+  }
+  if (!has_placements) free_from = kNoDay;
+  const bool pool = b.status != BedStatus::kOccupied || (has_placements && free_from != kNoDay);
   if (it == bed_ids_.end()) {
     if (!pool) return;
     it = bed_ids_.emplace(b.id, static_cast<uint32_t>(beds_.size())).first;
@@ -222,7 +251,8 @@ void SupplyIndex::ApplyBed(const Bed& b) {
   s.held_for = b.held_for_referral_id;
   s.held_until = b.held_until;
   s.unavailable_reason = b.unavailable_reason;
-  s.vacancy_day = vacancy;
+  s.has_placements = has_placements;
+  s.free_from_day = free_from;
   s.live = pool;
   auto& list = providers_[provider].beds;
   if (pool && !was_live) list.push_back(slot);
@@ -260,10 +290,17 @@ void SupplyIndex::ApplyCapacity(const HomecareCapacity& c) {
   NoteSupply(provider);
   auto& zp = zones_[s.zone].providers;
   if (std::find(zp.begin(), zp.end(), provider) == zp.end()) zp.push_back(provider);
-  // Allocation is recomputed from the placements that name this row.
-  s.allocated = 0;
-  if (auto named = capacity_placements_.find(c.id); named != capacity_placements_.end()) {
-    for (const auto& id : named->second) s.allocated += placements_.at(id).hours;
+  RecomputeTaken(c.id);
+}
+
+// A capacity row's hours taken come from the placements that name it.
+void SupplyIndex::RecomputeTaken(const std::string& capacity_id) {
+  auto c = capacity_ids_.find(capacity_id);
+  if (c == capacity_ids_.end()) return;
+  CapacitySlot& s = capacity_[c->second];
+  s.taken.clear();
+  if (auto named = capacity_placements_.find(capacity_id); named != capacity_placements_.end()) {
+    for (const auto& id : named->second) s.taken.push_back(placements_.at(id).days);
   }
 }
 
@@ -272,16 +309,18 @@ void SupplyIndex::UnapplyPlacement(const std::string& id) {
   if (it == placements_.end()) return;
   const PlacementRef old = it->second;
   placements_.erase(it);
-  if (old.live && !old.capacity_id.empty()) {
-    if (auto c = capacity_ids_.find(old.capacity_id); c != capacity_ids_.end())
-      capacity_[c->second].allocated -= old.hours;
-    if (auto named = capacity_placements_.find(old.capacity_id); named != capacity_placements_.end()) {
-      auto& v = named->second;
-      v.erase(std::remove(v.begin(), v.end(), id), v.end());
-      if (v.empty()) capacity_placements_.erase(named);
-    }
+  auto drop = [&id](std::unordered_map<std::string, std::vector<std::string>>& by, const std::string& key) {
+    auto named = by.find(key);
+    if (named == by.end()) return;
+    auto& v = named->second;
+    v.erase(std::remove(v.begin(), v.end(), id), v.end());
+    if (v.empty()) by.erase(named);
+  };
+  if (!old.capacity_id.empty()) {
+    drop(capacity_placements_, old.capacity_id);
+    RecomputeTaken(old.capacity_id);
   }
-  if (old.live && !old.bed_id.empty() && old.end_day != kNoDay) bed_vacancy_.erase(old.bed_id);
+  if (!old.bed_id.empty()) drop(bed_placements_, old.bed_id);
   if (old.continuity) {
     auto& v = previous_[old.referral_id];
     auto pos = std::find(v.begin(), v.end(), old.provider);
@@ -296,22 +335,61 @@ void SupplyIndex::ApplyPlacement(Db* db, const Placement& p) {
   ref.capacity_id = p.homecare_capacity_id;
   ref.referral_id = p.referral_id;
   ref.provider = p.provider_id.empty() ? kNoSlot : ProviderSlotFor(p.provider_id);
-  ref.hours = p.hours_per_week;
-  ref.end_day = p.end_date.empty() ? kNoDay : DayOf(p.end_date);
-  ref.live = LivePlacementStatus(p.status);
+  ref.days.hours = p.hours_per_week;
+  ref.days.first_day = p.start_date.empty() ? std::numeric_limits<int32_t>::min() : DayOf(p.start_date);
+  ref.days.last_day = p.end_date.empty() ? kNoDay : DayOf(p.end_date);
+  ref.takes = PlacementTakesDays(ToString(p.status), p.end_date);
   ref.continuity =
       ref.provider != kNoSlot && !p.referral_id.empty() && p.status != PlacementStatus::kHandedBack;
-  if (ref.live && !ref.capacity_id.empty()) {
-    if (auto c = capacity_ids_.find(ref.capacity_id); c != capacity_ids_.end())
-      capacity_[c->second].allocated += ref.hours;
-    capacity_placements_[ref.capacity_id].push_back(p.id);
-  }
-  if (ref.live && !ref.bed_id.empty() && ref.end_day != kNoDay) bed_vacancy_[ref.bed_id] = ref.end_day;
+  if (ref.takes && !ref.capacity_id.empty()) capacity_placements_[ref.capacity_id].push_back(p.id);
+  if (ref.takes && !ref.bed_id.empty()) bed_placements_[ref.bed_id].push_back(p.id);
   if (ref.continuity) previous_[ref.referral_id].push_back(ref.provider);
-  const std::string bed = ref.bed_id;
+  const std::string bed = ref.bed_id, cap = ref.capacity_id;
   placements_[p.id] = std::move(ref);
-  // The bed's pool membership may change with its vacancy date.
+  if (!cap.empty()) RecomputeTaken(cap);
+  // The bed's pool membership may change with the days its placements take.
   if (db && !bed.empty()) (void)Refresh(*db, "bed", bed);
+}
+
+void SupplyIndex::ApplyOffer(const Offer& o) {
+  RemoveNote("offer", o.id);
+  OfferNote n;
+  n.id = o.id;
+  n.provider = o.provider_id.empty() ? kNoSlot : ProviderSlotFor(o.provider_id);
+  n.bed_id = o.bed_id;
+  n.status = o.status;
+  n.decline_reason = o.decline_reason;
+  n.sent_at = o.sent_at;
+  n.respond_by = o.respond_by;
+  notes_[o.referral_id].offers.push_back(std::move(n));
+  note_owner_["offer/" + o.id] = o.referral_id;
+}
+
+void SupplyIndex::ApplyHandback(const Handback& h) {
+  RemoveNote("handback", h.id);
+  HandbackNote n;
+  n.id = h.id;
+  n.provider = h.provider_id.empty() ? kNoSlot : ProviderSlotFor(h.provider_id);
+  n.reason = h.reason;
+  n.status = h.status;
+  n.notice_date = h.notice_date;
+  n.end_date = h.end_date;
+  notes_[h.referral_id].handbacks.push_back(std::move(n));
+  note_owner_["handback/" + h.id] = h.referral_id;
+}
+
+void SupplyIndex::RemoveNote(std::string_view table, const std::string& id) {
+  auto owner = note_owner_.find(std::string(table) + "/" + id);
+  if (owner == note_owner_.end()) return;
+  auto it = notes_.find(owner->second);
+  if (it != notes_.end()) {
+    if (table == "offer") {
+      std::erase_if(it->second.offers, [&id](const OfferNote& n) { return n.id == id; });
+    } else {
+      std::erase_if(it->second.handbacks, [&id](const HandbackNote& n) { return n.id == id; });
+    }
+  }
+  note_owner_.erase(owner);
 }
 
 void SupplyIndex::RemoveRow(Db* db, std::string_view table, const std::string& id) {
@@ -357,6 +435,8 @@ void SupplyIndex::RemoveRow(Db* db, std::string_view table, const std::string& i
     const std::string bed = it == placements_.end() ? "" : it->second.bed_id;
     UnapplyPlacement(id);
     if (db && !bed.empty()) (void)Refresh(*db, "bed", bed);
+  } else if (table == "offer" || table == "handback") {
+    RemoveNote(table, id);
   }
 }
 
@@ -386,6 +466,20 @@ Status SupplyIndex::Refresh(Db& db, std::string_view table, const std::string& i
     BERTH_ASSIGN_OR_RETURN(auto rows, QueryPlacements(db, &id));
     if (rows.empty()) return gone(NotFound("gone"));
     ApplyPlacement(&db, rows.front());
+  } else if (table == "offer") {
+    auto r = LoadOffer(db, id);
+    if (!r.ok()) return gone(r.status());
+    ApplyOffer(*r);
+  } else if (table == "handback") {
+    auto r = LoadHandbacks(db);
+    if (!r.ok()) return r.status();
+    bool found = false;
+    for (const Handback& h : *r) {
+      if (h.id != id) continue;
+      ApplyHandback(h);
+      found = true;
+    }
+    if (!found) return gone(NotFound("gone"));
   }
   return Status::Ok();
 }
@@ -423,6 +517,10 @@ uint32_t SupplyIndex::FindCapacity(const std::string& id) const {
 const std::vector<uint32_t>* SupplyIndex::PreviousProviders(const std::string& referral_id) const {
   auto it = previous_.find(referral_id);
   return it == previous_.end() ? nullptr : &it->second;
+}
+const PersonNotes* SupplyIndex::Notes(const std::string& referral_id) const {
+  auto it = notes_.find(referral_id);
+  return it == notes_.end() ? nullptr : &it->second;
 }
 size_t SupplyIndex::pool_beds() const {
   size_t n = 0;

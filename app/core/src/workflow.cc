@@ -2,10 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <set>
 
+#include "berth/core/referrals.h"
 #include "berth/schema/ids.h"
+#include "berth/schema/occupancy.h"
 #include "berth/schema/repository.h"
 
 namespace berth::core {
@@ -50,9 +54,8 @@ bool IsInstant(const std::string& s) {
          std::stoi(s.substr(17, 2)) < 60;
 }
 
-bool Open(ReferralStatus s) {
-  return s == ReferralStatus::kNew || s == ReferralStatus::kSourcing || s == ReferralStatus::kOffered ||
-         s == ReferralStatus::kAccepted;
+std::string DayAfter(const std::string& date) {
+  return IsoDateFromDays(DaysFromIsoDate(date) + 1);
 }
 
 Status Refuse(const std::string& what, const std::string& id, std::string_view state,
@@ -65,30 +68,35 @@ Result<Referral> GetReferral(Store& store, const std::string& id) {
   return LoadReferral(store.db(), id);
 }
 
-Result<Offer> GetOffer(Store& store, const std::string& id) {
-  BERTH_ASSIGN_OR_RETURN(Statement q,
-                         store.db().Prepare("SELECT referral_id FROM offer WHERE id = ? AND deleted = 0"));
-  q.Bind(1, id);
-  BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
-  if (!row) return NotFound("no offer with id " + id);
-  const std::string referral = q.Text(0);
-  BERTH_ASSIGN_OR_RETURN(auto offers, LoadOffersForReferral(store.db(), referral));
-  for (auto& o : offers) {
-    if (o.id == id) return o;
+// The occupancy rule (berth/schema/occupancy.h) on a loaded placement.
+bool Takes(const Placement& p) {
+  return PlacementTakesDays(ToString(p.status), p.end_date);
+}
+bool TakesAnyOf(const Placement& p, const std::string& from, const std::string& to) {
+  return Takes(p) && DayRangesOverlap(p.start_date, p.end_date, from, to);
+}
+bool Live(const Placement& p) {
+  return p.status == PlacementStatus::kPlanned || p.status == PlacementStatus::kActive;
+}
+
+// "from 2026-03-01 until 2026-04-02", "from 2026-03-01, open-ended".
+std::string Days(const Placement& p) {
+  const std::string from = p.start_date.empty() ? "" : "from " + p.start_date;
+  if (p.end_date.empty()) return from + (from.empty() ? "" : ", ") + "open-ended";
+  return from + (from.empty() ? "" : " ") + "until " + p.end_date;
+}
+
+// The first placement on `bed_id` that takes a day of [from, to], if any.
+Result<std::optional<Placement>> TakingBed(Store& store, const std::string& bed_id, const std::string& from,
+                                           const std::string& to) {
+  BERTH_ASSIGN_OR_RETURN(std::vector<Placement> on_bed, LoadPlacementsOfBed(store.db(), bed_id));
+  for (Placement& p : on_bed) {
+    if (TakesAnyOf(p, from, to)) return std::optional<Placement>(std::move(p));
   }
-  return NotFound("no offer with id " + id);
+  return std::optional<Placement>();
 }
 
-Result<int64_t> LivePlacementsOnBed(Store& store, const std::string& bed_id) {
-  BERTH_ASSIGN_OR_RETURN(Statement q,
-                         store.db().Prepare("SELECT count(*) FROM placement WHERE bed_id = ? AND deleted = 0"
-                                            " AND status IN ('planned', 'active')"));
-  q.Bind(1, bed_id);
-  BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
-  return row ? q.Int(0) : 0;
-}
-
-// Withdraws every live offer of a referral except `keep`.
+// Withdraws every live offer of a referral except the accepted one of `keep_provider`.
 Status WithdrawOthers(Store& store, const std::string& referral_id, const std::string& keep_provider) {
   BERTH_ASSIGN_OR_RETURN(auto offers, LoadOffersForReferral(store.db(), referral_id));
   for (const Offer& o : offers) {
@@ -99,26 +107,79 @@ Status WithdrawOthers(Store& store, const std::string& referral_id, const std::s
   return Status::Ok();
 }
 
-Status CloseHandbacks(Store& store, const std::string& referral_id) {
-  BERTH_ASSIGN_OR_RETURN(Statement q,
-                         store.db().Prepare("SELECT id FROM handback WHERE referral_id = ? AND deleted = 0"
-                                            " AND status = 'open'"));
+// A person placed needs no other bed: their holds elsewhere are released (release claims).
+Status ReleaseOtherHolds(Store& store, const std::string& referral_id, const std::string& keep_bed,
+                         const WorkflowTime& t) {
+  BERTH_ASSIGN_OR_RETURN(Statement q, store.db().Prepare("SELECT id FROM bed WHERE deleted = 0 AND status = 'held'"
+                                                         " AND held_for_referral_id = ? AND id <> ? ORDER BY id"));
   q.Bind(1, referral_id);
-  std::vector<std::string> ids;
+  q.Bind(2, keep_bed);
+  std::vector<std::string> beds;
   while (true) {
     BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
-    ids.push_back(q.Text(0));
+    beds.push_back(q.Text(0));
   }
-  for (const auto& id : ids)
-    BERTH_RETURN_IF_ERROR(Put(store, "handback", id, {{"status", std::string("rebrokered")}}));
+  for (const auto& id : beds) {
+    BERTH_RETURN_IF_ERROR(Put(store, "bed", id,
+                              {{"status", std::string("vacant")},
+                               {"held_for_referral_id", std::string()},
+                               {"held_until", std::string()},
+                               {"status_since", t.today}},
+                              MutationKind::kClaim, "release"));
+  }
   return Status::Ok();
 }
 
-Status CheckStart(const std::string& start_date) {
-  if (!IsIsoDate(start_date))
-    return BadInput("the start date must be YYYY-MM-DD (got '" + start_date.substr(0, 20) + "')");
+Status CloseHandbacks(Store& store, const std::string& referral_id) {
+  BERTH_ASSIGN_OR_RETURN(auto handbacks, LoadHandbacksOfReferral(store.db(), referral_id));
+  for (const Handback& h : handbacks) {
+    if (h.status != HandbackStatus::kOpen) continue;
+    BERTH_RETURN_IF_ERROR(Put(store, "handback", h.id, {{"status", std::string("rebrokered")}}));
+  }
   return Status::Ok();
+}
+
+Status CheckTerms(const PlacementTerms& terms) {
+  if (!IsIsoDate(terms.start_date))
+    return BadInput("the start date must be YYYY-MM-DD (got '" + terms.start_date.substr(0, 20) + "')");
+  if (!terms.end_date.empty()) {
+    if (!IsIsoDate(terms.end_date))
+      return BadInput("the end date must be YYYY-MM-DD (got '" + terms.end_date.substr(0, 20) + "')");
+    if (terms.end_date < terms.start_date)
+      return BadInput("the last day of care (" + terms.end_date + ") is before the first (" + terms.start_date +
+                      ")");
+  }
+  if (terms.override_reason.size() > 500) return BadInput("the override reason is longer than 500 characters");
+  return Status::Ok();
+}
+
+// The provider's acceptance a confirmation rests on: an accepted offer of `provider` for the referral
+// (for a bed: one naming no bed, or this bed). Without one, only an override reason lets it through.
+Result<std::optional<Offer>> AcceptedOffer(Store& store, const std::string& referral_id,
+                                           const std::string& provider_id, const std::string& bed_id) {
+  BERTH_ASSIGN_OR_RETURN(auto offers, LoadOffersForReferral(store.db(), referral_id));
+  for (Offer& o : offers) {
+    if (o.status == OfferStatus::kAccepted && o.provider_id == provider_id &&
+        (o.bed_id.empty() || bed_id.empty() || o.bed_id == bed_id)) {
+      return std::optional<Offer>(std::move(o));
+    }
+  }
+  return std::optional<Offer>();
+}
+
+Status NeedAcceptance(const std::optional<Offer>& accepted, const PlacementTerms& terms,
+                      const std::string& referral_id, const std::string& provider_id) {
+  if (accepted || !terms.override_reason.empty()) return Status::Ok();
+  return ConflictError(fmt::format(
+      "cannot confirm a placement: provider {} has not accepted an offer for referral {} (record its answer "
+      "with `berth accept OFFER`, or confirm with --override REASON for a placement arranged outside Berth)",
+      provider_id, referral_id));
+}
+
+std::string ConfirmDetail(const std::optional<Offer>& accepted) {
+  if (accepted) return fmt::format("on accepted offer {}", accepted->id);
+  return "without an accepted offer (override; the reason is on the placement)";
 }
 
 std::string AgeBand(const std::string& dob, const std::string& today) {
@@ -129,6 +190,18 @@ std::string AgeBand(const std::string& dob, const std::string& today) {
   if (years >= 90) return "90+";
   const int lo = years / 10 * 10;
   return fmt::format("{}-{}", lo, lo + 9);
+}
+
+Result<std::vector<std::string>> Ids(Db& db, const std::string& sql, const std::vector<std::string>& args) {
+  BERTH_ASSIGN_OR_RETURN(Statement q, db.Prepare(sql));
+  for (size_t i = 0; i < args.size(); ++i) q.Bind(static_cast<int>(i + 1), args[i]);
+  std::vector<std::string> out;
+  while (true) {
+    BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(q.Text(0));
+  }
+  return out;
 }
 
 }  // namespace
@@ -181,10 +254,172 @@ nlohmann::json OfferPackage(const Referral& r, const Geography* geo, const std::
   return j;
 }
 
+// --- referrals -------------------------------------------------------------------------------------------
+
+Result<std::vector<std::string>> SaveReferrals(Store& store, const Geography* geo, std::vector<Referral> rs,
+                                               const WorkflowTime& t) {
+  if (rs.empty()) return BadInput("there are no referrals to save");
+  std::vector<std::string> problems;
+  std::vector<bool> is_new(rs.size(), true);
+  std::set<std::string> ids;
+  for (size_t i = 0; i < rs.size(); ++i) {
+    Referral& r = rs[i];
+    const std::string which = rs.size() == 1 ? "the referral" : fmt::format("referral {}", i + 1);
+    if (r.created_date.empty()) r.created_date = t.today;
+    for (const FieldProblem& p : ReferralProblems(r, geo, t.today))
+      problems.push_back(fmt::format("{}: {}: {}", which, p.field, p.message));
+    if (r.id.empty()) r.id = NewUuidV7();
+    if (!ids.insert(r.id).second) problems.push_back(which + ": the same id as another referral here");
+    auto stored = LoadReferral(store.db(), r.id);
+    if (!stored.ok() && stored.status().code() != Code::kNotFound) return stored.status();
+    is_new[i] = !stored.ok();
+    if (is_new[i]) {
+      if (r.status != ReferralStatus::kNew) {
+        return ConflictError(fmt::format(
+            "cannot create {} as {}: a referral starts as new, and its status then changes only through the "
+            "workflow (hold, offer, accept, confirm, cancel)",
+            which, ToString(r.status)));
+      }
+      if (r.priority == Priority::kHandBack) {
+        return ConflictError("cannot create " + which +
+                             " with priority hand_back: only a provider's hand back gives that priority");
+      }
+      continue;
+    }
+    if (r.status != stored->status) {
+      return Refuse("change the status of " + which, "referral " + r.id, ToString(stored->status),
+                    std::string("the status changes only through the workflow (hold, offer, accept, confirm, "
+                                "hand back, cancel, reopen), never by editing the referral to ") +
+                        std::string(ToString(r.status)));
+    }
+    if ((r.priority == Priority::kHandBack) != (stored->priority == Priority::kHandBack)) {
+      return Refuse("change the priority of " + which, "referral " + r.id, ToString(stored->priority),
+                    "the hand_back priority is given and taken only by the hand-back workflow");
+    }
+  }
+  if (!problems.empty()) {
+    std::string msg = fmt::format("{} problem{}; nothing was saved", problems.size(), problems.size() == 1 ? "" : "s");
+    for (const auto& p : problems) msg += "\n  " + p;
+    return BadInput(msg);
+  }
+  std::vector<std::string> out;
+  const Status tx = store.db().Transaction([&]() -> Status {
+    for (size_t i = 0; i < rs.size(); ++i) {
+      const Referral& r = rs[i];
+      if (is_new[i]) {
+        BERTH_RETURN_IF_ERROR(Save(store, r));
+        BERTH_RETURN_IF_ERROR(store.AppendAudit("create", "referral", r.id,
+                                                fmt::format("referral created ({})", ToString(r.pathway))));
+      } else {
+        BERTH_ASSIGN_OR_RETURN(SaveOutcome outcome, SaveChanges(store, r));
+        if (outcome == SaveOutcome::kUpdated)
+          BERTH_RETURN_IF_ERROR(store.AppendAudit("edit", "referral", r.id, "referral edited"));
+      }
+      out.push_back(r.id);
+    }
+    return Status::Ok();
+  });
+  if (!tx.ok()) return tx;
+  return out;
+}
+
+Result<std::string> SaveReferral(Store& store, const Geography* geo, Referral r, const WorkflowTime& t) {
+  std::vector<Referral> one;
+  one.push_back(std::move(r));
+  BERTH_ASSIGN_OR_RETURN(auto ids, SaveReferrals(store, geo, std::move(one), t));
+  return ids.front();
+}
+
+// --- beds and admissions ---------------------------------------------------------------------------------
+
+Status SetBedStatus(Store& store, const std::string& bed_id, BedStatus to, UnavailableReason reason,
+                    const WorkflowTime& t) {
+  if (to == BedStatus::kHeld)
+    return BadInput("a bed is held with `berth hold REFERRAL BED`, not by setting its status");
+  if (to == BedStatus::kUnavailable && reason == UnavailableReason::kNone)
+    return BadInput("an unavailable bed needs a reason (outbreak, maintenance, staffing, quality, other)");
+  if (to != BedStatus::kUnavailable && reason != UnavailableReason::kNone)
+    return BadInput("only an unavailable bed has a reason");
+  BERTH_ASSIGN_OR_RETURN(Bed b, LoadBed(store.db(), bed_id));
+  const std::string bed = "bed " + b.id;
+  if (b.status == BedStatus::kHeld) {
+    return Refuse("mark " + bed + " " + std::string(ToString(to)), bed, "held",
+                  fmt::format("held for referral {} until {}: release the hold first (berth release)",
+                              b.held_for_referral_id, b.held_until));
+  }
+  if (b.status == to && b.unavailable_reason == reason) {
+    return Refuse("mark " + bed + " " + std::string(ToString(to)), bed, ToString(b.status), "nothing to change");
+  }
+  // A placement that takes the bed today keeps it occupied: it ends only through its own workflow.
+  BERTH_ASSIGN_OR_RETURN(auto today_taken, TakingBed(store, b.id, t.today, t.today));
+  if (today_taken && to != BedStatus::kOccupied) {
+    return Refuse("mark " + bed + " " + std::string(ToString(to)), bed, "taken by a placement",
+                  fmt::format("placement {} takes it {}; a placement ends through a hand back or its end date",
+                              today_taken->id, Days(*today_taken)));
+  }
+  if (to == BedStatus::kOccupied) {
+    BERTH_ASSIGN_OR_RETURN(auto booked, TakingBed(store, b.id, t.today, ""));
+    if (booked && !today_taken) {
+      return Refuse("mark " + bed + " occupied", bed, "booked",
+                    fmt::format("placement {} takes it {}", booked->id, Days(*booked)));
+    }
+  }
+  return store.db().Transaction([&]() -> Status {
+    BERTH_RETURN_IF_ERROR(Put(store, "bed", b.id,
+                              {{"status", std::string(ToString(to))},
+                               {"status_since", t.today},
+                               {"unavailable_reason", std::string(ToString(reason))}}));
+    return store.AppendAudit(
+        "bed_status", "bed", b.id,
+        fmt::format("bed {} {} -> {}{}", b.id, ToString(b.status), ToString(to),
+                    reason == UnavailableReason::kNone ? "" : " (" + std::string(ToString(reason)) + ")"));
+  });
+}
+
+Status SetAdmissions(Store& store, const std::string& provider_id, std::optional<BedCategory> category,
+                     AdmissionsStatus to, ClosureReason reason, const std::string& note, const WorkflowTime& t) {
+  if (to == AdmissionsStatus::kClosed && reason == ClosureReason::kNone)
+    return BadInput("closing to admissions needs a reason (outbreak, quality, staffing, other)");
+  if (to == AdmissionsStatus::kOpen && reason != ClosureReason::kNone)
+    return BadInput("reopening takes no closure reason");
+  if (note.size() > 500) return BadInput("the note is longer than 500 characters");
+  BERTH_ASSIGN_OR_RETURN(Provider p, LoadProvider(store.db(), provider_id));
+  const std::string id = AdmissionsId(p.id, category);
+  const std::string what = category ? std::string(ToString(*category)) + " admissions" : "admissions";
+  AdmissionsStatus from = AdmissionsStatus::kOpen;
+  BERTH_ASSIGN_OR_RETURN(auto rows, LoadAdmissions(store.db()));
+  for (const auto& a : rows) {
+    if (a.id == id) from = a.status;
+  }
+  if (from == to) {
+    return Refuse(fmt::format("{} {} to {}", to == AdmissionsStatus::kOpen ? "open" : "close", p.name, what),
+                  "provider " + p.id, to == AdmissionsStatus::kOpen ? "open" : "closed",
+                  "it already is");
+  }
+  return store.db().Transaction([&]() -> Status {
+    ProviderAdmissions a;
+    a.id = id;
+    a.provider_id = p.id;
+    a.category = category;
+    a.status = to;
+    a.reason = reason;
+    a.since = t.today;
+    a.note = note;
+    BERTH_RETURN_IF_ERROR(Save(store, a));
+    return store.AppendAudit(to == AdmissionsStatus::kOpen ? "admissions_open" : "admissions_close",
+                             "provider", p.id,
+                             fmt::format("{} {}{}", to == AdmissionsStatus::kOpen ? "opened to" : "closed to",
+                                         what,
+                                         reason == ClosureReason::kNone ? "" : " (" + std::string(ToString(reason)) + ")"));
+  });
+}
+
+// --- holds -----------------------------------------------------------------------------------------------
+
 Result<HoldResult> HoldBed(Store& store, const MatchSettings& s, const std::string& referral_id,
                            const std::string& bed_id, const WorkflowTime& t) {
   BERTH_ASSIGN_OR_RETURN(Referral r, GetReferral(store, referral_id));
-  if (!Open(r.status)) {
+  if (!IsOpen(r.status)) {
     return Refuse("hold a bed", "referral " + r.id, ToString(r.status), "only open referrals can hold a bed");
   }
   BERTH_ASSIGN_OR_RETURN(Bed b, LoadBed(store.db(), bed_id));
@@ -197,8 +432,12 @@ Result<HoldResult> HoldBed(Store& store, const MatchSettings& s, const std::stri
     return Refuse("hold", "bed " + b.id, ToString(b.status),
                   "only a vacant bed, or one whose hold has lapsed, can be held");
   }
-  BERTH_ASSIGN_OR_RETURN(int64_t live, LivePlacementsOnBed(store, b.id));
-  if (live > 0) return ConflictError("cannot hold bed " + b.id + ": it has a live placement");
+  // A hold is for now: a placement that takes the bed from today on (even one that starts later) rules it out.
+  BERTH_ASSIGN_OR_RETURN(auto taken, TakingBed(store, b.id, t.today, ""));
+  if (taken) {
+    return ConflictError(fmt::format("cannot hold bed {}: placement {} takes it {}", b.id, taken->id,
+                                     Days(*taken)));
+  }
   HoldResult out{AddHours(t.now_iso, s.hold_hours)};
   const Status tx = store.db().Transaction([&]() -> Status {
     BERTH_RETURN_IF_ERROR(Put(store, "bed", b.id,
@@ -233,6 +472,8 @@ Status ReleaseBed(Store& store, const std::string& bed_id, const WorkflowTime& t
                              fmt::format("bed {} hold released", b.id));
   });
 }
+
+// --- offers ----------------------------------------------------------------------------------------------
 
 Result<std::vector<std::string>> SendOffers(Store& store, const MatchSettings& s, const Geography* geo,
                                             const std::string& referral_id,
@@ -291,7 +532,7 @@ Result<std::vector<std::string>> SendOffers(Store& store, const MatchSettings& s
 }
 
 Status AcceptOffer(Store& store, const std::string& offer_id, const WorkflowTime& t) {
-  BERTH_ASSIGN_OR_RETURN(Offer o, GetOffer(store, offer_id));
+  BERTH_ASSIGN_OR_RETURN(Offer o, LoadOffer(store.db(), offer_id));
   if (o.status != OfferStatus::kPending) {
     return Refuse("accept", "offer " + o.id, ToString(o.status), "only a pending offer can be accepted");
   }
@@ -315,7 +556,8 @@ Status DeclineOffer(Store& store, const std::string& offer_id, DeclineReason rea
                     const WorkflowTime& t) {
   (void)t;
   if (reason == DeclineReason::kNone) return BadInput("a decline needs a reason code");
-  BERTH_ASSIGN_OR_RETURN(Offer o, GetOffer(store, offer_id));
+  if (note.size() > 500) return BadInput("the note is longer than 500 characters");
+  BERTH_ASSIGN_OR_RETURN(Offer o, LoadOffer(store.db(), offer_id));
   if (o.status != OfferStatus::kPending) {
     return Refuse("decline", "offer " + o.id, ToString(o.status), "only a pending offer can be declined");
   }
@@ -339,11 +581,13 @@ Status DeclineOffer(Store& store, const std::string& offer_id, DeclineReason rea
   });
 }
 
+// --- placements ------------------------------------------------------------------------------------------
+
 Result<std::string> ConfirmBed(Store& store, const std::string& referral_id, const std::string& bed_id,
-                               const std::string& start_date, const WorkflowTime& t) {
-  BERTH_RETURN_IF_ERROR(CheckStart(start_date));
+                               const PlacementTerms& terms, const WorkflowTime& t) {
+  BERTH_RETURN_IF_ERROR(CheckTerms(terms));
   BERTH_ASSIGN_OR_RETURN(Referral r, GetReferral(store, referral_id));
-  if (!Open(r.status)) {
+  if (!IsOpen(r.status)) {
     return Refuse("confirm a placement", "referral " + r.id, ToString(r.status),
                   "only new, sourcing, offered or accepted referrals can be placed");
   }
@@ -354,21 +598,42 @@ Result<std::string> ConfirmBed(Store& store, const std::string& referral_id, con
     return ConflictError(
         fmt::format("cannot confirm bed {}: it is held for another referral until {}", b.id, b.held_until));
   }
-  if (b.status == BedStatus::kOccupied || b.status == BedStatus::kUnavailable) {
-    return Refuse("confirm", "bed " + b.id, ToString(b.status), "only a vacant or held bed can be confirmed");
+  if (b.status == BedStatus::kUnavailable)
+    return Refuse("confirm", "bed " + b.id, "unavailable", "a bed out of use cannot be placed in");
+  BERTH_ASSIGN_OR_RETURN(std::vector<Placement> on_bed, LoadPlacementsOfBed(store.db(), b.id));
+  for (const Placement& p : on_bed) {
+    if (TakesAnyOf(p, terms.start_date, terms.end_date)) {
+      return ConflictError(fmt::format("cannot confirm bed {} from {}: placement {} takes it {}", b.id,
+                                       terms.start_date, p.id, Days(p)));
+    }
   }
-  BERTH_ASSIGN_OR_RETURN(int64_t live, LivePlacementsOnBed(store, b.id));
-  if (live > 0) return ConflictError("cannot confirm bed " + b.id + ": it already has a live placement");
+  if (b.status == BedStatus::kOccupied) {
+    // Occupied by a placement in Berth (whose days were checked above), or reported occupied by the home
+    // with no end known: then nobody can say from when it is free.
+    bool explained = false;
+    for (const Placement& p : on_bed) {
+      explained = explained || (Takes(p) && (b.status_since.empty() ||
+                                             RangeCoversDay(p.start_date, p.end_date, b.status_since)));
+    }
+    if (!explained) {
+      return Refuse("confirm", "bed " + b.id, "occupied",
+                    "the home reports it occupied and no placement in Berth says until when");
+    }
+  }
+  BERTH_ASSIGN_OR_RETURN(auto accepted, AcceptedOffer(store, r.id, b.provider_id, b.id));
+  BERTH_RETURN_IF_ERROR(NeedAcceptance(accepted, terms, r.id, b.provider_id));
   Placement p;
   p.id = NewUuidV7();
   p.referral_id = r.id;
   p.provider_id = b.provider_id;
   p.kind = PlacementKind::kCareHome;
   p.bed_id = b.id;
-  p.start_date = start_date;
+  p.start_date = terms.start_date;
+  p.end_date = terms.end_date;
   p.weekly_cost_pence = b.weekly_rate_pence;
   p.funding = r.funding;
-  p.status = start_date > t.today ? PlacementStatus::kPlanned : PlacementStatus::kActive;
+  p.status = terms.start_date > t.today ? PlacementStatus::kPlanned : PlacementStatus::kActive;
+  p.override_reason = accepted ? "" : terms.override_reason;
   const Status tx = store.db().Transaction([&]() -> Status {
     Mutation m;
     m.kind = MutationKind::kClaim;
@@ -377,16 +642,28 @@ Result<std::string> ConfirmBed(Store& store, const std::string& referral_id, con
     m.row_id = p.id;
     m.fields = ToFields(p);
     BERTH_RETURN_IF_ERROR(store.Write(std::move(m)));
-    BERTH_RETURN_IF_ERROR(Put(store, "bed", b.id,
-                              {{"status", std::string("occupied")},
-                               {"held_for_referral_id", std::string()},
-                               {"held_until", std::string()},
-                               {"status_since", start_date}}));
+    if (p.status == PlacementStatus::kActive) {
+      BERTH_RETURN_IF_ERROR(Put(store, "bed", b.id,
+                                {{"status", std::string("occupied")},
+                                 {"held_for_referral_id", std::string()},
+                                 {"held_until", std::string()},
+                                 {"status_since", terms.start_date}}));
+    } else if (b.status == BedStatus::kHeld) {
+      // The placement takes the bed from its first day; the hold for it is done with.
+      BERTH_RETURN_IF_ERROR(Put(store, "bed", b.id,
+                                {{"status", std::string("vacant")},
+                                 {"held_for_referral_id", std::string()},
+                                 {"held_until", std::string()},
+                                 {"status_since", t.today}},
+                                MutationKind::kClaim, "release"));
+    }
     BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"status", std::string("placed")}}));
+    BERTH_RETURN_IF_ERROR(ReleaseOtherHolds(store, r.id, b.id, t));
     BERTH_RETURN_IF_ERROR(WithdrawOthers(store, r.id, b.provider_id));
     BERTH_RETURN_IF_ERROR(CloseHandbacks(store, r.id));
     return store.AppendAudit("confirm", "referral", r.id,
-                             fmt::format("placed in bed {} from {} (placement {})", b.id, start_date, p.id));
+                             fmt::format("placed in bed {} {} (placement {}), {}", b.id, Days(p), p.id,
+                                         ConfirmDetail(accepted)));
   });
   if (!tx.ok()) return tx;
   return p.id;
@@ -394,18 +671,21 @@ Result<std::string> ConfirmBed(Store& store, const std::string& referral_id, con
 
 Result<std::vector<std::string>> ConfirmHomecare(Store& store, const MatchContext& ctx,
                                                  const std::string& referral_id,
-                                                 const std::string& provider_id,
-                                                 const std::string& start_date, const WorkflowTime& t) {
-  (void)t;
-  BERTH_RETURN_IF_ERROR(CheckStart(start_date));
+                                                 const std::string& provider_id, const PlacementTerms& terms,
+                                                 const WorkflowTime& t) {
+  BERTH_RETURN_IF_ERROR(CheckTerms(terms));
   BERTH_ASSIGN_OR_RETURN(Referral r, GetReferral(store, referral_id));
-  if (!Open(r.status)) {
+  if (!IsOpen(r.status)) {
     return Refuse("confirm a placement", "referral " + r.id, ToString(r.status),
                   "only new, sourcing, offered or accepted referrals can be placed");
   }
   if (r.homecare.empty()) return BadInput("referral " + r.id + " has no homecare pattern");
+  BERTH_ASSIGN_OR_RETURN(Provider agency, LoadProvider(store.db(), provider_id));
+  BERTH_ASSIGN_OR_RETURN(auto accepted, AcceptedOffer(store, r.id, agency.id, ""));
+  BERTH_RETURN_IF_ERROR(NeedAcceptance(accepted, terms, r.id, agency.id));
   MatchContext c = ctx;
   c.keep_exclusions = true;
+  c.needed_from = terms.start_date;  // the hours must be free from the first day of care
   const MatchResult m = Match(c, r);
   const Candidate* chosen = nullptr;
   for (const Candidate& cand : m.candidates) {
@@ -434,10 +714,12 @@ Result<std::vector<std::string>> ConfirmHomecare(Store& store, const MatchContex
       p.kind = PlacementKind::kHomecare;
       p.homecare_capacity_id = cs.id;
       p.hours_per_week = u.hours;
-      p.start_date = start_date;
+      p.start_date = terms.start_date;
+      p.end_date = terms.end_date;
       p.weekly_cost_pence = std::llround(u.hours * static_cast<double>(cs.hourly_rate_pence));
       p.funding = r.funding;
-      p.status = start_date > t.today ? PlacementStatus::kPlanned : PlacementStatus::kActive;
+      p.status = terms.start_date > t.today ? PlacementStatus::kPlanned : PlacementStatus::kActive;
+      p.override_reason = accepted ? "" : terms.override_reason;
       Mutation mu;
       mu.kind = MutationKind::kClaim;
       mu.claim = "homecare_allocate";
@@ -448,86 +730,131 @@ Result<std::vector<std::string>> ConfirmHomecare(Store& store, const MatchContex
       ids.push_back(p.id);
     }
     BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"status", std::string("placed")}}));
+    BERTH_RETURN_IF_ERROR(ReleaseOtherHolds(store, r.id, "", t));
     BERTH_RETURN_IF_ERROR(WithdrawOthers(store, r.id, provider_id));
     BERTH_RETURN_IF_ERROR(CloseHandbacks(store, r.id));
     return store.AppendAudit("confirm", "referral", r.id,
-                             fmt::format("homecare from {} in {} from {} ({} band rows)", provider_id,
-                                         c.index->zones()[chosen->zone].name, start_date, ids.size()));
+                             fmt::format("homecare from {} in {} from {}{} ({} band rows), {}", provider_id,
+                                         c.index->zones()[chosen->zone].name, terms.start_date,
+                                         terms.end_date.empty() ? "" : " until " + terms.end_date, ids.size(),
+                                         ConfirmDetail(accepted)));
   });
   if (!tx.ok()) return tx;
   return ids;
 }
 
+Result<std::vector<Placement>> PlacementsOf(Store& store, const std::string& referral_id) {
+  return LoadPlacementsOfReferral(store.db(), referral_id);
+}
+
 Result<std::string> HandBack(Store& store, const std::string& placement_id, HandbackReason reason,
                              const std::string& end_date, const WorkflowTime& t) {
   if (reason == HandbackReason::kNone) return BadInput("a hand back needs a reason code");
-  BERTH_RETURN_IF_ERROR(CheckStart(end_date));
-  BERTH_ASSIGN_OR_RETURN(auto placements, LoadPlacements(store.db()));
-  const Placement* p = nullptr;
-  for (const auto& x : placements) {
-    if (x.id == placement_id) p = &x;
+  if (!IsIsoDate(end_date))
+    return BadInput("the last day of care must be YYYY-MM-DD (got '" + end_date.substr(0, 20) + "')");
+  if (end_date < t.today) {
+    return BadInput(fmt::format("the last day of care ({}) is before today ({}), the day notice is given",
+                                end_date, t.today));
   }
-  if (!p) return NotFound("no placement with id " + placement_id);
-  if (p->status != PlacementStatus::kActive && p->status != PlacementStatus::kPlanned) {
-    return Refuse("hand back", "placement " + p->id, ToString(p->status),
+  if (placement_id.empty()) return BadInput("a placement id is required");
+  BERTH_ASSIGN_OR_RETURN(Placement p, LoadPlacement(store.db(), placement_id));
+  if (!Live(p)) {
+    return Refuse("hand back", "placement " + p.id, ToString(p.status),
                   "only a planned or active placement can be handed back");
+  }
+  if (!p.end_date.empty() && end_date > p.end_date) {
+    return BadInput(fmt::format("placement {} already ends on {}; a hand back cannot extend it", p.id,
+                                p.end_date));
+  }
+  // A homecare package (one placement per time band) is handed back whole.
+  std::vector<Placement> package = {p};
+  if (p.kind == PlacementKind::kHomecare && !p.referral_id.empty()) {
+    BERTH_ASSIGN_OR_RETURN(auto all, LoadPlacementsOfReferral(store.db(), p.referral_id));
+    for (const Placement& other : all) {
+      if (other.id != p.id && other.kind == PlacementKind::kHomecare && other.provider_id == p.provider_id &&
+          Live(other) && (other.end_date.empty() || other.end_date >= end_date)) {
+        package.push_back(other);
+      }
+    }
   }
   Handback hb;
   hb.id = NewUuidV7();
-  hb.placement_id = p->id;
-  hb.referral_id = p->referral_id;
-  hb.provider_id = p->provider_id;
+  hb.placement_id = p.id;
+  hb.referral_id = p.referral_id;
+  hb.provider_id = p.provider_id;
   hb.notice_date = t.today;
   hb.end_date = end_date;
-  hb.hours_per_week = p->hours_per_week;
+  for (const Placement& x : package) hb.hours_per_week += x.hours_per_week;
   hb.reason = reason;
   hb.status = HandbackStatus::kOpen;
+  std::optional<Referral> r;
+  if (!p.referral_id.empty()) {
+    auto loaded = LoadReferral(store.db(), p.referral_id);
+    if (loaded.ok()) {
+      r = *loaded;
+    } else if (loaded.status().code() != Code::kNotFound) {
+      return loaded.status();
+    }
+  }
   const Status tx = store.db().Transaction([&]() -> Status {
-    BERTH_RETURN_IF_ERROR(
-        Put(store, "placement", p->id, {{"status", std::string("handed_back")}, {"end_date", end_date}}));
+    for (const Placement& x : package) {
+      BERTH_RETURN_IF_ERROR(
+          Put(store, "placement", x.id, {{"status", std::string("handed_back")}, {"end_date", end_date}}));
+    }
     BERTH_RETURN_IF_ERROR(Save(store, hb));
-    if (!p->bed_id.empty()) {
+    // The person goes back in the queue, first, as soon as notice is given: care continues meanwhile.
+    if (r && (r->status == ReferralStatus::kPlaced || IsOpen(r->status))) {
       BERTH_RETURN_IF_ERROR(
-          Put(store, "bed", p->bed_id, {{"status", std::string("vacant")}, {"status_since", end_date}}));
+          Put(store, "referral", r->id,
+              {{"status", std::string(r->status == ReferralStatus::kPlaced ? "sourcing" : ToString(r->status))},
+               {"priority", std::string("hand_back")}}));
     }
-    if (!p->referral_id.empty()) {
-      BERTH_RETURN_IF_ERROR(
-          Put(store, "referral", p->referral_id,
-              {{"status", std::string("sourcing")}, {"priority", std::string("hand_back")}}));
-    }
-    return store.AppendAudit("handback", "referral", p->referral_id.empty() ? p->id : p->referral_id,
-                             fmt::format("placement {} handed back by {} ({}), ends {}", p->id,
-                                         p->provider_id, ToString(reason), end_date));
+    return store.AppendAudit(
+        "handback", "referral", p.referral_id.empty() ? p.id : p.referral_id,
+        fmt::format("{} handed back by {} ({}): notice {}, last day of care {}{}", package.size() > 1 ? "package" : "placement " + p.id,
+                    p.provider_id, ToString(reason), t.today, end_date,
+                    package.size() > 1 ? fmt::format(" ({} placements, {:g} hours a week)", package.size(), hb.hours_per_week) : ""));
   });
   if (!tx.ok()) return tx;
   return hb.id;
 }
 
+Result<std::string> HandBackReferral(Store& store, const std::string& referral_id, HandbackReason reason,
+                                     const std::string& end_date, const WorkflowTime& t) {
+  BERTH_ASSIGN_OR_RETURN(Referral r, GetReferral(store, referral_id));
+  BERTH_ASSIGN_OR_RETURN(auto placements, LoadPlacementsOfReferral(store.db(), r.id));
+  std::vector<const Placement*> live;
+  std::set<std::string> providers;
+  for (const Placement& p : placements) {
+    if (!Live(p)) continue;
+    live.push_back(&p);
+    providers.insert(p.provider_id);
+  }
+  if (live.empty()) {
+    return Refuse("hand back", "referral " + r.id, ToString(r.status), "it has no planned or active placement");
+  }
+  if (providers.size() > 1) {
+    std::string ids;
+    for (const Placement* p : live) ids += (ids.empty() ? "" : ", ") + p->id;
+    return BadInput("referral " + r.id + " has placements with several providers; name the placement (" + ids +
+                    ")");
+  }
+  return HandBack(store, live.front()->id, reason, end_date, t);
+}
+
+// --- time passing ----------------------------------------------------------------------------------------
+
 Result<ExpiryReport> ExpireLapsed(Store& store, const WorkflowTime& t) {
   ExpiryReport out;
-  std::vector<std::string> beds, offers;
-  {
-    BERTH_ASSIGN_OR_RETURN(Statement q,
-                           store.db().Prepare("SELECT id FROM bed WHERE deleted = 0 AND status = 'held'"
-                                              " AND held_until != '' AND held_until <= ? ORDER BY id"));
-    q.Bind(1, t.now_iso);
-    while (true) {
-      BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) break;
-      beds.push_back(q.Text(0));
-    }
-  }
-  {
-    BERTH_ASSIGN_OR_RETURN(Statement q,
-                           store.db().Prepare("SELECT id FROM offer WHERE deleted = 0 AND status = 'pending'"
-                                              " AND respond_by != '' AND respond_by < ? ORDER BY id"));
-    q.Bind(1, t.now_iso);
-    while (true) {
-      BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) break;
-      offers.push_back(q.Text(0));
-    }
-  }
+  Db& db = store.db();
+  BERTH_ASSIGN_OR_RETURN(auto beds, Ids(db,
+                                        "SELECT id FROM bed WHERE deleted = 0 AND status = 'held'"
+                                        " AND held_until != '' AND held_until <= ? ORDER BY id",
+                                        {t.now_iso}));
+  BERTH_ASSIGN_OR_RETURN(auto offers, Ids(db,
+                                          "SELECT id FROM offer WHERE deleted = 0 AND status = 'pending'"
+                                          " AND respond_by != '' AND respond_by < ? ORDER BY id",
+                                          {t.now_iso}));
   for (const auto& b : beds) {
     BERTH_RETURN_IF_ERROR(ReleaseBed(store, b, t));
     ++out.holds_released;
@@ -539,6 +866,68 @@ Result<ExpiryReport> ExpireLapsed(Store& store, const WorkflowTime& t) {
     });
     if (!tx.ok()) return tx;
     ++out.offers_expired;
+  }
+  // Placements whose first day has come.
+  BERTH_ASSIGN_OR_RETURN(auto starting, Ids(db,
+                                            "SELECT id FROM placement WHERE deleted = 0 AND status = 'planned'"
+                                            " AND start_date <= ? ORDER BY start_date, id",
+                                            {t.today}));
+  for (const auto& id : starting) {
+    BERTH_ASSIGN_OR_RETURN(Placement p, LoadPlacement(db, id));
+    const Status tx = store.db().Transaction([&]() -> Status {
+      BERTH_RETURN_IF_ERROR(Put(store, "placement", p.id, {{"status", std::string("active")}}));
+      if (!p.bed_id.empty() && RangeCoversDay(p.start_date, p.end_date, t.today)) {
+        BERTH_ASSIGN_OR_RETURN(Bed b, LoadBed(db, p.bed_id));
+        if (b.status != BedStatus::kOccupied) {
+          BERTH_RETURN_IF_ERROR(Put(store, "bed", b.id,
+                                    {{"status", std::string("occupied")},
+                                     {"held_for_referral_id", std::string()},
+                                     {"held_until", std::string()},
+                                     {"status_since", p.start_date}}));
+        }
+      }
+      return store.AppendAudit("start", "placement", p.id, "first day of care " + p.start_date);
+    });
+    if (!tx.ok()) return tx;
+    ++out.placements_started;
+  }
+  // Placements past their last day end; a bed nobody takes today is vacant from the day after.
+  BERTH_ASSIGN_OR_RETURN(auto ending, Ids(db,
+                                          "SELECT id FROM placement WHERE deleted = 0 AND end_date <> ''"
+                                          " AND end_date < ? AND (status = 'planned' OR status = 'active')"
+                                          " ORDER BY end_date, id",
+                                          {t.today}));
+  for (const auto& id : ending) {
+    const Status tx = store.db().Transaction([&]() -> Status {
+      BERTH_RETURN_IF_ERROR(Put(store, "placement", id, {{"status", std::string("ended")}}));
+      return store.AppendAudit("end", "placement", id, "care ended");
+    });
+    if (!tx.ok()) return tx;
+    ++out.placements_ended;
+  }
+  BERTH_ASSIGN_OR_RETURN(
+      auto freed,
+      Ids(db,
+          "SELECT b.id FROM bed b WHERE b.deleted = 0 AND b.status = 'occupied' AND EXISTS (SELECT 1 FROM"
+          " placement p WHERE p.bed_id = b.id AND p.deleted = 0 AND p.end_date <> '' AND p.end_date < ?1)"
+          " AND NOT EXISTS (SELECT 1 FROM placement WHERE placement.bed_id = b.id AND " +
+              PlacementTakesSql("?1", "?1") + ") ORDER BY b.id",
+          {t.today}));
+  for (const auto& id : freed) {
+    BERTH_ASSIGN_OR_RETURN(auto on_bed, LoadPlacementsOfBed(db, id));
+    std::string last;
+    for (const Placement& p : on_bed) {
+      if (Takes(p) && p.end_date < t.today) last = std::max(last, p.end_date);
+    }
+    // Only a bed whose occupation came from a placement that has now ended.
+    BERTH_ASSIGN_OR_RETURN(Bed b, LoadBed(db, id));
+    if (last.empty() || (!b.status_since.empty() && b.status_since > last)) continue;
+    const Status tx = store.db().Transaction([&]() -> Status {
+      BERTH_RETURN_IF_ERROR(
+          Put(store, "bed", id, {{"status", std::string("vacant")}, {"status_since", DayAfter(last)}}));
+      return store.AppendAudit("bed_status", "bed", id, "vacant from " + DayAfter(last) + ": care ended");
+    });
+    if (!tx.ok()) return tx;
   }
   return out;
 }

@@ -4,7 +4,6 @@
 
 #include <cstdio>
 
-#include "berth/schema/repository.h"
 #include "keys.h"
 #include "theme.h"
 
@@ -202,16 +201,14 @@ void CapacityPanel::DrawHomes(PanelContext& ctx, const CapacityData& data) {
 
 void CapacityPanel::SetBedStatus(PanelContext& ctx, const HomeView& home, const BedView& bed,
                                  BedStatus status) {
+  // A command, not a row: app/core refuses what the workflow does not allow (a held bed, a bed a placement
+  // takes today) and says why.
   Event e;
-  e.kind = Event::Kind::kWriteRow;
-  e.entity = "bed";
+  e.kind = Event::Kind::kBedStatus;
   e.target = bed.id;
-  e.fields["status"] = std::string(ToString(status));
-  e.fields["status_since"] = TodayIsoDate();
-  e.fields["held_for_referral_id"] = std::string();
-  e.fields["held_until"] = std::string();
-  e.fields["unavailable_reason"] = std::string(status == BedStatus::kUnavailable ? "other" : "");
-  e.text = "Room " + bed.room + " at " + home.name + " marked " + std::string(ToString(status));
+  e.text = std::string(ToString(status));
+  e.entity = status == BedStatus::kUnavailable ? "other" : "";
+  e.id = "Room " + bed.room + " at " + home.name + " marked " + std::string(ToString(status));
   ctx.events.Push(std::move(e));
 }
 
@@ -227,15 +224,10 @@ void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
     ImGui::SameLine();
     if (ImGui::SmallButton("Reopen")) {
       Event e;
-      e.kind = Event::Kind::kWriteRow;
-      e.entity = "provider_admissions";
-      e.target = AdmissionsId(home.id, std::nullopt);
-      e.fields = {{"provider_id", home.id},
-                  {"category", std::string()},
-                  {"status", std::string("open")},
-                  {"reason", std::string()},
-                  {"since", TodayIsoDate()}};
-      e.text = home.name + " reopened to admissions";
+      e.kind = Event::Kind::kAdmissions;
+      e.target = home.id;
+      e.text = "open";
+      e.id = home.name + " reopened to admissions";
       ctx.events.Push(std::move(e));
     }
   } else {
@@ -246,15 +238,11 @@ void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
     ImGui::SameLine();
     if (ImGui::SmallButton("Close to admissions")) {
       Event e;
-      e.kind = Event::Kind::kWriteRow;
-      e.entity = "provider_admissions";
-      e.target = AdmissionsId(home.id, std::nullopt);
-      e.fields = {{"provider_id", home.id},
-                  {"category", std::string()},
-                  {"status", std::string("closed")},
-                  {"reason", std::string(reasons[close_reason_])},
-                  {"since", TodayIsoDate()}};
-      e.text = home.name + " closed to admissions";
+      e.kind = Event::Kind::kAdmissions;
+      e.target = home.id;
+      e.text = "close";
+      e.entity = reasons[close_reason_];
+      e.id = home.name + " closed to admissions";
       ctx.events.Push(std::move(e));
     }
   }
@@ -262,10 +250,18 @@ void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
   if (home.beds.empty()) return;
   bed_ = std::clamp(bed_, 0, static_cast<int>(home.beds.size()) - 1);
   const BedView& sel = home.beds[static_cast<size_t>(bed_)];
+  auto release = [&] {
+    Event e;
+    e.kind = Event::Kind::kRelease;
+    e.target = sel.id;
+    e.text = "room " + sel.room + " at " + home.name;
+    ctx.events.Push(std::move(e));
+  };
   if (!ctx.typing) {
     if (KeyPressed(keys::kV)) SetBedStatus(ctx, home, sel, BedStatus::kVacant);
     if (KeyPressed(keys::kU)) SetBedStatus(ctx, home, sel, BedStatus::kUnavailable);
     if (KeyPressed(keys::kO)) SetBedStatus(ctx, home, sel, BedStatus::kOccupied);
+    if (KeyPressed(keys::kR) && sel.status == BedStatus::kHeld) release();
   }
   ImGui::TextDisabled("Selected room %s:", sel.room.c_str());
   ImGui::SameLine();
@@ -274,6 +270,10 @@ void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
   if (ImGui::SmallButton("Occupied (O)")) SetBedStatus(ctx, home, sel, BedStatus::kOccupied);
   ImGui::SameLine();
   if (ImGui::SmallButton("Unavailable (U)")) SetBedStatus(ctx, home, sel, BedStatus::kUnavailable);
+  if (sel.status == BedStatus::kHeld) {
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Release hold (R)")) release();
+  }
   if (ImGui::BeginTable(
           "beds_t", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp)) {
     ImGui::TableSetupScrollFreeze(0, 1);

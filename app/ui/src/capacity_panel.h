@@ -1,6 +1,6 @@
 // The capacity board: beds by district and by home (vacant / held / occupied / unavailable), homes closed to
 // admissions, homecare hours by zone and time band. A bed's status and a home's admissions can be changed in
-// place (kWriteRow events, written through Store::Write by the shell).
+// place (kBedStatus and kAdmissions commands, carried out by app/core's workflow through the shell).
 #pragma once
 
 #include <string>

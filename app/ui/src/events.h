@@ -1,12 +1,14 @@
 // How panels talk: a panel never calls another panel or the store. It pushes an Event; the shell handles
-// every event between frames (switching panels, selecting a referral, posting a write to the store's
-// worker) and the next frame's view models show the result.
+// every event between frames (switching panels, selecting a referral, posting a command to the store's
+// worker) and the next frame's view models show the result. Every change to the store is a command of
+// app/core's workflow API (workflow.h); no event carries rows to write.
 #pragma once
 
 #include <map>
 #include <string>
 #include <vector>
 
+#include "berth/schema/model.h"
 #include "berth/schema/mutation.h"
 
 namespace berth::ui {
@@ -22,12 +24,16 @@ struct Event {
     kShowPanel,       // panel
     kSelectReferral,  // id: the referral the match view, form and plan focus on
     kEditReferral,    // id ('' = a new referral): opens the form
-    kSaveReferral,    // id ('' = new), fields: the referral's columns
+    kSaveReferral,    // referral: the record as edited (id '' = new), for core::SaveReferral
     kHold,            // id: referral, target: bed id
     kOffer,           // id: referral, target: provider id (bed id in fields["bed_id"] when a bed)
     kConfirm,         // id: referral, target: bed id
+    kRelease,         // target: a held bed
+    kAnswerOffer,     // target: offer id, text: accept | decline, entity: decline reason
+    kHandBack,        // id: referral, text: the last day of care, entity: hand-back reason
     kAcceptPlan,      // id: referral ('' = accept every allocation)
-    kWriteRow,        // entity, target: row id, fields: a capacity edit in place
+    kBedStatus,       // target: bed id, text: vacant | occupied | unavailable, entity: unavailable reason
+    kAdmissions,      // target: provider id, text: open | close, entity: closure reason
     kSaveSetting,     // target: key, text: value
     kExportCsv,       // target: path, text: which report
     kShowBed,         // target: bed id (the capacity board scrolls to its home)
@@ -43,6 +49,7 @@ struct Event {
   std::string entity;
   std::string text;
   std::map<std::string, Value> fields;
+  Referral referral;  // kSaveReferral
 };
 
 class EventQueue {

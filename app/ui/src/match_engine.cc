@@ -92,13 +92,25 @@ Result<MatchData> MatchEngine::Match(Store& store, const std::string& referral_i
     x.reason = core::ReasonSentence(ctx, m.needs, e);
     d.excluded.push_back(std::move(x));
   }
+  if (const core::PersonNotes* notes = index_->Notes(referral_id)) {
+    for (const core::OfferNote& o : notes->offers) {
+      OfferView v;
+      v.id = o.id;
+      v.provider_name = o.provider == core::kNoSlot ? "" : index_->providers()[o.provider].name;
+      if (const uint32_t b = index_->FindBed(o.bed_id); b != core::kNoSlot) v.room = index_->beds()[b].room;
+      v.status = core::OfferStatusAt(o, ctx.now_iso);
+      v.decline_reason = std::string(ToString(o.decline_reason));
+      v.respond_by = o.respond_by;
+      d.offers.push_back(std::move(v));
+    }
+  }
   return d;
 }
 
 Result<PlanData> MatchEngine::Plan(Store& store) {
   BERTH_RETURN_IF_ERROR(Ensure(store));
-  BERTH_ASSIGN_OR_RETURN(std::vector<Referral> queue, core::LoadOpenQueue(store.db()));
   const core::MatchContext ctx = Context();
+  BERTH_ASSIGN_OR_RETURN(std::vector<Referral> queue, core::LoadOpenQueue(store.db(), ctx.today));
   const core::Plan plan = core::MakePlan(ctx, queue);
   std::unordered_map<std::string, const Referral*> by_id;
   for (const Referral& r : queue) by_id[r.id] = &r;
@@ -162,14 +174,39 @@ Result<std::string> MatchEngine::Act(Store& store, const Event& e, std::string* 
       break;
     }
     case Event::Kind::kConfirm: {
+      // The provider must have accepted (core refuses otherwise and says how to record its answer).
+      core::PlacementTerms terms;
+      terms.start_date = t.today;
       if (is_bed) {
-        BERTH_ASSIGN_OR_RETURN(std::string placement, core::ConfirmBed(store, e.id, bed, t.today, t));
+        BERTH_ASSIGN_OR_RETURN(std::string placement, core::ConfirmBed(store, e.id, bed, terms, t));
         *bed_id = bed;
       } else {
-        BERTH_ASSIGN_OR_RETURN(auto placements,
-                               core::ConfirmHomecare(store, Context(), e.id, provider, t.today, t));
+        BERTH_ASSIGN_OR_RETURN(auto placements, core::ConfirmHomecare(store, Context(), e.id, provider, terms, t));
       }
       message = "Placement confirmed with " + e.text;
+      break;
+    }
+    case Event::Kind::kRelease: {
+      BERTH_RETURN_IF_ERROR(core::ReleaseBed(store, e.target, t));
+      *bed_id = e.target;
+      message = "Hold released (" + e.text + ")";
+      break;
+    }
+    case Event::Kind::kAnswerOffer: {
+      if (e.text == "accept") {
+        BERTH_RETURN_IF_ERROR(core::AcceptOffer(store, e.target, t));
+        message = "Offer accepted by " + e.id;
+      } else {
+        BERTH_ASSIGN_OR_RETURN(DeclineReason why, FromString<DeclineReason>(e.entity));
+        BERTH_RETURN_IF_ERROR(core::DeclineOffer(store, e.target, why, "", t));
+        message = "Offer declined by " + e.id + " (" + e.entity + ")";
+      }
+      break;
+    }
+    case Event::Kind::kHandBack: {
+      BERTH_ASSIGN_OR_RETURN(HandbackReason why, FromString<HandbackReason>(e.entity));
+      BERTH_ASSIGN_OR_RETURN(std::string id, core::HandBackReferral(store, e.id, why, e.text, t));
+      message = "Handed back: care continues until " + e.text + ", then the person is re-brokered first";
       break;
     }
     default:

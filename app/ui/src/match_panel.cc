@@ -140,6 +140,43 @@ void MatchPanel::DrawOption(const MatchOption& o, int index, bool selected) {
   ImGui::PopID();
 }
 
+void MatchPanel::DrawOffers(PanelContext& ctx, const MatchData& m) {
+  if (m.offers.empty()) return;
+  // The providers' answers, recorded here as they come in (by phone or e-mail): a decline needs its reason.
+  static const char* kReasons[] = {"no_capacity", "cannot_meet_needs", "not_compatible", "infection",
+                                   "staffing",    "price",             "other"};
+  for (size_t i = 0; i < m.offers.size(); ++i) {
+    const OfferView& o = m.offers[i];
+    ImGui::PushID(static_cast<int>(i));
+    ImGui::TextDisabled("Offer to %s%s: %s", o.provider_name.c_str(),
+                        o.room.empty() ? "" : (", room " + o.room).c_str(), o.status.c_str());
+    if (o.status == "pending") {
+      ImGui::SameLine();
+      ImGui::TextDisabled("(answer by %s)", o.respond_by.c_str());
+      ImGui::SameLine();
+      auto answer = [&](const char* text, const char* reason) {
+        Event e;
+        e.kind = Event::Kind::kAnswerOffer;
+        e.target = o.id;
+        e.text = text;
+        e.entity = reason;
+        e.id = o.provider_name;
+        ctx.events.Push(std::move(e));
+      };
+      if (ImGui::SmallButton("Accepted")) answer("accept", "");
+      ImGui::SameLine();
+      ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+      ImGui::Combo("##why", &decline_reason_, kReasons, IM_ARRAYSIZE(kReasons));
+      ImGui::SameLine();
+      if (ImGui::SmallButton("Declined")) answer("decline", kReasons[decline_reason_]);
+    } else if (o.status == "declined") {
+      ImGui::SameLine();
+      ImGui::TextDisabled("(%s)", o.decline_reason.c_str());
+    }
+    ImGui::PopID();
+  }
+}
+
 void MatchPanel::DrawWhy(const MatchData& m) {
   if (m.options.empty()) return;
   const int s = std::clamp(selected_, 0, static_cast<int>(m.options.size()) - 1);
@@ -236,6 +273,7 @@ void MatchPanel::Draw(PanelContext& ctx) {
   if (ImGui::Button("Confirm (C)")) Act(ctx, Event::Kind::kConfirm);
   ImGui::EndDisabled();
 
+  DrawOffers(ctx, m);
   const float list_h = show_excluded_ ? ImGui::GetContentRegionAvail().y * 0.6f : 0.0f;
   ImGui::BeginChild("options", ImVec2(ImGui::GetContentRegionAvail().x - em * 26, list_h), true);
   if (n == 0) {

@@ -1,7 +1,8 @@
 // The match view: for the selected referral, the ranked options with each score component as a bar, the
 // excluded candidates (behind a toggle, X) with the rule that excluded each, and the actions: hold (H or
-// Enter), offer to the provider (O), confirm the placement (C). Actions are events; the shell runs them
-// through the workflow in app/core.
+// Enter), offer to the provider (O), confirm the placement (C), and the providers' answers to offers
+// (accepted, or declined with a reason). Actions are events; the shell runs them through the workflow in
+// app/core, which refuses what the workflow does not allow (a confirmation with no accepted offer).
 #pragma once
 
 #include "panel.h"
@@ -22,6 +23,7 @@ class MatchPanel : public Panel {
   void DrawHeader(const PanelContext& ctx);
   void DrawOption(const MatchOption& o, int index, bool selected);
   void DrawWhy(const MatchData& m);
+  void DrawOffers(PanelContext& ctx, const MatchData& m);
   void Act(PanelContext& ctx, Event::Kind kind);
 
   std::string referral_id_;
@@ -29,6 +31,7 @@ class MatchPanel : public Panel {
   bool show_excluded_ = false;
   bool excluded_toggled_ = false;  // the broker chose; stop choosing for them
   bool scroll_ = false;
+  int decline_reason_ = 2;  // not_compatible
 };
 
 }  // namespace berth::ui

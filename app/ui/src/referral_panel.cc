@@ -5,8 +5,11 @@
 
 #include <cctype>
 
+#include <map>
+
+#include "berth/core/geo.h"
 #include "berth/core/nhs_number.h"
-#include "berth/schema/ids.h"
+#include "berth/core/referrals.h"
 #include "berth/schema/repository.h"
 #include "keys.h"
 #include "theme.h"
@@ -14,19 +17,6 @@
 namespace berth::ui {
 
 namespace {
-
-struct Site {
-  const char* code;
-  const char* name;
-  const char* postcode;
-};
-// The acute hospitals of Cambridgeshire and Peterborough (ODS site codes).
-constexpr Site kSites[] = {
-    {"", "Community (not in hospital)", ""},
-    {"RGT01", "Addenbrooke's, Cambridge", "CB2 0QQ"},
-    {"RQQ31", "Hinchingbrooke, Huntingdon", "PE29 6NT"},
-    {"RGN80", "Peterborough City Hospital", "PE3 9GZ"},
-};
 
 struct NeedGroup {
   const char* title;
@@ -77,10 +67,40 @@ void Problem(const std::string& p) {
   ImGui::TextColored(ErrorTextColour(), "%s", p.c_str());
 }
 
-std::string NhsProblem(const std::string& text) {
-  if (text.empty()) return "required";
-  auto r = core::ParseNhsNumber(text);
-  return r.ok() ? "" : r.status().message();
+// The form's label for a referral field, as app/core names it.
+std::string FieldLabel(const std::string& field) {
+  static const std::map<std::string, std::string> kLabels = {
+      {"nhs_number", "NHS number"},
+      {"name", "Name"},
+      {"date_of_birth", "Date of birth"},
+      {"discharge_ready_date", "Discharge-ready date"},
+      {"created_date", "Created"},
+      {"category", "Category"},
+      {"homecare", "Homecare"},
+      {"postcode", "Postcode"},
+      {"hospital", "Hospital"},
+      {"preferred_postcode", "Preferred postcode"},
+      {"max_distance_km", "Maximum distance"},
+      {"weekly_budget", "Weekly budget"},
+  };
+  auto it = kLabels.find(field);
+  return it == kLabels.end() ? field : it->second;
+}
+
+// The hospital sites the form offers: community first, then app/core's referring sites.
+int SiteCount() {
+  return static_cast<int>(core::ReferringHospitals().size()) + 1;
+}
+std::string SiteName(int i) {
+  if (i == 0) return "Community (not in hospital)";
+  const core::ReferringSite& s = core::ReferringHospitals()[static_cast<size_t>(i - 1)];
+  return std::string(s.name) + ", " + s.town;
+}
+const char* SiteCode(int i) {
+  return i == 0 ? "" : core::ReferringHospitals()[static_cast<size_t>(i - 1)].code;
+}
+const char* SitePostcode(int i) {
+  return i == 0 ? "" : core::ReferringHospitals()[static_cast<size_t>(i - 1)].postcode;
 }
 
 }  // namespace
@@ -95,27 +115,11 @@ std::string NormalisePostcode(const std::string& text) {
 }
 
 std::string PostcodeProblem(const std::string& text) {
-  const std::string s = NormalisePostcode(text);
-  const auto space = s.find(' ');
-  if (space == std::string::npos) return "a postcode looks like PE29 6NT";
-  const std::string out = s.substr(0, space), in = s.substr(space + 1);
-  auto alpha = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
-  auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
-  // Outward: A9, A99, AA9, AA99, A9A, AA9A. Inward: 9AA.
-  bool ok_out = out.size() >= 2 && out.size() <= 4 && alpha(out[0]);
-  if (ok_out) {
-    size_t i = alpha(out[1]) ? 2 : 1;
-    ok_out = i < out.size() && digit(out[i]);
-    for (size_t j = i + 1; ok_out && j < out.size(); ++j)
-      ok_out = digit(out[j]) || (j == out.size() - 1 && alpha(out[j]));
-  }
-  const bool ok_in = in.size() == 3 && digit(in[0]) && alpha(in[1]) && alpha(in[2]);
-  return ok_out && ok_in ? "" : "not a UK postcode (e.g. PE29 6NT)";
+  return core::PostcodeProblem(text);
 }
 
 std::string DateProblem(const std::string& text) {
-  if (text.empty()) return "required (YYYY-MM-DD)";
-  return IsIsoDate(text) ? "" : "not a date: use YYYY-MM-DD";
+  return core::DateProblem(text);
 }
 
 void ReferralPanel::Clear() {
@@ -128,6 +132,8 @@ void ReferralPanel::Clear() {
   for (std::string* s : {&nhs_, &name_, &dob_, &postcode_, &preferred_, &drd_, &broker_, &notes_}) s->clear();
   max_km_ = budget_pounds_ = 0;
   hospital_ = 0;
+  handback_reason_ = HandbackReason::kNone;
+  handback_end_.clear();
 }
 
 void ReferralPanel::Open(const std::string& id) {
@@ -163,38 +169,53 @@ void ReferralPanel::Populate(const Referral& r) {
   max_km_ = static_cast<float>(r.max_distance_km);
   budget_pounds_ = static_cast<float>(r.weekly_budget_pence) / 100.0f;
   hospital_ = 0;
-  for (int i = 1; i < static_cast<int>(std::size(kSites)); ++i) {
-    if (r.location_kind == LocationKind::kHospital && r.hospital_code == kSites[i].code) hospital_ = i;
+  for (int i = 1; i < SiteCount(); ++i) {
+    if (r.location_kind == LocationKind::kHospital && r.hospital_code == SiteCode(i)) hospital_ = i;
   }
   populated_ = true;
 }
 
 std::vector<std::string> ReferralPanel::Problems() const {
   std::vector<std::string> out;
-  if (std::string p = NhsProblem(nhs_); !p.empty()) out.push_back("NHS number: " + p);
-  if (name_.empty()) out.push_back("Name: required");
-  if (std::string p = DateProblem(dob_); !p.empty())
-    out.push_back("Date of birth: " + p);
-  else if (dob_ > TodayIsoDate())
-    out.push_back("Date of birth: in the future");
-  if (std::string p = DateProblem(drd_); !p.empty()) out.push_back("Discharge-ready date: " + p);
-  if (!postcode_.empty()) {
-    if (std::string p = PostcodeProblem(postcode_); !p.empty()) out.push_back("Postcode: " + p);
-  } else if (hospital_ == 0) {
-    out.push_back("Postcode: required for a community referral");
-  }
-  if (!preferred_.empty()) {
-    if (std::string p = PostcodeProblem(preferred_); !p.empty()) out.push_back("Preferred postcode: " + p);
-  }
-  const bool homecare = draft_.pathway == Pathway::kP1;
-  if (!homecare && !draft_.category) out.push_back("Category: choose the kind of bed");
-  if (homecare && draft_.homecare.calls_per_day <= 0)
-    out.push_back("Homecare: calls per day must be at least 1");
-  if (homecare && draft_.homecare.minutes_per_call <= 0)
-    out.push_back("Homecare: minutes per call must be set");
+  const Referral r = Edited();
+  auto geo = core::DefaultGeography();
+  for (const core::FieldProblem& p : core::ReferralProblems(r, geo.ok() ? *geo : nullptr, TodayIsoDate()))
+    out.push_back(FieldLabel(p.field) + ": " + p.message);
   if (max_km_ < 0) out.push_back("Maximum distance: cannot be negative");
   if (budget_pounds_ < 0) out.push_back("Weekly budget: cannot be negative");
   return out;
+}
+
+std::string ReferralPanel::ProblemWith(const std::string& field) const {
+  auto geo = core::DefaultGeography();
+  for (const core::FieldProblem& p : core::ReferralProblems(Edited(), geo.ok() ? *geo : nullptr, TodayIsoDate())) {
+    if (p.field == field) return p.message;
+  }
+  return "";
+}
+
+Referral ReferralPanel::Edited() const {
+  Referral r = draft_;
+  auto nhs = core::ParseNhsNumber(nhs_);
+  r.nhs_number = nhs.ok() ? *nhs : nhs_;
+  r.name = name_;
+  r.date_of_birth = dob_;
+  r.postcode = postcode_.empty() ? "" : NormalisePostcode(postcode_);
+  r.preferred_postcode = preferred_.empty() ? "" : NormalisePostcode(preferred_);
+  r.discharge_ready_date = drd_;
+  r.assigned_broker = broker_;
+  r.notes = notes_;
+  r.max_distance_km = std::max(0.0f, max_km_);
+  r.weekly_budget_pence = static_cast<int64_t>(std::max(0.0f, budget_pounds_) * 100.0f + 0.5f);
+  r.location_kind = hospital_ == 0 ? LocationKind::kCommunity : LocationKind::kHospital;
+  r.hospital_code = SiteCode(hospital_);
+  if (r.pathway == Pathway::kP1) {
+    r.category.reset();
+  } else {
+    r.homecare = HomecarePattern{};
+  }
+  if (r.created_date.empty()) r.created_date = TodayIsoDate();
+  return r;
 }
 
 void ReferralPanel::Draw(PanelContext& ctx) {
@@ -249,6 +270,7 @@ void ReferralPanel::Draw(PanelContext& ctx) {
   DrawHistory(ctx.data.detail);
   ImGui::EndChild();
 
+  if (!is_new_ && draft_.status == ReferralStatus::kPlaced) DrawHandBack(ctx);
   ImGui::BeginDisabled(!problems.empty());
   const bool save = ImGui::Button(is_new_ ? "Create referral (Ctrl+S)" : "Save changes (Ctrl+S)");
   ImGui::EndDisabled();
@@ -268,12 +290,12 @@ void ReferralPanel::DrawPerson() {
   }
   ImGui::SetNextItemWidth(w);
   ImGui::InputTextWithHint("NHS number", "943 476 5919", &nhs_, ImGuiInputTextFlags_CharsDecimal);
-  Problem(nhs_.empty() ? "" : NhsProblem(nhs_));
+  Problem(nhs_.empty() ? "" : ProblemWith("nhs_number"));
   ImGui::SetNextItemWidth(w);
   ImGui::InputText("Name", &name_);
   ImGui::SetNextItemWidth(w);
   ImGui::InputTextWithHint("Date of birth", "YYYY-MM-DD", &dob_);
-  Problem(dob_.empty() ? "" : DateProblem(dob_));
+  Problem(dob_.empty() ? "" : ProblemWith("date_of_birth"));
   EnumCombo("Gender", &draft_.gender);
 }
 
@@ -283,21 +305,21 @@ void ReferralPanel::DrawPlace() {
   const float w = ImGui::GetFontSize() * 10;
   ImGui::SetNextItemWidth(w);
   ImGui::InputTextWithHint("Postcode now", "PE29 6NT", &postcode_);
-  Problem(postcode_.empty() ? "" : PostcodeProblem(postcode_));
+  Problem(postcode_.empty() ? "" : ProblemWith("postcode"));
   ImGui::SetNextItemWidth(w);
   ImGui::InputTextWithHint("Discharge-ready date", "YYYY-MM-DD", &drd_);
-  Problem(drd_.empty() ? "" : DateProblem(drd_));
+  Problem(drd_.empty() ? "" : ProblemWith("discharge_ready_date"));
   ImGui::SetNextItemWidth(w);
   ImGui::InputTextWithHint("Preferred postcode", "near family", &preferred_);
-  Problem(preferred_.empty() ? "" : PostcodeProblem(preferred_));
+  Problem(preferred_.empty() ? "" : ProblemWith("preferred_postcode"));
   ImGui::SetNextItemWidth(w);
   ImGui::InputFloat("Max distance (km, 0 = any)", &max_km_, 0, 0, "%.0f");
   ImGui::SetNextItemWidth(w);
-  if (ImGui::BeginCombo("Hospital", kSites[hospital_].name)) {
-    for (int i = 0; i < static_cast<int>(std::size(kSites)); ++i) {
-      if (ImGui::Selectable(kSites[i].name, hospital_ == i)) {
+  if (ImGui::BeginCombo("Hospital", SiteName(hospital_).c_str())) {
+    for (int i = 0; i < SiteCount(); ++i) {
+      if (ImGui::Selectable(SiteName(i).c_str(), hospital_ == i)) {
         hospital_ = i;
-        if (i > 0 && postcode_.empty()) postcode_ = kSites[i].postcode;
+        if (i > 0 && postcode_.empty()) postcode_ = SitePostcode(i);
       }
     }
     ImGui::EndCombo();
@@ -320,8 +342,14 @@ void ReferralPanel::DrawCare() {
       ImGui::EndCombo();
     }
   }
-  EnumCombo("Priority", &draft_.priority);
-  EnumCombo("Status", &draft_.status);
+  // Routine or urgent is the broker's call; hand_back, like the status, comes from the workflow only.
+  if (draft_.priority == Priority::kHandBack) {
+    ImGui::TextDisabled("Priority: hand back (from the provider's hand back)");
+  } else {
+    bool urgent = draft_.priority == Priority::kUrgent;
+    if (ImGui::Checkbox("Urgent", &urgent)) draft_.priority = urgent ? Priority::kUrgent : Priority::kRoutine;
+  }
+  ImGui::TextDisabled("Status: %s (changes through hold, offer, confirm...)", ToString(draft_.status).data());
   EnumCombo("Infection status", &draft_.infection_status);
   EnumCombo("Funding", &draft_.funding);
   ImGui::SetNextItemWidth(w);
@@ -376,6 +404,28 @@ void ReferralPanel::DrawHomecare() {
   ImGui::TextDisabled("%.1f hours of care a week", h.HoursPerWeek());
 }
 
+void ReferralPanel::DrawHandBack(PanelContext& ctx) {
+  // A provider gives notice: care continues until the last day, then the person is re-brokered first.
+  ImGui::TextDisabled("Provider hands back:");
+  ImGui::SameLine();
+  EnumCombo("##handback_reason", &handback_reason_);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+  ImGui::InputTextWithHint("##handback_end", "last day", &handback_end_);
+  ImGui::SameLine();
+  const bool ok = handback_reason_ != HandbackReason::kNone && IsIsoDate(handback_end_);
+  ImGui::BeginDisabled(!ok);
+  if (ImGui::SmallButton("Record hand back")) {
+    Event e;
+    e.kind = Event::Kind::kHandBack;
+    e.id = editing_id_;
+    e.text = handback_end_;
+    e.entity = std::string(ToString(handback_reason_));
+    ctx.events.Push(std::move(e));
+  }
+  ImGui::EndDisabled();
+}
+
 void ReferralPanel::DrawHistory(const ReferralDetail& detail) {
   ImGui::TextUnformatted("History");
   ImGui::Separator();
@@ -396,30 +446,11 @@ void ReferralPanel::DrawHistory(const ReferralDetail& detail) {
 }
 
 void ReferralPanel::Save(PanelContext& ctx) {
-  Referral r = draft_;
-  r.nhs_number = core::ParseNhsNumber(nhs_).value();
-  r.name = name_;
-  r.date_of_birth = dob_;
-  r.postcode = postcode_.empty() ? "" : NormalisePostcode(postcode_);
-  r.preferred_postcode = preferred_.empty() ? "" : NormalisePostcode(preferred_);
-  r.discharge_ready_date = drd_;
-  r.assigned_broker = broker_;
-  r.notes = notes_;
-  r.max_distance_km = max_km_;
-  r.weekly_budget_pence = static_cast<int64_t>(budget_pounds_ * 100.0f + 0.5f);
-  r.location_kind = hospital_ == 0 ? LocationKind::kCommunity : LocationKind::kHospital;
-  r.hospital_code = kSites[hospital_].code;
-  if (r.pathway == Pathway::kP1) {
-    r.category.reset();
-  } else {
-    r.homecare = HomecarePattern{};
-  }
-  if (r.created_date.empty()) r.created_date = TodayIsoDate();
   Event e;
   e.kind = Event::Kind::kSaveReferral;
-  e.id = is_new_ ? NewUuidV7() : editing_id_;
+  e.referral = Edited();
+  if (is_new_) e.referral.id.clear();  // core::SaveReferral gives a new referral its id
   e.target = is_new_ ? "new" : "";
-  e.fields = ToFields(r);
   ctx.events.Push(std::move(e));
 }
 

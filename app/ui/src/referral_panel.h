@@ -1,7 +1,8 @@
 // The referral form: create or edit a referral, validated as the broker types (NHS number check digit,
 // postcodes, dates), needs as checkboxes grouped the way a broker thinks of them, notes, and the person's
-// history from the audit trail. Saving pushes a kSaveReferral event; the shell writes it through
-// Store::Write on the store's thread.
+// history from the audit trail. The checks are app/core's (referrals.h, ReferralProblems), shown as typed;
+// saving pushes a kSaveReferral command that the shell hands to core::SaveReferral on the store's thread.
+// The status and the hand-back priority are shown, never edited: they change only through the workflow.
 #pragma once
 
 #include <string>
@@ -11,9 +12,9 @@
 
 namespace berth::ui {
 
-// "" when the text is a plausible UK postcode ("PE29 6NT", "CB2 0QQ"), else what is wrong.
+// app/core's checks (referrals.h): "" when the text is a UK postcode ("PE29 6NT", "CB2 0QQ"), else what
+// is wrong; "" for a real 'YYYY-MM-DD' date, else what is wrong.
 std::string PostcodeProblem(const std::string& text);
-// "" for a real 'YYYY-MM-DD' date, else what is wrong.
 std::string DateProblem(const std::string& text);
 // "PE296NT" -> "PE29 6NT"
 std::string NormalisePostcode(const std::string& text);
@@ -30,6 +31,9 @@ class ReferralPanel : public Panel {
   void OnSaved(const std::string& id);
   // Every problem with the form as it stands (empty when it may be saved).
   std::vector<std::string> Problems() const;
+  // The referral the form would save, and what app/core says is wrong with one of its fields.
+  Referral Edited() const;
+  std::string ProblemWith(const std::string& field) const;
   const Referral& draft() const { return draft_; }
   const std::string& editing_id() const { return editing_id_; }
 
@@ -42,6 +46,7 @@ class ReferralPanel : public Panel {
   void DrawNeeds();
   void DrawHomecare();
   void DrawHistory(const ReferralDetail& detail);
+  void DrawHandBack(PanelContext& ctx);
 
   bool open_ = false;       // false until Open(): the panel then opens the selected referral
   std::string editing_id_;  // '' for a new referral
@@ -54,6 +59,8 @@ class ReferralPanel : public Panel {
   float max_km_ = 0;
   float budget_pounds_ = 0;
   int hospital_ = 0;
+  HandbackReason handback_reason_ = HandbackReason::kNone;
+  std::string handback_end_;
 };
 
 }  // namespace berth::ui

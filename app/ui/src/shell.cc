@@ -8,6 +8,7 @@
 #include <ctime>
 #include <fstream>
 
+#include "berth/core/workflow.h"
 #include "berth/schema/repository.h"
 #include "berth/sync/client.h"
 #include "capacity_panel.h"
@@ -295,43 +296,46 @@ void Shell::Handle(Event& e) {
       break;
     case Event::Kind::kSaveReferral: {
       const bool is_new = e.target == "new";
-      w.Post("Saving the referral", [this, id = e.id, fields = e.fields, is_new](Store& s, JobProgress&) {
-        Mutation m;
-        m.kind = MutationKind::kUpsert;
-        m.entity = "referral";
-        m.row_id = id;
-        m.fields = fields;
-        Status st = s.Write(std::move(m));
-        return [this, st, id, is_new] {
-          Report(st, is_new ? "Referral created" : "Referral saved");
-          if (st.ok()) {
-            referral().OnSaved(id);
-            ws_.selected_referral = id;
+      w.Post("Saving the referral", [this, edited = e.referral, is_new](Store& s, JobProgress&) {
+        auto geo = core::DefaultGeography();
+        auto saved = core::SaveReferral(s, geo.ok() ? *geo : nullptr, edited, core::WorkflowTime::Now());
+        return [this, saved = std::move(saved), is_new] {
+          Report(saved.status(), is_new ? "Referral created" : "Referral saved");
+          if (saved.ok()) {
+            referral().OnSaved(*saved);
+            ws_.selected_referral = *saved;
             ReloadQueue();
-            ReloadDetail(id);
+            ReloadDetail(*saved);
             SupplyChanged();
           }
         };
       });
       break;
     }
-    case Event::Kind::kWriteRow: {
+    case Event::Kind::kBedStatus:
+    case Event::Kind::kAdmissions:
       w.Post("Saving", [this, e](Store& s, JobProgress&) {
-        Mutation m;
-        m.kind = MutationKind::kUpsert;
-        m.entity = e.entity;
-        m.row_id = e.target;
-        m.fields = e.fields;
-        Status st = s.Write(std::move(m));
-        return [this, st, text = e.text] {
-          Report(st, text.empty() ? "Saved" : text);
+        Status st;
+        const core::WorkflowTime t = core::WorkflowTime::Now();
+        if (e.kind == Event::Kind::kBedStatus) {
+          auto to = FromString<BedStatus>(e.text);
+          auto why = FromString<UnavailableReason>(e.entity);
+          st = !to.ok() ? to.status() : !why.ok() ? why.status() : core::SetBedStatus(s, e.target, *to, *why, t);
+        } else {
+          auto why = FromString<ClosureReason>(e.entity);
+          st = !why.ok() ? why.status()
+                         : core::SetAdmissions(s, e.target, std::nullopt,
+                                               e.text == "close" ? AdmissionsStatus::kClosed : AdmissionsStatus::kOpen,
+                                               *why, "", t);
+        }
+        return [this, st, message = e.id] {
+          Report(st, message.empty() ? "Saved" : message);
           ReloadCapacity();
           ReloadVoids();
           SupplyChanged();
         };
       });
       break;
-    }
     case Event::Kind::kSaveSetting:
       w.Post("Saving a setting",
              [this, key = e.target, value = e.text, matcher = e.entity == "match"](Store& s, JobProgress&) {
@@ -361,6 +365,9 @@ void Shell::Handle(Event& e) {
     case Event::Kind::kOffer:
     case Event::Kind::kConfirm:
     case Event::Kind::kAcceptPlan:
+    case Event::Kind::kRelease:
+    case Event::Kind::kAnswerOffer:
+    case Event::Kind::kHandBack:
       HandleWorkflow(e);
       break;
     case Event::Kind::kRefresh:

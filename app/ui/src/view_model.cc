@@ -8,6 +8,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "berth/core/referrals.h"
+#include "berth/core/reports.h"
 #include "berth/schema/repository.h"
 #include "berth/sync/client.h"
 
@@ -33,28 +35,24 @@ bool DomainTablesExist(Store& store) {
   return n.ok() && *n > 0;
 }
 
-int64_t DaysBetween(const std::string& from, const std::string& to) {
-  if (!IsIsoDate(from) || !IsIsoDate(to)) return 0;
-  return DaysFromIsoDate(to) - DaysFromIsoDate(from);
-}
-
 }  // namespace
 
 bool IsOpen(ReferralStatus s) {
-  return s != ReferralStatus::kPlaced && s != ReferralStatus::kCancelled;
+  return core::IsOpen(s);
 }
 
 void SortByUrgency(std::vector<QueueRow>& rows) {
-  std::sort(rows.begin(), rows.end(), [](const QueueRow& a, const QueueRow& b) {
-    const bool ha = a.priority == Priority::kHandBack, hb = b.priority == Priority::kHandBack;
-    if (ha != hb) return ha;
-    if (a.days_past != b.days_past) return a.days_past > b.days_past;
-    const bool ua = a.priority == Priority::kUrgent, ub = b.priority == Priority::kUrgent;
-    if (ua != ub) return ua;
-    if (a.discharge_ready_date != b.discharge_ready_date)
-      return a.discharge_ready_date < b.discharge_ready_date;
-    return a.id < b.id;
-  });
+  // The one queue order (app/core referrals.h); every row shares today, so days past orders as the date.
+  auto key = [](const QueueRow& r) {
+    core::QueueKey k;
+    k.hand_back = r.priority == Priority::kHandBack;
+    k.needed_day = -r.days_past;
+    k.urgent = r.priority == Priority::kUrgent;
+    k.id = r.id;
+    return k;
+  };
+  std::stable_sort(rows.begin(), rows.end(),
+                   [&](const QueueRow& a, const QueueRow& b) { return core::QueueBefore(key(a), key(b)); });
 }
 
 QueueSearch::QueueSearch(std::string_view text) : name_(Lower(text)) {
@@ -101,25 +99,19 @@ QueueFacets Facets(const QueueData& data) {
 }
 
 std::string HospitalName(const std::string& code) {
-  // The acute sites referring to Cambridgeshire and Peterborough brokerage (ODS site codes).
-  static const std::map<std::string, std::string> kSites = {
-      {"RGT01", "Addenbrooke's"},     {"RQQ31", "Hinchingbrooke"},
-      {"RGN80", "Peterborough City"}, {"RGT76", "Hinchingbrooke Community"},
-      {"RQQ14", "Peterborough City"},
-  };
-  if (code.empty()) return "Community";
-  auto it = kSites.find(code);
-  return it == kSites.end() ? code : it->second;
+  return core::HospitalName(code);
 }
 
 Result<QueueData> LoadQueue(Store& store) {
   QueueData data;
   data.today = TodayIsoDate();
   if (!DomainTablesExist(store)) return data;
-  BERTH_ASSIGN_OR_RETURN(std::vector<Referral> referrals, LoadReferrals(store.db()));
+  BERTH_ASSIGN_OR_RETURN(std::vector<core::QueueEntry> queue,
+                         core::LoadQueue(store.db(), data.today, /*include_closed=*/true));
   data.available = true;
-  data.rows.reserve(referrals.size());
-  for (Referral& r : referrals) {
+  data.rows.reserve(queue.size());
+  for (core::QueueEntry& e : queue) {
+    Referral& r = e.referral;
     QueueRow row;
     row.id = std::move(r.id);
     row.name = std::move(r.name);
@@ -132,11 +124,12 @@ Result<QueueData> LoadQueue(Store& store) {
     row.area = Outcode(r.postcode);
     row.broker = std::move(r.assigned_broker);
     row.discharge_ready_date = std::move(r.discharge_ready_date);
-    row.days_past = DaysBetween(row.discharge_ready_date, data.today);
+    row.care_ends = std::move(e.care_ends);
+    row.needed_from = std::move(e.needed_from);
+    row.days_past = e.days_past;
     row.search_key = Lower(row.name) + " " + row.nhs_number;
     data.rows.push_back(std::move(row));
   }
-  SortByUrgency(data.rows);
   return data;
 }
 
@@ -283,9 +276,9 @@ Result<VoidsData> LoadVoids(Store& store) {
     v.since = b.status_since;
     const int64_t since = IsIsoDate(b.status_since) ? DaysFromIsoDate(b.status_since) : today;
     v.days = std::max<int64_t>(0, today - since);
-    v.cost_pence = v.days * b.weekly_rate_pence / 7;
+    v.cost_pence = core::VoidCostPence(b.weekly_rate_pence, v.days);
     data.total_void_cost_pence += v.cost_pence;
-    data.daily_void_cost_pence += b.weekly_rate_pence / 7;
+    data.daily_void_cost_pence += core::VoidCostPence(b.weekly_rate_pence, 1);
     for (int w = 0; w < 12; ++w) {
       const int64_t start = std::max(since, first_monday + 7 * w);
       const int64_t end = std::min(today, first_monday + 7 * w + 7);  // exclusive

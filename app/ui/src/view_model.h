@@ -28,7 +28,9 @@ struct QueueRow {
   std::string area;      // postcode district (the outward code), e.g. "PE29"
   std::string broker;    // assigned broker, '' when unassigned
   std::string discharge_ready_date;
-  int64_t days_past = 0;   // days since the discharge-ready date (negative: not yet ready)
+  std::string care_ends;    // a hand back: the last day of the care handed back
+  std::string needed_from;  // the DRD, or for a hand back the day after care ends
+  int64_t days_past = 0;    // days since needed_from (negative: not yet)
   std::string search_key;  // lower-case name + NHS digits, for type-to-search
 };
 
@@ -39,10 +41,11 @@ struct QueueData {
   std::vector<QueueRow> rows;  // sorted by urgency (SortByUrgency)
 };
 
-// Hand backs first, then the longest wait past the discharge-ready date, then urgent before routine,
-// then the earlier discharge-ready date, then id (so the order is total and stable).
+// The queue order of app/core (referrals.h, QueueBefore): hand backs first by the day care ends, then the
+// longest wait past the date needed, then urgent before routine, then id. LoadQueue already returns rows in
+// this order; the same order as `berth report queue` and the plan.
 void SortByUrgency(std::vector<QueueRow>& rows);
-bool IsOpen(ReferralStatus s);
+bool IsOpen(ReferralStatus s);  // app/core's rule
 
 struct QueueFilter {
   std::string search;    // name substring or NHS number prefix (spaces ignored), case-insensitive
@@ -77,7 +80,7 @@ struct QueueFacets {
 };
 QueueFacets Facets(const QueueData& data);
 
-// "Addenbrooke's" for "RGT01"; the code itself when unknown; "Community" for ''.
+// app/core's hospital names ("Addenbrooke's" for "RGT01", "Community" for '').
 std::string HospitalName(const std::string& ods_code);
 
 Result<QueueData> LoadQueue(Store& store);
@@ -141,7 +144,7 @@ struct VoidBed {
   std::string category;
   std::string since;
   int64_t days = 0;
-  int64_t cost_pence = 0;  // days vacant x weekly rate / 7
+  int64_t cost_pence = 0;  // core::VoidCostPence: days vacant x weekly rate / 7, to the penny
 };
 
 struct HomeUtilisation {
@@ -215,12 +218,23 @@ struct ExcludedOption {
   std::string reason;
 };
 
+// An offer of the person's package and where it stands (a pending offer past its deadline is "expired").
+struct OfferView {
+  std::string id;
+  std::string provider_name;
+  std::string room;  // an offer of one bed
+  std::string status;
+  std::string decline_reason;
+  std::string respond_by;
+};
+
 struct MatchData {
   bool engine = false;  // false while this build has no matching engine
   std::string referral_id;
   std::string referral_name;
   std::vector<MatchOption> options;  // best first
   std::vector<ExcludedOption> excluded;
+  std::vector<OfferView> offers;  // in the order they were sent
 };
 
 struct PlanAllocation {

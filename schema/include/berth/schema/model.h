@@ -564,10 +564,11 @@ struct Placement {
   std::string homecare_capacity_id;
   double hours_per_week = 0;
   std::string start_date;
-  std::string end_date;  // '' while open
+  std::string end_date;  // the last day of care (inclusive); '' while open (occupancy.h)
   int64_t weekly_cost_pence = 0;
   Funding funding = Funding::kLa;
   PlacementStatus status = PlacementStatus::kActive;
+  std::string override_reason;  // confirmed without an accepted offer: the broker's reason
 
   static constexpr const char* kTable = "placement";
   template <class V>
@@ -583,6 +584,7 @@ struct Placement {
     v("weekly_cost_pence", weekly_cost_pence);
     v("funding", funding);
     v("status", status);
+    v("override_reason", override_reason);
   }
   template <class Archive>
   void serialize(Archive& ar) {

@@ -77,8 +77,14 @@ Result<std::vector<Referral>> LoadReferrals(Db& db);
 Result<Referral> LoadReferral(Db& db, const std::string& id);
 Result<std::vector<Offer>> LoadOffers(Db& db);
 Result<std::vector<Offer>> LoadOffersForReferral(Db& db, const std::string& referral_id);
+Result<Offer> LoadOffer(Db& db, const std::string& id);
 Result<std::vector<Placement>> LoadPlacements(Db& db);
+Result<Placement> LoadPlacement(Db& db, const std::string& id);
+Result<std::vector<Placement>> LoadPlacementsOfBed(Db& db, const std::string& bed_id);
+Result<std::vector<Placement>> LoadPlacementsOfReferral(Db& db, const std::string& referral_id);
+Result<std::vector<Placement>> LoadPlacementsOfCapacity(Db& db, const std::string& capacity_id);
 Result<std::vector<Handback>> LoadHandbacks(Db& db);
+Result<std::vector<Handback>> LoadHandbacksOfReferral(Db& db, const std::string& referral_id);
 
 // Live rows in a domain table (tombstones excluded).
 Result<int64_t> CountLive(Db& db, std::string_view table);

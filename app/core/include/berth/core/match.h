@@ -19,6 +19,8 @@ namespace berth::core {
 
 // Hard rules, in the order they are checked (the first failing one is the recorded reason).
 enum class Rule : uint8_t {
+  kDeclined,          // the provider (or this bed's home, for that bed) declined this person's package
+  kHandedBack,        // the provider handed this person's care back
   kCategory,          // the bed's category does not fit the care the person needs
   kRegistration,      // the home is not registered for that category
   kSpecialism,        // the home lacks the specialism the category or needs call for
@@ -85,6 +87,20 @@ struct Exclusion {
   std::optional<double> distance_km;
   int64_t weekly_cost_pence = 0;  // kOverBudget
   int64_t limit_pence = 0;        // kOverBudget
+  DeclineReason decline_reason = DeclineReason::kNone;    // kDeclined
+  HandbackReason handback_reason = HandbackReason::kNone;  // kHandedBack
+  std::string on;                                         // kDeclined / kHandedBack: when it was said
+};
+
+// A provider this person may not be offered again: it declined them (the whole home, or one bed) or
+// handed their care back.
+struct PersonalExclusion {
+  uint32_t provider = kNoSlot;
+  std::string bed_id;  // kDeclined of one bed only ('' the whole provider)
+  Rule rule = Rule::kDeclined;
+  DeclineReason decline_reason = DeclineReason::kNone;
+  HandbackReason handback_reason = HandbackReason::kNone;
+  std::string on;  // the date of the answer or of the notice
 };
 
 // What a referral asks for, worked out once.
@@ -96,8 +112,10 @@ struct Needs {
   std::optional<LatLong> where;  // the preferred place (else where the person is)
   double max_km = 0;             // 0: no limit
   int32_t today = 0;
-  int32_t needed_day = 0;     // max(today, discharge-ready date)
-  int32_t days_past = 0;      // days past the discharge-ready date (0 if not yet)
+  int32_t needed_day = 0;     // max(today, the date needed from): the DRD, or for a hand back the day after
+                              // care ends
+  int32_t days_past = 0;      // days past the date needed from (0 if not yet)
+  std::string care_ends;      // a hand back: the last day of the current care
   uint32_t zone = kNoSlot;    // homecare zone
   double hours_per_band = 0;  // carer hours per week in each required band
   uint32_t need_mask = 0;     // bit i: Need i
@@ -108,6 +126,7 @@ struct Needs {
   HomecarePattern homecare;
   std::string now_iso;             // for hold expiry
   std::vector<uint32_t> previous;  // providers that cared for the person before
+  std::vector<PersonalExclusion> personal;  // providers that declined or handed the person back
 
   bool Has(Need n) const { return (need_mask >> static_cast<unsigned>(n)) & 1u; }
 };
@@ -121,6 +140,7 @@ struct MatchContext {
   std::string today;            // 'YYYY-MM-DD'
   std::string now_iso;          // 'YYYY-MM-DDTHH:MM:SSZ'
   bool keep_exclusions = true;  // false: count exclusions by rule only (the plan needs no sentences)
+  std::string needed_from;      // when set: match for care from this date (a confirmation's first day)
 };
 // Today and now from the clock.
 MatchContext ContextNow(const SupplyIndex& index, const MatchSettings& settings, const Geography* geo);
@@ -151,6 +171,10 @@ struct MatchResult {
 
 // Matches one referral. Cancelled or placed referrals still match (for display); callers decide.
 MatchResult Match(const MatchContext& ctx, const Referral& r);
+
+// An offer's status as of `now_iso`: a pending offer past its deadline is "expired" even before the
+// housekeeping pass marks it so.
+std::string OfferStatusAt(const OfferNote& o, const std::string& now_iso);
 
 // A human sentence for an exclusion (no personal data).
 std::string ReasonSentence(const MatchContext& ctx, const Needs& n, const Exclusion& e);

@@ -51,6 +51,7 @@ struct PlanTotals {
 };
 
 struct Plan {
+  std::vector<std::string> queue;           // the referrals planned, in queue order
   std::vector<PlanAllocation> allocations;  // in queue order
   std::vector<PlanUnplaced> unplaced;
   PlanTotals totals;
@@ -64,10 +65,9 @@ struct PlanOptions {
   bool greedy_only = false;
 };
 
-// The open queue: referrals new, sourcing or offered, in queue order (hand backs first, then urgent, then
-// longest past the discharge-ready date, then oldest discharge-ready date, then id).
-Result<std::vector<Referral>> LoadOpenQueue(Db& db);
-void SortQueue(std::vector<Referral>& queue);
+// The open queue in queue order (referrals.h: IsOpen, QueueBefore), the same list and order as the board
+// and `report queue`. A referral a provider has accepted is planned with that provider only.
+Result<std::vector<Referral>> LoadOpenQueue(Db& db, const std::string& today);
 
 // Plans `queue` (already in queue order) against ctx's index. ctx.keep_exclusions is ignored (false).
 Plan MakePlan(const MatchContext& ctx, const std::vector<Referral>& queue, const PlanOptions& options = {});

@@ -25,13 +25,15 @@ struct QueueRow {
   std::string status;
   std::string priority;
   std::string discharge_ready_date;
-  int64_t days_past = 0;  // today - discharge-ready date, 0 when not yet reached
+  std::string care_ends;    // a hand back: the last day of the care handed back
+  std::string needed_from;  // the DRD, or for a hand back the day after care ends (referrals.h)
+  int64_t days_past = 0;    // today - needed_from, 0 when not yet reached
   std::string location;   // hospital code or "community"
 };
 
 struct QueueReport {
   std::string today;
-  std::vector<QueueRow> rows;  // hand backs first, then most days past, then urgent before routine
+  std::vector<QueueRow> rows;  // in queue order (referrals.h, QueueBefore): the board's and the plan's
   int64_t total_delay_days = 0;
   int64_t past_discharge_ready = 0;  // rows with days_past > 0
 };
@@ -77,8 +79,9 @@ struct UtilisationReport {
 
 Result<QueueReport> BuildQueueReport(Db& db, const std::string& today);
 Result<VoidsReport> BuildVoidsReport(Db& db, const std::string& today);
-// A block bed is occupied on a day when a placement in it covers that day (start_date inclusive, end_date
-// exclusive), or when the bed is occupied now, since its status_since, and no open placement records it.
+// A block bed is occupied on a day when a placement in it covers that day (start_date to end_date, the
+// last day of care, both inclusive), or when the bed is occupied now, since its status_since, and no open
+// placement records it.
 Result<UtilisationReport> BuildUtilisationReport(Db& db, const std::string& from, const std::string& to);
 
 std::string Render(const QueueReport& r, ReportFormat f);
@@ -87,5 +90,9 @@ std::string Render(const UtilisationReport& r, ReportFormat f);
 
 // "£1,234.56"
 std::string FormatPounds(int64_t pence);
+
+// What a void (a vacant block bed) has cost over `days`: the weekly rate x days / 7, to the nearest penny
+// (halves up). The voids report and the window's dashboard both use it.
+int64_t VoidCostPence(int64_t weekly_rate_pence, int64_t days);
 
 }  // namespace berth::core

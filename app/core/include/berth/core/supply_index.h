@@ -3,9 +3,18 @@
 // allocated. Built once from the store, then kept current one changed record at a time (Refresh), so an
 // edit costs a row load, not a rebuild.
 //
-// What counts as bed supply (the "pool"): vacant, held, or unavailable beds, and occupied beds whose live
-// placement has a known end date (a known vacancy date). Occupied beds with no end date are not supply and
-// are not kept. Every slot is plain data in contiguous vectors; ids are mapped to slot numbers.
+// Time is part of the state: a placement takes its bed or hours for the days it covers (the rule of
+// berth/schema/occupancy.h, applied here to day numbers), so a bed handed back with notice is supply from
+// the day after its last day of care, and homecare hours are free day by day.
+//
+// What counts as bed supply (the "pool"): vacant, held, or unavailable beds, and occupied beds whose
+// placements all end (a known day they are free from). Occupied beds with an open-ended placement, or
+// occupied outside Berth, are not supply and are not kept. Every slot is plain data in contiguous
+// vectors; ids are mapped to slot numbers.
+//
+// The index also keeps what each person's providers said and did, which matching needs: offers (declined
+// ones exclude the provider or bed for that person) and hand backs (the handing-back provider is excluded,
+// and the person is needed from the day after care ends).
 #pragma once
 
 #include <algorithm>
@@ -65,8 +74,17 @@ struct BedSlot {
   std::string held_for;
   std::string held_until;  // ISO instant
   UnavailableReason unavailable_reason = UnavailableReason::kNone;
-  int32_t vacancy_day = kNoDay;  // occupied: the day the live placement ends, when known
-  bool live = false;             // in the pool
+  bool has_placements = false;   // placements in Berth take (or took) it
+  int32_t free_from_day = kNoDay;  // has_placements: the day after the last day they take (kNoDay: never,
+                                   // an open-ended placement)
+  bool live = false;               // in the pool
+};
+
+// Homecare hours one placement takes on a capacity row, for the days it covers.
+struct HoursTaken {
+  int32_t first_day = std::numeric_limits<int32_t>::min();  // min: since always
+  int32_t last_day = kNoDay;                                // kNoDay: open-ended
+  double hours = 0;
 };
 
 struct CapacitySlot {
@@ -75,7 +93,7 @@ struct CapacitySlot {
   uint32_t zone = kNoSlot;
   TimeBand band = TimeBand::kMorning;
   double hours_per_week = 0;
-  double allocated = 0;                 // hours of live placements on this row
+  std::vector<HoursTaken> taken;        // the placements on this row
   int32_t available_from_day = kNoDay;  // kNoDay: from now
   bool double_up = false;
   bool female_carers = true;
@@ -84,7 +102,38 @@ struct CapacitySlot {
   int64_t hourly_rate_pence = 0;
   bool live = false;
 
-  double Remaining() const { return hours_per_week - allocated; }
+  // The most hours the placements take on any one day from `day` on (what a new open-ended package
+  // starting that day must fit beside), and the hours left for it.
+  double TakenFrom(int32_t day) const;
+  double RemainingFrom(int32_t day) const { return hours_per_week - TakenFrom(day); }
+  // Hours left on every day, however far ahead or back.
+  double Remaining() const { return RemainingFrom(std::numeric_limits<int32_t>::min()); }
+};
+
+// An offer of a person's package to a provider, and its answer.
+struct OfferNote {
+  std::string id;
+  uint32_t provider = kNoSlot;
+  std::string bed_id;  // an offer of one bed ('' the provider's any)
+  OfferStatus status = OfferStatus::kPending;
+  DeclineReason decline_reason = DeclineReason::kNone;
+  std::string sent_at;
+  std::string respond_by;
+};
+
+// A provider's hand back of a person's care.
+struct HandbackNote {
+  std::string id;
+  uint32_t provider = kNoSlot;
+  HandbackReason reason = HandbackReason::kNone;
+  HandbackStatus status = HandbackStatus::kOpen;
+  std::string notice_date;
+  std::string end_date;  // the last day of care
+};
+
+struct PersonNotes {
+  std::vector<OfferNote> offers;
+  std::vector<HandbackNote> handbacks;
 };
 
 struct ZoneSlot {
@@ -100,8 +149,8 @@ class SupplyIndex {
   // zones (by council/district name or outward code) so a person's zone can be found.
   static Result<SupplyIndex> Build(Db& db, const Geography* geo);
 
-  // Re-reads one row of `table` (provider, provider_admissions, bed, homecare_capacity, placement) and
-  // updates the index; a row that is gone or tombstoned is removed. Other tables are ignored.
+  // Re-reads one row of `table` (provider, provider_admissions, bed, homecare_capacity, placement, offer,
+  // handback) and updates the index; a row that is gone or tombstoned is removed. Other tables are ignored.
   Status Refresh(Db& db, std::string_view table, const std::string& id);
 
   // Applying records directly (what Refresh does after loading).
@@ -110,6 +159,8 @@ class SupplyIndex {
   void ApplyBed(const Bed& b);
   void ApplyCapacity(const HomecareCapacity& c);
   void ApplyPlacement(Db* db, const Placement& p);
+  void ApplyOffer(const Offer& o);
+  void ApplyHandback(const Handback& h);
   void RemoveRow(Db* db, std::string_view table, const std::string& id);
 
   // Providers whose grid cells come within `radius_km` of `where` (a superset: callers check distance).
@@ -139,6 +190,8 @@ class SupplyIndex {
   uint32_t FindCapacity(const std::string& id) const;
   // Providers that have cared for this person before (placements not handed back).
   const std::vector<uint32_t>* PreviousProviders(const std::string& referral_id) const;
+  // The person's offers and hand backs (nullptr when there are none).
+  const PersonNotes* Notes(const std::string& referral_id) const;
   size_t pool_beds() const;
 
  private:
@@ -147,9 +200,8 @@ class SupplyIndex {
     std::string capacity_id;
     std::string referral_id;
     uint32_t provider = kNoSlot;
-    double hours = 0;
-    int32_t end_day = kNoDay;
-    bool live = false;
+    HoursTaken days;  // the days it takes (and its hours)
+    bool takes = false;
     bool continuity = false;
   };
   struct GridEntry {
@@ -165,6 +217,8 @@ class SupplyIndex {
   void Unplace(uint32_t p);
   void RecomputeClosures(uint32_t p);
   void UnapplyPlacement(const std::string& id);
+  void RecomputeTaken(const std::string& capacity_id);
+  void RemoveNote(std::string_view table, const std::string& id);
   static int64_t CellOf(LatLong where);
   // Calls f(const GridEntry&) for every entry in the grid cells that cover the circle (a superset of it).
   template <class F>
@@ -182,11 +236,13 @@ class SupplyIndex {
   // provider slot -> its admissions rows (category or "" -> closed?)
   std::unordered_map<uint32_t, std::map<std::string, bool>> closures_;
   std::unordered_map<std::string, PlacementRef> placements_;
-  // capacity row id -> the live placements naming it, so a capacity row's allocation is summed from its
-  // own placements (not by scanning every placement: that made Build quadratic at England scale).
+  // capacity row id -> the placements naming it, so a capacity row's hours taken come from its own
+  // placements (not by scanning every placement: that made Build quadratic at England scale).
   std::unordered_map<std::string, std::vector<std::string>> capacity_placements_;
-  std::unordered_map<std::string, int32_t> bed_vacancy_;  // bed id -> end day of its live placement
+  std::unordered_map<std::string, std::vector<std::string>> bed_placements_;  // bed id -> placements
   std::unordered_map<std::string, std::vector<uint32_t>> previous_;  // referral id -> providers
+  std::unordered_map<std::string, PersonNotes> notes_;                // referral id -> offers, hand backs
+  std::unordered_map<std::string, std::string> note_owner_;           // offer / hand back id -> referral
 };
 
 // --- template ---

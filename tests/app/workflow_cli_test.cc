@@ -1,0 +1,211 @@
+// Every workflow transition through the real `berth` binary, legal and illegal, on a small hand-made
+// store: for each command, the exit code, the state it leaves, the audit entry and outbox entry a legal
+// one writes, and the refusal message of an illegal one (which writes nothing at all).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "berth/core/geo.h"
+#include "berth/core/workflow.h"
+#include "berth/schema/repository.h"
+#include "berth/schema/store.h"
+#include "support/test_support.h"
+
+namespace berth {
+namespace {
+
+using json = nlohmann::json;
+using testing::Program;
+using testing::RunCommand;
+
+constexpr const char* kNow = "2026-03-10T09:00:00Z";
+
+class WorkflowCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(tmp_.Sub("pass")) << "cli passphrase\n";
+    base_ = "BERTH_KDF_PROFILE=fast " + Program("app/berth") + " --store " + tmp_.Sub("store") +
+            " --passphrase-file " + tmp_.Sub("pass") + " ";
+    StoreOptions o;
+    o.kdf = KdfParams::Fast();
+    Secret recovery;
+    auto created = Store::Create(tmp_.Sub("store"), Secret("cli passphrase"), &recovery, o);
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    Store& s = **created;
+    auto geo = core::DefaultGeography();
+    ASSERT_TRUE(geo.ok());
+    for (const char* id : {"H1", "H2"}) {
+      Provider p;
+      p.id = id;
+      p.name = std::string("Home ") + id;
+      p.postcode = "PE29 1AA";
+      const auto at = (*geo)->Locate("PE29");
+      p.latitude = at->lat;
+      p.longitude = at->lon;
+      p.registration = Registration::kResidentialNursing;
+      ASSERT_TRUE(Save(s, p).ok());
+    }
+    for (auto [bed, home] : {std::pair{"B1", "H1"}, {"B2", "H2"}}) {
+      Bed b;
+      b.id = bed;
+      b.provider_id = home;
+      b.room = bed;
+      b.weekly_rate_pence = 70000;
+      b.status_since = "2026-03-01";
+      ASSERT_TRUE(Save(s, b).ok());
+    }
+    const auto t = *core::WorkflowTime::At(kNow);
+    for (const char* id : {"R1", "R2"}) {
+      Referral r;
+      r.id = id;
+      r.nhs_number = std::string(id) == "R1" ? "9990000018" : "9990000026";
+      r.name = "Test Person";
+      r.date_of_birth = "1940-01-01";
+      r.gender = Gender::kFemale;
+      r.location_kind = LocationKind::kCommunity;
+      r.postcode = "PE29 1AA";
+      r.pathway = Pathway::kP3;
+      r.category = BedCategory::kResidential;
+      r.weekly_budget_pence = 80000;
+      r.discharge_ready_date = "2026-03-10";
+      ASSERT_TRUE(core::SaveReferral(s, *geo, r, t).ok());
+    }
+  }
+
+  struct Counts {
+    int64_t outbox = 0, audit = 0;
+    bool operator==(const Counts&) const = default;
+  };
+  std::unique_ptr<Store> Open() {
+    StoreOptions o;
+    o.kdf = KdfParams::Fast();
+    auto s = Store::Open(tmp_.Sub("store"), Secret("cli passphrase"), o);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? std::move(s).value() : nullptr;
+  }
+  Counts Now() {
+    auto s = Open();
+    return {*s->db().QueryInt("SELECT coalesce(max(seq), 0) FROM outbox"),
+            *s->db().QueryInt("SELECT count(*) FROM audit")};
+  }
+  std::string Query(const std::string& sql) {
+    auto s = Open();
+    auto q = s->db().Prepare(sql);
+    EXPECT_TRUE(q.ok()) << sql;
+    if (!q.ok() || !*q->Step()) return "<none>";
+    return q->Text(0);
+  }
+  // A legal command: exit 0, a new outbox entry (an entity's row), and an audit entry `action`.
+  void Legal(const std::string& args, const std::string& entity, const std::string& action,
+             std::string* out = nullptr) {
+    const Counts before = Now();
+    std::string o;
+    ASSERT_EQ(RunCommand(base_ + args + " --at " + kNow, &o), 0) << args << "\n" << o;
+    auto s = Open();
+    EXPECT_GT(*s->db().QueryInt("SELECT count(*) FROM outbox WHERE seq > " + std::to_string(before.outbox) +
+                                " AND entity = '" + entity + "'"),
+              0)
+        << args;
+    EXPECT_GT(*s->db().QueryInt("SELECT count(*) FROM audit WHERE seq > " + std::to_string(before.audit) +
+                                " AND action = '" + action + "'"),
+              0)
+        << args;
+    if (out) *out = o;
+  }
+  // An illegal command: exit `code`, its refusal message, and nothing written (no outbox, no audit entry).
+  void Illegal(const std::string& args, int code, const std::string& says) {
+    const Counts before = Now();
+    std::string o;
+    EXPECT_EQ(RunCommand(base_ + args + " --at " + kNow, &o), code) << args << "\n" << o;
+    EXPECT_NE(o.find(says), std::string::npos) << args << "\n" << o;
+    EXPECT_EQ(Now(), before) << args;
+  }
+  json RunJson(const std::string& args) {
+    std::string out;
+    EXPECT_EQ(RunCommand(base_ + args + " 2>/dev/null", &out), 0) << args << "\n" << out;
+    return json::parse(out, nullptr, false);
+  }
+  std::string OfferTo(const std::string& referral, const std::string& provider) {
+    return Query("SELECT id FROM offer WHERE referral_id = '" + referral + "' AND provider_id = '" + provider + "'");
+  }
+
+  testing::TempDir tmp_;
+  std::string base_;
+};
+
+TEST_F(WorkflowCli, EveryTransitionLegalAndIllegal) {
+  // Holds.
+  Legal("hold R1 B1", "bed", "hold");
+  EXPECT_EQ(Query("SELECT status || '/' || held_for_referral_id FROM bed WHERE id = 'B1'"), "held/R1");
+  EXPECT_EQ(Query("SELECT status FROM referral WHERE id = 'R1'"), "sourcing");
+  Illegal("hold R2 B1", 2, "held for another referral");
+  Illegal("bed B1 vacant", 2, "release the hold first");
+  Legal("release B1", "bed", "release");
+  Illegal("release B1", 2, "only a held bed can be released");
+  // Bed status and admissions.
+  Illegal("bed B1 unavailable", 2, "needs a reason");
+  Legal("bed B1 unavailable --reason outbreak", "bed", "bed_status");
+  EXPECT_EQ(Query("SELECT status || '/' || unavailable_reason FROM bed WHERE id = 'B1'"), "unavailable/outbreak");
+  Illegal("bed B1 unavailable --reason outbreak", 2, "nothing to change");
+  Illegal("bed B1 held", 1, "not in");
+  Legal("bed B1 vacant", "bed", "bed_status");
+  Legal("admissions H2 close --reason staffing", "provider_admissions", "admissions_close");
+  Illegal("admissions H2 close --reason staffing", 2, "it already is");
+  Illegal("admissions H2 close", 2, "needs a reason");
+  Legal("admissions H2 open", "provider_admissions", "admissions_open");
+  // Offers and answers.
+  Legal("offer R1 H1:B1 H2", "offer", "offer");
+  EXPECT_EQ(Query("SELECT status FROM referral WHERE id = 'R1'"), "offered");
+  Illegal("offer R1 H1", 2, "already has a pending offer");
+  const std::string o1 = OfferTo("R1", "H1"), o2 = OfferTo("R1", "H2");
+  Illegal("decline " + o2 + " --reason whatever", 2, "unknown decline reason");
+  Legal("decline " + o2 + " --reason not_compatible --note 'no room for a hoist'", "offer", "decline");
+  Illegal("accept " + o2, 2, "only a pending offer can be accepted");
+  // The decline is listed among R1's exclusions with its reason.
+  const json m = RunJson("match R1 --json --today 2026-03-10");
+  bool listed = false;
+  for (const json& x : m["excluded"]) {
+    if (x["provider_id"] == "H2" && x["reason_code"] == "declined") {
+      listed = true;
+      EXPECT_EQ(x["decline_reason"], "not_compatible");
+    }
+  }
+  EXPECT_TRUE(listed) << m.dump(1);
+  // Confirming needs the acceptance.
+  Illegal("confirm R1 --bed B1", 2, "has not accepted an offer");
+  Legal("accept " + o1, "offer", "accept");
+  EXPECT_EQ(Query("SELECT status FROM referral WHERE id = 'R1'"), "accepted");
+  Illegal("confirm R1 --bed B1 --start 2026-03-12 --end 2026-03-11", 2, "before the first");
+  Legal("confirm R1 --bed B1", "placement", "confirm");
+  EXPECT_EQ(Query("SELECT status FROM referral WHERE id = 'R1'"), "placed");
+  EXPECT_EQ(Query("SELECT status FROM bed WHERE id = 'B1'"), "occupied");
+  Illegal("confirm R1 --bed B2 --override x", 2, "is placed");
+  Illegal("bed B1 vacant", 2, "takes it from 2026-03-10");
+  // `referral show` lists the placement with its id, which `handback` names.
+  const json shown = RunJson("referral show R1 --json");
+  ASSERT_EQ(shown["placements"].size(), 1u);
+  const std::string placement = shown["placements"][0]["id"];
+  // Hand back with four weeks' notice.
+  Illegal("handback " + placement + " --reason needs_changed --end 2026-03-09", 2, "before today");
+  Illegal("handback " + placement + " --referral R1 --reason needs_changed --end 2026-04-07", 1, "not both");
+  Legal("handback --referral R1 --reason needs_changed --end 2026-04-07", "handback", "handback");
+  EXPECT_EQ(Query("SELECT status || '/' || end_date FROM placement WHERE id = '" + placement + "'"),
+            "handed_back/2026-04-07");
+  EXPECT_EQ(Query("SELECT status || '/' || priority FROM referral WHERE id = 'R1'"), "sourcing/hand_back");
+  EXPECT_EQ(Query("SELECT status FROM bed WHERE id = 'B1'"), "occupied");
+  Illegal("handback " + placement + " --reason staffing --end 2026-03-20", 2, "only a planned or active");
+  // Another person may have the bed from the day after the last day of care, and not before.
+  Illegal("confirm R2 --bed B1 --start 2026-04-07 --override 'family arranged'", 2, "until 2026-04-07");
+  Legal("confirm R2 --bed B1 --start 2026-04-08 --override 'family arranged'", "placement", "confirm");
+  EXPECT_EQ(Query("SELECT override_reason FROM placement WHERE referral_id = 'R2'"), "family arranged");
+  // Time passing: nothing ends before the 8th; on the 8th R2's placement begins.
+  std::string out;
+  ASSERT_EQ(RunCommand(base_ + "expire --at 2026-04-08T00:30:00Z", &out), 0) << out;
+  EXPECT_NE(out.find("1 placement(s) started, 0 ended"), std::string::npos) << out;
+  EXPECT_EQ(Query("SELECT status FROM placement WHERE referral_id = 'R2'"), "active");
+}
+
+}  // namespace
+}  // namespace berth
