@@ -94,8 +94,8 @@ Status Serve(const std::string& dir, const std::string& pass_file, const std::st
   if (port < 0 || port > 65535) return UsageError("--listen: port out of range");
   if (!(horizon_days >= 0) || horizon_days > 36500)
     return UsageError("--tombstone-days must be a number of days from 0 to 36500");
-  if (!(courier_hours > 0) || courier_hours > 24 * 31)
-    return UsageError("--courier-hours must be a number of hours above 0, at most 744 (31 days)");
+  if (!(courier_hours >= 0) || courier_hours > 24 * 31)
+    return UsageError("--courier-hours must be a number of hours from 0 (no sync while locked) to 744");
   BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(dir, pass_file));
   // Fault tests: BERTH_HUB_FAULT=exit_after=N makes the process die after N entries of one push batch
   // have been applied inside its transaction (as a crash mid-batch would).
@@ -181,7 +181,7 @@ int main(int argc, char** argv) {
                     " 0: all)");
   serve->add_option("--courier-hours", courier_hours,
                     "how long a laptop's courier key (sync while locked) works after the laptop registered it"
-                    " (default 96)");
+                    " (default 96; 0: no sync while locked)");
   auto* enroll = app.add_subcommand("enroll", "make a one-time enrollment code for a device");
   enroll->add_option("--name", name, "the device's name (e.g. 'Broker laptop 3')")->required();
   enroll->add_option("--role", role, "broker, ward or viewer")->required();

@@ -167,10 +167,10 @@ void AutoSync::Schedule(bool ok, bool unreachable) {
   if (ok) {
     backoff_ms_ = 0;
   } else if (unreachable) {
-    // Soon at first, then less often; never later than the interval, so a laptop that regains the
-    // network syncs within one interval of it.
+    // Soon at first, then less often; never later than a minute or the interval, so a laptop that
+    // regains the network syncs soon after, with no key pressed.
     backoff_ms_ = backoff_ms_ == 0 ? options_.first_retry_ms : backoff_ms_ * 2;
-    backoff_ms_ = std::min(backoff_ms_, options_.interval_ms);
+    backoff_ms_ = std::min({backoff_ms_, options_.max_retry_ms, options_.interval_ms});
     wait = backoff_ms_;
   }
   rng_ ^= rng_ << 13;
@@ -234,6 +234,12 @@ void AutoSync::RunUnlocked() {
         status_.phase = AutoSyncPhase::kStopped;
       }
       Push(AutoSyncEvent{AutoSyncEvent::Kind::kRevoked, {}, {}, r.status()});
+      return;
+    } else if (r.status().code() == Code::kNotFound) {
+      // Not enrolled with a hub: nothing to sync with until an unlock after `berth enroll`.
+      std::lock_guard<std::mutex> lock(mu_);
+      status_.last_result = r.status().message();
+      status_.phase = AutoSyncPhase::kStopped;
       return;
     } else {
       const bool unreachable = r.status().code() == Code::kNetwork;

@@ -54,10 +54,6 @@ HttpAnswer Hub::HandleCourier(const Bytes& body) {
     Log("refused courier of device " + Short(dev->device_id) + ": stale");
     return Plain(401, "stale");
   }
-  if (now > courier->registered_ms + options_.courier_ttl_ms) {
-    Log("refused courier of device " + Short(dev->device_id) + ": courier_expired");
-    return Plain(401, "courier_expired");
-  }
   if (Status st = storage_->AdvanceCourierCounter(dev->device_id, courier->sign_pk, env->header.counter);
       !st.ok()) {
     Log("refused courier of device " + Short(dev->device_id) + ": " + st.message());
@@ -81,6 +77,11 @@ HttpAnswer Hub::HandleCourier(const Bytes& body) {
     return HttpAnswer{200, Answer(*env, keys,
                                   Refuse(resp, WireError::kRevoked,
                                          "this device has been revoked by the hub administrator"))};
+  }
+  // Checked after revocation: a revoked laptop is told to wipe itself however old its courier key.
+  if (now >= courier->registered_ms + options_.courier_ttl_ms) {
+    Log("refused courier of device " + Short(dev->device_id) + ": courier_expired");
+    return Plain(401, "courier_expired");
   }
   Response out;
   switch (static_cast<MessageType>(req->type)) {

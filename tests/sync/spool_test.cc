@@ -448,5 +448,27 @@ TEST_F(Overnight, TheCourierLeavesAnUnlockedLaptopAloneAndNeedsAKeyToStart) {
   EXPECT_EQ(later->uploaded, 1);
 }
 
+TEST(CourierExpiry, AnExpiredCourierKeyIsRefusedAndWipesNothing) {
+  TempDir tmp;
+  HubProcess hub(tmp.Sub("hub"));
+  hub.Start({}, {"--courier-hours", "0"});  // this council does not sync while locked: every key has expired
+  auto a = Device::Create(tmp.Sub("a"));
+  ASSERT_TRUE(a->Enroll(hub).ok());
+  ASSERT_TRUE(a->Sync().ok());  // a live sync still works, and registers a courier key
+  a->Write("referral", "", {{"name", std::string("Isadora Penhaligon")}});
+  ASSERT_TRUE(sync::SpoolOutbox(*a->store).ok());
+  a->store.reset();
+  auto night = sync::RunCourier(a->dir, Courier());
+  ASSERT_FALSE(night.ok());
+  EXPECT_EQ(night.status().code(), Code::kNotAuthorised);
+  EXPECT_NE(night.status().message().find("courier_expired"), std::string::npos) << night.status().ToString();
+  EXPECT_TRUE(Store::Exists(a->dir)) << "only a revocation wipes";
+  auto status = sync::GetSpoolStatus(a->dir);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->out_entries, 1) << "kept for the next unlocked sync";
+  auto hub_store = hub.OpenStore();
+  EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM referral WHERE name = 'Isadora Penhaligon'"), 0);
+}
+
 }  // namespace
 }  // namespace berth::testing

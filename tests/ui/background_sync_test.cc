@@ -36,6 +36,7 @@ class BackgroundSync : public ::testing::Test {
     const std::string code = hub_->MakeCode("ward laptop", "broker", "Huntingdonshire");
     ASSERT_TRUE(sync::Enroll(*device_->store, proxy_->url(), code).ok());
     ASSERT_TRUE(device_->store->SetSetting("sync.interval_minutes", "1").ok());
+    device_id_ = device_->store->device_id();
     device_->store.reset();
     shell_ = std::make_unique<Shell>(device_->dir, "broker");
     sync::AutoSyncOptions o;
@@ -94,6 +95,7 @@ class BackgroundSync : public ::testing::Test {
   std::unique_ptr<testing::HubProcess> hub_;
   std::unique_ptr<testing::FaultProxy> proxy_;
   std::unique_ptr<testing::Device> device_;
+  std::string device_id_;
   HeadlessImGui ui_;
   std::unique_ptr<Shell> shell_;
 };
@@ -207,6 +209,20 @@ TEST_F(BackgroundSync, UnlockAppliesWhatArrivedWhileLockedAndOpensTheConflicts) 
   EXPECT_EQ(shell_->workspace().sync.conflicts.size(), 1u);
   EXPECT_NE(shell_->workspace().last_message.find("refused 1"), std::string::npos)
       << shell_->workspace().last_message;
+}
+
+TEST_F(BackgroundSync, ARevokedLaptopWipesItselfAndLocksSayingWhy) {
+  Unlock();
+  ASSERT_TRUE(FramesUntil([&] { return Status().successes >= 1; }));
+  std::string out;
+  ASSERT_EQ(hub_->Revoke(device_id_, &out), 0) << out;
+  shell_->session().auto_sync().SyncNow();
+  ASSERT_TRUE(FramesUntil([&] { return !shell_->session().unlocked(); }));
+  EXPECT_NE(shell_->session().error().find("revoked"), std::string::npos) << shell_->session().error();
+  EXPECT_FALSE(Store::Exists(device_->dir));
+  EXPECT_FALSE(std::filesystem::exists(device_->dir + "/berth.db"));
+  EXPECT_FALSE(std::filesystem::exists(device_->dir + "/spool")) << "nothing sealed beside the remains";
+  EXPECT_TRUE(shell_->workspace().queue.rows.empty());
 }
 
 }  // namespace

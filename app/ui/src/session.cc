@@ -126,6 +126,11 @@ void Session::Lock() {
   LockStore(/*start_courier=*/true);
 }
 
+void Session::LockBecause(std::string reason) {
+  Lock();
+  error_ = std::move(reason);
+}
+
 void Session::LockStore(bool start_courier) {
   auto_sync_.Stop();  // at once, even mid-request: the exchange is abandoned, not awaited
   worker_.Stop();

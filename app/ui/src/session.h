@@ -47,6 +47,8 @@ class Session {
   // network: the background sync is cancelled, the outbox sealed into the spool, then the courier takes
   // over.
   void Lock();
+  // Locks, then says why on the unlock screen (e.g. the hub revoked this device and it wiped itself).
+  void LockBecause(std::string reason);
   // The background sync (status for the status bar, Sync now, cancel).
   sync::AutoSync& auto_sync() { return auto_sync_; }
   const sync::AutoSync& auto_sync() const { return auto_sync_; }

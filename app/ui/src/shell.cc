@@ -320,13 +320,16 @@ void Shell::Handle(Event& e) {
         if (e.kind == Event::Kind::kBedStatus) {
           auto to = FromString<BedStatus>(e.text);
           auto why = FromString<UnavailableReason>(e.entity);
-          st = !to.ok() ? to.status() : !why.ok() ? why.status() : core::SetBedStatus(s, e.target, *to, *why, t);
+          st = !to.ok()    ? to.status()
+               : !why.ok() ? why.status()
+                           : core::SetBedStatus(s, e.target, *to, *why, t);
         } else {
           auto why = FromString<ClosureReason>(e.entity);
           st = !why.ok() ? why.status()
-                         : core::SetAdmissions(s, e.target, std::nullopt,
-                                               e.text == "close" ? AdmissionsStatus::kClosed : AdmissionsStatus::kOpen,
-                                               *why, "", t);
+                         : core::SetAdmissions(
+                               s, e.target, std::nullopt,
+                               e.text == "close" ? AdmissionsStatus::kClosed : AdmissionsStatus::kOpen, *why,
+                               "", t);
         }
         return [this, st, message = e.id] {
           Report(st, message.empty() ? "Saved" : message);
@@ -504,8 +507,7 @@ void Shell::HandleSyncEvents() {
         ws_.last_sync = "failed: " + e.status.message();  // the status bar says it; no pop-up for offline
         break;
       case sync::AutoSyncEvent::Kind::kRevoked:
-        Report(e.status, "");
-        session_.Lock();
+        session_.LockBecause(e.status.message());
         return;
     }
   }

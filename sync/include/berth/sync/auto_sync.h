@@ -1,9 +1,9 @@
 // Sync by itself (sync/PROTOCOL.md section 12): the window's background sync. Unlocked, it owns a second
 // connection of the store (Store::Connect) and a thread of its own: it applies what the courier brought
 // while the laptop was locked, then syncs at once and every `interval`, retrying sooner when the hub could
-// not be reached (first_retry, doubling, never later than the interval), every wait shortened by a random
-// jitter so laptops that reconnect together do not reach the hub together. Locked, it runs the courier on
-// the same schedule with no key at all.
+// not be reached (first_retry, doubling up to a minute, never later than the interval), every wait
+// shortened by a random jitter so laptops that reconnect together do not reach the hub together. Locked,
+// it runs the courier on the same schedule with no key at all.
 //
 // Stop() returns at once: it cancels the running exchange without waiting for the network (the HTTP
 // exchange is left to finish on a thread holding only sealed bytes), then joins the sync thread, which
@@ -29,7 +29,9 @@ namespace berth::sync {
 
 struct AutoSyncOptions {
   int64_t interval_ms = 5 * 60 * 1000;  // between syncs while the hub answers (setting sync.interval_minutes)
-  int64_t first_retry_ms = 5000;        // after a failure; doubles up to interval_ms
+  int64_t first_retry_ms = 5000;        // after the hub could not be reached; doubles ...
+  int64_t max_retry_ms = 60 * 1000;     // ... up to this (or interval_ms if shorter): the network's
+                                        // return is noticed within a minute
   double jitter = 0.2;                  // each wait is shortened by a random 0..20%, never lengthened
   SyncOptions sync;                     // timeouts, a hub URL override; rotate_courier is set by AutoSync
   CourierOptions courier;

@@ -20,6 +20,7 @@ struct HttpAnswer {
 struct HubOptions {
   int64_t tombstone_horizon_ms = 30LL * 24 * 3600 * 1000;
   // How long a courier key works after its registration (PROTOCOL.md section 11): a bank-holiday weekend.
+  // 0: never (no sync while locked).
   int64_t courier_ttl_ms = 96LL * 3600 * 1000;
 };
 
