@@ -65,8 +65,11 @@ Status SyncLocked(const Globals& g, const std::string& hub) {
   }
   Print(fmt::format(
       "carried {} sealed batches ({} changes) to the hub and brought back {} sealed pages; they are"
-      " applied at the next unlock{}{}\n",
+      " applied at the next unlock{}{}{}\n",
       s.uploaded, s.entries, s.pages,
+      s.dropped > 0
+          ? fmt::format(" ({} damaged batches dropped: an unlocked sync sends their changes)", s.dropped)
+          : std::string(),
       s.out_of_order ? " (the hub awaits an earlier batch: an unlocked sync will send it)" : "",
       s.snapshot_required ? " (the hub asks for a full snapshot: an unlocked sync will take it)" : ""));
   return Status::Ok();

@@ -756,8 +756,10 @@ Result<uint64_t> DeviceSync::AckedThrough() {
 }
 
 Result<bool> DeviceSync::SnapshotInProgress() {
-  BERTH_ASSIGN_OR_RETURN(std::string text, GetText(impl_->session.db_, "snapshot_in_progress"));
-  return text == "1";
+  // Not BERTH_ASSIGN_OR_RETURN: GCC 12 -O2 then warns (wrongly) that the string may be uninitialised.
+  Result<std::string> text = GetText(impl_->session.db_, "snapshot_in_progress");
+  if (!text.ok()) return text.status();
+  return text->size() == 1 && text->front() == '1';
 }
 
 Result<PushRequest> DeviceSync::NextPushBatch(uint64_t after_seq) {

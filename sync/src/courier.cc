@@ -62,8 +62,9 @@ class Courier {
   bool Cancelled() const { return cancel_ != nullptr && cancel_->load(); }
 
   std::string Describe() const {
-    return fmt::format("carried {} batches ({} changes) and {} pages{}{}{}", summary_.uploaded,
+    return fmt::format("carried {} batches ({} changes) and {} pages{}{}{}{}", summary_.uploaded,
                        summary_.entries, summary_.pages,
+                       summary_.dropped > 0 ? "; damaged batches dropped for the next unlock to redo" : "",
                        summary_.out_of_order ? "; the hub awaits an earlier batch" : "",
                        summary_.snapshot_required ? "; a snapshot awaits the next unlock" : "",
                        summary_.cancelled ? "; stopped early" : "");
@@ -86,12 +87,7 @@ class Courier {
         summary_.out_of_order = true;
         return Status::Ok();
       }
-      if (resp.error == static_cast<uint8_t>(WireError::kBadMessage)) {
-        // The hub cannot open it (damaged on disk): dropped; the next unlocked sync pushes its entries.
-        BERTH_RETURN_IF_ERROR(env_.RemoveFile(internal::SpoolPath(dir_, batch.file)));
-        state_.out.clear();
-        return internal::WriteSpoolState(env_, dir_, state_);
-      }
+      if (resp.error == static_cast<uint8_t>(WireError::kBadMessage)) return DropChain();
       BERTH_ASSIGN_OR_RETURN(SpoolUploadAnswer answer, DecodeSpoolUploadAnswer(resp.body));
       internal::SpoolInBox in;
       in.first_seq = answer.first_seq;
@@ -104,6 +100,19 @@ class Courier {
       summary_.entries += batch.entries;
     }
     return Status::Ok();
+  }
+
+  // The hub cannot open the first spooled batch (damaged on disk). It and every batch after it (their
+  // after_seq chain starts there) are dropped, and the next spooling seals their entries again from
+  // where the chain broke; a live sync pushes them meanwhile.
+  Status DropChain() {
+    summary_.dropped = static_cast<int64_t>(state_.out.size());
+    state_.spooled_through = state_.out.front().after_seq;
+    for (const internal::SpoolOutBatch& b : state_.out) {
+      BERTH_RETURN_IF_ERROR(env_.RemoveFile(internal::SpoolPath(dir_, b.file)));
+    }
+    state_.out.clear();
+    return internal::WriteSpoolState(env_, dir_, state_);
   }
 
   // Pages from the courier's cursor until the hub has no more.

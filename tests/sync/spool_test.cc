@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <filesystem>
 
 #include "berth/sync/crypto.h"
@@ -19,6 +20,11 @@ const std::vector<std::string> kTables = {"provider", "bed", "homecare_capacity"
 
 std::string NhsNumber(int64_t nine) {
   return ValidNhsNumber(nine);
+}
+
+std::string LowerCase(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 // Every file below `dir` that contains any of `needles`, with the needle.
@@ -111,9 +117,19 @@ TEST_F(Overnight, ALockedLaptopSyncsAtNightRevealsNothingAndAppliesTheNightAtUnl
                                          {"status", std::string("vacant")}});
   ASSERT_TRUE(b_->Sync().ok());
 
-  const std::vector<std::string> personal = {
+  std::vector<std::string> personal = {
       "Annabel Quartermaine", "Bartholomew Oakenshaw", "Cydney Wolstenholme", ann_nhs, bob_nhs,
       NhsNumber(612345678),   "Evening Wing 7"};
+  // Also lower case (the window's type-to-search key) and the surnames alone.
+  for (const std::string name : {"Annabel Quartermaine", "Bartholomew Oakenshaw", "Cydney Wolstenholme"}) {
+    personal.push_back(LowerCase(name));
+    personal.push_back(name.substr(name.find(' ') + 1));
+  }
+  // The scan finds what is there in clear (so an empty result means something).
+  const std::string control = tmp_.Sub("control");
+  WriteFileBytes(control, {'x', 'O', 'a', 'k', 'e', 'n', 's', 'h', 'a', 'w', 'x'});
+  ASSERT_EQ(FilesContaining(tmp_.Sub(""), {"Oakenshaw"}).size(), 1u);
+  std::filesystem::remove(control);
   auto scan = FilesContaining(a_->dir, personal);
   EXPECT_TRUE(scan.empty()) << "in clear on the locked laptop: " << scan.front();
   ASSERT_TRUE(std::filesystem::exists(a_->dir + "/spool/courier.key"));
@@ -215,6 +231,90 @@ TEST_F(Overnight, ABoxAppliedTwiceOrCopiedBackLaterChangesNothing) {
   EXPECT_EQ(Text(*a_->store, "SELECT room FROM bed WHERE id = '" + bed_ + "'"), "1 (refurbished)");
 }
 
+TEST_F(Overnight, ADamagedSpooledBatchIsDroppedAndSealedAgainAtTheNextUnlock) {
+  a_->Write("referral", "", {{"name", std::string("Leopold Harrowgate")}});
+  Lock(*a_);
+  std::string out_box;
+  for (const auto& f : ListFiles(a_->dir + "/spool")) {
+    if (f.find("/out-") != std::string::npos) out_box = f;
+  }
+  ASSERT_FALSE(out_box.empty());
+  std::vector<uint8_t> bytes = ReadFileBytes(out_box);
+  bytes[bytes.size() / 2] ^= 0x40;  // a flipped bit on disk
+  WriteFileBytes(out_box, bytes);
+  auto night = sync::RunCourier(a_->dir, Courier());
+  ASSERT_TRUE(night.ok()) << night.status().ToString();
+  EXPECT_EQ(night->uploaded, 0);
+  EXPECT_EQ(night->dropped, 1);
+  EXPECT_FALSE(std::filesystem::exists(out_box));
+  auto status = sync::GetSpoolStatus(a_->dir);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->out_entries, 0);
+  {
+    auto hub_store = hub_->OpenStore();
+    EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM referral WHERE name = 'Leopold Harrowgate'"), 0);
+  }
+  // The next unlock finds the hub out of reach: the change is sealed again, and the next night carries it.
+  Unlock(*a_);
+  Lock(*a_);
+  status = sync::GetSpoolStatus(a_->dir);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->out_entries, 1) << "sealed again from where the chain broke";
+  auto next = sync::RunCourier(a_->dir, Courier());
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(next->uploaded, 1);
+  auto hub_store = hub_->OpenStore();
+  EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM referral WHERE name = 'Leopold Harrowgate'"), 1);
+}
+
+TEST_F(Overnight, TheHubFiltersByRoleAndAreaBeforeSealingAPage) {
+  // Two more laptops locked for the night: a Fenland broker, and a viewer over both areas.
+  auto fen = Device::Create(tmp_.Sub("fen"));
+  auto viewer = Device::Create(tmp_.Sub("viewer"));
+  ASSERT_TRUE(fen->Enroll(*hub_, "broker", "Fenland").ok());
+  ASSERT_TRUE(viewer->Enroll(*hub_, "viewer", "Huntingdonshire,Fenland").ok());
+  ASSERT_TRUE(fen->Sync().ok());
+  ASSERT_TRUE(viewer->Sync().ok());
+  Lock(*fen);
+  Lock(*viewer);
+  // The evening: the Fenland office opens a home, and a Huntingdonshire laptop adds a home and a referral.
+  auto fen_office = Device::Create(tmp_.Sub("fen_office"));
+  ASSERT_TRUE(fen_office->Enroll(*hub_, "broker", "Fenland").ok());
+  const std::string fen_home = fen_office->Write(
+      "provider", "", {{"name", std::string("Fenland Home")}, {"district", std::string("Fenland")}});
+  ASSERT_TRUE(fen_office->Sync().ok());
+  const std::string hunts_home = a_->Write(
+      "provider", "",
+      {{"name", std::string("Hinchingbrooke House")}, {"district", std::string("Huntingdonshire")}});
+  const std::string referral = a_->Write(
+      "referral", "", {{"name", std::string("Marigold Ashdown")}, {"status", std::string("sourcing")}});
+  ASSERT_TRUE(a_->Sync().ok());
+  auto hub_store = hub_->OpenStore();
+  ASSERT_EQ(Count(*hub_store,
+                  "SELECT count(*) FROM provider WHERE id IN ('" + fen_home + "', '" + hunts_home + "')"),
+            2);
+  ASSERT_EQ(Count(*hub_store, "SELECT count(*) FROM referral WHERE id = '" + referral + "'"), 1);
+  hub_store.reset();
+  for (Device* d : {fen.get(), viewer.get()}) {
+    auto night = sync::RunCourier(d->dir, Courier());
+    ASSERT_TRUE(night.ok()) << night.status().ToString();
+    EXPECT_GE(night->pages, 1);
+    Unlock(*d);
+    auto applied = sync::ApplySpool(*d->store);
+    ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+    EXPECT_GE(applied->pages, 1);
+    EXPECT_EQ(applied->refused, 0);
+  }
+  // What each page held is what each laptop may see: the page is sealed after the hub's filter.
+  EXPECT_EQ(Count(*fen->store, "SELECT count(*) FROM provider WHERE id = '" + fen_home + "'"), 1);
+  EXPECT_EQ(Count(*fen->store, "SELECT count(*) FROM provider WHERE id = '" + hunts_home + "'"), 0);
+  EXPECT_EQ(Count(*fen->store, "SELECT count(*) FROM referral"), 0);
+  EXPECT_EQ(Count(*viewer->store,
+                  "SELECT count(*) FROM provider WHERE id IN ('" + fen_home + "', '" + hunts_home + "')"),
+            2);
+  EXPECT_EQ(Count(*viewer->store, "SELECT count(*) FROM referral"), 0) << "a viewer never receives people";
+}
+
 // Hand-made requests with nothing but the courier key, as a thief holding the locked laptop could make.
 class CourierKeyOnly : public Overnight {
  protected:
@@ -255,6 +355,15 @@ class CourierKeyOnly : public Overnight {
     ASSERT_TRUE(sign.ok() && kx.ok() && *sign->Step() && *kx->Step());
     hub_keys_ = sync::PublicKeys{sign->Blob(0), kx->Blob(0)};
     device_id_ = a_->store->device_id();
+  }
+
+  // The device's own keys, which only the unlocked store holds (to read what the hub sealed to it).
+  sync::KeyPairs DeviceKeys() {
+    auto st = a_->store->db().Prepare("SELECT value FROM sync_state WHERE key = 'device_keys'");
+    EXPECT_TRUE(st.ok() && *st->Step());
+    auto keys = sync::KeyPairs::FromSecretBlob(st->Blob(0));
+    EXPECT_TRUE(keys.ok());
+    return std::move(keys).value();
   }
 
   sync::KeyPairs courier_;
@@ -371,6 +480,49 @@ TEST_F(CourierKeyOnly, AReplacedKeyAndAReplayedRequestAreRefused) {
   auto refused =
       Send(courier_, device_id_, sync::MessageType::kSpoolPull, sync::Encode(sync::PullRequest{0, 100, 0}));
   EXPECT_EQ(refused.http, 401);
+}
+
+TEST_F(CourierKeyOnly, ABatchSpooledAt18UploadedAgainAt02ChangesNothing) {
+  const std::string person = a_->Write(
+      "referral", "", {{"name", std::string("Nathaniel Birtwistle")}, {"status", std::string("sourcing")}});
+  Lock(*a_);
+  std::vector<uint8_t> old_box;
+  for (const auto& f : ListFiles(a_->dir + "/spool")) {
+    if (f.find("/out-") != std::string::npos) old_box = ReadFileBytes(f);
+  }
+  ASSERT_FALSE(old_box.empty());
+  ASSERT_TRUE(sync::RunCourier(a_->dir, Courier()).ok());
+  // The morning: the laptop applies the night, moves the person on and syncs live (a new courier key).
+  Unlock(*a_);
+  ASSERT_TRUE(sync::ApplySpool(*a_->store).ok());
+  a_->Write("referral", person, {{"status", std::string("accepted")}});
+  sync::SyncOptions rotate;
+  rotate.rotate_courier = true;
+  ASSERT_TRUE(sync::SyncOnce(*a_->store, rotate).ok());
+  ReadKeys();
+  auto hub_before = hub_->OpenStore();
+  const std::string before = DumpDomain(*hub_before, kTables);
+  ASSERT_EQ(Text(*hub_before, "SELECT status FROM referral WHERE id = '" + person + "'"), "accepted");
+  hub_before.reset();
+  // The old box, carried again in a request that is itself fresh: the hub answers its entries as the
+  // duplicates they are, by (device, seq), and applies nothing.
+  auto again = Send(courier_, device_id_, sync::MessageType::kSpoolUpload, old_box);
+  ASSERT_EQ(again.http, 200);
+  ASSERT_EQ(again.response.error, 0) << again.response.message;
+  auto answer = sync::DecodeSpoolUploadAnswer(again.response.body);
+  ASSERT_TRUE(answer.ok());
+  auto opened =
+      sync::OpenBox(DeviceKeys(), hub_keys_, sync::BoxPurpose::kPushAnswer, device_id_, answer->answer_box);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto decoded = sync::DecodeSpoolAnswer(*sync::Decompress(*opened));
+  ASSERT_TRUE(decoded.ok());
+  ASSERT_FALSE(decoded->response.results.empty());
+  for (const auto& r : decoded->response.results) {
+    EXPECT_EQ(r.outcome, static_cast<uint8_t>(sync::Outcome::kDuplicate)) << r.seq;
+  }
+  auto hub_after = hub_->OpenStore();
+  EXPECT_EQ(DumpDomain(*hub_after, kTables), before);
+  EXPECT_EQ(Text(*hub_after, "SELECT status FROM referral WHERE id = '" + person + "'"), "accepted");
 }
 
 TEST_F(CourierKeyOnly, AfterRevocationItCanDoNothingAndTheLockedLaptopWipesItself) {

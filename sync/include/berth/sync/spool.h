@@ -67,6 +67,7 @@ struct CourierSummary {
   int64_t entries = 0;             // ... and the outbox entries in them
   int64_t pages = 0;               // pull pages brought back
   bool out_of_order = false;       // the hub is waiting for an earlier batch (uploads stopped)
+  int64_t dropped = 0;             // spooled batches dropped because the hub could not open the first
   bool snapshot_required = false;  // pulling waits for a live sync's snapshot
   bool cancelled = false;
   int64_t requests = 0;
