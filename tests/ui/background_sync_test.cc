@@ -158,6 +158,25 @@ TEST_F(BackgroundSync, LockingDuringASyncToAHubThatNeverAnswersReturnsAtOnce) {
   ui_.Frame(*shell_);
 }
 
+TEST_F(BackgroundSync, CtrlShiftXCancelsASyncOnTheWireAndCtrlYStartsOneAgain) {
+  proxy_->HoldAnswers(true);  // the hub never answers
+  Unlock();
+  ASSERT_TRUE(FramesUntil([&] { return Status().phase == sync::AutoSyncPhase::kSyncing; }));
+  ui_.Press(*shell_, keys::kX, /*ctrl=*/true, /*shift=*/true);
+  // Back to waiting with the answer still held: the cancel did not wait for the network.
+  ASSERT_TRUE(FramesUntil([&] { return Status().phase == sync::AutoSyncPhase::kWaiting; }));
+  EXPECT_EQ(Status().successes, 0);
+  EXPECT_EQ(Status().last_result, "cancelled");
+  EXPECT_TRUE(shell_->session().unlocked()) << "cancelling a sync is not locking";
+  // The schedule goes on: Ctrl+Y syncs now, on the same clock (which has not moved).
+  proxy_->HoldAnswers(false);
+  ASSERT_TRUE(FramesUntil([&] { return shell_->workspace().sync.loaded; }));
+  const int64_t attempts = Status().attempts;
+  ui_.Press(*shell_, keys::kY, /*ctrl=*/true);
+  ASSERT_TRUE(FramesUntil([&] { return Status().successes >= 1; }));
+  EXPECT_EQ(Status().attempts, attempts + 1);
+}
+
 TEST_F(BackgroundSync, UnlockAppliesWhatArrivedWhileLockedAndOpensTheConflicts) {
   // The laptop has synced once (which registers its courier key) and knows a vacant bed.
   auto other = testing::Device::Create(tmp_.Sub("other"));
