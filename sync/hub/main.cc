@@ -1,7 +1,7 @@
 // berth-hub: the council's hub, the single arbiter of who got which bed. See sync/PROTOCOL.md.
 //
 //   berth-hub --data DIR init
-//   berth-hub --data DIR serve --listen 127.0.0.1:PORT [--tombstone-days D]
+//   berth-hub --data DIR serve --listen 127.0.0.1:PORT [--tombstone-days D] [--courier-hours H]
 //   berth-hub --data DIR enroll --name N --role broker|ward|viewer --scope AREA[,AREA...]
 //   berth-hub --data DIR devices
 //   berth-hub --data DIR revoke DEVICE
@@ -81,7 +81,7 @@ Status Init(const std::string& dir, const std::string& pass_file) {
 }
 
 Status Serve(const std::string& dir, const std::string& pass_file, const std::string& listen,
-             double horizon_days) {
+             double horizon_days, double courier_hours) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) return UsageError("--listen HOST:PORT");
   const std::string host = listen.substr(0, colon);
@@ -94,6 +94,8 @@ Status Serve(const std::string& dir, const std::string& pass_file, const std::st
   if (port < 0 || port > 65535) return UsageError("--listen: port out of range");
   if (!(horizon_days >= 0) || horizon_days > 36500)
     return UsageError("--tombstone-days must be a number of days from 0 to 36500");
+  if (!(courier_hours >= 0) || courier_hours > 24 * 31)
+    return UsageError("--courier-hours must be a number of hours from 0 (no sync while locked) to 744");
   BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(dir, pass_file));
   // Fault tests: BERTH_HUB_FAULT=exit_after=N makes the process die after N entries of one push batch
   // have been applied inside its transaction (as a crash mid-batch would).
@@ -107,6 +109,7 @@ Status Serve(const std::string& dir, const std::string& pass_file, const std::st
   }
   HubOptions options;
   options.tombstone_horizon_ms = std::llround(horizon_days * 24 * 3600 * 1000);
+  options.courier_ttl_ms = std::llround(courier_hours * 3600 * 1000);
   Hub hub(std::move(storage), options);
   BERTH_RETURN_IF_ERROR(hub.Start());
   std::signal(SIGTERM, OnSignal);
@@ -167,6 +170,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("berth-hub 0.1.0"));
   std::string data_dir, pass_file, listen = "127.0.0.1:8765", name, role, scope, device;
   double horizon_days = 30;
+  double courier_hours = 96;
   app.add_option("--data", data_dir, "the hub's data directory");
   app.add_option("--passphrase-file", pass_file, "read the hub store's passphrase from this file");
   auto* init = app.add_subcommand("init", "create the hub's encrypted store and keys");
@@ -175,6 +179,9 @@ int main(int argc, char** argv) {
   serve->add_option("--tombstone-days", horizon_days,
                     "at start, forget tombstones older than this many days (default 30; fractions allowed;"
                     " 0: all)");
+  serve->add_option("--courier-hours", courier_hours,
+                    "how long a laptop's courier key (sync while locked) works after the laptop registered it"
+                    " (default 96; 0: no sync while locked)");
   auto* enroll = app.add_subcommand("enroll", "make a one-time enrollment code for a device");
   enroll->add_option("--name", name, "the device's name (e.g. 'Broker laptop 3')")->required();
   enroll->add_option("--role", role, "broker, ward or viewer")->required();
@@ -188,7 +195,7 @@ int main(int argc, char** argv) {
   if (init->parsed()) {
     st = Init(data_dir, pass_file);
   } else if (serve->parsed()) {
-    st = Serve(data_dir, pass_file, listen, horizon_days);
+    st = Serve(data_dir, pass_file, listen, horizon_days, courier_hours);
   } else if (enroll->parsed()) {
     st = EnrollCode(data_dir, pass_file, name, role, scope);
   } else if (devices->parsed()) {

@@ -8,27 +8,14 @@
 
 #include "berth/schema/ids.h"
 #include "berth/sync/version.h"
+#include "hub_internal.h"
 
 namespace berth::sync {
 
-namespace {
-
-constexpr int64_t kReplayWindowMs = 10 * 60 * 1000;
-
-HttpAnswer Plain(int status, const std::string& text) {
-  return HttpAnswer{status, Bytes(text.begin(), text.end())};
-}
-
-// Log lines name the device by the first 8 characters of its id, and counts or reason codes; never rows.
-void Log(const std::string& line) {
-  std::fprintf(stderr, "berth-hub: %s\n", line.c_str());
-}
-
-std::string Short(const std::string& id) {
-  return id.size() > 8 ? id.substr(id.size() - 8) : id;
-}
-
-}  // namespace
+using internal::kReplayWindowMs;
+using internal::Log;
+using internal::Plain;
+using internal::Short;
 
 Hub::Hub(std::unique_ptr<HubStorage> storage, HubOptions options)
     : storage_(std::move(storage)), options_(options) {}
@@ -173,6 +160,22 @@ HttpAnswer Hub::HandleSync(const Bytes& body) {
       resp.body = Encode(*out);
       break;
     }
+    case MessageType::kCourierKey: {
+      auto courier = DecodeCourierKeyRequest(req->body);
+      if (!courier.ok() || courier->sign_pk.size() != 32 || courier->kx_pk.size() != 32) {
+        resp.error = static_cast<uint8_t>(WireError::kBadMessage);
+        resp.message = "malformed courier key";
+        break;
+      }
+      if (!storage_->SetCourierKey(dev->device_id, courier->sign_pk, courier->kx_pk, now).ok()) {
+        resp.error = static_cast<uint8_t>(WireError::kInternal);
+        resp.message = "internal error";
+        break;
+      }
+      Log("courier key registered for device " + Short(dev->device_id));
+      resp.body = Encode(CourierKeyResponse{now, now + options_.courier_ttl_ms});
+      break;
+    }
     default:
       resp.error = static_cast<uint8_t>(WireError::kBadMessage);
       resp.message = "unknown message type";
@@ -186,17 +189,18 @@ Status Hub::Serve(const std::string& host, int port, const std::function<void(in
   server.set_payload_max_length(kMaxBodyBytes + 1024);
   server.set_read_timeout(30, 0);
   server.set_write_timeout(30, 0);
-  auto handler = [this](bool enroll) {
-    return [this, enroll](const httplib::Request& req, httplib::Response& res) {
+  auto handler = [this](HttpAnswer (Hub::*handle)(const Bytes&)) {
+    return [this, handle](const httplib::Request& req, httplib::Response& res) {
       const Bytes body(req.body.begin(), req.body.end());
-      HttpAnswer a = enroll ? HandleEnroll(body) : HandleSync(body);
+      HttpAnswer a = (this->*handle)(body);
       res.status = a.status;
       res.set_content(std::string(a.body.begin(), a.body.end()),
                       a.status == 200 ? "application/octet-stream" : "text/plain");
     };
   };
-  server.Post("/v1/enroll", handler(true));
-  server.Post("/v1/sync", handler(false));
+  server.Post("/v1/enroll", handler(&Hub::HandleEnroll));
+  server.Post("/v1/sync", handler(&Hub::HandleSync));
+  server.Post("/v1/courier", handler(&Hub::HandleCourier));
   int bound = port;
   if (port == 0) {
     bound = server.bind_to_any_port(host);

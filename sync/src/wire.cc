@@ -71,6 +71,27 @@ Bytes Encode(const EnrollRequest& m) {
 Bytes Encode(const EnrollResponse& m) {
   return EncodeAny(m);
 }
+Bytes Encode(const CourierKeyRequest& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const CourierKeyResponse& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const SpooledBatch& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const SpoolAnswer& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const SpoolPage& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const SpoolUploadAnswer& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const SpoolPullAnswer& m) {
+  return EncodeAny(m);
+}
 
 Result<Request> DecodeRequest(const Bytes& b) {
   return DecodeAny<Request>(b, "request");
@@ -97,6 +118,29 @@ Result<EnrollRequest> DecodeEnrollRequest(const Bytes& b) {
 }
 Result<EnrollResponse> DecodeEnrollResponse(const Bytes& b) {
   return DecodeAny<EnrollResponse>(b, "enroll response");
+}
+Result<CourierKeyRequest> DecodeCourierKeyRequest(const Bytes& b) {
+  return DecodeAny<CourierKeyRequest>(b, "courier key request");
+}
+Result<CourierKeyResponse> DecodeCourierKeyResponse(const Bytes& b) {
+  return DecodeAny<CourierKeyResponse>(b, "courier key response");
+}
+Result<SpooledBatch> DecodeSpooledBatch(const Bytes& b) {
+  BERTH_ASSIGN_OR_RETURN(SpooledBatch m, DecodeAny<SpooledBatch>(b, "spooled batch"));
+  for (const auto& e : m.push.entries) BERTH_RETURN_IF_ERROR(CheckMutation(e.mutation));
+  return m;
+}
+Result<SpoolAnswer> DecodeSpoolAnswer(const Bytes& b) {
+  return DecodeAny<SpoolAnswer>(b, "spool answer");
+}
+Result<SpoolPage> DecodeSpoolPage(const Bytes& b) {
+  return DecodeAny<SpoolPage>(b, "spool page");
+}
+Result<SpoolUploadAnswer> DecodeSpoolUploadAnswer(const Bytes& b) {
+  return DecodeAny<SpoolUploadAnswer>(b, "spool upload answer");
+}
+Result<SpoolPullAnswer> DecodeSpoolPullAnswer(const Bytes& b) {
+  return DecodeAny<SpoolPullAnswer>(b, "spool pull answer");
 }
 
 // zstd level 1: on push batches and pull pages it was both faster and smaller than level 3 (40 vs 47 bytes

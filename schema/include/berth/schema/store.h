@@ -82,6 +82,14 @@ class Store {
   static Result<std::unique_ptr<Store>> Open(const std::string& dir, const Secret& passphrase,
                                              const StoreOptions& options = {});
   static bool Exists(const std::string& dir);
+  // A second connection to this unlocked store, for another thread (the window's background sync): no
+  // passphrase, the data key is copied from this one. Both share one clock, so their stamps stay ordered.
+  // kNotAuthorised when locked.
+  Result<std::unique_ptr<Store>> Connect();
+  // Destroys a store so nothing in it can be recovered even with the passphrase or the recovery key (a
+  // revoked device): the key file is overwritten in place and synced before it is removed, then the
+  // database files are removed. Files of the directory that are not the store's are left alone.
+  static Status Wipe(const std::string& dir, Env* env = nullptr);
 
   // Rewraps the data key under a new passphrase; the database pages are not touched.
   static Status ChangePassphrase(const std::string& dir, const Secret& old_passphrase,

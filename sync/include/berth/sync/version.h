@@ -7,7 +7,7 @@
 
 namespace berth::sync {
 
-inline constexpr uint32_t kProtocolVersion = 2;
+inline constexpr uint32_t kProtocolVersion = 3;
 
 // Ok when a peer speaking `theirs` can talk to us; otherwise a clear kBadInput naming both versions.
 Status CheckProtocolVersion(uint32_t theirs);
