@@ -525,7 +525,8 @@ class SqliteHubStorage final : public HubStorage {
     if (entity == "bed" || entity == "homecare_capacity" || entity == "provider_admissions") {
       parent_entity = "provider";
       parent_id = Str(merged, "provider_id");
-    } else if (entity == "offer" || entity == "placement" || entity == "handback") {
+    } else if (entity == "offer" || entity == "placement" || entity == "handback" ||
+               entity == "referral_date_change") {
       parent_entity = "referral";
       parent_id = Str(merged, "referral_id");
     }
@@ -622,7 +623,8 @@ class SqliteHubStorage final : public HubStorage {
     if (!poisoned.empty()) {
       auto named = NamedRows(m);
       // An offer or placement update that does not repeat its referral still belongs to it.
-      if ((m.entity == "offer" || m.entity == "placement" || m.entity == "handback") &&
+      if ((m.entity == "offer" || m.entity == "placement" || m.entity == "handback" ||
+           m.entity == "referral_date_change") &&
           !m.fields.count("referral_id")) {
         if (auto r = Str(current, "referral_id"); !r.empty()) named.emplace_back("referral", r);
       }
@@ -659,7 +661,8 @@ class SqliteHubStorage final : public HubStorage {
         const bool hold_live = from == "held" && (until.empty() || until > iso_now);
         // Placements take a bed for the days they cover (berth/schema/occupancy.h): today, and from today on.
         const std::string today = iso_now.substr(0, 10);
-        BERTH_ASSIGN_OR_RETURN(int64_t today_taken, PlacementsTakingBed(Str(current, "id"), "", today, today));
+        BERTH_ASSIGN_OR_RETURN(int64_t today_taken,
+                               PlacementsTakingBed(Str(current, "id"), "", today, today));
         BERTH_ASSIGN_OR_RETURN(int64_t booked, PlacementsTakingBed(Str(current, "id"), "", today, ""));
         if (to == "held") {
           const std::string want = Str(merged, "held_for_referral_id");
@@ -805,8 +808,9 @@ class SqliteHubStorage final : public HubStorage {
   // Placements other than `except` that take `bed_id` on some day of [from, to] ('' unbounded).
   Result<int64_t> PlacementsTakingBed(const std::string& bed_id, const std::string& except,
                                       const std::string& from, const std::string& to) {
-    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT count(*) FROM placement WHERE bed_id = ?1 AND id <> ?2 AND " +
-                                              PlacementTakesSql("?3", "?4")));
+    BERTH_ASSIGN_OR_RETURN(Stmt s,
+                           cache_.Get("SELECT count(*) FROM placement WHERE bed_id = ?1 AND id <> ?2 AND " +
+                                      PlacementTakesSql("?3", "?4")));
     s.Bind(1, bed_id).Bind(2, except).Bind(3, from).Bind(4, to);
     BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
     const int64_t n = r ? s.Int(0) : 0;
@@ -826,9 +830,10 @@ class SqliteHubStorage final : public HubStorage {
       sqlite3_reset(s.raw());
     }
     std::vector<HoursSpan> spans;
-    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT start_date, end_date, hours_per_week FROM placement WHERE"
-                                              " homecare_capacity_id = ?1 AND " +
-                                              PlacementTakesSql("?2", "?3")));
+    BERTH_ASSIGN_OR_RETURN(Stmt s,
+                           cache_.Get("SELECT start_date, end_date, hours_per_week FROM placement WHERE"
+                                      " homecare_capacity_id = ?1 AND " +
+                                      PlacementTakesSql("?2", "?3")));
     s.Bind(1, cap).Bind(2, from).Bind(3, to);
     while (true) {
       BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
@@ -877,7 +882,7 @@ bool RoleMayRead(const std::string& role, const std::string& entity) {
 
 bool RoleMayWrite(const std::string& role, const std::string& entity) {
   if (role == "broker") return true;
-  if (role == "ward") return entity == "referral" || entity == "offer";
+  if (role == "ward") return entity == "referral" || entity == "offer" || entity == "referral_date_change";
   return false;
 }
 

@@ -23,7 +23,8 @@ std::string DateProblem(std::string_view text) {
   return IsIsoDate(text) ? "" : "not a date: use YYYY-MM-DD";
 }
 
-std::vector<FieldProblem> ReferralProblems(const Referral& r, const Geography* geo, const std::string& today) {
+std::vector<FieldProblem> ReferralProblems(const Referral& r, const Geography* geo,
+                                           const std::string& today) {
   std::vector<FieldProblem> out;
   auto fail = [&](const char* field, std::string message) { out.push_back({field, std::move(message)}); };
   if (r.nhs_number.empty()) {
@@ -38,7 +39,8 @@ std::vector<FieldProblem> ReferralProblems(const Referral& r, const Geography* g
     fail("date_of_birth", "is in the future");
   }
   if (std::string p = DateProblem(r.discharge_ready_date); !p.empty()) fail("discharge_ready_date", p);
-  if (!r.created_date.empty() && !IsIsoDate(r.created_date)) fail("created_date", "not a date: use YYYY-MM-DD");
+  if (!r.created_date.empty() && !IsIsoDate(r.created_date))
+    fail("created_date", "not a date: use YYYY-MM-DD");
   const bool bed_pathway =
       r.pathway == Pathway::kP2 || r.pathway == Pathway::kP3 || r.pathway == Pathway::kRespite;
   if (bed_pathway && !r.category)
@@ -73,7 +75,8 @@ std::vector<FieldProblem> ReferralProblems(const Referral& r, const Geography* g
     if (std::string p = PostcodeProblem(r.preferred_postcode); !p.empty()) {
       fail("preferred_postcode", p);
     } else if (geo && !geo->Locate(r.preferred_postcode)) {
-      fail("preferred_postcode", "the postcode district " + OutwardCode(r.preferred_postcode) + " is not known");
+      fail("preferred_postcode",
+           "the postcode district " + OutwardCode(r.preferred_postcode) + " is not known");
     }
   }
   if (!(r.max_distance_km >= 0 && r.max_distance_km <= 1000))
@@ -140,8 +143,9 @@ Result<std::vector<QueueEntry>> LoadQueue(Db& db, const std::string& today, bool
   // The last day of care of each referral's open hand backs (a package handed back whole has one).
   std::map<std::string, std::string> care_ends;
   {
-    BERTH_ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT referral_id, max(end_date) FROM handback"
-                                                   " WHERE deleted = 0 AND status = 'open' GROUP BY referral_id"));
+    BERTH_ASSIGN_OR_RETURN(Statement q,
+                           db.Prepare("SELECT referral_id, max(end_date) FROM handback"
+                                      " WHERE deleted = 0 AND status = 'open' GROUP BY referral_id"));
     while (true) {
       BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;

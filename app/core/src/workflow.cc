@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <map>
 #include <set>
 
 #include "berth/core/referrals.h"
@@ -110,8 +111,9 @@ Status WithdrawOthers(Store& store, const std::string& referral_id, const std::s
 // A person placed needs no other bed: their holds elsewhere are released (release claims).
 Status ReleaseOtherHolds(Store& store, const std::string& referral_id, const std::string& keep_bed,
                          const WorkflowTime& t) {
-  BERTH_ASSIGN_OR_RETURN(Statement q, store.db().Prepare("SELECT id FROM bed WHERE deleted = 0 AND status = 'held'"
-                                                         " AND held_for_referral_id = ? AND id <> ? ORDER BY id"));
+  BERTH_ASSIGN_OR_RETURN(Statement q,
+                         store.db().Prepare("SELECT id FROM bed WHERE deleted = 0 AND status = 'held'"
+                                            " AND held_for_referral_id = ? AND id <> ? ORDER BY id"));
   q.Bind(1, referral_id);
   q.Bind(2, keep_bed);
   std::vector<std::string> beds;
@@ -147,10 +149,11 @@ Status CheckTerms(const PlacementTerms& terms) {
     if (!IsIsoDate(terms.end_date))
       return BadInput("the end date must be YYYY-MM-DD (got '" + terms.end_date.substr(0, 20) + "')");
     if (terms.end_date < terms.start_date)
-      return BadInput("the last day of care (" + terms.end_date + ") is before the first (" + terms.start_date +
-                      ")");
+      return BadInput("the last day of care (" + terms.end_date + ") is before the first (" +
+                      terms.start_date + ")");
   }
-  if (terms.override_reason.size() > 500) return BadInput("the override reason is longer than 500 characters");
+  if (terms.override_reason.size() > 500)
+    return BadInput("the override reason is longer than 500 characters");
   return Status::Ok();
 }
 
@@ -202,6 +205,37 @@ Result<std::vector<std::string>> Ids(Db& db, const std::string& sql, const std::
     out.push_back(q.Text(0));
   }
   return out;
+}
+
+// A discharge-ready date change, kept as history (who, when, old, new) and audited.
+Status RecordDateChange(Store& store, const std::string& referral_id, const std::string& old_date,
+                        const std::string& new_date, const std::string& note, const WorkflowTime& t) {
+  ReferralDateChange c;
+  c.id = NewUuidV7();
+  c.referral_id = referral_id;
+  c.old_date = old_date;
+  c.new_date = new_date;
+  c.changed_by = store.actor();
+  c.changed_at = t.now_iso;
+  c.note = note;
+  BERTH_RETURN_IF_ERROR(Save(store, c));
+  return store.AppendAudit(
+      "drd_change", "referral", referral_id,
+      fmt::format("discharge-ready date {} -> {}", old_date.empty() ? "(none)" : old_date, new_date));
+}
+
+// Sets each row's status, each in its own transaction with its audit entry; counts them.
+Status MarkEach(Store& store, const std::string& entity, const std::vector<std::string>& ids,
+                const std::string& status, const std::string& action, const std::string& detail, int* count) {
+  for (const auto& id : ids) {
+    const Status tx = store.db().Transaction([&]() -> Status {
+      BERTH_RETURN_IF_ERROR(Put(store, entity, id, {{"status", status}}));
+      return store.AppendAudit(action, entity, id, detail);
+    });
+    if (!tx.ok()) return tx;
+    ++*count;
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -262,6 +296,7 @@ Result<std::vector<std::string>> SaveReferrals(Store& store, const Geography* ge
   std::vector<std::string> problems;
   std::vector<bool> is_new(rs.size(), true);
   std::set<std::string> ids;
+  std::map<std::string, std::string> old_dates;  // edits that change the discharge-ready date
   for (size_t i = 0; i < rs.size(); ++i) {
     Referral& r = rs[i];
     const std::string which = rs.size() == 1 ? "the referral" : fmt::format("referral {}", i + 1);
@@ -296,9 +331,16 @@ Result<std::vector<std::string>> SaveReferrals(Store& store, const Geography* ge
       return Refuse("change the priority of " + which, "referral " + r.id, ToString(stored->priority),
                     "the hand_back priority is given and taken only by the hand-back workflow");
     }
+    if (r.cancel_reason != stored->cancel_reason) {
+      return Refuse("change the cancel reason of " + which, "referral " + r.id, ToString(stored->status),
+                    "a referral is cancelled (with its reason) and reopened only through the workflow");
+    }
+    if (r.discharge_ready_date != stored->discharge_ready_date)
+      old_dates[r.id] = stored->discharge_ready_date;
   }
   if (!problems.empty()) {
-    std::string msg = fmt::format("{} problem{}; nothing was saved", problems.size(), problems.size() == 1 ? "" : "s");
+    std::string msg =
+        fmt::format("{} problem{}; nothing was saved", problems.size(), problems.size() == 1 ? "" : "s");
     for (const auto& p : problems) msg += "\n  " + p;
     return BadInput(msg);
   }
@@ -314,6 +356,8 @@ Result<std::vector<std::string>> SaveReferrals(Store& store, const Geography* ge
         BERTH_ASSIGN_OR_RETURN(SaveOutcome outcome, SaveChanges(store, r));
         if (outcome == SaveOutcome::kUpdated)
           BERTH_RETURN_IF_ERROR(store.AppendAudit("edit", "referral", r.id, "referral edited"));
+        if (auto old = old_dates.find(r.id); old != old_dates.end())
+          BERTH_RETURN_IF_ERROR(RecordDateChange(store, r.id, old->second, r.discharge_ready_date, "", t));
       }
       out.push_back(r.id);
     }
@@ -328,6 +372,97 @@ Result<std::string> SaveReferral(Store& store, const Geography* geo, Referral r,
   one.push_back(std::move(r));
   BERTH_ASSIGN_OR_RETURN(auto ids, SaveReferrals(store, geo, std::move(one), t));
   return ids.front();
+}
+
+// --- a referral's life ----------------------------------------------------------------------------------
+
+Status CancelReferral(Store& store, const std::string& referral_id, CancelReason reason,
+                      const WorkflowTime& t) {
+  if (reason == CancelReason::kNone) {
+    return BadInput(
+        "a cancellation needs a reason (died, readmitted, home_without_support, self_arranged, "
+        "moved_out_of_area, declined_care, duplicate, other)");
+  }
+  BERTH_ASSIGN_OR_RETURN(Referral r, GetReferral(store, referral_id));
+  if (!IsOpen(r.status)) {
+    return Refuse("cancel", "referral " + r.id, ToString(r.status),
+                  r.status == ReferralStatus::kPlaced
+                      ? "a placed person's care ends through their placement (hand back), not a cancellation"
+                      : "only an open referral can be cancelled");
+  }
+  BERTH_ASSIGN_OR_RETURN(auto offers, LoadOffersForReferral(store.db(), r.id));
+  return store.db().Transaction([&]() -> Status {
+    BERTH_RETURN_IF_ERROR(ReleaseOtherHolds(store, r.id, "", t));
+    int withdrawn = 0;
+    for (const Offer& o : offers) {
+      if (o.status != OfferStatus::kPending && o.status != OfferStatus::kAccepted) continue;
+      BERTH_RETURN_IF_ERROR(Put(store, "offer", o.id, {{"status", std::string("withdrawn")}}));
+      ++withdrawn;
+    }
+    BERTH_RETURN_IF_ERROR(
+        Put(store, "referral", r.id,
+            {{"status", std::string("cancelled")}, {"cancel_reason", std::string(ToString(reason))}}));
+    return store.AppendAudit(
+        "cancel", "referral", r.id,
+        fmt::format("cancelled ({}); {} offer(s) withdrawn", ToString(reason), withdrawn));
+  });
+}
+
+Status ReopenReferral(Store& store, const std::string& referral_id, const WorkflowTime& t) {
+  (void)t;
+  BERTH_ASSIGN_OR_RETURN(Referral r, GetReferral(store, referral_id));
+  if (r.status != ReferralStatus::kCancelled)
+    return Refuse("reopen", "referral " + r.id, ToString(r.status),
+                  "only a cancelled referral can be reopened");
+  const std::string to = r.assigned_broker.empty() ? "new" : "sourcing";
+  return store.db().Transaction([&]() -> Status {
+    BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"status", to}, {"cancel_reason", std::string()}}));
+    return store.AppendAudit(
+        "reopen", "referral", r.id,
+        fmt::format("reopened (was cancelled: {}), now {}", ToString(r.cancel_reason), to));
+  });
+}
+
+Status ChangeDischargeReadyDate(Store& store, const std::string& referral_id, const std::string& new_date,
+                                const std::string& note, const WorkflowTime& t) {
+  if (!IsIsoDate(new_date))
+    return BadInput("the discharge-ready date must be YYYY-MM-DD (got '" + new_date.substr(0, 20) + "')");
+  if (note.size() > 500) return BadInput("the note is longer than 500 characters");
+  BERTH_ASSIGN_OR_RETURN(Referral r, GetReferral(store, referral_id));
+  if (!IsOpen(r.status)) {
+    return Refuse("change the discharge-ready date", "referral " + r.id, ToString(r.status),
+                  "only an open referral's date can change");
+  }
+  if (r.discharge_ready_date == new_date) {
+    return Refuse("change the discharge-ready date", "referral " + r.id, "ready " + new_date,
+                  "nothing to change");
+  }
+  return store.db().Transaction([&]() -> Status {
+    BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"discharge_ready_date", new_date}}));
+    return RecordDateChange(store, r.id, r.discharge_ready_date, new_date, note, t);
+  });
+}
+
+Status SetDelayReason(Store& store, const std::string& referral_id, DelayReason reason,
+                      const WorkflowTime& t) {
+  (void)t;
+  BERTH_ASSIGN_OR_RETURN(Referral r, GetReferral(store, referral_id));
+  if (!IsOpen(r.status)) {
+    return Refuse("record a delay reason", "referral " + r.id, ToString(r.status),
+                  "only an open referral is delayed");
+  }
+  if (r.delay_reason == reason) {
+    return Refuse(
+        "record a delay reason", "referral " + r.id,
+        reason == DelayReason::kNone ? "without one" : "delayed for " + std::string(ToString(reason)),
+        "nothing to change");
+  }
+  return store.db().Transaction([&]() -> Status {
+    BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"delay_reason", std::string(ToString(reason))}}));
+    return store.AppendAudit(
+        "delay_reason", "referral", r.id,
+        fmt::format("delay reason {} -> {}", ToString(r.delay_reason), ToString(reason)));
+  });
 }
 
 // --- beds and admissions ---------------------------------------------------------------------------------
@@ -348,14 +483,16 @@ Status SetBedStatus(Store& store, const std::string& bed_id, BedStatus to, Unava
                               b.held_for_referral_id, b.held_until));
   }
   if (b.status == to && b.unavailable_reason == reason) {
-    return Refuse("mark " + bed + " " + std::string(ToString(to)), bed, ToString(b.status), "nothing to change");
+    return Refuse("mark " + bed + " " + std::string(ToString(to)), bed, ToString(b.status),
+                  "nothing to change");
   }
   // A placement that takes the bed today keeps it occupied: it ends only through its own workflow.
   BERTH_ASSIGN_OR_RETURN(auto today_taken, TakingBed(store, b.id, t.today, t.today));
   if (today_taken && to != BedStatus::kOccupied) {
-    return Refuse("mark " + bed + " " + std::string(ToString(to)), bed, "taken by a placement",
-                  fmt::format("placement {} takes it {}; a placement ends through a hand back or its end date",
-                              today_taken->id, Days(*today_taken)));
+    return Refuse(
+        "mark " + bed + " " + std::string(ToString(to)), bed, "taken by a placement",
+        fmt::format("placement {} takes it {}; a placement ends through a hand back or its end date",
+                    today_taken->id, Days(*today_taken)));
   }
   if (to == BedStatus::kOccupied) {
     BERTH_ASSIGN_OR_RETURN(auto booked, TakingBed(store, b.id, t.today, ""));
@@ -377,7 +514,8 @@ Status SetBedStatus(Store& store, const std::string& bed_id, BedStatus to, Unava
 }
 
 Status SetAdmissions(Store& store, const std::string& provider_id, std::optional<BedCategory> category,
-                     AdmissionsStatus to, ClosureReason reason, const std::string& note, const WorkflowTime& t) {
+                     AdmissionsStatus to, ClosureReason reason, const std::string& note,
+                     const WorkflowTime& t) {
   if (to == AdmissionsStatus::kClosed && reason == ClosureReason::kNone)
     return BadInput("closing to admissions needs a reason (outbreak, quality, staffing, other)");
   if (to == AdmissionsStatus::kOpen && reason != ClosureReason::kNone)
@@ -393,8 +531,7 @@ Status SetAdmissions(Store& store, const std::string& provider_id, std::optional
   }
   if (from == to) {
     return Refuse(fmt::format("{} {} to {}", to == AdmissionsStatus::kOpen ? "open" : "close", p.name, what),
-                  "provider " + p.id, to == AdmissionsStatus::kOpen ? "open" : "closed",
-                  "it already is");
+                  "provider " + p.id, to == AdmissionsStatus::kOpen ? "open" : "closed", "it already is");
   }
   return store.db().Transaction([&]() -> Status {
     ProviderAdmissions a;
@@ -406,11 +543,10 @@ Status SetAdmissions(Store& store, const std::string& provider_id, std::optional
     a.since = t.today;
     a.note = note;
     BERTH_RETURN_IF_ERROR(Save(store, a));
-    return store.AppendAudit(to == AdmissionsStatus::kOpen ? "admissions_open" : "admissions_close",
-                             "provider", p.id,
-                             fmt::format("{} {}{}", to == AdmissionsStatus::kOpen ? "opened to" : "closed to",
-                                         what,
-                                         reason == ClosureReason::kNone ? "" : " (" + std::string(ToString(reason)) + ")"));
+    return store.AppendAudit(
+        to == AdmissionsStatus::kOpen ? "admissions_open" : "admissions_close", "provider", p.id,
+        fmt::format("{} {}{}", to == AdmissionsStatus::kOpen ? "opened to" : "closed to", what,
+                    reason == ClosureReason::kNone ? "" : " (" + std::string(ToString(reason)) + ")"));
   });
 }
 
@@ -432,11 +568,12 @@ Result<HoldResult> HoldBed(Store& store, const MatchSettings& s, const std::stri
     return Refuse("hold", "bed " + b.id, ToString(b.status),
                   "only a vacant bed, or one whose hold has lapsed, can be held");
   }
-  // A hold is for now: a placement that takes the bed from today on (even one that starts later) rules it out.
+  // A hold is for now: a placement that takes the bed from today on (even one that starts later) rules it
+  // out.
   BERTH_ASSIGN_OR_RETURN(auto taken, TakingBed(store, b.id, t.today, ""));
   if (taken) {
-    return ConflictError(fmt::format("cannot hold bed {}: placement {} takes it {}", b.id, taken->id,
-                                     Days(*taken)));
+    return ConflictError(
+        fmt::format("cannot hold bed {}: placement {} takes it {}", b.id, taken->id, Days(*taken)));
   }
   HoldResult out{AddHours(t.now_iso, s.hold_hours)};
   const Status tx = store.db().Transaction([&]() -> Status {
@@ -612,8 +749,9 @@ Result<std::string> ConfirmBed(Store& store, const std::string& referral_id, con
     // with no end known: then nobody can say from when it is free.
     bool explained = false;
     for (const Placement& p : on_bed) {
-      explained = explained || (Takes(p) && (b.status_since.empty() ||
-                                             RangeCoversDay(p.start_date, p.end_date, b.status_since)));
+      explained =
+          explained ||
+          (Takes(p) && (b.status_since.empty() || RangeCoversDay(p.start_date, p.end_date, b.status_since)));
     }
     if (!explained) {
       return Refuse("confirm", "bed " + b.id, "occupied",
@@ -661,9 +799,9 @@ Result<std::string> ConfirmBed(Store& store, const std::string& referral_id, con
     BERTH_RETURN_IF_ERROR(ReleaseOtherHolds(store, r.id, b.id, t));
     BERTH_RETURN_IF_ERROR(WithdrawOthers(store, r.id, b.provider_id));
     BERTH_RETURN_IF_ERROR(CloseHandbacks(store, r.id));
-    return store.AppendAudit("confirm", "referral", r.id,
-                             fmt::format("placed in bed {} {} (placement {}), {}", b.id, Days(p), p.id,
-                                         ConfirmDetail(accepted)));
+    return store.AppendAudit(
+        "confirm", "referral", r.id,
+        fmt::format("placed in bed {} {} (placement {}), {}", b.id, Days(p), p.id, ConfirmDetail(accepted)));
   });
   if (!tx.ok()) return tx;
   return p.id;
@@ -763,8 +901,8 @@ Result<std::string> HandBack(Store& store, const std::string& placement_id, Hand
                   "only a planned or active placement can be handed back");
   }
   if (!p.end_date.empty() && end_date > p.end_date) {
-    return BadInput(fmt::format("placement {} already ends on {}; a hand back cannot extend it", p.id,
-                                p.end_date));
+    return BadInput(
+        fmt::format("placement {} already ends on {}; a hand back cannot extend it", p.id, p.end_date));
   }
   // A homecare package (one placement per time band) is handed back whole.
   std::vector<Placement> package = {p};
@@ -804,16 +942,19 @@ Result<std::string> HandBack(Store& store, const std::string& placement_id, Hand
     BERTH_RETURN_IF_ERROR(Save(store, hb));
     // The person goes back in the queue, first, as soon as notice is given: care continues meanwhile.
     if (r && (r->status == ReferralStatus::kPlaced || IsOpen(r->status))) {
-      BERTH_RETURN_IF_ERROR(
-          Put(store, "referral", r->id,
-              {{"status", std::string(r->status == ReferralStatus::kPlaced ? "sourcing" : ToString(r->status))},
-               {"priority", std::string("hand_back")}}));
+      BERTH_RETURN_IF_ERROR(Put(
+          store, "referral", r->id,
+          {{"status", std::string(r->status == ReferralStatus::kPlaced ? "sourcing" : ToString(r->status))},
+           {"priority", std::string("hand_back")}}));
     }
     return store.AppendAudit(
         "handback", "referral", p.referral_id.empty() ? p.id : p.referral_id,
-        fmt::format("{} handed back by {} ({}): notice {}, last day of care {}{}", package.size() > 1 ? "package" : "placement " + p.id,
-                    p.provider_id, ToString(reason), t.today, end_date,
-                    package.size() > 1 ? fmt::format(" ({} placements, {:g} hours a week)", package.size(), hb.hours_per_week) : ""));
+        fmt::format("{} handed back by {} ({}): notice {}, last day of care {}{}",
+                    package.size() > 1 ? "package" : "placement " + p.id, p.provider_id, ToString(reason),
+                    t.today, end_date,
+                    package.size() > 1 ? fmt::format(" ({} placements, {:g} hours a week)", package.size(),
+                                                     hb.hours_per_week)
+                                       : ""));
   });
   if (!tx.ok()) return tx;
   return hb.id;
@@ -831,13 +972,14 @@ Result<std::string> HandBackReferral(Store& store, const std::string& referral_i
     providers.insert(p.provider_id);
   }
   if (live.empty()) {
-    return Refuse("hand back", "referral " + r.id, ToString(r.status), "it has no planned or active placement");
+    return Refuse("hand back", "referral " + r.id, ToString(r.status),
+                  "it has no planned or active placement");
   }
   if (providers.size() > 1) {
     std::string ids;
     for (const Placement* p : live) ids += (ids.empty() ? "" : ", ") + p->id;
-    return BadInput("referral " + r.id + " has placements with several providers; name the placement (" + ids +
-                    ")");
+    return BadInput("referral " + r.id + " has placements with several providers; name the placement (" +
+                    ids + ")");
   }
   return HandBack(store, live.front()->id, reason, end_date, t);
 }
@@ -859,19 +1001,14 @@ Result<ExpiryReport> ExpireLapsed(Store& store, const WorkflowTime& t) {
     BERTH_RETURN_IF_ERROR(ReleaseBed(store, b, t));
     ++out.holds_released;
   }
-  for (const auto& id : offers) {
-    const Status tx = store.db().Transaction([&]() -> Status {
-      BERTH_RETURN_IF_ERROR(Put(store, "offer", id, {{"status", std::string("expired")}}));
-      return store.AppendAudit("expire", "offer", id, "no answer by the deadline");
-    });
-    if (!tx.ok()) return tx;
-    ++out.offers_expired;
-  }
+  BERTH_RETURN_IF_ERROR(MarkEach(store, "offer", offers, "expired", "expire", "no answer by the deadline",
+                                 &out.offers_expired));
   // Placements whose first day has come.
-  BERTH_ASSIGN_OR_RETURN(auto starting, Ids(db,
-                                            "SELECT id FROM placement WHERE deleted = 0 AND status = 'planned'"
-                                            " AND start_date <= ? ORDER BY start_date, id",
-                                            {t.today}));
+  BERTH_ASSIGN_OR_RETURN(auto starting,
+                         Ids(db,
+                             "SELECT id FROM placement WHERE deleted = 0 AND status = 'planned'"
+                             " AND start_date <= ? ORDER BY start_date, id",
+                             {t.today}));
   for (const auto& id : starting) {
     BERTH_ASSIGN_OR_RETURN(Placement p, LoadPlacement(db, id));
     const Status tx = store.db().Transaction([&]() -> Status {
@@ -897,14 +1034,8 @@ Result<ExpiryReport> ExpireLapsed(Store& store, const WorkflowTime& t) {
                                           " AND end_date < ? AND (status = 'planned' OR status = 'active')"
                                           " ORDER BY end_date, id",
                                           {t.today}));
-  for (const auto& id : ending) {
-    const Status tx = store.db().Transaction([&]() -> Status {
-      BERTH_RETURN_IF_ERROR(Put(store, "placement", id, {{"status", std::string("ended")}}));
-      return store.AppendAudit("end", "placement", id, "care ended");
-    });
-    if (!tx.ok()) return tx;
-    ++out.placements_ended;
-  }
+  BERTH_RETURN_IF_ERROR(
+      MarkEach(store, "placement", ending, "ended", "end", "care ended", &out.placements_ended));
   BERTH_ASSIGN_OR_RETURN(
       auto freed,
       Ids(db,

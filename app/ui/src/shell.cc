@@ -242,7 +242,8 @@ void Shell::DrawHelp() {
       {"H / O / C", "Match view: hold, offer to the provider, confirm the placement"},
       {"X", "Match view: show or hide the excluded options and their reasons"},
       {"A / Shift+A", "Huddle plan: accept the selected allocation / accept all"},
-      {"V / U / O", "Capacity board: mark the selected bed vacant / unavailable / occupied"},
+      {"V / U / O / R",
+       "Capacity board: mark the selected bed vacant / unavailable / occupied; release its hold"},
       {"Ctrl+E", "Voids: export the voids and utilisation reports to CSV"},
       {"F5", "Reload everything from the store"},
       {"Ctrl+Shift+X", "Cancel the running background job"},
@@ -319,13 +320,16 @@ void Shell::Handle(Event& e) {
         if (e.kind == Event::Kind::kBedStatus) {
           auto to = FromString<BedStatus>(e.text);
           auto why = FromString<UnavailableReason>(e.entity);
-          st = !to.ok() ? to.status() : !why.ok() ? why.status() : core::SetBedStatus(s, e.target, *to, *why, t);
+          st = !to.ok()    ? to.status()
+               : !why.ok() ? why.status()
+                           : core::SetBedStatus(s, e.target, *to, *why, t);
         } else {
           auto why = FromString<ClosureReason>(e.entity);
           st = !why.ok() ? why.status()
-                         : core::SetAdmissions(s, e.target, std::nullopt,
-                                               e.text == "close" ? AdmissionsStatus::kClosed : AdmissionsStatus::kOpen,
-                                               *why, "", t);
+                         : core::SetAdmissions(
+                               s, e.target, std::nullopt,
+                               e.text == "close" ? AdmissionsStatus::kClosed : AdmissionsStatus::kOpen, *why,
+                               "", t);
         }
         return [this, st, message = e.id] {
           Report(st, message.empty() ? "Saved" : message);
@@ -367,6 +371,8 @@ void Shell::Handle(Event& e) {
     case Event::Kind::kRelease:
     case Event::Kind::kAnswerOffer:
     case Event::Kind::kHandBack:
+    case Event::Kind::kCancelReferral:
+    case Event::Kind::kReopenReferral:
       HandleWorkflow(e);
       break;
     case Event::Kind::kRefresh:
