@@ -43,8 +43,11 @@ Result<std::unique_ptr<Store>> OpenStore(const Globals& g);
 void Print(const std::string& text);
 
 void RegisterStoreCommands(Registry& r);
-void RegisterDataCommands(Registry& r);   // import, referral, demo, report (data_commands.cc)
-void RegisterSyncCommands(Registry& r);   // sync_commands.cc: enroll, sync, conflicts
+void RegisterDataCommands(Registry& r);  // import, referral, demo, report (data_commands.cc)
+void RegisterSyncCommands(Registry& r);  // sync_commands.cc: enroll, sync, conflicts
+// sync_timer.cc: the systemd user timer that runs `berth sync --locked` every `minutes`; `enable` also
+// runs systemctl --user (without a user systemd it says what to run instead).
+Status InstallSyncTimer(const Globals& g, int minutes, bool enable);
 void RegisterMatchCommands(Registry& r);  // match_commands.cc: match, plan, weights, hold..handback
 
 // Parses, runs the selected command, prints any error as "berth: <message>" and returns the exit code.

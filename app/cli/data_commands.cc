@@ -132,9 +132,21 @@ Status ShowReferral(const Globals& g, const std::string& id, bool json) {
                   {"status", ToString(o.status)},
                   {"decline_reason", ToString(o.decline_reason)},
                   {"respond_by", o.respond_by}});
-    lines += fmt::format("  offer {}  {}{}  {}{}\n", o.id, o.provider_id, o.bed_id.empty() ? "" : " bed " + o.bed_id,
-                         ToString(o.status),
-                         o.status == OfferStatus::kDeclined ? " (" + std::string(ToString(o.decline_reason)) + ")" : "");
+    lines += fmt::format(
+        "  offer {}  {}{}  {}{}\n", o.id, o.provider_id, o.bed_id.empty() ? "" : " bed " + o.bed_id,
+        ToString(o.status),
+        o.status == OfferStatus::kDeclined ? " (" + std::string(ToString(o.decline_reason)) + ")" : "");
+  }
+  BERTH_ASSIGN_OR_RETURN(auto date_changes, LoadDateChanges(store->db(), r.id));
+  nlohmann::json dj = nlohmann::json::array();
+  for (const ReferralDateChange& c : date_changes) {
+    dj.push_back({{"old_date", c.old_date},
+                  {"new_date", c.new_date},
+                  {"changed_by", c.changed_by},
+                  {"changed_at", c.changed_at},
+                  {"note", c.note}});
+    lines += fmt::format("  discharge-ready date {} -> {}  by {} at {}\n",
+                         c.old_date.empty() ? "(none)" : c.old_date, c.new_date, c.changed_by, c.changed_at);
   }
   for (const Handback& h : handbacks) {
     hj.push_back({{"id", h.id},
@@ -144,13 +156,14 @@ Status ShowReferral(const Globals& g, const std::string& id, bool json) {
                   {"end_date", h.end_date},
                   {"reason", ToString(h.reason)},
                   {"status", ToString(h.status)}});
-    lines += fmt::format("  hand back {}  {}  notice {}, last day {}  {} ({})\n", h.id, h.provider_id, h.notice_date,
-                         h.end_date, ToString(h.reason), ToString(h.status));
+    lines += fmt::format("  hand back {}  {}  notice {}, last day {}  {} ({})\n", h.id, h.provider_id,
+                         h.notice_date, h.end_date, ToString(h.reason), ToString(h.status));
   }
   if (json) {
     j["placements"] = std::move(pj);
     j["offers"] = std::move(oj);
     j["handbacks"] = std::move(hj);
+    j["date_changes"] = std::move(dj);
     Print(j.dump(2) + "\n");
     return Status::Ok();
   }
@@ -158,7 +171,7 @@ Status ShowReferral(const Globals& g, const std::string& id, bool json) {
   for (const auto& [key, value] : j.items()) {
     out += fmt::format("{:<22} {}\n", key + ":", value.is_string() ? value.get<std::string>() : value.dump());
   }
-  if (!lines.empty()) out += "placements, offers and hand backs:\n" + lines;
+  if (!lines.empty()) out += "placements, offers, hand backs and date changes:\n" + lines;
   Print(out);
   return Status::Ok();
 }
@@ -216,6 +229,11 @@ Status Report(const Globals& g, const std::string& which, bool csv, bool json, s
     Print(core::Render(r, f));
   } else if (which == "voids") {
     BERTH_ASSIGN_OR_RETURN(core::VoidsReport r, core::BuildVoidsReport(store->db(), today));
+    Print(core::Render(r, f));
+  } else if (which == "handbacks") {
+    if (to.empty()) to = today;
+    if (from.empty() && IsIsoDate(to)) from = IsoDateFromDays(DaysFromIsoDate(to) - 27);
+    BERTH_ASSIGN_OR_RETURN(core::HandbacksReport r, core::BuildHandbacksReport(store->db(), from, to));
     Print(core::Render(r, f));
   } else {
     if (to.empty()) to = today;
@@ -295,17 +313,20 @@ void RegisterDataCommands(Registry& r) {
   report->require_subcommand(1);
   static bool csv = false, json = false;
   static std::string today, from, to;
-  for (const char* which : {"queue", "voids", "utilisation"}) {
+  for (const char* which : {"queue", "voids", "utilisation", "handbacks"}) {
+    const std::string_view w(which);
     const char* help =
-        std::string_view(which) == "queue" ? "open referrals by days past their discharge-ready date"
-        : std::string_view(which) == "voids"
-            ? "vacant block beds: days vacant and cost so far at the weekly rate"
+        w == "queue"   ? "open referrals in queue order: hand backs first, then days past the date needed"
+        : w == "voids" ? "vacant block beds: days vacant and cost so far at the weekly rate"
+        : w == "handbacks"
+            ? "hand backs given in a date range (default: 28 days to today): providers, people, hours, beds, "
+              "reasons, notice"
             : "block bed utilisation by home and district over a date range (default: 28 days to today)";
     auto* sub = report->add_subcommand(which, help);
     sub->add_flag("--csv", csv, "CSV output");
     sub->add_flag("--json", json, "JSON output");
     sub->add_option("--today", today, "report as of this date (default: today)");
-    if (std::string_view(which) == "utilisation") {
+    if (w == "utilisation" || w == "handbacks") {
       sub->add_option("--from", from, "first day (YYYY-MM-DD)");
       sub->add_option("--to", to, "last day (YYYY-MM-DD)");
     }

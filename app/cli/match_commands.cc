@@ -230,8 +230,8 @@ Status Confirm(const Globals& g, const std::string& ref, const std::string& bed,
   ctx.now_iso = t.now_iso;
   BERTH_ASSIGN_OR_RETURN(std::string rid, ResolveReferral(*s.store, ref));
   BERTH_ASSIGN_OR_RETURN(auto ids, core::ConfirmHomecare(*s.store, ctx, rid, provider, terms, t));
-  std::string out = fmt::format("referral {} placed with homecare from {} from {}{} ({} placement rows){}\n", rid,
-                                provider, terms.start_date, until, ids.size(), how);
+  std::string out = fmt::format("referral {} placed with homecare from {} from {}{} ({} placement rows){}\n",
+                                rid, provider, terms.start_date, until, ids.size(), how);
   for (const auto& id : ids) out += "  placement " + id + "\n";
   Print(out);
   return Status::Ok();
@@ -252,9 +252,36 @@ Status Handback(const Globals& g, const std::string& placement, const std::strin
   } else {
     BERTH_ASSIGN_OR_RETURN(id, core::HandBack(*store, placement, code, end, t));
   }
-  Print(fmt::format("handed back (hand back {}): care continues until {}, the referral is first in the queue "
-                    "and needed from {}\n",
-                    id, end, IsoDateFromDays(DaysFromIsoDate(end) + 1)));
+  Print(
+      fmt::format("handed back (hand back {}): care continues until {}, the referral is first in the queue "
+                  "and needed from {}\n",
+                  id, end, IsoDateFromDays(DaysFromIsoDate(end) + 1)));
+  return Status::Ok();
+}
+
+Status Lifecycle(const Globals& g, const std::string& action, const std::string& ref, const std::string& arg,
+                 const std::string& note, const std::string& at) {
+  BERTH_ASSIGN_OR_RETURN(core::WorkflowTime t, TimeFor(at));
+  BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
+  BERTH_ASSIGN_OR_RETURN(std::string rid, ResolveReferral(*store, ref));
+  if (action == "cancel") {
+    BERTH_ASSIGN_OR_RETURN(CancelReason why, FromString<CancelReason>(arg));
+    BERTH_RETURN_IF_ERROR(core::CancelReferral(*store, rid, why, t));
+    Print(fmt::format("referral {} cancelled ({}): out of the queue, holds released, open offers withdrawn\n",
+                      rid, arg));
+  } else if (action == "reopen") {
+    BERTH_RETURN_IF_ERROR(core::ReopenReferral(*store, rid, t));
+    BERTH_ASSIGN_OR_RETURN(Referral r, LoadReferral(store->db(), rid));
+    Print(fmt::format("referral {} reopened: back in the queue ({})\n", rid, ToString(r.status)));
+  } else if (action == "date") {
+    BERTH_RETURN_IF_ERROR(core::ChangeDischargeReadyDate(*store, rid, arg, note, t));
+    Print(
+        fmt::format("referral {} is discharge-ready on {} (the change is kept in its history)\n", rid, arg));
+  } else {
+    BERTH_ASSIGN_OR_RETURN(DelayReason why, FromString<DelayReason>(arg == "none" ? "" : arg));
+    BERTH_RETURN_IF_ERROR(core::SetDelayReason(*store, rid, why, t));
+    Print(fmt::format("referral {} delay reason: {}\n", rid, arg));
+  }
   return Status::Ok();
 }
 
@@ -368,8 +395,7 @@ void RegisterMatchCommands(Registry& r) {
   decline->callback([&] { selected = [&] { return Decline(g, id, reason, note, at); }; });
 
   auto* confirm = r.app.add_subcommand(
-      "confirm",
-      "confirm a placement the provider accepted: occupy the bed or allocate the homecare hours");
+      "confirm", "confirm a placement the provider accepted: occupy the bed or allocate the homecare hours");
   confirm->add_option("REFERRAL_ID", id)->required();
   confirm->add_option("--bed", bed, "the bed");
   confirm->add_option("--homecare", provider, "the homecare agency (hours in the person's zone)");
@@ -392,7 +418,8 @@ void RegisterMatchCommands(Registry& r) {
   handback->add_option("--at", at, at_help);
   handback->callback([&] { selected = [&] { return Handback(g, placement, referral, reason, end, at); }; });
 
-  auto* bed_cmd = r.app.add_subcommand("bed", "record what a home says about a bed: vacant, occupied, unavailable");
+  auto* bed_cmd =
+      r.app.add_subcommand("bed", "record what a home says about a bed: vacant, occupied, unavailable");
   bed_cmd->add_option("BED_ID", bed)->required();
   bed_cmd->add_option("STATUS", status, "vacant, occupied (outside Berth) or unavailable")
       ->required()
@@ -404,7 +431,9 @@ void RegisterMatchCommands(Registry& r) {
   auto* admissions =
       r.app.add_subcommand("admissions", "open or close a provider to admissions (all categories, or one)");
   admissions->add_option("PROVIDER_ID", provider)->required();
-  admissions->add_option("ACTION", action, "open or close")->required()->check(CLI::IsMember({"open", "close"}));
+  admissions->add_option("ACTION", action, "open or close")
+      ->required()
+      ->check(CLI::IsMember({"open", "close"}));
   admissions->add_option("--category", category, "one bed category (default: all)");
   admissions->add_option("--reason", reason, "close: outbreak, quality, staffing, other");
   admissions->add_option("--note", note, "free text (no personal data)");
@@ -412,8 +441,45 @@ void RegisterMatchCommands(Registry& r) {
   admissions->callback(
       [&] { selected = [&] { return AdmissionsCmd(g, provider, action, category, reason, note, at); }; });
 
+  // The referral's life: `berth referral cancel|reopen|date|delay` (with `add`, `list`, `show`).
+  if (CLI::App* life = r.app.get_subcommand("referral")) {
+    static std::string ref_id, code, date_note;
+    auto* cancel = life->add_subcommand("cancel", "close an open referral with a coded reason");
+    cancel->add_option("REFERRAL_ID", ref_id)->required();
+    cancel
+        ->add_option(
+            "--reason", code,
+            "died, readmitted, home_without_support, self_arranged, moved_out_of_area, declined_care, "
+            "duplicate, other")
+        ->required();
+    cancel->add_option("--at", at, at_help);
+    cancel->callback([&] { selected = [&] { return Lifecycle(g, "cancel", ref_id, code, "", at); }; });
+    auto* reopen = life->add_subcommand("reopen", "bring a cancelled referral back into the queue");
+    reopen->add_option("REFERRAL_ID", ref_id)->required();
+    reopen->add_option("--at", at, at_help);
+    reopen->callback([&] { selected = [&] { return Lifecycle(g, "reopen", ref_id, "", "", at); }; });
+    auto* date = life->add_subcommand("date", "change the discharge-ready date (kept as history)");
+    date->add_option("REFERRAL_ID", ref_id)->required();
+    date->add_option("DATE", code, "the new discharge-ready date, YYYY-MM-DD")->required();
+    date->add_option("--note", date_note, "why (no personal data)");
+    date->add_option("--at", at, at_help);
+    date->callback([&] { selected = [&] { return Lifecycle(g, "date", ref_id, code, date_note, at); }; });
+    auto* delay = life->add_subcommand("delay", "record why discharge is delayed (NHS DToC reason code)");
+    delay->add_option("REFERRAL_ID", ref_id)->required();
+    delay
+        ->add_option(
+            "CODE", code,
+            "a_assessment, b_public_funding, c_further_nhs_care, di_residential_home, dii_nursing_home, "
+            "e_care_package_at_home, f_equipment_adaptations, g_patient_family_choice, h_disputes, "
+            "i_housing, o_other, or none")
+        ->required();
+    delay->add_option("--at", at, at_help);
+    delay->callback([&] { selected = [&] { return Lifecycle(g, "delay", ref_id, code, "", at); }; });
+  }
+
   auto* expire = r.app.add_subcommand(
-      "expire", "housekeeping as time passes: lapsed holds, unanswered offers, placements starting and ending");
+      "expire",
+      "housekeeping as time passes: lapsed holds, unanswered offers, placements starting and ending");
   expire->add_option("--at", at, at_help);
   expire->callback([&] { selected = [&] { return Expire(g, at); }; });
 }

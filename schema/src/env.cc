@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -85,6 +86,26 @@ class PosixEnv final : public Env {
 };
 
 }  // namespace
+
+Status Env::OverwriteFile(const std::string& path) {
+  // Never through a symbolic link: a link planted in the store directory must not aim the zeros elsewhere.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return errno == ENOENT ? Status::Ok() : IoError("cannot overwrite " + path);
+  struct stat st;
+  bool ok = ::fstat(fd, &st) == 0;
+  const char zeros[4096] = {};
+  off_t done = 0;
+  while (ok && done < st.st_size) {
+    const size_t n = static_cast<size_t>(std::min<off_t>(sizeof zeros, st.st_size - done));
+    const ssize_t w = ::pwrite(fd, zeros, n, done);
+    if (w < 0 && errno == EINTR) continue;
+    ok = w > 0;
+    if (ok) done += w;
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ::close(fd);
+  return ok ? Status::Ok() : IoError("cannot overwrite " + path);
+}
 
 Env* Env::Default() {
   static PosixEnv* env = new PosixEnv();  // never destroyed: usable from static destructors and threads

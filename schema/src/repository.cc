@@ -227,6 +227,9 @@ Fields ToFields(const Placement& r) {
 Fields ToFields(const Handback& r) {
   return FieldsOf(r);
 }
+Fields ToFields(const ReferralDateChange& r) {
+  return FieldsOf(r);
+}
 
 Status Save(Store& store, const Provider& r) {
   return SaveRecord(store, r);
@@ -250,6 +253,9 @@ Status Save(Store& store, const Placement& r) {
   return SaveRecord(store, r);
 }
 Status Save(Store& store, const Handback& r) {
+  return SaveRecord(store, r);
+}
+Status Save(Store& store, const ReferralDateChange& r) {
   return SaveRecord(store, r);
 }
 
@@ -340,6 +346,9 @@ Result<std::vector<Placement>> LoadPlacementsOfCapacity(Db& db, const std::strin
 }
 Result<std::vector<Handback>> LoadHandbacks(Db& db) {
   return LoadWhere<Handback>(db, "ORDER BY notice_date, id");
+}
+Result<std::vector<ReferralDateChange>> LoadDateChanges(Db& db, const std::string& referral_id) {
+  return LoadWhere<ReferralDateChange>(db, "AND referral_id = ?1 ORDER BY changed_at, id", {referral_id});
 }
 Result<std::vector<Handback>> LoadHandbacksOfReferral(Db& db, const std::string& referral_id) {
   return LoadWhere<Handback>(db, "AND referral_id = ?1 ORDER BY notice_date, id", {referral_id});

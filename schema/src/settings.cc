@@ -65,6 +65,9 @@ const std::vector<SettingSpec>& SettingSchema() {
                                "minutes idle before the window locks and wipes its keys (council-wide)");
     lock.security = true;
     v.push_back(lock);
+    v.push_back(
+        Integer("sync.interval_minutes", 1, 240, "5",
+                "minutes between the window's background syncs while the hub answers (council-wide)"));
     // The matcher's weights and limits (app/core/MATCHING.md); defaults equal core::MatchSettings{}.
     v.push_back(Number("match.weight.void", 0, 1000, "20", "points for filling a void"));
     v.push_back(Number("match.weight.delay", 0, 1000, "1", "points per day past the discharge-ready date"));

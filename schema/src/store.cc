@@ -1,6 +1,5 @@
 #include "berth/schema/store.h"
 
-#include <fcntl.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -14,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -150,7 +150,13 @@ struct Store::Impl {
   DbId db_id{};
   std::string key_handle;  // the VFS registry handle; empty for plain stores
   std::string base_vfs;
-  HlcClock clock;
+  // Shared by every connection Connect() makes from the same unlocked store.
+  struct SharedClock {
+    std::mutex mu;
+    HlcClock clock;
+  };
+  std::shared_ptr<SharedClock> clock = std::make_shared<SharedClock>();
+  StoreOptions options;  // what Connect() opens a second connection with
   // entity -> its columns, for syncable tables (those with id, hlc, origin and deleted columns).
   std::map<std::string, std::set<std::string>> columns;
   std::vector<uint8_t> last_audit_hash;
@@ -175,35 +181,6 @@ Store::~Store() = default;
 
 bool Store::Exists(const std::string& dir) {
   return FileExists(Join(dir, kKeyFile));
-}
-
-Status Store::Wipe(const std::string& dir) {
-  Env& env = *Env::Default();
-  const std::string key_path = Join(dir, kKeyFile);
-  const std::string db_path = Join(dir, kDatabaseFile);
-  Status first_error;
-  // Overwritten in place, on the file's own blocks (Env::WriteFile truncates and writes anew, which may
-  // leave the old bytes where they were): the wrapped keys must not survive under another name or in an
-  // unlinked inode.
-  for (const std::string& path : {key_path, key_path + kRekeyKeySuffix}) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) continue;
-    struct stat st {};
-    if (::fstat(fd, &st) == 0 && st.st_size > 0) {
-      std::vector<uint8_t> noise(static_cast<size_t>(st.st_size));
-      randombytes_buf(noise.data(), noise.size());
-      const bool ok = ::pwrite(fd, noise.data(), noise.size(), 0) == static_cast<ssize_t>(noise.size()) &&
-                      ::fsync(fd) == 0;
-      if (!ok && first_error.ok()) first_error = IoError("cannot overwrite " + path);
-    }
-    ::close(fd);
-  }
-  for (const std::string& path :
-       {db_path, db_path + "-wal", db_path + "-shm", db_path + "-journal", db_path + kRekeyDbSuffix, key_path,
-        key_path + kRekeyKeySuffix, key_path + ".tmp"}) {
-    if (Status st = env.RemoveFile(path); !st.ok() && first_error.ok()) first_error = st;
-  }
-  return first_error;
 }
 
 namespace {
@@ -412,6 +389,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Secret&
 }
 
 Status Store::Init(const StoreOptions& options) {
+  impl_->options = options;
   Db& db = impl_->db;
   actor_ = options.actor;
   Status st = db.Exec(
@@ -453,7 +431,8 @@ Status Store::Init(const StoreOptions& options) {
       if (q.Text(0) == "device_id") device_id_ = q.Text(1);
       if (q.Text(0) == "hlc") {
         auto h = Hlc::Parse(q.Text(1));
-        if (h.ok()) impl_->clock.Restore(*h);
+        std::lock_guard<std::mutex> lock(impl_->clock->mu);
+        if (h.ok() && impl_->clock->clock.last() < *h) impl_->clock->clock.Restore(*h);
       }
     }
     if (device_id_.empty()) {
@@ -475,6 +454,46 @@ Status Store::Init(const StoreOptions& options) {
   return Status::Ok();
 }
 
+Result<std::unique_ptr<Store>> Store::Connect() {
+  if (locked()) return NotAuthorised("the store is locked");
+  auto store = std::unique_ptr<Store>(new Store());
+  store->dir_ = dir_;
+  store->encrypted_ = encrypted_;
+  store->impl_->env = impl_->env;
+  store->impl_->data_key = impl_->data_key.Clone();
+  store->impl_->db_id = impl_->db_id;
+  store->impl_->base_vfs = impl_->base_vfs;
+  store->impl_->clock = impl_->clock;
+  const StoreOptions& options = impl_->options;
+  BERTH_ASSIGN_OR_RETURN(
+      store->impl_->db, OpenDatabase(Join(dir_, kDatabaseFile), store->impl_->data_key, impl_->db_id, options,
+                                     false, &store->impl_->key_handle));
+  BERTH_RETURN_IF_ERROR(
+      store->impl_->Explain(ConfigureConnection(store->impl_->db, false, options.encrypted)));
+  BERTH_RETURN_IF_ERROR(CheckReserve(store->impl_->db, options.encrypted));
+  BERTH_RETURN_IF_ERROR(store->Init(options));
+  return store;
+}
+
+Status Store::Wipe(const std::string& dir, Env* env) {
+  Env& e = env != nullptr ? *env : *Env::Default();
+  const std::string key = Join(dir, kKeyFile);
+  const std::string db = Join(dir, kDatabaseFile);
+  // Every copy of the wrapped data key first, overwritten in place (Env::OverwriteFile: on the file's own
+  // blocks, so they do not survive in an unlinked inode): without it the database is noise. A failure is
+  // reported, but the rest of the store is still removed.
+  Status first_error;
+  auto note = [&](Status st) {
+    if (!st.ok() && first_error.ok()) first_error = st;
+  };
+  for (const std::string& k : {key, key + kRekeyKeySuffix}) note(e.OverwriteFile(k));
+  for (const std::string& f : {db, db + "-wal", db + "-shm", db + "-journal", db + kRekeyDbSuffix, key,
+                               key + kRekeyKeySuffix, key + ".tmp"}) {
+    note(e.RemoveFile(f));
+  }
+  return first_error;
+}
+
 void Store::Lock() {
   impl_->Close();
 }
@@ -485,14 +504,19 @@ Db& Store::db() {
   return impl_->db;
 }
 Hlc Store::Tick() {
-  return impl_->clock.Tick();
+  std::lock_guard<std::mutex> lock(impl_->clock->mu);
+  return impl_->clock->clock.Tick();
 }
 
 Status Store::ObserveClock(const std::string& hlc) {
   if (locked()) return NotAuthorised("the store is locked");
   BERTH_ASSIGN_OR_RETURN(Hlc remote, Hlc::Parse(hlc));
-  if (!(impl_->clock.last() < remote)) return Status::Ok();
-  const Hlc now = impl_->clock.Observe(remote);
+  Hlc now;
+  {
+    std::lock_guard<std::mutex> lock(impl_->clock->mu);
+    if (!(impl_->clock->clock.last() < remote)) return Status::Ok();
+    now = impl_->clock->clock.Observe(remote);
+  }
   BERTH_ASSIGN_OR_RETURN(Statement meta,
                          impl_->db.Cached("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
                                           " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
@@ -632,7 +656,7 @@ Status Store::Write(Mutation m) {
   m.origin_device = device_id_;
   Db& db = impl_->db;
   Status st = db.Transaction([&]() -> Status {
-    m.hlc = impl_->clock.Tick().ToString();
+    m.hlc = Tick().ToString();
     BERTH_RETURN_IF_ERROR(ApplyInTransaction(m));
     BERTH_ASSIGN_OR_RETURN(Statement out,
                            db.Cached("INSERT INTO outbox (mutation_id, kind, entity, row_id, hlc, payload,"

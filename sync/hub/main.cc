@@ -1,8 +1,8 @@
 // berth-hub: the council's hub, the single arbiter of who got which bed. See sync/PROTOCOL.md.
 //
 //   berth-hub --data DIR init
-//   berth-hub --data DIR serve --listen 127.0.0.1:PORT [--tombstone-days D] [--workers N]
-//             [--max-connections-per-address N] [--request-timeout S]
+//   berth-hub --data DIR serve --listen 127.0.0.1:PORT [--tombstone-days D] [--courier-hours H]
+//             [--workers N] [--max-connections-per-address N] [--request-timeout S]
 //   berth-hub --data DIR enroll --name N --role broker|ward|viewer --scope AREA[,AREA...]
 //   berth-hub --data DIR codes | cancel-code ID
 //   berth-hub --data DIR devices
@@ -129,7 +129,7 @@ Status Init(const std::string& dir, const std::string& pass_file) {
 }
 
 Status Serve(const std::string& dir, const std::string& pass_file, const std::string& listen,
-             double horizon_days, const ServerLimits& limits) {
+             double horizon_days, double courier_hours, const ServerLimits& limits) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) return UsageError("--listen HOST:PORT");
   const std::string host = listen.substr(0, colon);
@@ -148,6 +148,8 @@ Status Serve(const std::string& dir, const std::string& pass_file, const std::st
                       std::to_string(limits.max_connections));
   if (limits.request_deadline_ms < 100 || limits.request_deadline_ms > 600000)
     return UsageError("--request-timeout must be from 0.1 to 600 seconds");
+  if (!(courier_hours >= 0) || courier_hours > 24 * 31)
+    return UsageError("--courier-hours must be a number of hours from 0 (no sync while locked) to 744");
   BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(dir, pass_file));
   // Fault tests: BERTH_HUB_FAULT=exit_after=N makes the process die after N entries of one push batch
   // have been applied inside its transaction (as a crash mid-batch would).
@@ -162,6 +164,7 @@ Status Serve(const std::string& dir, const std::string& pass_file, const std::st
   HubOptions options;
   options.tombstone_horizon_ms = std::llround(horizon_days * 24 * 3600 * 1000);
   options.limits = limits;
+  options.courier_ttl_ms = std::llround(courier_hours * 3600 * 1000);
   Hub hub(std::move(storage), options);
   BERTH_RETURN_IF_ERROR(hub.Start());
   std::signal(SIGTERM, OnSignal);
@@ -251,6 +254,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("berth-hub 0.1.0"));
   std::string data_dir, pass_file, listen = "127.0.0.1:8765", name, role, scope, device;
   double horizon_days = 30;
+  double courier_hours = 96;
   app.add_option("--data", data_dir, "the hub's data directory");
   app.add_option("--passphrase-file", pass_file, "read the hub store's passphrase from this file");
   auto* init = app.add_subcommand("init", "create the hub's encrypted store and keys");
@@ -267,6 +271,9 @@ int main(int argc, char** argv) {
   serve->add_option("--request-timeout", request_timeout_s,
                     "seconds a request may take to send its headers, whole (default 10; the body gets 30 s"
                     " more plus 1 s per 32 KiB)");
+  serve->add_option("--courier-hours", courier_hours,
+                    "how long a laptop's courier key (sync while locked) works after the laptop registered it"
+                    " (default 96; 0: no sync while locked)");
   auto* enroll = app.add_subcommand("enroll", "make a one-time enrollment code for a device");
   enroll->add_option("--name", name, "the device's name (e.g. 'Broker laptop 3')")->required();
   enroll->add_option("--role", role, "broker, ward or viewer")->required();
@@ -286,7 +293,7 @@ int main(int argc, char** argv) {
     st = Init(data_dir, pass_file);
   } else if (serve->parsed()) {
     limits.request_deadline_ms = std::llround(request_timeout_s * 1000);
-    st = Serve(data_dir, pass_file, listen, horizon_days, limits);
+    st = Serve(data_dir, pass_file, listen, horizon_days, courier_hours, limits);
   } else if (enroll->parsed()) {
     st = EnrollCode(data_dir, pass_file, name, role, scope);
   } else if (devices->parsed()) {

@@ -1,6 +1,5 @@
 #include "berth/sync/client.h"
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <cereal/archives/binary.hpp>
@@ -23,25 +22,22 @@
 #include "berth/sync/version.h"
 #include "berth/sync/wire.h"
 #include "bounded_archive.h"
+#include "device_sync.h"
 #include "rows.h"
+#include "spool_files.h"
 #include "sqlite_util.h"
+#include "transport.h"
 
 namespace berth::sync {
 
 namespace {
 
+using internal::HttpError;
+using internal::HttpResult;
 using internal::Stmt;
 using internal::StmtCache;
 
 constexpr int64_t kMaxSkewMs = 5 * 60 * 1000;
-
-std::mutex g_tap_mu;
-WireTap g_tap;
-
-WireTap Tap() {
-  std::lock_guard<std::mutex> lock(g_tap_mu);
-  return g_tap;
-}
 
 Result<std::optional<Bytes>> GetState(Db& db, const std::string& key) {
   BERTH_ASSIGN_OR_RETURN(Statement s, db.Prepare("SELECT value FROM sync_state WHERE key = ?"));
@@ -67,32 +63,10 @@ Status PutText(Db& db, const std::string& key, const std::string& value) {
   return PutState(db, key, {reinterpret_cast<const uint8_t*>(value.data()), value.size()});
 }
 
-struct HttpResult {
-  int status = 0;  // 0: no answer (connection failed or cut)
-  Bytes body;
-  bool sent = true;  // false: a request chained after another was held back (that one did not succeed)
-};
-
-HttpResult Post(const std::string& url, const std::string& path, const Bytes& body, const SyncOptions& o) {
-  httplib::Client cli(url);
-  cli.set_connection_timeout(o.connect_timeout_s, 0);
-  cli.set_read_timeout(o.read_timeout_s, 0);
-  cli.set_write_timeout(o.read_timeout_s, 0);
-  auto res =
-      cli.Post(path, reinterpret_cast<const char*>(body.data()), body.size(), "application/octet-stream");
-  HttpResult out;
-  if (!res) return out;
-  out.status = res->status;
-  out.body.assign(res->body.begin(), res->body.end());
-  if (auto tap = Tap()) tap(path, body, out.body);
-  return out;
-}
-
-Status HttpError(const HttpResult& r) {
-  const std::string text(r.body.begin(), r.body.end());
-  if (r.status == 401) return NotAuthorised("the hub refused this device (" + text + ")");
-  if (r.status == 400 || r.status == 413) return BadInput("the hub refused the request (" + text + ")");
-  return NetworkError("the hub answered HTTP " + std::to_string(r.status));
+HttpResult Post(const std::string& url, const Bytes& body, const SyncOptions& o,
+                const std::atomic<bool>* cancel) {
+  return internal::Post(url, "/v1/sync", body, internal::HttpTimeouts{o.connect_timeout_s, o.read_timeout_s},
+                        cancel);
 }
 
 // Everything one session needs: keys, pins, counters, the statement cache on the store's connection.
@@ -132,6 +106,7 @@ class Session {
       return ConflictError("this device's clock is " + std::to_string(skew / 1000) +
                            " s off the hub's: fix the device clock, then sync again");
     }
+    BERTH_RETURN_IF_ERROR(MaybeRegisterCourier());
     for (int round = 0; round < 2; ++round) {
       BERTH_ASSIGN_OR_RETURN(bool wrote_local, PushAll());
       if (Cancelled()) break;
@@ -148,6 +123,8 @@ class Session {
   }
 
  private:
+  friend class internal::DeviceSync;
+
   bool Cancelled() const { return cancel_ != nullptr && cancel_->load(); }
   void Report(const char* phase) {
     if (progress_) progress_(SyncProgress{phase, summary_.pushed, summary_.pulled_rows});
@@ -208,8 +185,9 @@ class Session {
       ahead.sealed = std::make_shared<const SealedRequest>(std::move(sealed));
     }
     highest_counter_sent_ = ahead.counter;
-    ahead.http = std::async(std::launch::async, [url = url_, sealed = ahead.sealed, options = options_] {
-                   return Post(url, "/v1/sync", sealed->envelope, options);
+    ahead.http = std::async(std::launch::async, [url = url_, sealed = ahead.sealed, options = options_,
+                                                 cancel = cancel_] {
+                   return Post(url, sealed->envelope, options, cancel);
                  }).share();
     return Status::Ok();
   }
@@ -223,13 +201,8 @@ class Session {
   // Whether `http` is the hub's authentic answer to `sealed` and says the request was carried out.
   static bool AnsweredOk(const SealedRequest& sealed, const PublicKeys& hub, const HttpResult& http) {
     if (http.status != 200) return false;
-    auto plain = OpenResponse(sealed, hub, http.body);
-    if (!plain.ok()) return false;
-    auto decompressed = Decompress(*plain);
-    if (!decompressed.ok()) return false;
-    auto resp = DecodeResponse(*decompressed);
-    return resp.ok() && resp->version == kProtocolVersion &&
-           resp->error == static_cast<uint8_t>(WireError::kOk);
+    auto resp = internal::OpenAnswer(sealed, hub, http.body);
+    return resp.ok() && resp->error == static_cast<uint8_t>(WireError::kOk);
   }
 
   // `next` goes to the hub from the thread that receives `prev`'s answer, the moment that answer shows the
@@ -247,7 +220,7 @@ class Session {
                     held.sent = false;
                     return held;
                   }
-                  return Post(url, "/v1/sync", sealed->envelope, options);
+                  return Post(url, sealed->envelope, options, cancel);
                 }).share();
   }
 
@@ -262,7 +235,7 @@ class Session {
       if (attempt > 0) {
         summary_.retries++;
         const int ms = (200 << (attempt - 1)) + static_cast<int>(jitter() % 100);
-        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+        if (!internal::WaitUnlessCancelled(ms, cancel_)) return NetworkError("the sync was cancelled");
       }
       std::shared_ptr<const SealedRequest> sealed;
       HttpResult http;
@@ -278,39 +251,35 @@ class Session {
         BERTH_ASSIGN_OR_RETURN(SealedRequest fresh, SealRequest(keys_, hub_, device_id_, counter, payload));
         sealed = std::make_shared<const SealedRequest>(std::move(fresh));
         highest_counter_sent_ = counter;
-        http = Post(url_, "/v1/sync", sealed->envelope, options_);
+        http = Post(url_, sealed->envelope, options_, cancel_);
       }
+      if (http.cancelled) return NetworkError("the sync was cancelled");
       summary_.requests++;
       summary_.bytes_sent += static_cast<int64_t>(sealed->envelope.size());
       summary_.bytes_received += static_cast<int64_t>(http.body.size());
-      if (http.status == 0 || http.status >= 500) {
-        last =
-            NetworkError(http.status == 0 ? "the hub at " + url_ + " is unreachable or the connection broke"
-                                          : "the hub answered HTTP " + std::to_string(http.status));
+      if (Status unanswered = internal::Unanswered(http, url_); !unanswered.ok()) {
+        last = unanswered;
         continue;
       }
       if (http.status != 200) return HttpError(http);
-      BERTH_ASSIGN_OR_RETURN(Bytes plain, OpenResponse(*sealed, hub_, http.body));
-      BERTH_ASSIGN_OR_RETURN(Bytes decompressed, Decompress(plain));
-      auto resp = DecodeResponse(decompressed);
-      if (!resp.ok()) return IntegrityError("the hub's answer is malformed");
-      BERTH_RETURN_IF_ERROR(CheckProtocolVersion(resp->version));
-      summary_.hub_time_ms = resp->hub_time_ms;
-      switch (static_cast<WireError>(resp->error)) {
+      BERTH_ASSIGN_OR_RETURN(Response resp, internal::OpenAnswer(*sealed, hub_, http.body));
+      summary_.hub_time_ms = resp.hub_time_ms;
+      switch (static_cast<WireError>(resp.error)) {
         case WireError::kOk:
         case WireError::kSnapshotRequired:
           return resp;
         case WireError::kVersionMismatch:
         case WireError::kBadMessage:
-          return BadInput("the hub refused the request: " + resp->message);
+        case WireError::kOutOfOrder:
+          return BadInput("the hub refused the request: " + resp.message);
         case WireError::kRevoked:
           return Wipe();
         case WireError::kNotPermitted:
           // A push refused as a whole for the device's role: PushAll records every entry as a conflict.
           if (type == MessageType::kPush) return resp;
-          return NotAuthorised("the hub refused: " + resp->message);
+          return NotAuthorised("the hub refused: " + resp.message);
         case WireError::kInternal:
-          last = NetworkError("the hub failed: " + resp->message);
+          last = NetworkError("the hub failed: " + resp.message);
           continue;
       }
       return BadInput("the hub answered an unknown error code");
@@ -318,11 +287,43 @@ class Session {
     return last;
   }
 
+  // A fresh courier key (PROTOCOL.md section 11) when asked to rotate it (each unlock) or when the spool
+  // has none. The spool lock is held from before the hub learns the key until it is on disk, so a courier
+  // never runs with a key the hub has replaced; when a courier is running, the rotation waits for next time.
+  Status MaybeRegisterCourier() {
+    const std::string dir = store_.dir();
+    Env& env = *Env::Default();
+    if (!options_.rotate_courier && env.FileExists(internal::CourierKeyPath(dir))) return Status::Ok();
+    BERTH_RETURN_IF_ERROR(internal::EnsureSpoolDir(dir));
+    auto lock = internal::SpoolLock::Try(internal::SpoolLockPath(dir));
+    if (!lock.ok()) return lock.status().code() == Code::kConflict ? Status::Ok() : lock.status();
+    Report("courier key");
+    const KeyPairs courier = KeyPairs::Generate();
+    BERTH_ASSIGN_OR_RETURN(
+        Response resp,
+        Exchange(MessageType::kCourierKey, Encode(CourierKeyRequest{courier.sign_pk, courier.kx_pk})));
+    BERTH_RETURN_IF_ERROR(DecodeCourierKeyResponse(resp.body).status());
+    BERTH_RETURN_IF_ERROR(internal::WriteCourierKey(env, dir, courier));
+    auto state = internal::ReadSpoolState(env, dir);
+    if (!state.ok() && state.status().code() != Code::kNotFound) return state.status();
+    internal::SpoolState next = state.ok() ? std::move(state).value() : internal::SpoolState{};
+    if (!state.ok()) {
+      BERTH_ASSIGN_OR_RETURN(std::string cursor, GetText(db_, "cursor"));
+      next.cursor = cursor.empty() ? 0 : std::stoull(cursor);
+    }
+    next.device_id = device_id_;
+    next.hub_url = url_;
+    next.hub_sign_pk = hub_.sign_pk;
+    next.hub_kx_pk = hub_.kx_pk;
+    BERTH_RETURN_IF_ERROR(internal::WriteSpoolState(env, dir, next));
+    summary_.courier_registered = true;
+    return Status::Ok();
+  }
+
   Status Wipe() {
     const std::string dir = store_.dir();
     store_.Lock();
-    (void)Store::Wipe(dir);  // the key file is overwritten before it goes; nothing else can be done here
-    return NotAuthorised("this device has been revoked by the hub administrator; its store has been wiped");
+    return internal::WipeRevokedDevice(dir);
   }
 
   // --- push ----------------------------------------------------------------------------------------------
@@ -498,6 +499,11 @@ class Session {
       BERTH_ASSIGN_OR_RETURN(Stmt del, cache_.Get("DELETE FROM outbox WHERE seq <= ?"));
       del.Bind(1, static_cast<int64_t>(out.acked_through));
       BERTH_RETURN_IF_ERROR(del.Run());
+      // The hub has every entry up to here: where the next spooled batch may start (PROTOCOL.md section 11).
+      BERTH_ASSIGN_OR_RETURN(std::string acked, GetText(db_, "acked_through"));
+      if (acked.empty() || std::stoull(acked) < out.acked_through) {
+        BERTH_RETURN_IF_ERROR(PutText(db_, "acked_through", std::to_string(out.acked_through)));
+      }
       // A referral whose claim lost goes back in the queue (a new mutation, so every device learns it).
       for (const auto& referral : requeue) {
         BERTH_ASSIGN_OR_RETURN(auto row, internal::ReadRowValues(cache_, schema_, "referral", referral));
@@ -580,26 +586,7 @@ class Session {
       if (page.more && !Cancelled()) {
         BERTH_ASSIGN_OR_RETURN(ahead, SendAhead(MessageType::kPull, request(page.next_cursor)));
       }
-      const Status applied = db_.Transaction([&]() -> Status {
-        std::string newest;  // the device clock moves past every stamp pulled, once per page
-        for (const RowState& row : page.rows) {
-          if (schema_.Columns(row.entity) == nullptr) continue;
-          if (row.entity == "setting" && !SettingFromHubAccepted(row)) {
-            summary_.refused_rows++;  // kept out: its default (or this device's value) stays in force
-            continue;
-          }
-          newest = std::max(newest, row.row_hlc);
-          for (const auto& f : row.fields) newest = std::max(newest, f.hlc);
-          BERTH_RETURN_IF_ERROR(internal::MergeRowState(store_, cache_, schema_, row));
-          if (snapshot) {
-            const std::string key = "snapshot_seen:" + row.entity + ":" + row.row_id;
-            BERTH_RETURN_IF_ERROR(PutText(db_, key, ""));
-          }
-        }
-        if (snapshot && !page.more) BERTH_RETURN_IF_ERROR(FinishSnapshot());
-        if (!newest.empty()) BERTH_RETURN_IF_ERROR(store_.ObserveClock(newest));
-        return PutText(db_, "cursor", std::to_string(page.next_cursor));
-      });
+      const Status applied = ApplyPage(page, snapshot);
       if (!applied.ok()) return applied;
       summary_.pulled_rows += static_cast<int64_t>(page.rows.size());
       cursor = page.next_cursor;
@@ -620,6 +607,31 @@ class Session {
       return text != nullptr && ValidateSetting(spec->key, *text).ok();
     }
     return false;
+  }
+
+  // A page's rows (LWW per field) and its cursor, in one transaction: a live page, or one from the spool.
+  // A setting the schema refuses is kept out (its default, or this device's value, stays in force).
+  Status ApplyPage(const PullResponse& page, bool snapshot) {
+    return db_.Transaction([&]() -> Status {
+      std::string newest;  // the device clock moves past every stamp pulled, once per page
+      for (const RowState& row : page.rows) {
+        if (schema_.Columns(row.entity) == nullptr) continue;
+        if (row.entity == "setting" && !SettingFromHubAccepted(row)) {
+          summary_.refused_rows++;
+          continue;
+        }
+        newest = std::max(newest, row.row_hlc);
+        for (const auto& f : row.fields) newest = std::max(newest, f.hlc);
+        BERTH_RETURN_IF_ERROR(internal::MergeRowState(store_, cache_, schema_, row));
+        if (snapshot) {
+          const std::string key = "snapshot_seen:" + row.entity + ":" + row.row_id;
+          BERTH_RETURN_IF_ERROR(PutText(db_, key, ""));
+        }
+      }
+      if (snapshot && !page.more) BERTH_RETURN_IF_ERROR(FinishSnapshot());
+      if (!newest.empty()) BERTH_RETURN_IF_ERROR(store_.ObserveClock(newest));
+      return PutText(db_, "cursor", std::to_string(page.next_cursor));
+    });
   }
 
   // After a full snapshot: rows the hub no longer has (purged tombstones) go, unless this device still
@@ -664,20 +676,12 @@ class Session {
   std::string device_id_;
   uint64_t highest_counter_sent_ = 0;
   SyncSummary summary_;
+
+ public:
+  const SyncSummary& summary() const { return summary_; }
 };
 
 }  // namespace
-
-void SetWireTap(WireTap tap) {
-  std::lock_guard<std::mutex> lock(g_tap_mu);
-  g_tap = std::move(tap);
-}
-
-std::pair<int, std::vector<uint8_t>> HttpPostRaw(const std::string& url, const std::string& path,
-                                                 const std::vector<uint8_t>& body) {
-  HttpResult r = Post(url, path, body, SyncOptions{});
-  return {r.status, r.body};
-}
 
 Result<EnrollResult> Enroll(Store& store, const std::string& hub_url, const std::string& typed_code) {
   if (store.locked()) return NotAuthorised("the store is locked");
@@ -699,8 +703,7 @@ Result<EnrollResult> Enroll(Store& store, const std::string& hub_url, const std:
   const Secret code_key = EnrollKeyFromVerifier(code_keys.verifier);
   const Bytes code_id = CodeId(code);
   const Bytes envelope = SealEnroll(code_key, code_id, Encode(req), false, &code_keys.signing_key);
-  SyncOptions o;
-  HttpResult http = Post(hub_url, "/v1/enroll", envelope, o);
+  HttpResult http = internal::Post(hub_url, "/v1/enroll", envelope, internal::HttpTimeouts{});
   if (http.status == 0) return NetworkError("the hub at " + hub_url + " is unreachable");
   if (http.status == 401)
     return NotAuthorised("the hub refused the enrollment code (wrong, used or expired)");
@@ -737,8 +740,103 @@ Result<SyncSummary> SyncOnce(Store& store, const SyncOptions& options, const Pro
   if (store.locked()) return NotAuthorised("the store is locked");
   Session session(store, options, progress, cancel);
   BERTH_RETURN_IF_ERROR(session.Load());
-  return session.Run();
+  auto result = session.Run();
+  // Cancelled mid-request: a clean stop, not a failure (what was applied stays; the rest resumes).
+  if (!result.ok() && cancel != nullptr && cancel->load() && !store.locked()) {
+    SyncSummary stopped = session.summary();
+    stopped.cancelled = true;
+    return stopped;
+  }
+  return result;
 }
+
+namespace internal {
+
+struct DeviceSync::Impl {
+  explicit Impl(Store& store) : session(store, SyncOptions{}, {}, nullptr) {}
+  Session session;
+};
+
+DeviceSync::DeviceSync(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DeviceSync::~DeviceSync() = default;
+
+Result<std::unique_ptr<DeviceSync>> DeviceSync::Open(Store& store) {
+  if (store.locked()) return NotAuthorised("the store is locked");
+  auto impl = std::make_unique<Impl>(store);
+  BERTH_RETURN_IF_ERROR(impl->session.Load());
+  return std::unique_ptr<DeviceSync>(new DeviceSync(std::move(impl)));
+}
+
+const KeyPairs& DeviceSync::keys() const {
+  return impl_->session.keys_;
+}
+const PublicKeys& DeviceSync::hub() const {
+  return impl_->session.hub_;
+}
+const std::string& DeviceSync::device_id() const {
+  return impl_->session.device_id_;
+}
+const std::string& DeviceSync::hub_url() const {
+  return impl_->session.url_;
+}
+const SyncSummary& DeviceSync::summary() const {
+  return impl_->session.summary_;
+}
+
+Result<uint64_t> DeviceSync::Cursor() {
+  BERTH_ASSIGN_OR_RETURN(std::string text, GetText(impl_->session.db_, "cursor"));
+  return text.empty() ? uint64_t{0} : std::stoull(text);
+}
+
+Result<uint64_t> DeviceSync::AckedThrough() {
+  BERTH_ASSIGN_OR_RETURN(std::string text, GetText(impl_->session.db_, "acked_through"));
+  return text.empty() ? uint64_t{0} : std::stoull(text);
+}
+
+Result<bool> DeviceSync::SnapshotInProgress() {
+  // Not BERTH_ASSIGN_OR_RETURN: GCC 12 -O2 then warns (wrongly) that the string may be uninitialised.
+  Result<std::string> text = GetText(impl_->session.db_, "snapshot_in_progress");
+  if (!text.ok()) return text.status();
+  return text->size() == 1 && text->front() == '1';
+}
+
+Result<PushRequest> DeviceSync::NextPushBatch(uint64_t after_seq) {
+  return impl_->session.NextPushBatch(after_seq);
+}
+
+Status DeviceSync::ApplySpoolAnswer(const PushResponse& response) {
+  Session& s = impl_->session;
+  PushRequest req;
+  PushResponse still;
+  still.acked_through = response.acked_through;
+  for (const MutationResult& r : response.results) {
+    BERTH_ASSIGN_OR_RETURN(Stmt q, s.cache_.Get("SELECT payload FROM outbox WHERE seq = ?"));
+    q.Bind(1, static_cast<int64_t>(r.seq));
+    BERTH_ASSIGN_OR_RETURN(bool found, q.Step());
+    if (!found) continue;
+    const Bytes payload = q.Blob(0);
+    sqlite3_reset(q.raw());
+    OutboxEntry e;
+    e.seq = r.seq;
+    try {
+      BoundedInputArchive ar(payload.data(), payload.size());
+      ar(e.mutation);
+    } catch (const std::exception&) {
+      return IntegrityError("outbox entry " + std::to_string(e.seq) + " cannot be decoded");
+    }
+    req.entries.push_back(std::move(e));
+    still.results.push_back(r);
+  }
+  return s.ApplyPushResponse(req, still).status();
+}
+
+Status DeviceSync::ApplyPage(const PullResponse& page) {
+  Status st = impl_->session.ApplyPage(page, false);
+  if (st.ok()) impl_->session.summary_.pulled_rows += static_cast<int64_t>(page.rows.size());
+  return st;
+}
+
+}  // namespace internal
 
 Result<std::vector<ConflictRecord>> ListConflicts(Store& store) {
   BERTH_ASSIGN_OR_RETURN(

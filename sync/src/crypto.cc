@@ -303,7 +303,7 @@ Result<Envelope> DecodeEnvelope(const Bytes& bytes) {
     return BadInput(std::string("malformed envelope: ") + ex.what());
   }
   BERTH_RETURN_IF_ERROR(CheckProtocolVersion(e.header.version));
-  if (e.header.direction != 1 && e.header.direction != 2) return BadInput("malformed envelope: direction");
+  if (e.header.direction < 1 || e.header.direction > 4) return BadInput("malformed envelope: direction");
   if (e.header.ephemeral_pk.size() != crypto_scalarmult_BYTES || e.header.nonce.size() != kNonce ||
       e.signature.size() != crypto_sign_BYTES || e.header.device_id.size() > 64) {
     return BadInput("malformed envelope: field sizes");
@@ -312,7 +312,8 @@ Result<Envelope> DecodeEnvelope(const Bytes& bytes) {
 }
 
 Result<SealedRequest> SealRequest(const KeyPairs& device, const PublicKeys& hub, const std::string& device_id,
-                                  uint64_t counter, const Bytes& payload) {
+                                  uint64_t counter, const Bytes& payload, uint8_t direction) {
+  if (direction != 1 && direction != 3) return InternalError("a request's direction is 1 or 3");
   if (hub.kx_pk.size() != crypto_scalarmult_BYTES || hub.sign_pk.size() != crypto_sign_PUBLICKEYBYTES) {
     return IntegrityError("the pinned hub key is malformed");
   }
@@ -324,7 +325,7 @@ Result<SealedRequest> SealRequest(const KeyPairs& device, const PublicKeys& hub,
                                                  hub.kx_pk.data(), eph_pk, device.kx_pk, hub.kx_pk));
   Envelope e;
   e.header.version = kProtocolVersion;
-  e.header.direction = 1;
+  e.header.direction = direction;
   e.header.device_id = device_id;
   e.header.counter = counter;
   e.header.sent_ms = NowMs();
@@ -345,7 +346,7 @@ Result<Bytes> OpenResponse(const SealedRequest& request, const PublicKeys& hub, 
   auto decoded = DecodeEnvelope(envelope);
   if (!decoded.ok()) return IntegrityError("the hub's answer is malformed: " + decoded.status().message());
   const Envelope& e = *decoded;
-  if (e.header.direction != 2 || e.header.device_id != request.header.device_id ||
+  if (e.header.direction != request.header.direction + 1 || e.header.device_id != request.header.device_id ||
       e.header.counter != request.header.counter || e.header.ephemeral_pk != request.header.ephemeral_pk) {
     return IntegrityError("the hub's answer does not belong to this request (replayed or misdirected)");
   }
@@ -381,7 +382,7 @@ Bytes SealResponse(const KeyPairs& hub, const EnvelopeHeader& request, const Ses
                    const Bytes& payload) {
   Envelope e;
   e.header = request;
-  e.header.direction = 2;
+  e.header.direction = static_cast<uint8_t>(request.direction + 1);
   e.header.sent_ms = NowMs();
   e.header.nonce = RandomBytes(kNonce);
   const Bytes header = EncodeAny(e.header);
@@ -391,6 +392,96 @@ Bytes SealResponse(const KeyPairs& hub, const EnvelopeHeader& request, const Ses
   crypto_sign_detached(e.signature.data(), nullptr, signed_bytes.data(), signed_bytes.size(),
                        hub.sign_sk.data());
   return EncodeAny(e);
+}
+
+// --- boxes ---------------------------------------------------------------------------------------------
+
+namespace {
+
+Result<Secret> BoxKey(const uint8_t* my_sk_a, const uint8_t* their_pk_a, const uint8_t* my_sk_b,
+                      const uint8_t* their_pk_b, const Bytes& eph_pk, const Bytes& sender_kx_pk,
+                      const Bytes& recipient_kx_pk) {
+  Secret dh1(32), dh2(32);
+  if (crypto_scalarmult(dh1.data(), my_sk_a, their_pk_a) != 0 ||
+      crypto_scalarmult(dh2.data(), my_sk_b, their_pk_b) != 0) {
+    return IntegrityError("key agreement failed (a degenerate public key)");
+  }
+  return Hash32({Span("berth-box-v1"), dh1.bytes(), dh2.bytes(), eph_pk, sender_kx_pk, recipient_kx_pk});
+}
+
+Bytes BoxSignedBytes(const Bytes& header, const Bytes& cipher) {
+  Bytes m;
+  Append(m, "berth-box-v1");
+  Append(m, header.data(), header.size());
+  Append(m, cipher.data(), cipher.size());
+  return m;
+}
+
+}  // namespace
+
+Result<Box> DecodeBox(const Bytes& bytes) {
+  Box b;
+  try {
+    internal::BoundedInputArchive ar(bytes.data(), bytes.size());
+    ar(b);
+    if (ar.remaining() != 0) return BadInput("malformed box: trailing bytes");
+  } catch (const std::exception& ex) {
+    return BadInput(std::string("malformed box: ") + ex.what());
+  }
+  BERTH_RETURN_IF_ERROR(CheckProtocolVersion(b.header.version));
+  if (b.header.purpose < 1 || b.header.purpose > 3 ||
+      b.header.ephemeral_pk.size() != crypto_scalarmult_BYTES || b.header.nonce.size() != kNonce ||
+      b.signature.size() != crypto_sign_BYTES || b.header.device_id.size() > 64) {
+    return BadInput("malformed box: field sizes");
+  }
+  return b;
+}
+
+Result<Bytes> SealBox(const KeyPairs& sender, const Bytes& recipient_kx_pk, BoxPurpose purpose,
+                      const std::string& device_id, const Bytes& payload) {
+  if (recipient_kx_pk.size() != crypto_scalarmult_BYTES)
+    return IntegrityError("the recipient's key is malformed");
+  Box b;
+  b.header.version = kProtocolVersion;
+  b.header.purpose = static_cast<uint8_t>(purpose);
+  b.header.device_id = device_id;
+  b.header.ephemeral_pk.resize(crypto_scalarmult_BYTES);
+  Secret eph_sk = Secret::Random(crypto_scalarmult_SCALARBYTES);
+  crypto_scalarmult_base(b.header.ephemeral_pk.data(), eph_sk.data());
+  b.header.nonce = RandomBytes(kNonce);
+  BERTH_ASSIGN_OR_RETURN(
+      Secret key, BoxKey(eph_sk.data(), recipient_kx_pk.data(), sender.kx_sk.data(), recipient_kx_pk.data(),
+                         b.header.ephemeral_pk, sender.kx_pk, recipient_kx_pk));
+  const Bytes header = EncodeAny(b.header);
+  BERTH_ASSIGN_OR_RETURN(b.ciphertext, AeadSeal(key, b.header.nonce, header, payload));
+  const Bytes signed_bytes = BoxSignedBytes(header, b.ciphertext);
+  b.signature.resize(crypto_sign_BYTES);
+  crypto_sign_detached(b.signature.data(), nullptr, signed_bytes.data(), signed_bytes.size(),
+                       sender.sign_sk.data());
+  return EncodeAny(b);
+}
+
+Result<Bytes> OpenBox(const KeyPairs& recipient, const PublicKeys& sender, BoxPurpose purpose,
+                      const std::string& device_id, const Bytes& bytes) {
+  auto decoded = DecodeBox(bytes);
+  if (!decoded.ok()) return IntegrityError("a sealed box is malformed: " + decoded.status().message());
+  const Box& b = *decoded;
+  if (b.header.purpose != static_cast<uint8_t>(purpose) || b.header.device_id != device_id) {
+    return IntegrityError("a sealed box is of another kind or for another device");
+  }
+  if (sender.sign_pk.size() != crypto_sign_PUBLICKEYBYTES || sender.kx_pk.size() != crypto_scalarmult_BYTES) {
+    return IntegrityError("the sender's key is malformed");
+  }
+  const Bytes header = EncodeAny(b.header);
+  const Bytes signed_bytes = BoxSignedBytes(header, b.ciphertext);
+  if (crypto_sign_verify_detached(b.signature.data(), signed_bytes.data(), signed_bytes.size(),
+                                  sender.sign_pk.data()) != 0) {
+    return IntegrityError("a sealed box is not signed by its sender's key");
+  }
+  BERTH_ASSIGN_OR_RETURN(Secret key,
+                         BoxKey(recipient.kx_sk.data(), b.header.ephemeral_pk.data(), recipient.kx_sk.data(),
+                                sender.kx_pk.data(), b.header.ephemeral_pk, sender.kx_pk, recipient.kx_pk));
+  return AeadOpen(key, b.header.nonce, header, b.ciphertext);
 }
 
 }  // namespace berth::sync

@@ -289,7 +289,9 @@ struct HttpServer::Impl {
       }
     }
     if (method != "POST") return Refuse(c, 405, "only POST");
-    if (c.path != "/v1/sync" && c.path != "/v1/enroll") return Refuse(c, 404, "no such path");
+    if (c.path != "/v1/sync" && c.path != "/v1/enroll" && c.path != "/v1/courier") {
+      return Refuse(c, 404, "no such path");
+    }
     if (!has_length) return Refuse(c, 411, "Content-Length required");
     if (length > limits.max_body_bytes) return Refuse(c, 413, "too large");
     // The budget counts bytes that have arrived, never bytes declared: a declaration alone holds nothing.

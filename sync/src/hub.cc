@@ -7,27 +7,14 @@
 #include "berth/schema/ids.h"
 #include "berth/sync/version.h"
 #include "http_server.h"
+#include "hub_internal.h"
 
 namespace berth::sync {
 
-namespace {
-
-constexpr int64_t kReplayWindowMs = 10 * 60 * 1000;
-
-HttpAnswer Plain(int status, const std::string& text) {
-  return HttpAnswer{status, Bytes(text.begin(), text.end())};
-}
-
-// Log lines name the device by the first 8 characters of its id, and counts or reason codes; never rows.
-void Log(const std::string& line) {
-  std::fprintf(stderr, "berth-hub: %s\n", line.c_str());
-}
-
-std::string Short(const std::string& id) {
-  return id.size() > 8 ? id.substr(id.size() - 8) : id;
-}
-
-}  // namespace
+using internal::kReplayWindowMs;
+using internal::Log;
+using internal::Plain;
+using internal::Short;
 
 Hub::Hub(std::unique_ptr<HubStorage> storage, HubOptions options)
     : storage_(std::move(storage)), options_(options) {}
@@ -179,6 +166,22 @@ HttpAnswer Hub::HandleSync(const Bytes& body) {
       resp.body = Encode(*out);
       break;
     }
+    case MessageType::kCourierKey: {
+      auto courier = DecodeCourierKeyRequest(req->body);
+      if (!courier.ok() || courier->sign_pk.size() != 32 || courier->kx_pk.size() != 32) {
+        resp.error = static_cast<uint8_t>(WireError::kBadMessage);
+        resp.message = "malformed courier key";
+        break;
+      }
+      if (!storage_->SetCourierKey(dev->device_id, courier->sign_pk, courier->kx_pk, now).ok()) {
+        resp.error = static_cast<uint8_t>(WireError::kInternal);
+        resp.message = "internal error";
+        break;
+      }
+      Log("courier key registered for device " + Short(dev->device_id));
+      resp.body = Encode(CourierKeyResponse{now, now + options_.courier_ttl_ms});
+      break;
+    }
     default:
       resp.error = static_cast<uint8_t>(WireError::kBadMessage);
       resp.message = "unknown message type";
@@ -189,7 +192,9 @@ HttpAnswer Hub::HandleSync(const Bytes& body) {
 Status Hub::Serve(const std::string& host, int port, const std::function<void(int)>& on_listening,
                   std::atomic<bool>* stop) {
   internal::HttpServer server(options_.limits, [this](const std::string& path, const Bytes& body) {
-    return path == "/v1/enroll" ? HandleEnroll(body) : HandleSync(body);
+    if (path == "/v1/enroll") return HandleEnroll(body);
+    if (path == "/v1/courier") return HandleCourier(body);
+    return HandleSync(body);
   });
   BERTH_ASSIGN_OR_RETURN(int bound, server.Bind(host, port));
   // Tombstones past the horizon are forgotten at start (before "listening", so a caller that waits for

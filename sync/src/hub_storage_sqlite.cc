@@ -255,6 +255,50 @@ class SqliteHubStorage final : public HubStorage {
     return Status::Ok();
   }
 
+  Status SetCourierKey(const std::string& device_id, const Bytes& sign_pk, const Bytes& kx_pk,
+                       int64_t now_ms) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return store_->db().Transaction([&]() -> Status {
+      BERTH_ASSIGN_OR_RETURN(Stmt del, cache_.Get("DELETE FROM hub_courier WHERE device_id = ?"));
+      del.Bind(1, device_id);
+      BERTH_RETURN_IF_ERROR(del.Run());
+      BERTH_ASSIGN_OR_RETURN(Stmt ins, cache_.Get("INSERT INTO hub_courier (device_id, sign_pk, kx_pk,"
+                                                  " registered_ms) VALUES (?, ?, ?, ?)"));
+      ins.Bind(1, device_id).BindBlob(2, sign_pk.data(), sign_pk.size());
+      ins.BindBlob(3, kx_pk.data(), kx_pk.size()).Bind(4, now_ms);
+      return ins.Run();
+    });
+  }
+
+  Result<CourierRecord> GetCourier(const std::string& device_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT sign_pk, kx_pk, registered_ms, last_counter"
+                                              " FROM hub_courier WHERE device_id = ?"));
+    s.Bind(1, device_id);
+    BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
+    if (!found) return NotFound("unknown_courier");
+    CourierRecord c;
+    c.device_id = device_id;
+    c.sign_pk = s.Blob(0);
+    c.kx_pk = s.Blob(1);
+    c.registered_ms = s.Int(2);
+    c.last_counter = static_cast<uint64_t>(s.Int(3));
+    sqlite3_reset(s.raw());
+    return c;
+  }
+
+  Status AdvanceCourierCounter(const std::string& device_id, const Bytes& sign_pk,
+                               uint64_t counter) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("UPDATE hub_courier SET last_counter = ? WHERE device_id = ?"
+                                              " AND sign_pk = ? AND last_counter < ?"));
+    s.Bind(1, static_cast<int64_t>(counter)).Bind(2, device_id).BindBlob(3, sign_pk.data(), sign_pk.size());
+    s.Bind(4, static_cast<int64_t>(counter));
+    BERTH_RETURN_IF_ERROR(s.Run());
+    if (sqlite3_changes(store_->db().raw()) == 0) return NotAuthorised("replay");
+    return Status::Ok();
+  }
+
   void SetFaultHook(PushFaultHook hook) override { hook_ = hook; }
 
   Result<PushResponse> Push(const DeviceRecord& device, const PushRequest& request, int64_t now_ms,
@@ -532,7 +576,8 @@ class SqliteHubStorage final : public HubStorage {
             area = Str(row, "district");
           } else if (entity == "bed" || entity == "homecare_capacity" || entity == "provider_admissions") {
             BERTH_ASSIGN_OR_RETURN(area, StoredArea("provider", Str(row, "provider_id")));
-          } else if (entity == "offer" || entity == "placement" || entity == "handback") {
+          } else if (entity == "offer" || entity == "placement" || entity == "handback" ||
+                     entity == "referral_date_change") {
             BERTH_ASSIGN_OR_RETURN(area, StoredArea("referral", Str(row, "referral_id")));
           }
         }
@@ -630,7 +675,8 @@ class SqliteHubStorage final : public HubStorage {
     if (entity == "bed" || entity == "homecare_capacity" || entity == "provider_admissions") {
       parent_entity = "provider";
       parent_id = Str(merged, "provider_id");
-    } else if (entity == "offer" || entity == "placement" || entity == "handback") {
+    } else if (entity == "offer" || entity == "placement" || entity == "handback" ||
+               entity == "referral_date_change") {
       parent_entity = "referral";
       parent_id = Str(merged, "referral_id");
     }
@@ -747,7 +793,8 @@ class SqliteHubStorage final : public HubStorage {
     if (!poisoned.empty()) {
       auto named = NamedRows(m);
       // An offer or placement update that does not repeat its referral still belongs to it.
-      if ((m.entity == "offer" || m.entity == "placement" || m.entity == "handback") &&
+      if ((m.entity == "offer" || m.entity == "placement" || m.entity == "handback" ||
+           m.entity == "referral_date_change") &&
           !m.fields.count("referral_id")) {
         if (auto r = Str(current, "referral_id"); !r.empty()) named.emplace_back("referral", r);
       }
@@ -1030,7 +1077,7 @@ bool RoleMayRead(const std::string& role, const std::string& entity) {
 
 bool RoleMayWrite(const std::string& role, const std::string& entity) {
   if (role == "broker") return true;
-  if (role == "ward") return entity == "referral" || entity == "offer";
+  if (role == "ward") return entity == "referral" || entity == "offer" || entity == "referral_date_change";
   return false;
 }
 

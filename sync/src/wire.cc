@@ -40,6 +40,19 @@ Result<T> DecodeAny(const Bytes& bytes, const char* what) {
   return m;
 }
 
+// A push request's entry count follows its 8-byte cursor: refused above the cap before anything is
+// decoded. `push_at` is where the push request starts in `b`.
+Status CheckPushEntryCount(const Bytes& b, size_t push_at, const char* what) {
+  uint64_t count = 0;
+  if (push_at <= b.size() && b.size() - push_at >= 16)
+    std::memcpy(&count, b.data() + push_at + 8, sizeof count);
+  if (count > kMaxPushEntries) {
+    return BadInput(std::string("malformed ") + what + ": more than " + std::to_string(kMaxPushEntries) +
+                    " entries");
+  }
+  return Status::Ok();
+}
+
 Status CheckMutation(const Mutation& m) {
   const auto kind = static_cast<uint8_t>(m.kind);
   if (kind < 1 || kind > 3) return BadInput("malformed mutation: unknown kind");
@@ -72,6 +85,27 @@ Bytes Encode(const EnrollRequest& m) {
 Bytes Encode(const EnrollResponse& m) {
   return EncodeAny(m);
 }
+Bytes Encode(const CourierKeyRequest& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const CourierKeyResponse& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const SpooledBatch& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const SpoolAnswer& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const SpoolPage& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const SpoolUploadAnswer& m) {
+  return EncodeAny(m);
+}
+Bytes Encode(const SpoolPullAnswer& m) {
+  return EncodeAny(m);
+}
 
 Result<Request> DecodeRequest(const Bytes& b) {
   return DecodeAny<Request>(b, "request");
@@ -80,12 +114,7 @@ Result<Response> DecodeResponse(const Bytes& b) {
   return DecodeAny<Response>(b, "response");
 }
 Result<PushRequest> DecodePushRequest(const Bytes& b) {
-  // The entry count follows the 8-byte cursor: refused above the cap before anything is decoded.
-  uint64_t count = 0;
-  if (b.size() >= 16) std::memcpy(&count, b.data() + 8, sizeof count);
-  if (count > kMaxPushEntries) {
-    return BadInput("malformed push request: more than " + std::to_string(kMaxPushEntries) + " entries");
-  }
+  BERTH_RETURN_IF_ERROR(CheckPushEntryCount(b, 0, "push request"));
   BERTH_ASSIGN_OR_RETURN(PushRequest m, DecodeAny<PushRequest>(b, "push request"));
   for (const auto& e : m.entries) BERTH_RETURN_IF_ERROR(CheckMutation(e.mutation));
   return m;
@@ -104,6 +133,35 @@ Result<EnrollRequest> DecodeEnrollRequest(const Bytes& b) {
 }
 Result<EnrollResponse> DecodeEnrollResponse(const Bytes& b) {
   return DecodeAny<EnrollResponse>(b, "enroll response");
+}
+Result<CourierKeyRequest> DecodeCourierKeyRequest(const Bytes& b) {
+  return DecodeAny<CourierKeyRequest>(b, "courier key request");
+}
+Result<CourierKeyResponse> DecodeCourierKeyResponse(const Bytes& b) {
+  return DecodeAny<CourierKeyResponse>(b, "courier key response");
+}
+Result<SpooledBatch> DecodeSpooledBatch(const Bytes& b) {
+  // Its push request follows the batch id (a length-prefixed byte string) and the 8-byte after_seq.
+  uint64_t id_size = 0;
+  if (b.size() >= sizeof id_size) std::memcpy(&id_size, b.data(), sizeof id_size);
+  if (id_size <= b.size()) {
+    BERTH_RETURN_IF_ERROR(CheckPushEntryCount(b, sizeof id_size + id_size + 8, "spooled batch"));
+  }
+  BERTH_ASSIGN_OR_RETURN(SpooledBatch m, DecodeAny<SpooledBatch>(b, "spooled batch"));
+  for (const auto& e : m.push.entries) BERTH_RETURN_IF_ERROR(CheckMutation(e.mutation));
+  return m;
+}
+Result<SpoolAnswer> DecodeSpoolAnswer(const Bytes& b) {
+  return DecodeAny<SpoolAnswer>(b, "spool answer");
+}
+Result<SpoolPage> DecodeSpoolPage(const Bytes& b) {
+  return DecodeAny<SpoolPage>(b, "spool page");
+}
+Result<SpoolUploadAnswer> DecodeSpoolUploadAnswer(const Bytes& b) {
+  return DecodeAny<SpoolUploadAnswer>(b, "spool upload answer");
+}
+Result<SpoolPullAnswer> DecodeSpoolPullAnswer(const Bytes& b) {
+  return DecodeAny<SpoolPullAnswer>(b, "spool pull answer");
 }
 
 // zstd level 1: on push batches and pull pages it was both faster and smaller than level 3 (40 vs 47 bytes

@@ -1,7 +1,8 @@
-// Acceptance on the county demo: after a bed is handed back with four weeks' notice, neither matching for
+// Acceptance on the county demo, in process, through the same core functions `berth match`, `plan`,
+// `confirm` and `handback` call: after a bed is handed back with four weeks' notice, neither matching for
 // any referral nor the plan offers that bed before the day after care ends, and the home that handed the
-// person back is not proposed to them; a homecare hand back frees the agency's hours only after its end.
-// (In process, through the same core functions `berth match`, `plan`, `confirm` and `handback` call.)
+// person back is not proposed to them; a homecare hand back frees the agency's hours only after its end;
+// an option GBP 17.50 a week over budget is ranked and flagged, not excluded.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -22,7 +23,7 @@ namespace {
 
 constexpr const char* kToday = "2026-11-22";
 
-class DemoHandback : public ::testing::Test {
+class OnTheDemo : public ::testing::Test {
  protected:
   void SetUp() override {
     StoreOptions o;
@@ -66,7 +67,7 @@ class DemoHandback : public ::testing::Test {
   core::WorkflowTime t_;
 };
 
-TEST_F(DemoHandback, ABedHandedBackWithFourWeeksNoticeIsOfferedToNobodyBeforeTheDayAfterCareEnds) {
+TEST_F(OnTheDemo, ABedHandedBackWithFourWeeksNoticeIsOfferedToNobodyBeforeTheDayAfterCareEnds) {
   // Place the first referral in the queue whose top option is a bed that suits someone else too.
   auto queue = core::LoadOpenQueue(store_->db(), kToday);
   ASSERT_TRUE(queue.ok());
@@ -102,7 +103,8 @@ TEST_F(DemoHandback, ABedHandedBackWithFourWeeksNoticeIsOfferedToNobodyBeforeThe
   ctx = Context();
   int offered_later = 0;
   for (const Referral& r : *queue) {
-    for (const std::string& needed : {std::string(kToday), IsoDateFromDays(free_from), r.discharge_ready_date}) {
+    for (const std::string& needed :
+         {std::string(kToday), IsoDateFromDays(free_from), r.discharge_ready_date}) {
       Referral as_of = r;
       as_of.discharge_ready_date = needed;
       const core::MatchResult m = core::Match(ctx, as_of);
@@ -139,7 +141,7 @@ TEST_F(DemoHandback, ABedHandedBackWithFourWeeksNoticeIsOfferedToNobodyBeforeThe
   EXPECT_TRUE(found);
 }
 
-TEST_F(DemoHandback, AHomecareHandBackFreesTheAgencysHoursOnlyAfterItsEnd) {
+TEST_F(OnTheDemo, AHomecareHandBackFreesTheAgencysHoursOnlyAfterItsEnd) {
   auto queue = core::LoadOpenQueue(store_->db(), kToday);
   ASSERT_TRUE(queue.ok());
   auto ctx = Context();
@@ -161,7 +163,8 @@ TEST_F(DemoHandback, AHomecareHandBackFreesTheAgencysHoursOnlyAfterItsEnd) {
   auto hours_left = [&](const std::string& day) {
     Context();
     double sum = 0;
-    for (const auto& id : rows) sum += index_->capacity()[index_->FindCapacity(id)].RemainingFrom(DaysFromIsoDate(day));
+    for (const auto& id : rows)
+      sum += index_->capacity()[index_->FindCapacity(id)].RemainingFrom(DaysFromIsoDate(day));
     return sum;
   };
   const std::string end = IsoDateFromDays(DaysFromIsoDate(kToday) + 10);
@@ -183,6 +186,50 @@ TEST_F(DemoHandback, AHomecareHandBackFreesTheAgencysHoursOnlyAfterItsEnd) {
   const core::MatchResult m = core::Match(ctx, r);
   EXPECT_EQ(m.needs.needed_day, DaysFromIsoDate(after));
   for (const core::Candidate& c : m.candidates) EXPECT_NE(index_->providers()[c.provider].id, agency);
+}
+
+TEST_F(OnTheDemo, AnOptionSeventeenFiftyOverBudgetIsRankedAndFlaggedNotExcluded) {
+  // A council-funded referral with a spot or framework bed among its options; its budget set GBP 17.50 a
+  // week below that bed's rate, through the workflow's referral save.
+  auto queue = core::LoadOpenQueue(store_->db(), kToday);
+  ASSERT_TRUE(queue.ok());
+  auto ctx = Context();
+  std::string person, bed;
+  int64_t rate = 0;
+  for (const Referral& r : *queue) {
+    if (r.funding != Funding::kLa) continue;
+    for (const core::Candidate& c : core::Match(ctx, r).candidates) {
+      if (c.kind != core::CandidateKind::kBed || index_->beds()[c.bed].contract == ContractType::kBlock)
+        continue;
+      person = r.id;
+      bed = index_->beds()[c.bed].id;
+      rate = c.weekly_cost_pence;
+      break;
+    }
+    if (!person.empty()) break;
+  }
+  ASSERT_FALSE(person.empty());
+  Referral r = *LoadReferral(store_->db(), person);
+  r.weekly_budget_pence = rate - 1750;
+  ASSERT_TRUE(core::SaveReferral(*store_, geo_, r, t_).ok());
+  ctx = Context();
+  const core::MatchResult m = core::Match(ctx, *LoadReferral(store_->db(), person));
+  bool found = false;
+  for (const core::Candidate& c : m.candidates) {
+    if (c.kind != core::CandidateKind::kBed || index_->beds()[c.bed].id != bed) continue;
+    found = true;
+    EXPECT_EQ(c.over_budget_pence, 1750);
+    EXPECT_LT(c.components.budget, 0);
+  }
+  EXPECT_TRUE(found) << "the bed GBP 17.50 over budget is still an option";
+  for (const core::Exclusion& e : m.excluded) EXPECT_NE(e.rule, core::Rule::kOverBudget);
+  const auto j = core::MatchJson(ctx, m, 0);
+  bool flagged = false;
+  for (const auto& c : j["candidates"]) {
+    if (c.value("bed_id", "") == bed)
+      flagged = c["over_budget"]["words"].get<std::string>().find("GBP 17.50 a week over") == 0;
+  }
+  EXPECT_TRUE(flagged);
 }
 
 }  // namespace

@@ -6,8 +6,9 @@
 
 #include "berth/core/geo.h"
 #include "berth/core/match.h"
-#include "berth/core/supply_index.h"
+#include "berth/core/plan.h"
 #include "berth/core/referrals.h"
+#include "berth/core/supply_index.h"
 #include "berth/core/workflow.h"
 #include "berth/schema/repository.h"
 #include "sync/hub_harness.h"
@@ -69,6 +70,23 @@ class HandbackAcrossLaptops : public ::testing::Test {
     return id.ok() ? *id : "";
   }
 
+  // A home in Huntingdonshire with one vacant bed, saved on laptop A.
+  std::pair<Provider, Bed> OneBedHome() {
+    Provider home;
+    home.id = NewUuidV7();
+    home.name = "Hinchingbrooke House";
+    home.district = "Huntingdonshire";
+    home.registration = Registration::kResidential;
+    EXPECT_TRUE(Save(*a_->store, home).ok());
+    Bed bed;
+    bed.id = NewUuidV7();
+    bed.provider_id = home.id;
+    bed.room = "12";
+    bed.status_since = t_.today;
+    EXPECT_TRUE(Save(*a_->store, bed).ok());
+    return {home, bed};
+  }
+
   TempDir tmp_;
   std::unique_ptr<HubProcess> hub_;
   std::unique_ptr<Device> a_, b_;
@@ -78,18 +96,7 @@ class HandbackAcrossLaptops : public ::testing::Test {
 
 TEST_F(HandbackAcrossLaptops, AnOverlappingConfirmationLosesAndOneFromTheDayAfterCareEndsStands) {
   // Supply both laptops know: a home in Huntingdonshire with one vacant bed.
-  Provider home;
-  home.id = NewUuidV7();
-  home.name = "Hinchingbrooke House";
-  home.district = "Huntingdonshire";
-  home.registration = Registration::kResidential;
-  ASSERT_TRUE(Save(*a_->store, home).ok());
-  Bed bed;
-  bed.id = NewUuidV7();
-  bed.provider_id = home.id;
-  bed.room = "12";
-  bed.status_since = t_.today;
-  ASSERT_TRUE(Save(*a_->store, bed).ok());
+  const Bed bed = OneBedHome().second;
   const std::string p = NewReferral(*a_, "9990000018");
   Synced(*a_);
   Synced(*b_);  // B goes offline from here, knowing the bed vacant
@@ -106,7 +113,8 @@ TEST_F(HandbackAcrossLaptops, AnOverlappingConfirmationLosesAndOneFromTheDayAfte
   // Y from the day after P's care ends.
   const std::string x = NewReferral(*b_, "9990000026");
   const std::string y = NewReferral(*b_, "9990000034");
-  auto bx = core::ConfirmBed(*b_->store, x, bed.id, ByPhone(DaysAfter(t_.today, 7), DaysAfter(t_.today, 13)), t_);
+  auto bx =
+      core::ConfirmBed(*b_->store, x, bed.id, ByPhone(DaysAfter(t_.today, 7), DaysAfter(t_.today, 13)), t_);
   ASSERT_TRUE(bx.ok()) << bx.status().ToString();
   auto by = core::ConfirmBed(*b_->store, y, bed.id, ByPhone(DaysAfter(last_day, 1)), t_);
   ASSERT_TRUE(by.ok()) << by.status().ToString();
@@ -155,6 +163,57 @@ TEST_F(HandbackAcrossLaptops, AnOverlappingConfirmationLosesAndOneFromTheDayAfte
   for (const core::Candidate& c : m.candidates) {
     EXPECT_NE(ix->beds()[c.bed].id, bed.id);
   }
+}
+
+// A referral's life crosses laptops through the hub like every workflow step: laptop A holds a bed for P,
+// offers P to a home, then cancels P (died), moves Q's discharge-ready date and records Q's delay reason;
+// laptop B sees P cancelled with its reason, the bed vacant again (the release claim stood at the hub),
+// the offer withdrawn, Q's new date with its history row and the delay code. B reopens P; A sees it back.
+TEST_F(HandbackAcrossLaptops, ACancelAReopenADateChangeAndADelayReasonReachTheOtherLaptop) {
+  const auto [home, bed] = OneBedHome();
+  const std::string p = NewReferral(*a_, "9990000018");
+  const std::string q = NewReferral(*a_, "9990000026");
+  Synced(*a_);
+
+  const core::MatchSettings settings;
+  ASSERT_TRUE(core::HoldBed(*a_->store, settings, p, bed.id, t_).ok());
+  auto offers = core::SendOffers(*a_->store, settings, geo_, p, {{home.id, ""}}, t_);
+  ASSERT_TRUE(offers.ok()) << offers.status().ToString();
+  Synced(*a_);
+  ASSERT_TRUE(core::CancelReferral(*a_->store, p, CancelReason::kDied, t_).ok());
+  const std::string moved = DaysAfter(t_.today, 4);
+  ASSERT_TRUE(core::ChangeDischargeReadyDate(*a_->store, q, moved, "not medically fit", t_).ok());
+  ASSERT_TRUE(core::SetDelayReason(*a_->store, q, DelayReason::kNursingHome, t_).ok());
+  auto pushed = a_->Sync();
+  ASSERT_TRUE(pushed.ok()) << pushed.status().ToString();
+  EXPECT_EQ(pushed->rejected, 0);
+  Synced(*b_);
+
+  Db& on_b = b_->store->db();
+  const Referral cancelled = *LoadReferral(on_b, p);
+  EXPECT_EQ(cancelled.status, ReferralStatus::kCancelled);
+  EXPECT_EQ(cancelled.cancel_reason, CancelReason::kDied);
+  EXPECT_EQ(LoadBed(on_b, bed.id)->status, BedStatus::kVacant);
+  EXPECT_EQ(LoadOffer(on_b, offers->front())->status, OfferStatus::kWithdrawn);
+  const Referral later = *LoadReferral(on_b, q);
+  EXPECT_EQ(later.discharge_ready_date, moved);
+  EXPECT_EQ(later.delay_reason, DelayReason::kNursingHome);
+  const auto history = LoadDateChanges(on_b, q);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].old_date, t_.today);
+  EXPECT_EQ((*history)[0].new_date, moved);
+  EXPECT_EQ((*history)[0].note, "not medically fit");
+  auto queue = core::LoadOpenQueue(on_b, t_.today);
+  ASSERT_TRUE(queue.ok());
+  for (const Referral& r : *queue) EXPECT_NE(r.id, p) << "a cancelled referral leaves the queue";
+
+  ASSERT_TRUE(core::ReopenReferral(*b_->store, p, t_).ok());
+  Synced(*b_);
+  Synced(*a_);
+  const Referral back = *LoadReferral(a_->store->db(), p);
+  EXPECT_EQ(back.status, ReferralStatus::kNew);
+  EXPECT_EQ(back.cancel_reason, CancelReason::kNone);
 }
 
 }  // namespace

@@ -81,7 +81,7 @@ TEST_F(MatchCli, DemoMatchCandidatesPassEveryHardRuleAndBlockBeatsSpot) {
   store.reset();
   const auto geo = core::DefaultGeography();
   ASSERT_TRUE(geo.ok());
-  size_t beds = 0, homecare = 0, excluded = 0;
+  size_t beds = 0, homecare = 0, excluded = 0, none_but_near = 0;
   json block_candidate;
   std::string block_referral;
   for (const Referral& r : referrals) {
@@ -95,7 +95,7 @@ TEST_F(MatchCli, DemoMatchCandidatesPassEveryHardRuleAndBlockBeatsSpot) {
                             "weekly_cost", "score", "components"}) {
         ASSERT_TRUE(c.contains(k)) << k;
       }
-      for (const char* k : {"void", "delay", "distance", "cost", "cqc", "continuity"}) {
+      for (const char* k : {"void", "delay", "distance", "cost", "cqc", "continuity", "budget"}) {
         ASSERT_TRUE(c["components"].contains(k)) << k;
       }
       if (c["kind"] == "bed") {
@@ -131,7 +131,19 @@ TEST_F(MatchCli, DemoMatchCandidatesPassEveryHardRuleAndBlockBeatsSpot) {
       for (const char* k : {"provider_id", "reason_code", "reason"}) ASSERT_TRUE(e.contains(k)) << k;
       EXPECT_FALSE(e["reason"].get<std::string>().empty());
     }
+    // Few or no options: the nearest misses, each with its rule, amount and words.
+    ASSERT_TRUE(m.contains("near_misses"));
+    if (m["candidates"].size() >= 3) {
+      EXPECT_TRUE(m["near_misses"].empty());
+    }
+    for (const json& x : m["near_misses"]) {
+      for (const char* k : {"provider_id", "rule", "amount", "unit", "words"})
+        ASSERT_TRUE(x.contains(k)) << k;
+      EXPECT_FALSE(x["words"].get<std::string>().empty());
+    }
+    if (m["candidates"].empty() && !m["near_misses"].empty()) ++none_but_near;
   }
+  EXPECT_GT(none_but_near, 0u) << "a referral with no candidates lists its near misses";
   EXPECT_GT(beds, 0u);
   EXPECT_GT(homecare, 0u);  // most demo agencies have hours free now
   EXPECT_GT(excluded, 0u);
@@ -241,9 +253,10 @@ TEST_F(MatchCli, WeightsAndWorkflowCommands) {
   // Without the home's acceptance, confirming needs the reason it was arranged outside Berth.
   EXPECT_EQ(Run("confirm " + rid + " --bed " + bed + " --start " + kDay + at, &out), 2) << out;
   EXPECT_NE(out.find("has not accepted an offer"), std::string::npos) << out;
-  ASSERT_EQ(Run("confirm " + rid + " --bed " + bed + " --start " + kDay + " --override 'agreed by phone'" + at,
-                &out),
-            0)
+  ASSERT_EQ(
+      Run("confirm " + rid + " --bed " + bed + " --start " + kDay + " --override 'agreed by phone'" + at,
+          &out),
+      0)
       << out;
   EXPECT_NE(out.find("override"), std::string::npos) << out;
   // Illegal: confirming again, releasing an occupied bed, declining without a reason.

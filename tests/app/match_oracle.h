@@ -1,6 +1,6 @@
-// An independent re-evaluation of the hard rules, written from the raw records (not the supply index and
-// not berth_core's rule code), for the property and acceptance tests: given a candidate the matcher
-// proposed, which rule (if any) does it break?
+// An independent re-evaluation of the hard rules (over budget is one only with the hard ceiling set), written
+// from the raw records (not the supply index and not berth_core's rule code), for the property and acceptance
+// tests: given a candidate the matcher proposed, which rule (if any) does it break?
 #pragma once
 
 #include <cmath>
@@ -11,6 +11,7 @@
 
 #include "berth/core/geo.h"
 #include "berth/schema/model.h"
+#include "berth/schema/occupancy.h"
 
 namespace berth::testing {
 
@@ -39,7 +40,8 @@ inline std::optional<core::LatLong> PersonAt(const core::Geography& geo, const R
 // "" when the bed passes every hard rule for the referral, else the broken rule's name.
 inline std::string BedViolation(const Supply& s, const core::Geography& geo, const Referral& r,
                                 const std::string& bed_id, const std::string& today,
-                                const std::string& now_iso, int64_t fnc_pence, int64_t usual_pence) {
+                                const std::string& now_iso, int64_t fnc_pence, int64_t usual_pence,
+                                bool hard_budget = false) {
   const auto bit = s.beds.find(bed_id);
   if (bit == s.beds.end()) return "no such bed";
   const Bed& b = bit->second;
@@ -101,20 +103,30 @@ inline std::string BedViolation(const Supply& s, const core::Geography& geo, con
       from = std::max(t, Day(b.held_until));
     }
   }
-  if (b.status == BedStatus::kOccupied) {
-    for (const auto& pl : s.placements) {
-      if (pl.bed_id == b.id && !pl.end_date.empty() &&
-          (pl.status == PlacementStatus::kActive || pl.status == PlacementStatus::kPlanned)) {
-        from = std::max(t, Day(pl.end_date));
-      }
+  // Placements take the bed from their first to their last day (berth/schema/occupancy.h): it is free
+  // from the day after the last day any of them takes, never while one is open-ended.
+  bool placed = false, open_ended = false;
+  int64_t free_from = 0;
+  for (const auto& pl : s.placements) {
+    if (pl.bed_id != b.id || !PlacementTakesDays(ToString(pl.status), pl.end_date)) continue;
+    placed = true;
+    if (pl.end_date.empty()) {
+      open_ended = true;
+    } else {
+      free_from = std::max(free_from, Day(pl.end_date) + 1);
     }
   }
+  if (b.status == BedStatus::kOccupied && placed && !open_ended &&
+      (b.status_since.empty() || Day(b.status_since) < free_from)) {
+    from = std::max(t, free_from);
+  }
+  if (placed && from >= 0) from = open_ended ? -1 : std::max(from, free_from);
   if (from < 0 || from > needed) return "not_available";
   const bool council_block = b.contract == ContractType::kBlock && r.funding != Funding::kSelfFunder;
   if (!council_block && r.funding != Funding::kChc && r.funding != Funding::kSelfFunder) {
     int64_t limit = r.weekly_budget_pence > 0 ? r.weekly_budget_pence : usual_pence;
     if (r.funding == Funding::kFnc && nursing_bed) limit += fnc_pence;
-    if (b.weekly_rate_pence > limit) return "over_budget";
+    if (hard_budget && b.weekly_rate_pence > limit) return "over_budget";
   }
   if (r.max_distance_km > 0) {
     const auto at = PersonAt(geo, r);
@@ -135,7 +147,8 @@ struct BandUse {
 };
 inline std::string HomecareViolation(const Supply& s, const Referral& r, const std::string& provider_id,
                                      const std::string& zone, const std::vector<BandUse>& uses,
-                                     const std::string& today, int64_t usual_hourly_pence) {
+                                     const std::string& today, int64_t usual_hourly_pence,
+                                     bool hard_budget = false) {
   if (r.homecare.empty()) return "referral wants no homecare";
   for (const auto& a : s.admissions) {
     if (a.provider_id == provider_id && a.status == AdmissionsStatus::kClosed && !a.category)
@@ -159,13 +172,12 @@ inline std::string HomecareViolation(const Supply& s, const Referral& r, const s
     if (c.provider_id != provider_id) return "other provider's capacity";
     if (c.zone != zone) return "zone";
     if (c.band != band) return "band";
-    double allocated = 0;
+    std::vector<HoursSpan> spans;
     for (const auto& pl : s.placements) {
-      if (pl.homecare_capacity_id == c.id &&
-          (pl.status == PlacementStatus::kActive || pl.status == PlacementStatus::kPlanned)) {
-        allocated += pl.hours_per_week;
-      }
+      if (pl.homecare_capacity_id == c.id && PlacementTakesDays(ToString(pl.status), pl.end_date))
+        spans.push_back({pl.start_date, pl.end_date, pl.hours_per_week});
     }
+    const double allocated = PeakHours(spans, IsoDateFromDays(needed), "");
     if (c.hours_per_week - allocated + 1e-9 < per_band) return "band_hours";
     if (std::fabs(use->hours - per_band) > 1e-6) return "hours";
     if (r.homecare.double_up && !c.double_up) return "double_up";
@@ -180,7 +192,7 @@ inline std::string HomecareViolation(const Supply& s, const Referral& r, const s
     const int64_t usual =
         std::llround(r.homecare.CarerHoursPerWeek() * static_cast<double>(usual_hourly_pence));
     const int64_t limit = r.weekly_budget_pence > 0 ? r.weekly_budget_pence : usual;
-    if (cost > limit) return "over_budget";
+    if (hard_budget && cost > limit) return "over_budget";
   }
   return "";
 }

@@ -77,14 +77,25 @@ TEST_F(MatchPlan, NoBedTwiceAndUnplacedWithReasons) {
   Put(MakeBed("B1", "H1"));
   Referral nursing = Ref("R3");
   nursing.category = BedCategory::kNursing;
-  const auto plan = core::MakePlan(Context(), {Ref("R1"), Ref("R2"), nursing});
+  // Two rules stop the only bed for R4 (a nursing bed, and a hoist): no option misses by one rule only.
+  Referral hoist = nursing;
+  hoist.id = "R4";
+  hoist.needs = {Need::kHoist};
+  const auto plan = core::MakePlan(Context(), {Ref("R1"), Ref("R2"), nursing, hoist});
   ASSERT_EQ(plan.allocations.size(), 1u);
   EXPECT_EQ(plan.allocations[0].referral_id, "R1");
-  ASSERT_EQ(plan.unplaced.size(), 2u);
+  ASSERT_EQ(plan.unplaced.size(), 3u);
   EXPECT_EQ(plan.unplaced[0].referral_id, "R2");
   EXPECT_EQ(plan.unplaced[0].reason, "All 1 suitable option(s) went to referrals ahead in the plan.");
+  // In words, never rule codes: the nearest miss and what stops it, or the commonest reasons.
   EXPECT_EQ(plan.unplaced[1].referral_id, "R3");
-  EXPECT_EQ(plan.unplaced[1].reason, "No option passes the hard rules (most often: category 1).");
+  EXPECT_EQ(plan.unplaced[1].reason,
+            "No option passes every rule. Nearest: Home H1, room B1: The bed is residential; the person "
+            "needs nursing.");
+  EXPECT_EQ(plan.unplaced[2].referral_id, "R4");
+  EXPECT_EQ(plan.unplaced[2].reason,
+            "No option passes every rule, and none misses by one rule only (most often: 1 not the kind of "
+            "bed needed).");
 }
 
 TEST_F(MatchPlan, HomecareHoursAreNotUsedTwice) {
@@ -124,7 +135,8 @@ TEST_F(MatchPlan, TheQueueOrderPutsHandBacksByCareEndThenLongestWaitingThenUrgen
   Referral d = Ref("D");
   d.discharge_ready_date = "2026-02-20";
   for (const Referral* r : {&a, &b, &b2, &c, &d, &e}) Put(*r);
-  for (auto [id, ends] : std::vector<std::pair<std::string, std::string>>{{"C", "2026-03-20"}, {"E", "2026-03-12"}}) {
+  for (auto [id, ends] :
+       std::vector<std::pair<std::string, std::string>>{{"C", "2026-03-20"}, {"E", "2026-03-12"}}) {
     Handback h;
     h.id = "hb-" + id;
     h.referral_id = id;

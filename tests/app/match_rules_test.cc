@@ -225,18 +225,28 @@ TEST_F(MatchRules, FundingAndBudgetAreRouteAware) {
   Put(block);
   Referral r = Ref("R1");  // LA, GBP 800
   auto m = MatchOne(r);
-  EXPECT_EQ(Ranking(m), (Strings{"bed:BLOCK"}));  // the council's own block bed is already paid for
-  EXPECT_EQ(RuleFor(m, "DEAR"), "over_budget");
+  // The council's own block bed is already paid for; the spot bed is GBP 100 a week over: still an option,
+  // ranked below and flagged with the amount.
+  EXPECT_EQ(Ranking(m), (Strings{"bed:BLOCK", "bed:DEAR"}));
+  EXPECT_EQ(m.candidates[0].over_budget_pence, 0);
+  EXPECT_EQ(m.candidates[1].over_budget_pence, 10000);
+  EXPECT_EQ(m.candidates[1].budget_limit_pence, 80000);
   r.funding = Funding::kChc;  // the NHS funds the whole cost
-  EXPECT_EQ(MatchOne(r).candidates.size(), 2u);
+  m = MatchOne(r);
+  EXPECT_EQ(m.candidates.size(), 2u);
+  EXPECT_EQ(m.candidates[1].over_budget_pence, 0);
   r.funding = Funding::kSelfFunder;
-  EXPECT_EQ(MatchOne(r).candidates.size(), 2u);
+  EXPECT_EQ(MatchOne(r).candidates[1].over_budget_pence, 0);
   r.funding = Funding::kTopUp;  // the budget includes the top-up
   r.weekly_budget_pence = 90000;
-  EXPECT_EQ(MatchOne(r).candidates.size(), 2u);
+  EXPECT_EQ(MatchOne(r).candidates[1].over_budget_pence, 0);
   r.weekly_budget_pence = 0;  // no budget: the usual residential rate (GBP 700)
   r.funding = Funding::kLa;
+  EXPECT_EQ(MatchOne(r).candidates[1].over_budget_pence, 20000);
+  // With the council's hard ceiling on, over budget excludes again.
+  settings_.budget_hard_limit = 1;
   EXPECT_EQ(RuleFor(MatchOne(r), "DEAR"), "over_budget");
+  settings_.budget_hard_limit = 0;
   // FNC adds the nursing contribution for a nursing bed: 800 + 235.88 covers 1,000.
   Bed nursing = MakeBed("NURSING", "H1");
   nursing.category = BedCategory::kNursing;
@@ -245,9 +255,48 @@ TEST_F(MatchRules, FundingAndBudgetAreRouteAware) {
   r = Ref("R2");
   r.category = BedCategory::kNursing;
   r.funding = Funding::kFnc;
-  EXPECT_EQ(Ranking(MatchOne(r)), (Strings{"bed:NURSING"}));
+  m = MatchOne(r);
+  EXPECT_EQ(Ranking(m), (Strings{"bed:NURSING"}));
+  EXPECT_EQ(m.candidates[0].over_budget_pence, 0);
   r.funding = Funding::kLa;
-  EXPECT_EQ(RuleFor(MatchOne(r), "NURSING"), "over_budget");
+  EXPECT_EQ(MatchOne(r).candidates[0].over_budget_pence, 20000);
+}
+
+// Budget is a soft rule: an option over budget ranks below an equal one within budget and above nothing,
+// and says by how much it is over.
+TEST_F(MatchRules, AnOptionOverBudgetRanksBelowAnEqualOneWithinBudgetAndAboveNothing) {
+  Put(Home("H1"));
+  Bed within = MakeBed("WITHIN", "H1");
+  within.weekly_rate_pence = 80000;
+  Put(within);
+  Bed over = MakeBed("OVER", "H1");
+  over.weekly_rate_pence = 81750;  // GBP 17.50 a week over the GBP 800 budget
+  Put(over);
+  Referral r = Ref("R1");
+  auto m = MatchOne(r);
+  ASSERT_EQ(Ranking(m), (Strings{"bed:WITHIN", "bed:OVER"}));
+  const core::Candidate& c = m.candidates[1];
+  EXPECT_EQ(c.over_budget_pence, 1750);
+  EXPECT_LT(c.components.budget, 0);
+  EXPECT_DOUBLE_EQ(c.components.budget, -4.38);  // 2 points per 1% over: 2.1875% -> 4.375, to 0.01
+  const auto j = core::MatchJson(Context(), m, 0);
+  EXPECT_EQ(j["candidates"][0]["over_budget"], nullptr);
+  EXPECT_EQ(j["candidates"][1]["over_budget"]["weekly_amount_pence"], 1750);
+  EXPECT_EQ(j["candidates"][1]["over_budget"]["words"], "GBP 17.50 a week over the GBP 800.00 budget");
+  EXPECT_NE(core::MatchText(Context(), MatchOne(r), 0).find("OVER BUDGET: GBP 17.50 a week over"),
+            std::string::npos);
+  // Alone, it is still an option (better than none).
+  ASSERT_TRUE(Remove(store(), "bed", "WITHIN").ok());
+  m = MatchOne(r);
+  EXPECT_EQ(Ranking(m), (Strings{"bed:OVER"}));
+  // The plan may use it, and says so.
+  const auto plan = core::MakePlan(Context(), {r});
+  ASSERT_EQ(plan.allocations.size(), 1u);
+  EXPECT_NE(plan.allocations[0].reason.find("GBP 17.50 a week over the GBP 800.00 budget (needs approval)"),
+            std::string::npos)
+      << plan.allocations[0].reason;
+  EXPECT_EQ(plan.totals.over_budget, 1u);
+  EXPECT_EQ(plan.totals.over_budget_weekly_pence, 1750);
 }
 
 TEST_F(MatchRules, MaximumDistanceFromThePreferredPlace) {
@@ -391,8 +440,12 @@ TEST_F(HomecareRules, CapacityMustStartByTheDateNeeded) {
 
 TEST_F(HomecareRules, BudgetAppliesToHomecareToo) {
   Referral r = HomecareRef("R1");
-  r.weekly_budget_pence = 10000;  // GBP 100 < 7 h x GBP 19
-  const auto m = MatchOne(r);
+  r.weekly_budget_pence = 10000;  // GBP 100 < 7 h x GBP 19 = GBP 133
+  auto m = MatchOne(r);
+  ASSERT_FALSE(m.candidates.empty());
+  for (const auto& c : m.candidates) EXPECT_EQ(c.over_budget_pence, 3300);
+  settings_.budget_hard_limit = 1;
+  m = MatchOne(r);
   EXPECT_TRUE(m.candidates.empty());
   EXPECT_EQ(HomecareRuleFor(m, "A1"), "over_budget");
 }

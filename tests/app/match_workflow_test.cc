@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "berth/core/plan.h"
 #include "berth/core/referrals.h"
+#include "berth/core/reports.h"
 #include "berth/core/workflow.h"
 #include "match_fixture.h"
 
@@ -103,7 +105,8 @@ class Workflow : public testing::MatchFixture {
   }
   std::map<std::string, int64_t> Snapshot() {
     std::map<std::string, int64_t> out;
-    for (const char* t : {"bed", "referral", "offer", "placement", "handback", "outbox", "audit"}) {
+    for (const char* t :
+         {"bed", "referral", "offer", "placement", "handback", "referral_date_change", "outbox", "audit"}) {
       out[t] = Count(std::string("SELECT count(*) FROM ") + t);
     }
     out["outbox_last"] = Count("SELECT coalesce(max(seq), 0) FROM outbox");
@@ -344,9 +347,10 @@ TEST_F(Workflow, HandBackKeepsTheBedUntilTheLastDayOfCareAndReopensTheReferralFi
   EXPECT_EQ(B("B1").status, BedStatus::kOccupied);  // the person is still in it
   EXPECT_EQ(P(*placement).status, PlacementStatus::kHandedBack);
   EXPECT_EQ(P(*placement).end_date, "2026-04-07");
-  EXPECT_EQ(Count("SELECT count(*) FROM handback WHERE status = 'open' AND referral_id = 'R1' AND notice_date ="
-                  " '2026-03-10' AND end_date = '2026-04-07' AND provider_id = 'H1'"),
-            1);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM handback WHERE status = 'open' AND referral_id = 'R1' AND notice_date ="
+            " '2026-03-10' AND end_date = '2026-04-07' AND provider_id = 'H1'"),
+      1);
   EXPECT_GT(LastWriteTo("handback", *hb), before.at("outbox_last"));
   EXPECT_TRUE(Has(AuditActions("R1"), "handback"));
   // The queue ranks the hand back first, needed from the day after care ends.
@@ -443,12 +447,12 @@ TEST_F(Workflow, AHomecarePackageIsHandedBackWholeAndItsHoursFreeAfterTheEnd) {
   EXPECT_EQ(HomecareRuleFor(m, "A2"), "handed_back");
   EXPECT_EQ(Ranking(m), (std::vector<std::string>{"homecare:A1"}));
   // Handing back one band of a package is the same as handing back the package (already done): refused.
-  EXPECT_EQ(core::HandBack(store(), (*ids)[1], HandbackReason::kStaffing, "2026-03-24", Now()).status().code(),
-            Code::kConflict);
-  EXPECT_EQ(core::HandBackReferral(store(), "HC1", HandbackReason::kStaffing, "2026-03-24", Now())
-                .status()
-                .code(),
-            Code::kConflict);  // nothing live left to hand back
+  EXPECT_EQ(
+      core::HandBack(store(), (*ids)[1], HandbackReason::kStaffing, "2026-03-24", Now()).status().code(),
+      Code::kConflict);
+  EXPECT_EQ(
+      core::HandBackReferral(store(), "HC1", HandbackReason::kStaffing, "2026-03-24", Now()).status().code(),
+      Code::kConflict);  // nothing live left to hand back
 }
 
 TEST_F(Workflow, ConfirmNeedsTheProvidersAcceptanceOrAnOverrideReason) {
@@ -460,9 +464,11 @@ TEST_F(Workflow, ConfirmNeedsTheProvidersAcceptanceOrAnOverrideReason) {
   EXPECT_EQ(Snapshot(), before);
   // A pending offer, or an accepted one from another home, is not enough.
   auto ids = *core::SendOffers(store(), settings_, geo(), "R1", {{"H1", ""}, {"H2", ""}}, Now());
-  EXPECT_EQ(core::ConfirmBed(store(), "R1", "B1", Terms("2026-03-10"), Now()).status().code(), Code::kConflict);
+  EXPECT_EQ(core::ConfirmBed(store(), "R1", "B1", Terms("2026-03-10"), Now()).status().code(),
+            Code::kConflict);
   ASSERT_TRUE(core::AcceptOffer(store(), ids[1], Now()).ok());  // H2 accepts
-  EXPECT_EQ(core::ConfirmBed(store(), "R1", "B1", Terms("2026-03-10"), Now()).status().code(), Code::kConflict);
+  EXPECT_EQ(core::ConfirmBed(store(), "R1", "B1", Terms("2026-03-10"), Now()).status().code(),
+            Code::kConflict);
   // With H2's acceptance, H2's bed is confirmed.
   const auto placed = core::ConfirmBed(store(), "R1", "B2", Terms("2026-03-10"), Now());
   ASSERT_TRUE(placed.ok()) << placed.status().ToString();
@@ -474,7 +480,8 @@ TEST_F(Workflow, ConfirmNeedsTheProvidersAcceptanceOrAnOverrideReason) {
   EXPECT_EQ(P(*phoned).override_reason, "arranged by phone with the home");
   auto trail = *store().AuditTrail("referral", "R2");
   bool audited = false;
-  for (const auto& e : trail) audited = audited || (e.action == "confirm" && e.detail.find("override") != std::string::npos);
+  for (const auto& e : trail)
+    audited = audited || (e.action == "confirm" && e.detail.find("override") != std::string::npos);
   EXPECT_TRUE(audited);
 }
 
@@ -533,10 +540,12 @@ TEST_F(Workflow, AnOfferPastItsDeadlineShowsAsExpired) {
 
 TEST_F(Workflow, BedStatusChangesAreCommandsThatRespectHoldsAndPlacements) {
   // Legal: vacant -> unavailable (with a reason) -> vacant -> occupied (outside Berth) -> vacant.
-  EXPECT_EQ(core::SetBedStatus(store(), "B1", BedStatus::kUnavailable, UnavailableReason::kNone, Now()).code(),
-            Code::kBadInput);
+  EXPECT_EQ(
+      core::SetBedStatus(store(), "B1", BedStatus::kUnavailable, UnavailableReason::kNone, Now()).code(),
+      Code::kBadInput);
   auto last = Snapshot().at("outbox_last");
-  ASSERT_TRUE(core::SetBedStatus(store(), "B1", BedStatus::kUnavailable, UnavailableReason::kOutbreak, Now()).ok());
+  ASSERT_TRUE(
+      core::SetBedStatus(store(), "B1", BedStatus::kUnavailable, UnavailableReason::kOutbreak, Now()).ok());
   EXPECT_EQ(B("B1").status, BedStatus::kUnavailable);
   EXPECT_EQ(B("B1").unavailable_reason, UnavailableReason::kOutbreak);
   EXPECT_GT(LastWriteTo("bed", "B1"), last);
@@ -560,8 +569,9 @@ TEST_F(Workflow, BedStatusChangesAreCommandsThatRespectHoldsAndPlacements) {
   const auto placed = core::SetBedStatus(store(), "B1", BedStatus::kVacant, UnavailableReason::kNone, Now());
   EXPECT_EQ(placed.code(), Code::kConflict);
   EXPECT_NE(placed.message().find("takes it from 2026-03-10"), std::string::npos) << placed.message();
-  EXPECT_EQ(core::SetBedStatus(store(), "B1", BedStatus::kUnavailable, UnavailableReason::kOther, Now()).code(),
-            Code::kConflict);
+  EXPECT_EQ(
+      core::SetBedStatus(store(), "B1", BedStatus::kUnavailable, UnavailableReason::kOther, Now()).code(),
+      Code::kConflict);
   EXPECT_EQ(core::SetBedStatus(store(), "B2", BedStatus::kVacant, UnavailableReason::kNone, Now()).code(),
             Code::kConflict);  // already vacant
   EXPECT_EQ(core::SetBedStatus(store(), "NOPE", BedStatus::kVacant, UnavailableReason::kNone, Now()).code(),
@@ -570,8 +580,8 @@ TEST_F(Workflow, BedStatusChangesAreCommandsThatRespectHoldsAndPlacements) {
 }
 
 TEST_F(Workflow, AdmissionsOpenAndCloseAsCommands) {
-  EXPECT_EQ(core::SetAdmissions(store(), "H1", std::nullopt, AdmissionsStatus::kClosed, ClosureReason::kNone, "",
-                                Now())
+  EXPECT_EQ(core::SetAdmissions(store(), "H1", std::nullopt, AdmissionsStatus::kClosed, ClosureReason::kNone,
+                                "", Now())
                 .code(),
             Code::kBadInput);
   const auto last = Snapshot().at("outbox_last");
@@ -586,12 +596,12 @@ TEST_F(Workflow, AdmissionsOpenAndCloseAsCommands) {
                                          ClosureReason::kOutbreak, "", Now());
   EXPECT_EQ(again.code(), Code::kConflict);
   EXPECT_NE(again.message().find("it already is"), std::string::npos);
-  EXPECT_EQ(core::SetAdmissions(store(), "H1", std::nullopt, AdmissionsStatus::kOpen, ClosureReason::kNone, "",
-                                Now())
+  EXPECT_EQ(core::SetAdmissions(store(), "H1", std::nullopt, AdmissionsStatus::kOpen, ClosureReason::kNone,
+                                "", Now())
                 .code(),
             Code::kConflict);  // open to all already
-  EXPECT_EQ(core::SetAdmissions(store(), "NOPE", std::nullopt, AdmissionsStatus::kClosed, ClosureReason::kQuality,
-                                "", Now())
+  EXPECT_EQ(core::SetAdmissions(store(), "NOPE", std::nullopt, AdmissionsStatus::kClosed,
+                                ClosureReason::kQuality, "", Now())
                 .code(),
             Code::kNotFound);
   EXPECT_EQ(Snapshot(), before);
@@ -617,7 +627,8 @@ TEST_F(Workflow, ReferralsAreSavedOnlyWhenValidAndNeverChangeStatusByEditing) {
   EXPECT_EQ(refused.status().code(), Code::kBadInput);
   EXPECT_NE(refused.status().message().find("nhs_number"), std::string::npos);
   EXPECT_NE(refused.status().message().find("discharge_ready_date"), std::string::npos);
-  EXPECT_EQ(refused.status().message().find("9990000017"), std::string::npos) << "no personal data in messages";
+  EXPECT_EQ(refused.status().message().find("9990000017"), std::string::npos)
+      << "no personal data in messages";
   Referral placed = fresh;
   placed.id.clear();
   placed.status = ReferralStatus::kPlaced;
@@ -638,10 +649,138 @@ TEST_F(Workflow, ReferralsAreSavedOnlyWhenValidAndNeverChangeStatusByEditing) {
   ASSERT_TRUE(core::SaveReferral(store(), geo(), edited, Now()).ok());
   int64_t changed = 0;
   for (const auto& [seq, m] : Outbox()) {
-    if (seq > before.at("outbox_last") && m.entity == "referral") changed += static_cast<int64_t>(m.fields.size());
+    if (seq > before.at("outbox_last") && m.entity == "referral")
+      changed += static_cast<int64_t>(m.fields.size());
   }
   EXPECT_EQ(changed, 2);
   EXPECT_EQ(AuditCount("edit"), 1);
+}
+
+TEST_F(Workflow, CancelWithAReasonReleasesHoldsWithdrawsOffersAndReopenBringsItBack) {
+  ASSERT_TRUE(core::HoldBed(store(), settings_, "R1", "B1", Now()).ok());
+  auto ids = *core::SendOffers(store(), settings_, geo(), "R1", {{"H2", ""}, {"H3", ""}}, Now());
+  ASSERT_TRUE(core::AcceptOffer(store(), ids[0], Now()).ok());
+  auto before = Snapshot();
+  EXPECT_EQ(core::CancelReferral(store(), "R1", CancelReason::kNone, Now()).code(), Code::kBadInput);
+  EXPECT_EQ(Snapshot(), before);
+  ASSERT_TRUE(core::CancelReferral(store(), "R1", CancelReason::kDied, Now()).ok());
+  EXPECT_EQ(R().status, ReferralStatus::kCancelled);
+  EXPECT_EQ(R().cancel_reason, CancelReason::kDied);
+  EXPECT_EQ(B("B1").status, BedStatus::kVacant);
+  EXPECT_EQ(Claims("release", "bed", "B1"), 1);
+  const auto offers = *LoadOffersForReferral(store().db(), "R1");
+  for (const auto& o : offers) EXPECT_EQ(o.status, OfferStatus::kWithdrawn);
+  EXPECT_TRUE(Has(AuditActions("R1"), "cancel"));
+  auto queue = core::LoadQueue(store().db(), "2026-03-10");
+  for (const auto& e : *queue) EXPECT_NE(e.referral.id, "R1");
+  // Illegal: cancelling twice, editing the reason away, holding or offering for a cancelled referral.
+  before = Snapshot();
+  EXPECT_EQ(core::CancelReferral(store(), "R1", CancelReason::kOther, Now()).code(), Code::kConflict);
+  Referral edited = R();
+  edited.cancel_reason = CancelReason::kNone;
+  EXPECT_EQ(core::SaveReferral(store(), geo(), edited, Now()).status().code(), Code::kConflict);
+  EXPECT_EQ(core::HoldBed(store(), settings_, "R1", "B1", Now()).status().code(), Code::kConflict);
+  EXPECT_EQ(core::ChangeDischargeReadyDate(store(), "R1", "2026-03-20", "", Now()).code(), Code::kConflict);
+  EXPECT_EQ(Snapshot(), before);
+  // Reopen: back in the queue, the reason cleared (the audit keeps it).
+  ASSERT_TRUE(core::ReopenReferral(store(), "R1", Now()).ok());
+  EXPECT_EQ(R().status, ReferralStatus::kNew);
+  EXPECT_EQ(R().cancel_reason, CancelReason::kNone);
+  EXPECT_TRUE(Has(AuditActions("R1"), "reopen"));
+  queue = core::LoadQueue(store().db(), "2026-03-10");
+  bool back = false;
+  for (const auto& e : *queue) back = back || e.referral.id == "R1";
+  EXPECT_TRUE(back);
+  EXPECT_EQ(core::ReopenReferral(store(), "R1", Now()).code(), Code::kConflict);  // not cancelled
+  // A placed referral is not cancelled (its care ends through its placement).
+  Put(Ref("R2"));
+  ASSERT_TRUE(core::ConfirmBed(store(), "R2", "B2", ByPhone("2026-03-10"), Now()).ok());
+  const auto placed = core::CancelReferral(store(), "R2", CancelReason::kDied, Now());
+  EXPECT_EQ(placed.code(), Code::kConflict);
+  EXPECT_NE(placed.message().find("through their placement"), std::string::npos);
+}
+
+TEST_F(Workflow, DischargeReadyDateChangesAreKeptAsHistoryAndDelayReasonsRecorded) {
+  const auto last = Snapshot().at("outbox_last");
+  ASSERT_TRUE(
+      core::ChangeDischargeReadyDate(store(), "R1", "2026-03-14", "ward round: not medically fit", Now())
+          .ok());
+  EXPECT_EQ(R().discharge_ready_date, "2026-03-14");
+  EXPECT_GT(LastWriteTo("referral", "R1"), last);
+  auto history = *LoadDateChanges(store().db(), "R1");
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].old_date, "2026-03-10");
+  EXPECT_EQ(history[0].new_date, "2026-03-14");
+  EXPECT_EQ(history[0].changed_by, "test-broker");
+  EXPECT_EQ(history[0].changed_at, "2026-03-10T09:00:00Z");
+  EXPECT_GT(LastWriteTo("referral_date_change", history[0].id), last);
+  EXPECT_TRUE(Has(AuditActions("R1"), "drd_change"));
+  // The form's edit of the date is history too.
+  Referral edited = R();
+  edited.discharge_ready_date = "2026-03-12";
+  ASSERT_TRUE(core::SaveReferral(store(), geo(), edited, At("2026-03-11T10:00:00Z")).ok());
+  history = *LoadDateChanges(store().db(), "R1");
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[1].old_date, "2026-03-14");
+  EXPECT_EQ(history[1].new_date, "2026-03-12");
+  // Illegal: a bad date, no change.
+  const auto before = Snapshot();
+  EXPECT_EQ(core::ChangeDischargeReadyDate(store(), "R1", "12/03/2026", "", Now()).code(), Code::kBadInput);
+  EXPECT_EQ(core::ChangeDischargeReadyDate(store(), "R1", "2026-03-12", "", Now()).code(), Code::kConflict);
+  EXPECT_EQ(Snapshot(), before);
+  // Delay reasons: the NHS codes, on the referral and in the queue report.
+  ASSERT_TRUE(core::SetDelayReason(store(), "R1", DelayReason::kResidentialHome, Now()).ok());
+  EXPECT_EQ(R().delay_reason, DelayReason::kResidentialHome);
+  EXPECT_TRUE(Has(AuditActions("R1"), "delay_reason"));
+  EXPECT_EQ(core::SetDelayReason(store(), "R1", DelayReason::kResidentialHome, Now()).code(),
+            Code::kConflict);
+  auto report = core::BuildQueueReport(store().db(), "2026-03-20");
+  ASSERT_TRUE(report.ok());
+  ASSERT_FALSE(report->rows.empty());
+  EXPECT_EQ(report->rows[0].delay_reason, "di_residential_home");
+  EXPECT_NE(core::Render(*report, core::ReportFormat::kCsv).find(",di_residential_home"), std::string::npos);
+}
+
+TEST_F(Workflow, EveryOpenStatusCancelsAndReopenReturnsToTheBrokerWhoHasIt) {
+  // new (R1), sourcing with a broker (R3), offered (R4): each cancels; the cancellation syncs.
+  Referral sourcing = Ref("R3");
+  sourcing.assigned_broker = "alice";
+  Put(sourcing);
+  Put(Ref("R4"));
+  ASSERT_TRUE(core::SendOffers(store(), settings_, geo(), "R4", {{"H2", ""}}, Now()).ok());
+  ASSERT_EQ(R("R4").status, ReferralStatus::kOffered);
+  const std::vector<std::pair<std::string, ReferralStatus>> open = {
+      {"R1", ReferralStatus::kNew}, {"R3", ReferralStatus::kSourcing}, {"R4", ReferralStatus::kOffered}};
+  for (const auto& [id, status] : open) {
+    ASSERT_EQ(R(id).status, status) << id;
+    const int64_t last = Snapshot().at("outbox_last");
+    ASSERT_TRUE(core::CancelReferral(store(), id, CancelReason::kSelfArranged, Now()).ok()) << id;
+    EXPECT_EQ(R(id).status, ReferralStatus::kCancelled) << id;
+    EXPECT_EQ(R(id).cancel_reason, CancelReason::kSelfArranged) << id;
+    EXPECT_GT(LastWriteTo("referral", id), last) << id;
+  }
+  const auto withdrawn = *LoadOffersForReferral(store().db(), "R4");
+  ASSERT_EQ(withdrawn.size(), 1u);
+  EXPECT_EQ(withdrawn[0].status, OfferStatus::kWithdrawn);
+  EXPECT_EQ(core::LoadOpenQueue(store().db(), "2026-03-10")->size(), 0u);
+  // Illegal on a cancelled referral, each refused with nothing written: a delay reason, an offer, a
+  // confirmation; and cancelling or reopening a referral that does not exist.
+  const auto before = Snapshot();
+  EXPECT_EQ(core::SetDelayReason(store(), "R3", DelayReason::kAssessment, Now()).code(), Code::kConflict);
+  EXPECT_FALSE(core::SendOffers(store(), settings_, geo(), "R3", {{"H1", ""}}, Now()).ok());
+  EXPECT_FALSE(core::ConfirmBed(store(), "R3", "B1", ByPhone("2026-03-10"), Now()).ok());
+  EXPECT_EQ(core::CancelReferral(store(), "NOBODY", CancelReason::kDied, Now()).code(), Code::kNotFound);
+  EXPECT_EQ(core::ReopenReferral(store(), "NOBODY", Now()).code(), Code::kNotFound);
+  EXPECT_EQ(Snapshot(), before);
+  // Reopened: a referral a broker has goes back to sourcing, one nobody has to new.
+  ASSERT_TRUE(core::ReopenReferral(store(), "R3", Now()).ok());
+  EXPECT_EQ(R("R3").status, ReferralStatus::kSourcing);
+  ASSERT_TRUE(core::ReopenReferral(store(), "R1", Now()).ok());
+  EXPECT_EQ(R("R1").status, ReferralStatus::kNew);
+  EXPECT_EQ(core::LoadOpenQueue(store().db(), "2026-03-10")->size(), 2u);
+  // The withdrawn offer stays withdrawn: a reopened referral starts its offers afresh.
+  ASSERT_TRUE(core::ReopenReferral(store(), "R4", Now()).ok());
+  EXPECT_EQ(LoadOffersForReferral(store().db(), "R4")->at(0).status, OfferStatus::kWithdrawn);
 }
 
 TEST_F(Workflow, TimesMustBeWellFormed) {

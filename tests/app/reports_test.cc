@@ -114,8 +114,8 @@ TEST_F(ReportsTest, QueueIsOrderedByDaysPastDischargeReadyWithHandBacksFirst) {
   EXPECT_EQ(j["queue"][1]["id"], "r1");
   const std::string csv = Render(*q, ReportFormat::kCsv);
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
-            "days_past,discharge_ready,name,pathway,need,priority,status,at,referral_id");
-  EXPECT_NE(csv.find("20,2026-11-02,Person r1,P3,nursing,routine,new,,r1"), std::string::npos) << csv;
+            "days_past,discharge_ready,name,pathway,need,priority,status,at,referral_id,delay_reason");
+  EXPECT_NE(csv.find("20,2026-11-02,Person r1,P3,nursing,routine,new,,r1,\n"), std::string::npos) << csv;
 }
 
 TEST_F(ReportsTest, VoidsAreVacantBlockBedsCostedAtTheirWeeklyRate) {
@@ -171,6 +171,91 @@ TEST_F(ReportsTest, UtilisationCountsOccupiedBlockBedDaysByHomeAndDistrict) {
   EXPECT_EQ(u2->total.occupied_days, 62 + 10);
   EXPECT_FALSE(BuildUtilisationReport(store->db(), "2026-11-30", "2026-11-01").ok());
   EXPECT_EQ(BuildUtilisationReport(store->db(), "November", "2026-11-01").status().code(), Code::kBadInput);
+}
+
+// Hand backs: counted by the day notice was given, against figures worked out by hand.
+TEST_F(ReportsTest, HandBacksByProviderAndReasonWithHoursBedsAndNotice) {
+  Provider agency;
+  agency.id = "agency-c";
+  agency.name = "Carers Co";
+  agency.kind = ProviderKind::kHomecareAgency;
+  ASSERT_TRUE(Save(*store, agency).ok());
+  auto give_back = [&](const std::string& id, const std::string& provider, const std::string& referral,
+                       const std::string& bed, double hours, const std::string& notice,
+                       const std::string& end, HandbackReason reason,
+                       HandbackStatus status = HandbackStatus::kOpen) {
+    Placement p;
+    p.id = "pl-" + id;
+    p.provider_id = provider;
+    p.referral_id = referral;
+    p.kind = bed.empty() ? PlacementKind::kHomecare : PlacementKind::kCareHome;
+    p.bed_id = bed;
+    p.hours_per_week = hours;
+    p.start_date = "2026-06-01";
+    p.end_date = end;
+    p.status = PlacementStatus::kHandedBack;
+    ASSERT_TRUE(Save(*store, p).ok());
+    Handback h;
+    h.id = id;
+    h.placement_id = p.id;
+    h.referral_id = referral;
+    h.provider_id = provider;
+    h.notice_date = notice;
+    h.end_date = end;
+    h.hours_per_week = hours;
+    h.reason = reason;
+    h.status = status;
+    ASSERT_TRUE(Save(*store, h).ok());
+  };
+  give_back("h1", "home-a", "r1", "a3", 0, "2026-11-03", "2026-11-30", HandbackReason::kNeedsChanged);
+  give_back("h2", "agency-c", "r2", "", 14, "2026-11-10", "2026-11-17", HandbackReason::kStaffing);
+  give_back("h3", "agency-c", "r3", "", 7, "2026-11-15", "2026-11-22", HandbackReason::kStaffing);
+  give_back("h4", "home-b", "r1", "b1", 0, "2026-11-20", "2026-11-20", HandbackReason::kUnsafe);
+  give_back("h5", "agency-c", "r4", "", 10, "2026-10-01", "2026-10-15", HandbackReason::kPrice);  // before
+  // A notice withdrawn by the provider handed nothing back: not counted.
+  give_back("h6", "agency-c", "r5", "", 20, "2026-11-12", "2026-11-26", HandbackReason::kPrice,
+            HandbackStatus::kWithdrawn);
+  auto r = BuildHandbacksReport(store->db(), "2026-11-01", "2026-11-30");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->handbacks, 4);
+  EXPECT_EQ(r->providers, 3);
+  EXPECT_EQ(r->people, 3);  // r1 twice
+  EXPECT_EQ(r->beds, 2);
+  EXPECT_DOUBLE_EQ(r->hours_per_week, 21);
+  EXPECT_DOUBLE_EQ(r->average_notice_days, (27 + 7 + 7 + 0) / 4.0);
+  ASSERT_EQ(r->rows.size(), 4u);
+  EXPECT_EQ(r->rows[0].handback_id, "h1");
+  EXPECT_EQ(r->rows[0].kind, "bed");
+  EXPECT_EQ(r->rows[0].bed_id, "a3");
+  EXPECT_EQ(r->rows[0].notice_days, 27);
+  EXPECT_EQ(r->rows[1].kind, "homecare");
+  EXPECT_DOUBLE_EQ(r->rows[1].hours_per_week, 14);
+  ASSERT_EQ(r->by_reason.size(), 3u);
+  EXPECT_EQ(r->by_reason[0].key, "staffing");
+  EXPECT_EQ(r->by_reason[0].handbacks, 2);
+  EXPECT_EQ(r->by_reason[0].people, 2);
+  EXPECT_DOUBLE_EQ(r->by_reason[0].hours_per_week, 21);
+  ASSERT_EQ(r->by_provider.size(), 3u);
+  EXPECT_EQ(r->by_provider[0].label, "Carers Co");
+  EXPECT_EQ(r->by_provider[0].handbacks, 2);
+  EXPECT_EQ(r->by_provider[1].label, "Alpha House");
+  EXPECT_EQ(r->by_provider[1].beds, 1);
+  const std::string text = Render(*r, ReportFormat::kText);
+  EXPECT_NE(
+      text.find("4 by 3 provider(s), 3 people: 21 homecare hours a week and 2 bed(s); notice 10.2 days"),
+      std::string::npos)
+      << text;
+  const auto j = nlohmann::json::parse(Render(*r, ReportFormat::kJson));
+  EXPECT_EQ(j["handbacks"], 4);
+  EXPECT_EQ(j["by_reason"][0]["key"], "staffing");
+  const std::string csv = Render(*r, ReportFormat::kCsv);
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "notice_date,last_day,notice_days,provider,kind,bed_or_hours,reason,status,referral_id");
+  EXPECT_NE(csv.find("2026-11-10,2026-11-17,7,Carers Co,homecare,14,staffing,open,r2"), std::string::npos)
+      << csv;
+  // The range is checked; the October hand back is in its own month.
+  EXPECT_EQ(BuildHandbacksReport(store->db(), "2026-11-30", "2026-11-01").status().code(), Code::kBadInput);
+  EXPECT_EQ(BuildHandbacksReport(store->db(), "2026-10-01", "2026-10-31")->handbacks, 1);
 }
 
 TEST(Money, FormatPounds) {

@@ -128,7 +128,8 @@ class WorkflowCli : public ::testing::Test {
     return json::parse(out, nullptr, false);
   }
   std::string OfferTo(const std::string& referral, const std::string& provider) {
-    return Query("SELECT id FROM offer WHERE referral_id = '" + referral + "' AND provider_id = '" + provider + "'");
+    return Query("SELECT id FROM offer WHERE referral_id = '" + referral + "' AND provider_id = '" +
+                 provider + "'");
   }
 
   testing::TempDir tmp_;
@@ -147,7 +148,8 @@ TEST_F(WorkflowCli, EveryTransitionLegalAndIllegal) {
   // Bed status and admissions.
   Illegal("bed B1 unavailable", 2, "needs a reason");
   Legal("bed B1 unavailable --reason outbreak", "bed", "bed_status");
-  EXPECT_EQ(Query("SELECT status || '/' || unavailable_reason FROM bed WHERE id = 'B1'"), "unavailable/outbreak");
+  EXPECT_EQ(Query("SELECT status || '/' || unavailable_reason FROM bed WHERE id = 'B1'"),
+            "unavailable/outbreak");
   Illegal("bed B1 unavailable --reason outbreak", 2, "nothing to change");
   Illegal("bed B1 held", 1, "not in");
   Legal("bed B1 vacant", "bed", "bed_status");
@@ -205,6 +207,86 @@ TEST_F(WorkflowCli, EveryTransitionLegalAndIllegal) {
   ASSERT_EQ(RunCommand(base_ + "expire --at 2026-04-08T00:30:00Z", &out), 0) << out;
   EXPECT_NE(out.find("1 placement(s) started, 0 ended"), std::string::npos) << out;
   EXPECT_EQ(Query("SELECT status FROM placement WHERE referral_id = 'R2'"), "active");
+}
+
+// Acceptance: `referral cancel ID --reason died` closes it (out of the queue, holds released, open offers
+// withdrawn) and `referral reopen` brings it back; date changes and delay reasons; the hand backs report.
+TEST_F(WorkflowCli, AReferralsWholeLife) {
+  Legal("hold R1 B1", "bed", "hold");
+  Legal("offer R1 H2", "offer", "offer");
+  Illegal("referral cancel R1 --reason bored", 2, "unknown cancel reason");
+  Legal("referral cancel R1 --reason died", "referral", "cancel");
+  EXPECT_EQ(Query("SELECT status || '/' || cancel_reason FROM referral WHERE id = 'R1'"), "cancelled/died");
+  EXPECT_EQ(Query("SELECT status FROM bed WHERE id = 'B1'"), "vacant");
+  EXPECT_EQ(Query("SELECT status FROM offer WHERE referral_id = 'R1'"), "withdrawn");
+  json queue = RunJson("report queue --json --today 2026-03-10");
+  for (const json& q : queue["queue"]) EXPECT_NE(q["id"], "R1");
+  Illegal("referral cancel R1 --reason died", 2, "only an open referral can be cancelled");
+  Legal("referral reopen R1", "referral", "reopen");
+  EXPECT_EQ(Query("SELECT status || '/' || cancel_reason FROM referral WHERE id = 'R1'"), "new/");
+  queue = RunJson("report queue --json --today 2026-03-10");
+  bool back = false;
+  for (const json& q : queue["queue"]) back = back || q["id"] == "R1";
+  EXPECT_TRUE(back);
+  Illegal("referral reopen R1", 2, "only a cancelled referral can be reopened");
+  // The discharge-ready date moves; its history is kept and shown.
+  Legal("referral date R2 2026-03-15 --note 'not medically fit'", "referral_date_change", "drd_change");
+  Illegal("referral date R2 15/03/2026", 2, "must be YYYY-MM-DD");
+  const json shown = RunJson("referral show R2 --json");
+  ASSERT_EQ(shown["date_changes"].size(), 1u);
+  EXPECT_EQ(shown["date_changes"][0]["old_date"], "2026-03-10");
+  EXPECT_EQ(shown["date_changes"][0]["new_date"], "2026-03-15");
+  EXPECT_EQ(shown["discharge_ready_date"], "2026-03-15");
+  // Why the delay: an NHS code, shown in the queue report.
+  Legal("referral delay R2 dii_nursing_home", "referral", "delay_reason");
+  Illegal("referral delay R2 waiting", 2, "unknown delay reason");
+  queue = RunJson("report queue --json --today 2026-03-20");
+  bool delayed = false;
+  for (const json& q : queue["queue"]) {
+    if (q["id"] != "R2") continue;
+    delayed = true;
+    EXPECT_EQ(q["delay_reason"], "dii_nursing_home");
+  }
+  EXPECT_TRUE(delayed) << "R2 is in the queue with its delay reason";
+  // A hand back, then the report of hand backs for the month.
+  Legal("confirm R2 --bed B2 --override 'family arranged'", "placement", "confirm");
+  Legal("handback --referral R2 --reason staffing --end 2026-03-31", "handback", "handback");
+  const json report = RunJson("report handbacks --json --from 2026-03-01 --to 2026-03-31");
+  EXPECT_EQ(report["handbacks"], 1);
+  EXPECT_EQ(report["beds"], 1);
+  EXPECT_EQ(report["by_reason"][0]["key"], "staffing");
+  EXPECT_EQ(report["rows"][0]["notice_days"], 21);
+  std::string out;
+  ASSERT_EQ(RunCommand(base_ + "report handbacks --csv --from 2026-03-01 --to 2026-03-31", &out), 0) << out;
+  EXPECT_NE(out.find("2026-03-10,2026-03-31,21,Home H2,bed,B2,staffing,open,R2"), std::string::npos) << out;
+}
+
+// Acceptance: `match --json` for a referral with no candidates lists its near misses with rule and amount,
+// nearest first (and the text says them in words).
+TEST_F(WorkflowCli, MatchOfAReferralWithNoOptionsListsItsNearMisses) {
+  // B2 is taken by R2 until the 14th (free from the 15th); B1 is out of use with no date.
+  Legal("confirm R2 --bed B2 --start 2026-03-10 --end 2026-03-14 --override 'family arranged'", "placement",
+        "confirm");
+  Legal("bed B1 unavailable --reason maintenance", "bed", "bed_status");
+  const json m = RunJson("match R1 --json --today 2026-03-10");
+  ASSERT_TRUE(m["candidates"].empty()) << m.dump();
+  ASSERT_EQ(m["near_misses"].size(), 2u) << m.dump();
+  const json& soonest = m["near_misses"][0];
+  EXPECT_EQ(soonest["bed_id"], "B2");
+  EXPECT_EQ(soonest["provider_name"], "Home H2");
+  EXPECT_EQ(soonest["rule"], "not_available");
+  EXPECT_EQ(soonest["amount"], 5);
+  EXPECT_EQ(soonest["unit"], "days");
+  EXPECT_EQ(soonest["words"], "free from 2026-03-15, 5 day(s) after the date needed (2026-03-10)");
+  const json& never = m["near_misses"][1];
+  EXPECT_EQ(never["bed_id"], "B1");
+  EXPECT_EQ(never["rule"], "not_available");
+  EXPECT_EQ(never["amount"], 0);
+  EXPECT_EQ(never["unit"], "");
+  std::string text;
+  ASSERT_EQ(RunCommand(base_ + "match R1 --today 2026-03-10", &text), 0) << text;
+  EXPECT_NE(text.find("Nearest misses"), std::string::npos) << text;
+  EXPECT_NE(text.find("free from 2026-03-15, 5 day(s) after"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -1,12 +1,14 @@
 // A seeded property test of the workflow: random sequences of operations (hold, offer, accept, decline,
-// confirm a bed or homecare, hand back with notice, release, expire, bed status changes, a day passing)
-// through the core API, with the invariants checked after every step:
+// confirm a bed or homecare, hand back with notice, release, expire, bed status changes, cancel, reopen,
+// a discharge-ready date change, a day passing) through the core API, with the invariants checked after
+// every step:
 //   * a refused operation writes nothing (no outbox entry, no row);
 //   * no bed has two placements covering the same day, and no capacity row gives out more hours on any day
 //     than it has;
 //   * no bed is a candidate for anyone on a day a placement takes it, or while it is held for someone else,
 //     out of use, or occupied with no end known;
 //   * no provider that declined a person (or handed them back) is a candidate for that person;
+//   * a cancelled referral holds no bed and has no pending or accepted offer;
 //   * the plan allocates no bed twice and no homecare hours beyond what is free.
 #include <gtest/gtest.h>
 
@@ -82,7 +84,7 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
     };
     Status st;
     std::string what;
-    switch (Pick(12)) {
+    switch (Pick(15)) {
       case 0:
         what = "hold " + r + " " + bed;
         st = core::HoldBed(store(), settings_, r, bed, t).status();
@@ -93,7 +95,7 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
         break;
       case 2: {
         const bool one_bed = Chance(0.5);
-        const std::string provider = one_bed ? LoadBed(store().db(), bed)->provider_id
+        const std::string provider = one_bed       ? LoadBed(store().db(), bed)->provider_id
                                      : Chance(0.5) ? Any(homes)
                                                    : Any(agencies);
         what = "offer " + r + " " + provider;
@@ -137,7 +139,8 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
         std::vector<Placement> live;
         const auto all = *LoadPlacements(store().db());
         for (const auto& p : all) {
-          if (p.status == PlacementStatus::kActive || p.status == PlacementStatus::kPlanned) live.push_back(p);
+          if (p.status == PlacementStatus::kActive || p.status == PlacementStatus::kPlanned)
+            live.push_back(p);
         }
         if (live.empty()) return "no placement";
         what = "hand back";
@@ -148,14 +151,26 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
         static const BedStatus kTo[] = {BedStatus::kVacant, BedStatus::kOccupied, BedStatus::kUnavailable};
         const BedStatus to = kTo[Pick(3)];
         what = "bed " + bed + " " + std::string(ToString(to));
-        st = core::SetBedStatus(store(), bed, to,
-                                to == BedStatus::kUnavailable ? UnavailableReason::kStaffing : UnavailableReason::kNone,
-                                t);
+        st = core::SetBedStatus(
+            store(), bed, to,
+            to == BedStatus::kUnavailable ? UnavailableReason::kStaffing : UnavailableReason::kNone, t);
         break;
       }
       case 10:
         what = "expire";
         st = core::ExpireLapsed(store(), t).status();
+        break;
+      case 11:
+        what = "cancel " + r;
+        st = core::CancelReferral(store(), r, static_cast<CancelReason>(1 + Pick(8)), t);
+        break;
+      case 12:
+        what = "reopen " + r;
+        st = core::ReopenReferral(store(), r, t);
+        break;
+      case 13:
+        what = "discharge-ready date of " + r;
+        st = core::ChangeDischargeReadyDate(store(), r, Day(Pick(20) - 5), "", t);
         break;
       default: {
         // Time passes: a few hours, or a day or more.
@@ -166,7 +181,8 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
     }
     last_ok = st.ok();
     if (!st.ok()) {
-      EXPECT_TRUE(st.code() == Code::kConflict || st.code() == Code::kBadInput || st.code() == Code::kNotFound)
+      EXPECT_TRUE(st.code() == Code::kConflict || st.code() == Code::kBadInput ||
+                  st.code() == Code::kNotFound)
           << what << ": " << st.ToString();
     }
     return what;
@@ -186,8 +202,10 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
     for (const auto& [bed, ps] : by_bed) {
       for (size_t i = 0; i < ps.size(); ++i) {
         for (size_t j = i + 1; j < ps.size(); ++j) {
-          EXPECT_FALSE(DayRangesOverlap(ps[i]->start_date, ps[i]->end_date, ps[j]->start_date, ps[j]->end_date))
-              << "bed " << bed << " taken twice by " << ps[i]->id << " and " << ps[j]->id << " after " << step;
+          EXPECT_FALSE(
+              DayRangesOverlap(ps[i]->start_date, ps[i]->end_date, ps[j]->start_date, ps[j]->end_date))
+              << "bed " << bed << " taken twice by " << ps[i]->id << " and " << ps[j]->id << " after "
+              << step;
         }
       }
     }
@@ -203,28 +221,43 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
     std::vector<Referral> open;
     for (const std::string& id : referrals) {
       const Referral r = *LoadReferral(store().db(), id);
+      if (r.status == ReferralStatus::kCancelled) {
+        // A cancelled referral holds no bed and has no live offer.
+        EXPECT_EQ(
+            Count("SELECT count(*) FROM bed WHERE status = 'held' AND held_for_referral_id = '" + id + "'"),
+            0)
+            << id << " cancelled but holding a bed, after " << step;
+        EXPECT_EQ(Count("SELECT count(*) FROM offer WHERE referral_id = '" + id +
+                        "' AND (status = 'pending' OR status = 'accepted')"),
+                  0)
+            << id << " cancelled with a live offer, after " << step;
+        EXPECT_NE(r.cancel_reason, CancelReason::kNone) << id << " after " << step;
+      }
       if (!core::IsOpen(r.status)) continue;
       open.push_back(r);
       std::set<std::string> refused;  // provider, or provider/bed
       const auto offers = *LoadOffersForReferral(store().db(), id);
       for (const auto& o : offers) {
-        if (o.status == OfferStatus::kDeclined) refused.insert(o.bed_id.empty() ? o.provider_id : o.provider_id + "/" + o.bed_id);
+        if (o.status == OfferStatus::kDeclined)
+          refused.insert(o.bed_id.empty() ? o.provider_id : o.provider_id + "/" + o.bed_id);
       }
       const auto handbacks = *LoadHandbacksOfReferral(store().db(), id);
       for (const auto& h : handbacks) refused.insert(h.provider_id);
       const core::MatchResult m = core::Match(ctx, r);
       for (const core::Candidate& c : m.candidates) {
         const std::string provider = index_->providers()[c.provider].id;
-        EXPECT_FALSE(refused.count(provider)) << provider << " declined or handed back " << id << " after " << step;
+        EXPECT_FALSE(refused.count(provider))
+            << provider << " declined or handed back " << id << " after " << step;
         if (c.kind != core::CandidateKind::kBed) continue;
         const Bed b = *LoadBed(store().db(), index_->beds()[c.bed].id);
-        EXPECT_FALSE(refused.count(provider + "/" + b.id)) << b.id << " declined for " << id << " after " << step;
+        EXPECT_FALSE(refused.count(provider + "/" + b.id))
+            << b.id << " declined for " << id << " after " << step;
         const std::string from = IsoDateFromDays(c.available_day);
         EXPECT_GE(from, t.today);
         for (const Placement* p : by_bed[b.id]) {
           EXPECT_FALSE(DayRangesOverlap(p->start_date, p->end_date, from, ""))
-              << b.id << " offered to " << id << " from " << from << " but placement " << p->id << " takes it "
-              << p->start_date << ".." << p->end_date << " after " << step;
+              << b.id << " offered to " << id << " from " << from << " but placement " << p->id
+              << " takes it " << p->start_date << ".." << p->end_date << " after " << step;
         }
         EXPECT_NE(b.status, BedStatus::kUnavailable) << b.id << " after " << step;
         if (b.status == BedStatus::kHeld && b.held_for_referral_id != id && b.held_until > t.now_iso) {
@@ -241,7 +274,8 @@ class WorkflowProperty : public testing::MatchFixture, public ::testing::WithPar
     std::map<std::string, double> hours;
     for (const auto& a : plan.allocations) {
       if (a.candidate.kind == core::CandidateKind::kBed) {
-        EXPECT_TRUE(planned_beds.insert(index_->beds()[a.candidate.bed].id).second) << "bed twice after " << step;
+        EXPECT_TRUE(planned_beds.insert(index_->beds()[a.candidate.bed].id).second)
+            << "bed twice after " << step;
       }
       for (const auto& u : a.candidate.bands) {
         const auto& slot = index_->capacity()[u.capacity];
@@ -261,15 +295,16 @@ TEST_P(WorkflowProperty, RandomWorkflowsKeepEveryInvariant) {
   int done = 0;
   for (int i = 0; i < 60; ++i) {
     const int64_t before = Count("SELECT coalesce(max(seq), 0) FROM outbox");
-    const int64_t rows = Count("SELECT (SELECT count(*) FROM placement) + (SELECT count(*) FROM offer) +"
-                               " (SELECT count(*) FROM handback)");
+    const int64_t rows = Count(
+        "SELECT (SELECT count(*) FROM placement) + (SELECT count(*) FROM offer) +"
+        " (SELECT count(*) FROM handback) + (SELECT count(*) FROM referral_date_change)");
     last_ok = true;
     const std::string step = Step();
     if (!last_ok) {
       // Refused: nothing at all was written.
       EXPECT_EQ(Count("SELECT coalesce(max(seq), 0) FROM outbox"), before) << step;
       EXPECT_EQ(Count("SELECT (SELECT count(*) FROM placement) + (SELECT count(*) FROM offer) +"
-                      " (SELECT count(*) FROM handback)"),
+                      " (SELECT count(*) FROM handback) + (SELECT count(*) FROM referral_date_change)"),
                 rows)
           << step;
     } else {
@@ -280,6 +315,7 @@ TEST_P(WorkflowProperty, RandomWorkflowsKeepEveryInvariant) {
   }
   EXPECT_GT(done, 10) << "too few operations went through to test anything";
   EXPECT_GT(Count("SELECT count(*) FROM placement"), 0);
+  EXPECT_GT(Count("SELECT count(*) FROM audit WHERE action = 'cancel'"), 0) << "no cancellation was tried";
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, WorkflowProperty, ::testing::Range(1u, 7u));

@@ -11,7 +11,8 @@
 // in DIR: the first run builds it there (and records its build time), later runs of the same scale open it
 // instead, so an England-scale measurement does not pay for the build every time.
 // After the runs it prints the ratios (indexed / naive), the per-call medians of single_match over the same
-// referrals (all, bed referrals, homecare-only referrals) and what the plan placed against greedy.
+// referrals (all, bed referrals, homecare-only referrals), what the plan placed against greedy, and what
+// share of a plan its unplaced list takes (each unplaced referral matched again for its near misses).
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
@@ -99,7 +100,8 @@ struct Naive {
       t.hours = p.hours_per_week;
       if (!p.bed_id.empty()) {
         auto it = free_from.try_emplace(p.bed_id, std::numeric_limits<int32_t>::min()).first;
-        it->second = t.last_day == kNoDay || it->second == kNoDay ? kNoDay : std::max(it->second, t.last_day + 1);
+        it->second =
+            t.last_day == kNoDay || it->second == kNoDay ? kNoDay : std::max(it->second, t.last_day + 1);
       }
       if (!p.homecare_capacity_id.empty()) taken[p.homecare_capacity_id].push_back(t);
     }
@@ -384,6 +386,31 @@ void QueueMatch(benchmark::State& state, bool indexed) {
 
 std::string g_plan_note;  // what the last indexed plan did
 
+// What the plan's unplaced list costs: for each referral the plan leaves unplaced, the matching again with
+// its exclusions and the nearest misses (what UnplacedReason does), timed against a whole plan.
+std::string NearMissShare(World& w) {
+  using Clock = std::chrono::steady_clock;
+  auto t0 = Clock::now();
+  const Plan plan = MakePlan(w.ctx, w.queue);
+  const double plan_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  std::unordered_map<std::string, const Referral*> by_id;
+  for (const Referral& r : w.queue) by_id[r.id] = &r;
+  MatchContext full = w.ctx;
+  full.keep_exclusions = true;
+  size_t listed = 0;
+  t0 = Clock::now();
+  for (const auto& u : plan.unplaced) {
+    const MatchResult m = Match(full, *by_id.at(u.referral_id));
+    if (m.candidates.empty()) listed += NearMisses(full, m, 3).size();
+  }
+  const double near_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  return fmt::format(
+      "unplaced list: {} of {} referrals unplaced, {} nearest misses named; matching them again with their "
+      "exclusions and near misses takes {:.1f} ms of a {:.1f} ms plan ({:.0f}%)",
+      plan.unplaced.size(), w.queue.size(), listed, near_ms, plan_ms,
+      plan_ms > 0 ? 100 * near_ms / plan_ms : 0);
+}
+
 void PlanQueue(benchmark::State& state, bool indexed) {
   World& w = W();
   size_t placed = 0;
@@ -402,6 +429,7 @@ void PlanQueue(benchmark::State& state, bool indexed) {
     benchmark::DoNotOptimize(placed);
   }
   state.counters["placed"] = static_cast<double>(placed);
+  if (indexed) g_plan_note += "\n" + NearMissShare(w);
 }
 
 double Median(std::vector<double> v) {

@@ -5,6 +5,12 @@
 //   incremental      an overnight incremental of 10,000 changes: push on one device, pull on another (s)
 //   bytes per change on the wire, both ways
 //   fleet            200 devices syncing at once (median and p99 seconds per sync)
+//   reconnect        500 laptops running the window's background sync (AutoSync) lose the hub together
+//                    and regain it: time until all are current, p99 per laptop; baseline in the same
+//                    run: the same schedule without jitter (laptops that failed together retry together)
+//   spool_apply      the unlock-time apply of a night's spool of 100,000 changes (target < 3 s), wall
+//                    and CPU time; baseline in the same run: a live pull of the same changes by a fresh
+//                    laptop
 // Baseline in the same run: applying the same rows straight into a local store with Store::ApplyRemote
 // (no network, no hub): the "vs_local" counters are sync rate / that rate.
 // --smoke uses tiny sizes so ctest's start-up check takes seconds. Targets: sync/PROTOCOL.md, issue 7.
@@ -15,14 +21,17 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <thread>
 
 #include <filesystem>
 #include "berth/schema/ids.h"
 #include "berth/schema/store.h"
+#include "berth/sync/auto_sync.h"
 #include "berth/sync/client.h"
 #include "berth/sync/crypto.h"
 #include "berth/sync/hub.h"
+#include "berth/sync/spool.h"
 
 namespace {
 
@@ -61,10 +70,24 @@ int64_t IncrementalChanges() {
 int FleetDevices() {
   return g_smoke ? 6 : 200;
 }
+int ReconnectLaptops() {
+  return g_smoke ? 8 : 500;
+}
+int64_t SpoolChanges() {
+  return g_smoke ? 2000 : 100000;
+}
+constexpr int kReconnectChangesEach = 10;
 constexpr int kFleetChangesEach = 20;
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
+}
+
+// CPU time of the calling thread (s).
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 StoreOptions Options() {
@@ -107,9 +130,23 @@ class LocalHub {
     });
     while (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  ~LocalHub() {
+  ~LocalHub() { Pause(); }
+  // The network drops: the hub stops listening (its port then refuses connections) ...
+  void Pause() {
     stop_ = true;
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
+  }
+  // ... and comes back on the same port.
+  void Resume() {
+    stop_ = false;
+    serving_ = false;
+    const int port = port_.load();
+    thread_ = std::thread([this, port] {
+      Check(hub_->Serve(
+                "127.0.0.1", port, [this](int) { serving_ = true; }, &stop_),
+            "serve again");
+    });
+    while (!serving_) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_.load()); }
 
@@ -128,10 +165,13 @@ class LocalHub {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<int> port_{0};
+  std::atomic<bool> serving_{false};
 };
 
-// `n` changes made on `store`: new beds and, for a third of them, a later edit of an existing bed.
-void WriteChanges(Store& store, int64_t n, const std::string& provider, std::vector<std::string>& beds) {
+// `n` changes made on `store`: new beds and, for a third of them (unless `edits` is false), a later edit of
+// an existing bed.
+void WriteChanges(Store& store, int64_t n, const std::string& provider, std::vector<std::string>& beds,
+                  bool edits = true) {
   int64_t done = 0;
   while (done < n) {
     const int64_t chunk = std::min<int64_t>(5000, n - done);
@@ -139,7 +179,7 @@ void WriteChanges(Store& store, int64_t n, const std::string& provider, std::vec
       for (int64_t i = 0; i < chunk; ++i) {
         Mutation m;
         const int64_t k = done + i;
-        if (!beds.empty() && k % 3 == 2) {
+        if (edits && !beds.empty() && k % 3 == 2) {
           m.row_id = beds[static_cast<size_t>(k * 7919) % beds.size()];
           m.fields = {{"weekly_rate_pence", int64_t{90000 + k % 500}}};
         } else {
@@ -299,9 +339,198 @@ void BM_FleetOf200(benchmark::State& state) {
   }
 }
 
+double P99(const std::vector<double>& sorted) {
+  return sorted[std::min(sorted.size() - 1, sorted.size() * 99 / 100)];
+}
+
+// One round of the reconnect benchmark: every laptop runs the window's own background sync (AutoSync,
+// its own thread and store connection); the hub goes away, every laptop fails and backs off, and once
+// each has failed twice (their retry waits are then in the phases the schedule gave them) the hub comes
+// back on the same port. A laptop is current after its first successful sync from then on: its outbox
+// has reached the hub and it holds what the hub had.
+struct ReconnectRound {
+  std::vector<double> until_current;  // per laptop, from the hub's return (s), sorted
+  std::vector<double> sync_s;         // per laptop, its successful sync from start to end (s), sorted
+  double all_current = 0;             // from the hub's return until the last laptop is current (s)
+  double first_to_last_start = 0;     // how far apart the laptops' successful syncs began (s)
+  int peak_concurrent = 0;            // the most laptops syncing with the hub at one moment
+  int failures = 0;                   // laptops not current within the deadline
+};
+
+// The most intervals [start, end) that overlap at one moment.
+int PeakOverlap(std::vector<std::pair<int64_t, int64_t>> intervals) {
+  std::vector<std::pair<int64_t, int>> edges;
+  for (const auto& [start, end] : intervals) {
+    edges.emplace_back(start, +1);
+    edges.emplace_back(end, -1);
+  }
+  std::sort(edges.begin(), edges.end());  // at equal times an end (-1) comes before a start
+  int now = 0, peak = 0;
+  for (const auto& e : edges) peak = std::max(peak, now += e.second);
+  return peak;
+}
+
+ReconnectRound RunReconnectRound(LocalHub& hub, std::vector<std::unique_ptr<Store>>& laptops,
+                                 const AutoSyncOptions& options) {
+  hub.Pause();
+  std::vector<std::unique_ptr<AutoSync>> syncs;
+  for (auto& laptop : laptops) {
+    auto connection = laptop->Connect();
+    Check(connection.status(), "connect");
+    syncs.push_back(std::make_unique<AutoSync>());
+    syncs.back()->StartUnlocked(std::move(connection).value(), options);
+  }
+  auto all = [&](auto&& pred) {
+    return std::all_of(syncs.begin(), syncs.end(), [&](const auto& a) { return pred(a->status()); });
+  };
+  // A condition with a generous deadline, polled: the laptops run on their own threads.
+  auto wait_for = [&](auto&& pred, double deadline_s) {
+    const auto give_up = Clock::now() + std::chrono::duration<double>(deadline_s);
+    while (!all(pred) && Clock::now() < give_up) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  };
+  wait_for([](const AutoSyncStatus& st) { return st.attempts >= 2 && st.phase == AutoSyncPhase::kWaiting; },
+           600);
+  const int64_t back_ms = NowMs();
+  const auto back = Clock::now();
+  hub.Resume();
+  wait_for([](const AutoSyncStatus& st) { return st.successes >= 1; }, 900);
+  ReconnectRound out;
+  std::vector<std::pair<int64_t, int64_t>> intervals;
+  int64_t first_start = INT64_MAX, last_start = 0;
+  for (auto& a : syncs) {
+    const AutoSyncStatus st = a->status();
+    if (st.successes < 1) {
+      out.failures++;
+      continue;
+    }
+    const int64_t start = std::max(st.last_attempt_ms, back_ms);
+    first_start = std::min(first_start, start);
+    last_start = std::max(last_start, start);
+    out.until_current.push_back(static_cast<double>(st.last_ok_ms - back_ms) / 1000.0);
+    out.sync_s.push_back(static_cast<double>(st.last_ok_ms - start) / 1000.0);
+    intervals.emplace_back(start, st.last_ok_ms);
+  }
+  out.peak_concurrent = PeakOverlap(std::move(intervals));
+  out.all_current = Seconds(back, Clock::now());
+  if (!out.until_current.empty()) {
+    out.all_current = *std::max_element(out.until_current.begin(), out.until_current.end());
+    out.first_to_last_start = static_cast<double>(last_start - first_start) / 1000.0;
+  }
+  for (auto& a : syncs) a->Stop();
+  std::sort(out.until_current.begin(), out.until_current.end());
+  std::sort(out.sync_s.begin(), out.sync_s.end());
+  if (out.until_current.empty()) out.until_current = out.sync_s = {0};
+  return out;
+}
+
+void BM_Reconnect500(benchmark::State& state) {
+  for (auto _ : state) {
+    BenchDir tmp;
+    LocalHub hub(tmp.Sub("hub"));
+    const int n = ReconnectLaptops();
+    std::vector<std::unique_ptr<Store>> laptops;
+    for (int i = 0; i < n; ++i) {
+      laptops.push_back(hub.Enrolled(tmp.Sub("l" + std::to_string(i))));
+      Check(SyncOnce(*laptops.back()).status(), "first sync");  // current yesterday
+    }
+    auto offline_work = [&] {
+      for (auto& laptop : laptops) {
+        std::vector<std::string> beds;
+        WriteChanges(*laptop, kReconnectChangesEach, Provider(*laptop), beds);
+      }
+    };
+    // The window's schedule (AutoSyncOptions' defaults: first retry 5 s, doubling, jitter 20%); --smoke
+    // scales the waits down.
+    AutoSyncOptions jittered;
+    if (g_smoke) {
+      jittered.first_retry_ms = 100;
+      jittered.sync.max_retries = 0;
+    }
+    // Baseline in the same run: the same schedule with no jitter, so laptops that lost the hub together
+    // retry together (the stampede the jitter is there to break up).
+    AutoSyncOptions in_phase = jittered;
+    in_phase.jitter = 0;
+    // Both rounds start from the same place: every laptop current, then the same offline work each.
+    auto catch_up = [&] {
+      for (auto& laptop : laptops) Check(SyncOnce(*laptop).status(), "catch up");
+    };
+    offline_work();
+    const ReconnectRound together = RunReconnectRound(hub, laptops, in_phase);
+    catch_up();
+    offline_work();
+    const ReconnectRound spread = RunReconnectRound(hub, laptops, jittered);
+    state.SetIterationTime(spread.all_current);
+    state.counters["laptops"] = n;
+    state.counters["failures"] = spread.failures + together.failures;
+    state.counters["all_current_s"] = spread.all_current;
+    state.counters["p99_until_current_s"] = P99(spread.until_current);
+    state.counters["p99_sync_s"] = P99(spread.sync_s);
+    state.counters["median_sync_s"] = spread.sync_s[spread.sync_s.size() / 2];
+    state.counters["starts_spread_s"] = spread.first_to_last_start;
+    state.counters["in_phase_all_current_s"] = together.all_current;
+    state.counters["in_phase_p99_sync_s"] = P99(together.sync_s);
+    state.counters["in_phase_starts_spread_s"] = together.first_to_last_start;
+    state.counters["peak_concurrent"] = spread.peak_concurrent;
+    state.counters["in_phase_peak_concurrent"] = together.peak_concurrent;
+    state.counters["p99_sync_vs_in_phase"] = P99(spread.sync_s) / std::max(1e-3, P99(together.sync_s));
+    state.counters["all_current_vs_in_phase"] = spread.all_current / std::max(1e-3, together.all_current);
+  }
+}
+
+void BM_SpoolApply100k(benchmark::State& state) {
+  for (auto _ : state) {
+    BenchDir tmp;
+    LocalHub hub(tmp.Sub("hub"));
+    const std::string laptop_dir = tmp.Sub("laptop");
+    auto laptop = hub.Enrolled(laptop_dir);
+    auto evening = hub.Enrolled(tmp.Sub("evening"));
+    Check(SyncOnce(*laptop).status(), "first sync (courier key)");
+    // The laptop's last hour of work, locked before it could sync; then the store closes.
+    std::vector<std::string> own;
+    WriteChanges(*laptop, SpoolChanges() / 100, Provider(*laptop), own);
+    Check(SpoolOutbox(*laptop).status(), "spool");
+    laptop.reset();
+    // The evening elsewhere: 100,000 changes (new beds) reach the hub.
+    std::vector<std::string> beds;
+    WriteChanges(*evening, SpoolChanges(), Provider(*evening), beds, /*edits=*/false);
+    Check(SyncOnce(*evening).status(), "evening push");
+    // The night: the courier brings them all back, sealed.
+    auto night = RunCourier(laptop_dir);
+    Check(night.status(), "courier");
+    // The morning: unlock (not timed), then the apply.
+    auto opened = Store::Open(laptop_dir, Secret("bench passphrase"), Options());
+    Check(opened.status(), "unlock");
+    const auto t0 = Clock::now();
+    const double cpu0 = ThreadCpuSeconds();
+    auto applied = ApplySpool(**opened);
+    const double apply_cpu_s = ThreadCpuSeconds() - cpu0;
+    const double apply_s = Seconds(t0, Clock::now());
+    Check(applied.status(), "apply");
+    // Baseline: a fresh laptop pulls the same changes live.
+    auto fresh = hub.Enrolled(tmp.Sub("fresh"));
+    const auto t1 = Clock::now();
+    auto live = SyncOnce(*fresh);
+    const double live_s = Seconds(t1, Clock::now());
+    Check(live.status(), "live pull");
+    state.SetIterationTime(apply_s);
+    state.counters["changes"] = static_cast<double>(applied->rows + applied->acknowledged);
+    state.counters["rows"] = static_cast<double>(applied->rows);
+    state.counters["answered"] = static_cast<double>(applied->acknowledged);
+    state.counters["pages"] = static_cast<double>(applied->pages);
+    state.counters["apply_s"] = apply_s;
+    state.counters["apply_cpu_s"] = apply_cpu_s;  // the apply runs on this thread: what other load adds
+                                                  // to apply_s is waiting, not work
+    state.counters["live_pull_s"] = live_s;
+    state.counters["apply_vs_live_pull"] = apply_s / live_s;
+    state.counters["courier_pages"] = static_cast<double>(night->pages);
+  }
+}
+
 BENCHMARK(BM_InitialSync)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 BENCHMARK(BM_OvernightIncremental)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 BENCHMARK(BM_FleetOf200)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+BENCHMARK(BM_Reconnect500)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+BENCHMARK(BM_SpoolApply100k)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 
 }  // namespace
 

@@ -23,6 +23,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)DecodeEnrollRequest(bytes);
   (void)DecodeEnrollResponse(bytes);
   (void)EnrollEnvelopeCodeId(bytes);
+  (void)DecodeCourierKeyRequest(bytes);
+  (void)DecodeCourierKeyResponse(bytes);
+  (void)DecodeSpooledBatch(bytes);
+  (void)DecodeSpoolAnswer(bytes);
+  (void)DecodeSpoolPage(bytes);
+  (void)DecodeSpoolUploadAnswer(bytes);
+  (void)DecodeSpoolPullAnswer(bytes);
+  (void)DecodeBox(bytes);
   if (auto plain = Decompress(bytes); plain.ok()) {
     (void)DecodeRequest(*plain);
     (void)DecodePushRequest(*plain);

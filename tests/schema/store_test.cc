@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include "support/store_fixture.h"
 #include "support/test_support.h"
@@ -273,6 +276,52 @@ TEST_P(StoreTest, PulledStampsMoveTheClockForwardAcrossReopen) {
   auto store = OpenStore();
   ASSERT_TRUE(store->SetSetting("local", "after").ok());
   EXPECT_GT(Text(*store, "SELECT hlc FROM outbox ORDER BY seq DESC LIMIT 1"), ahead.ToString());
+}
+
+TEST_P(StoreTest, ConnectOpensASecondConnectionWithoutThePassphraseOnOneClock) {
+  auto store = CreateStore();
+  auto second = store->Connect();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ((*second)->device_id(), store->device_id());
+  // A remote stamp seen on the second connection moves the first one's clock too.
+  const Hlc ahead{NowMs() + 120'000, 9};
+  Mutation remote;
+  remote.entity = "setting";
+  remote.row_id = "seen_by_second";
+  remote.hlc = ahead.ToString();
+  remote.origin_device = "hub-device";
+  remote.fields["value"] = std::string("x");
+  ASSERT_TRUE((*second)->ApplyRemote(remote).ok());
+  ASSERT_TRUE(store->SetSetting("first", "after").ok());
+  EXPECT_GT(Text(*store, "SELECT hlc FROM outbox ORDER BY seq DESC LIMIT 1"), ahead.ToString());
+  // Writes on either are seen by both, stamped in order, and the audit chain stays whole.
+  ASSERT_TRUE((*second)->SetSetting("second", "later").ok());
+  EXPECT_EQ(Text(*store, "SELECT value FROM setting WHERE id = 'second'"), "later");
+  EXPECT_LT(Text(*store, "SELECT hlc FROM outbox WHERE row_id = 'first'"),
+            Text(*store, "SELECT hlc FROM outbox WHERE row_id = 'second'"));
+  auto report = store->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->problems.empty()) << report->problems.front();
+  // Locking one leaves the other working; a locked store makes no connection.
+  store->Lock();
+  EXPECT_EQ(store->Connect().status().code(), Code::kNotAuthorised);
+  EXPECT_TRUE((*second)->SetSetting("still", "open").ok());
+}
+
+TEST_P(StoreTest, WipeOverwritesTheKeyFileAndRemovesTheStoreOnly) {
+  CreateStore().reset();
+  const std::string link = dir() + "-key-link", other = dir() + "/notes.txt";
+  ASSERT_EQ(::link((dir() + "/" + kKeyFile).c_str(), link.c_str()), 0);  // sees the blocks after unlink
+  testing::WriteFileBytes(other, {1, 2, 3});
+  const size_t size = testing::ReadFileBytes(link).size();
+  ASSERT_GT(size, 0u);
+  ASSERT_TRUE(Store::Wipe(dir()).ok());
+  EXPECT_FALSE(Store::Exists(dir()));
+  EXPECT_FALSE(testing::ListFiles(dir()).empty());
+  EXPECT_EQ(testing::ListFiles(dir()), std::vector<std::string>{other});
+  EXPECT_EQ(testing::ReadFileBytes(link), std::vector<uint8_t>(size, 0));
+  std::remove(link.c_str());
+  EXPECT_EQ(Store::Open(dir(), passphrase(), options()).status().code(), Code::kNotFound);
 }
 
 }  // namespace

@@ -108,5 +108,66 @@ TEST(Upgrade, CheckRulesRewrittenAsEqualitiesKeepRowsAndStillRefuse) {
   EXPECT_TRUE(report->problems.empty()) << report->problems.front();
 }
 
+// Migration 0006 (a referral's life) only adds: existing referrals keep every value and get no cancel or
+// delay reason, the date-change history starts empty, the unsynced outbox survives, and the new columns
+// refuse a code that is not one of theirs.
+TEST(Upgrade, TheReferralLifecycleAddsColumnsAndAHistoryTableWithoutTouchingRows) {
+  testing::TempDir tmp;
+  const std::string dir = tmp.Sub("store");
+  StoreOptions v5;
+  v5.kdf = KdfParams::Fast();
+  v5.migrate_to = 5;
+  const std::string id = NewUuidV7();
+  const std::string history_table = "SELECT count(*) FROM sqlite_schema WHERE name = 'referral_date_change'";
+  std::string before;
+  {
+    Secret recovery;
+    auto store = Store::Create(dir, Secret("upgrade passphrase"), &recovery, v5);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_EQ((*store)->schema_version(), 5);
+    Mutation r;
+    r.entity = "referral";
+    r.row_id = id;
+    r.fields = {{"status", std::string("sourcing")}, {"discharge_ready_date", std::string("2026-03-10")}};
+    ASSERT_TRUE((*store)->Write(r).ok());
+    before = Dump(**store, "referral");
+    EXPECT_EQ(*(*store)->db().QueryInt(history_table), 0);
+  }
+  StoreOptions current;
+  current.kdf = KdfParams::Fast();
+  auto store = Store::Open(dir, Secret("upgrade passphrase"), current);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Store& s = **store;
+  EXPECT_GE(s.schema_version(), 6);
+  EXPECT_EQ(*s.db().QueryInt(history_table), 1);
+  // The old columns, in their order, then the two new ones, empty.
+  const std::string after = Dump(s, "referral");
+  EXPECT_EQ(after.substr(0, before.size() - 1), before.substr(0, before.size() - 1));
+  EXPECT_NE(after.find("cancel_reason=;delay_reason=;"), std::string::npos) << after;
+  EXPECT_EQ(*s.db().QueryInt("SELECT count(*) FROM referral_date_change"), 0);
+  EXPECT_EQ(*s.db().QueryInt("SELECT count(*) FROM outbox"), 1);
+  Mutation bad;
+  bad.entity = "referral";
+  bad.row_id = id;
+  bad.fields = {{"cancel_reason", std::string("bored")}};
+  EXPECT_EQ(s.Write(bad).code(), Code::kConflict);
+  bad.fields = {{"delay_reason", std::string("waiting")}};
+  EXPECT_EQ(s.Write(bad).code(), Code::kConflict);
+  EXPECT_EQ(*s.db().QueryInt("SELECT count(*) FROM outbox"), 1);  // nothing written
+  Mutation cancel = bad;
+  cancel.fields = {{"status", std::string("cancelled")}, {"cancel_reason", std::string("died")}};
+  ASSERT_TRUE(s.Write(cancel).ok());
+  Mutation change;
+  change.entity = "referral_date_change";
+  change.row_id = NewUuidV7();
+  change.fields = {
+      {"referral_id", id}, {"old_date", std::string("2026-03-10")}, {"new_date", std::string("2026-03-14")}};
+  ASSERT_TRUE(s.Write(change).ok());
+  EXPECT_EQ(*s.db().QueryInt("SELECT count(*) FROM outbox"), 3);
+  auto report = s.Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->problems.empty()) << report->problems.front();
+}
+
 }  // namespace
 }  // namespace berth

@@ -60,6 +60,18 @@ bool FileContains(const std::string& path, const std::string& needle) {
   return ReadFileText(path).find(needle) != std::string::npos;
 }
 
+std::string ValidNhsNumber(int64_t nine) {
+  for (;; ++nine) {
+    std::string d = std::to_string(nine);
+    d = std::string(9 - d.size(), '0') + d;
+    int sum = 0;
+    for (int i = 0; i < 9; ++i) sum += (d[static_cast<size_t>(i)] - '0') * (10 - i);
+    const int check = 11 - sum % 11;
+    if (check == 10) continue;
+    return d + std::to_string(check == 11 ? 0 : check);
+  }
+}
+
 int RunCommand(const std::string& command, std::string* output) {
   FILE* p = popen((command + " 2>&1").c_str(), "r");
   if (p == nullptr) return -1;

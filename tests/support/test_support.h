@@ -1,6 +1,7 @@
 // Helpers for Berth's tests: temporary directories, file scanning, a fault-injecting SQLite VFS.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -32,6 +33,10 @@ std::vector<std::string> ListFiles(const std::string& dir);
 // True when `needle` occurs anywhere in the file.
 bool FileContains(const std::string& path, const std::string& needle);
 
+// A valid NHS number (10 digits, modulus-11 check digit) made from nine digits; nine digits whose check
+// would be 10 are bumped to the next that has one.
+std::string ValidNhsNumber(int64_t nine);
+
 // Runs a command through /bin/sh; returns its exit code, with stdout (and stderr) in *output.
 int RunCommand(const std::string& command, std::string* output = nullptr);
 
@@ -62,6 +67,27 @@ class CrashPoints {
   static int64_t Count();  // file changes seen since Arm()
   // Called before each file change: counts it, and exits when it is the armed one.
   static void Pass();
+};
+
+// Env::Default()'s files with a clock that moves only when the test moves it: schedules are tested by
+// moving time, never by sleeping.
+class ManualClockEnv final : public Env {
+ public:
+  explicit ManualClockEnv(int64_t start_ms) : now_(start_ms) {}
+  void Advance(int64_t ms) { now_ += ms; }
+  int64_t NowMs() override { return now_.load(); }
+  Result<std::string> ReadFile(const std::string& path) override { return Env::Default()->ReadFile(path); }
+  Status WriteFile(const std::string& path, std::string_view bytes) override {
+    return Env::Default()->WriteFile(path, bytes);
+  }
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    return Env::Default()->RenameFile(from, to);
+  }
+  Status RemoveFile(const std::string& path) override { return Env::Default()->RemoveFile(path); }
+  bool FileExists(const std::string& path) override { return Env::Default()->FileExists(path); }
+
+ private:
+  std::atomic<int64_t> now_;
 };
 
 // Env::Default() with its file changes counted as crash points.

@@ -1,5 +1,7 @@
 // A TCP proxy on 127.0.0.1 between a device and a hub that cuts chosen connections after a chosen number
-// of bytes in either direction, as a dropped Wi-Fi link would. One connection at a time (sync is serial).
+// of bytes in either direction, as a dropped Wi-Fi link would; that can take the network down altogether
+// (every connection closed as it arrives) and bring it back; and that can hold the hub's answers back (a
+// hub that never answers) until told. One connection at a time (sync is serial).
 #pragma once
 
 #include <arpa/inet.h>
@@ -52,6 +54,11 @@ class FaultProxy {
   }
   void NoCuts() { cut_connection_ = -1; }
   int cuts() const { return cuts_; }
+  // Down: every connection is closed as soon as it is accepted, as with no network.
+  void SetDown(bool down) { down_ = down; }
+  // Holding: requests reach the hub but its answers wait in the proxy until released.
+  void HoldAnswers(bool hold) { hold_ = hold; }
+  int connections_seen() const { return seen_; }
 
  private:
   void Loop() {
@@ -60,6 +67,11 @@ class FaultProxy {
       if (poll(&p, 1, 100) <= 0) continue;
       const int client = accept(listen_fd_, nullptr, nullptr);
       if (client < 0) continue;
+      ++seen_;
+      if (down_) {
+        close(client);
+        continue;
+      }
       const int index = connections_++;
       Serve(client, index == cut_connection_);
     }
@@ -81,7 +93,8 @@ class FaultProxy {
     bool open = true;
     while (open && !stop_) {
       pollfd fds[2] = {{client, POLLIN, 0}, {hub, POLLIN, 0}};
-      if (poll(fds, 2, 100) < 0) break;
+      if (poll(fds, hold_ ? 1 : 2, 100) < 0) break;
+      if (hold_) fds[1].revents = 0;
       for (int i = 0; i < 2 && open; ++i) {
         if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
         const int from = i == 0 ? client : hub;
@@ -120,6 +133,9 @@ class FaultProxy {
   std::atomic<bool> cut_to_hub_{false};
   std::atomic<int64_t> cut_bytes_{0};
   std::atomic<int> cuts_{0};
+  std::atomic<bool> down_{false};
+  std::atomic<bool> hold_{false};
+  std::atomic<int> seen_{0};
 };
 
 }  // namespace berth::testing

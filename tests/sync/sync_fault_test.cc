@@ -123,8 +123,9 @@ TEST(SyncFaults, AnAnswerLostAfterTheHubCommittedIsRecoveredAsDuplicates) {
   FaultProxy proxy(hub.port());
   auto a = Device::Create(tmp.Sub("a"));
   ASSERT_TRUE(a->Enroll(hub).ok());
+  ASSERT_TRUE(a->Sync().ok());  // the first sync also registers the courier key (PROTOCOL.md section 8)
   for (int i = 0; i < 10; ++i) a->Write("bed", "", {{"room", std::to_string(i)}});
-  proxy.CutAt(1, /*to_hub=*/false, 10);  // the push's answer is cut after the hub committed
+  proxy.CutAt(1, /*to_hub=*/false, 10);  // the push's answer (after the ping) is cut after the hub committed
   sync::SyncOptions o;
   o.hub_url = proxy.url();
   o.max_retries = 0;

@@ -119,6 +119,53 @@ TEST_F(Envelopes, RequestAndAnswerOpenOnlyForTheirPeers) {
   EXPECT_EQ(OpenResponse(*second, hub_pub_, answer).status().code(), Code::kIntegrity);
 }
 
+TEST_F(Envelopes, ACourierEnvelopeIsNotADevicesAndItsAnswerEchoesTheDirection) {
+  KeyPairs courier = KeyPairs::Generate();
+  auto sealed = SealRequest(courier, hub_pub_, id_, 7, {1}, /*direction=*/3);
+  ASSERT_TRUE(sealed.ok());
+  auto env = DecodeEnvelope(sealed->envelope);
+  ASSERT_TRUE(env.ok());
+  EXPECT_EQ(env->header.direction, 3);
+  SessionKeys keys;
+  // Checked against the device's keys (what /v1/sync does), the courier's envelope fails.
+  EXPECT_EQ(OpenRequest(hub_, device_pub_, *env, &keys).status().code(), Code::kNotAuthorised);
+  ASSERT_TRUE(OpenRequest(hub_, PublicKeys{courier.sign_pk, courier.kx_pk}, *env, &keys).ok());
+  const Bytes answer = SealResponse(hub_, env->header, keys, {2});
+  EXPECT_EQ(DecodeEnvelope(answer)->header.direction, 4);
+  EXPECT_TRUE(OpenResponse(*sealed, hub_pub_, answer).ok());
+  EXPECT_FALSE(SealRequest(courier, hub_pub_, id_, 8, {1}, /*direction=*/2).ok());
+}
+
+TEST_F(Envelopes, ABoxOpensOnlyForItsRecipientFromItsSenderAsItsKind) {
+  const Bytes payload = {4, 5, 6};
+  auto box = SealBox(device_, hub_.kx_pk, BoxPurpose::kSpooledPush, id_, payload);
+  ASSERT_TRUE(box.ok());
+  auto opened = OpenBox(hub_, device_pub_, BoxPurpose::kSpooledPush, id_, *box);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(*opened, payload);
+  KeyPairs other = KeyPairs::Generate();
+  // Another recipient (even one that knows the sender's public keys) cannot open it.
+  EXPECT_EQ(OpenBox(other, device_pub_, BoxPurpose::kSpooledPush, id_, *box).status().code(),
+            Code::kIntegrity);
+  // Another sender's signature is not the device's.
+  auto forged = SealBox(other, hub_.kx_pk, BoxPurpose::kSpooledPush, id_, payload);
+  ASSERT_TRUE(forged.ok());
+  EXPECT_EQ(OpenBox(hub_, device_pub_, BoxPurpose::kSpooledPush, id_, *forged).status().code(),
+            Code::kIntegrity);
+  // Not as another kind of box, nor for another device.
+  EXPECT_EQ(OpenBox(hub_, device_pub_, BoxPurpose::kPullPage, id_, *box).status().code(), Code::kIntegrity);
+  EXPECT_EQ(OpenBox(hub_, device_pub_, BoxPurpose::kSpooledPush, "0193a000-0000-7000-8000-000000000002", *box)
+                .status()
+                .code(),
+            Code::kIntegrity);
+  // Tampered anywhere: refused.
+  for (size_t at : {box->size() / 2, box->size() - 70, size_t{20}}) {
+    Bytes tampered = *box;
+    tampered[at] ^= 0x01;
+    EXPECT_FALSE(OpenBox(hub_, device_pub_, BoxPurpose::kSpooledPush, id_, tampered).ok()) << at;
+  }
+}
+
 TEST_F(Envelopes, EnrollmentEnvelopeNeedsTheCode) {
   const std::string code = *NormaliseCode(NewEnrollmentCode());
   const CodeKeys keys = CodeKeysFromCode(code);
@@ -137,7 +184,7 @@ TEST_F(Envelopes, EnrollmentEnvelopeNeedsTheCode) {
 }
 
 // What the hub keeps of a code (its verifier) checks a request but cannot make one: whoever reads the
-// hub's store learns no code and can enrol no device (protocol 3; PROTOCOL.md section 3).
+// hub's store learns no code and can enrol no device (protocol 4; PROTOCOL.md section 3).
 TEST_F(Envelopes, TheHubsVerifierCannotEnrolADevice) {
   const std::string code = *NormaliseCode(NewEnrollmentCode());
   const CodeKeys keys = CodeKeysFromCode(code);

@@ -308,7 +308,7 @@ TEST_F(PanelsTest, AHoldFromTheMatchViewIsRecordedAndShownOnTheCapacityBoard) {
   // The top option is Riverside's vacant block bed (a void), and the score explains itself.
   EXPECT_EQ(m.options[0].bed_id, fx_.vacant_bed);
   EXPECT_EQ(m.options[0].provider_name, "Riverside Care Home");
-  ASSERT_EQ(m.options[0].components.size(), 6u);
+  ASSERT_EQ(m.options[0].components.size(), 7u);
   EXPECT_EQ(m.options[0].components[0].name, "Fills a void");
   EXPECT_GT(m.options[0].components[0].contribution, 0);
   // Fenview is closed to admissions: excluded, with the rule that says so.

@@ -9,20 +9,13 @@
 #include "berth/schema/ids.h"
 #include "berth/schema/repository.h"
 #include "berth/schema/store.h"
+#include "support/test_support.h"
 
 namespace berth::ui::uitest {
 
 // A valid NHS number (modulus 11) made from nine digits; nine digits whose check would be 10 are bumped.
 inline std::string NhsNumber(int64_t nine) {
-  for (;; ++nine) {
-    std::string d = std::to_string(nine);
-    d = std::string(9 - d.size(), '0') + d;
-    int sum = 0;
-    for (int i = 0; i < 9; ++i) sum += (d[static_cast<size_t>(i)] - '0') * (10 - i);
-    const int check = 11 - sum % 11;
-    if (check == 10) continue;
-    return d + std::to_string(check == 11 ? 0 : check);
-  }
+  return berth::testing::ValidNhsNumber(nine);
 }
 
 inline std::string DaysFromToday(int64_t delta) {

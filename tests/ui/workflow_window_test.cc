@@ -10,6 +10,7 @@
 #include "berth/core/demo.h"
 #include "berth/core/geo.h"
 #include "berth/core/plan.h"
+#include "berth/core/referrals.h"
 #include "berth/core/reports.h"
 #include "berth/schema/repository.h"
 #include "capacity_panel.h"
@@ -43,7 +44,8 @@ class WindowWorkflow : public ::testing::Test {
   int64_t Count(const std::string& sql) { return *store().db().QueryInt(sql); }
   // What a change leaves behind: the outbox's last entry and the audit entries other than views.
   std::pair<int64_t, int64_t> Written() {
-    return {Count("SELECT coalesce(max(seq), 0) FROM outbox"), Count("SELECT count(*) FROM audit WHERE action <> 'view'")};
+    return {Count("SELECT coalesce(max(seq), 0) FROM outbox"),
+            Count("SELECT count(*) FROM audit WHERE action <> 'view'")};
   }
   void Send(Event e) {
     shell_->events().Push(std::move(e));
@@ -64,8 +66,8 @@ class WindowWorkflow : public ::testing::Test {
     const auto before = Written();
     Send(std::move(e));
     EXPECT_FALSE(Refused()) << Message();
-    EXPECT_GT(Count("SELECT count(*) FROM outbox WHERE seq > " + std::to_string(before.first) + " AND entity = '" +
-                    entity + "'"),
+    EXPECT_GT(Count("SELECT count(*) FROM outbox WHERE seq > " + std::to_string(before.first) +
+                    " AND entity = '" + entity + "'"),
               0);
     EXPECT_GT(Count("SELECT count(*) FROM audit WHERE action = '" + action + "'"), 0);
   }
@@ -151,7 +153,8 @@ TEST_F(WindowWorkflow, TheWindowCannotClearAHoldOrPlaceAReferralExceptThroughThe
   ASSERT_FALSE(Refused()) << Message();
   ASSERT_EQ(shell_->workspace().match.offers.size(), 1u);
   EXPECT_EQ(shell_->workspace().match.offers[0].status, "pending");
-  ExpectDone(Command(Event::Kind::kAnswerOffer, top.provider_name, OfferOf(fx_.ann), "accept"), "offer", "accept");
+  ExpectDone(Command(Event::Kind::kAnswerOffer, top.provider_name, OfferOf(fx_.ann), "accept"), "offer",
+             "accept");
   ui_.Press(*shell_, keys::kC);
   ui_.Settle(*shell_);
   EXPECT_FALSE(Refused()) << Message();
@@ -176,13 +179,16 @@ TEST_F(WindowWorkflow, EveryCommandOfTheWindowLegalAndIllegal) {
   save.referral.name = "Hal Typo";
   ExpectRefused(save, "nhs_number");
   // Bed status (capacity board V/U/O) and admissions (close / reopen).
-  ExpectDone(Command(Event::Kind::kBedStatus, "", fx_.vacant_bed, "unavailable", "other"), "bed", "bed_status");
-  ExpectRefused(Command(Event::Kind::kBedStatus, "", fx_.vacant_bed, "unavailable", "other"), "nothing to change");
+  ExpectDone(Command(Event::Kind::kBedStatus, "", fx_.vacant_bed, "unavailable", "other"), "bed",
+             "bed_status");
+  ExpectRefused(Command(Event::Kind::kBedStatus, "", fx_.vacant_bed, "unavailable", "other"),
+                "nothing to change");
   ExpectDone(Command(Event::Kind::kBedStatus, "", fx_.vacant_bed, "vacant"), "bed", "bed_status");
   ExpectDone(Command(Event::Kind::kAdmissions, "", fx_.home_a, "close", "staffing"), "provider_admissions",
              "admissions_close");
   ExpectRefused(Command(Event::Kind::kAdmissions, "", fx_.home_a, "close", "staffing"), "it already is");
-  ExpectDone(Command(Event::Kind::kAdmissions, "", fx_.home_a, "open"), "provider_admissions", "admissions_open");
+  ExpectDone(Command(Event::Kind::kAdmissions, "", fx_.home_a, "open"), "provider_admissions",
+             "admissions_open");
   // Holds (match H) and their release (capacity R).
   ExpectDone(Act(Event::Kind::kHold, fx_.dan, fx_.home_a, fx_.vacant_bed), "bed", "hold");
   ExpectRefused(Act(Event::Kind::kHold, fx_.cara, fx_.home_a, fx_.vacant_bed), "held for another referral");
@@ -203,13 +209,31 @@ TEST_F(WindowWorkflow, EveryCommandOfTheWindowLegalAndIllegal) {
   ExpectDone(Act(Event::Kind::kConfirm, fx_.cara, fx_.home_a, fx_.vacant_bed), "placement", "confirm");
   // Hand back (the form, for a placed referral): with notice; Fay has no placement in Berth to hand back.
   const std::string last_day = uitest::DaysFromToday(28);
-  ExpectRefused(Command(Event::Kind::kHandBack, fx_.fay, "", last_day, "staffing"), "no planned or active placement");
-  ExpectRefused(Command(Event::Kind::kHandBack, fx_.cara, "", uitest::DaysFromToday(-1), "staffing"), "before today");
+  ExpectRefused(Command(Event::Kind::kHandBack, fx_.fay, "", last_day, "staffing"),
+                "no planned or active placement");
+  ExpectRefused(Command(Event::Kind::kHandBack, fx_.cara, "", uitest::DaysFromToday(-1), "staffing"),
+                "before today");
   ExpectDone(Command(Event::Kind::kHandBack, fx_.cara, "", last_day, "staffing"), "handback", "handback");
   const Referral cara = *LoadReferral(store().db(), fx_.cara);
   EXPECT_EQ(cara.status, ReferralStatus::kSourcing);
   EXPECT_EQ(cara.priority, Priority::kHandBack);
   EXPECT_EQ(LoadBed(store().db(), fx_.vacant_bed)->status, BedStatus::kOccupied);  // until the last day
+  // A referral's life from the form: cancel with a reason (refused without one), reopen; a changed
+  // discharge-ready date is kept as history.
+  ExpectRefused(Command(Event::Kind::kCancelReferral, fx_.eve, "", "", ""), "needs a reason");
+  ExpectDone(Command(Event::Kind::kCancelReferral, fx_.eve, "", "", "readmitted"), "referral", "cancel");
+  EXPECT_EQ(LoadReferral(store().db(), fx_.eve)->status, ReferralStatus::kCancelled);
+  ExpectRefused(Command(Event::Kind::kCancelReferral, fx_.eve, "", "", "readmitted"),
+                "only an open referral");
+  ExpectDone(Command(Event::Kind::kReopenReferral, fx_.eve, ""), "referral", "reopen");
+  Referral eve = *LoadReferral(store().db(), fx_.eve);
+  EXPECT_TRUE(core::IsOpen(eve.status));
+  eve.discharge_ready_date = uitest::DaysFromToday(5);
+  Event moved;
+  moved.kind = Event::Kind::kSaveReferral;
+  moved.referral = eve;
+  ExpectDone(moved, "referral_date_change", "drd_change");
+  EXPECT_EQ(LoadDateChanges(store().db(), fx_.eve)->size(), 1u);
   // The board puts her among the hand backs at the top, needed from the day after care ends (after Bob,
   // whose hand back is needed sooner).
   const auto& rows = shell_->workspace().queue.rows;

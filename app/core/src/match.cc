@@ -12,11 +12,13 @@
 namespace berth::core {
 namespace {
 
-constexpr const char* kRuleCodes[kRuleCount] = {
-    "declined",       "handed_back",  "category",       "registration", "specialism",        "admissions_closed", "infection",
-    "room_bariatric", "room_hoist",   "room_ground_floor", "room_en_suite",     "single_sex_unit",
-    "not_available",  "over_budget",  "too_far",           "distance_unknown",  "zone",
-    "band_hours",     "double_up",    "carer_gender",      "homecare_start"};
+constexpr const char* kRuleCodes[kRuleCount] = {"declined",          "handed_back",    "category",
+                                                "registration",      "specialism",     "admissions_closed",
+                                                "infection",         "room_bariatric", "room_hoist",
+                                                "room_ground_floor", "room_en_suite",  "single_sex_unit",
+                                                "not_available",     "over_budget",    "too_far",
+                                                "distance_unknown",  "zone",           "band_hours",
+                                                "double_up",         "carer_gender",   "homecare_start"};
 
 int32_t DayOf(std::string_view iso) {
   if (iso.size() < 10 || !IsIsoDate(iso.substr(0, 10))) return kNoDay;
@@ -126,12 +128,17 @@ void ScoreCommon(const MatchContext& ctx, const Needs& n, const ProviderSlot& p,
   const uint32_t self = c->provider;
   if (std::find(n.previous.begin(), n.previous.end(), self) != n.previous.end())
     k.continuity = s.w_continuity;
+  if (c->over_budget_pence > 0 && c->budget_limit_pence > 0) {
+    k.budget = -s.w_over_budget * 100.0 * static_cast<double>(c->over_budget_pence) /
+               static_cast<double>(c->budget_limit_pence);
+  }
   k.void_fill = Round2(k.void_fill);
   k.delay = Round2(k.delay);
   k.distance = Round2(k.distance);
   k.cost = Round2(k.cost);
   k.cqc = Round2(k.cqc);
   k.continuity = Round2(k.continuity);
+  k.budget = Round2(k.budget);
   c->score = Round2(k.Total());
 }
 
@@ -145,6 +152,60 @@ std::optional<double> DistanceTo(const Needs& n, const ProviderSlot& p) {
 std::string OfferStatusAt(const OfferNote& o, const std::string& now_iso) {
   if (o.status == OfferStatus::kPending && !o.respond_by.empty() && o.respond_by < now_iso) return "expired";
   return std::string(ToString(o.status));
+}
+
+std::string OverBudgetWords(const Candidate& c) {
+  return fmt::format("GBP {:.2f} a week over the GBP {:.2f} budget",
+                     static_cast<double>(c.over_budget_pence) / 100.0,
+                     static_cast<double>(c.budget_limit_pence) / 100.0);
+}
+
+std::string_view RulePhrase(Rule rule) {
+  switch (rule) {
+    case Rule::kDeclined:
+      return "declined them";
+    case Rule::kHandedBack:
+      return "handed their care back";
+    case Rule::kCategory:
+      return "not the kind of bed needed";
+    case Rule::kRegistration:
+      return "not registered for this care";
+    case Rule::kSpecialism:
+      return "without the specialism needed";
+    case Rule::kAdmissionsClosed:
+      return "closed to admissions";
+    case Rule::kInfection:
+      return "no isolation room";
+    case Rule::kBariatric:
+      return "no bariatric room";
+    case Rule::kHoist:
+      return "no hoist";
+    case Rule::kGroundFloor:
+      return "not on the ground floor";
+    case Rule::kEnSuite:
+      return "not en-suite";
+    case Rule::kSingleSex:
+      return "a single-sex unit for the other sex";
+    case Rule::kNotAvailable:
+      return "not free by the date needed";
+    case Rule::kOverBudget:
+      return "over the budget ceiling";
+    case Rule::kTooFar:
+      return "beyond the distance limit";
+    case Rule::kDistanceUnknown:
+      return "cannot be placed on the map";
+    case Rule::kZone:
+      return "agencies that do not cover the person's zone";
+    case Rule::kBandHours:
+      return "not enough hours in a time band";
+    case Rule::kDoubleUp:
+      return "no double-up carers";
+    case Rule::kCarerGender:
+      return "no carers of the gender asked for";
+    case Rule::kHomecareStart:
+      return "hours that start too late";
+  }
+  return "excluded";
 }
 
 std::string_view RuleCode(Rule rule) {
@@ -183,14 +244,16 @@ Needs PrepareNeeds(const MatchContext& ctx, const Referral& r) {
     }
     for (const HandbackNote& h : notes->handbacks) {
       if (h.status == HandbackStatus::kWithdrawn || h.provider == kNoSlot) continue;
-      n.personal.push_back({h.provider, "", Rule::kHandedBack, DeclineReason::kNone, h.reason, h.notice_date});
+      n.personal.push_back(
+          {h.provider, "", Rule::kHandedBack, DeclineReason::kNone, h.reason, h.notice_date});
       if (h.status == HandbackStatus::kOpen && h.end_date > n.care_ends) n.care_ends = h.end_date;
     }
   }
   // The date needed from: the DRD, or for a hand back the day after the current care ends (the same rule
   // as the queue, referrals.h NeededFrom); a confirmation matches for its own first day.
-  const std::string needed =
-      !ctx.needed_from.empty() ? ctx.needed_from : NeededFrom(r, r.priority == Priority::kHandBack ? n.care_ends : "");
+  const std::string needed = !ctx.needed_from.empty()
+                                 ? ctx.needed_from
+                                 : NeededFrom(r, r.priority == Priority::kHandBack ? n.care_ends : "");
   const int32_t drd = DayOf(needed);
   n.needed_day = drd == kNoDay ? n.today : std::max(n.today, drd);
   n.days_past = drd == kNoDay ? 0 : std::max(0, n.today - drd);
@@ -234,8 +297,10 @@ std::optional<Rule> EvaluateBed(const MatchContext& ctx, const Needs& n, const P
     }
     return rule;
   };
+  // Whether `rule` stops the bed: it fails, and it is not the rule a near-miss check waives.
+  auto stops = [&](bool failed, Rule rule) { return failed && n.waive != rule; };
   for (const PersonalExclusion& x : n.personal) {
-    if (x.provider != b.provider || (!x.bed_id.empty() && x.bed_id != b.id)) continue;
+    if (x.provider != b.provider || (!x.bed_id.empty() && x.bed_id != b.id) || n.waive == x.rule) continue;
     if (why) {
       why->decline_reason = x.decline_reason;
       why->handback_reason = x.handback_reason;
@@ -243,20 +308,24 @@ std::optional<Rule> EvaluateBed(const MatchContext& ctx, const Needs& n, const P
     }
     return fail(x.rule);
   }
-  if (!CategoryFits(n.category, b, n)) return fail(Rule::kCategory);
-  if (!RegistrationAllows(p.registration, b.category)) return fail(Rule::kRegistration);
-  if (!SpecialismOk(p, b.category, n)) return fail(Rule::kSpecialism);
-  if (p.ClosedTo(b.category)) return fail(Rule::kAdmissionsClosed);
-  if ((n.infection == InfectionStatus::kPositive || n.infection == InfectionStatus::kContact) &&
-      !b.features.en_suite)
+  if (stops(!CategoryFits(n.category, b, n), Rule::kCategory)) return fail(Rule::kCategory);
+  if (stops(!RegistrationAllows(p.registration, b.category), Rule::kRegistration))
+    return fail(Rule::kRegistration);
+  if (stops(!SpecialismOk(p, b.category, n), Rule::kSpecialism)) return fail(Rule::kSpecialism);
+  if (stops(p.ClosedTo(b.category), Rule::kAdmissionsClosed)) return fail(Rule::kAdmissionsClosed);
+  if (stops((n.infection == InfectionStatus::kPositive || n.infection == InfectionStatus::kContact) &&
+                !b.features.en_suite,
+            Rule::kInfection))
     return fail(Rule::kInfection);
-  if (n.Has(Need::kBariatric) && !b.features.bariatric) return fail(Rule::kBariatric);
-  if (n.Has(Need::kHoist) && !b.features.hoist) return fail(Rule::kHoist);
-  if (n.Has(Need::kGroundFloor) && !b.features.ground_floor) return fail(Rule::kGroundFloor);
-  if (n.Has(Need::kEnSuite) && !b.features.en_suite) return fail(Rule::kEnSuite);
-  if (b.features.single_sex_unit == SexPreference::kFemale && n.gender != Gender::kFemale)
-    return fail(Rule::kSingleSex);
-  if (b.features.single_sex_unit == SexPreference::kMale && n.gender != Gender::kMale)
+  if (stops(n.Has(Need::kBariatric) && !b.features.bariatric, Rule::kBariatric))
+    return fail(Rule::kBariatric);
+  if (stops(n.Has(Need::kHoist) && !b.features.hoist, Rule::kHoist)) return fail(Rule::kHoist);
+  if (stops(n.Has(Need::kGroundFloor) && !b.features.ground_floor, Rule::kGroundFloor))
+    return fail(Rule::kGroundFloor);
+  if (stops(n.Has(Need::kEnSuite) && !b.features.en_suite, Rule::kEnSuite)) return fail(Rule::kEnSuite);
+  if (stops((b.features.single_sex_unit == SexPreference::kFemale && n.gender != Gender::kFemale) ||
+                (b.features.single_sex_unit == SexPreference::kMale && n.gender != Gender::kMale),
+            Rule::kSingleSex))
     return fail(Rule::kSingleSex);
   int32_t available = kNoDay;
   switch (b.status) {
@@ -285,22 +354,32 @@ std::optional<Rule> EvaluateBed(const MatchContext& ctx, const Needs& n, const P
   if (available != kNoDay && b.has_placements) {
     available = b.free_from_day == kNoDay ? kNoDay : std::max(available, b.free_from_day);
   }
-  if (available == kNoDay || available > n.needed_day) return fail(Rule::kNotAvailable);
+  if (stops(available == kNoDay || available > n.needed_day, Rule::kNotAvailable)) {
+    if (why) why->available_day = available;
+    return fail(Rule::kNotAvailable);
+  }
   const int64_t usual = s.UsualWeekly(b.category);
+  int64_t over = 0, limit_pence = 0;
   if (!(b.contract == ContractType::kBlock && n.funding != Funding::kSelfFunder)) {
     // Block beds are the council's own, already paid for: within any council funding route.
     const auto limit = FundingLimit(s, n, usual, IsNursing(b.category));
     if (limit && b.weekly_rate_pence > *limit) {
-      if (why) {
-        why->weekly_cost_pence = b.weekly_rate_pence;
-        why->limit_pence = *limit;
+      // Over budget: a soft rule (ranked with a penalty and flagged with the amount) unless the council
+      // sets a hard ceiling.
+      if (stops(s.budget_hard_limit > 0, Rule::kOverBudget)) {
+        if (why) {
+          why->weekly_cost_pence = b.weekly_rate_pence;
+          why->limit_pence = *limit;
+        }
+        return fail(Rule::kOverBudget);
       }
-      return fail(Rule::kOverBudget);
+      over = b.weekly_rate_pence - *limit;
+      limit_pence = *limit;
     }
   }
   if (n.max_km > 0 && n.where) {
-    if (!km) return fail(Rule::kDistanceUnknown);
-    if (*km > n.max_km) return fail(Rule::kTooFar);
+    if (stops(!km, Rule::kDistanceUnknown)) return fail(Rule::kDistanceUnknown);
+    if (stops(km && *km > n.max_km, Rule::kTooFar)) return fail(Rule::kTooFar);
   }
   if (out) {
     Candidate& c = *out;
@@ -309,7 +388,9 @@ std::optional<Rule> EvaluateBed(const MatchContext& ctx, const Needs& n, const P
     c.provider = b.provider;
     c.distance_km = km;
     c.weekly_cost_pence = b.weekly_rate_pence;
-    c.available_day = available;
+    c.available_day = available == kNoDay ? n.needed_day : available;
+    c.over_budget_pence = over;
+    c.budget_limit_pence = limit_pence;
     const bool void_now =
         b.contract == ContractType::kBlock &&
         (b.status == BedStatus::kVacant || (b.status == BedStatus::kHeld && b.held_for == n.referral_id));
@@ -338,9 +419,10 @@ std::optional<Rule> EvaluateHomecare(const MatchContext& ctx, const Needs& n, co
     }
     return rule;
   };
+  auto waived = [&](Rule rule) { return n.waive == rule; };
   const uint32_t self = rows.empty() ? kNoSlot : rows.front()->provider;
   for (const PersonalExclusion& x : n.personal) {
-    if (x.provider != self) continue;
+    if (x.provider != self || waived(x.rule)) continue;
     if (why) {
       why->decline_reason = x.decline_reason;
       why->handback_reason = x.handback_reason;
@@ -348,7 +430,8 @@ std::optional<Rule> EvaluateHomecare(const MatchContext& ctx, const Needs& n, co
     }
     return fail(x.rule, TimeBand::kMorning);
   }
-  if (p.closed_all) return fail(Rule::kAdmissionsClosed, TimeBand::kMorning);
+  if (p.closed_all && !waived(Rule::kAdmissionsClosed))
+    return fail(Rule::kAdmissionsClosed, TimeBand::kMorning);
   if (n.homecare.bands.empty()) return fail(Rule::kBandHours, TimeBand::kMorning);
   const double h = n.hours_per_band;
   std::vector<HomecareBandUse> uses;
@@ -357,28 +440,45 @@ std::optional<Rule> EvaluateHomecare(const MatchContext& ctx, const Needs& n, co
   // Each band is checked rule by rule over the rows that passed the earlier rules.
   for (TimeBand band : n.homecare.bands) {
     std::vector<size_t> ok;
+    double most_left = 0;
+    bool in_band = false;
     for (size_t i = 0; i < rows.size(); ++i) {
-      if (rows[i]->band == band && rows[i]->RemainingFrom(n.needed_day) + 1e-9 >= h) ok.push_back(i);
+      if (rows[i]->band != band) continue;
+      const double left = rows[i]->RemainingFrom(n.needed_day);
+      most_left = in_band ? std::max(most_left, left) : left;
+      in_band = true;
+      if (left + 1e-9 >= h || waived(Rule::kBandHours)) ok.push_back(i);
     }
-    if (ok.empty()) return fail(Rule::kBandHours, band);
-    if (n.homecare.double_up) {
+    if (ok.empty()) {
+      if (why) why->shortfall_hours = h - std::max(0.0, most_left);
+      return fail(Rule::kBandHours, band);
+    }
+    if (n.homecare.double_up && !waived(Rule::kDoubleUp)) {
       std::erase_if(ok, [&](size_t i) { return !rows[i]->double_up; });
       if (ok.empty()) return fail(Rule::kDoubleUp, band);
     }
-    if (n.homecare.carer_gender != SexPreference::kAny) {
+    if (n.homecare.carer_gender != SexPreference::kAny && !waived(Rule::kCarerGender)) {
       const bool female = n.homecare.carer_gender == SexPreference::kFemale;
       std::erase_if(ok, [&](size_t i) { return female ? !rows[i]->female_carers : !rows[i]->male_carers; });
       if (ok.empty()) return fail(Rule::kCarerGender, band);
     }
-    std::erase_if(ok, [&](size_t i) {
-      return rows[i]->available_from_day != kNoDay && rows[i]->available_from_day > n.needed_day;
-    });
-    if (ok.empty()) return fail(Rule::kHomecareStart, band);
+    if (!waived(Rule::kHomecareStart)) {
+      int32_t soonest = kNoDay;
+      for (size_t i : ok) soonest = std::min(soonest, rows[i]->available_from_day);
+      std::erase_if(ok, [&](size_t i) {
+        return rows[i]->available_from_day != kNoDay && rows[i]->available_from_day > n.needed_day;
+      });
+      if (ok.empty()) {
+        if (why) why->available_day = soonest;
+        return fail(Rule::kHomecareStart, band);
+      }
+    }
     // The cheapest row, then the one with most hours left, then by id.
     const size_t best = *std::min_element(ok.begin(), ok.end(), [&](size_t a, size_t b) {
       if (rows[a]->hourly_rate_pence != rows[b]->hourly_rate_pence)
         return rows[a]->hourly_rate_pence < rows[b]->hourly_rate_pence;
-      const double left_a = rows[a]->RemainingFrom(n.needed_day), left_b = rows[b]->RemainingFrom(n.needed_day);
+      const double left_a = rows[a]->RemainingFrom(n.needed_day),
+                   left_b = rows[b]->RemainingFrom(n.needed_day);
       if (left_a != left_b) return left_a > left_b;
       return rows[a]->id < rows[b]->id;
     });
@@ -388,14 +488,19 @@ std::optional<Rule> EvaluateHomecare(const MatchContext& ctx, const Needs& n, co
   }
   const int64_t usual =
       std::llround(n.homecare.CarerHoursPerWeek() * static_cast<double>(s.usual_homecare_hourly_pence));
+  int64_t over = 0, limit_pence = 0;
   if (!all_block || n.funding == Funding::kSelfFunder) {
     const auto limit = FundingLimit(s, n, usual, false);
     if (limit && cost > *limit) {
-      if (why) {
-        why->weekly_cost_pence = cost;
-        why->limit_pence = *limit;
+      if (s.budget_hard_limit > 0 && !waived(Rule::kOverBudget)) {
+        if (why) {
+          why->weekly_cost_pence = cost;
+          why->limit_pence = *limit;
+        }
+        return fail(Rule::kOverBudget, TimeBand::kMorning);
       }
-      return fail(Rule::kOverBudget, TimeBand::kMorning);
+      over = cost - *limit;
+      limit_pence = *limit;
     }
   }
   if (out) {
@@ -408,6 +513,8 @@ std::optional<Rule> EvaluateHomecare(const MatchContext& ctx, const Needs& n, co
     c.distance_km = km;
     c.weekly_cost_pence = cost;
     c.available_day = n.needed_day;
+    c.over_budget_pence = over;
+    c.budget_limit_pence = limit_pence;
     c.is_void = all_block;
     if (all_block) c.components.void_fill = s.w_void;
     ScoreCommon(ctx, n, p, &c, usual);
@@ -527,6 +634,91 @@ MatchResult Match(const MatchContext& ctx, const Referral& r) {
   return m;
 }
 
+std::vector<NearMiss> NearMisses(const MatchContext& ctx, const MatchResult& m, size_t limit) {
+  const SupplyIndex& ix = *ctx.index;
+  std::vector<NearMiss> all;
+  for (const Exclusion& e : m.excluded) {
+    if (e.rule == Rule::kZone) continue;  // an agency elsewhere is no near miss
+    // Only the one rule stops it: with that rule waived, the option passes every other.
+    Needs n = m.needs;
+    n.waive = e.rule;
+    const ProviderSlot& p = ix.providers()[e.provider];
+    bool passes = false;
+    if (e.kind == CandidateKind::kBed) {
+      passes = !EvaluateBed(ctx, n, p, ix.beds()[e.bed], nullptr, nullptr);
+    } else {
+      std::vector<const CapacitySlot*> rows;
+      std::vector<uint32_t> slots;
+      for (uint32_t c : p.capacity) {
+        const CapacitySlot& cs = ix.capacity()[c];
+        if (cs.live && cs.zone == n.zone) {
+          rows.push_back(&cs);
+          slots.push_back(c);
+        }
+      }
+      passes = !rows.empty() && !EvaluateHomecare(ctx, n, p, rows, slots, nullptr, nullptr);
+    }
+    if (!passes) continue;
+    NearMiss x;
+    x.exclusion = e;
+    const std::string need = IsoDateFromDays(n.needed_day);
+    switch (e.rule) {
+      case Rule::kTooFar:
+        x.amount = e.distance_km.value_or(0) - n.max_km;
+        x.unit = "km";
+        x.words = fmt::format("{:.1f} km beyond the {:.0f} km limit", x.amount, n.max_km);
+        x.gap = x.amount / 5.0;
+        break;
+      case Rule::kOverBudget:
+        x.amount = static_cast<double>(e.weekly_cost_pence - e.limit_pence) / 100.0;
+        x.unit = "GBP a week";
+        x.words = fmt::format("GBP {:.2f} a week over the GBP {:.2f} budget ceiling", x.amount,
+                              static_cast<double>(e.limit_pence) / 100.0);
+        x.gap = x.amount / 20.0;
+        break;
+      case Rule::kBandHours:
+        x.amount = e.shortfall_hours;
+        x.unit = "hours a week";
+        x.words = fmt::format("{} band {:.2f} hours a week short", ToString(e.band), x.amount);
+        x.gap = x.amount / 2.0;
+        break;
+      case Rule::kNotAvailable:
+      case Rule::kHomecareStart:
+        if (e.available_day == kNoDay) {
+          x.words = ReasonSentence(ctx, m.needs, e);
+          x.gap = 60;
+        } else {
+          x.amount = e.available_day - n.needed_day;
+          x.unit = "days";
+          x.words = fmt::format("free from {}, {:g} day(s) after the date needed ({})",
+                                IsoDateFromDays(e.available_day), x.amount, need);
+          x.gap = x.amount / 3.0;
+        }
+        break;
+      default:
+        // Rules with no measure: the nearer to being changed (a closure ends, a room is fitted), the sooner.
+        x.words = ReasonSentence(ctx, m.needs, e);
+        x.gap = 10 + static_cast<double>(e.rule == Rule::kAdmissionsClosed ? 0
+                                         : e.rule == Rule::kDeclined || e.rule == Rule::kHandedBack
+                                             ? 40
+                                             : 5 + static_cast<int>(e.rule));
+        break;
+    }
+    all.push_back(std::move(x));
+  }
+  std::stable_sort(all.begin(), all.end(),
+                   [](const NearMiss& a, const NearMiss& b) { return a.gap < b.gap; });
+  std::vector<NearMiss> out;
+  std::vector<uint32_t> providers;
+  for (NearMiss& x : all) {
+    if (out.size() >= limit) break;
+    if (std::find(providers.begin(), providers.end(), x.exclusion.provider) != providers.end()) continue;
+    providers.push_back(x.exclusion.provider);
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
 std::string ReasonSentence(const MatchContext& ctx, const Needs& n, const Exclusion& e) {
   const SupplyIndex& ix = *ctx.index;
   const ProviderSlot& p = ix.providers()[e.provider];
@@ -595,7 +787,8 @@ std::string ReasonSentence(const MatchContext& ctx, const Needs& n, const Exclus
         return b->free_from_day == kNoDay
                    ? "A placement takes the bed with no end date."
                    : fmt::format("A placement takes the bed until {} (free from {}), after {}.",
-                                 IsoDateFromDays(b->free_from_day - 1), IsoDateFromDays(b->free_from_day), need);
+                                 IsoDateFromDays(b->free_from_day - 1), IsoDateFromDays(b->free_from_day),
+                                 need);
       }
       return "Not available by " + need + ".";
     }
@@ -663,7 +856,15 @@ nlohmann::json CandidateJson(const MatchContext& ctx, const Candidate& c) {
   j["score"] = c.score;
   j["components"] = {{"void", c.components.void_fill},    {"delay", c.components.delay},
                      {"distance", c.components.distance}, {"cost", c.components.cost},
-                     {"cqc", c.components.cqc},           {"continuity", c.components.continuity}};
+                     {"cqc", c.components.cqc},           {"continuity", c.components.continuity},
+                     {"budget", c.components.budget}};
+  // Over budget is allowed (a soft rule), flagged with the amount so it can be approved.
+  j["over_budget"] = c.over_budget_pence > 0
+                         ? nlohmann::json{{"weekly_amount", static_cast<double>(c.over_budget_pence) / 100.0},
+                                          {"weekly_amount_pence", c.over_budget_pence},
+                                          {"weekly_limit", static_cast<double>(c.budget_limit_pence) / 100.0},
+                                          {"words", OverBudgetWords(c)}}
+                         : nlohmann::json(nullptr);
   return j;
 }
 
@@ -722,6 +923,24 @@ nlohmann::json MatchJson(const MatchContext& ctx, const MatchResult& m, size_t l
   }
   j["offers"] = std::move(offers);
   if (!n.care_ends.empty()) j["care_ends"] = n.care_ends;
+  nlohmann::json near = nlohmann::json::array();
+  if (m.candidates.size() < kFewOptions) {
+    for (const NearMiss& x : NearMisses(ctx, m)) {
+      const Exclusion& e = x.exclusion;
+      nlohmann::json y;
+      y["kind"] = KindCode(e.kind);
+      y["provider_id"] = ix.providers()[e.provider].id;
+      y["provider_name"] = ix.providers()[e.provider].name;
+      if (e.bed != kNoSlot) y["bed_id"] = ix.beds()[e.bed].id;
+      if (e.kind == CandidateKind::kHomecare) y["zone"] = e.zone == kNoSlot ? "" : ix.zones()[e.zone].name;
+      y["rule"] = RuleCode(e.rule);
+      y["amount"] = Round2(x.amount);
+      y["unit"] = x.unit;
+      y["words"] = x.words;
+      near.push_back(std::move(y));
+    }
+  }
+  j["near_misses"] = std::move(near);
   j["settings"] = SettingsJson(*ctx.settings);
   return j;
 }
@@ -751,20 +970,35 @@ std::string MatchText(const MatchContext& ctx, const MatchResult& m, size_t limi
         static_cast<double>(c.weekly_cost_pence) / 100.0);
     out += fmt::format(
         "       void {:+.2f}  delay {:+.2f}  distance {:+.2f}  cost {:+.2f}  cqc {:+.2f}  continuity "
-        "{:+.2f}\n",
+        "{:+.2f}{}\n",
         c.components.void_fill, c.components.delay, c.components.distance, c.components.cost,
-        c.components.cqc, c.components.continuity);
+        c.components.cqc, c.components.continuity,
+        c.over_budget_pence > 0 ? fmt::format("  budget {:+.2f}", c.components.budget) : std::string());
+    if (c.over_budget_pence > 0) out += "       OVER BUDGET: " + OverBudgetWords(c) + " (needs approval)\n";
+  }
+  if (m.candidates.size() < kFewOptions) {
+    const auto near = NearMisses(ctx, m);
+    if (!near.empty()) out += "Nearest misses (one rule stops each):\n";
+    for (const NearMiss& x : near) {
+      const Exclusion& e = x.exclusion;
+      out += fmt::format("  {} {}: {} - {}\n", ix.providers()[e.provider].name,
+                         e.bed != kNoSlot ? "bed " + (ix.beds()[e.bed].room.empty() ? ix.beds()[e.bed].id
+                                                                                    : ix.beds()[e.bed].room)
+                                          : std::string("homecare"),
+                         RuleCode(e.rule), x.words);
+    }
   }
   if (const PersonNotes* notes = ix.Notes(n.referral_id); notes && !notes->offers.empty()) {
     out += "Offers:\n";
     for (const OfferNote& o : notes->offers) {
       const std::string status = OfferStatusAt(o, ctx.now_iso);
-      out += fmt::format("  {} {}{}: {}{}\n", o.id, o.provider == kNoSlot ? "?" : ix.providers()[o.provider].name,
+      out += fmt::format("  {} {}{}: {}{}\n", o.id,
+                         o.provider == kNoSlot ? "?" : ix.providers()[o.provider].name,
                          o.bed_id.empty() ? "" : " bed " + o.bed_id, status,
-                         status == "declined"   ? " (" + std::string(ToString(o.decline_reason)) + ")"
-                         : status == "pending"  ? " (answer by " + o.respond_by + ")"
+                         status == "declined"  ? " (" + std::string(ToString(o.decline_reason)) + ")"
+                         : status == "pending" ? " (answer by " + o.respond_by + ")"
                          : status == "expired" ? " (no answer by " + o.respond_by + ")"
-                                                : "");
+                                               : "");
     }
   }
   if (!m.excluded.empty()) out += "Excluded:\n";

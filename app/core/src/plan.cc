@@ -205,6 +205,7 @@ std::string AllocationReason(const SupplyIndex& ix, const MatchResult& m, size_t
     }
   }
   if (m.needs.days_past > 0) parts.push_back(fmt::format("{} days past discharge-ready", m.needs.days_past));
+  if (c.over_budget_pence > 0) parts.push_back(OverBudgetWords(c) + " (needs approval)");
   if (c.distance_km) parts.push_back(fmt::format("{:.1f} km away", *c.distance_km));
   parts.push_back(k == 0 ? fmt::format("the best of {} suitable options", m.candidates.size())
                          : fmt::format("option {} of {} (better-ranked ones serve others in this plan)",
@@ -215,25 +216,43 @@ std::string AllocationReason(const SupplyIndex& ix, const MatchResult& m, size_t
   return out + ".";
 }
 
-std::string UnplacedReason(const MatchResult& m) {
+// Why nobody could be given an option, in words: the nearest misses (which option came closest, which rule
+// stopped it and by how much), else the commonest reasons.
+std::string UnplacedReason(const MatchContext& ctx, const Referral& r, const MatchResult& m) {
   if (!m.needs.wants_bed && !m.needs.wants_homecare)
     return "The referral names neither a bed category nor a homecare pattern.";
   if (!m.candidates.empty()) {
     return fmt::format("All {} suitable option(s) went to referrals ahead in the plan.", m.candidates.size());
   }
+  MatchContext full = ctx;
+  full.keep_exclusions = true;
+  const MatchResult again = Match(full, r);
+  const SupplyIndex& ix = *ctx.index;
+  std::string near;
+  for (const NearMiss& x : NearMisses(full, again, 3)) {
+    const Exclusion& e = x.exclusion;
+    const std::string what =
+        e.bed != kNoSlot ? fmt::format("{}, room {}", ix.providers()[e.provider].name, ix.beds()[e.bed].room)
+                         : ix.providers()[e.provider].name;
+    // The words may be a whole sentence; the list ends with one full stop.
+    std::string_view words = x.words;
+    if (!words.empty() && words.back() == '.') words.remove_suffix(1);
+    near += fmt::format("{}{}: {}", near.empty() ? "" : "; ", what, words);
+  }
+  if (!near.empty()) return "No option passes every rule. Nearest: " + near + ".";
   std::vector<std::pair<uint32_t, size_t>> counts;
-  for (size_t r = 0; r < kRuleCount; ++r) {
-    if (m.rule_counts[r] > 0) counts.push_back({m.rule_counts[r], r});
+  for (size_t k = 0; k < kRuleCount; ++k) {
+    if (m.rule_counts[k] > 0) counts.push_back({m.rule_counts[k], k});
   }
   if (counts.empty()) return "No supply in range: no bed or homecare capacity within the search area.";
   std::sort(counts.begin(), counts.end(),
             [](auto a, auto b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
   std::string top;
   for (size_t i = 0; i < counts.size() && i < 3; ++i) {
-    top +=
-        fmt::format("{}{} {}", i ? ", " : "", RuleCode(static_cast<Rule>(counts[i].second)), counts[i].first);
+    top += fmt::format("{}{} {}", i ? "; " : "", counts[i].first,
+                       RulePhrase(static_cast<Rule>(counts[i].second)));
   }
-  return "No option passes the hard rules (most often: " + top + ").";
+  return "No option passes every rule, and none misses by one rule only (most often: " + top + ").";
 }
 
 }  // namespace
@@ -295,7 +314,7 @@ Plan MakePlan(const MatchContext& ctx_in, const std::vector<Referral>& queue, co
   for (size_t i = 0; i < queue.size(); ++i) {
     const MatchResult& m = w.matches[i];
     if (w.chosen[i] < 0) {
-      plan.unplaced.push_back({queue[i].id, UnplacedReason(m)});
+      plan.unplaced.push_back({queue[i].id, UnplacedReason(ctx, queue[i], m)});
       continue;
     }
     const auto k = static_cast<size_t>(w.chosen[i]);
@@ -308,6 +327,10 @@ Plan MakePlan(const MatchContext& ctx_in, const std::vector<Referral>& queue, co
       t.void_weekly_pence_filled += c.weekly_cost_pence;
     }
     t.delay_days_cleared += m.needs.days_past;
+    if (c.over_budget_pence > 0) {
+      ++t.over_budget;
+      t.over_budget_weekly_pence += c.over_budget_pence;
+    }
     t.weekly_cost_pence += c.weekly_cost_pence;
     t.score += c.score;
     t.objective += AllocationValue(c);
@@ -348,7 +371,9 @@ nlohmann::json PlanJson(const MatchContext& ctx, const Plan& plan) {
                  {"objective", t.objective},
                  {"method", t.method},
                  {"greedy_objective", t.greedy_objective},
-                 {"greedy_placed", t.greedy_placed}};
+                 {"greedy_placed", t.greedy_placed},
+                 {"over_budget", t.over_budget},
+                 {"over_budget_weekly", static_cast<double>(t.over_budget_weekly_pence) / 100.0}};
   j["date"] = ctx.today;
   j["settings"] = SettingsJson(*ctx.settings);
   return j;
@@ -359,10 +384,13 @@ std::string PlanText(const MatchContext& ctx, const Plan& plan) {
   const PlanTotals& t = plan.totals;
   std::string out = fmt::format(
       "Huddle plan for {}: {} of {} referrals placed ({} beds, {} homecare), {} voids filled "
-      "(GBP {:.2f}/week of block money), {} delay days cleared; method {} (greedy first-come places {})\n",
+      "(GBP {:.2f}/week of block money), {} delay days cleared; method {} (greedy first-come places {}){}\n",
       ctx.today, t.placed, t.referrals, t.beds, t.homecare, t.voids_filled,
       static_cast<double>(t.void_weekly_pence_filled) / 100.0, t.delay_days_cleared, t.method,
-      t.greedy_placed);
+      t.greedy_placed,
+      t.over_budget > 0 ? fmt::format("; {} placement(s) over budget by GBP {:.2f}/week in all, to approve",
+                                      t.over_budget, static_cast<double>(t.over_budget_weekly_pence) / 100.0)
+                        : std::string());
   for (const auto& a : plan.allocations) {
     const Candidate& c = a.candidate;
     std::string what = c.kind == CandidateKind::kBed

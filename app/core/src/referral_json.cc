@@ -88,7 +88,8 @@ const std::set<std::string>& KnownKeys() {
                                              "status",
                                              "assigned_broker",
                                              "notes",
-                                             "created_date"};
+                                             "created_date",
+                                             "delay_reason"};
   return keys;
 }
 
@@ -329,6 +330,7 @@ Referral ParseOne(const json& obj, Checker& c, const Geography& geo, const std::
   r.notes = c.String("notes", false);
   r.created_date = c.Date("created_date", false);
   if (r.created_date.empty()) r.created_date = today;
+  r.delay_reason = c.Code<DelayReason>("delay_reason", false).value_or(DelayReason::kNone);
   // What makes a referral valid is decided once, in core (referrals.h): the checks the window's form and
   // every other writer make. Keys whose value could not even be read are reported once, above.
   for (const FieldProblem& p : ReferralProblems(r, &geo, today)) {
@@ -437,6 +439,8 @@ nlohmann::json ReferralToJson(const Referral& r) {
   j["assigned_broker"] = r.assigned_broker;
   j["notes"] = r.notes;
   j["created_date"] = r.created_date;
+  j["cancel_reason"] = std::string(ToString(r.cancel_reason));
+  j["delay_reason"] = std::string(ToString(r.delay_reason));
   return j;
 }
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "berth/core/referrals.h"
@@ -102,12 +104,90 @@ Result<QueueReport> BuildQueueReport(Db& db, const std::string& today) {
     q.discharge_ready_date = r.discharge_ready_date;
     q.care_ends = e.care_ends;
     q.needed_from = e.needed_from;
+    q.delay_reason = std::string(ToString(r.delay_reason));
     q.days_past = std::max<int64_t>(0, e.days_past);
     q.location = r.location_kind == LocationKind::kHospital ? r.hospital_code : "community";
     out.total_delay_days += q.days_past;
     out.past_discharge_ready += q.days_past > 0 ? 1 : 0;
     out.rows.push_back(std::move(q));
   }
+  return out;
+}
+
+Result<HandbacksReport> BuildHandbacksReport(Db& db, const std::string& from, const std::string& to) {
+  if (!IsIsoDate(from) || !IsIsoDate(to)) return BadInput("the date range must be two dates (YYYY-MM-DD)");
+  if (to < from) return BadInput("the range ends before it starts");
+  BERTH_ASSIGN_OR_RETURN(std::vector<Handback> handbacks, LoadHandbacks(db));
+  BERTH_ASSIGN_OR_RETURN(std::vector<Provider> providers, LoadProviders(db));
+  std::unordered_map<std::string, const Provider*> by_id;
+  for (const auto& p : providers) by_id[p.id] = &p;
+  HandbacksReport out;
+  out.from = from;
+  out.to = to;
+  std::map<std::string, HandbackTally> providers_seen, reasons;
+  std::map<std::string, std::set<std::string>> people_of;  // tally key -> referrals
+  std::set<std::string> people;
+  int64_t notice_total = 0;
+  for (const Handback& h : handbacks) {
+    // A notice the provider withdrew handed nothing back.
+    if (h.notice_date < from || h.notice_date > to || h.status == HandbackStatus::kWithdrawn) continue;
+    HandbackRow row;
+    row.handback_id = h.id;
+    row.provider_id = h.provider_id;
+    auto p = by_id.find(h.provider_id);
+    row.provider = p != by_id.end() ? p->second->name : "(unknown provider)";
+    row.referral_id = h.referral_id;
+    auto placement = LoadPlacement(db, h.placement_id);
+    const bool bed = placement.ok() ? placement->kind == PlacementKind::kCareHome : h.hours_per_week <= 0;
+    row.kind = bed ? "bed" : "homecare";
+    if (bed && placement.ok()) row.bed_id = placement->bed_id;
+    row.hours_per_week = bed ? 0 : h.hours_per_week;
+    row.reason = std::string(ToString(h.reason));
+    row.notice_date = h.notice_date;
+    row.end_date = h.end_date;
+    row.notice_days = IsIsoDate(h.end_date) && IsIsoDate(h.notice_date)
+                          ? DaysFromIsoDate(h.end_date) - DaysFromIsoDate(h.notice_date)
+                          : 0;
+    row.status = std::string(ToString(h.status));
+    ++out.handbacks;
+    out.beds += bed ? 1 : 0;
+    out.hours_per_week += row.hours_per_week;
+    notice_total += row.notice_days;
+    people.insert(h.referral_id);
+    for (auto [tally, key, label] : {std::tuple{&providers_seen, row.provider_id, row.provider},
+                                     std::tuple{&reasons, row.reason, row.reason}}) {
+      HandbackTally& t = (*tally)[key];
+      t.key = key;
+      t.label = label;
+      ++t.handbacks;
+      t.beds += bed ? 1 : 0;
+      t.hours_per_week += row.hours_per_week;
+      people_of[(tally == &reasons ? "reason/" : "provider/") + key].insert(h.referral_id);
+    }
+    out.rows.push_back(std::move(row));
+  }
+  out.providers = static_cast<int64_t>(providers_seen.size());
+  out.people = static_cast<int64_t>(people.size());
+  out.average_notice_days =
+      out.handbacks > 0 ? static_cast<double>(notice_total) / static_cast<double>(out.handbacks) : 0;
+  auto finish = [&](std::map<std::string, HandbackTally>& tallies, const std::string& prefix) {
+    std::vector<HandbackTally> v;
+    for (auto& [key, t] : tallies) {
+      t.people = static_cast<int64_t>(people_of[prefix + key].size());
+      v.push_back(t);
+    }
+    std::stable_sort(v.begin(), v.end(), [](const HandbackTally& a, const HandbackTally& b) {
+      return a.handbacks != b.handbacks ? a.handbacks > b.handbacks : a.label < b.label;
+    });
+    return v;
+  };
+  out.by_provider = finish(providers_seen, "provider/");
+  out.by_reason = finish(reasons, "reason/");
+  std::stable_sort(out.rows.begin(), out.rows.end(), [](const HandbackRow& a, const HandbackRow& b) {
+    return a.notice_date != b.notice_date ? a.notice_date < b.notice_date
+           : a.provider != b.provider     ? a.provider < b.provider
+                                          : a.handback_id < b.handback_id;
+  });
   return out;
 }
 
@@ -245,6 +325,7 @@ std::string Render(const QueueReport& r, ReportFormat f) {
                       {"discharge_ready_date", q.discharge_ready_date},
                       {"care_ends", q.care_ends},
                       {"needed_from", q.needed_from},
+                      {"delay_reason", q.delay_reason},
                       {"days_past_discharge_ready", q.days_past},
                       {"location", q.location}});
     }
@@ -259,20 +340,21 @@ std::string Render(const QueueReport& r, ReportFormat f) {
   for (const auto& q : r.rows) {
     rows.push_back({std::to_string(q.days_past), q.discharge_ready_date,
                     f == ReportFormat::kCsv ? q.name : Truncate(q.name, 24), q.pathway, q.category,
-                    q.priority, q.status, q.location, q.referral_id});
+                    q.priority, q.status, q.location, q.referral_id, q.delay_reason});
   }
-  const std::vector<std::string> header = {"days_past", "discharge_ready", "name", "pathway",    "need",
-                                           "priority",  "status",          "at",   "referral_id"};
+  const std::vector<std::string> header = {"days_past",   "discharge_ready", "name",   "pathway",
+                                           "need",        "priority",        "status", "at",
+                                           "referral_id", "delay_reason"};
   if (f == ReportFormat::kCsv) {
     std::string out = CsvLine(header);
     for (const auto& row : rows) out += CsvLine(row);
     return out;
   }
-  for (auto& row : rows) row.back() = row.back().substr(0, 8);
+  for (auto& row : rows) row[8] = row[8].substr(0, 8);
   std::string out = fmt::format(
       "Queue on {}: {} open referrals, {} past their discharge-ready date, {} delay days in all\n\n", r.today,
       r.rows.size(), r.past_discharge_ready, r.total_delay_days);
-  out += TextTable(header, rows, {true, false, false, false, false, false, false, false, false});
+  out += TextTable(header, rows, {true, false, false, false, false, false, false, false, false, false});
   return out;
 }
 
@@ -372,6 +454,87 @@ std::string Render(const UtilisationReport& r, ReportFormat f) {
   out += TextTable(header, rows, right);
   out += "\nBy home\n";
   out += TextTable(header, home_rows, right);
+  return out;
+}
+
+}  // namespace berth::core
+
+namespace berth::core {
+
+std::string Render(const HandbacksReport& r, ReportFormat f) {
+  auto tally_json = [](const std::vector<HandbackTally>& v) {
+    json out = json::array();
+    for (const auto& t : v) {
+      out.push_back({{"key", t.key},
+                     {"name", t.label},
+                     {"handbacks", t.handbacks},
+                     {"people", t.people},
+                     {"beds", t.beds},
+                     {"hours_per_week", t.hours_per_week}});
+    }
+    return out;
+  };
+  if (f == ReportFormat::kJson) {
+    json rows = json::array();
+    for (const auto& h : r.rows) {
+      rows.push_back({{"handback_id", h.handback_id},
+                      {"provider_id", h.provider_id},
+                      {"provider", h.provider},
+                      {"referral_id", h.referral_id},
+                      {"kind", h.kind},
+                      {"bed_id", h.bed_id},
+                      {"hours_per_week", h.hours_per_week},
+                      {"reason", h.reason},
+                      {"notice_date", h.notice_date},
+                      {"end_date", h.end_date},
+                      {"notice_days", h.notice_days},
+                      {"status", h.status}});
+    }
+    json j = {{"from", r.from},
+              {"to", r.to},
+              {"handbacks", r.handbacks},
+              {"providers", r.providers},
+              {"people", r.people},
+              {"beds", r.beds},
+              {"hours_per_week", r.hours_per_week},
+              {"average_notice_days", r.average_notice_days},
+              {"by_provider", tally_json(r.by_provider)},
+              {"by_reason", tally_json(r.by_reason)},
+              {"rows", rows}};
+    return j.dump(2) + "\n";
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& h : r.rows) {
+    rows.push_back({h.notice_date, h.end_date, std::to_string(h.notice_days),
+                    f == ReportFormat::kCsv ? h.provider : Truncate(h.provider, 34), h.kind,
+                    h.kind == "bed" ? h.bed_id.substr(0, f == ReportFormat::kCsv ? std::string::npos : 8)
+                                    : fmt::format("{:g}", h.hours_per_week),
+                    h.reason, h.status,
+                    f == ReportFormat::kCsv ? h.referral_id : h.referral_id.substr(0, 8)});
+  }
+  const std::vector<std::string> header = {"notice_date",  "last_day", "notice_days", "provider",   "kind",
+                                           "bed_or_hours", "reason",   "status",      "referral_id"};
+  if (f == ReportFormat::kCsv) {
+    std::string out = CsvLine(header);
+    for (const auto& row : rows) out += CsvLine(row);
+    return out;
+  }
+  std::string out = fmt::format(
+      "Hand backs {} to {}: {} by {} provider(s), {} people: {:g} homecare hours a week and {} bed(s); "
+      "notice "
+      "{:.1f} days on average\n",
+      r.from, r.to, r.handbacks, r.providers, r.people, r.hours_per_week, r.beds, r.average_notice_days);
+  auto tallies = [&](const char* title, const std::vector<HandbackTally>& v) {
+    std::string s = fmt::format("\n{}\n", title);
+    for (const auto& t : v) {
+      s += fmt::format("  {:<36} {} hand back(s), {} people, {:g} h/wk, {} bed(s)\n", Truncate(t.label, 36),
+                       t.handbacks, t.people, t.hours_per_week, t.beds);
+    }
+    return s;
+  };
+  out += tallies("By reason", r.by_reason);
+  out += tallies("By provider", r.by_provider);
+  out += "\n" + TextTable(header, rows, {false, false, true, false, false, true, false, false, false});
   return out;
 }
 

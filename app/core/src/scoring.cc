@@ -33,6 +33,8 @@ const std::vector<Entry>& Entries() {
     weight("cost", &MatchSettings::w_cost, "points lost per 1% above the usual rate");
     weight("cqc", &MatchSettings::w_cqc, "points for an Outstanding CQC rating");
     weight("continuity", &MatchSettings::w_continuity, "points for a provider who cared for the person");
+    weight("over_budget", &MatchSettings::w_over_budget,
+           "points lost per 1% the weekly cost is over what the funding allows");
     auto plain = [&e](const char* name, double MatchSettings::*member, const char* meaning) {
       e.push_back({name, std::string("match.") + name, meaning,
                    [member](const MatchSettings& s) { return s.*member; },
@@ -45,6 +47,8 @@ const std::vector<Entry>& Entries() {
           "response window, urgent and hand-back offers");
     plain("search_radius_km", &MatchSettings::search_radius_km, "search radius when no distance limit");
     plain("unknown_distance_km", &MatchSettings::unknown_distance_km, "distance assumed when unplaceable");
+    plain("budget_hard_limit", &MatchSettings::budget_hard_limit,
+          "0: an option over budget is ranked with a penalty and flagged; 1: it is excluded");
     e.push_back({"fnc_weekly_pence", "match.fnc_weekly_pence", "NHS Funded Nursing Care per week (pence)",
                  [](const MatchSettings& s) { return static_cast<double>(s.fnc_weekly_pence); },
                  [](MatchSettings& s, double v) { s.fnc_weekly_pence = std::llround(v); }});

@@ -21,9 +21,10 @@ int32_t DayOf(const std::string& iso) {
 Result<std::vector<Placement>> QueryPlacements(Db& db, const std::string* id) {
   BERTH_ASSIGN_OR_RETURN(
       Statement q,
-      db.Prepare(std::string("SELECT id, referral_id, provider_id, kind, bed_id, homecare_capacity_id,"
-                             " hours_per_week, end_date, status, start_date FROM placement WHERE deleted = 0") +
-                 (id ? " AND id = ?" : "")));
+      db.Prepare(
+          std::string("SELECT id, referral_id, provider_id, kind, bed_id, homecare_capacity_id,"
+                      " hours_per_week, end_date, status, start_date FROM placement WHERE deleted = 0") +
+          (id ? " AND id = ?" : "")));
   if (id) q.Bind(1, *id);
   std::vector<Placement> out;
   while (true) {

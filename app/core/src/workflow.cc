@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <map>
 #include <set>
 
 #include "berth/core/referrals.h"
@@ -206,6 +207,37 @@ Result<std::vector<std::string>> Ids(Db& db, const std::string& sql, const std::
   return out;
 }
 
+// A discharge-ready date change, kept as history (who, when, old, new) and audited.
+Status RecordDateChange(Store& store, const std::string& referral_id, const std::string& old_date,
+                        const std::string& new_date, const std::string& note, const WorkflowTime& t) {
+  ReferralDateChange c;
+  c.id = NewUuidV7();
+  c.referral_id = referral_id;
+  c.old_date = old_date;
+  c.new_date = new_date;
+  c.changed_by = store.actor();
+  c.changed_at = t.now_iso;
+  c.note = note;
+  BERTH_RETURN_IF_ERROR(Save(store, c));
+  return store.AppendAudit(
+      "drd_change", "referral", referral_id,
+      fmt::format("discharge-ready date {} -> {}", old_date.empty() ? "(none)" : old_date, new_date));
+}
+
+// Sets each row's status, each in its own transaction with its audit entry; counts them.
+Status MarkEach(Store& store, const std::string& entity, const std::vector<std::string>& ids,
+                const std::string& status, const std::string& action, const std::string& detail, int* count) {
+  for (const auto& id : ids) {
+    const Status tx = store.db().Transaction([&]() -> Status {
+      BERTH_RETURN_IF_ERROR(Put(store, entity, id, {{"status", status}}));
+      return store.AppendAudit(action, entity, id, detail);
+    });
+    if (!tx.ok()) return tx;
+    ++*count;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 WorkflowTime WorkflowTime::Now() {
@@ -284,6 +316,7 @@ Result<std::vector<std::string>> SaveReferrals(Store& store, const Geography* ge
   std::vector<std::string> problems;
   std::vector<bool> is_new(rs.size(), true);
   std::set<std::string> ids;
+  std::map<std::string, std::string> old_dates;  // edits that change the discharge-ready date
   for (size_t i = 0; i < rs.size(); ++i) {
     Referral& r = rs[i];
     const std::string which = rs.size() == 1 ? "the referral" : fmt::format("referral {}", i + 1);
@@ -319,6 +352,12 @@ Result<std::vector<std::string>> SaveReferrals(Store& store, const Geography* ge
       return Refuse("change the priority of " + which, "referral " + r.id, ToString(stored->priority),
                     "the hand_back priority is given and taken only by the hand-back workflow");
     }
+    if (r.cancel_reason != stored->cancel_reason) {
+      return Refuse("change the cancel reason of " + which, "referral " + r.id, ToString(stored->status),
+                    "a referral is cancelled (with its reason) and reopened only through the workflow");
+    }
+    if (r.discharge_ready_date != stored->discharge_ready_date)
+      old_dates[r.id] = stored->discharge_ready_date;
   }
   if (!problems.empty()) {
     std::string msg =
@@ -338,6 +377,8 @@ Result<std::vector<std::string>> SaveReferrals(Store& store, const Geography* ge
         BERTH_ASSIGN_OR_RETURN(SaveOutcome outcome, SaveChanges(store, r));
         if (outcome == SaveOutcome::kUpdated)
           BERTH_RETURN_IF_ERROR(store.AppendAudit("edit", "referral", r.id, "referral edited"));
+        if (auto old = old_dates.find(r.id); old != old_dates.end())
+          BERTH_RETURN_IF_ERROR(RecordDateChange(store, r.id, old->second, r.discharge_ready_date, "", t));
       }
       out.push_back(r.id);
     }
@@ -352,6 +393,97 @@ Result<std::string> SaveReferral(Store& store, const Geography* geo, Referral r,
   one.push_back(std::move(r));
   BERTH_ASSIGN_OR_RETURN(auto ids, SaveReferrals(store, geo, std::move(one), t));
   return ids.front();
+}
+
+// --- a referral's life ----------------------------------------------------------------------------------
+
+Status CancelReferral(Store& store, const std::string& referral_id, CancelReason reason,
+                      const WorkflowTime& t) {
+  if (reason == CancelReason::kNone) {
+    return BadInput(
+        "a cancellation needs a reason (died, readmitted, home_without_support, self_arranged, "
+        "moved_out_of_area, declined_care, duplicate, other)");
+  }
+  BERTH_ASSIGN_OR_RETURN(Referral r, GetReferral(store, referral_id));
+  if (!IsOpen(r.status)) {
+    return Refuse("cancel", "referral " + r.id, ToString(r.status),
+                  r.status == ReferralStatus::kPlaced
+                      ? "a placed person's care ends through their placement (hand back), not a cancellation"
+                      : "only an open referral can be cancelled");
+  }
+  BERTH_ASSIGN_OR_RETURN(auto offers, LoadOffersForReferral(store.db(), r.id));
+  return store.db().Transaction([&]() -> Status {
+    BERTH_RETURN_IF_ERROR(ReleaseOtherHolds(store, r.id, "", t));
+    int withdrawn = 0;
+    for (const Offer& o : offers) {
+      if (o.status != OfferStatus::kPending && o.status != OfferStatus::kAccepted) continue;
+      BERTH_RETURN_IF_ERROR(Put(store, "offer", o.id, {{"status", std::string("withdrawn")}}));
+      ++withdrawn;
+    }
+    BERTH_RETURN_IF_ERROR(
+        Put(store, "referral", r.id,
+            {{"status", std::string("cancelled")}, {"cancel_reason", std::string(ToString(reason))}}));
+    return store.AppendAudit(
+        "cancel", "referral", r.id,
+        fmt::format("cancelled ({}); {} offer(s) withdrawn", ToString(reason), withdrawn));
+  });
+}
+
+Status ReopenReferral(Store& store, const std::string& referral_id, const WorkflowTime& t) {
+  (void)t;
+  BERTH_ASSIGN_OR_RETURN(Referral r, GetReferral(store, referral_id));
+  if (r.status != ReferralStatus::kCancelled)
+    return Refuse("reopen", "referral " + r.id, ToString(r.status),
+                  "only a cancelled referral can be reopened");
+  const std::string to = r.assigned_broker.empty() ? "new" : "sourcing";
+  return store.db().Transaction([&]() -> Status {
+    BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"status", to}, {"cancel_reason", std::string()}}));
+    return store.AppendAudit(
+        "reopen", "referral", r.id,
+        fmt::format("reopened (was cancelled: {}), now {}", ToString(r.cancel_reason), to));
+  });
+}
+
+Status ChangeDischargeReadyDate(Store& store, const std::string& referral_id, const std::string& new_date,
+                                const std::string& note, const WorkflowTime& t) {
+  if (!IsIsoDate(new_date))
+    return BadInput("the discharge-ready date must be YYYY-MM-DD (got '" + new_date.substr(0, 20) + "')");
+  if (note.size() > 500) return BadInput("the note is longer than 500 characters");
+  BERTH_ASSIGN_OR_RETURN(Referral r, GetReferral(store, referral_id));
+  if (!IsOpen(r.status)) {
+    return Refuse("change the discharge-ready date", "referral " + r.id, ToString(r.status),
+                  "only an open referral's date can change");
+  }
+  if (r.discharge_ready_date == new_date) {
+    return Refuse("change the discharge-ready date", "referral " + r.id, "ready " + new_date,
+                  "nothing to change");
+  }
+  return store.db().Transaction([&]() -> Status {
+    BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"discharge_ready_date", new_date}}));
+    return RecordDateChange(store, r.id, r.discharge_ready_date, new_date, note, t);
+  });
+}
+
+Status SetDelayReason(Store& store, const std::string& referral_id, DelayReason reason,
+                      const WorkflowTime& t) {
+  (void)t;
+  BERTH_ASSIGN_OR_RETURN(Referral r, GetReferral(store, referral_id));
+  if (!IsOpen(r.status)) {
+    return Refuse("record a delay reason", "referral " + r.id, ToString(r.status),
+                  "only an open referral is delayed");
+  }
+  if (r.delay_reason == reason) {
+    return Refuse(
+        "record a delay reason", "referral " + r.id,
+        reason == DelayReason::kNone ? "without one" : "delayed for " + std::string(ToString(reason)),
+        "nothing to change");
+  }
+  return store.db().Transaction([&]() -> Status {
+    BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"delay_reason", std::string(ToString(reason))}}));
+    return store.AppendAudit(
+        "delay_reason", "referral", r.id,
+        fmt::format("delay reason {} -> {}", ToString(r.delay_reason), ToString(reason)));
+  });
 }
 
 // --- beds and admissions ---------------------------------------------------------------------------------
@@ -890,14 +1022,8 @@ Result<ExpiryReport> ExpireLapsed(Store& store, const WorkflowTime& t) {
     BERTH_RETURN_IF_ERROR(ReleaseBed(store, b, t));
     ++out.holds_released;
   }
-  for (const auto& id : offers) {
-    const Status tx = store.db().Transaction([&]() -> Status {
-      BERTH_RETURN_IF_ERROR(Put(store, "offer", id, {{"status", std::string("expired")}}));
-      return store.AppendAudit("expire", "offer", id, "no answer by the deadline");
-    });
-    if (!tx.ok()) return tx;
-    ++out.offers_expired;
-  }
+  BERTH_RETURN_IF_ERROR(MarkEach(store, "offer", offers, "expired", "expire", "no answer by the deadline",
+                                 &out.offers_expired));
   // Placements whose first day has come.
   BERTH_ASSIGN_OR_RETURN(auto starting,
                          Ids(db,
@@ -929,14 +1055,8 @@ Result<ExpiryReport> ExpireLapsed(Store& store, const WorkflowTime& t) {
                                           " AND end_date < ? AND (status = 'planned' OR status = 'active')"
                                           " ORDER BY end_date, id",
                                           {t.today}));
-  for (const auto& id : ending) {
-    const Status tx = store.db().Transaction([&]() -> Status {
-      BERTH_RETURN_IF_ERROR(Put(store, "placement", id, {{"status", std::string("ended")}}));
-      return store.AppendAudit("end", "placement", id, "care ended");
-    });
-    if (!tx.ok()) return tx;
-    ++out.placements_ended;
-  }
+  BERTH_RETURN_IF_ERROR(
+      MarkEach(store, "placement", ending, "ended", "end", "care ended", &out.placements_ended));
   BERTH_ASSIGN_OR_RETURN(
       auto freed,
       Ids(db,

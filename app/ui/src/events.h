@@ -31,6 +31,8 @@ struct Event {
     kRelease,         // target: a held bed
     kAnswerOffer,     // target: offer id, text: accept | decline, entity: decline reason
     kHandBack,        // id: referral, text: the last day of care, entity: hand-back reason
+    kCancelReferral,  // id: referral, entity: cancel reason
+    kReopenReferral,  // id: referral
     kAcceptPlan,      // id: referral ('' = accept every allocation)
     kBedStatus,       // target: bed id, text: vacant | occupied | unavailable, entity: unavailable reason
     kAdmissions,      // target: provider id, text: open | close, entity: closure reason

@@ -50,6 +50,7 @@ MatchOption MatchEngine::Option(const core::MatchContext& ctx, const core::Needs
   o.distance_km = c.distance_km ? *c.distance_km : -1;
   o.weekly_cost_pence = c.weekly_cost_pence;
   o.score = c.score;
+  if (c.over_budget_pence > 0) o.over_budget = core::OverBudgetWords(c);
   const core::ScoreComponents& s = c.components;
   const std::string rating = std::string(ToString(p.rating));
   o.components = {
@@ -62,6 +63,8 @@ MatchOption MatchEngine::Option(const core::MatchContext& ctx, const core::Needs
       {"Cost", s.cost, 0, fmt::format("{} a week", Pounds(c.weekly_cost_pence))},
       {"CQC rating", s.cqc, 0, rating.empty() ? "not rated" : rating},
       {"Continuity", s.continuity, 0, s.continuity > 0 ? "has cared for this person before" : "new provider"},
+      {"Budget", s.budget, 0,
+       c.over_budget_pence > 0 ? core::OverBudgetWords(c) + " (needs approval)" : "within budget"},
   };
   (void)ctx;
   return o;
@@ -91,6 +94,14 @@ Result<MatchData> MatchEngine::Match(Store& store, const std::string& referral_i
     x.reason_code = std::string(core::RuleCode(e.rule));
     x.reason = core::ReasonSentence(ctx, m.needs, e);
     d.excluded.push_back(std::move(x));
+  }
+  if (m.candidates.size() < core::kFewOptions) {
+    for (const core::NearMiss& x : core::NearMisses(ctx, m)) {
+      const core::Exclusion& e = x.exclusion;
+      std::string what = index_->providers()[e.provider].name;
+      if (e.bed != core::kNoSlot) what += ", room " + index_->beds()[e.bed].room;
+      d.near_misses.push_back(what + ": " + x.words);
+    }
   }
   if (const core::PersonNotes* notes = index_->Notes(referral_id)) {
     for (const core::OfferNote& o : notes->offers) {
@@ -181,7 +192,8 @@ Result<std::string> MatchEngine::Act(Store& store, const Event& e, std::string* 
         BERTH_ASSIGN_OR_RETURN(std::string placement, core::ConfirmBed(store, e.id, bed, terms, t));
         *bed_id = bed;
       } else {
-        BERTH_ASSIGN_OR_RETURN(auto placements, core::ConfirmHomecare(store, Context(), e.id, provider, terms, t));
+        BERTH_ASSIGN_OR_RETURN(auto placements,
+                               core::ConfirmHomecare(store, Context(), e.id, provider, terms, t));
       }
       message = "Placement confirmed with " + e.text;
       break;
@@ -207,6 +219,17 @@ Result<std::string> MatchEngine::Act(Store& store, const Event& e, std::string* 
       BERTH_ASSIGN_OR_RETURN(HandbackReason why, FromString<HandbackReason>(e.entity));
       BERTH_ASSIGN_OR_RETURN(std::string id, core::HandBackReferral(store, e.id, why, e.text, t));
       message = "Handed back: care continues until " + e.text + ", then the person is re-brokered first";
+      break;
+    }
+    case Event::Kind::kCancelReferral: {
+      BERTH_ASSIGN_OR_RETURN(CancelReason why, FromString<CancelReason>(e.entity));
+      BERTH_RETURN_IF_ERROR(core::CancelReferral(store, e.id, why, t));
+      message = "Referral cancelled (" + e.entity + "): out of the queue, holds released, offers withdrawn";
+      break;
+    }
+    case Event::Kind::kReopenReferral: {
+      BERTH_RETURN_IF_ERROR(core::ReopenReferral(store, e.id, t));
+      message = "Referral reopened: back in the queue";
       break;
     }
     default:

@@ -116,6 +116,7 @@ void MatchPanel::DrawOption(const MatchOption& o, int index, bool selected) {
   char tail[96];
   std::snprintf(tail, sizeof(tail), "  |  %s/wk", Pounds(o.weekly_cost_pence).c_str());
   what += tail;
+  if (!o.over_budget.empty()) what += "  |  OVER BUDGET: " + o.over_budget;
   if (o.distance_km >= 0) {
     std::snprintf(tail, sizeof(tail), "  |  %.1f km", o.distance_km);
     what += tail;
@@ -143,8 +144,8 @@ void MatchPanel::DrawOption(const MatchOption& o, int index, bool selected) {
 void MatchPanel::DrawOffers(PanelContext& ctx, const MatchData& m) {
   if (m.offers.empty()) return;
   // The providers' answers, recorded here as they come in (by phone or e-mail): a decline needs its reason.
-  static const char* kReasons[] = {"no_capacity", "cannot_meet_needs", "not_compatible", "infection",
-                                   "staffing",    "price",             "other"};
+  static const char* kReasons[] = {
+      "no_capacity", "cannot_meet_needs", "not_compatible", "infection", "staffing", "price", "other"};
   for (size_t i = 0; i < m.offers.size(); ++i) {
     const OfferView& o = m.offers[i];
     ImGui::PushID(static_cast<int>(i));
@@ -279,6 +280,10 @@ void MatchPanel::Draw(PanelContext& ctx) {
   if (n == 0) {
     ImGui::TextWrapped(
         "No option passes every rule for this referral. Show the excluded ones (X) to see why.");
+  }
+  if (!m.near_misses.empty()) {
+    ImGui::TextDisabled("Nearest misses (one rule stops each):");
+    for (const std::string& x : m.near_misses) ImGui::BulletText("%s", x.c_str());
   }
   for (int i = 0; i < n; ++i) DrawOption(m.options[static_cast<size_t>(i)], i, i == selected_);
   ImGui::EndChild();

@@ -134,6 +134,7 @@ void ReferralPanel::Clear() {
   hospital_ = 0;
   handback_reason_ = HandbackReason::kNone;
   handback_end_.clear();
+  cancel_reason_ = CancelReason::kNone;
 }
 
 void ReferralPanel::Open(const std::string& id) {
@@ -188,7 +189,8 @@ std::vector<std::string> ReferralPanel::Problems() const {
 
 std::string ReferralPanel::ProblemWith(const std::string& field) const {
   auto geo = core::DefaultGeography();
-  for (const core::FieldProblem& p : core::ReferralProblems(Edited(), geo.ok() ? *geo : nullptr, TodayIsoDate())) {
+  for (const core::FieldProblem& p :
+       core::ReferralProblems(Edited(), geo.ok() ? *geo : nullptr, TodayIsoDate())) {
     if (p.field == field) return p.message;
   }
   return "";
@@ -271,6 +273,7 @@ void ReferralPanel::Draw(PanelContext& ctx) {
   ImGui::EndChild();
 
   if (!is_new_ && draft_.status == ReferralStatus::kPlaced) DrawHandBack(ctx);
+  if (!is_new_) DrawLifecycle(ctx);
   ImGui::BeginDisabled(!problems.empty());
   const bool save = ImGui::Button(is_new_ ? "Create referral (Ctrl+S)" : "Save changes (Ctrl+S)");
   ImGui::EndDisabled();
@@ -350,6 +353,7 @@ void ReferralPanel::DrawCare() {
     if (ImGui::Checkbox("Urgent", &urgent)) draft_.priority = urgent ? Priority::kUrgent : Priority::kRoutine;
   }
   ImGui::TextDisabled("Status: %s (changes through hold, offer, confirm...)", ToString(draft_.status).data());
+  EnumCombo("Delay reason (NHS)", &draft_.delay_reason);
   EnumCombo("Infection status", &draft_.infection_status);
   EnumCombo("Funding", &draft_.funding);
   ImGui::SetNextItemWidth(w);
@@ -421,6 +425,30 @@ void ReferralPanel::DrawHandBack(PanelContext& ctx) {
     e.id = editing_id_;
     e.text = handback_end_;
     e.entity = std::string(ToString(handback_reason_));
+    ctx.events.Push(std::move(e));
+  }
+  ImGui::EndDisabled();
+}
+
+void ReferralPanel::DrawLifecycle(PanelContext& ctx) {
+  // Closing a referral (with its coded reason) and bringing it back are workflow commands, not edits.
+  if (draft_.status == ReferralStatus::kCancelled) {
+    ImGui::TextDisabled("Cancelled (%s).", ToString(draft_.cancel_reason).data());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Reopen")) ctx.events.Simple(Event::Kind::kReopenReferral, editing_id_);
+    return;
+  }
+  if (!core::IsOpen(draft_.status)) return;
+  ImGui::TextDisabled("Cancel:");
+  ImGui::SameLine();
+  EnumCombo("##cancel_reason", &cancel_reason_);
+  ImGui::SameLine();
+  ImGui::BeginDisabled(cancel_reason_ == CancelReason::kNone);
+  if (ImGui::SmallButton("Cancel referral")) {
+    Event e;
+    e.kind = Event::Kind::kCancelReferral;
+    e.id = editing_id_;
+    e.entity = std::string(ToString(cancel_reason_));
     ctx.events.Push(std::move(e));
   }
   ImGui::EndDisabled();

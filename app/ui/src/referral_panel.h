@@ -47,6 +47,7 @@ class ReferralPanel : public Panel {
   void DrawHomecare();
   void DrawHistory(const ReferralDetail& detail);
   void DrawHandBack(PanelContext& ctx);
+  void DrawLifecycle(PanelContext& ctx);
 
   bool open_ = false;       // false until Open(): the panel then opens the selected referral
   std::string editing_id_;  // '' for a new referral
@@ -61,6 +62,7 @@ class ReferralPanel : public Panel {
   int hospital_ = 0;
   HandbackReason handback_reason_ = HandbackReason::kNone;
   std::string handback_end_;
+  CancelReason cancel_reason_ = CancelReason::kNone;
 };
 
 }  // namespace berth::ui

@@ -2,21 +2,49 @@
 
 #include <chrono>
 
+#include "berth/sync/spool.h"
+
 namespace berth::ui {
 
 Session::Session(std::string store_dir, std::string actor)
-    : store_dir_(std::move(store_dir)), actor_(std::move(actor)) {}
+    : store_dir_(std::move(store_dir)), actor_(std::move(actor)) {
+  // Locked from the start: the window carries the courier's boxes while it waits for a passphrase.
+  if (Store::Exists(store_dir_)) auto_sync_.StartLocked(store_dir_, auto_sync_options_);
+}
 
+// Closing the window while unlocked locks it (the outbox is spooled for the timer's courier).
 Session::~Session() {
   if (pending_.valid()) pending_.wait();
+  if (store_ != nullptr) LockStore(/*start_courier=*/false);
+  auto_sync_.Stop();
   worker_.Stop();
 }
 
 void Session::Adopt(std::unique_ptr<Store> store) {
+  auto_sync_.Stop();
   worker_.Stop();
   store_ = std::move(store);
   ++generation_;
   worker_.Start(store_.get());
+  StartBackgroundSync();
+}
+
+void Session::set_auto_sync_options(const sync::AutoSyncOptions& options) {
+  auto_sync_options_ = options;
+  if (store_ == nullptr && auto_sync_.running() && Store::Exists(store_dir_)) {
+    auto_sync_.StartLocked(store_dir_, auto_sync_options_);
+  }
+}
+
+void Session::SetSyncInterval(int64_t interval_ms) {
+  auto_sync_options_.interval_ms = interval_ms;
+  auto_sync_.SetInterval(interval_ms);
+}
+
+// Its own connection (no passphrase needed: Store::Connect), so it never waits on the worker.
+void Session::StartBackgroundSync() {
+  auto connection = store_->Connect();
+  if (connection.ok()) auto_sync_.StartUnlocked(std::move(connection).value(), auto_sync_options_);
 }
 
 bool Session::store_exists() const {
@@ -87,17 +115,36 @@ bool Session::Poll() {
   store_ = std::move(out.store);
   recovery_key_ = std::move(out.recovery_key);
   ++generation_;
+  auto_sync_.Stop();  // the courier: the unlocked side takes over
   worker_.Start(store_.get());
+  StartBackgroundSync();
   return true;
 }
 
 void Session::Lock() {
   if (pending_.valid()) pending_.wait();
+  LockStore(/*start_courier=*/true);
+}
+
+void Session::LockBecause(std::string reason) {
+  Lock();
+  error_ = std::move(reason);
+}
+
+void Session::LockStore(bool start_courier) {
+  auto_sync_.Stop();  // at once, even mid-request: the exchange is abandoned, not awaited
   worker_.Stop();
+  const bool was_unlocked = store_ != nullptr;
+  // What waits to be sent is sealed for the courier before the keys go (local work, no network). A store
+  // wiped by a revocation has no key file any more: nothing is written beside its remains.
+  if (store_ != nullptr && Store::Exists(store_dir_)) (void)sync::SpoolOutbox(*store_);
   if (store_) store_->Lock();
   store_.reset();
   recovery_key_.Wipe();
   error_.clear();
+  if (start_courier && was_unlocked && Store::Exists(store_dir_)) {
+    auto_sync_.StartLocked(store_dir_, auto_sync_options_);
+  }
 }
 
 }  // namespace berth::ui

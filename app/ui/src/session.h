@@ -1,5 +1,7 @@
 // The unlocked store and the work running against it. Panels read it each frame; slow work (unlocking,
-// which runs Argon2id) happens on a worker thread so a frame never waits on it.
+// which runs Argon2id) happens on a worker thread so a frame never waits on it. Sync runs by itself
+// (berth/sync/auto_sync.h) on a thread and store connection of its own: live syncs while unlocked, the
+// courier (no key) while locked.
 #pragma once
 
 #include <future>
@@ -8,6 +10,7 @@
 
 #include "berth/schema/secret.h"
 #include "berth/schema/store.h"
+#include "berth/sync/auto_sync.h"
 #include "worker.h"
 
 namespace berth::ui {
@@ -40,8 +43,20 @@ class Session {
   const Secret& recovery_key() const { return recovery_key_; }
   void AcknowledgeRecoveryKey() { recovery_key_.Wipe(); }
 
-  // Closes the store and wipes every key (auto-lock, or the user's Lock command).
+  // Closes the store and wipes every key (auto-lock, or the user's Lock command). Never waits on the
+  // network: the background sync is cancelled, the outbox sealed into the spool, then the courier takes
+  // over.
   void Lock();
+  // Locks, then says why on the unlock screen (e.g. the hub revoked this device and it wiped itself).
+  void LockBecause(std::string reason);
+  // The background sync (status for the status bar, Sync now, cancel).
+  sync::AutoSync& auto_sync() { return auto_sync_; }
+  const sync::AutoSync& auto_sync() const { return auto_sync_; }
+  // The schedule and clock of the background sync; applies from the next start (unlock or lock).
+  void set_auto_sync_options(const sync::AutoSyncOptions& options);
+  const sync::AutoSyncOptions& auto_sync_options() const { return auto_sync_options_; }
+  // The setting sync.interval_minutes, once read from the store.
+  void SetSyncInterval(int64_t interval_ms);
   // Test hook: adopt an already-open store.
   void Adopt(std::unique_ptr<Store> store);
 
@@ -58,7 +73,11 @@ class Session {
   std::string error_;
   Secret recovery_key_;
   int generation_ = 0;
-  StoreWorker worker_;  // declared after store_: stopped before the store closes
+  sync::AutoSyncOptions auto_sync_options_;
+  sync::AutoSync auto_sync_;  // declared after store_: stopped before the store closes
+  StoreWorker worker_;        // declared after store_: stopped before the store closes
+  void StartBackgroundSync();
+  void LockStore(bool start_courier);
 };
 
 }  // namespace berth::ui

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 
 #include "berth/core/workflow.h"
@@ -85,6 +86,7 @@ void Shell::Draw(double idle_seconds) {
     ReloadAll();
   }
   session_.worker().Pump();
+  HandleSyncEvents();
   HandleEvents();  // what the results asked for (e.g. selecting the most urgent referral) before drawing
   HandleShortcuts();
   DrawWorkspace();
@@ -188,13 +190,12 @@ void Shell::DrawStatusBar() {
   ImGui::SameLine();
   ImGui::TextDisabled("| store %s", session_.store_dir().c_str());
   ImGui::SameLine();
-  if (!ws_.sync.loaded) {
-    ImGui::TextDisabled("| sync: ...");
-  } else if (!ws_.sync.enrolled) {
-    ImGui::TextDisabled("| sync: not enrolled with a hub");
-  } else {
-    ImGui::TextDisabled("| sync: %lld to send%s%s", static_cast<long long>(ws_.sync.pending),
-                        ws_.last_sync.empty() ? "" : ", last ", ws_.last_sync.substr(0, 40).c_str());
+  ImGui::TextDisabled("| %s", SyncStatusLine().c_str());
+  const sync::AutoSyncStatus bg = session_.auto_sync().status();
+  if (bg.phase == sync::AutoSyncPhase::kSyncing || bg.phase == sync::AutoSyncPhase::kApplyingSpool) {
+    ImGui::SameLine();
+    ImGui::ProgressBar(bg.fraction < 0 ? 0.0f : bg.fraction, ImVec2(ImGui::GetFontSize() * 6, 0),
+                       bg.phase == sync::AutoSyncPhase::kApplyingSpool ? "overnight" : bg.step.c_str());
   }
   int open_conflicts = 0;
   for (const ConflictView& c : ws_.sync.conflicts) open_conflicts += c.resolved ? 0 : 1;
@@ -242,7 +243,8 @@ void Shell::DrawHelp() {
       {"H / O / C", "Match view: hold, offer to the provider, confirm the placement"},
       {"X", "Match view: show or hide the excluded options and their reasons"},
       {"A / Shift+A", "Huddle plan: accept the selected allocation / accept all"},
-      {"V / U / O", "Capacity board: mark the selected bed vacant / unavailable / occupied"},
+      {"V / U / O / R",
+       "Capacity board: mark the selected bed vacant / unavailable / occupied; release its hold"},
       {"Ctrl+E", "Voids: export the voids and utilisation reports to CSV"},
       {"F5", "Reload everything from the store"},
       {"Ctrl+Shift+X", "Cancel the running background job"},
@@ -319,13 +321,16 @@ void Shell::Handle(Event& e) {
         if (e.kind == Event::Kind::kBedStatus) {
           auto to = FromString<BedStatus>(e.text);
           auto why = FromString<UnavailableReason>(e.entity);
-          st = !to.ok() ? to.status() : !why.ok() ? why.status() : core::SetBedStatus(s, e.target, *to, *why, t);
+          st = !to.ok()    ? to.status()
+               : !why.ok() ? why.status()
+                           : core::SetBedStatus(s, e.target, *to, *why, t);
         } else {
           auto why = FromString<ClosureReason>(e.entity);
           st = !why.ok() ? why.status()
-                         : core::SetAdmissions(s, e.target, std::nullopt,
-                                               e.text == "close" ? AdmissionsStatus::kClosed : AdmissionsStatus::kOpen,
-                                               *why, "", t);
+                         : core::SetAdmissions(
+                               s, e.target, std::nullopt,
+                               e.text == "close" ? AdmissionsStatus::kClosed : AdmissionsStatus::kOpen, *why,
+                               "", t);
         }
         return [this, st, message = e.id] {
           Report(st, message.empty() ? "Saved" : message);
@@ -367,6 +372,8 @@ void Shell::Handle(Event& e) {
     case Event::Kind::kRelease:
     case Event::Kind::kAnswerOffer:
     case Event::Kind::kHandBack:
+    case Event::Kind::kCancelReferral:
+    case Event::Kind::kReopenReferral:
       HandleWorkflow(e);
       break;
     case Event::Kind::kRefresh:
@@ -377,6 +384,7 @@ void Shell::Handle(Event& e) {
       break;
     case Event::Kind::kCancelJob:
       w.CancelCurrent();
+      session_.auto_sync().Cancel();
       break;
     case Event::Kind::kSyncNow:
       SyncNow();
@@ -460,33 +468,90 @@ void Shell::SyncNow() {
     Report(UsageError("this device is not enrolled with a hub (berth enroll URL CODE)"), "");
     return;
   }
-  // Runs on the store's worker thread: other store work waits behind it, the UI does not. Ctrl+Shift+X
-  // cancels between requests.
-  session_.worker().Post("Syncing with the hub", [this](Store& s, JobProgress& progress) {
-    auto r = sync::SyncOnce(
-        s, {},
-        [&progress](const sync::SyncProgress& p) {
-          progress.Set(p.phase == "ping"   ? 0.05f
-                       : p.phase == "push" ? 0.3f
-                       : p.phase == "pull" ? 0.7f
-                                           : 1.0f);
-        },
-        progress.cancel_flag());
-    return [this, r = std::move(r)] {
-      if (!r.ok()) {
-        ws_.last_sync = "failed: " + r.status().message();
-        Report(r.status(), "");
-      } else {
-        const sync::SyncSummary& sum = *r;
-        ws_.last_sync =
-            fmt::format("{}: sent {} ({} applied, {} rejected), received {} rows, {} new conflicts",
-                        sum.cancelled ? "cancelled" : "done", sum.pushed, sum.applied, sum.rejected,
-                        sum.pulled_rows, sum.conflicts);
-        Report(Status::Ok(), "Sync " + ws_.last_sync);
+  // The background sync runs it on its own thread and connection; Ctrl+Shift+X cancels it at once.
+  session_.auto_sync().SyncNow();
+  Report(Status::Ok(), "Syncing with the hub in the background");
+}
+
+void Shell::HandleSyncEvents() {
+  for (sync::AutoSyncEvent& e : session_.auto_sync().TakeEvents()) {
+    switch (e.kind) {
+      case sync::AutoSyncEvent::Kind::kSynced: {
+        const sync::SyncSummary& sum = e.summary;
+        ws_.last_sync = fmt::format("sent {} ({} applied, {} rejected), received {} rows, {} new conflicts",
+                                    sum.pushed, sum.applied, sum.rejected, sum.pulled_rows, sum.conflicts);
+        if (sum.conflicts > 0)
+          Report(Status::Ok(), fmt::format("Sync: {} new conflicts (Ctrl+7)", sum.conflicts));
+        // Only a sync that changed something here needs the views read again.
+        if (sum.pulled_rows > 0 || sum.rejected > 0 || sum.snapshot) {
+          ReloadAll();
+        } else {
+          ReloadSync();
+        }
+        break;
       }
-      ReloadAll();
-    };
-  });
+      case sync::AutoSyncEvent::Kind::kSpoolApplied: {
+        const sync::SpoolApplySummary& night = e.spool;
+        ws_.last_sync = fmt::format("while locked: received {} rows, {} changes settled, {} conflicts",
+                                    night.rows, night.acknowledged, night.conflicts);
+        ReloadAll();
+        if (night.conflicts > 0) {
+          // What the hub decided overnight is the first thing to see.
+          Report(Status::Ok(), fmt::format("While this laptop was locked the hub refused {} claims: see the "
+                                           "conflicts below",
+                                           night.conflicts));
+          Show(PanelId::kSync);
+        } else {
+          Report(Status::Ok(), "Applied the sync made while locked: " + ws_.last_sync);
+        }
+        break;
+      }
+      case sync::AutoSyncEvent::Kind::kFailed:
+        ws_.last_sync = "failed: " + e.status.message();  // the status bar says it; no pop-up for offline
+        break;
+      case sync::AutoSyncEvent::Kind::kRevoked:
+        session_.LockBecause(e.status.message());
+        return;
+    }
+  }
+}
+
+namespace {
+std::string ClockTime(int64_t ms) {
+  const time_t t = static_cast<time_t>(ms / 1000);
+  struct tm tm {};
+  localtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%H:%M", &tm);
+  return buf;
+}
+}  // namespace
+
+std::string Shell::SyncStatusLine() const {
+  if (!ws_.sync.loaded) return "sync: ...";
+  if (!ws_.sync.enrolled) return "sync: not enrolled with a hub";
+  const sync::AutoSyncStatus s = session_.auto_sync().status();
+  const int64_t waiting = s.pending >= 0 ? s.pending : ws_.sync.pending;
+  std::string line = fmt::format("sync: {} to send", waiting);
+  if (s.last_ok_ms > 0) line += ", last " + ClockTime(s.last_ok_ms);
+  switch (s.phase) {
+    case sync::AutoSyncPhase::kApplyingSpool:
+      line += ", applying what arrived while locked";
+      break;
+    case sync::AutoSyncPhase::kSyncing:
+      line += ", syncing (" + s.step + ")";
+      break;
+    case sync::AutoSyncPhase::kWaiting:
+      if (s.offline) line += ", hub unreachable: next try " + ClockTime(s.next_due_ms);
+      break;
+    case sync::AutoSyncPhase::kCourier:
+    case sync::AutoSyncPhase::kStopped:
+      break;
+  }
+  if (s.phase != sync::AutoSyncPhase::kSyncing && !ws_.last_sync.empty()) {
+    line += " (" + ws_.last_sync.substr(0, 60) + ")";
+  }
+  return line;
 }
 
 void Shell::ReloadPlan() {
@@ -590,6 +655,9 @@ void Shell::ApplySettings() {
   const std::string minutes = ws_.settings.Get("ui.auto_lock_minutes", "10");
   const double m = std::atof(minutes.c_str());
   if (m > 0) auto_lock_seconds_ = m * 60;
+  // Minutes between background syncs while the hub answers (1 to 240); unset keeps the default.
+  const double every = std::atof(ws_.settings.Get("sync.interval_minutes", "0").c_str());
+  if (every >= 1 && every <= 240) session_.SetSyncInterval(static_cast<int64_t>(every * 60 * 1000));
   const std::string theme = ws_.settings.Get("ui.theme", "light");
   const std::string font = ws_.settings.Get("ui.font_scale", "1.0");
   if (theme != applied_theme_) {

@@ -47,6 +47,8 @@ class Shell {
   void Settle();
 
   const Workspace& workspace() const { return ws_; }
+  // The status bar's sync part: what waits to be sent, the last sync, what the background sync is doing.
+  std::string SyncStatusLine() const;
   EventQueue& events() { return events_; }
   HuddlePanel& huddle();
   ReferralPanel& referral();
@@ -74,7 +76,8 @@ class Shell {
   void ReloadPlan();
   void ReloadSync();
   void SyncNow();
-  void SupplyChanged();  // after a write: the match and plan are redone on fresh supply
+  void HandleSyncEvents();  // what the background sync finished since the last frame
+  void SupplyChanged();     // after a write: the match and plan are redone on fresh supply
   void ApplySettings();
   void Report(const Status& st, const std::string& ok_message);
   void ClearPersonalData();

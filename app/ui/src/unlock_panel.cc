@@ -66,6 +66,11 @@ void UnlockPanel::Draw(Session& s) {
   if (s.busy()) {
     ImGui::TextDisabled("Working... (deriving the key takes about half a second)");
   }
+  // The courier keeps syncing sealed changes while locked; what it last did is no secret.
+  const sync::AutoSyncStatus courier = s.auto_sync().status();
+  if (courier.locked && courier.attempts > 0 && !courier.last_result.empty()) {
+    ImGui::TextDisabled("Sync while locked: %s", courier.last_result.c_str());
+  }
   ErrorText(local_error_.empty() ? s.error() : local_error_);
   ImGui::End();
 }

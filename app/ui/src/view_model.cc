@@ -368,6 +368,8 @@ const std::vector<SettingSpec>& EditableSettings() {
       {"ui.font_scale", "Font size", "1.0", "relative to the default size"},
       {"ui.auto_lock_minutes", "Auto-lock after (minutes idle)", "10",
        "keys are wiped and the screen cleared"},
+      {"sync.interval_minutes", "Sync with the hub every (minutes)", "5",
+       "1 to 240; sooner when the network comes back"},
   };
   return kSpecs;
 }

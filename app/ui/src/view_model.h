@@ -31,7 +31,7 @@ struct QueueRow {
   std::string care_ends;    // a hand back: the last day of the care handed back
   std::string needed_from;  // the DRD, or for a hand back the day after care ends
   int64_t days_past = 0;    // days since needed_from (negative: not yet)
-  std::string search_key;  // lower-case name + NHS digits, for type-to-search
+  std::string search_key;   // lower-case name + NHS digits, for type-to-search
 };
 
 struct QueueData {
@@ -207,6 +207,7 @@ struct MatchOption {
   double distance_km = -1;  // negative: unknown
   int64_t weekly_cost_pence = 0;
   double score = 0;
+  std::string over_budget;  // "GBP 17.50 a week over the GBP 800.00 budget", '' within budget
   std::vector<ScoreComponent> components;
 };
 
@@ -234,7 +235,8 @@ struct MatchData {
   std::string referral_name;
   std::vector<MatchOption> options;  // best first
   std::vector<ExcludedOption> excluded;
-  std::vector<OfferView> offers;  // in the order they were sent
+  std::vector<OfferView> offers;         // in the order they were sent
+  std::vector<std::string> near_misses;  // few or no options: the nearest misses, in words
 };
 
 struct PlanAllocation {

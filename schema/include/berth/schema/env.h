@@ -35,6 +35,10 @@ class Env {
   // Removes `path`; a file that does not exist is not an error.
   virtual Status RemoveFile(const std::string& path) = 0;
   virtual bool FileExists(const std::string& path) = 0;
+  // Writes zeros over the file's bytes in place (no truncation first, so the old bytes' blocks are written
+  // over rather than released) and syncs them: for secrets that must not outlive a wipe. A file that does
+  // not exist is not an error. The default is the POSIX one.
+  virtual Status OverwriteFile(const std::string& path);
 };
 
 // Writes `bytes` to `path` so that a crash leaves either the old file or the new one: a temporary file

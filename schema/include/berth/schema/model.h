@@ -159,6 +159,41 @@ enum class ReferralStatus : uint8_t { kNew, kSourcing, kOffered, kAccepted, kPla
 BERTH_ENUM_CODES(ReferralStatus, "referral status", "new", "sourcing", "offered", "accepted", "placed",
                  "cancelled");
 
+// Why a referral was closed without a placement.
+enum class CancelReason : uint8_t {
+  kNone,
+  kDied,
+  kReadmitted,
+  kHomeWithoutSupport,  // went home with no new support (pathway 0)
+  kSelfArranged,        // the person or family arranged care themselves
+  kMovedOutOfArea,
+  kDeclinedCare,  // the person declined the care offered
+  kDuplicate,
+  kOther
+};
+BERTH_ENUM_CODES(CancelReason, "cancel reason", "", "died", "readmitted", "home_without_support",
+                 "self_arranged", "moved_out_of_area", "declined_care", "duplicate", "other");
+
+// The NHS delayed transfer of care reason codes (the DToC return's A-I and O): why a person past their
+// discharge-ready date is still in hospital.
+enum class DelayReason : uint8_t {
+  kNone,
+  kAssessment,           // A: completion of assessment
+  kPublicFunding,        // B: public funding
+  kFurtherNhsCare,       // C: waiting further non-acute NHS care
+  kResidentialHome,      // Di: care home placement, residential
+  kNursingHome,          // Dii: care home placement, nursing
+  kCarePackageAtHome,    // E: care package in own home
+  kEquipment,            // F: community equipment or adaptations
+  kPatientFamilyChoice,  // G: patient or family choice
+  kDisputes,             // H: disputes
+  kHousing,              // I: housing
+  kOther                 // O: other
+};
+BERTH_ENUM_CODES(DelayReason, "delay reason", "", "a_assessment", "b_public_funding", "c_further_nhs_care",
+                 "di_residential_home", "dii_nursing_home", "e_care_package_at_home",
+                 "f_equipment_adaptations", "g_patient_family_choice", "h_disputes", "i_housing", "o_other");
+
 enum class OfferStatus : uint8_t { kPending, kAccepted, kDeclined, kWithdrawn, kExpired };
 BERTH_ENUM_CODES(OfferStatus, "offer status", "pending", "accepted", "declined", "withdrawn", "expired");
 
@@ -484,6 +519,8 @@ struct Referral {
   std::string assigned_broker;
   std::string notes;
   std::string created_date;
+  CancelReason cancel_reason = CancelReason::kNone;  // status cancelled: why
+  DelayReason delay_reason = DelayReason::kNone;     // past the DRD: why (NHS DToC code)
 
   static constexpr const char* kTable = "referral";
   template <class V>
@@ -495,7 +532,6 @@ struct Referral {
     v("location_kind", location_kind);
     v("hospital_code", hospital_code);
     v("postcode", postcode);
-    v("district", district);
     v("preferred_postcode", preferred_postcode);
     v("max_distance_km", max_distance_km);
     v("pathway", pathway);
@@ -515,6 +551,9 @@ struct Referral {
     v("assigned_broker", assigned_broker);
     v("notes", notes);
     v("created_date", created_date);
+    v("cancel_reason", cancel_reason);
+    v("delay_reason", delay_reason);
+    v("district", district);  // 0008, after 0006's columns: visited in table order
   }
   template <class Archive>
   void serialize(Archive& ar) {
@@ -617,6 +656,33 @@ struct Handback {
     v("hours_per_week", hours_per_week);
     v("reason", reason);
     v("status", status);
+  }
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(id);
+    VisitFields([&ar](const char*, auto& member) { ar(member); });
+  }
+};
+
+// A change of a referral's discharge-ready date, kept as history.
+struct ReferralDateChange {
+  std::string id;
+  std::string referral_id;
+  std::string old_date;
+  std::string new_date;
+  std::string changed_by;
+  std::string changed_at;  // ISO instant
+  std::string note;
+
+  static constexpr const char* kTable = "referral_date_change";
+  template <class V>
+  void VisitFields(V&& v) {
+    v("referral_id", referral_id);
+    v("old_date", old_date);
+    v("new_date", new_date);
+    v("changed_by", changed_by);
+    v("changed_at", changed_at);
+    v("note", note);
   }
   template <class Archive>
   void serialize(Archive& ar) {

@@ -33,6 +33,7 @@ Fields ToFields(const Referral& r);
 Fields ToFields(const Offer& r);
 Fields ToFields(const Placement& r);
 Fields ToFields(const Handback& r);
+Fields ToFields(const ReferralDateChange& r);
 
 // Writes every field of the record as one upsert. The record's id must be set (NewUuidV7() for new
 // records, StableId() for reference data imported from elsewhere); kBadInput otherwise.
@@ -44,6 +45,7 @@ Status Save(Store& store, const Referral& r);
 Status Save(Store& store, const Offer& r);
 Status Save(Store& store, const Placement& r);
 Status Save(Store& store, const Handback& r);
+Status Save(Store& store, const ReferralDateChange& r);
 
 // What SaveChanges did to a row.
 enum class SaveOutcome { kCreated, kUpdated, kUnchanged };
@@ -85,6 +87,8 @@ Result<std::vector<Placement>> LoadPlacementsOfReferral(Db& db, const std::strin
 Result<std::vector<Placement>> LoadPlacementsOfCapacity(Db& db, const std::string& capacity_id);
 Result<std::vector<Handback>> LoadHandbacks(Db& db);
 Result<std::vector<Handback>> LoadHandbacksOfReferral(Db& db, const std::string& referral_id);
+// A referral's discharge-ready date changes, oldest first.
+Result<std::vector<ReferralDateChange>> LoadDateChanges(Db& db, const std::string& referral_id);
 
 // Live rows in a domain table (tombstones excluded).
 Result<int64_t> CountLive(Db& db, std::string_view table);

@@ -99,11 +99,16 @@ class Store {
   static Result<std::unique_ptr<Store>> Open(const std::string& dir, const Secret& passphrase,
                                              const StoreOptions& options = {});
   static bool Exists(const std::string& dir);
+  // A second connection to this unlocked store, for another thread (the window's background sync): no
+  // passphrase, the data key is copied from this one. Both share one clock, so their stamps stay ordered.
+  // kNotAuthorised when locked.
+  Result<std::unique_ptr<Store>> Connect();
   // Destroys a store (a revoked device wipes itself): the key file, the only place the data key is kept
-  // (wrapped), is overwritten with random bytes and synced before it is removed, so the pages left on
-  // disk can no longer be opened with the passphrase or the recovery key; then every file of the store
-  // goes. The store must not be open. (Flash storage may keep old blocks; FORMAT.md, threat model.)
-  static Status Wipe(const std::string& dir);
+  // (wrapped), is overwritten in place and synced before it is removed, so the pages left on disk can no
+  // longer be opened with the passphrase or the recovery key; then the database files go. Files of the
+  // directory that are not the store's are left alone. The store must not be open. (Flash storage may keep
+  // old blocks; FORMAT.md, threat model.)
+  static Status Wipe(const std::string& dir, Env* env = nullptr);
 
   // Rewraps the data key under a new passphrase; the database pages are not touched. A store whose cost
   // is below the floor (but not a test build's) may be opened this way once, and comes out at `kdf`.

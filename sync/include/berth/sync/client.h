@@ -45,6 +45,10 @@ struct SyncOptions {
   int max_push_batches = 1000;  // per session (5M entries); the rest waits for the next sync
   int connect_timeout_s = 5;
   int read_timeout_s = 60;
+  // Register a new courier key for sync while locked (PROTOCOL.md section 11) even if there is one: the
+  // window's first sync after each unlock, and every `berth sync`. Without it, one is registered only
+  // when the spool has none.
+  bool rotate_courier = false;
 };
 
 struct SyncSummary {
@@ -62,6 +66,7 @@ struct SyncSummary {
   int64_t retries = 0;
   bool snapshot = false;  // a fresh snapshot was taken (behind the tombstone horizon)
   bool cancelled = false;
+  bool courier_registered = false;  // a new courier key was registered and written to the spool
   uint64_t cursor = 0;
   int64_t hub_time_ms = 0;
 };
@@ -69,7 +74,8 @@ struct SyncSummary {
 using ProgressFn = std::function<void(const SyncProgress&)>;
 
 // One sync session. Safe to call from a background thread with its own Store. A revoked device's store is
-// wiped and locked, and kNotAuthorised returned. Cancel stops cleanly between requests.
+// wiped and locked, and kNotAuthorised returned. Cancel stops cleanly at once, even while a request is on
+// the wire (the summary says `cancelled`).
 Result<SyncSummary> SyncOnce(Store& store, const SyncOptions& options = {}, const ProgressFn& progress = {},
                              const std::atomic<bool>* cancel = nullptr);
 

@@ -99,8 +99,10 @@ struct SealedRequest {
   SessionKeys keys;
   EnvelopeHeader header;
 };
+// `direction` 1 for a device's request on /v1/sync, 3 for a courier's on /v1/courier (its own keys as
+// `device`).
 Result<SealedRequest> SealRequest(const KeyPairs& device, const PublicKeys& hub, const std::string& device_id,
-                                  uint64_t counter, const Bytes& payload);
+                                  uint64_t counter, const Bytes& payload, uint8_t direction = 1);
 // Device side: checks the hub's signature, that the answer echoes the request, and opens it.
 Result<Bytes> OpenResponse(const SealedRequest& request, const PublicKeys& hub, const Bytes& envelope);
 
@@ -110,5 +112,40 @@ Result<Bytes> OpenRequest(const KeyPairs& hub, const PublicKeys& device, const E
                           SessionKeys* keys);
 Bytes SealResponse(const KeyPairs& hub, const EnvelopeHeader& request, const SessionKeys& keys,
                    const Bytes& payload);
+
+// --- boxes: sealed to a party's long-term key, for the spool (PROTOCOL.md section 11) ---------------------
+enum class BoxPurpose : uint8_t { kSpooledPush = 1, kPushAnswer = 2, kPullPage = 3 };
+
+struct BoxHeader {
+  uint32_t version = 0;
+  uint8_t purpose = 0;
+  std::string device_id;
+  Bytes ephemeral_pk;
+  Bytes nonce;
+  template <class A>
+  void serialize(A& ar) {
+    ar(version, purpose, device_id, ephemeral_pk, nonce);
+  }
+};
+
+struct Box {
+  BoxHeader header;
+  Bytes ciphertext;
+  Bytes signature;
+  template <class A>
+  void serialize(A& ar) {
+    ar(header, ciphertext, signature);
+  }
+};
+
+Result<Box> DecodeBox(const Bytes& bytes);
+
+// Seals `payload` so that only the holder of `recipient_kx_pk`'s secret can open it, signed by `sender`.
+Result<Bytes> SealBox(const KeyPairs& sender, const Bytes& recipient_kx_pk, BoxPurpose purpose,
+                      const std::string& device_id, const Bytes& payload);
+// Checks the sender's signature, that the box is of `purpose` for `device_id`, and opens it.
+// kIntegrity when any of that fails (tampered, wrong sender, wrong recipient, or another kind of box).
+Result<Bytes> OpenBox(const KeyPairs& recipient, const PublicKeys& sender, BoxPurpose purpose,
+                      const std::string& device_id, const Bytes& box);
 
 }  // namespace berth::sync

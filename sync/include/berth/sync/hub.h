@@ -40,6 +40,9 @@ struct ServerLimits {
 struct HubOptions {
   int64_t tombstone_horizon_ms = 30LL * 24 * 3600 * 1000;
   ServerLimits limits;
+  // How long a courier key works after its registration (PROTOCOL.md section 11): a bank-holiday weekend.
+  // 0: never (no sync while locked).
+  int64_t courier_ttl_ms = 96LL * 3600 * 1000;
 };
 
 class Hub {
@@ -52,6 +55,8 @@ class Hub {
   Status Start();  // loads the hub keys
   HttpAnswer HandleEnroll(const Bytes& body);
   HttpAnswer HandleSync(const Bytes& body);
+  // /v1/courier: a locked laptop's courier moving sealed boxes (hub_courier.cc).
+  HttpAnswer HandleCourier(const Bytes& body);
   HubStorage& storage() { return *storage_; }
 
   // Serves until *stop becomes true (checked every 100 ms) or the server fails. `on_listening` gets the
@@ -61,6 +66,8 @@ class Hub {
 
  private:
   Bytes Answer(const Envelope& request, const SessionKeys& keys, const Response& response);
+  Response SpoolUpload(const DeviceRecord& device, const Bytes& box, int64_t now_ms);
+  Response SpoolPull(const DeviceRecord& device, const Bytes& body);
   std::unique_ptr<HubStorage> storage_;
   HubOptions options_;
   KeyPairs keys_;

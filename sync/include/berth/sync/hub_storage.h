@@ -38,6 +38,15 @@ struct CodeRecord {
   int64_t expires_ms = 0;
 };
 
+// A device's courier key (PROTOCOL.md section 11).
+struct CourierRecord {
+  std::string device_id;
+  Bytes sign_pk;
+  Bytes kx_pk;
+  int64_t registered_ms = 0;
+  uint64_t last_counter = 0;
+};
+
 struct PushStats {
   int64_t applied = 0;
   int64_t duplicates = 0;
@@ -72,6 +81,15 @@ class HubStorage {
   virtual Status Revoke(const std::string& device_id) = 0;
   // Accepts `counter` only if greater than the stored one (replay protection); kNotAuthorised otherwise.
   virtual Status AdvanceCounter(const std::string& device_id, uint64_t counter, int64_t now_ms) = 0;
+
+  // The device's courier key: registering one replaces the previous key and restarts the counter.
+  virtual Status SetCourierKey(const std::string& device_id, const Bytes& sign_pk, const Bytes& kx_pk,
+                               int64_t now_ms) = 0;
+  // kNotFound when the device has registered none.
+  virtual Result<CourierRecord> GetCourier(const std::string& device_id) = 0;
+  // As AdvanceCounter, for the courier key whose signing key is `sign_pk`; kNotAuthorised otherwise.
+  virtual Status AdvanceCourierCounter(const std::string& device_id, const Bytes& sign_pk,
+                                       uint64_t counter) = 0;
 
   virtual Result<PushResponse> Push(const DeviceRecord& device, const PushRequest& request, int64_t now_ms,
                                     PushStats* stats) = 0;

@@ -14,7 +14,15 @@ namespace berth::sync {
 
 using Bytes = std::vector<uint8_t>;
 
-enum class MessageType : uint8_t { kPing = 1, kPush = 2, kPull = 3 };
+// 1-4 on /v1/sync (device keys); 5-6 on /v1/courier (courier keys; PROTOCOL.md section 11).
+enum class MessageType : uint8_t {
+  kPing = 1,
+  kPush = 2,
+  kPull = 3,
+  kCourierKey = 4,
+  kSpoolUpload = 5,
+  kSpoolPull = 6,
+};
 
 // Response.error (PROTOCOL.md section 9).
 enum class WireError : uint8_t {
@@ -25,6 +33,7 @@ enum class WireError : uint8_t {
   kNotPermitted = 4,
   kInternal = 5,
   kSnapshotRequired = 6,
+  kOutOfOrder = 7,  // a spooled batch whose predecessor has not reached the hub
 };
 
 struct Request {
@@ -171,6 +180,83 @@ struct EnrollResponse {
   }
 };
 
+// --- sync while locked (PROTOCOL.md section 11) ---------------------------------------------------------
+
+// Type 4, a live device request: the public keys of the device's new courier.
+struct CourierKeyRequest {
+  Bytes sign_pk;
+  Bytes kx_pk;
+  template <class A>
+  void serialize(A& ar) {
+    ar(sign_pk, kx_pk);
+  }
+};
+
+struct CourierKeyResponse {
+  int64_t registered_ms = 0;
+  int64_t expires_ms = 0;
+  template <class A>
+  void serialize(A& ar) {
+    ar(registered_ms, expires_ms);
+  }
+};
+
+// Inside a spooled-push box (device -> hub): a live push batch, and the seq the hub must have reached.
+struct SpooledBatch {
+  Bytes batch_id;  // 16 random bytes, echoed in the answer
+  uint64_t after_seq = 0;
+  PushRequest push;
+  template <class A>
+  void serialize(A& ar) {
+    ar(batch_id, after_seq, push);
+  }
+};
+
+// Inside a push-answer box (hub -> device).
+struct SpoolAnswer {
+  Bytes batch_id;
+  PushResponse response;
+  template <class A>
+  void serialize(A& ar) {
+    ar(batch_id, response);
+  }
+};
+
+// Inside a pull-page box (hub -> device).
+struct SpoolPage {
+  uint64_t from_cursor = 0;
+  PullResponse page;
+  template <class A>
+  void serialize(A& ar) {
+    ar(from_cursor, page);
+  }
+};
+
+// Answer bodies of the courier's requests: clear to the courier (inside its sealed exchange), the boxes
+// sealed to the device.
+struct SpoolUploadAnswer {
+  uint64_t first_seq = 0;
+  uint64_t last_seq = 0;
+  uint64_t acked_through = 0;
+  Bytes answer_box;
+  template <class A>
+  void serialize(A& ar) {
+    ar(first_seq, last_seq, acked_through, answer_box);
+  }
+};
+
+struct SpoolPullAnswer {
+  uint64_t from_cursor = 0;
+  uint64_t next_cursor = 0;
+  uint8_t more = 0;
+  uint8_t snapshot_required = 0;
+  Bytes page_box;
+  template <class A>
+  void serialize(A& ar) {
+    ar(from_cursor, next_cursor, more, snapshot_required, page_box);
+  }
+};
+
 // Plain cereal binary encodings.
 Bytes Encode(const Request& m);
 Bytes Encode(const Response& m);
@@ -180,6 +266,13 @@ Bytes Encode(const PullRequest& m);
 Bytes Encode(const PullResponse& m);
 Bytes Encode(const EnrollRequest& m);
 Bytes Encode(const EnrollResponse& m);
+Bytes Encode(const CourierKeyRequest& m);
+Bytes Encode(const CourierKeyResponse& m);
+Bytes Encode(const SpooledBatch& m);
+Bytes Encode(const SpoolAnswer& m);
+Bytes Encode(const SpoolPage& m);
+Bytes Encode(const SpoolUploadAnswer& m);
+Bytes Encode(const SpoolPullAnswer& m);
 
 Result<Request> DecodeRequest(const Bytes& bytes);
 Result<Response> DecodeResponse(const Bytes& bytes);
@@ -189,6 +282,13 @@ Result<PullRequest> DecodePullRequest(const Bytes& bytes);
 Result<PullResponse> DecodePullResponse(const Bytes& bytes);
 Result<EnrollRequest> DecodeEnrollRequest(const Bytes& bytes);
 Result<EnrollResponse> DecodeEnrollResponse(const Bytes& bytes);
+Result<CourierKeyRequest> DecodeCourierKeyRequest(const Bytes& bytes);
+Result<CourierKeyResponse> DecodeCourierKeyResponse(const Bytes& bytes);
+Result<SpooledBatch> DecodeSpooledBatch(const Bytes& bytes);
+Result<SpoolAnswer> DecodeSpoolAnswer(const Bytes& bytes);
+Result<SpoolPage> DecodeSpoolPage(const Bytes& bytes);
+Result<SpoolUploadAnswer> DecodeSpoolUploadAnswer(const Bytes& bytes);
+Result<SpoolPullAnswer> DecodeSpoolPullAnswer(const Bytes& bytes);
 
 inline constexpr size_t kMaxBodyBytes = 16u << 20;  // on the wire, either way
 // Inside a payload, decompressed: what the hub accepts from a device (a push batch is cut at 4 MiB of

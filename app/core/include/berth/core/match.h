@@ -54,7 +54,8 @@ struct ScoreComponents {
   double cost = 0;
   double cqc = 0;
   double continuity = 0;
-  double Total() const { return void_fill + delay + distance + cost + cqc + continuity; }
+  double budget = 0;  // the over-budget penalty (0 within budget)
+  double Total() const { return void_fill + delay + distance + cost + cqc + continuity + budget; }
 };
 
 struct HomecareBandUse {
@@ -73,6 +74,8 @@ struct Candidate {
   int64_t weekly_cost_pence = 0;
   int32_t available_day = 0;
   bool is_void = false;
+  int64_t over_budget_pence = 0;   // a week over what the funding allows (0: within budget): flagged
+  int64_t budget_limit_pence = 0;  // what the funding allows a week, when over
   ScoreComponents components;
   double score = 0;
 };
@@ -85,11 +88,13 @@ struct Exclusion {
   TimeBand band = TimeBand::kMorning;  // kBandHours: the short band
   Rule rule = Rule::kCategory;
   std::optional<double> distance_km;
-  int64_t weekly_cost_pence = 0;  // kOverBudget
-  int64_t limit_pence = 0;        // kOverBudget
-  DeclineReason decline_reason = DeclineReason::kNone;    // kDeclined
+  int64_t weekly_cost_pence = 0;                           // kOverBudget
+  int64_t limit_pence = 0;                                 // kOverBudget
+  DeclineReason decline_reason = DeclineReason::kNone;     // kDeclined
   HandbackReason handback_reason = HandbackReason::kNone;  // kHandedBack
-  std::string on;                                         // kDeclined / kHandedBack: when it was said
+  std::string on;                                          // kDeclined / kHandedBack: when it was said
+  int32_t available_day = kNoDay;  // kNotAvailable / kHomecareStart: the first day it could be (kNoDay never)
+  double shortfall_hours = 0;      // kBandHours: hours a week short in that band
 };
 
 // A provider this person may not be offered again: it declined them (the whole home, or one bed) or
@@ -124,9 +129,10 @@ struct Needs {
   Funding funding = Funding::kLa;
   int64_t budget_pence = 0;
   HomecarePattern homecare;
-  std::string now_iso;             // for hold expiry
-  std::vector<uint32_t> previous;  // providers that cared for the person before
+  std::string now_iso;                      // for hold expiry
+  std::vector<uint32_t> previous;           // providers that cared for the person before
   std::vector<PersonalExclusion> personal;  // providers that declined or handed the person back
+  std::optional<Rule> waive;                // near misses: evaluate as if this rule passed
 
   bool Has(Need n) const { return (need_mask >> static_cast<unsigned>(n)) & 1u; }
 };
@@ -178,6 +184,24 @@ std::string OfferStatusAt(const OfferNote& o, const std::string& now_iso);
 
 // A human sentence for an exclusion (no personal data).
 std::string ReasonSentence(const MatchContext& ctx, const Needs& n, const Exclusion& e);
+
+// A near miss: an excluded option that only one rule stops, and how far it is from passing it.
+struct NearMiss {
+  Exclusion exclusion;
+  double amount = 0;  // how far, in `unit` (0 for a rule with no measure)
+  std::string unit;   // "GBP a week", "km", "hours a week", "days", or ""
+  std::string words;  // "2.2 km beyond the 15 km limit"
+  double gap = 0;     // for ordering: the smaller, the nearer
+};
+// Referrals with fewer options than this get their near misses listed.
+inline constexpr size_t kFewOptions = 3;
+// The nearest misses among m.excluded (needs ctx.keep_exclusions): options that one rule alone stops, the
+// nearest first, one per provider, at most `limit`.
+std::vector<NearMiss> NearMisses(const MatchContext& ctx, const MatchResult& m, size_t limit = 5);
+// A rule in a few plain words ("not enough hours in a time band"), for counts in sentences.
+std::string_view RulePhrase(Rule rule);
+// "GBP 17.50 a week over the GBP 800.00 budget", for a candidate over budget.
+std::string OverBudgetWords(const Candidate& c);
 
 // The JSON of `berth match --json` (keys documented in MATCHING.md). limit 0: all candidates.
 nlohmann::json MatchJson(const MatchContext& ctx, const MatchResult& m, size_t limit);

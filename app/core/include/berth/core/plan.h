@@ -48,6 +48,8 @@ struct PlanTotals {
   std::string method;  // "min_cost_flow" or "greedy"
   int64_t greedy_objective = 0;
   size_t greedy_placed = 0;
+  size_t over_budget = 0;                // allocations over budget (allowed, flagged, to approve)
+  int64_t over_budget_weekly_pence = 0;  // by how much in all, a week
 };
 
 struct Plan {

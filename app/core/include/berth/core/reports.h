@@ -1,7 +1,8 @@
-// The three standing reports of a brokerage team:
+// The standing reports of a brokerage team:
 //  * queue: open referrals by days past their discharge-ready date (each day is a delayed transfer of care);
 //  * voids: vacant block beds (already paid for), how long each has been empty and what that has cost;
-//  * utilisation: block beds occupied as a share of block bed-days, by home and by district, over dates.
+//  * utilisation: block beds occupied as a share of block bed-days, by home and by district, over dates;
+//  * hand backs: providers giving care back, the people, hours and beds, reasons and notice, over dates.
 // Each report is computed from the store and rendered as a text table, CSV or JSON.
 #pragma once
 
@@ -25,10 +26,11 @@ struct QueueRow {
   std::string status;
   std::string priority;
   std::string discharge_ready_date;
-  std::string care_ends;    // a hand back: the last day of the care handed back
-  std::string needed_from;  // the DRD, or for a hand back the day after care ends (referrals.h)
-  int64_t days_past = 0;    // today - needed_from, 0 when not yet reached
-  std::string location;   // hospital code or "community"
+  std::string care_ends;     // a hand back: the last day of the care handed back
+  std::string needed_from;   // the DRD, or for a hand back the day after care ends (referrals.h)
+  std::string delay_reason;  // the NHS DToC reason code, '' when none is recorded
+  int64_t days_past = 0;     // today - needed_from, 0 when not yet reached
+  std::string location;      // hospital code or "community"
 };
 
 struct QueueReport {
@@ -77,7 +79,47 @@ struct UtilisationReport {
   UtilisationRow total;
 };
 
+// Hand backs: which providers gave care back, for how many people, how many homecare hours a week and beds,
+// why, and with how much notice. Counted by the day notice was given.
+struct HandbackRow {
+  std::string handback_id;
+  std::string provider_id;
+  std::string provider;  // the provider's name
+  std::string referral_id;
+  std::string kind;  // "bed" or "homecare"
+  std::string bed_id;
+  double hours_per_week = 0;  // homecare: the package's carer hours a week
+  std::string reason;
+  std::string notice_date;
+  std::string end_date;     // the last day of care
+  int64_t notice_days = 0;  // end_date - notice_date
+  std::string status;       // open, rebrokered, withdrawn
+};
+
+struct HandbackTally {
+  std::string key;  // provider id, or reason code
+  std::string label;
+  int64_t handbacks = 0;
+  int64_t people = 0;
+  int64_t beds = 0;
+  double hours_per_week = 0;
+};
+
+struct HandbacksReport {
+  std::string from, to;           // notice given between these days, inclusive
+  std::vector<HandbackRow> rows;  // by notice date, then provider, then id
+  int64_t handbacks = 0;
+  int64_t providers = 0;  // distinct providers
+  int64_t people = 0;     // distinct referrals
+  int64_t beds = 0;
+  double hours_per_week = 0;
+  double average_notice_days = 0;
+  std::vector<HandbackTally> by_provider;  // most hand backs first
+  std::vector<HandbackTally> by_reason;    // most hand backs first
+};
+
 Result<QueueReport> BuildQueueReport(Db& db, const std::string& today);
+Result<HandbacksReport> BuildHandbacksReport(Db& db, const std::string& from, const std::string& to);
 Result<VoidsReport> BuildVoidsReport(Db& db, const std::string& today);
 // A block bed is occupied on a day when a placement in it covers that day (start_date to end_date, the
 // last day of care, both inclusive), or when the bed is occupied now, since its status_since, and no open
@@ -87,6 +129,7 @@ Result<UtilisationReport> BuildUtilisationReport(Db& db, const std::string& from
 std::string Render(const QueueReport& r, ReportFormat f);
 std::string Render(const VoidsReport& r, ReportFormat f);
 std::string Render(const UtilisationReport& r, ReportFormat f);
+std::string Render(const HandbacksReport& r, ReportFormat f);
 
 // "£1,234.56"
 std::string FormatPounds(int64_t pence);

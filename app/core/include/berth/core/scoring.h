@@ -23,12 +23,14 @@ struct MatchSettings {
   double w_cost = 0.3;        // points lost per 1% of weekly cost above the usual rate (gained below it)
   double w_cqc = 10;          // points for an Outstanding rating (scaled down the ratings)
   double w_continuity = 15;   // points for a provider that has cared for this person before
+  double w_over_budget = 2;   // points lost per 1% the weekly cost is over what the funding allows
   double void_cap_days = 90;  // a void older than this earns no more than a 90-day one
   double hold_hours = 4;      // a bed hold lasts this long
   double offer_response_hours = 48;         // providers answer a routine offer within this
   double urgent_offer_response_hours = 24;  // ... an urgent or hand-back one within this
   double search_radius_km = 100;            // how far to look when a referral sets no distance limit
   double unknown_distance_km = 30;          // distance assumed for scoring when a provider cannot be placed
+  double budget_hard_limit = 0;             // not 0: an option over budget is excluded, a hard rule
   int64_t fnc_weekly_pence = 23588;         // NHS Funded Nursing Care contribution (2024-25: GBP 235.88)
   int64_t usual_homecare_hourly_pence = 1950;
   std::array<int64_t, EnumCount<BedCategory>()> usual_weekly_pence = {70000, 78000,  85000, 95000, 150000,

@@ -74,7 +74,7 @@ struct BedSlot {
   std::string held_for;
   std::string held_until;  // ISO instant
   UnavailableReason unavailable_reason = UnavailableReason::kNone;
-  bool has_placements = false;   // placements in Berth take (or took) it
+  bool has_placements = false;     // placements in Berth take (or took) it
   int32_t free_from_day = kNoDay;  // has_placements: the day after the last day they take (kNoDay: never,
                                    // an open-ended placement)
   bool live = false;               // in the pool
@@ -240,9 +240,9 @@ class SupplyIndex {
   // placements (not by scanning every placement: that made Build quadratic at England scale).
   std::unordered_map<std::string, std::vector<std::string>> capacity_placements_;
   std::unordered_map<std::string, std::vector<std::string>> bed_placements_;  // bed id -> placements
-  std::unordered_map<std::string, std::vector<uint32_t>> previous_;  // referral id -> providers
-  std::unordered_map<std::string, PersonNotes> notes_;                // referral id -> offers, hand backs
-  std::unordered_map<std::string, std::string> note_owner_;           // offer / hand back id -> referral
+  std::unordered_map<std::string, std::vector<uint32_t>> previous_;           // referral id -> providers
+  std::unordered_map<std::string, PersonNotes> notes_;       // referral id -> offers, hand backs
+  std::unordered_map<std::string, std::string> note_owner_;  // offer / hand back id -> referral
 };
 
 // --- template ---

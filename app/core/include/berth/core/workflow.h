@@ -48,12 +48,31 @@ nlohmann::json OfferPackage(const Referral& r, const Geography* geo, const std::
 // --- referrals -----------------------------------------------------------------------------------------
 // Creates (empty id: a new UUID) or edits a referral after ReferralProblems (referrals.h) finds nothing;
 // kBadInput listing every problem otherwise. The workflow owns the status and the hand-back priority: a
-// new referral starts `new` and not `hand_back`, and an edit that changes either is kConflict (they change
-// only through the transitions below). An edit writes only the fields that changed. Returns the id.
+// new referral starts `new` and not `hand_back`, and an edit that changes either, or the cancel reason, is
+// kConflict (they change only through the transitions below). An edit writes only the fields that changed;
+// a changed discharge-ready date also gets its history row (ChangeDischargeReadyDate). Returns the id.
 Result<std::string> SaveReferral(Store& store, const Geography* geo, Referral r, const WorkflowTime& t);
 // The same for several referrals, all or nothing (the referral import).
 Result<std::vector<std::string>> SaveReferrals(Store& store, const Geography* geo, std::vector<Referral> rs,
                                                const WorkflowTime& t);
+
+// --- a referral's life --------------------------------------------------------------------------------
+// Closes an open referral that needs no placement any more (died, readmitted, went home without support,
+// arranged their own care...): status cancelled with the coded reason, its bed holds released, its pending
+// and accepted offers withdrawn. It leaves the queue. A placed referral is not cancelled (its care ends
+// through its placement).
+Status CancelReferral(Store& store, const std::string& referral_id, CancelReason reason,
+                      const WorkflowTime& t);
+// Brings a cancelled referral back into the queue: sourcing if a broker has it, else new; the cancel
+// reason is cleared (the audit trail keeps it).
+Status ReopenReferral(Store& store, const std::string& referral_id, const WorkflowTime& t);
+// The ward changes an open referral's discharge-ready date: the referral takes the new date and a history
+// row keeps who changed it, when, the old date and the new (SaveReferral records one the same way).
+Status ChangeDischargeReadyDate(Store& store, const std::string& referral_id, const std::string& new_date,
+                                const std::string& note, const WorkflowTime& t);
+// Records why an open referral's discharge is delayed (the NHS DToC reason code; kNone clears it).
+Status SetDelayReason(Store& store, const std::string& referral_id, DelayReason reason,
+                      const WorkflowTime& t);
 
 // --- beds and admissions -------------------------------------------------------------------------------
 // What a home reports about a bed: vacant, occupied (by someone placed outside Berth) or unavailable
@@ -63,7 +82,8 @@ Status SetBedStatus(Store& store, const std::string& bed_id, BedStatus to, Unava
                     const WorkflowTime& t);
 // Opens or closes a provider to admissions, for one bed category or (unset) all. Closing needs a reason.
 Status SetAdmissions(Store& store, const std::string& provider_id, std::optional<BedCategory> category,
-                     AdmissionsStatus to, ClosureReason reason, const std::string& note, const WorkflowTime& t);
+                     AdmissionsStatus to, ClosureReason reason, const std::string& note,
+                     const WorkflowTime& t);
 
 struct HoldResult {
   std::string held_until;
