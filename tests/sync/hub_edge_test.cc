@@ -175,11 +175,16 @@ TEST_F(HubEdge, ChunkedCompressedAndOversizedBodiesAre413WithoutGrowingTheHub) {
                              "POST /v1/sync HTTP/1.1\r\nHost: hub\r\nContent-Length: 104857600\r\n\r\n",
                              std::string(0x10000, '\0'), 100u << 20, nullptr),
             413);
-  // Each refusal also on /v1/enroll, which needs no enrollment at all.
-  EXPECT_EQ(SendWhileReading(hub_->port(),
-                             "POST /v1/enroll HTTP/1.1\r\nHost: hub\r\nTransfer-Encoding: chunked\r\n\r\n",
-                             chunk, 16u << 20, nullptr),
-            413);
+  // Each refusal also on /v1/enroll, which needs no enrollment at all, and on /v1/courier (sync while
+  // locked), which needs only a courier key.
+  for (const char* path : {"/v1/enroll", "/v1/courier"}) {
+    EXPECT_EQ(SendWhileReading(hub_->port(),
+                               std::string("POST ") + path +
+                                   " HTTP/1.1\r\nHost: hub\r\nTransfer-Encoding: chunked\r\n\r\n",
+                               chunk, 16u << 20, nullptr),
+              413)
+        << path;
+  }
 
   sampling.store(false);
   sampler.join();
@@ -293,6 +298,8 @@ TEST_F(HubEdge, MalformedRequestsAreRefusedClearly) {
   EXPECT_EQ(ask("POST /v1/sync HTTP/1.1\r\nX: " + std::string(9000, 'x') + "\r\n\r\n"), 431);
   EXPECT_EQ(ask("POST /v1/sync HTTP/1.1\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello"), 400)
       << "not an envelope";
+  EXPECT_EQ(ask("POST /v1/courier HTTP/1.1\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello"), 400)
+      << "the courier's path is served, and refuses what is not an envelope";
   EXPECT_TRUE(QuickSync().ok());
 }
 

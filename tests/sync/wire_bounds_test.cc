@@ -98,9 +98,10 @@ TEST(WireBounds, PayloadsOverTheCapAreRefusedBeforeDecompressing) {
   EXPECT_EQ(Decompress(unsized).status().code(), Code::kBadInput);
 }
 
-TEST(WireBounds, APushWithinTheCapStillDecodes) {
+// A push of `n` small bed upserts.
+PushRequest PushOf(uint64_t n) {
   PushRequest p;
-  for (uint64_t i = 1; i <= kMaxPushEntries; ++i) {
+  for (uint64_t i = 1; i <= n; ++i) {
     OutboxEntry e;
     e.seq = i;
     e.mutation.kind = MutationKind::kUpsert;
@@ -108,6 +109,11 @@ TEST(WireBounds, APushWithinTheCapStillDecodes) {
     e.mutation.row_id = "r" + std::to_string(i);
     p.entries.push_back(std::move(e));
   }
+  return p;
+}
+
+TEST(WireBounds, APushWithinTheCapStillDecodes) {
+  PushRequest p = PushOf(kMaxPushEntries);
   auto ok = DecodePushRequest(Encode(p));
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_EQ(ok->entries.size(), kMaxPushEntries);
@@ -116,6 +122,37 @@ TEST(WireBounds, APushWithinTheCapStillDecodes) {
   extra.mutation.kind = MutationKind::kUpsert;
   p.entries.push_back(extra);
   EXPECT_EQ(DecodePushRequest(Encode(p)).status().code(), Code::kBadInput);
+}
+
+// The courier's path (PROTOCOL.md section 11) carries the same push inside a spooled batch, behind a
+// 16-byte batch id and after_seq: its entry cap is checked there too, before the list is decoded.
+TEST(WireBounds, ASpooledBatchIsHeldToThePushCapBeforeItsListIsDecoded) {
+  ASSERT_TRUE(AllocWatch::available()) << "this test measures the heap through ASan (make test's build)";
+  const size_t size = kMaxRequestBytes - 64;
+  Bytes batch(size, 0);
+  PutU64(batch, 0, 16);                 // batch_id: 16 bytes
+  PutU64(batch, 8 + 16 + 8 + 8, size);  // after the id, after_seq and the push's cursor: the entry count
+  const Bytes frame = Zstd(batch);
+  ASSERT_LT(frame.size(), 4096u);
+  Status refused;
+  const auto used = AllocWatch::During([&] {
+    auto plain = Decompress(frame, kMaxRequestBytes);
+    ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+    refused = DecodeSpooledBatch(*plain).status();
+  });
+  EXPECT_EQ(refused.code(), Code::kBadInput);
+  EXPECT_NE(refused.message().find("more than 5000 entries"), std::string::npos) << refused.message();
+  EXPECT_LE(used.largest, kMaxRequestBytes + 4096);
+
+  SpooledBatch full;
+  full.batch_id = Bytes(16, 9);
+  full.after_seq = 0;
+  full.push = PushOf(kMaxPushEntries);
+  auto ok = DecodeSpooledBatch(Encode(full));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->push.entries.size(), kMaxPushEntries);
+  full.push.entries.push_back(full.push.entries.back());
+  EXPECT_EQ(DecodeSpooledBatch(Encode(full)).status().code(), Code::kBadInput);
 }
 
 }  // namespace
