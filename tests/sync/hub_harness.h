@@ -19,6 +19,7 @@
 
 #include "berth/schema/store.h"
 #include "berth/sync/client.h"
+#include "berth/sync/spool.h"
 #include "support/test_support.h"
 
 namespace berth::testing {
@@ -169,6 +170,28 @@ struct Device {
     o.hub_url = url;
     o.max_retries = 1;
     return sync::SyncOnce(*store, o);
+  }
+
+  // Sync while locked (PROTOCOL.md section 11). At lock, what the window does: the outbox sealed into the
+  // spool, then the store closed and its keys wiped.
+  void LockForTheNight() {
+    auto spooled = sync::SpoolOutbox(*store);
+    EXPECT_TRUE(spooled.ok()) << spooled.status().ToString();
+    store->Lock();
+    store.reset();
+  }
+  // The locked laptop's courier, with nothing but the spool and its courier key.
+  Result<sync::CourierSummary> RunCourier() {
+    sync::CourierOptions o;
+    o.max_retries = 1;
+    return sync::RunCourier(dir, o);
+  }
+  // The morning: unlocked with the passphrase, and what the courier brought applied.
+  Result<sync::SpoolApplySummary> UnlockAndApplySpool() {
+    StoreOptions o;
+    o.kdf = KdfParams::Fast();
+    BERTH_ASSIGN_OR_RETURN(store, Store::Open(dir, Secret("device passphrase"), o));
+    return sync::ApplySpool(*store);
   }
 
   // Writes a change through the store; returns the row id.

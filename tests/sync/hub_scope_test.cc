@@ -63,6 +63,35 @@ TEST_F(HubScope, ACountyWideBrokersReferralReachesOnlyTheDistrictThePersonIsIn) 
   EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM hub_change WHERE area = '*' AND entity <> 'setting'"), 0);
 }
 
+// The same through sync while locked (PROTOCOL.md section 11): the courier's pages are filtered by the
+// same area before they are sealed, and a referral's date changes go where the referral goes.
+TEST_F(HubScope, ALockedWardLaptopsCourierBringsOnlyItsDistrict) {
+  ASSERT_TRUE(fenland_->Sync().ok());  // registers its courier key
+  fenland_->LockForTheNight();
+  const std::string in_cambridge = county_->Write(
+      "referral", "",
+      {{"name", std::string("Night Cambridge Person")}, {"district", std::string("Cambridge")}});
+  const std::string moved = county_->Write("referral_date_change", "",
+                                           {{"referral_id", in_cambridge},
+                                            {"old_date", std::string("2026-03-01")},
+                                            {"new_date", std::string("2026-03-04")}});
+  const std::string in_fenland = county_->Write(
+      "referral", "", {{"name", std::string("Night Fenland Person")}, {"district", std::string("Fenland")}});
+  ASSERT_TRUE(county_->Sync().ok());
+  auto night = fenland_->RunCourier();
+  ASSERT_TRUE(night.ok()) << night.status().ToString();
+  EXPECT_GE(night->pages, 1);
+  auto applied = fenland_->UnlockAndApplySpool();
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(Referrals(*fenland_, in_cambridge), 0) << "the person in Cambridge never reaches Fenland";
+  EXPECT_EQ(Count(*fenland_->store, "SELECT count(*) FROM referral_date_change WHERE id = '" + moved + "'"),
+            0);
+  EXPECT_EQ(Referrals(*fenland_, in_fenland), 1) << "the night's pages did arrive";
+  ASSERT_TRUE(cambridge_->Sync().ok());
+  EXPECT_EQ(Count(*cambridge_->store, "SELECT count(*) FROM referral_date_change WHERE id = '" + moved + "'"),
+            1);
+}
+
 TEST_F(HubScope, ARowNamingNoPlaceOrStarAsItsPlaceIsRefused) {
   const std::string nowhere = county_->Write("referral", "", {{"name", std::string("Nowhere Person")}});
   const std::string star_referral =
@@ -93,6 +122,7 @@ TEST_F(HubScope, RowsStoredWithStarByAnEarlierHubGetRealAreasAtStart) {
   const std::string person = county_->Write(
       "referral", "", {{"name", std::string("Earlier Person")}, {"district", std::string("Cambridge")}});
   const std::string offer = county_->Write("offer", "", {{"referral_id", person}});
+  const std::string moved = county_->Write("referral_date_change", "", {{"referral_id", person}});
   const std::string home = county_->Write(
       "provider", "", {{"name", std::string("March Home")}, {"district", std::string("Fenland")}});
   const std::string bed = county_->Write("bed", "", {{"provider_id", home}});
@@ -114,6 +144,7 @@ TEST_F(HubScope, RowsStoredWithStarByAnEarlierHubGetRealAreasAtStart) {
   };
   EXPECT_EQ(area("referral", person), "Cambridge");
   EXPECT_EQ(area("offer", offer), "Cambridge");
+  EXPECT_EQ(area("referral_date_change", moved), "Cambridge");
   EXPECT_EQ(area("provider", home), "Fenland");
   EXPECT_EQ(area("bed", bed), "Fenland");
   EXPECT_EQ(area("referral", lost), "") << "no place known: county-wide devices only";

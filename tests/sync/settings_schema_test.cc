@@ -56,6 +56,13 @@ TEST(SettingsSchema, TheSchemaKnowsRangesEditorsAndWhatStaysOnTheDevice) {
   EXPECT_EQ(ValidateSetting("match.hold_hours", "0").code(), Code::kBadInput);
   EXPECT_EQ(ValidateSetting("workflow.hold_hours", "4").code(), Code::kBadInput) << "a key nothing reads";
   EXPECT_EQ(ValidateSetting("ui.theme", "purple").code(), Code::kBadInput);
+  // The window's background sync interval (PROTOCOL.md section 12): council-wide, 1 to 240 minutes.
+  EXPECT_TRUE(ValidateSetting("sync.interval_minutes", "5").ok());
+  for (const char* bad : {"0", "241", "0.5", "1e9"}) {
+    EXPECT_EQ(ValidateSetting("sync.interval_minutes", bad).code(), Code::kBadInput) << bad;
+  }
+  EXPECT_TRUE(FindSetting("sync.interval_minutes")->syncs);
+  EXPECT_EQ(FindSetting("sync.interval_minutes")->editor, SettingEditor::kBroker);
   EXPECT_FALSE(FindSetting("ui.theme")->syncs);
   EXPECT_FALSE(FindSetting("ui.font_scale")->syncs);
   EXPECT_TRUE(FindSetting("ui.auto_lock_minutes")->syncs);
@@ -78,6 +85,20 @@ class SettingsAcrossDevices : public ::testing::Test {
     ASSERT_TRUE(ward_->Enroll(*hub_, "ward", "Huntingdonshire").ok());
   }
   void TearDown() override { hub_->Kill(); }
+  // What a hub store written before the schema (or edited behind the hub's back) holds: every setting
+  // set to 1e9, and logged after everything devices have pulled, so their next pull brings it.
+  void PutOutOfRangeSettingsOnTheHub() {
+    hub_->Terminate();
+    {
+      auto hub_store = hub_->OpenStore();
+      ASSERT_TRUE(hub_store->db().Exec("UPDATE setting SET value = '1e9'").ok());
+      ASSERT_TRUE(hub_store->db()
+                      .Exec("UPDATE hub_change SET seq = seq + (SELECT max(seq) FROM hub_change)"
+                            " WHERE entity = 'setting'")
+                      .ok());
+    }
+    hub_->Start();
+  }
   TempDir tmp_;
   std::unique_ptr<HubProcess> hub_;
   std::unique_ptr<Device> broker_, ward_;
@@ -124,23 +145,32 @@ TEST_F(SettingsAcrossDevices, ADeviceRefusesAnOutOfRangeSettingFromItsHub) {
   ASSERT_TRUE(broker_->Sync().ok());
   ASSERT_TRUE(ward_->Sync().ok());
   ASSERT_EQ(*SettingValue(*ward_->store, "ui.auto_lock_minutes"), "15");
-  // A hub store written before the schema (or edited behind the hub's back) holds 1e9.
-  hub_->Terminate();
-  {
-    auto hub_store = hub_->OpenStore();
-    ASSERT_TRUE(
-        hub_store->db().Exec("UPDATE setting SET value = '1e9' WHERE id = 'ui.auto_lock_minutes'").ok());
-    ASSERT_TRUE(hub_store->db()
-                    .Exec("UPDATE hub_change SET seq = (SELECT max(seq) + 1 FROM hub_change)"
-                          " WHERE entity = 'setting' AND row_id = 'ui.auto_lock_minutes'")
-                    .ok());
-  }
-  hub_->Start();
+  ASSERT_NO_FATAL_FAILURE(PutOutOfRangeSettingsOnTheHub());
   auto s = ward_->Sync();
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->refused_rows, 1);
   EXPECT_EQ(Text(*ward_->store, "SELECT value FROM setting WHERE id = 'ui.auto_lock_minutes'"), "15");
   EXPECT_EQ(*SettingValue(*ward_->store, "ui.auto_lock_minutes"), "15");
+}
+
+// The same when the hub's page comes through sync while locked (PROTOCOL.md section 11): the spool is
+// applied at unlock by the live page code, schema check included.
+TEST_F(SettingsAcrossDevices, ADeviceRefusesAnOutOfRangeSettingFromItsCourierToo) {
+  ASSERT_TRUE(broker_->store->SetSetting("ui.auto_lock_minutes", "15").ok());
+  ASSERT_TRUE(broker_->store->SetSetting("sync.interval_minutes", "10").ok());
+  ASSERT_TRUE(broker_->Sync().ok());
+  ASSERT_TRUE(ward_->Sync().ok());  // also registers the ward laptop's courier key
+  ASSERT_EQ(*SettingValue(*ward_->store, "sync.interval_minutes"), "10");
+  ward_->LockForTheNight();
+  ASSERT_NO_FATAL_FAILURE(PutOutOfRangeSettingsOnTheHub());
+  auto night = ward_->RunCourier();
+  ASSERT_TRUE(night.ok()) << night.status().ToString();
+  EXPECT_GE(night->pages, 1);
+  auto applied = ward_->UnlockAndApplySpool();
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_GE(applied->pages, 1) << "the page holding the two settings was applied";
+  EXPECT_EQ(Text(*ward_->store, "SELECT value FROM setting WHERE id = 'ui.auto_lock_minutes'"), "15");
+  EXPECT_EQ(Text(*ward_->store, "SELECT value FROM setting WHERE id = 'sync.interval_minutes'"), "10");
 }
 
 TEST_F(SettingsAcrossDevices, PreferencesStayOnTheDevice) {
