@@ -1,9 +1,10 @@
-// libFuzzer target: a whole push as the hub receives it once the envelope is open. The input is the
-// payload (compression byte, then zstd or raw bytes): decompressed under the request cap, decoded as a
-// Request and a PushRequest, and every push that decodes is arbitrated by a real SqliteHubStorage (a
-// plain store in a temporary directory, one enrolled broker device whose id the seeds use). Nothing may
-// crash, hang or allocate beyond the input's means, and every entry of an arbitrated push gets exactly
-// one outcome. Built and run by tests/fuzz/fuzz.cmake (corpus: tests/fuzz/corpus/sync_push).
+// libFuzzer target: a whole push as the hub receives it once the envelope (or, for sync while locked, the
+// spooled-push box) is open. The input is the payload (compression byte, then zstd or raw bytes):
+// decompressed under the request cap, decoded as a Request carrying a PushRequest or as a SpooledBatch,
+// and every push that decodes is arbitrated by a real SqliteHubStorage (a plain store in a temporary
+// directory, one enrolled broker device whose id the seeds use). Nothing may crash, hang or allocate
+// beyond the input's means, and every entry of an arbitrated push gets exactly one outcome. Built and run
+// by tests/fuzz/fuzz.cmake (corpus: tests/fuzz/corpus/sync_push).
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -51,22 +52,29 @@ FuzzHub& Hub() {
   return hub;
 }
 
+// The hub's arbitration of one decoded push: every entry answered exactly once.
+void Arbitrate(const PushRequest& push) {
+  FuzzHub& hub = Hub();
+  PushStats stats;
+  auto out = hub.storage->Push(hub.device, push, NowMs(), &stats);
+  if (out.ok() && out->results.size() != push.entries.size()) {
+    std::fprintf(stderr, "a push of %zu entries got %zu outcomes\n", push.entries.size(),
+                 out->results.size());
+    std::abort();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto plain = Decompress(Bytes(data, data + size), kMaxRequestBytes);
   if (!plain.ok()) return 0;
-  auto request = DecodeRequest(*plain);
-  if (!request.ok() || request->type != static_cast<uint8_t>(MessageType::kPush)) return 0;
-  auto push = DecodePushRequest(request->body);
-  if (!push.ok()) return 0;
-  FuzzHub& hub = Hub();
-  PushStats stats;
-  auto out = hub.storage->Push(hub.device, *push, NowMs(), &stats);
-  if (out.ok() && out->results.size() != push->entries.size()) {
-    std::fprintf(stderr, "a push of %zu entries got %zu outcomes\n", push->entries.size(),
-                 out->results.size());
-    std::abort();
+  // A live push (/v1/sync)...
+  if (auto request = DecodeRequest(*plain);
+      request.ok() && request->type == static_cast<uint8_t>(MessageType::kPush)) {
+    if (auto push = DecodePushRequest(request->body); push.ok()) Arbitrate(*push);
   }
+  // ... or a spooled one, as it comes out of its box (/v1/courier, PROTOCOL.md section 11).
+  if (auto batch = DecodeSpooledBatch(*plain); batch.ok()) Arbitrate(batch->push);
   return 0;
 }

@@ -90,6 +90,13 @@ int main(int argc, char** argv) {
     for (auto& e : SamplePush(1000 + i * 10).entries) big.entries.push_back(e);
   }
   Write(push + "/push_big_zstd", RequestPayload(MessageType::kPush, Encode(big), true));
+  // A spooled batch as its box holds it (sync while locked): the same push behind a batch id and after_seq.
+  SpooledBatch spooled;
+  spooled.batch_id = Bytes(16, 5);
+  spooled.after_seq = 199;
+  spooled.push = SamplePush(200);
+  Write(push + "/spooled_zstd", Compress(Encode(spooled)));
+  Write(decoder + "/spooled_batch", Encode(spooled));
   Write(decoder + "/push_request", Encode(p));
   Write(decoder + "/push_payload", RequestPayload(MessageType::kPush, Encode(p), true));
   PullResponse pull;
