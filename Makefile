@@ -53,7 +53,7 @@ bench: build-release
 # replays the corpus). What ran is written to build/fuzz/fuzz_summary.txt.
 FUZZ_SECONDS ?= 600
 fuzz: deps
-	cmake -DSOURCE_DIR=$(CURDIR) -DWORK_DIR=$(CURDIR)/build/fuzz -DCLANGXX=clang++ -DMODE=fuzz \
+	cmake -DSOURCE_DIR=$(CURDIR) -DWORK_DIR=$(CURDIR)/build/fuzz -DCLANGXX=clang++ \
 	  -DSECONDS=$(FUZZ_SECONDS) -P tests/fuzz/fuzz.cmake
 	@cat build/fuzz/fuzz_summary.txt
 

@@ -1,13 +1,9 @@
-# Builds every libFuzzer target with clang straight from the sources (no CMake tree needed) in WORK_DIR,
-# then either replays the in-tree corpus of each once (MODE=replay: what `make test` runs) or fuzzes each
-# for SECONDS seconds (MODE=fuzz: `make fuzz`, 600 s each by default), and writes what ran to
-# WORK_DIR/fuzz_summary.txt.
-#   cmake -DSOURCE_DIR=... -DWORK_DIR=... -DCLANGXX=clang++ -DMODE=replay|fuzz [-DSECONDS=600] -P fuzz.cmake
+# `make fuzz`: builds every libFuzzer target with clang straight from the sources (no CMake tree needed) in
+# WORK_DIR, fuzzes each for SECONDS seconds (600 by default) and writes what ran to WORK_DIR/fuzz_summary.txt.
+# (`make test` does not come here: it replays the saved inputs through replay_<target>, tests/fuzz/CMakeLists.txt.)
+#   cmake -DSOURCE_DIR=... -DWORK_DIR=... -DCLANGXX=clang++ [-DSECONDS=600] -P fuzz.cmake
 # Targets: sync_decoder (every wire decoder on raw bytes), sync_push (a whole push from its payload,
 # arbitrated by a real hub store), import_cqc / import_beds / import_homecare (the CSV importers).
-if(NOT MODE)
-  set(MODE replay)
-endif()
 if(NOT SECONDS)
   set(SECONDS 600)
 endif()
@@ -103,30 +99,13 @@ foreach(t IN LISTS targets)
   if(EXISTS ${WORK_DIR}/seeds_${t})
     list(APPEND seed_dirs ${WORK_DIR}/seeds_${t})
   endif()
-  if(MODE STREQUAL "replay")
-    # Each input of the in-tree corpus (and the generated seeds) once, nothing mutated.
-    set(inputs)
-    foreach(d IN LISTS seed_dirs)
-      file(GLOB files ${d}/*)
-      list(APPEND inputs ${files})
-    endforeach()
-    list(LENGTH inputs count)
-    if(count EQUAL 0)
-      # Without inputs libFuzzer would start fuzzing, with no time limit.
-      message(FATAL_ERROR "fuzz_${t}: no corpus to replay (tests/fuzz/corpus/${t})")
-    endif()
-    execute_process(COMMAND ${WORK_DIR}/fuzz_${t} -rss_limit_mb=2048 ${inputs}
-                    RESULT_VARIABLE rc ERROR_VARIABLE log OUTPUT_VARIABLE out)
-    set(done "replayed ${count} inputs")
-  else()
-    file(MAKE_DIRECTORY ${WORK_DIR}/corpus_${t})
-    execute_process(COMMAND ${WORK_DIR}/fuzz_${t} -max_total_time=${SECONDS} -rss_limit_mb=2048
-                            -max_len=${max_len_${t}} -print_final_stats=1 ${WORK_DIR}/corpus_${t} ${seed_dirs}
-                    RESULT_VARIABLE rc ERROR_VARIABLE log OUTPUT_VARIABLE out)
-    string(REGEX MATCH "Done [0-9]+ runs in [0-9]+ second" done "${log}")
-  endif()
-  file(APPEND ${WORK_DIR}/fuzz_summary.txt "fuzz_${t} (${MODE}): ${done}\n")
-  message(STATUS "fuzz_${t} (${MODE}): ${done}")
+  file(MAKE_DIRECTORY ${WORK_DIR}/corpus_${t})
+  execute_process(COMMAND ${WORK_DIR}/fuzz_${t} -max_total_time=${SECONDS} -rss_limit_mb=2048
+                          -max_len=${max_len_${t}} -print_final_stats=1 ${WORK_DIR}/corpus_${t} ${seed_dirs}
+                  RESULT_VARIABLE rc ERROR_VARIABLE log OUTPUT_VARIABLE out)
+  string(REGEX MATCH "Done [0-9]+ runs in [0-9]+ second" done "${log}")
+  file(APPEND ${WORK_DIR}/fuzz_summary.txt "fuzz_${t}: ${done}\n")
+  message(STATUS "fuzz_${t}: ${done}")
   if(NOT rc EQUAL 0)
     message("${log}")
     message(FATAL_ERROR "fuzz_${t} found a crash or a broken invariant (the input is in ${WORK_DIR}; log above)")
