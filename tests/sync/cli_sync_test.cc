@@ -50,7 +50,8 @@ TEST(SyncCli, SyncWhileLockedNeedsNoPassphraseAndTheTimerRunsIt) {
   EXPECT_EQ(RunCommand("env -u BERTH_PASSPHRASE " + locked + " </dev/null", &out), 2) << out;
   EXPECT_NE(out.find("nothing to carry yet"), std::string::npos) << out;
   ASSERT_EQ(RunCommand(Berth(store, "sync"), &out), 0) << out;  // registers the courier key
-  ASSERT_EQ(RunCommand(Berth(store, "settings set ui.theme dark"), &out), 0) << out;
+  // A council-wide setting (it syncs; a personal one such as ui.theme never leaves the device).
+  ASSERT_EQ(RunCommand(Berth(store, "settings set sync.interval_minutes 7"), &out), 0) << out;
   hub.Kill();
   EXPECT_EQ(RunCommand(Berth(store, "sync"), &out), 5) << out;
   EXPECT_NE(out.find("1 changes sealed for the courier"), std::string::npos) << out;
@@ -76,7 +77,9 @@ TEST(SyncCli, SyncWhileLockedNeedsNoPassphraseAndTheTimerRunsIt) {
   ASSERT_EQ(RunCommand(Berth(store, "sync"), &out), 0) << out;
   EXPECT_NE(out.find("applied what arrived while locked"), std::string::npos) << out;
   auto hub_store = hub.OpenStore();
-  EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM setting WHERE id = 'ui.theme' AND value = 'dark'"), 1);
+  EXPECT_EQ(
+      Count(*hub_store, "SELECT count(*) FROM setting WHERE id = 'sync.interval_minutes' AND value = '7'"),
+      1);
 }
 
 }  // namespace
