@@ -77,6 +77,8 @@ const std::vector<SettingSpec>& SettingSchema() {
     v.push_back(Number("match.weight.cqc", 0, 1000, "10", "points for an Outstanding CQC rating"));
     v.push_back(
         Number("match.weight.continuity", 0, 1000, "15", "points for a provider who cared for the person"));
+    v.push_back(Number("match.weight.over_budget", 0, 1000, "2",
+                       "points lost per 1% the weekly cost is over what the funding allows"));
     v.push_back(
         Number("match.void_cap_days", 0, 3650, "90", "void age (days) beyond which it earns no more"));
     SettingSpec hold = Number("match.hold_hours", 1, 168, "4", "how long a bed hold lasts (hours)");
@@ -89,6 +91,8 @@ const std::vector<SettingSpec>& SettingSchema() {
     v.push_back(
         Number("match.search_radius_km", 1, 1000, "100", "search radius when no distance limit (km)"));
     v.push_back(Number("match.unknown_distance_km", 0, 1000, "30", "distance assumed when unplaceable (km)"));
+    v.push_back(Integer("match.budget_hard_limit", 0, 1, "0",
+                        "0: an option over budget is ranked with a penalty and flagged; 1: it is excluded"));
     v.push_back(
         Integer("match.fnc_weekly_pence", 0, 1e7, "23588", "NHS Funded Nursing Care per week (pence)"));
     v.push_back(Integer("match.usual_rate.homecare_hourly", 0, 1e5, "1950",
