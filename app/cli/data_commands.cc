@@ -9,6 +9,7 @@
 #include "berth/core/importers.h"
 #include "berth/core/referral_json.h"
 #include "berth/core/reports.h"
+#include "berth/core/short_ids.h"
 #include "berth/core/workflow.h"
 #include "berth/schema/repository.h"
 #include "cli.h"
@@ -56,6 +57,7 @@ Status AddReferrals(const Globals& g, const std::string& file) {
 Status ListReferrals(const Globals& g, bool json, bool all) {
   BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
   BERTH_ASSIGN_OR_RETURN(std::vector<Referral> referrals, LoadReferrals(store->db()));
+  BERTH_ASSIGN_OR_RETURN(auto short_ids, core::ShortIds(store->db(), "referral"));
   const std::string today = TodayIsoDate();
   nlohmann::json arr = nlohmann::json::array();
   std::string text;
@@ -66,10 +68,11 @@ Status ListReferrals(const Globals& g, bool json, bool all) {
     BERTH_RETURN_IF_ERROR(store->AuditView("referral", r.id));
     ++shown;
     nlohmann::json j = core::ReferralSummaryJson(r, today);
+    j["short_id"] = short_ids[r.id];
     if (json) {
       arr.push_back(j);
     } else {
-      text += fmt::format("{}  {:<24}  {:<16}  {:<22}  {:<9}  {}  {:>3}d\n", r.id.substr(0, 8),
+      text += fmt::format("{:<8}  {:<24}  {:<16}  {:<22}  {:<9}  {}  {:>3}d\n", short_ids[r.id],
                           r.name.substr(0, 24), std::string(ToString(r.pathway)),
                           j["category"].get<std::string>(), std::string(ToString(r.status)),
                           r.discharge_ready_date, j["days_past_discharge_ready"].get<int64_t>());
@@ -85,24 +88,8 @@ Status ListReferrals(const Globals& g, bool json, bool all) {
 
 Status ShowReferral(const Globals& g, const std::string& id, bool json) {
   BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
-  BERTH_ASSIGN_OR_RETURN(Statement st,
-                         store->db().Prepare("SELECT id FROM referral WHERE deleted = 0 AND id LIKE ? "
-                                             "ESCAPE '\\' LIMIT 2"));
-  std::string pattern;
-  for (char c : id) {
-    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
-    pattern += c;
-  }
-  st.Bind(1, pattern + "%");
-  std::vector<std::string> found;
-  while (true) {
-    BERTH_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    found.push_back(st.Text(0));
-  }
-  if (id.empty() || found.empty()) return NotFound("no referral with id " + id);
-  if (found.size() > 1) return BadInput("'" + id + "' matches more than one referral; give more of the id");
-  BERTH_ASSIGN_OR_RETURN(Referral r, LoadReferral(store->db(), found.front()));
+  BERTH_ASSIGN_OR_RETURN(std::string found, core::ResolveId(store->db(), "referral", "referral", id));
+  BERTH_ASSIGN_OR_RETURN(Referral r, LoadReferral(store->db(), found));
   BERTH_RETURN_IF_ERROR(store->AuditView("referral", r.id));
   nlohmann::json j = core::ReferralToJson(r);
   // Its placements (with their ids: what `handback` names), offers and hand backs.
@@ -291,7 +278,8 @@ void RegisterDataCommands(Registry& r) {
   list->add_flag("--json", list_json, "print a JSON array");
   list->add_flag("--all", list_all, "include placed and cancelled referrals");
   list->callback([&] { selected = [&] { return ListReferrals(g, list_json, list_all); }; });
-  auto* show = referral->add_subcommand("show", "show one referral (by id or a unique prefix of it)");
+  auto* show = referral->add_subcommand(
+      "show", "show one referral (by id, the short id `referral list` shows, or a unique prefix)");
   show->add_option("id", show_id, "the referral id")->required();
   show->add_flag("--json", show_json, "print JSON");
   show->callback([&] { selected = [&] { return ShowReferral(g, show_id, show_json); }; });

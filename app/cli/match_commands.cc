@@ -7,6 +7,7 @@
 #include "berth/core/match.h"
 #include "berth/core/plan.h"
 #include "berth/core/scoring.h"
+#include "berth/core/short_ids.h"
 #include "berth/core/supply_index.h"
 #include "berth/core/workflow.h"
 #include "berth/schema/repository.h"
@@ -17,26 +18,9 @@ namespace {
 
 using core::MatchContext;
 
-// A referral by id or by a unique prefix of it.
+// A referral by its id, its short form or a prefix (berth/core/short_ids.h).
 Result<std::string> ResolveReferral(Store& store, const std::string& text) {
-  if (text.empty()) return BadInput("a referral id is required");
-  BERTH_ASSIGN_OR_RETURN(Statement q,
-                         store.db().Prepare("SELECT id FROM referral WHERE deleted = 0 AND"
-                                            " substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 2"));
-  q.Bind(1, text);
-  std::vector<std::string> ids;
-  while (true) {
-    BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    ids.push_back(q.Text(0));
-  }
-  for (const auto& id : ids) {
-    if (id == text) return id;
-  }
-  if (ids.empty()) return NotFound("no referral with id " + text.substr(0, 40));
-  if (ids.size() > 1)
-    return BadInput("'" + text.substr(0, 40) + "' matches more than one referral; give more of the id");
-  return ids.front();
+  return core::ResolveId(store.db(), "referral", "referral", text);
 }
 
 struct Session {

@@ -1,9 +1,11 @@
 // End to end through the real `berth` binary: demo, reports, imports, referrals; malformed input exits 2
 // and leaves the store verifiably untouched.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <fstream>
-#include <nlohmann/json.hpp>
+#include <map>
+#include <sstream>
 
 #include "data_fixture.h"
 
@@ -62,6 +64,23 @@ TEST_F(CliDataTest, DemoThenReportsOnAStoreThatDidNotExist) {
   const std::string id = list[0]["id"];
   ASSERT_EQ(Run("referral show " + id.substr(0, 13) + " --json", &out), 0) << out;
   EXPECT_EQ(nlohmann::json::parse(out)["id"], id);
+  // The ids `referral list` shows are unique, not the shared time digits, and `referral show` takes them.
+  std::map<std::string, std::string> id_of_short;
+  for (const auto& r : list) id_of_short[r["short_id"].get<std::string>()] = r["id"].get<std::string>();
+  EXPECT_EQ(id_of_short.size(), list.size());
+  ASSERT_EQ(Run("referral list", &out), 0) << out;
+  std::istringstream lines(out.substr(out.find('\n') + 1));
+  std::string line;
+  size_t shown = 0;
+  while (std::getline(lines, line)) {
+    const std::string short_id = line.substr(0, line.find(' '));
+    ASSERT_TRUE(id_of_short.count(short_id)) << line;
+    if (shown++ % 8 == 0) {  // a sample keeps the test quick: each `show` is a process and an unlock
+      ASSERT_EQ(Run("referral show " + short_id + " --json", &out), 0) << out;
+      EXPECT_EQ(nlohmann::json::parse(out)["id"], id_of_short[short_id]);
+    }
+  }
+  EXPECT_EQ(shown, list.size());
   EXPECT_EQ(Run("demo", &out), 2) << out;  // the store is no longer empty
   EXPECT_EQ(Run("verify", &out), 0) << out;
 }

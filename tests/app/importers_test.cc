@@ -165,23 +165,19 @@ TEST_F(ImportTest, MalformedCqcFilesAreRefusedWholeAndNameTheLine) {
   // Duplicate location id.
   ExpectRefused([&] { return ImportCqcDirectory(*store, Geo(), good + good.substr(0, good.find('\n') + 1)); },
                 "duplicate CQC location id 1-900000001 (first on line 1)");
-  // Bad date.
-  std::string bad_date = good;
-  bad_date.replace(bad_date.find("01/02/2015"), 10, "31/02/2015");
-  ExpectRefused([&] { return ImportCqcDirectory(*store, Geo(), bad_date); }, "line 1: date of latest check");
   // Not a location id.
   std::string bad_id = good;
   bad_id.replace(bad_id.find(",1-900000003,"), 13, ",XYZ,");
   ExpectRefused([&] { return ImportCqcDirectory(*store, Geo(), bad_id); }, "is not a CQC location id");
-  // Unknown rating in a later extract.
+  // A good row beside one with no name.
   ExpectRefused(
       [&] {
-        return ImportCqcDirectory(
-            *store, Geo(),
-            "CQC Location ID,Name,Postcode,Service types,Local authority,Latest rating\n"
-            "1-900000001,A,PE29 1AA,Nursing homes,Cambridgeshire,Superb\n");
+        return ImportCqcDirectory(*store, Geo(),
+                                  "CQC Location ID,Name,Postcode,Service types,Local authority\n"
+                                  "1-900000001,A,PE29 1AA,Nursing homes,Cambridgeshire\n"
+                                  "1-900000009,,PE29 1AA,Nursing homes,Cambridgeshire\n");
       },
-      "unknown CQC rating 'Superb'");
+      "line 3: no name");
   // Binary junk, an unterminated quote.
   ExpectRefused([&] { return ImportCqcDirectory(*store, Geo(), std::string("\x89PNG\r\n\x1a\n\0\0\0", 11)); },
                 "line 1: not UTF-8 text (byte 0x89)");

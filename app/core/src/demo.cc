@@ -244,6 +244,7 @@ Status DemoBuilder::AddSynthetic() {
     p.postcode = FictionalPostcode(place.outcode);
     p.latitude = place.where.lat + (rng_.Real() - 0.5) * 0.04;
     p.longitude = place.where.lon + (rng_.Real() - 0.5) * 0.06;
+    p.position = PositionSource::kExact;  // each demo home has a point of its own near its district centre
     p.local_authority = county_of(place.council);
     p.district = place.council->name;
     p.region = place.council->region;

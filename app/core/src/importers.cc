@@ -10,6 +10,7 @@
 
 #include "berth/core/csv.h"
 #include "berth/schema/repository.h"
+#include "import_support.h"
 
 namespace berth::core {
 
@@ -30,6 +31,7 @@ std::string_view RowOutcomeName(RowOutcome o) {
 }
 
 void ImportReport::Add(ImportLine l) {
+  if (!l.warnings.empty() && l.outcome != RowOutcome::kRejected) ++warned;
   switch (l.outcome) {
     case RowOutcome::kCreated:
       ++created;
@@ -52,9 +54,14 @@ void ImportReport::Add(ImportLine l) {
 
 std::string ImportReport::Text(bool verbose) const {
   std::string out =
-      fmt::format("{}: {} rows read: {} created, {} updated, {} unchanged, {} skipped, {} rejected\n", what,
-                  rows, created, updated, unchanged, skipped, rejected);
+      fmt::format("{}: {} rows read: {} created, {} updated, {} unchanged, {} skipped, {} rejected{}\n", what,
+                  rows, created, updated, unchanged, skipped, rejected,
+                  warned > 0 ? fmt::format(" ({} with warnings)", warned) : "");
+  if (!format.empty()) out += "  format: " + format + "\n";
   for (const auto& n : notes) out += "  note: " + n + "\n";
+  for (const auto& l : lines) {
+    for (const auto& w : l.warnings) out += fmt::format("  line {}: warning: {} {}\n", l.line, l.key, w);
+  }
   std::map<std::string, int64_t> skipped_by_reason;
   for (const auto& l : lines) {
     if (l.outcome == RowOutcome::kUnchanged) continue;
@@ -113,345 +120,9 @@ Result<std::string> ParseFlexibleDate(std::string_view text) {
   return BadInput("'" + t.substr(0, 24) + "' is not a date (expected YYYY-MM-DD or DD/MM/YYYY)");
 }
 
-namespace {
-
-// Refuses the whole import, listing the bad rows (at most 30) so the user can fix them all at once.
-Status Refuse(const ImportReport& report) {
-  std::string msg = fmt::format("{}: {} of {} rows are malformed; nothing was imported", report.what,
-                                report.rejected, report.rows);
-  int shown = 0;
-  for (const auto& l : report.lines) {
-    if (l.outcome != RowOutcome::kRejected) continue;
-    if (++shown > 30) {
-      msg += fmt::format("\n  ... and {} more", report.rejected - 30);
-      break;
-    }
-    msg += fmt::format("\n  line {}: {}", l.line, l.reason);
-  }
-  return BadInput(msg);
-}
-
-Status Outcome(ImportReport& report, int64_t line, const std::string& key, Result<SaveOutcome> saved) {
-  if (!saved.ok()) return saved.status().Context(fmt::format("line {}", line));
-  const RowOutcome o = *saved == SaveOutcome::kCreated   ? RowOutcome::kCreated
-                       : *saved == SaveOutcome::kUpdated ? RowOutcome::kUpdated
-                                                         : RowOutcome::kUnchanged;
-  report.Add({line, key, o, ""});
-  return Status::Ok();
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-bool IsCqcLocationId(std::string_view id) {
-  if (id.size() < 3 || id.size() > 20 || id.substr(0, 2) != "1-") return false;
-  for (char c : id.substr(2)) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
-// --- CQC directory ---------------------------------------------------------------------------------------
-
-enum CqcColumn {
-  kName,
-  kAlsoKnownAs,
-  kAddress,
-  kPostcode,
-  kPhone,
-  kWebsite,
-  kServiceTypes,
-  kLatestCheck,
-  kSpecialisms,
-  kProviderName,
-  kLocalAuthority,
-  kRegion,
-  kLocationUrl,
-  kLocationId,
-  kProviderId,
-  kBeds,
-  kRating,
-  kColumnCount
-};
-
-// Maps a header cell to a column, by its normalised name; -1 when Berth does not use it.
-int CqcColumnFor(const std::string& header) {
-  const std::string h = NormaliseHeader(header);
-  auto starts = [&](std::string_view p) { return h.rfind(p, 0) == 0; };
-  if (h == "name" || h == "locationname") return kName;
-  if (h == "alsoknownas") return kAlsoKnownAs;
-  if (h == "address" || h == "locationaddress") return kAddress;
-  if (h == "postcode" || h == "locationpostcode") return kPostcode;
-  if (starts("phone") || h == "locationphonenumber") return kPhone;
-  if (h.find("website") != std::string::npos) return kWebsite;
-  if (h == "servicetypes" || h == "servicetype") return kServiceTypes;
-  if (starts("dateoflatestcheck") || starts("publicationdate") || starts("latestinspection"))
-    return kLatestCheck;
-  if (starts("specialisms")) return kSpecialisms;
-  if (h == "providername") return kProviderName;
-  if (h == "localauthority" || h == "locationlocalauthority") return kLocalAuthority;
-  if (h == "region" || h == "locationregion") return kRegion;
-  if (h == "locationurl") return kLocationUrl;
-  if (starts("cqclocationid") || h == "locationid") return kLocationId;
-  if (starts("cqcproviderid") || h == "providerid") return kProviderId;
-  if (h.find("beds") != std::string::npos) return kBeds;
-  if (h.find("rating") != std::string::npos) return kRating;
-  return -1;
-}
-
-bool LooksLikeCqcHeader(const std::vector<std::string>& cells) {
-  bool id = false, name = false;
-  for (const auto& c : cells) {
-    const int col = CqcColumnFor(c);
-    id = id || col == kLocationId;
-    name = name || col == kName;
-  }
-  return id && name;
-}
-
-Result<CqcRating> ParseRating(std::string_view text) {
-  const std::string r = NormaliseHeader(text);
-  if (r.empty() || r == "notyetrated" || r == "notrated" || r == "norating") return CqcRating::kUnrated;
-  if (r == "outstanding") return CqcRating::kOutstanding;
-  if (r == "good") return CqcRating::kGood;
-  if (r == "requiresimprovement") return CqcRating::kRequiresImprovement;
-  if (r == "inadequate") return CqcRating::kInadequate;
-  return BadInput("unknown CQC rating '" + Trim(text).substr(0, 30) +
-                  "' (expected Outstanding, Good, Requires improvement, Inadequate or Not yet rated)");
-}
-
-std::vector<Specialism> MapSpecialisms(const std::vector<std::string>& cqc) {
-  static const std::unordered_map<std::string, Specialism> kMap = {
-      {"dementia", Specialism::kDementia},
-      {"learningdisabilities", Specialism::kLearningDisability},
-      {"mentalhealthconditions", Specialism::kMentalHealth},
-      {"physicaldisabilities", Specialism::kPhysicalDisability},
-      {"sensoryimpairments", Specialism::kSensoryImpairment},
-      {"substancemisuseproblems", Specialism::kSubstanceMisuse},
-      {"eatingdisorders", Specialism::kEatingDisorder},
-      {"caringforadultsover65yrs", Specialism::kOlderPeople},
-      {"caringforadultsunder65yrs", Specialism::kYoungerAdults},
-      {"caringforchildren018yrs", Specialism::kChildren},
-  };
-  std::vector<Specialism> out;
-  for (const auto& s : cqc) {
-    auto it = kMap.find(NormaliseHeader(s));
-    if (it != kMap.end() && !Contains(out, it->second)) out.push_back(it->second);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-struct CqcRow {
-  int64_t line = 0;
-  Provider p;
-  bool has_beds = false;
-  bool has_rating = false;
-};
-
-}  // namespace
-
-Result<ImportReport> ImportCqcDirectory(Store& store, const Geography& geo, std::string_view csv,
-                                        const CqcImportOptions& options) {
-  ImportReport report;
-  report.what = "CQC directory";
-  BERTH_RETURN_IF_ERROR(CheckText(csv).Context("CQC directory"));
-  CsvReader reader(csv);
-  std::vector<std::string> cells;
-  std::vector<int> map;  // cell index -> CqcColumn (or -1)
-  bool header_read = false;
-  std::map<std::string, int64_t> seen;  // location id -> line
-  std::vector<CqcRow> rows;
-  const std::string want_la = Lower(Trim(options.local_authority));
-  const std::string want_region = Lower(Trim(options.region));
-  while (true) {
-    auto next = reader.Next(&cells);
-    if (!next.ok()) return next.status().Context("CQC directory");
-    if (!*next) break;
-    const int64_t line = reader.line();
-    if (!header_read) {
-      header_read = true;
-      if (LooksLikeCqcHeader(cells)) {
-        std::set<int> found;
-        for (const auto& c : cells) {
-          const int col = CqcColumnFor(c);
-          if (col >= 0 && !found.insert(col).second) {
-            return BadInput(
-                fmt::format("CQC directory: line 1: column '{}' appears twice", Trim(c).substr(0, 40)));
-          }
-          map.push_back(col);
-          if (col < 0) report.notes.push_back("column '" + Trim(c).substr(0, 40) + "' is not used by Berth");
-        }
-        for (int need : {kName, kPostcode, kServiceTypes, kLocalAuthority, kLocationId}) {
-          if (!found.count(need)) {
-            return BadInput(
-                "CQC directory: line 1: the header has no name, postcode, service types, local authority or "
-                "CQC location id column");
-          }
-        }
-        report.notes.push_back("header row found; columns matched by name");
-        continue;
-      }
-      // No header: the 2016 layout, optionally followed by bed count and rating.
-      report.notes.push_back("no header row; the 15 columns of the CQC care directory assumed");
-    }
-    ++report.rows;
-    const size_t expected = map.empty() ? 0 : map.size();
-    if (map.empty() ? (cells.size() < 15 || cells.size() > 17) : cells.size() != expected) {
-      report.Add({line, "", RowOutcome::kRejected,
-                  map.empty() ? fmt::format("has {} columns, expected 15 (or 16-17 with beds and rating)",
-                                            cells.size())
-                              : fmt::format("has {} columns, the header has {}", cells.size(), expected)});
-      continue;
-    }
-    std::array<std::string, kColumnCount> v;
-    std::array<bool, kColumnCount> present{};
-    for (size_t i = 0; i < cells.size(); ++i) {
-      const int col = map.empty() ? static_cast<int>(i) : map[i];
-      if (col < 0) continue;
-      v[static_cast<size_t>(col)] = Trim(cells[i]);
-      present[static_cast<size_t>(col)] = true;
-    }
-    const std::string& id = v[kLocationId];
-    if (!IsCqcLocationId(id)) {
-      report.Add({line, "", RowOutcome::kRejected,
-                  id.empty() ? "no CQC location id"
-                             : "'" + id.substr(0, 24) + "' is not a CQC location id (1-digits)"});
-      continue;
-    }
-    if (auto it = seen.find(id); it != seen.end()) {
-      report.Add({line, id, RowOutcome::kRejected,
-                  fmt::format("duplicate CQC location id {} (first on line {})", id, it->second)});
-      continue;
-    }
-    seen[id] = line;
-    if (v[kName].empty()) {
-      report.Add({line, id, RowOutcome::kRejected, "no name"});
-      continue;
-    }
-    CqcRow row;
-    row.line = line;
-    Provider& p = row.p;
-    p.cqc_location_id = id;
-    p.id = StableId("cqc-location", id);
-    if (!v[kLatestCheck].empty()) {
-      auto d = ParseFlexibleDate(v[kLatestCheck]);
-      if (!d.ok()) {
-        report.Add({line, id, RowOutcome::kRejected, "date of latest check: " + d.status().message()});
-        continue;
-      }
-      p.last_inspection = *d;
-    }
-    if (present[kBeds] && !v[kBeds].empty()) {
-      const std::string& b = v[kBeds];
-      bool digits = b.size() <= 5;
-      for (char c : b) digits = digits && c >= '0' && c <= '9';
-      if (!digits) {
-        report.Add(
-            {line, id, RowOutcome::kRejected, "bed count '" + b.substr(0, 12) + "' is not a whole number"});
-        continue;
-      }
-      p.registered_beds = std::stoll(b);
-      row.has_beds = true;
-    }
-    if (present[kRating]) {
-      auto r = ParseRating(v[kRating]);
-      if (!r.ok()) {
-        report.Add({line, id, RowOutcome::kRejected, r.status().message()});
-        continue;
-      }
-      p.rating = *r;
-      row.has_rating = true;
-    }
-    // Scope: care homes and homecare agencies only, in the requested area.
-    const std::vector<std::string> types = SplitTrim(v[kServiceTypes], '|');
-    bool nursing = false, residential = false, homecare = false;
-    for (const auto& t : types) {
-      const std::string n = NormaliseHeader(t);
-      nursing = nursing || n == "nursinghomes" || n == "carehomewithnursing";
-      residential = residential || n == "residentialhomes" || n == "carehomewithoutnursing";
-      homecare = homecare || n == "homecareagencies" || n == "domiciliarycareservice";
-    }
-    if (!want_la.empty() && Lower(v[kLocalAuthority]) != want_la) {
-      report.Add({line, id, RowOutcome::kSkipped, "outside --la " + options.local_authority});
-      continue;
-    }
-    if (!want_region.empty() && Lower(v[kRegion]) != want_region) {
-      report.Add({line, id, RowOutcome::kSkipped, "outside --region " + options.region});
-      continue;
-    }
-    if (!nursing && !residential && !homecare) {
-      report.Add({line, id, RowOutcome::kSkipped, "not a care home or homecare agency"});
-      continue;
-    }
-    p.kind = (nursing || residential) ? ProviderKind::kCareHome : ProviderKind::kHomecareAgency;
-    p.registration = nursing && residential ? Registration::kResidentialNursing
-                     : nursing              ? Registration::kNursing
-                     : residential          ? Registration::kResidential
-                                            : Registration::kUnknown;
-    p.name = v[kName];
-    p.also_known_as = v[kAlsoKnownAs];
-    p.address = v[kAddress];
-    const std::string pc = NormalisePostcode(v[kPostcode]);
-    p.postcode = pc.empty() ? v[kPostcode] : pc;
-    p.phone = v[kPhone];
-    p.website = v[kWebsite];
-    p.service_types = v[kServiceTypes];
-    p.specialisms = MapSpecialisms(SplitTrim(v[kSpecialisms], '|'));
-    p.operator_name = v[kProviderName];
-    p.cqc_provider_id = v[kProviderId];
-    p.local_authority = v[kLocalAuthority];
-    p.region = v[kRegion];
-    if (auto where = geo.Locate(p.postcode)) {
-      p.latitude = where->lat;
-      p.longitude = where->lon;
-    }
-    p.district = geo.DistrictFor(
-        p.local_authority,
-        p.latitude ? std::optional<LatLong>(LatLong{*p.latitude, *p.longitude}) : std::nullopt);
-    rows.push_back(std::move(row));
-  }
-  if (report.rejected > 0) return Refuse(report);
-
-  // Everything parsed: write in one transaction, keeping fields Berth manages (trusted assessor, contacts)
-  // and, when this extract lacks them, the bed count and rating of an earlier one.
-  Status written = store.db().Transaction([&]() -> Status {
-    for (auto& row : rows) {
-      Provider p = row.p;
-      auto old = LoadProvider(store.db(), p.id);
-      if (old.ok()) {
-        p.trusted_assessor = old->trusted_assessor;
-        p.contact_name = old->contact_name;
-        p.contact_email = old->contact_email;
-        if (!row.has_beds) p.registered_beds = old->registered_beds;
-        if (!row.has_rating) p.rating = old->rating;
-      } else if (old.status().code() != Code::kNotFound) {
-        return old.status();
-      }
-      const bool home = p.kind == ProviderKind::kCareHome;
-      BERTH_RETURN_IF_ERROR(Outcome(report, row.line,
-                                    fmt::format("{} {} ({}, {})", p.cqc_location_id, p.name,
-                                                home ? "care home" : "homecare agency", p.local_authority),
-                                    SaveChanges(store, p)));
-      auto& tally = report.by_authority[p.local_authority];
-      (home ? tally.first : tally.second) += 1;
-      if (!p.latitude) {
-        report.notes.push_back(fmt::format("line {}: {}: postcode '{}' could not be placed; no coordinates",
-                                           row.line, p.cqc_location_id, p.postcode.substr(0, 10)));
-      }
-    }
-    return Status::Ok();
-  });
-  BERTH_RETURN_IF_ERROR(written);
-  std::stable_sort(report.lines.begin(), report.lines.end(),
-                   [](const ImportLine& a, const ImportLine& b) { return a.line < b.line; });
-  return report;
-}
+using import_support::Lower;
+using import_support::Outcome;
+using import_support::Refuse;
 
 namespace {
 
@@ -774,5 +445,50 @@ Result<ImportReport> ImportHomecareReturn(Store& store, std::string_view csv) {
   BERTH_RETURN_IF_ERROR(written);
   return report;
 }
+
+namespace import_support {
+
+Status Refuse(const ImportReport& report) {
+  std::string msg = fmt::format("{}: {} of {} rows are malformed; nothing was imported", report.what,
+                                report.rejected, report.rows);
+  int shown = 0;
+  for (const auto& l : report.lines) {
+    if (l.outcome != RowOutcome::kRejected) continue;
+    if (++shown > 30) {
+      msg += fmt::format("\n  ... and {} more", report.rejected - 30);
+      break;
+    }
+    msg += fmt::format("\n  line {}: {}", l.line, l.reason);
+  }
+  return BadInput(msg);
+}
+
+Status Outcome(ImportReport& report, int64_t line, const std::string& key, Result<SaveOutcome> saved,
+               std::vector<std::string> warnings) {
+  if (!saved.ok()) return saved.status().Context(fmt::format("line {}", line));
+  const RowOutcome o = *saved == SaveOutcome::kCreated   ? RowOutcome::kCreated
+                       : *saved == SaveOutcome::kUpdated ? RowOutcome::kUpdated
+                                                         : RowOutcome::kUnchanged;
+  report.Add({line, key, o, "", std::move(warnings)});
+  return Status::Ok();
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool IsCqcId(std::string_view id) {
+  if (id.size() < 3 || id.size() > 20 || id.substr(0, 2) != "1-") return false;
+  for (char c : id.substr(2)) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+}  // namespace import_support
 
 }  // namespace berth::core

@@ -84,6 +84,8 @@ double RatingValue(CqcRating r) {
     case CqcRating::kGood:
       return 0.7;
     case CqcRating::kUnrated:
+    case CqcRating::kInspectedButNotRated:  // CQC outcomes that are not ratings score as unrated
+    case CqcRating::kInsufficientEvidence:
       return 0.4;
     case CqcRating::kRequiresImprovement:
       return 0.1;
@@ -820,6 +822,36 @@ std::string ReasonSentence(const MatchContext& ctx, const Needs& n, const Exclus
   return "Excluded.";
 }
 
+std::string_view RatingWords(CqcRating rating) {
+  switch (rating) {
+    case CqcRating::kUnrated:
+      return "Not yet rated";
+    case CqcRating::kOutstanding:
+      return "Outstanding";
+    case CqcRating::kGood:
+      return "Good";
+    case CqcRating::kRequiresImprovement:
+      return "Requires improvement";
+    case CqcRating::kInadequate:
+      return "Inadequate";
+    case CqcRating::kInspectedButNotRated:
+      return "Inspected but not rated";
+    case CqcRating::kInsufficientEvidence:
+      return "Insufficient evidence to rate";
+  }
+  return "?";
+}
+
+std::string DistanceWords(const SupplyIndex& ix, const Candidate& c) {
+  if (!c.distance_km) return "distance unknown";
+  const ProviderSlot& p = ix.providers()[c.provider];
+  const bool home = p.kind == ProviderKind::kCareHome;
+  return fmt::format("{:.1f} km from the preferred place ({})", *c.distance_km,
+                     p.position == PositionSource::kExact
+                         ? (home ? "the home's own position" : "the agency's own position")
+                         : "its postcode district's centre");
+}
+
 nlohmann::json CandidateJson(const MatchContext& ctx, const Candidate& c) {
   const SupplyIndex& ix = *ctx.index;
   const ProviderSlot& p = ix.providers()[c.provider];
@@ -850,6 +882,7 @@ nlohmann::json CandidateJson(const MatchContext& ctx, const Candidate& c) {
     j["void"] = c.is_void;
   }
   j["distance_km"] = c.distance_km ? nlohmann::json(Round2(*c.distance_km)) : nlohmann::json(nullptr);
+  j["position"] = p.position == PositionSource::kExact ? "exact" : "postcode_district";
   j["weekly_cost"] = static_cast<double>(c.weekly_cost_pence) / 100.0;
   j["weekly_cost_pence"] = c.weekly_cost_pence;
   j["available_from"] = IsoDateFromDays(c.available_day);
@@ -964,10 +997,12 @@ std::string MatchText(const MatchContext& ctx, const MatchResult& m, size_t limi
       for (const auto& u : c.bands) bands += (bands.empty() ? "" : "+") + std::string(ToString(u.band));
       what = fmt::format("homecare in {} ({})", c.zone == kNoSlot ? "?" : ix.zones()[c.zone].name, bands);
     }
-    out += fmt::format(
-        "{:>3}. {:7.2f}  {} - {}; {}; GBP {:.2f}/week\n", i + 1, c.score, p.name, what,
-        c.distance_km ? fmt::format("{:.1f} km", *c.distance_km) : std::string("distance unknown"),
-        static_cast<double>(c.weekly_cost_pence) / 100.0);
+    out += fmt::format("{:>3}. {:7.2f}  {} - {}; {}; GBP {:.2f}/week\n", i + 1, c.score, p.name, what,
+                       c.distance_km
+                           ? fmt::format("{:.1f} km{}", *c.distance_km,
+                                         p.position == PositionSource::kExact ? "" : " (district centre)")
+                           : std::string("distance unknown"),
+                       static_cast<double>(c.weekly_cost_pence) / 100.0);
     out += fmt::format(
         "       void {:+.2f}  delay {:+.2f}  distance {:+.2f}  cost {:+.2f}  cqc {:+.2f}  continuity "
         "{:+.2f}{}\n",

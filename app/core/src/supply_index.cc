@@ -179,6 +179,7 @@ void SupplyIndex::ApplyProvider(const Provider& r) {
   s.kind = r.kind;
   s.located = r.latitude && r.longitude;
   s.where = s.located ? LatLong{*r.latitude, *r.longitude} : LatLong{};
+  s.position = s.located ? r.position : PositionSource::kNone;
   s.registration = r.registration;
   s.specialisms = 0;
   for (Specialism sp : r.specialisms) s.specialisms |= 1u << static_cast<unsigned>(sp);

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "berth/core/match.h"
 #include "keys.h"
 #include "theme.h"
 
@@ -214,10 +215,9 @@ void CapacityPanel::SetBedStatus(PanelContext& ctx, const HomeView& home, const 
 
 void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
   ImGui::TextUnformatted(home.name.c_str());
-  ImGui::TextDisabled(
-      "%s  %s  |  %s  |  CQC: %s", home.district.c_str(), home.postcode.c_str(),
-      std::string(ToString(home.registration)).c_str(),
-      home.rating == CqcRating::kUnrated ? "not rated" : std::string(ToString(home.rating)).c_str());
+  ImGui::TextDisabled("%s  %s  |  %s  |  CQC: %s", home.district.c_str(), home.postcode.c_str(),
+                      std::string(ToString(home.registration)).c_str(),
+                      std::string(core::RatingWords(home.rating)).c_str());
   // Admissions, for the whole home.
   if (home.closed) {
     ImGui::TextColored(ErrorTextColour(), "Closed to admissions: %s", home.closed_note.c_str());

@@ -52,16 +52,14 @@ MatchOption MatchEngine::Option(const core::MatchContext& ctx, const core::Needs
   o.score = c.score;
   if (c.over_budget_pence > 0) o.over_budget = core::OverBudgetWords(c);
   const core::ScoreComponents& s = c.components;
-  const std::string rating = std::string(ToString(p.rating));
+  const std::string rating(core::RatingWords(p.rating));
   o.components = {
       {"Fills a void", s.void_fill, 0,
        c.is_void ? "a vacant block bed the council already pays for" : "not a void"},
       {"Days waiting", s.delay, 0, fmt::format("{} days past the discharge-ready date", n.days_past)},
-      {"Distance", s.distance, 0,
-       c.distance_km ? fmt::format("{:.1f} km from the preferred place", *c.distance_km)
-                     : "distance unknown"},
+      {"Distance", s.distance, 0, core::DistanceWords(*ctx.index, c)},
       {"Cost", s.cost, 0, fmt::format("{} a week", Pounds(c.weekly_cost_pence))},
-      {"CQC rating", s.cqc, 0, rating.empty() ? "not rated" : rating},
+      {"CQC rating", s.cqc, 0, rating},
       {"Continuity", s.continuity, 0, s.continuity > 0 ? "has cared for this person before" : "new provider"},
       {"Budget", s.budget, 0,
        c.over_budget_pence > 0 ? core::OverBudgetWords(c) + " (needs approval)" : "within budget"},

@@ -49,8 +49,24 @@ BERTH_ENUM_CODES(ProviderKind, "provider kind", "care_home", "homecare_agency", 
 enum class Registration : uint8_t { kUnknown, kResidential, kNursing, kResidentialNursing };
 BERTH_ENUM_CODES(Registration, "registration", "", "residential", "nursing", "residential_nursing");
 
-enum class CqcRating : uint8_t { kUnrated, kOutstanding, kGood, kRequiresImprovement, kInadequate };
-BERTH_ENUM_CODES(CqcRating, "CQC rating", "", "outstanding", "good", "requires_improvement", "inadequate");
+// Every overall rating CQC publishes. The last two are real CQC outcomes that are not ratings (a service
+// inspected without a rating, or with too little evidence to rate): shown as such, scored as unrated.
+enum class CqcRating : uint8_t {
+  kUnrated,
+  kOutstanding,
+  kGood,
+  kRequiresImprovement,
+  kInadequate,
+  kInspectedButNotRated,
+  kInsufficientEvidence
+};
+BERTH_ENUM_CODES(CqcRating, "CQC rating", "", "outstanding", "good", "requires_improvement", "inadequate",
+                 "inspected_but_not_rated", "insufficient_evidence");
+
+// Where a provider's latitude/longitude came from: the import file's own coordinates (exact), or the
+// centre of its postcode district (outcode), which places every home of a district on one point.
+enum class PositionSource : uint8_t { kNone, kExact, kOutcode };
+BERTH_ENUM_CODES(PositionSource, "position source", "", "exact", "outcode");
 
 enum class Specialism : uint8_t {
   kDementia,
@@ -312,6 +328,7 @@ struct Provider {
   std::string postcode;
   std::optional<double> latitude;  // unset when the postcode could not be placed
   std::optional<double> longitude;
+  PositionSource position = PositionSource::kNone;  // unset position: kNone
   std::string local_authority;
   std::string district;
   std::string region;
@@ -354,6 +371,7 @@ struct Provider {
     v("website", website);
     v("contact_name", contact_name);
     v("contact_email", contact_email);
+    v("position_source", position);  // migration 0010: after `deleted` in the table, last here
   }
   template <class Archive>
   void serialize(Archive& ar) {

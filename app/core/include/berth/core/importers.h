@@ -30,12 +30,16 @@ struct ImportLine {
   std::string key;   // CQC location id, room, zone/band: never personal data
   RowOutcome outcome = RowOutcome::kCreated;
   std::string reason;
+  // Values Berth did not know in optional fields: the row was imported without them.
+  std::vector<std::string> warnings;
 };
 
 struct ImportReport {
-  std::string what;  // "CQC directory", "bed return", ...
-  int64_t rows = 0;  // data rows read
+  std::string what;    // "CQC directory", "bed return", ...
+  std::string format;  // the layout detected, e.g. "CQC API location records (JSON)"; "" when fixed
+  int64_t rows = 0;    // data rows read
   int64_t created = 0, updated = 0, unchanged = 0, skipped = 0, rejected = 0;
+  int64_t warned = 0;              // rows imported with at least one warning
   std::vector<ImportLine> lines;   // every row's outcome, in input order
   std::vector<std::string> notes;  // file-level remarks (header found, ignored columns)
   // CQC imports: care homes and homecare agencies imported (created, updated or unchanged) per council.
@@ -47,6 +51,15 @@ struct ImportReport {
   std::string Text(bool verbose = false) const;
 };
 
+// CQC data in any of the shapes CQC and councils publish it (README.md, "CQC data Berth reads"): the care
+// directory (the 2016 layout without a header, or with a header and bed/rating columns), the CQC API's
+// location records (JSON as the API returns them, or CSV flattenings of them), and plain lists of care
+// homes with a header naming a CQC location id column. Headers are matched by name, ignoring case and
+// punctuation; the layout found is named in ImportReport::format. A value Berth does not know in an
+// optional field (rating, service type, specialism, bed count, date, position) imports the row without it
+// and a warning; a broken row (bad or missing id, no name, duplicate id, bad CSV) refuses the file.
+// Positions: the file's latitude/longitude when it has them, else the postcode district's centre
+// (Provider::position says which).
 struct CqcImportOptions {
   std::string local_authority;  // only rows whose local authority matches (case-insensitive), if set
   std::string region;           // only rows whose region matches, if set

@@ -202,6 +202,11 @@ std::vector<NearMiss> NearMisses(const MatchContext& ctx, const MatchResult& m, 
 std::string_view RulePhrase(Rule rule);
 // "GBP 17.50 a week over the GBP 800.00 budget", for a candidate over budget.
 std::string OverBudgetWords(const Candidate& c);
+// CQC's own words for a rating ("Requires improvement", "Inspected but not rated"; "Not yet rated").
+std::string_view RatingWords(CqcRating rating);
+// "3.2 km from the preferred place (the home's own position)", saying whether the provider's position
+// is exact or its postcode district's centre (where every home of the district is 0 km apart).
+std::string DistanceWords(const SupplyIndex& ix, const Candidate& c);
 
 // The JSON of `berth match --json` (keys documented in MATCHING.md). limit 0: all candidates.
 nlohmann::json MatchJson(const MatchContext& ctx, const MatchResult& m, size_t limit);

@@ -43,6 +43,7 @@ struct ProviderSlot {
   ProviderKind kind = ProviderKind::kCareHome;
   bool located = false;
   LatLong where;
+  PositionSource position = PositionSource::kNone;  // exact (from the import) or a district's centre
   Registration registration = Registration::kUnknown;
   uint32_t specialisms = 0;  // bit i: Specialism i
   CqcRating rating = CqcRating::kUnrated;
