@@ -13,6 +13,26 @@
 #include "cli.h"
 
 namespace berth::cli {
+
+Result<Session> OpenSession(const Globals& g) {
+  Session s;
+  BERTH_ASSIGN_OR_RETURN(s.store, OpenStore(g));
+  BERTH_ASSIGN_OR_RETURN(s.settings, core::LoadMatchSettings(*s.store));
+  BERTH_ASSIGN_OR_RETURN(s.geo, core::DefaultGeography());
+  BERTH_ASSIGN_OR_RETURN(core::SupplyIndex ix, core::SupplyIndex::Build(s.store->db(), s.geo));
+  s.index = std::move(ix);
+  return s;
+}
+
+core::MatchContext ContextFor(Session& s, const std::string& today) {
+  core::MatchContext ctx = core::ContextNow(*s.index, s.settings, s.geo);
+  if (!today.empty()) {
+    ctx.today = today;
+    ctx.now_iso = today + "T09:00:00Z";
+  }
+  return ctx;
+}
+
 namespace {
 
 using core::MatchContext;
@@ -37,33 +57,6 @@ Result<std::string> ResolveReferral(Store& store, const std::string& text) {
   if (ids.size() > 1)
     return BadInput("'" + text.substr(0, 40) + "' matches more than one referral; give more of the id");
   return ids.front();
-}
-
-struct Session {
-  std::unique_ptr<Store> store;
-  core::MatchSettings settings;
-  const core::Geography* geo = nullptr;
-  std::optional<core::SupplyIndex> index;
-};
-
-Result<Session> OpenSession(const Globals& g) {
-  Session s;
-  BERTH_ASSIGN_OR_RETURN(s.store, OpenStore(g));
-  BERTH_ASSIGN_OR_RETURN(s.settings, core::LoadMatchSettings(*s.store));
-  BERTH_ASSIGN_OR_RETURN(s.geo, core::DefaultGeography());
-  BERTH_ASSIGN_OR_RETURN(core::SupplyIndex ix, core::SupplyIndex::Build(s.store->db(), s.geo));
-  s.index = std::move(ix);
-  return s;
-}
-
-// The context needs pointers into the session, so it is made once the session has its final address.
-MatchContext ContextFor(Session& s, const std::string& today) {
-  MatchContext ctx = core::ContextNow(*s.index, s.settings, s.geo);
-  if (!today.empty()) {
-    ctx.today = today;
-    ctx.now_iso = today + "T09:00:00Z";
-  }
-  return ctx;
 }
 
 Status CheckToday(const std::string& today) {
