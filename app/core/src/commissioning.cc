@@ -74,24 +74,53 @@ std::string Lower(std::string s) {
   return s;
 }
 
-// The contract a placement is bought under: its bed's (block, framework, spot) or its capacity row's
-// (block, dps, spot); "unknown" when that row is not in the store.
-std::string ContractOf(const Placement& p, const std::unordered_map<std::string, const Bed*>& beds,
-                       const std::unordered_map<std::string, const HomecareCapacity*>& rows) {
-  if (p.kind == PlacementKind::kCareHome) {
-    auto b = beds.find(p.bed_id);
-    return b == beds.end() ? "unknown" : std::string(ToString(b->second->contract));
-  }
-  auto c = rows.find(p.homecare_capacity_id);
-  return c == rows.end() ? "unknown" : std::string(ToString(c->second->contract));
-}
-
 template <class T>
 std::unordered_map<std::string, const T*> ById(const std::vector<T>& v) {
   std::unordered_map<std::string, const T*> out;
   for (const T& x : v) out[x.id] = &x;
   return out;
 }
+
+// The placements and what they are reported with: their providers, and their beds or capacity rows (for
+// the contract). Filled in place (the maps point into the vectors).
+struct PlacementBook {
+  PlacementBook() = default;
+  PlacementBook(const PlacementBook&) = delete;
+  PlacementBook& operator=(const PlacementBook&) = delete;
+
+  std::vector<Provider> providers;
+  std::vector<Bed> beds;
+  std::vector<HomecareCapacity> capacity;
+  std::vector<Placement> placements;
+  std::unordered_map<std::string, const Provider*> provider_of;
+  std::unordered_map<std::string, const Bed*> bed_of;
+  std::unordered_map<std::string, const HomecareCapacity*> row_of;
+
+  Status Load(Db& db) {
+    BERTH_ASSIGN_OR_RETURN(providers, LoadProviders(db));
+    BERTH_ASSIGN_OR_RETURN(beds, LoadBeds(db));
+    BERTH_ASSIGN_OR_RETURN(capacity, LoadHomecareCapacity(db));
+    BERTH_ASSIGN_OR_RETURN(placements, LoadPlacements(db));
+    provider_of = ById(providers);
+    bed_of = ById(beds);
+    row_of = ById(capacity);
+    return Status::Ok();
+  }
+  const Provider* ProviderOf(const std::string& id) const {
+    auto p = provider_of.find(id);
+    return p == provider_of.end() ? nullptr : p->second;
+  }
+  // The contract a placement is bought under: its bed's (block, framework, spot) or its capacity row's
+  // (block, dps, spot); "unknown" when that row is not in the store.
+  std::string ContractOf(const Placement& p) const {
+    if (p.kind == PlacementKind::kCareHome) {
+      auto b = bed_of.find(p.bed_id);
+      return b == bed_of.end() ? "unknown" : std::string(ToString(b->second->contract));
+    }
+    auto c = row_of.find(p.homecare_capacity_id);
+    return c == row_of.end() ? "unknown" : std::string(ToString(c->second->contract));
+  }
+};
 
 }  // namespace
 
@@ -331,13 +360,8 @@ Result<SpendReport> BuildSpendReport(Db& db, const std::string& from, const std:
                                      const std::vector<std::string>& council_areas) {
   BERTH_RETURN_IF_ERROR(CheckRange(from, to));
   if (council_areas.empty()) return BadInput("name the council's area (its local authorities)");
-  BERTH_ASSIGN_OR_RETURN(std::vector<Provider> providers, LoadProviders(db));
-  BERTH_ASSIGN_OR_RETURN(std::vector<Bed> beds, LoadBeds(db));
-  BERTH_ASSIGN_OR_RETURN(std::vector<HomecareCapacity> capacity, LoadHomecareCapacity(db));
-  BERTH_ASSIGN_OR_RETURN(std::vector<Placement> placements, LoadPlacements(db));
-  const auto provider_of = ById(providers);
-  const auto bed_of = ById(beds);
-  const auto row_of = ById(capacity);
+  PlacementBook book;
+  BERTH_RETURN_IF_ERROR(book.Load(db));
   std::set<std::string> areas;
   for (const std::string& a : council_areas) areas.insert(Lower(a));
   SpendReport out;
@@ -352,20 +376,20 @@ Result<SpendReport> BuildSpendReport(Db& db, const std::string& from, const std:
   std::map<std::pair<std::string, std::string>, std::set<std::string>> people;
   std::set<std::string> everyone;
   const int64_t d0 = DaysFromIsoDate(from), d1 = DaysFromIsoDate(to);
-  for (const Placement& p : placements) {
+  for (const Placement& p : book.placements) {
     if (!PlacementTakesDays(ToString(p.status), p.end_date) ||
         !DayRangesOverlap(p.start_date, p.end_date, from, to))
       continue;
     const std::string kind = p.kind == PlacementKind::kCareHome ? "bed" : "homecare";
-    const std::string contract = ContractOf(p, bed_of, row_of);
+    const std::string contract = book.ContractOf(p);
     const std::pair<std::string, std::string> key{kind, contract};
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
     // Days of care in the range: the placement's days (occupancy.h: both ends inclusive) clipped to it.
     const int64_t first = IsIsoDate(p.start_date) ? std::max(d0, DaysFromIsoDate(p.start_date)) : d0;
     const int64_t last = IsIsoDate(p.end_date) ? std::min(d1, DaysFromIsoDate(p.end_date)) : d1;
     const int64_t days = std::max<int64_t>(0, last - first + 1);
-    auto prov = provider_of.find(p.provider_id);
-    const std::string la = prov != provider_of.end() ? prov->second->local_authority : "";
+    const Provider* prov = book.ProviderOf(p.provider_id);
+    const std::string la = prov != nullptr ? prov->local_authority : "";
     const bool away = !la.empty() && areas.count(Lower(la)) == 0;
     for (SpendRow* row : {&rows[key], &out.total}) {
       ++row->placements;
@@ -382,7 +406,7 @@ Result<SpendReport> BuildSpendReport(Db& db, const std::string& from, const std:
       o.placement_id = p.id;
       o.referral_id = p.referral_id;
       o.provider_id = p.provider_id;
-      o.provider = prov->second->name;
+      o.provider = prov->name;
       o.local_authority = la;
       o.kind = kind;
       o.contract = contract;
@@ -408,7 +432,7 @@ Result<SpendReport> BuildSpendReport(Db& db, const std::string& from, const std:
                             : a.start_date != b.start_date ? a.start_date < b.start_date
                                                            : a.placement_id < b.placement_id;
                    });
-  for (const Bed& b : beds) {
+  for (const Bed& b : book.beds) {
     if (b.contract != ContractType::kBlock) continue;
     ++out.block_beds;
     out.block_weekly_pence += b.weekly_rate_pence;
@@ -427,20 +451,15 @@ Result<PlacementExport> ExportPlacements(Store& store, const std::string& from, 
     return BadInput("--from and --to must be dates (YYYY-MM-DD)");
   if (!from.empty() && !to.empty() && to < from) return BadInput("the range ends before it starts");
   Db& db = store.db();
-  BERTH_ASSIGN_OR_RETURN(std::vector<Provider> providers, LoadProviders(db));
-  BERTH_ASSIGN_OR_RETURN(std::vector<Bed> beds, LoadBeds(db));
-  BERTH_ASSIGN_OR_RETURN(std::vector<HomecareCapacity> capacity, LoadHomecareCapacity(db));
-  BERTH_ASSIGN_OR_RETURN(std::vector<Placement> placements, LoadPlacements(db));
+  PlacementBook book;
+  BERTH_RETURN_IF_ERROR(book.Load(db));
   BERTH_ASSIGN_OR_RETURN(std::vector<Referral> referrals, LoadReferrals(db));
-  const auto provider_of = ById(providers);
-  const auto bed_of = ById(beds);
-  const auto row_of = ById(capacity);
   const auto referral_of = ById(referrals);
   PlacementExport out;
   out.from = from;
   out.to = to;
   const bool ranged = !from.empty() || !to.empty();
-  for (const Placement& p : placements) {
+  for (const Placement& p : book.placements) {
     if (ranged && (!PlacementTakesDays(ToString(p.status), p.end_date) ||
                    !DayRangesOverlap(p.start_date, p.end_date, from, to)))
       continue;
@@ -450,17 +469,16 @@ Result<PlacementExport> ExportPlacements(Store& store, const std::string& from, 
     auto r = referral_of.find(p.referral_id);
     if (r != referral_of.end()) row.nhs_number = r->second->nhs_number;
     row.provider_id = p.provider_id;
-    auto prov = provider_of.find(p.provider_id);
-    if (prov != provider_of.end()) {
-      row.provider = prov->second->name;
-      row.cqc_location_id = prov->second->cqc_location_id;
+    if (const Provider* prov = book.ProviderOf(p.provider_id)) {
+      row.provider = prov->name;
+      row.cqc_location_id = prov->cqc_location_id;
     }
     row.kind = std::string(ToString(p.kind));
-    row.contract = ContractOf(p, bed_of, row_of);
+    row.contract = book.ContractOf(p);
     if (p.kind == PlacementKind::kCareHome) {
       row.bed_id = p.bed_id;
-      auto b = bed_of.find(p.bed_id);
-      if (b != bed_of.end()) row.room = b->second->room;
+      auto b = book.bed_of.find(p.bed_id);
+      if (b != book.bed_of.end()) row.room = b->second->room;
     } else {
       row.hours_per_week = p.hours_per_week;
     }
