@@ -335,8 +335,8 @@ void Shell::Handle(Event& e) {
         return [this, st, message = e.id] {
           Report(st, message.empty() ? "Saved" : message);
           ReloadCapacity();
+          SupplyChanged();  // before the voids: their commissioning reports read the engine's index
           ReloadVoids();
-          SupplyChanged();
         };
       });
       break;
@@ -423,9 +423,9 @@ void Shell::HandleWorkflow(const Event& e) {
       if (!bed.empty()) ws_.focus_bed = bed;
       ReloadQueue();
       ReloadCapacity();
-      ReloadVoids();
       if (!ws_.selected_referral.empty()) ReloadDetail(ws_.selected_referral);
-      SupplyChanged();
+      SupplyChanged();  // before the voids: their commissioning reports read the engine's index
+      ReloadVoids();
     };
   });
 }
@@ -619,8 +619,17 @@ void Shell::ReloadCapacity() {
 }
 
 void Shell::ReloadVoids() {
-  session_.worker().Post("Loading voids", [this](Store& s, JobProgress&) {
+  MatchEngine* engine = engine_.get();
+  session_.worker().Post("Loading voids", [this, engine](Store& s, JobProgress&) {
     auto r = LoadVoids(s);
+    if (r.ok() && r->available) {
+      auto c = engine->Commissioning(s);
+      if (c.ok()) {
+        r->commissioning = std::move(c).value();
+      } else {
+        r = c.status();
+      }
+    }
     return [this, r = std::move(r)]() mutable {
       if (!r.ok()) return Report(r.status(), "");
       ws_.voids = std::move(r).value();

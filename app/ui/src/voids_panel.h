@@ -1,5 +1,8 @@
 // Voids and utilisation: what empty block beds cost (by bed, and by week as a chart), block utilisation by
 // home, and time to source (discharge-ready date to placement start). Charts are drawn with ImDrawList.
+// Tabs beside the voids list show app/core's commissioning reports (commissioning.h) as tables: why each
+// void stays empty, unmet demand, spend by contract type, provider responses; the same figures as `berth
+// report why-voids|unmet|spend|responses`.
 // Ctrl+E exports the voids and utilisation tables to CSV files (written on the store's worker thread).
 #pragma once
 
