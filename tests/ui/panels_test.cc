@@ -13,6 +13,7 @@
 #include "shell.h"
 #include "support/test_support.h"
 #include "ui_fixture.h"
+#include "voids_panel.h"
 
 namespace berth::ui {
 namespace {
@@ -282,6 +283,18 @@ TEST_F(PanelsTest, VoidsDashboardCostsVacantBlockBeds) {
   int64_t open = 0;
   for (const QueueRow& q : shell_->workspace().queue.rows) open += core::IsOpen(q.status) ? 1 : 0;
   EXPECT_EQ(c.unmet.queued, open);
+  // Ctrl+6 shows the screen; Right walks through the report tabs, each drawing its table, and wraps.
+  ui_.Press(*shell_, keys::k0 + 6, /*ctrl=*/true);
+  ASSERT_EQ(shell_->current_panel(), PanelId::kVoids);
+  for (int i = 1; i <= VoidsPanel::kTabs; ++i) {
+    ui_.Press(*shell_, keys::kRight);
+    ui_.Frame(*shell_);
+    EXPECT_EQ(shell_->voids().tab(), i % VoidsPanel::kTabs);
+    EXPECT_GT(ui_.Vertices(), 100);
+  }
+  ui_.Press(*shell_, keys::kLeft);
+  ui_.Frame(*shell_);
+  EXPECT_EQ(shell_->voids().tab(), VoidsPanel::kTabs - 1);
 }
 
 TEST_F(PanelsTest, SettingsAreSavedInTheStoreAndAutoLockFollowsThem) {

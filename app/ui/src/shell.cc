@@ -53,6 +53,10 @@ CapacityPanel& Shell::capacity() {
   return static_cast<CapacityPanel&>(*panels_[static_cast<size_t>(PanelId::kCapacity)]);
 }
 
+VoidsPanel& Shell::voids() {
+  return static_cast<VoidsPanel&>(*panels_[static_cast<size_t>(PanelId::kVoids)]);
+}
+
 void Shell::set_panel(const std::string& slug) {
   PanelId p;
   if (PanelFromSlug(slug, &p)) current_ = p;
@@ -246,6 +250,7 @@ void Shell::DrawHelp() {
       {"V / U / O / R",
        "Capacity board: mark the selected bed vacant / unavailable / occupied; release its hold"},
       {"Ctrl+E", "Voids: export the voids and utilisation reports to CSV"},
+      {"Left / Right", "Voids: voids, why voids, unmet demand, spend, provider responses"},
       {"F5", "Reload everything from the store"},
       {"Ctrl+Shift+X", "Cancel the running background job"},
       {"Ctrl+Y", "Sync with the hub now (in the background)"},

@@ -229,8 +229,20 @@ void VoidsPanel::Draw(PanelContext& ctx) {
   ImGui::EndChild();
 
   // The commissioners' reports (app/core's commissioning.h) share the lower half with the voids list.
+  if (KeyPressed(keys::kRight) || KeyPressed(keys::kLeft)) {
+    tab_ = (tab_ + (KeyPressed(keys::kRight) ? 1 : kTabs - 1)) % kTabs;
+    select_tab_ = true;
+  }
+  auto flags = [&](int i) { return select_tab_ && i == tab_ ? ImGuiTabItemFlags_SetSelected : 0; };
+  // The tab bar reports the tab it shows; a tab asked for by key shows from the next frame on.
+  auto shown = [&](int i) {
+    if (select_tab_ && i != tab_) return;
+    tab_ = i;
+    select_tab_ = false;
+  };
   if (!ImGui::BeginTabBar("voids_tabs")) return;
-  if (ImGui::BeginTabItem("Voids and utilisation")) {
+  if (ImGui::BeginTabItem("Voids and utilisation", nullptr, flags(0))) {
+    shown(0);
     ImGui::BeginChild("voids_list", ImVec2(half, 0), true);
     ImGui::TextUnformatted("Void beds, longest first");
     if (data.voids.empty()) {
@@ -286,8 +298,10 @@ void VoidsPanel::Draw(PanelContext& ctx) {
       {"Unmet demand", [](const CommissioningData& d) { DrawUnmet(d.unmet); }},
       {"Spend", [](const CommissioningData& d) { DrawSpend(d.spend); }},
       {"Provider responses", [](const CommissioningData& d) { DrawResponses(d.responses); }}};
-  for (const auto& [label, draw] : tabs) {
-    if (!ImGui::BeginTabItem(label)) continue;
+  for (int i = 1; i < kTabs; ++i) {
+    const auto& [label, draw] = tabs[i - 1];
+    if (!ImGui::BeginTabItem(label, nullptr, flags(i))) continue;
+    shown(i);
     if (c.available) {
       draw(c);
     } else {
