@@ -396,6 +396,24 @@ TEST_F(CommissioningTest, ExportListsEachPlacementWithItsPersonAndAuditsTheView)
   EXPECT_EQ(j["placements"][0]["weekly_cost_pence"], 90000);
 }
 
+TEST_F(CommissioningTest, APlacementRecordedWithoutItsPersonCountsNobody) {
+  // Placement history imported with a bed, not a person (the demo's block beds have some).
+  AddPlacement("P6", "", "H1", "B4", "2025-11-01", "2025-11-30", 70000, PlacementStatus::kEnded);
+  auto spend = core::BuildSpendReport(store().db(), "2025-11-01", "2025-12-31", {"Cambridgeshire"});
+  ASSERT_TRUE(spend.ok());
+  // P6 (30 days) and P5 (from 2025-12-01: 31 days) on the block bed; only P5 names a person.
+  EXPECT_EQ(spend->rows[0].placements, 2);
+  EXPECT_EQ(spend->rows[0].days, 61);
+  EXPECT_EQ(spend->rows[0].people, 1);
+  EXPECT_EQ(spend->total.people, 1);
+  auto exported = core::ExportPlacements(store(), "2025-11-01", "2025-11-30");
+  ASSERT_TRUE(exported.ok());
+  ASSERT_EQ(exported->rows.size(), 1u);
+  EXPECT_EQ(exported->rows[0].person_id, "");
+  EXPECT_EQ(exported->people, 0);
+  EXPECT_TRUE(store().AuditTrail("referral", "")->empty());  // no view of nobody's record
+}
+
 TEST_F(CommissioningTest, BadRangesAreRefusedAndNothingIsWritten) {
   const auto before = Counts(store());
   EXPECT_EQ(core::BuildResponsesReport(store().db(), "2026-03-10", "2026-03-01", "2026-03-10T09:00:00Z")

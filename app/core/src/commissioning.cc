@@ -399,8 +399,10 @@ Result<SpendReport> BuildSpendReport(Db& db, const std::string& from, const std:
       row->out_of_area += away ? 1 : 0;
       row->out_of_area_weekly_pence += away ? p.weekly_cost_pence : 0;
     }
-    people[key].insert(p.referral_id);
-    everyone.insert(p.referral_id);
+    if (!p.referral_id.empty()) {  // a placement recorded without its person (history) is nobody's
+      people[key].insert(p.referral_id);
+      everyone.insert(p.referral_id);
+    }
     if (away) {
       OutOfAreaRow o;
       o.placement_id = p.id;
@@ -495,7 +497,9 @@ Result<PlacementExport> ExportPlacements(Store& store, const std::string& from, 
   });
   // Each person's NHS number leaves Berth in this file: a view of their record, once per person.
   std::set<std::string> people;
-  for (const PlacementExportRow& row : out.rows) people.insert(row.person_id);
+  for (const PlacementExportRow& row : out.rows) {
+    if (!row.person_id.empty()) people.insert(row.person_id);  // history placements name nobody
+  }
   const Status audited = db.Transaction([&]() -> Status {
     for (const std::string& id : people) BERTH_RETURN_IF_ERROR(store.AuditView("referral", id));
     return Status::Ok();

@@ -142,7 +142,7 @@ struct SpendRow {
   std::string contract;  // bed: block, framework, spot; homecare: block, dps, spot ("unknown" when its bed
                          // or capacity row is not in the store)
   int64_t placements = 0;
-  int64_t people = 0;               // distinct referrals
+  int64_t people = 0;               // distinct referrals (placements recorded without one count none)
   int64_t weekly_cost_pence = 0;    // the placements' weekly costs
   int64_t days = 0;                 // days of care in the range
   int64_t cost_in_range_pence = 0;  // each placement's weekly cost x its days in the range / 7
@@ -187,7 +187,7 @@ Result<SpendReport> BuildSpendReport(Db& db, const std::string& from, const std:
 // --- the placements export -------------------------------------------------------------------------------
 struct PlacementExportRow {
   std::string placement_id;
-  std::string person_id;  // the referral id
+  std::string person_id;  // the referral id ('' for a placement recorded without its person)
   std::string nhs_number;
   std::string provider_id;
   std::string provider;
