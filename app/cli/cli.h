@@ -6,7 +6,13 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+
+#include "berth/core/geo.h"
+#include "berth/core/match.h"
+#include "berth/core/scoring.h"
+#include "berth/core/supply_index.h"
 
 #include "berth/schema/secret.h"
 #include "berth/schema/status.h"
@@ -38,6 +44,19 @@ Result<Secret> ReadSecret(const std::string& file, const char* env_var, const ch
 Result<Secret> ReadNewPassphrase(const std::string& file, const char* env_var, const char* prompt);
 Result<Secret> ReadPassphrase(const Globals& g);
 Result<std::unique_ptr<Store>> OpenStore(const Globals& g);
+
+// What matching needs, opened once per command: the store, the matcher's settings, the geography and the
+// supply index (match_commands.cc).
+struct Session {
+  std::unique_ptr<Store> store;
+  core::MatchSettings settings;
+  const core::Geography* geo = nullptr;
+  std::optional<core::SupplyIndex> index;
+};
+Result<Session> OpenSession(const Globals& g);
+// The context needs pointers into the session, so it is made once the session has its final address.
+// `today` '' is the clock's day; otherwise that day at 09:00 UTC.
+core::MatchContext ContextFor(Session& s, const std::string& today);
 
 // Prints to stdout; the CLI's only output channel besides errors on stderr.
 void Print(const std::string& text);

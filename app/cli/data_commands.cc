@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "berth/core/commissioning.h"
 #include "berth/core/csv.h"
 #include "berth/core/demo.h"
 #include "berth/core/geo.h"
@@ -202,32 +203,86 @@ Status Demo(const Globals& g, uint64_t seed, const std::string& scale_text, cons
   return Status::Ok();
 }
 
+// The range a report covers: --from and --to, by default the 28 days to --to (or to today). A bad date is
+// left for the report to refuse.
+void DefaultRange(const std::string& today, std::string& from, std::string& to) {
+  if (to.empty()) to = today;
+  if (from.empty() && IsIsoDate(to)) from = IsoDateFromDays(DaysFromIsoDate(to) - 27);
+}
+
+// The reports that match the queue (why-voids, unmet) read every queued person's record, like the plan:
+// one audit entry for the run.
+Status MatchedReport(const Globals& g, const std::string& which, ReportFormat f, const std::string& today) {
+  BERTH_ASSIGN_OR_RETURN(Session s, OpenSession(g));
+  const core::MatchContext ctx = ContextFor(s, today);
+  std::string text;
+  int64_t queued = 0;
+  if (which == "why-voids") {
+    BERTH_ASSIGN_OR_RETURN(core::WhyVoidsReport r, core::BuildWhyVoidsReport(s.store->db(), ctx));
+    queued = r.referrals;
+    text = core::Render(r, f);
+  } else {
+    BERTH_ASSIGN_OR_RETURN(core::UnmetReport r, core::BuildUnmetReport(s.store->db(), ctx));
+    queued = r.queued;
+    text = core::Render(r, f);
+  }
+  BERTH_RETURN_IF_ERROR(s.store->AppendAudit("report", "referral", "*",
+                                             fmt::format("{} report over {} open referrals", which, queued)));
+  Print(text);
+  return Status::Ok();
+}
+
 Status Report(const Globals& g, const std::string& which, bool csv, bool json, std::string today,
-              std::string from, std::string to) {
+              std::string from, std::string to, const std::vector<std::string>& areas) {
   if (csv && json) return UsageError("choose one of --csv and --json");
   const ReportFormat f = csv ? ReportFormat::kCsv : json ? ReportFormat::kJson : ReportFormat::kText;
   if (today.empty()) today = TodayIsoDate();
   if (!IsIsoDate(today)) return UsageError("--today must be YYYY-MM-DD");
+  if (which == "why-voids" || which == "unmet") return MatchedReport(g, which, f, today);
   BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
   if (which == "queue") {
     BERTH_ASSIGN_OR_RETURN(core::QueueReport r, core::BuildQueueReport(store->db(), today));
     // The queue shows people's names: one view entry per person shown.
     for (const auto& row : r.rows) BERTH_RETURN_IF_ERROR(store->AuditView("referral", row.referral_id));
     Print(core::Render(r, f));
-  } else if (which == "voids") {
+    return Status::Ok();
+  }
+  if (which == "voids") {
     BERTH_ASSIGN_OR_RETURN(core::VoidsReport r, core::BuildVoidsReport(store->db(), today));
     Print(core::Render(r, f));
-  } else if (which == "handbacks") {
-    if (to.empty()) to = today;
-    if (from.empty() && IsIsoDate(to)) from = IsoDateFromDays(DaysFromIsoDate(to) - 27);
+    return Status::Ok();
+  }
+  DefaultRange(today, from, to);
+  if (which == "handbacks") {
     BERTH_ASSIGN_OR_RETURN(core::HandbacksReport r, core::BuildHandbacksReport(store->db(), from, to));
     Print(core::Render(r, f));
+  } else if (which == "responses") {
+    // A pending offer is judged against the end of the range's last day, or now when that is today.
+    const std::string now = to == TodayIsoDate() ? core::WorkflowTime::Now().now_iso : to + "T23:59:59Z";
+    BERTH_ASSIGN_OR_RETURN(core::ResponsesReport r, core::BuildResponsesReport(store->db(), from, to, now));
+    Print(core::Render(r, f));
+  } else if (which == "spend") {
+    std::vector<std::string> council = areas;
+    if (council.empty()) {
+      BERTH_ASSIGN_OR_RETURN(const core::Geography* geo, core::DefaultGeography());
+      council = core::DefaultCouncilAreas(*geo);
+    }
+    BERTH_ASSIGN_OR_RETURN(core::SpendReport r, core::BuildSpendReport(store->db(), from, to, council));
+    Print(core::Render(r, f));
   } else {
-    if (to.empty()) to = today;
-    if (from.empty() && IsIsoDate(to)) from = IsoDateFromDays(DaysFromIsoDate(to) - 27);
     BERTH_ASSIGN_OR_RETURN(core::UtilisationReport r, core::BuildUtilisationReport(store->db(), from, to));
     Print(core::Render(r, f));
   }
+  return Status::Ok();
+}
+
+Status ExportPlacements(const Globals& g, bool csv, bool json, const std::string& from,
+                        const std::string& to) {
+  if (csv && json) return UsageError("choose one of --csv and --json");
+  const ReportFormat f = csv ? ReportFormat::kCsv : json ? ReportFormat::kJson : ReportFormat::kText;
+  BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
+  BERTH_ASSIGN_OR_RETURN(core::PlacementExport r, core::ExportPlacements(*store, from, to));
+  Print(core::Render(r, f));
   return Status::Ok();
 }
 
@@ -296,12 +351,14 @@ void RegisterDataCommands(Registry& r) {
   demo->add_option("--today", demo_today, "the date the demo is built around (default: today)");
   demo->callback([&] { selected = [&] { return Demo(g, seed, scale, demo_today); }; });
 
-  // report queue|voids|utilisation
-  auto* report = r.app.add_subcommand("report", "the queue, voids and block utilisation reports");
+  // report queue|voids|utilisation|handbacks and the commissioning reports
+  auto* report = r.app.add_subcommand("report", "the brokerage and commissioning reports");
   report->require_subcommand(1);
   static bool csv = false, json = false;
   static std::string today, from, to;
-  for (const char* which : {"queue", "voids", "utilisation", "handbacks"}) {
+  static std::vector<std::string> areas;
+  for (const char* which :
+       {"queue", "voids", "utilisation", "handbacks", "why-voids", "unmet", "responses", "spend"}) {
     const std::string_view w(which);
     const char* help =
         w == "queue"   ? "open referrals in queue order: hand backs first, then days past the date needed"
@@ -309,18 +366,51 @@ void RegisterDataCommands(Registry& r) {
         : w == "handbacks"
             ? "hand backs given in a date range (default: 28 days to today): providers, people, hours, beds, "
               "reasons, notice"
-            : "block bed utilisation by home and district over a date range (default: 28 days to today)";
+        : w == "why-voids"
+            ? "each void, the queued referrals it was checked against and the rule that excluded it for each"
+        : w == "unmet" ? "queued referrals with no suitable option, by category, district and homecare band, "
+                         "with the rule that stopped them"
+        : w == "responses" ? "offers sent in a date range (default: 28 days to today): answers, decline "
+                             "reasons and response "
+                             "times by provider; declines by block homes"
+        : w == "spend"
+            ? "placements live in a date range (default: 28 days to today) by contract type, weekly "
+              "cost, the block contract and its voids, out-of-area placements"
+            : "block bed utilisation by home and district over a date range (default: 28 days to "
+              "today)";
     auto* sub = report->add_subcommand(which, help);
     sub->add_flag("--csv", csv, "CSV output");
     sub->add_flag("--json", json, "JSON output");
     sub->add_option("--today", today, "report as of this date (default: today)");
-    if (w == "utilisation" || w == "handbacks") {
+    if (w == "utilisation" || w == "handbacks" || w == "responses" || w == "spend") {
       sub->add_option("--from", from, "first day (YYYY-MM-DD)");
       sub->add_option("--to", to, "last day (YYYY-MM-DD)");
     }
-    sub->callback(
-        [&, which] { selected = [&, which] { return Report(g, which, csv, json, today, from, to); }; });
+    if (w == "spend") {
+      sub->add_option("--area", areas,
+                      "a local authority in the council's area (repeat for more; default: the councils of "
+                      "the referring hospitals)");
+    }
+    sub->callback([&, which] {
+      selected = [&, which] { return Report(g, which, csv, json, today, from, to, areas); };
+    });
   }
+
+  // export placements
+  auto* exp = r.app.add_subcommand("export", "exports for the council's finance and case-management systems");
+  exp->require_subcommand(1);
+  static bool exp_csv = false, exp_json = false;
+  static std::string exp_from, exp_to;
+  auto* placements = exp->add_subcommand("placements",
+                                         "every placement: person id, NHS number, provider and CQC id, bed "
+                                         "or hours, dates, weekly cost, funding "
+                                         "(audited as a view of each person's record)");
+  placements->add_flag("--csv", exp_csv, "CSV output");
+  placements->add_flag("--json", exp_json, "JSON output");
+  placements->add_option("--from", exp_from, "only placements taking a day from this one (YYYY-MM-DD)");
+  placements->add_option("--to", exp_to, "only placements taking a day up to this one (YYYY-MM-DD)");
+  placements->callback(
+      [&] { selected = [&] { return ExportPlacements(g, exp_csv, exp_json, exp_from, exp_to); }; });
 }
 
 }  // namespace berth::cli

@@ -14,21 +14,6 @@
 #include "cli.h"
 
 namespace berth::cli {
-namespace {
-
-using core::MatchContext;
-
-// A referral by its id, its short form or a prefix (berth/core/short_ids.h).
-Result<std::string> ResolveReferral(Store& store, const std::string& text) {
-  return core::ResolveId(store.db(), "referral", "referral", text);
-}
-
-struct Session {
-  std::unique_ptr<Store> store;
-  core::MatchSettings settings;
-  const core::Geography* geo = nullptr;
-  std::optional<core::SupplyIndex> index;
-};
 
 Result<Session> OpenSession(const Globals& g) {
   Session s;
@@ -40,14 +25,22 @@ Result<Session> OpenSession(const Globals& g) {
   return s;
 }
 
-// The context needs pointers into the session, so it is made once the session has its final address.
-MatchContext ContextFor(Session& s, const std::string& today) {
-  MatchContext ctx = core::ContextNow(*s.index, s.settings, s.geo);
+core::MatchContext ContextFor(Session& s, const std::string& today) {
+  core::MatchContext ctx = core::ContextNow(*s.index, s.settings, s.geo);
   if (!today.empty()) {
     ctx.today = today;
     ctx.now_iso = today + "T09:00:00Z";
   }
   return ctx;
+}
+
+namespace {
+
+using core::MatchContext;
+
+// A referral by its id, its short form or a prefix (berth/core/short_ids.h).
+Result<std::string> ResolveReferral(Store& store, const std::string& text) {
+  return core::ResolveId(store.db(), "referral", "referral", text);
 }
 
 Status CheckToday(const std::string& today) {

@@ -85,6 +85,56 @@ TEST_F(CliDataTest, DemoThenReportsOnAStoreThatDidNotExist) {
   EXPECT_EQ(Run("verify", &out), 0) << out;
 }
 
+// The commissioning reports and the placements export on the county demo: each runs with --csv and
+// --json, and the totals they share with the voids and utilisation reports agree.
+TEST_F(CliDataTest, CommissioningReportsRunOnTheDemoAndAgreeWithTheVoids) {
+  std::string out;
+  ASSERT_EQ(Run("demo --seed 5 --today 2026-11-22", &out), 0) << out;
+  const std::string range = " --from 2026-10-26 --to 2026-11-22";
+  ASSERT_EQ(Run("report voids --json --today 2026-11-22", &out), 0) << out;
+  const auto voids = nlohmann::json::parse(out);
+  ASSERT_EQ(Run("report utilisation --json" + range, &out), 0) << out;
+  const auto util = nlohmann::json::parse(out);
+  const std::map<std::string, std::string> csv_headers = {
+      {"why-voids",
+       "home,district,room,category,weekly_rate,vacant_since,days_vacant,cost_so_far,referrals,"
+       "suits,top_rule,excluded_by,suits_referrals,excluded_from"},
+      {"unmet", "level,key,pathway,category,district,bands,referrals,days_past,examined,top_rule,by_rule"},
+      {"responses",
+       "level,provider,block_home,offers,accepted,declined,withdrawn,expired,pending,timed,"
+       "mean_hours,median_hours,max_hours,declines_by_reason,provider_id"},
+      {"spend",
+       "kind,contract,placements,people,weekly_cost,days,cost_in_range,out_of_area,out_of_area_weekly"}};
+  std::map<std::string, nlohmann::json> json;
+  for (const auto& [name, header] : csv_headers) {
+    const std::string when = name == "responses" || name == "spend" ? range : " --today 2026-11-22";
+    ASSERT_EQ(Run("report " + name + " --csv" + when, &out), 0) << name << ": " << out;
+    EXPECT_EQ(out.substr(0, out.find('\n')), header) << name;
+    ASSERT_EQ(Run("report " + name + " --json" + when, &out), 0) << name << ": " << out;
+    json[name] = nlohmann::json::parse(out);
+    ASSERT_EQ(Run("report " + name + when, &out), 0) << name << ": " << out;
+  }
+  EXPECT_EQ(json["why-voids"]["voids"], voids["voids"]);
+  EXPECT_EQ(json["why-voids"]["weekly_cost_pence"], voids["weekly_cost_pence"]);
+  EXPECT_EQ(json["why-voids"]["cost_so_far_pence"], voids["cost_so_far_pence"]);
+  EXPECT_EQ(json["spend"]["block_contract"]["void_beds"], voids["voids"]);
+  EXPECT_EQ(json["spend"]["block_contract"]["void_weekly_pence"], voids["weekly_cost_pence"]);
+  EXPECT_EQ(json["spend"]["block_contract"]["block_beds"], util["total"]["block_beds"]);
+  EXPECT_EQ(json["unmet"]["queued"], 40);
+  ASSERT_EQ(Run("export placements --csv", &out), 0) << out;
+  EXPECT_EQ(
+      out.substr(0, out.find('\n')),
+      "person_id,nhs_number,provider,cqc_location_id,kind,contract,bed_id,room,hours_per_week,start_date,"
+      "end_date,weekly_cost,funding,status,provider_id,placement_id");
+  ASSERT_EQ(Run("export placements --json", &out), 0) << out;
+  EXPECT_GT(nlohmann::json::parse(out)["placements"].size(), 0u);
+  // Bad input: two formats (usage, 1), a range that ends before it starts (bad input, 2).
+  EXPECT_EQ(Run("report spend --csv --json", &out), 1) << out;
+  EXPECT_EQ(Run("report responses --from 2026-11-22 --to 2026-11-01", &out), 2) << out;
+  EXPECT_EQ(Run("export placements --from someday", &out), 2) << out;
+  EXPECT_EQ(Run("verify", &out), 0) << out;
+}
+
 TEST_F(CliDataTest, ImportTwiceChangesNothingAndMalformedInputExits2) {
   std::string out;
   ASSERT_EQ(Run("init", &out), 0) << out;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <imgui.h>
 
+#include "berth/core/referrals.h"
 #include "capacity_panel.h"
 #include "headless.h"
 #include "huddle_panel.h"
@@ -12,6 +13,7 @@
 #include "shell.h"
 #include "support/test_support.h"
 #include "ui_fixture.h"
+#include "voids_panel.h"
 
 namespace berth::ui {
 namespace {
@@ -267,6 +269,32 @@ TEST_F(PanelsTest, VoidsDashboardCostsVacantBlockBeds) {
   EXPECT_EQ(v.utilisation[0].block_occupied, 1);
   EXPECT_EQ(VoidsCsv(v).substr(0, 44), "home,room,category,vacant_since,days_vacant,");
   EXPECT_NE(VoidsCsv(v).find("Riverside Care Home,1,residential,"), std::string::npos);
+  // The commissioning tabs show core's reports, and they agree with the voids above.
+  const CommissioningData& c = v.commissioning;
+  ASSERT_TRUE(c.available);
+  EXPECT_EQ(c.why_voids.voids, static_cast<int64_t>(v.voids.size()));
+  EXPECT_EQ(c.why_voids.cost_so_far_pence, v.total_void_cost_pence);
+  ASSERT_EQ(c.why_voids.rows.size(), 1u);
+  EXPECT_EQ(c.why_voids.rows[0].bed.days_vacant, v.voids[0].days);
+  EXPECT_EQ(c.spend.void_beds, static_cast<int64_t>(v.voids.size()));
+  int64_t block_beds = 0;
+  for (const HomeUtilisation& u : v.utilisation) block_beds += u.block_beds;
+  EXPECT_EQ(c.spend.block_beds, block_beds);
+  int64_t open = 0;
+  for (const QueueRow& q : shell_->workspace().queue.rows) open += core::IsOpen(q.status) ? 1 : 0;
+  EXPECT_EQ(c.unmet.queued, open);
+  // Ctrl+6 shows the screen; Right walks through the report tabs, each drawing its table, and wraps.
+  ui_.Press(*shell_, keys::k0 + 6, /*ctrl=*/true);
+  ASSERT_EQ(shell_->current_panel(), PanelId::kVoids);
+  for (int i = 1; i <= VoidsPanel::kTabs; ++i) {
+    ui_.Press(*shell_, keys::kRight);
+    ui_.Frame(*shell_);
+    EXPECT_EQ(shell_->voids().tab(), i % VoidsPanel::kTabs);
+    EXPECT_GT(ui_.Vertices(), 100);
+  }
+  ui_.Press(*shell_, keys::kLeft);
+  ui_.Frame(*shell_);
+  EXPECT_EQ(shell_->voids().tab(), VoidsPanel::kTabs - 1);
 }
 
 TEST_F(PanelsTest, SettingsAreSavedInTheStoreAndAutoLockFollowsThem) {

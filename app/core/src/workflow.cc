@@ -703,7 +703,8 @@ Status AcceptOffer(Store& store, const std::string& offer_id, const WorkflowTime
                   "an offer can be accepted only while the referral is offered");
   }
   return store.db().Transaction([&]() -> Status {
-    BERTH_RETURN_IF_ERROR(Put(store, "offer", o.id, {{"status", std::string("accepted")}}));
+    BERTH_RETURN_IF_ERROR(
+        Put(store, "offer", o.id, {{"status", std::string("accepted")}, {"answered_at", t.now_iso}}));
     BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"status", std::string("accepted")}}));
     return store.AppendAudit("accept", "referral", r.id,
                              fmt::format("offer {} accepted by provider {}", o.id, o.provider_id));
@@ -712,7 +713,6 @@ Status AcceptOffer(Store& store, const std::string& offer_id, const WorkflowTime
 
 Status DeclineOffer(Store& store, const std::string& offer_id, DeclineReason reason, const std::string& note,
                     const WorkflowTime& t) {
-  (void)t;
   if (reason == DeclineReason::kNone) return BadInput("a decline needs a reason code");
   if (note.size() > 500) return BadInput("the note is longer than 500 characters");
   BERTH_ASSIGN_OR_RETURN(Offer o, LoadOffer(store.db(), offer_id));
@@ -727,7 +727,9 @@ Status DeclineOffer(Store& store, const std::string& offer_id, DeclineReason rea
       others_live = true;
   }
   return store.db().Transaction([&]() -> Status {
-    Fields f = {{"status", std::string("declined")}, {"decline_reason", std::string(ToString(reason))}};
+    Fields f = {{"status", std::string("declined")},
+                {"decline_reason", std::string(ToString(reason))},
+                {"answered_at", t.now_iso}};
     if (!note.empty()) f["note"] = note;
     BERTH_RETURN_IF_ERROR(Put(store, "offer", o.id, std::move(f)));
     if (!others_live && r.status == ReferralStatus::kOffered) {

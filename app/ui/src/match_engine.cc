@@ -116,6 +116,22 @@ Result<MatchData> MatchEngine::Match(Store& store, const std::string& referral_i
   return d;
 }
 
+Result<CommissioningData> MatchEngine::Commissioning(Store& store) {
+  BERTH_RETURN_IF_ERROR(Ensure(store));
+  const core::MatchContext ctx = Context();
+  const std::string to = ctx.today, from = IsoDateFromDays(DaysFromIsoDate(to) - 27);
+  CommissioningData d;
+  BERTH_ASSIGN_OR_RETURN(d.why_voids, core::BuildWhyVoidsReport(store.db(), ctx));
+  BERTH_ASSIGN_OR_RETURN(d.unmet, core::BuildUnmetReport(store.db(), ctx));
+  BERTH_ASSIGN_OR_RETURN(d.responses, core::BuildResponsesReport(store.db(), from, to, ctx.now_iso));
+  if (geo_ != nullptr) {
+    BERTH_ASSIGN_OR_RETURN(d.spend,
+                           core::BuildSpendReport(store.db(), from, to, core::DefaultCouncilAreas(*geo_)));
+  }
+  d.available = true;
+  return d;
+}
+
 Result<PlanData> MatchEngine::Plan(Store& store) {
   BERTH_RETURN_IF_ERROR(Ensure(store));
   const core::MatchContext ctx = Context();

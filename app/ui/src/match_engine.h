@@ -25,6 +25,8 @@ class MatchEngine {
 
   Result<MatchData> Match(Store& store, const std::string& referral_id);
   Result<PlanData> Plan(Store& store);
+  // The commissioning reports of the voids screen, on this engine's index, settings and geography.
+  Result<CommissioningData> Commissioning(Store& store);
 
   // The workflow, for one Event (kHold, kOffer, kConfirm, kAcceptPlan). Returns the message for the status
   // bar; `bed_id` receives the bed a hold or confirmation touched (for the capacity board).

@@ -53,6 +53,10 @@ CapacityPanel& Shell::capacity() {
   return static_cast<CapacityPanel&>(*panels_[static_cast<size_t>(PanelId::kCapacity)]);
 }
 
+VoidsPanel& Shell::voids() {
+  return static_cast<VoidsPanel&>(*panels_[static_cast<size_t>(PanelId::kVoids)]);
+}
+
 void Shell::set_panel(const std::string& slug) {
   PanelId p;
   if (PanelFromSlug(slug, &p)) current_ = p;
@@ -246,6 +250,7 @@ void Shell::DrawHelp() {
       {"V / U / O / R",
        "Capacity board: mark the selected bed vacant / unavailable / occupied; release its hold"},
       {"Ctrl+E", "Voids: export the voids and utilisation reports to CSV"},
+      {"Left / Right", "Voids: voids, why voids, unmet demand, spend, provider responses"},
       {"F5", "Reload everything from the store"},
       {"Ctrl+Shift+X", "Cancel the running background job"},
       {"Ctrl+Y", "Sync with the hub now (in the background)"},
@@ -335,8 +340,8 @@ void Shell::Handle(Event& e) {
         return [this, st, message = e.id] {
           Report(st, message.empty() ? "Saved" : message);
           ReloadCapacity();
+          SupplyChanged();  // before the voids: their commissioning reports read the engine's index
           ReloadVoids();
-          SupplyChanged();
         };
       });
       break;
@@ -423,9 +428,9 @@ void Shell::HandleWorkflow(const Event& e) {
       if (!bed.empty()) ws_.focus_bed = bed;
       ReloadQueue();
       ReloadCapacity();
-      ReloadVoids();
       if (!ws_.selected_referral.empty()) ReloadDetail(ws_.selected_referral);
-      SupplyChanged();
+      SupplyChanged();  // before the voids: their commissioning reports read the engine's index
+      ReloadVoids();
     };
   });
 }
@@ -619,8 +624,17 @@ void Shell::ReloadCapacity() {
 }
 
 void Shell::ReloadVoids() {
-  session_.worker().Post("Loading voids", [this](Store& s, JobProgress&) {
+  MatchEngine* engine = engine_.get();
+  session_.worker().Post("Loading voids", [this, engine](Store& s, JobProgress&) {
     auto r = LoadVoids(s);
+    if (r.ok() && r->available) {
+      auto c = engine->Commissioning(s);
+      if (c.ok()) {
+        r->commissioning = std::move(c).value();
+      } else {
+        r = c.status();
+      }
+    }
     return [this, r = std::move(r)]() mutable {
       if (!r.ok()) return Report(r.status(), "");
       ws_.voids = std::move(r).value();

@@ -21,6 +21,7 @@ class HuddlePanel;
 class ReferralPanel;
 class MatchPanel;
 class CapacityPanel;
+class VoidsPanel;
 
 class Shell {
  public:
@@ -54,6 +55,7 @@ class Shell {
   ReferralPanel& referral();
   MatchPanel& match();
   CapacityPanel& capacity();
+  VoidsPanel& voids();
   bool help_open() const { return help_open_; }
 
  private:

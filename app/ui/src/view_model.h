@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/core/commissioning.h"
 #include "berth/core/scoring.h"
 #include "berth/schema/model.h"
 #include "berth/schema/status.h"
@@ -157,6 +158,17 @@ struct HomeUtilisation {
   }
 };
 
+// The commissioners' reports beside the voids (app/core's commissioning.h: the same figures as `berth
+// report why-voids|unmet|spend|responses`, the last two over the 28 days to today). The window only shows
+// them.
+struct CommissioningData {
+  bool available = false;
+  core::WhyVoidsReport why_voids;
+  core::UnmetReport unmet;
+  core::SpendReport spend;  // empty when the geography (the council's area) could not be loaded
+  core::ResponsesReport responses;
+};
+
 struct VoidsData {
   bool available = false;
   std::string today;
@@ -169,6 +181,7 @@ struct VoidsData {
   std::vector<HomeUtilisation> utilisation;  // block beds by home, lowest utilisation first
   std::vector<int> days_to_source;           // per placement: start date - discharge-ready date
   std::array<int, 6> source_histogram{};     // 0, 1-2, 3-6, 7-13, 14-27, 28+ days
+  CommissioningData commissioning;           // from the match engine (MatchEngine::Commissioning)
 };
 
 Result<VoidsData> LoadVoids(Store& store);

@@ -592,6 +592,7 @@ struct Offer {
   DeclineReason decline_reason = DeclineReason::kNone;
   int64_t weekly_cost_pence = 0;
   std::string note;
+  std::string answered_at;  // accepted or declined: when (ISO instant); '' otherwise (migration 0011)
 
   static constexpr const char* kTable = "offer";
   template <class V>
@@ -606,6 +607,7 @@ struct Offer {
     v("decline_reason", decline_reason);
     v("weekly_cost_pence", weekly_cost_pence);
     v("note", note);
+    v("answered_at", answered_at);  // 0011, at the end of the table
   }
   template <class Archive>
   void serialize(Archive& ar) {
