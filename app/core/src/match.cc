@@ -149,9 +149,13 @@ std::optional<double> DistanceTo(const Needs& n, const ProviderSlot& p) {
 
 }  // namespace
 
+std::string OfferStatusAt(OfferStatus status, const std::string& respond_by, const std::string& now_iso) {
+  if (status == OfferStatus::kPending && !respond_by.empty() && respond_by < now_iso) return "expired";
+  return std::string(ToString(status));
+}
+
 std::string OfferStatusAt(const OfferNote& o, const std::string& now_iso) {
-  if (o.status == OfferStatus::kPending && !o.respond_by.empty() && o.respond_by < now_iso) return "expired";
-  return std::string(ToString(o.status));
+  return OfferStatusAt(o.status, o.respond_by, now_iso);
 }
 
 std::string OverBudgetWords(const Candidate& c) {
