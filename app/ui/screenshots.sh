@@ -28,17 +28,26 @@ shoot() {  # shoot NAME PANEL
   done
 }
 for panel in huddle referral match plan capacity voids sync settings; do
-  [[ " $panels " == *" $panel "* ]] && shoot "$panel" "$panel"
+  if [[ " $panels " == *" $panel "* ]]; then shoot "$panel" "$panel"; fi
 done
 if [[ " $panels " == *" offers "* || " $panels " == *" case "* ]]; then
   cli() { "$berth" --store "$work/store" --passphrase-file "$work/pass" --as broker.ahmed "$@"; }
-  homes=$(cli match "$referral" --json | python3 -c '
+  # The first person the plan places who has beds in three homes: their package goes to all three.
+  referral=""
+  homes=""
+  for id in $(cli plan --json | python3 -c 'import json,sys; print(" ".join(a["referral_id"] for a in json.load(sys.stdin)["allocations"]))'); do
+    homes=$(cli match "$id" --json | python3 -c '
 import json, sys
-seen = []
+seen = {}
 for c in json.load(sys.stdin)["candidates"]:
-    if c["kind"] == "bed" and c["provider_id"] not in [s.split(":")[0] for s in seen]:
-        seen.append(c["provider_id"] + ":" + c["bed_id"])
-print(" ".join(seen[:3]))')
+    if c["kind"] == "bed" and c["provider_id"] not in seen:
+        seen[c["provider_id"]] = c["provider_id"] + ":" + c["bed_id"]
+print(" ".join(list(seen.values())[:3]) if len(seen) >= 3 else "")')
+    if [[ -n "$homes" ]]; then
+      referral=$id
+      break
+    fi
+  done
   # shellcheck disable=SC2086
   offers=$(cli offer "$referral" $homes --json | python3 -c 'import json,sys; print(" ".join(o["offer_id"] for o in json.load(sys.stdin)))')
   read -r first second _ <<<"$offers"
@@ -46,6 +55,6 @@ print(" ".join(seen[:3]))')
   cli accept "$first" >/dev/null
   cli referral note "$referral" --kind call "rang the home: they can assess on the ward tomorrow" >/dev/null
   cli referral note "$referral" --kind reminder --due "$(date -u +%F)" "chase the funding panel" >/dev/null
-  [[ " $panels " == *" offers "* ]] && shoot offers match
-  [[ " $panels " == *" case "* ]] && shoot case case
+  if [[ " $panels " == *" offers "* ]]; then shoot offers match; fi
+  if [[ " $panels " == *" case "* ]]; then shoot case case; fi
 fi

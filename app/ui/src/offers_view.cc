@@ -14,10 +14,12 @@ void OffersView::Draw(PanelContext& ctx, const std::vector<OfferView>& offers) {
   static const char* kReasons[] = {
       "no_capacity", "cannot_meet_needs", "not_compatible", "infection", "staffing", "price", "other"};
   if (!ImGui::BeginTable("offers_t", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) return;
+  // The answer buttons get the room they need; the names and dates share the rest.
+  const float em = ImGui::GetFontSize();
   ImGui::TableSetupColumn("Offer to", ImGuiTableColumnFlags_WidthStretch, 1.4f);
   ImGui::TableSetupColumn("Answer by", ImGuiTableColumnFlags_WidthStretch, 0.8f);
   ImGui::TableSetupColumn("Answer", ImGuiTableColumnFlags_WidthStretch, 1.0f);
-  ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthStretch, 1.8f);
+  ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, em * 24);
   ImGui::TableHeadersRow();
   for (size_t i = 0; i < offers.size(); ++i) {
     const OfferView& o = offers[i];
