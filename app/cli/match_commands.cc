@@ -3,6 +3,7 @@
 // open the store and print.
 #include <fmt/format.h>
 
+#include "berth/core/case_log.h"
 #include "berth/core/geo.h"
 #include "berth/core/match.h"
 #include "berth/core/plan.h"
@@ -179,6 +180,43 @@ Status Decline(const Globals& g, const std::string& offer, const std::string& re
   BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
   BERTH_RETURN_IF_ERROR(core::DeclineOffer(*store, offer, code, note, t));
   Print(fmt::format("offer {} declined ({})\n", offer, reason));
+  return Status::Ok();
+}
+
+Status Withdraw(const Globals& g, const std::string& offer, const std::string& at) {
+  BERTH_ASSIGN_OR_RETURN(core::WorkflowTime t, TimeFor(at));
+  BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
+  BERTH_RETURN_IF_ERROR(core::WithdrawOffer(*store, offer, t));
+  Print(fmt::format("offer {} withdrawn\n", offer));
+  return Status::Ok();
+}
+
+// The case log: `berth referral note|log|done|search`.
+Status CaseCmd(const Globals& g, const std::string& action, const std::string& arg, const std::string& text,
+               const std::string& kind, const std::string& due, const std::string& at) {
+  BERTH_ASSIGN_OR_RETURN(core::WorkflowTime t, TimeFor(at));
+  BERTH_ASSIGN_OR_RETURN(auto store, OpenStore(g));
+  if (action == "done") {
+    BERTH_RETURN_IF_ERROR(core::CompleteReminder(*store, arg, t));
+    Print(fmt::format("reminder {} done\n", arg));
+    return Status::Ok();
+  }
+  if (action == "search") {
+    BERTH_ASSIGN_OR_RETURN(auto ids, core::SearchCaseNotes(*store, arg));
+    std::string out;
+    for (const auto& id : ids) out += id + "\n";
+    Print(out);
+    return Status::Ok();
+  }
+  BERTH_ASSIGN_OR_RETURN(std::string rid, ResolveReferral(*store, arg));
+  if (action == "note") {
+    BERTH_ASSIGN_OR_RETURN(NoteKind k, FromString<NoteKind>(kind));
+    BERTH_ASSIGN_OR_RETURN(std::string id, core::AddCaseNote(*store, rid, k, text, due, t));
+    Print(fmt::format("{} {} added to the case log of referral {}\n", kind, id, rid));
+    return Status::Ok();
+  }
+  BERTH_ASSIGN_OR_RETURN(auto log, core::CaseLog(*store, rid));
+  Print(core::CaseLogText(log));
   return Status::Ok();
 }
 
@@ -371,6 +409,11 @@ void RegisterMatchCommands(Registry& r) {
   decline->add_option("--at", at, at_help);
   decline->callback([&] { selected = [&] { return Decline(g, id, reason, note, at); }; });
 
+  auto* withdraw = r.app.add_subcommand("withdraw", "take back a pending or accepted offer");
+  withdraw->add_option("OFFER_ID", id)->required();
+  withdraw->add_option("--at", at, at_help);
+  withdraw->callback([&] { selected = [&] { return Withdraw(g, id, at); }; });
+
   auto* confirm = r.app.add_subcommand(
       "confirm", "confirm a placement the provider accepted: occupy the bed or allocate the homecare hours");
   confirm->add_option("REFERRAL_ID", id)->required();
@@ -452,6 +495,27 @@ void RegisterMatchCommands(Registry& r) {
         ->required();
     delay->add_option("--at", at, at_help);
     delay->callback([&] { selected = [&] { return Lifecycle(g, "delay", ref_id, code, "", at); }; });
+    // The case log (app/core case_log.h).
+    static std::string note_text, note_kind = "note", note_due;
+    auto* add_note = life->add_subcommand("note", "add a note, a call or a chase reminder to the case log");
+    add_note->add_option("REFERRAL_ID", ref_id)->required();
+    add_note->add_option("TEXT", note_text, "what to note")->required();
+    add_note->add_option("--kind", note_kind, "note (default), call or reminder")
+        ->check(CLI::IsMember({"note", "call", "reminder"}));
+    add_note->add_option("--due", note_due, "a reminder: when it falls due (YYYY-MM-DD or an instant)");
+    add_note->add_option("--at", at, at_help);
+    add_note->callback(
+        [&] { selected = [&] { return CaseCmd(g, "note", ref_id, note_text, note_kind, note_due, at); }; });
+    auto* show_log = life->add_subcommand("log", "the case log in words (audited as a view of the notes)");
+    show_log->add_option("REFERRAL_ID", ref_id)->required();
+    show_log->callback([&] { selected = [&] { return CaseCmd(g, "log", ref_id, "", "", "", at); }; });
+    auto* done = life->add_subcommand("done", "mark a chase reminder done");
+    done->add_option("NOTE_ID", ref_id)->required();
+    done->add_option("--at", at, at_help);
+    done->callback([&] { selected = [&] { return CaseCmd(g, "done", ref_id, "", "", "", at); }; });
+    auto* search = life->add_subcommand("search", "the referrals whose case notes contain TEXT (audited)");
+    search->add_option("TEXT", ref_id)->required();
+    search->callback([&] { selected = [&] { return CaseCmd(g, "search", ref_id, "", "", "", at); }; });
   }
 
   auto* expire = r.app.add_subcommand(

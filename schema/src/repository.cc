@@ -230,6 +230,9 @@ Fields ToFields(const Handback& r) {
 Fields ToFields(const ReferralDateChange& r) {
   return FieldsOf(r);
 }
+Fields ToFields(const ReferralNote& r) {
+  return FieldsOf(r);
+}
 
 Status Save(Store& store, const Provider& r) {
   return SaveRecord(store, r);
@@ -256,6 +259,9 @@ Status Save(Store& store, const Handback& r) {
   return SaveRecord(store, r);
 }
 Status Save(Store& store, const ReferralDateChange& r) {
+  return SaveRecord(store, r);
+}
+Status Save(Store& store, const ReferralNote& r) {
   return SaveRecord(store, r);
 }
 
@@ -349,6 +355,12 @@ Result<std::vector<Handback>> LoadHandbacks(Db& db) {
 }
 Result<std::vector<ReferralDateChange>> LoadDateChanges(Db& db, const std::string& referral_id) {
   return LoadWhere<ReferralDateChange>(db, "AND referral_id = ?1 ORDER BY changed_at, id", {referral_id});
+}
+Result<std::vector<ReferralNote>> LoadNotes(Db& db, const std::string& referral_id) {
+  return LoadWhere<ReferralNote>(db, "AND referral_id = ?1 ORDER BY written_at, id", {referral_id});
+}
+Result<ReferralNote> LoadNote(Db& db, const std::string& id) {
+  return LoadOne<ReferralNote>(db, id);
 }
 Result<std::vector<Handback>> LoadHandbacksOfReferral(Db& db, const std::string& referral_id) {
   return LoadWhere<Handback>(db, "AND referral_id = ?1 ORDER BY notice_date, id", {referral_id});

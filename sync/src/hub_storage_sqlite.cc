@@ -54,6 +54,13 @@ std::string JoinScope(const std::vector<std::string>& v) {
   return s;
 }
 
+// Rows that belong to one referral (named by their referral_id): they take its area (PROTOCOL.md
+// section 6) and reach only the devices that may see it.
+bool IsReferralChild(const std::string& e) {
+  return e == "offer" || e == "placement" || e == "handback" || e == "referral_date_change" ||
+         e == "referral_note";
+}
+
 bool IsSupply(const std::string& e) {
   return e == "provider" || e == "provider_admissions" || e == "bed" || e == "homecare_capacity" ||
          e == "setting";
@@ -576,8 +583,7 @@ class SqliteHubStorage final : public HubStorage {
             area = Str(row, "district");
           } else if (entity == "bed" || entity == "homecare_capacity" || entity == "provider_admissions") {
             BERTH_ASSIGN_OR_RETURN(area, StoredArea("provider", Str(row, "provider_id")));
-          } else if (entity == "offer" || entity == "placement" || entity == "handback" ||
-                     entity == "referral_date_change") {
+          } else if (IsReferralChild(entity)) {
             BERTH_ASSIGN_OR_RETURN(area, StoredArea("referral", Str(row, "referral_id")));
           }
         }
@@ -675,8 +681,7 @@ class SqliteHubStorage final : public HubStorage {
     if (entity == "bed" || entity == "homecare_capacity" || entity == "provider_admissions") {
       parent_entity = "provider";
       parent_id = Str(merged, "provider_id");
-    } else if (entity == "offer" || entity == "placement" || entity == "handback" ||
-               entity == "referral_date_change") {
+    } else if (IsReferralChild(entity)) {
       parent_entity = "referral";
       parent_id = Str(merged, "referral_id");
     }
@@ -793,9 +798,7 @@ class SqliteHubStorage final : public HubStorage {
     if (!poisoned.empty()) {
       auto named = NamedRows(m);
       // An offer or placement update that does not repeat its referral still belongs to it.
-      if ((m.entity == "offer" || m.entity == "placement" || m.entity == "handback" ||
-           m.entity == "referral_date_change") &&
-          !m.fields.count("referral_id")) {
+      if (IsReferralChild(m.entity) && !m.fields.count("referral_id")) {
         if (auto r = Str(current, "referral_id"); !r.empty()) named.emplace_back("referral", r);
       }
       // A new claim on the same bed or capacity (another placement, e.g. one starting after the days the
@@ -1077,7 +1080,11 @@ bool RoleMayRead(const std::string& role, const std::string& entity) {
 
 bool RoleMayWrite(const std::string& role, const std::string& entity) {
   if (role == "broker") return true;
-  if (role == "ward") return entity == "referral" || entity == "offer" || entity == "referral_date_change";
+  // Ward staff raise referrals, record answers and date changes, and write in the case log.
+  if (role == "ward") {
+    return entity == "referral" || entity == "offer" || entity == "referral_date_change" ||
+           entity == "referral_note";
+  }
   return false;
 }
 

@@ -263,6 +263,38 @@ TEST_F(WorkflowCli, AReferralsWholeLife) {
 
 // Acceptance: `match --json` for a referral with no candidates lists its near misses with rule and amount,
 // nearest first (and the text says them in words).
+// The case log from the command line (issue 18): withdraw an offer, add a call and a chase reminder, read
+// the case in words, find the referral by its notes, mark the reminder done.
+TEST_F(WorkflowCli, TheCaseLogFromTheCommandLine) {
+  Legal("offer R1 H1 H2", "offer", "offer");
+  const std::string to_h2 = OfferTo("R1", "H2");
+  Legal("withdraw " + to_h2, "offer", "withdraw");
+  Illegal("withdraw " + to_h2, 2, "only a pending or accepted offer can be withdrawn");
+  Legal("referral note R1 --kind call 'rang Home H1: visiting tomorrow'", "referral_note", "note");
+  Illegal("referral note R1 --kind reminder 'chase'", 2, "needs the moment it falls due");
+  Illegal("referral note R1 '   '", 2, "the text is required");
+  Legal("referral note R1 --kind reminder --due 2026-03-11 'chase Home H1'", "referral_note", "note");
+  std::string log;
+  ASSERT_EQ(RunCommand(base_ + "referral log R1", &log), 0) << log;
+  EXPECT_NE(log.find("2026-03-10 09:00 "), std::string::npos) << log;
+  EXPECT_NE(log.find(": offer sent to 2 homes: Home H1, Home H2, answer by 2026-03-12 09:00; status"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find(": offer to Home H2 withdrawn\n"), std::string::npos) << log;
+  EXPECT_NE(log.find(": call: rang Home H1: visiting tomorrow\n"), std::string::npos) << log;
+  EXPECT_NE(log.find(": reminder for 2026-03-11 09:00: chase Home H1\n"), std::string::npos) << log;
+  std::string found;
+  ASSERT_EQ(RunCommand(base_ + "referral search 'visiting TOMORROW'", &found), 0) << found;
+  EXPECT_EQ(found, "R1\n");
+  const std::string reminder = Query("SELECT id FROM referral_note WHERE kind = 'reminder'");
+  Legal("referral done " + reminder, "referral_note", "note_done");
+  Illegal("referral done " + reminder, 2, "it was done at");
+  // Reading and searching are audited; the audit never holds the notes' words.
+  EXPECT_EQ(Query("SELECT count(*) FROM audit WHERE action = 'view' AND entity = 'referral_note'"), "1");
+  EXPECT_EQ(Query("SELECT count(*) FROM audit WHERE action = 'search' AND entity = 'referral_note'"), "1");
+  EXPECT_EQ(Query("SELECT count(*) FROM audit WHERE detail LIKE '%tomorrow%'"), "0");
+}
+
 TEST_F(WorkflowCli, MatchOfAReferralWithNoOptionsListsItsNearMisses) {
   // B2 is taken by R2 until the 14th (free from the 15th); B1 is out of use with no date.
   Legal("confirm R2 --bed B2 --start 2026-03-10 --end 2026-03-14 --override 'family arranged'", "placement",

@@ -92,6 +92,47 @@ TEST_F(HubScope, ALockedWardLaptopsCourierBringsOnlyItsDistrict) {
             1);
 }
 
+// A case note (migration 0012) is personal free text: it goes where its referral goes, to the brokers and
+// ward staff of that area, never to a ward laptop of another area nor to a viewer; a ward laptop of the
+// area may write one and it reaches the county-wide broker.
+TEST_F(HubScope, ACaseNoteReachesOnlyItsReferralsAreaAndNeverAViewer) {
+  auto viewer = Device::Create(tmp_.Sub("viewer"));
+  ASSERT_TRUE(viewer->Enroll(*hub_, "viewer", "Cambridge").ok());
+  const std::string person = county_->Write(
+      "referral", "", {{"name", std::string("Noted Person")}, {"district", std::string("Cambridge")}});
+  const std::string note = county_->Write("referral_note", "",
+                                          {{"referral_id", person},
+                                           {"kind", std::string("call")},
+                                           {"text", std::string("rang the daughter about Oak House")}});
+  ASSERT_TRUE(county_->Sync().ok());
+  ASSERT_TRUE(fenland_->Sync().ok());
+  ASSERT_TRUE(cambridge_->Sync().ok());
+  ASSERT_TRUE(viewer->Sync().ok());
+  auto notes = [](Device& d, const std::string& id) {
+    return Count(*d.store, "SELECT count(*) FROM referral_note WHERE id = '" + id + "'");
+  };
+  EXPECT_EQ(notes(*fenland_, note), 0) << "a ward laptop of another area never receives the note";
+  EXPECT_EQ(Count(*fenland_->store, "SELECT count(*) FROM referral_note"), 0);
+  EXPECT_EQ(notes(*viewer, note), 0) << "a viewer never receives personal data";
+  EXPECT_EQ(notes(*cambridge_, note), 1);
+  // Ward staff of the area write in the case log too; the county-wide broker receives it.
+  const std::string reply = cambridge_->Write(
+      "referral_note", "",
+      {{"referral_id", person}, {"kind", std::string("note")}, {"text", std::string("family visiting")}});
+  auto pushed = cambridge_->Sync();
+  ASSERT_TRUE(pushed.ok()) << pushed.status().ToString();
+  EXPECT_EQ(pushed->rejected, 0);
+  ASSERT_TRUE(county_->Sync().ok());
+  ASSERT_TRUE(fenland_->Sync().ok());
+  EXPECT_EQ(notes(*county_, reply), 1);
+  EXPECT_EQ(notes(*fenland_, reply), 0);
+  auto hub_store = hub_->OpenStore();
+  EXPECT_EQ(Count(*hub_store,
+                  "SELECT count(*) FROM hub_change WHERE entity = 'referral_note' AND area = "
+                  "'Cambridge'"),
+            2);
+}
+
 TEST_F(HubScope, ARowNamingNoPlaceOrStarAsItsPlaceIsRefused) {
   const std::string nowhere = county_->Write("referral", "", {{"name", std::string("Nowhere Person")}});
   const std::string star_referral =

@@ -151,9 +151,13 @@ std::optional<double> DistanceTo(const Needs& n, const ProviderSlot& p) {
 
 }  // namespace
 
+std::string OfferStatusAt(OfferStatus status, const std::string& respond_by, const std::string& now_iso) {
+  if (status == OfferStatus::kPending && !respond_by.empty() && respond_by < now_iso) return "expired";
+  return std::string(ToString(status));
+}
+
 std::string OfferStatusAt(const OfferNote& o, const std::string& now_iso) {
-  if (o.status == OfferStatus::kPending && !o.respond_by.empty() && o.respond_by < now_iso) return "expired";
-  return std::string(ToString(o.status));
+  return OfferStatusAt(o.status, o.respond_by, now_iso);
 }
 
 std::string OverBudgetWords(const Candidate& c) {
@@ -845,11 +849,13 @@ std::string_view RatingWords(CqcRating rating) {
 std::string DistanceWords(const SupplyIndex& ix, const Candidate& c) {
   if (!c.distance_km) return "distance unknown";
   const ProviderSlot& p = ix.providers()[c.provider];
-  const bool home = p.kind == ProviderKind::kCareHome;
-  return fmt::format("{:.1f} km from the preferred place ({})", *c.distance_km,
-                     p.position == PositionSource::kExact
-                         ? (home ? "the home's own position" : "the agency's own position")
-                         : "its postcode district's centre");
+  const bool exact = p.position == PositionSource::kExact;
+  if (c.kind == CandidateKind::kBed) {
+    return fmt::format("{:.1f} km from the preferred place ({})", *c.distance_km,
+                       exact ? "the home's own position" : "its postcode district's centre");
+  }
+  return fmt::format("the agency's base is {:.1f} km from the person ({})", *c.distance_km,
+                     exact ? "its own position" : "its postcode district's centre");
 }
 
 nlohmann::json CandidateJson(const MatchContext& ctx, const Candidate& c) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "berth/core/case_log.h"
 #include "berth/core/referrals.h"
 #include "berth/schema/ids.h"
 #include "berth/schema/occupancy.h"
@@ -57,6 +58,35 @@ bool IsInstant(const std::string& s) {
 
 std::string DayAfter(const std::string& date) {
   return IsoDateFromDays(DaysFromIsoDate(date) + 1);
+}
+
+// A transition's entry in the referral's audit trail, in the case log's words (case_log.h), stamped with
+// the moment the workflow was given.
+Status AuditCase(Store& store, const std::string& action, const std::string& referral_id,
+                 const WorkflowTime& t, const std::string& words) {
+  return store.AppendAudit(action, "referral", referral_id, CaseDetail(t, words));
+}
+
+// "a_assessment", or "none".
+std::string DelayWords(DelayReason d) {
+  return d == DelayReason::kNone ? "none" : std::string(ToString(d));
+}
+
+// "; status new -> sourcing", or "" when the status stays.
+std::string StatusChange(ReferralStatus from, std::string_view to) {
+  if (ToString(from) == to) return "";
+  return fmt::format("; status {} -> {}", ToString(from), to);
+}
+
+// A provider as brokers name it (its id when it is not on this device).
+std::string ProviderName(Store& store, const std::string& id) {
+  auto p = LoadProvider(store.db(), id);
+  return p.ok() && !p->name.empty() ? p->name : id;
+}
+
+// "room 3 at Field Lodge" (the bed id when the bed is not on this device).
+std::string BedWords(Store& store, const Bed& b) {
+  return fmt::format("room {} at {}", b.room.empty() ? b.id : b.room, ProviderName(store, b.provider_id));
 }
 
 Status Refuse(const std::string& what, const std::string& id, std::string_view state,
@@ -181,7 +211,7 @@ Status NeedAcceptance(const std::optional<Offer>& accepted, const PlacementTerms
 }
 
 std::string ConfirmDetail(const std::optional<Offer>& accepted) {
-  if (accepted) return fmt::format("on accepted offer {}", accepted->id);
+  if (accepted) return "on its accepted offer";
   return "without an accepted offer (override; the reason is on the placement)";
 }
 
@@ -371,12 +401,14 @@ Result<std::vector<std::string>> SaveReferrals(Store& store, const Geography* ge
       const Referral& r = rs[i];
       if (is_new[i]) {
         BERTH_RETURN_IF_ERROR(Save(store, r));
-        BERTH_RETURN_IF_ERROR(store.AppendAudit("create", "referral", r.id,
-                                                fmt::format("referral created ({})", ToString(r.pathway))));
+        BERTH_RETURN_IF_ERROR(AuditCase(
+            store, "create", r.id, t, fmt::format("referral created ({}); status new", ToString(r.pathway))));
       } else {
+        BERTH_ASSIGN_OR_RETURN(Referral before, LoadReferral(store.db(), r.id));
         BERTH_ASSIGN_OR_RETURN(SaveOutcome outcome, SaveChanges(store, r));
         if (outcome == SaveOutcome::kUpdated)
-          BERTH_RETURN_IF_ERROR(store.AppendAudit("edit", "referral", r.id, "referral edited"));
+          BERTH_RETURN_IF_ERROR(
+              AuditCase(store, "edit", r.id, t, "edited: " + ReferralChangeWords(before, r)));
         if (auto old = old_dates.find(r.id); old != old_dates.end())
           BERTH_RETURN_IF_ERROR(RecordDateChange(store, r.id, old->second, r.discharge_ready_date, "", t));
       }
@@ -423,14 +455,13 @@ Status CancelReferral(Store& store, const std::string& referral_id, CancelReason
     BERTH_RETURN_IF_ERROR(
         Put(store, "referral", r.id,
             {{"status", std::string("cancelled")}, {"cancel_reason", std::string(ToString(reason))}}));
-    return store.AppendAudit(
-        "cancel", "referral", r.id,
-        fmt::format("cancelled ({}); {} offer(s) withdrawn", ToString(reason), withdrawn));
+    return AuditCase(store, "cancel", r.id, t,
+                     fmt::format("cancelled: {}; {} offer(s) withdrawn{}", ToString(reason), withdrawn,
+                                 StatusChange(r.status, "cancelled")));
   });
 }
 
 Status ReopenReferral(Store& store, const std::string& referral_id, const WorkflowTime& t) {
-  (void)t;
   BERTH_ASSIGN_OR_RETURN(Referral r, GetReferral(store, referral_id));
   if (r.status != ReferralStatus::kCancelled)
     return Refuse("reopen", "referral " + r.id, ToString(r.status),
@@ -438,9 +469,9 @@ Status ReopenReferral(Store& store, const std::string& referral_id, const Workfl
   const std::string to = r.assigned_broker.empty() ? "new" : "sourcing";
   return store.db().Transaction([&]() -> Status {
     BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"status", to}, {"cancel_reason", std::string()}}));
-    return store.AppendAudit(
-        "reopen", "referral", r.id,
-        fmt::format("reopened (was cancelled: {}), now {}", ToString(r.cancel_reason), to));
+    return AuditCase(
+        store, "reopen", r.id, t,
+        fmt::format("reopened (was cancelled: {}){}", ToString(r.cancel_reason), StatusChange(r.status, to)));
   });
 }
 
@@ -466,7 +497,6 @@ Status ChangeDischargeReadyDate(Store& store, const std::string& referral_id, co
 
 Status SetDelayReason(Store& store, const std::string& referral_id, DelayReason reason,
                       const WorkflowTime& t) {
-  (void)t;
   BERTH_ASSIGN_OR_RETURN(Referral r, GetReferral(store, referral_id));
   if (!IsOpen(r.status)) {
     return Refuse("record a delay reason", "referral " + r.id, ToString(r.status),
@@ -480,9 +510,8 @@ Status SetDelayReason(Store& store, const std::string& referral_id, DelayReason 
   }
   return store.db().Transaction([&]() -> Status {
     BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"delay_reason", std::string(ToString(reason))}}));
-    return store.AppendAudit(
-        "delay_reason", "referral", r.id,
-        fmt::format("delay reason {} -> {}", ToString(r.delay_reason), ToString(reason)));
+    return AuditCase(store, "delay_reason", r.id, t,
+                     fmt::format("delay reason {} -> {}", DelayWords(r.delay_reason), DelayWords(reason)));
   });
 }
 
@@ -607,8 +636,9 @@ Result<HoldResult> HoldBed(Store& store, const MatchSettings& s, const std::stri
     if (r.status == ReferralStatus::kNew) {
       BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"status", std::string("sourcing")}}));
     }
-    return store.AppendAudit("hold", "referral", r.id,
-                             fmt::format("bed {} held until {}", b.id, out.held_until));
+    return AuditCase(store, "hold", r.id, t,
+                     fmt::format("{} held until {}{}", BedWords(store, b), CaseTime(out.held_until),
+                                 r.status == ReferralStatus::kNew ? StatusChange(r.status, "sourcing") : ""));
   });
   if (!tx.ok()) return tx;
   return out;
@@ -625,9 +655,10 @@ Status ReleaseBed(Store& store, const std::string& bed_id, const WorkflowTime& t
                                {"held_until", std::string()},
                                {"status_since", t.today}},
                               MutationKind::kClaim, "release"));
-    return store.AppendAudit("release", b.held_for_referral_id.empty() ? "bed" : "referral",
-                             b.held_for_referral_id.empty() ? b.id : b.held_for_referral_id,
-                             fmt::format("bed {} hold released", b.id));
+    if (b.held_for_referral_id.empty())
+      return store.AppendAudit("release", "bed", b.id, fmt::format("bed {} hold released", b.id));
+    return AuditCase(store, "release", b.held_for_referral_id, t,
+                     fmt::format("hold on {} released", BedWords(store, b)));
   });
 }
 
@@ -645,6 +676,7 @@ Result<std::vector<std::string>> SendOffers(Store& store, const MatchSettings& s
   if (targets.empty()) return BadInput("name at least one provider to offer to");
   BERTH_ASSIGN_OR_RETURN(auto existing, LoadOffersForReferral(store.db(), r.id));
   std::vector<Offer> offers;
+  std::vector<Provider> to;
   for (const OfferTarget& target : targets) {
     BERTH_ASSIGN_OR_RETURN(Provider p, LoadProvider(store.db(), target.provider_id));
     for (const Offer& o : existing) {
@@ -672,6 +704,7 @@ Result<std::vector<std::string>> SendOffers(Store& store, const MatchSettings& s
     o.status = OfferStatus::kPending;
     o.note = OfferPackage(r, geo, t.today).dump();
     offers.push_back(std::move(o));
+    to.push_back(std::move(p));
   }
   std::vector<std::string> ids;
   const Status tx = store.db().Transaction([&]() -> Status {
@@ -680,10 +713,9 @@ Result<std::vector<std::string>> SendOffers(Store& store, const MatchSettings& s
       ids.push_back(o.id);
     }
     BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"status", std::string("offered")}}));
-    std::string to;
-    for (const Offer& o : offers) to += (to.empty() ? "" : ",") + o.provider_id;
-    return store.AppendAudit("offer", "referral", r.id,
-                             fmt::format("package offered to {} provider(s): {}", offers.size(), to));
+    return AuditCase(store, "offer", r.id, t,
+                     fmt::format("{}, answer by {}{}", OfferSentWords(to),
+                                 CaseTime(offers.front().respond_by), StatusChange(r.status, "offered")));
   });
   if (!tx.ok()) return tx;
   return ids;
@@ -706,8 +738,10 @@ Status AcceptOffer(Store& store, const std::string& offer_id, const WorkflowTime
     BERTH_RETURN_IF_ERROR(
         Put(store, "offer", o.id, {{"status", std::string("accepted")}, {"answered_at", t.now_iso}}));
     BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"status", std::string("accepted")}}));
-    return store.AppendAudit("accept", "referral", r.id,
-                             fmt::format("offer {} accepted by provider {}", o.id, o.provider_id));
+    return AuditCase(
+        store, "accept", r.id, t,
+        AnswerWords(ProviderName(store, o.provider_id), OfferStatus::kAccepted, DeclineReason::kNone) +
+            StatusChange(r.status, "accepted"));
   });
 }
 
@@ -732,12 +766,45 @@ Status DeclineOffer(Store& store, const std::string& offer_id, DeclineReason rea
                 {"answered_at", t.now_iso}};
     if (!note.empty()) f["note"] = note;
     BERTH_RETURN_IF_ERROR(Put(store, "offer", o.id, std::move(f)));
-    if (!others_live && r.status == ReferralStatus::kOffered) {
-      BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"status", std::string("sourcing")}}));
-    }
-    return store.AppendAudit(
-        "decline", "referral", r.id,
-        fmt::format("offer {} declined by provider {}: {}", o.id, o.provider_id, ToString(reason)));
+    const bool back = !others_live && r.status == ReferralStatus::kOffered;
+    if (back) BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"status", std::string("sourcing")}}));
+    return AuditCase(store, "decline", r.id, t,
+                     AnswerWords(ProviderName(store, o.provider_id), OfferStatus::kDeclined, reason) +
+                         (back ? StatusChange(r.status, "sourcing") : ""));
+  });
+}
+
+Status WithdrawOffer(Store& store, const std::string& offer_id, const WorkflowTime& t) {
+  if (offer_id.empty()) return BadInput("an offer id is required");
+  BERTH_ASSIGN_OR_RETURN(Offer o, LoadOffer(store.db(), offer_id));
+  if (o.status != OfferStatus::kPending && o.status != OfferStatus::kAccepted) {
+    return Refuse("withdraw", "offer " + o.id, ToString(o.status),
+                  "only a pending or accepted offer can be withdrawn");
+  }
+  BERTH_ASSIGN_OR_RETURN(Referral r, GetReferral(store, o.referral_id));
+  if (!IsOpen(r.status)) {
+    return Refuse("withdraw an offer", "referral " + r.id, ToString(r.status),
+                  "a placed or cancelled referral's offers are already settled");
+  }
+  BERTH_ASSIGN_OR_RETURN(auto offers, LoadOffersForReferral(store.db(), r.id));
+  bool accepted_left = false, pending_left = false;
+  for (const Offer& other : offers) {
+    if (other.id == o.id) continue;
+    accepted_left = accepted_left || other.status == OfferStatus::kAccepted;
+    pending_left = pending_left || other.status == OfferStatus::kPending;
+  }
+  // The referral stands where its remaining offers put it.
+  const std::string to = accepted_left                      ? "accepted"
+                         : pending_left                     ? "offered"
+                         : r.status == ReferralStatus::kNew ? "new"
+                                                            : "sourcing";
+  return store.db().Transaction([&]() -> Status {
+    BERTH_RETURN_IF_ERROR(Put(store, "offer", o.id, {{"status", std::string("withdrawn")}}));
+    if (to != ToString(r.status)) BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"status", to}}));
+    return AuditCase(
+        store, "withdraw", r.id, t,
+        AnswerWords(ProviderName(store, o.provider_id), OfferStatus::kWithdrawn, DeclineReason::kNone) +
+            StatusChange(r.status, to));
   });
 }
 
@@ -822,9 +889,9 @@ Result<std::string> ConfirmBed(Store& store, const std::string& referral_id, con
     BERTH_RETURN_IF_ERROR(ReleaseOtherHolds(store, r.id, b.id, t));
     BERTH_RETURN_IF_ERROR(WithdrawOthers(store, r.id, b.provider_id));
     BERTH_RETURN_IF_ERROR(CloseHandbacks(store, r.id));
-    return store.AppendAudit(
-        "confirm", "referral", r.id,
-        fmt::format("placed in bed {} {} (placement {}), {}", b.id, Days(p), p.id, ConfirmDetail(accepted)));
+    return AuditCase(store, "confirm", r.id, t,
+                     fmt::format("placed in {} {}, {}{}", BedWords(store, b), Days(p),
+                                 ConfirmDetail(accepted), StatusChange(r.status, "placed")));
   });
   if (!tx.ok()) return tx;
   return p.id;
@@ -894,11 +961,11 @@ Result<std::vector<std::string>> ConfirmHomecare(Store& store, const MatchContex
     BERTH_RETURN_IF_ERROR(ReleaseOtherHolds(store, r.id, "", t));
     BERTH_RETURN_IF_ERROR(WithdrawOthers(store, r.id, provider_id));
     BERTH_RETURN_IF_ERROR(CloseHandbacks(store, r.id));
-    return store.AppendAudit("confirm", "referral", r.id,
-                             fmt::format("homecare from {} in {} from {}{} ({} band rows), {}", provider_id,
-                                         c.index->zones()[chosen->zone].name, terms.start_date,
-                                         terms.end_date.empty() ? "" : " until " + terms.end_date, ids.size(),
-                                         ConfirmDetail(accepted)));
+    return AuditCase(store, "confirm", r.id, t,
+                     fmt::format("homecare from {} in {} from {}{} ({} time bands), {}{}", agency.name,
+                                 c.index->zones()[chosen->zone].name, terms.start_date,
+                                 terms.end_date.empty() ? "" : " until " + terms.end_date, ids.size(),
+                                 ConfirmDetail(accepted), StatusChange(r.status, "placed")));
   });
   if (!tx.ok()) return tx;
   return ids;
@@ -964,20 +1031,24 @@ Result<std::string> HandBack(Store& store, const std::string& placement_id, Hand
     }
     BERTH_RETURN_IF_ERROR(Save(store, hb));
     // The person goes back in the queue, first, as soon as notice is given: care continues meanwhile.
+    std::string status_change;
     if (r && (r->status == ReferralStatus::kPlaced || IsOpen(r->status))) {
+      if (r->status == ReferralStatus::kPlaced) status_change = StatusChange(r->status, "sourcing");
       BERTH_RETURN_IF_ERROR(Put(
           store, "referral", r->id,
           {{"status", std::string(r->status == ReferralStatus::kPlaced ? "sourcing" : ToString(r->status))},
            {"priority", std::string("hand_back")}}));
     }
-    return store.AppendAudit(
-        "handback", "referral", p.referral_id.empty() ? p.id : p.referral_id,
-        fmt::format("{} handed back by {} ({}): notice {}, last day of care {}{}",
-                    package.size() > 1 ? "package" : "placement " + p.id, p.provider_id, ToString(reason),
-                    t.today, end_date,
-                    package.size() > 1 ? fmt::format(" ({} placements, {:g} hours a week)", package.size(),
-                                                     hb.hours_per_week)
-                                       : ""));
+    const std::string words = fmt::format(
+        "{} handed back by {} ({}): notice {}, last day of care {}{}{}",
+        package.size() > 1 ? "package" : "placement", ProviderName(store, p.provider_id), ToString(reason),
+        t.today, end_date,
+        package.size() > 1
+            ? fmt::format(" ({} time bands, {:g} hours a week)", package.size(), hb.hours_per_week)
+            : "",
+        status_change);
+    if (p.referral_id.empty()) return store.AppendAudit("handback", "placement", p.id, words);
+    return AuditCase(store, "handback", p.referral_id, t, words);
   });
   if (!tx.ok()) return tx;
   return hb.id;

@@ -10,7 +10,7 @@ struct PanelInfo {
 constexpr PanelInfo kPanels[] = {
     {"Huddle board", "huddle"},   {"Referral", "referral"}, {"Match", "match"},
     {"Huddle plan", "plan"},      {"Capacity", "capacity"}, {"Voids & utilisation", "voids"},
-    {"Sync & conflicts", "sync"}, {"Settings", "settings"},
+    {"Sync & conflicts", "sync"}, {"Settings", "settings"}, {"Case log", "case"},
 };
 static_assert(sizeof(kPanels) / sizeof(kPanels[0]) == static_cast<size_t>(PanelId::kCount));
 }  // namespace

@@ -13,7 +13,7 @@
 
 namespace berth::ui {
 
-enum class PanelId { kHuddle, kReferral, kMatch, kPlan, kCapacity, kVoids, kSync, kSettings, kCount };
+enum class PanelId { kHuddle, kReferral, kMatch, kPlan, kCapacity, kVoids, kSync, kSettings, kCase, kCount };
 
 const char* PanelName(PanelId id);  // "Huddle board"
 const char* PanelSlug(PanelId id);  // "huddle", as `--panel` takes it
@@ -27,6 +27,10 @@ struct Event {
     kSaveReferral,    // referral: the record as edited (id '' = new), for core::SaveReferral
     kHold,            // id: referral, target: bed id
     kOffer,           // id: referral, target: provider id (bed id in fields["bed_id"] when a bed)
+    kSendOffers,      // id: referral, targets: the chosen providers (and beds), text: their names
+    kWithdrawOffer,   // target: offer id, id: the provider's name (for the message)
+    kAddNote,         // id: referral, entity: note | call | reminder, text: the words, target: when due
+    kReminderDone,    // target: the reminder's id
     kConfirm,         // id: referral, target: bed id
     kRelease,         // target: a held bed
     kAnswerOffer,     // target: offer id, text: accept | decline, entity: decline reason
@@ -52,6 +56,11 @@ struct Event {
   std::string text;
   std::map<std::string, Value> fields;
   Referral referral;  // kSaveReferral
+  struct Target {
+    std::string provider_id;
+    std::string bed_id;  // '' for the provider as a whole (homecare, or any bed)
+  };
+  std::vector<Target> targets;  // kSendOffers
 };
 
 class EventQueue {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "berth/core/case_log.h"
 #include "keys.h"
 #include "theme.h"
 
@@ -124,6 +125,8 @@ void HuddlePanel::Draw(PanelContext& ctx) {
     for (const PlanAllocation& a : ctx.data.plan.allocations) {
       proposed_[a.referral_id] = a.option.provider_name + (a.option.room.empty() ? "" : ", " + a.option.room);
     }
+    unplaced_.clear();
+    for (const PlanData::Unplaced& u : ctx.data.plan.unplaced) unplaced_[u.referral_id] = u.reason;
     proposed_version_ = ctx.data.plan.version;
   }
   DrawFilters(ctx, data);
@@ -279,6 +282,13 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
       ImGui::TextUnformatted(r.discharge_ready_date.c_str());
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(ToString(r.status).data());
+      if (auto due = data.due_reminders.find(r.id); due != data.due_reminders.end()) {
+        ImGui::SameLine();
+        Chip("chase", IM_COL32(221, 120, 20, 255));
+        if (ImGui::IsItemHovered())
+          ImGui::SetTooltip("A chase reminder fell due at %s (the case log, Ctrl+9, says what)",
+                            core::CaseTime(due->second).c_str());
+      }
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(r.broker.empty() ? "-" : r.broker.c_str());
       ImGui::TableNextColumn();
@@ -286,6 +296,14 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
         ImGui::TextUnformatted(it->second.c_str());
       } else {
         ImGui::TextDisabled("%s", ctx.data.plan.engine ? "none suitable" : "-");
+        // What came closest, from the plan (core's near misses), so "none suitable" has a way forward.
+        if (auto why = unplaced_.find(r.id); why != unplaced_.end() && ImGui::IsItemHovered()) {
+          ImGui::BeginTooltip();
+          ImGui::PushTextWrapPos(ImGui::GetFontSize() * 32);
+          ImGui::TextUnformatted(why->second.c_str());
+          ImGui::PopTextWrapPos();
+          ImGui::EndTooltip();
+        }
       }
     }
   }

@@ -31,6 +31,7 @@ class HuddlePanel : public Panel {
   void HandleKeys(PanelContext& ctx, const QueueData& data);
 
   std::unordered_map<std::string, std::string> proposed_;  // referral id -> what the plan proposes
+  std::unordered_map<std::string, std::string> unplaced_;  // referral id -> why the plan placed nobody
   int proposed_version_ = -1;
   QueueFilter filter_;
   QueueFilter applied_;

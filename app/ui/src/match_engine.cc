@@ -50,21 +50,11 @@ MatchOption MatchEngine::Option(const core::MatchContext& ctx, const core::Needs
   o.distance_km = c.distance_km ? *c.distance_km : -1;
   o.weekly_cost_pence = c.weekly_cost_pence;
   o.score = c.score;
+  o.fit = core::FitPercent(settings_, c);
   if (c.over_budget_pence > 0) o.over_budget = core::OverBudgetWords(c);
-  const core::ScoreComponents& s = c.components;
-  const std::string rating(core::RatingWords(p.rating));
-  o.components = {
-      {"Fills a void", s.void_fill, 0,
-       c.is_void ? "a vacant block bed the council already pays for" : "not a void"},
-      {"Days waiting", s.delay, 0, fmt::format("{} days past the discharge-ready date", n.days_past)},
-      {"Distance", s.distance, 0, core::DistanceWords(*ctx.index, c)},
-      {"Cost", s.cost, 0, fmt::format("{} a week", Pounds(c.weekly_cost_pence))},
-      {"CQC rating", s.cqc, 0, rating},
-      {"Continuity", s.continuity, 0, s.continuity > 0 ? "has cared for this person before" : "new provider"},
-      {"Budget", s.budget, 0,
-       c.over_budget_pence > 0 ? core::OverBudgetWords(c) + " (needs approval)" : "within budget"},
-  };
-  (void)ctx;
+  // The components in core's words, which fit beds and homecare alike.
+  for (core::ScoreLine& l : core::ScoreLines(ctx, n, c))
+    o.components.push_back({std::move(l.name), l.points, 0, std::move(l.words)});
   return o;
 }
 
@@ -155,7 +145,7 @@ Result<PlanData> MatchEngine::Plan(Store& store) {
   }
   for (const core::PlanUnplaced& u : plan.unplaced) {
     auto it = by_id.find(u.referral_id);
-    d.unplaced.emplace_back(it == by_id.end() ? u.referral_id : it->second->name, u.reason);
+    d.unplaced.push_back({u.referral_id, it == by_id.end() ? u.referral_id : it->second->name, u.reason});
   }
   const core::PlanTotals& t = plan.totals;
   d.totals = fmt::format(
@@ -196,6 +186,19 @@ Result<std::string> MatchEngine::Act(Store& store, const Event& e, std::string* 
     case Event::Kind::kOffer: {
       BERTH_ASSIGN_OR_RETURN(auto ids, core::SendOffers(store, settings_, geo_, e.id, {{provider, bed}}, t));
       message = "Offered the package (anonymised) to " + e.text;
+      break;
+    }
+    case Event::Kind::kSendOffers: {
+      std::vector<core::OfferTarget> targets;
+      for (const Event::Target& x : e.targets) targets.push_back({x.provider_id, x.bed_id});
+      BERTH_ASSIGN_OR_RETURN(auto ids, core::SendOffers(store, settings_, geo_, e.id, targets, t));
+      message = fmt::format("Sent the anonymised package to {} provider{}: {}", ids.size(),
+                            ids.size() == 1 ? "" : "s", e.text);
+      break;
+    }
+    case Event::Kind::kWithdrawOffer: {
+      BERTH_RETURN_IF_ERROR(core::WithdrawOffer(store, e.target, t));
+      message = "Offer to " + e.id + " withdrawn";
       break;
     }
     case Event::Kind::kConfirm: {

@@ -40,6 +40,7 @@ ImU32 ComponentColour(size_t i) {
 
 void MatchPanel::Clear() {
   referral_id_.clear();
+  chosen_.clear();
   selected_ = 0;
   show_excluded_ = false;
 }
@@ -48,6 +49,7 @@ void MatchPanel::OnReferralSelected(const std::string& id) {
   if (id == referral_id_) return;
   referral_id_ = id;
   selected_ = 0;
+  chosen_.clear();
   excluded_toggled_ = false;
   show_excluded_ = false;
   scroll_ = true;
@@ -94,9 +96,26 @@ void MatchPanel::Act(PanelContext& ctx, Event::Kind kind) {
   ctx.events.Push(std::move(e));
 }
 
+void MatchPanel::SendChosen(PanelContext& ctx) {
+  const MatchData& m = ctx.data.match;
+  Event e;
+  e.kind = Event::Kind::kSendOffers;
+  e.id = m.referral_id;
+  for (int i : chosen_) {
+    if (i < 0 || i >= static_cast<int>(m.options.size())) continue;
+    const MatchOption& o = m.options[static_cast<size_t>(i)];
+    e.targets.push_back({o.provider_id, o.bed_id});
+    e.text += (e.text.empty() ? "" : ", ") + o.provider_name;
+  }
+  if (e.targets.empty()) return;
+  chosen_.clear();
+  ctx.events.Push(std::move(e));
+}
+
 void MatchPanel::DrawOption(const MatchOption& o, int index, bool selected) {
   char label[256];
-  std::snprintf(label, sizeof(label), "#%d  %s", index + 1, o.provider_name.c_str());
+  std::snprintf(label, sizeof(label), "#%d  %s%s", index + 1, chosen_.count(index) ? "[offer] " : "",
+                o.provider_name.c_str());
   ImGui::PushID(index);
   const float em = ImGui::GetFontSize();
   if (ImGui::Selectable(label, selected, 0, ImVec2(0, ImGui::GetTextLineHeightWithSpacing() * 2)))
@@ -108,7 +127,7 @@ void MatchPanel::DrawOption(const MatchOption& o, int index, bool selected) {
   const ImVec2 after = ImGui::GetCursorScreenPos();
   const float column = std::max(em * 24, ImGui::GetWindowContentRegionMax().x - em * 13);
   ImGui::SameLine(column);
-  ImGui::Text("score %.1f", o.score);
+  ImGui::Text("fit %d", o.fit);
   // Second line: what it is, then the components as small bars.
   ImGui::SetCursorScreenPos(ImVec2(after.x + em, after.y - ImGui::GetTextLineHeightWithSpacing()));
   std::string what = o.kind == "bed" ? "room " + o.room + "  " + o.category + "  " + o.contract
@@ -141,49 +160,12 @@ void MatchPanel::DrawOption(const MatchOption& o, int index, bool selected) {
   ImGui::PopID();
 }
 
-void MatchPanel::DrawOffers(PanelContext& ctx, const MatchData& m) {
-  if (m.offers.empty()) return;
-  // The providers' answers, recorded here as they come in (by phone or e-mail): a decline needs its reason.
-  static const char* kReasons[] = {
-      "no_capacity", "cannot_meet_needs", "not_compatible", "infection", "staffing", "price", "other"};
-  for (size_t i = 0; i < m.offers.size(); ++i) {
-    const OfferView& o = m.offers[i];
-    ImGui::PushID(static_cast<int>(i));
-    ImGui::TextDisabled("Offer to %s%s: %s", o.provider_name.c_str(),
-                        o.room.empty() ? "" : (", room " + o.room).c_str(), o.status.c_str());
-    if (o.status == "pending") {
-      ImGui::SameLine();
-      ImGui::TextDisabled("(answer by %s)", o.respond_by.c_str());
-      ImGui::SameLine();
-      auto answer = [&](const char* text, const char* reason) {
-        Event e;
-        e.kind = Event::Kind::kAnswerOffer;
-        e.target = o.id;
-        e.text = text;
-        e.entity = reason;
-        e.id = o.provider_name;
-        ctx.events.Push(std::move(e));
-      };
-      if (ImGui::SmallButton("Accepted")) answer("accept", "");
-      ImGui::SameLine();
-      ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-      ImGui::Combo("##why", &decline_reason_, kReasons, IM_ARRAYSIZE(kReasons));
-      ImGui::SameLine();
-      if (ImGui::SmallButton("Declined")) answer("decline", kReasons[decline_reason_]);
-    } else if (o.status == "declined") {
-      ImGui::SameLine();
-      ImGui::TextDisabled("(%s)", o.decline_reason.c_str());
-    }
-    ImGui::PopID();
-  }
-}
-
 void MatchPanel::DrawWhy(const MatchData& m) {
   if (m.options.empty()) return;
   const int s = std::clamp(selected_, 0, static_cast<int>(m.options.size()) - 1);
   const MatchOption& o = m.options[static_cast<size_t>(s)];
   ImGui::Text("Why #%d %s", s + 1, s == 0 ? "ranks first" : "ranks here");
-  ImGui::TextDisabled("%s  -  score %.1f", o.provider_name.c_str(), o.score);
+  ImGui::TextDisabled("%s  -  fit %d/100 (score %.1f)", o.provider_name.c_str(), o.fit, o.score);
   ImGui::Separator();
   double max = 0;
   for (const MatchOption& any : m.options) {
@@ -253,7 +235,16 @@ void MatchPanel::Draw(PanelContext& ctx) {
       excluded_toggled_ = true;
     }
     if (KeyPressed(keys::kH) || KeyPressed(keys::kEnter)) Act(ctx, Event::Kind::kHold);
-    if (KeyPressed(keys::kO)) Act(ctx, Event::Kind::kOffer);
+    if (KeyPressed(keys::kSpace) && selected_ < n) {
+      if (!chosen_.erase(selected_)) chosen_.insert(selected_);
+    }
+    if (KeyPressed(keys::kO)) {
+      if (chosen_.empty()) {
+        Act(ctx, Event::Kind::kOffer);
+      } else {
+        SendChosen(ctx);
+      }
+    }
     if (KeyPressed(keys::kC)) Act(ctx, Event::Kind::kConfirm);
   }
   selected_ = std::clamp(selected_, 0, std::max(0, n - 1));
@@ -269,12 +260,28 @@ void MatchPanel::Draw(PanelContext& ctx) {
   ImGui::BeginDisabled(n == 0);
   if (ImGui::Button("Hold (H)")) Act(ctx, Event::Kind::kHold);
   ImGui::SameLine();
-  if (ImGui::Button("Offer (O)")) Act(ctx, Event::Kind::kOffer);
+  if (ImGui::Button(chosen_.count(selected_) ? "Unchoose (Space)" : "Choose (Space)")) {
+    if (!chosen_.erase(selected_)) chosen_.insert(selected_);
+  }
+  ImGui::SameLine();
+  char send[64];
+  if (chosen_.empty()) {
+    std::snprintf(send, sizeof(send), "Offer (O)");
+  } else {
+    std::snprintf(send, sizeof(send), "Send to %zu chosen (O)", chosen_.size());
+  }
+  if (ImGui::Button(send)) {
+    if (chosen_.empty()) {
+      Act(ctx, Event::Kind::kOffer);
+    } else {
+      SendChosen(ctx);
+    }
+  }
   ImGui::SameLine();
   if (ImGui::Button("Confirm (C)")) Act(ctx, Event::Kind::kConfirm);
   ImGui::EndDisabled();
 
-  DrawOffers(ctx, m);
+  if (ImGui::CollapsingHeader("Offers", ImGuiTreeNodeFlags_DefaultOpen)) offers_.Draw(ctx, m.offers);
   const float list_h = show_excluded_ ? ImGui::GetContentRegionAvail().y * 0.6f : 0.0f;
   ImGui::BeginChild("options", ImVec2(ImGui::GetContentRegionAvail().x - em * 26, list_h), true);
   if (n == 0) {

@@ -20,6 +20,7 @@ struct Workspace {
   SyncData sync;
   std::string last_sync;          // the last sync session's outcome, in words
   ReferralDetail detail;          // the referral open in the form (or selected), with its history
+  CaseData case_data;             // the selected referral's case (offers, log, reminders), for the case panel
   std::string selected_referral;  // the focus of the match view, the form and the plan
   std::string focus_bed;          // the bed the capacity board should show (after a hold)
   std::string last_message;       // the last action's outcome, for the status bar

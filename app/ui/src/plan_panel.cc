@@ -45,7 +45,7 @@ void PlanPanel::Draw(PanelContext& ctx) {
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("Referral", ImGuiTableColumnFlags_WidthStretch, 1.2f);
     ImGui::TableSetupColumn("Goes to", ImGuiTableColumnFlags_WidthStretch, 1.8f);
-    ImGui::TableSetupColumn("Score", ImGuiTableColumnFlags_WidthStretch, 0.4f);
+    ImGui::TableSetupColumn("Fit", ImGuiTableColumnFlags_WidthStretch, 0.4f);
     ImGui::TableSetupColumn("Why", ImGuiTableColumnFlags_WidthStretch, 2.2f);
     ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthStretch, 0.5f);
     ImGui::TableHeadersRow();
@@ -67,7 +67,8 @@ void PlanPanel::Draw(PanelContext& ctx) {
                     a.option.bands.c_str());
       }
       ImGui::TableNextColumn();
-      ImGui::Text("%.1f", a.option.score);
+      ImGui::Text("%d", a.option.fit);
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("fit %d/100 (score %.1f)", a.option.fit, a.option.score);
       ImGui::TableNextColumn();
       ImGui::TextWrapped("%s", a.reason.c_str());
       ImGui::TableNextColumn();
@@ -79,8 +80,8 @@ void PlanPanel::Draw(PanelContext& ctx) {
   if (!plan.unplaced.empty()) {
     ImGui::BeginChild("unplaced", ImVec2(0, 0), true);
     ImGui::TextUnformatted("Not placed by this plan");
-    for (const auto& [name, reason] : plan.unplaced)
-      ImGui::BulletText("%s: %s", name.c_str(), reason.c_str());
+    for (const PlanData::Unplaced& u : plan.unplaced)
+      ImGui::BulletText("%s: %s", u.name.c_str(), u.reason.c_str());
     ImGui::EndChild();
   }
 }

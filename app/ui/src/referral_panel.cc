@@ -269,7 +269,7 @@ void ReferralPanel::Draw(PanelContext& ctx) {
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("history", ImVec2(0, -ImGui::GetFrameHeightWithSpacing() * 1.5f), true);
-  DrawHistory(ctx.data.detail);
+  DrawHistory(ctx, ctx.data.detail);
   ImGui::EndChild();
 
   if (!is_new_ && draft_.status == ReferralStatus::kPlaced) DrawHandBack(ctx);
@@ -454,7 +454,7 @@ void ReferralPanel::DrawLifecycle(PanelContext& ctx) {
   ImGui::EndDisabled();
 }
 
-void ReferralPanel::DrawHistory(const ReferralDetail& detail) {
+void ReferralPanel::DrawHistory(PanelContext& ctx, const ReferralDetail& detail) {
   ImGui::TextUnformatted("History");
   ImGui::Separator();
   if (is_new_) {
@@ -465,12 +465,10 @@ void ReferralPanel::DrawHistory(const ReferralDetail& detail) {
     ImGui::TextDisabled("Loading...");
     return;
   }
-  for (auto it = detail.history.rbegin(); it != detail.history.rend(); ++it) {
-    const AuditEntry& a = *it;
-    const std::string when = IsoDateFromDays(a.at_ms / 86400000);
-    ImGui::TextDisabled("%s  %s", when.c_str(), a.actor.c_str());
-    ImGui::TextWrapped("%s %s", a.action.c_str(), a.detail.c_str());
-  }
+  // The case log in words, newest first (notes, calls and reminders are added in the Case log panel).
+  for (auto it = detail.log.rbegin(); it != detail.log.rend(); ++it)
+    ImGui::TextWrapped("%s", core::CaseLine(*it).c_str());
+  if (ImGui::SmallButton("Open the case log (Ctrl+9)")) ctx.events.ShowPanel(PanelId::kCase);
 }
 
 void ReferralPanel::Save(PanelContext& ctx) {

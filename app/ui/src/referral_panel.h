@@ -1,7 +1,8 @@
 // The referral form: create or edit a referral, validated as the broker types (NHS number check digit,
 // postcodes, dates), needs as checkboxes grouped the way a broker thinks of them, notes, and the person's
-// history from the audit trail. The checks are app/core's (referrals.h, ReferralProblems), shown as typed;
-// saving pushes a kSaveReferral command that the shell hands to core::SaveReferral on the store's thread.
+// history (its case log in words, core::CaseLog). The checks are app/core's (referrals.h,
+// ReferralProblems), shown as typed; saving pushes a kSaveReferral command that the shell hands to
+// core::SaveReferral on the store's thread.
 // The status and the hand-back priority are shown, never edited: they change only through the workflow.
 #pragma once
 
@@ -45,7 +46,7 @@ class ReferralPanel : public Panel {
   void DrawCare();
   void DrawNeeds();
   void DrawHomecare();
-  void DrawHistory(const ReferralDetail& detail);
+  void DrawHistory(PanelContext& ctx, const ReferralDetail& detail);
   void DrawHandBack(PanelContext& ctx);
   void DrawLifecycle(PanelContext& ctx);
 

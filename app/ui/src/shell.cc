@@ -8,10 +8,12 @@
 #include <ctime>
 #include <fstream>
 
+#include "berth/core/case_log.h"
 #include "berth/core/workflow.h"
 #include "berth/schema/repository.h"
 #include "berth/sync/client.h"
 #include "capacity_panel.h"
+#include "case_panel.h"
 #include "huddle_panel.h"
 #include "keys.h"
 #include "match_panel.h"
@@ -33,6 +35,7 @@ Shell::Shell(std::string store_dir, std::string actor) : session_(std::move(stor
   panels_[static_cast<size_t>(PanelId::kVoids)] = std::make_unique<VoidsPanel>();
   panels_[static_cast<size_t>(PanelId::kSync)] = std::make_unique<SyncPanel>();
   panels_[static_cast<size_t>(PanelId::kSettings)] = std::make_unique<SettingsPanel>();
+  panels_[static_cast<size_t>(PanelId::kCase)] = std::make_unique<CasePanel>();
 }
 
 // The worker's continuations capture `this`: stop it before the panels and view models go.
@@ -120,6 +123,7 @@ void Shell::ClearPersonalData() {
 void Shell::Show(PanelId p) {
   current_ = p;
   panels_[static_cast<size_t>(p)]->OnShow();
+  if (p == PanelId::kCase) ReloadCase(ws_.selected_referral);
 }
 
 void Shell::HandleShortcuts() {
@@ -237,7 +241,7 @@ void Shell::DrawHelp() {
       "Keyboard shortcuts (F1 or Esc to close)", &help_open_,
       ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoCollapse);
   static const char* kShortcuts[][2] = {
-      {"Ctrl+1 .. Ctrl+8", "Huddle board, Referral, Match, Plan, Capacity, Voids, Sync, Settings"},
+      {"Ctrl+1 .. Ctrl+9", "Huddle board, Referral, Match, Plan, Capacity, Voids, Sync, Settings, Case log"},
       {"/", "Search the queue by name or NHS number (Enter returns to the list)"},
       {"Up / Down, J / K", "Move through the list (PgUp, PgDn, Home, End too)"},
       {"Enter", "Huddle board: match the selected referral.  Match: hold the selected option"},
@@ -245,6 +249,7 @@ void Shell::DrawHelp() {
       {"Ctrl+N", "New referral"},
       {"Ctrl+S", "Referral form: save"},
       {"H / O / C", "Match view: hold, offer to the provider, confirm the placement"},
+      {"Space, then O", "Match view: choose several options, then send the package to all of them"},
       {"X", "Match view: show or hide the excluded options and their reasons"},
       {"A / Shift+A", "Huddle plan: accept the selected allocation / accept all"},
       {"V / U / O / R",
@@ -290,6 +295,7 @@ void Shell::Handle(Event& e) {
       ws_.selected_referral = e.id;
       ReloadDetail(e.id);
       ReloadMatch(e.id);
+      if (current_ == PanelId::kCase) ReloadCase(e.id);
       match().OnReferralSelected(e.id);
       break;
     case Event::Kind::kEditReferral:
@@ -370,8 +376,32 @@ void Shell::Handle(Event& e) {
       ws_.focus_bed = e.target;
       Show(PanelId::kCapacity);
       break;
+    case Event::Kind::kAddNote:
+    case Event::Kind::kReminderDone:
+      w.Post("Writing in the case log", [this, e](Store& s, JobProgress&) {
+        const core::WorkflowTime t = core::WorkflowTime::Now();
+        Status st;
+        if (e.kind == Event::Kind::kAddNote) {
+          auto kind = FromString<NoteKind>(e.entity);
+          st = kind.ok() ? core::AddCaseNote(s, e.id, *kind, e.text, e.target, t).status() : kind.status();
+        } else {
+          st = core::CompleteReminder(s, e.target, t);
+        }
+        return [this, st, kind = e.kind, entity = e.entity] {
+          Report(st, kind == Event::Kind::kAddNote ? "Added the " + entity + " to the case log"
+                                                   : "Reminder done");
+          ReloadQueue();  // a reminder due shows on the board
+          if (!ws_.selected_referral.empty()) {
+            ReloadDetail(ws_.selected_referral);
+            ReloadCase(ws_.selected_referral);
+          }
+        };
+      });
+      break;
     case Event::Kind::kHold:
     case Event::Kind::kOffer:
+    case Event::Kind::kSendOffers:
+    case Event::Kind::kWithdrawOffer:
     case Event::Kind::kConfirm:
     case Event::Kind::kAcceptPlan:
     case Event::Kind::kRelease:
@@ -428,7 +458,11 @@ void Shell::HandleWorkflow(const Event& e) {
       if (!bed.empty()) ws_.focus_bed = bed;
       ReloadQueue();
       ReloadCapacity();
-      if (!ws_.selected_referral.empty()) ReloadDetail(ws_.selected_referral);
+      if (!ws_.selected_referral.empty()) {
+        ReloadDetail(ws_.selected_referral);
+        if (current_ == PanelId::kCase || ws_.case_data.referral_id == ws_.selected_referral)
+          ReloadCase(ws_.selected_referral);
+      }
       SupplyChanged();  // before the voids: their commissioning reports read the engine's index
       ReloadVoids();
     };
@@ -661,6 +695,18 @@ void Shell::ReloadDetail(const std::string& id) {
       if (!r.ok()) return Report(r.status(), "");
       if (ws_.selected_referral != id) return;  // the user has moved on
       ws_.detail = std::move(r).value();
+    };
+  });
+}
+
+void Shell::ReloadCase(const std::string& id) {
+  if (id.empty()) return;
+  session_.worker().Post("Opening the case", [this, id](Store& s, JobProgress&) {
+    auto r = LoadCase(s, id);
+    return [this, id, r = std::move(r)]() mutable {
+      if (!r.ok()) return Report(r.status(), "");
+      if (ws_.selected_referral != id) return;  // the user has moved on
+      ws_.case_data = std::move(r).value();
     };
   });
 }

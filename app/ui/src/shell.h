@@ -74,6 +74,8 @@ class Shell {
   void ReloadVoids();
   void ReloadSettings();
   void ReloadDetail(const std::string& id);
+  // The case panel's data; only while that panel shows the referral (reading it is an audited view).
+  void ReloadCase(const std::string& id);
   void ReloadMatch(const std::string& id);
   void ReloadPlan();
   void ReloadSync();

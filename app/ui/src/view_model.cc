@@ -10,8 +10,10 @@
 #include <set>
 #include <unordered_map>
 
+#include "berth/core/match.h"
 #include "berth/core/referrals.h"
 #include "berth/core/reports.h"
+#include "berth/core/workflow.h"
 #include "berth/schema/repository.h"
 #include "berth/sync/client.h"
 
@@ -132,6 +134,9 @@ Result<QueueData> LoadQueue(Store& store) {
     row.search_key = Lower(row.name) + " " + row.nhs_number;
     data.rows.push_back(std::move(row));
   }
+  // Reminders carry no text here: the board shows that one is due, the case log what it says.
+  BERTH_ASSIGN_OR_RETURN(auto due, core::DueReminders(store.db(), core::WorkflowTime::Now().now_iso));
+  for (const core::DueReminder& d : due) data.due_reminders.emplace(d.referral_id, d.due_at);
   return data;
 }
 
@@ -351,6 +356,46 @@ Result<ReferralDetail> LoadReferralDetail(Store& store, const std::string& id) {
   BERTH_ASSIGN_OR_RETURN(d.referral, LoadReferral(store.db(), id));
   BERTH_RETURN_IF_ERROR(store.AuditView("referral", id));
   BERTH_ASSIGN_OR_RETURN(d.history, store.AuditTrail("referral", id));
+  BERTH_ASSIGN_OR_RETURN(d.log, core::CaseLog(store, id));
+  d.loaded = true;
+  return d;
+}
+
+Result<CaseData> LoadCase(Store& store, const std::string& referral_id) {
+  CaseData d;
+  Db& db = store.db();
+  BERTH_ASSIGN_OR_RETURN(Referral r, LoadReferral(db, referral_id));
+  d.referral_id = r.id;
+  d.referral_name = r.name;
+  d.status = r.status;
+  BERTH_ASSIGN_OR_RETURN(auto placements, LoadPlacementsOfReferral(db, r.id));
+  for (const Placement& p : placements) {
+    d.placed_live =
+        d.placed_live || p.status == PlacementStatus::kPlanned || p.status == PlacementStatus::kActive;
+  }
+  const std::string now = core::WorkflowTime::Now().now_iso;
+  BERTH_ASSIGN_OR_RETURN(auto offers, LoadOffersForReferral(db, r.id));
+  for (const Offer& o : offers) {
+    OfferView v;
+    v.id = o.id;
+    auto p = LoadProvider(db, o.provider_id);
+    v.provider_name = p.ok() ? p->name : o.provider_id;
+    if (!o.bed_id.empty()) {
+      auto b = LoadBed(db, o.bed_id);
+      if (b.ok()) v.room = b->room;
+    }
+    v.status = core::OfferStatusAt(o.status, o.respond_by, now);
+    v.decline_reason = std::string(ToString(o.decline_reason));
+    v.respond_by = o.respond_by;
+    d.offers.push_back(std::move(v));
+  }
+  BERTH_ASSIGN_OR_RETURN(d.log, core::CaseLog(store, r.id));
+  BERTH_ASSIGN_OR_RETURN(auto notes, LoadNotes(db, r.id));
+  for (ReferralNote& n : notes) {
+    if (n.kind == NoteKind::kReminder && n.done_at.empty()) d.reminders.push_back(std::move(n));
+  }
+  std::sort(d.reminders.begin(), d.reminders.end(),
+            [](const ReferralNote& a, const ReferralNote& b) { return a.due_at < b.due_at; });
   d.loaded = true;
   return d;
 }

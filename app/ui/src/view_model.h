@@ -5,9 +5,11 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "berth/core/case_log.h"
 #include "berth/core/commissioning.h"
 #include "berth/core/scoring.h"
 #include "berth/schema/model.h"
@@ -40,6 +42,8 @@ struct QueueData {
   int version = 0;         // bumped by the shell on every load, so panels know to re-filter
   std::string today;
   std::vector<QueueRow> rows;  // sorted by urgency (SortByUrgency)
+  // Chase reminders that have fallen due and are not done: referral id -> the earliest one's due time.
+  std::map<std::string, std::string> due_reminders;
 };
 
 // The queue order of app/core (referrals.h, QueueBefore): hand backs first by the day care ends, then the
@@ -194,6 +198,7 @@ struct ReferralDetail {
   bool loaded = false;
   Referral referral;
   std::vector<AuditEntry> history;
+  std::vector<core::CaseEntry> log;  // the case log in words (core::CaseLog), for the form's history
 };
 
 // Loads the referral and its audit trail, and records the view in the audit log (it shows a person).
@@ -220,6 +225,7 @@ struct MatchOption {
   double distance_km = -1;  // negative: unknown
   int64_t weekly_cost_pence = 0;
   double score = 0;
+  int fit = 0;              // 0-100, core::FitPercent: what the list shows
   std::string over_budget;  // "GBP 17.50 a week over the GBP 800.00 budget", '' within budget
   std::vector<ScoreComponent> components;
 };
@@ -263,9 +269,29 @@ struct PlanData {
   bool engine = false;
   int version = 0;  // bumped by the shell on every plan
   std::vector<PlanAllocation> allocations;
-  std::vector<std::pair<std::string, std::string>> unplaced;  // referral name, reason
+  struct Unplaced {
+    std::string referral_id;
+    std::string name;
+    std::string reason;  // with the nearest misses, in words
+  };
+  std::vector<Unplaced> unplaced;
   std::string totals;
 };
+
+// --- one referral's case: its offers, its log, its open reminders (app/core case_log.h) -------------------
+struct CaseData {
+  bool loaded = false;
+  std::string referral_id;
+  std::string referral_name;
+  ReferralStatus status = ReferralStatus::kNew;
+  bool placed_live = false;             // has a planned or active placement (a hand back is possible)
+  std::vector<OfferView> offers;        // in the order they were sent, with their deadlines and answers
+  std::vector<core::CaseEntry> log;     // oldest first
+  std::vector<ReferralNote> reminders;  // open reminders, earliest due first
+};
+
+// Reads the case of one referral; reading its log is audited (core::CaseLog).
+Result<CaseData> LoadCase(Store& store, const std::string& referral_id);
 
 // --- sync ----------------------------------------------------------------------------------------------
 struct ConflictView {

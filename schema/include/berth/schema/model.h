@@ -226,6 +226,10 @@ enum class DeclineReason : uint8_t {
 BERTH_ENUM_CODES(DeclineReason, "decline reason", "", "no_capacity", "cannot_meet_needs", "not_compatible",
                  "infection", "staffing", "price", "other");
 
+// What a case-log entry is (ReferralNote).
+enum class NoteKind : uint8_t { kNote, kCall, kReminder };
+BERTH_ENUM_CODES(NoteKind, "note kind", "note", "call", "reminder");
+
 enum class PlacementKind : uint8_t { kCareHome, kHomecare };
 BERTH_ENUM_CODES(PlacementKind, "placement kind", "care_home", "homecare");
 
@@ -703,6 +707,38 @@ struct ReferralDateChange {
     v("changed_by", changed_by);
     v("changed_at", changed_at);
     v("note", note);
+  }
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(id);
+    VisitFields([&ar](const char*, auto& member) { ar(member); });
+  }
+};
+
+// One entry a broker or ward worker adds to a referral's case log (migration 0012): a note, a call, or a
+// chase reminder that falls due at `due_at`. The text is personal data (sealed, scoped and audited like
+// the referral's own fields).
+
+struct ReferralNote {
+  std::string id;
+  std::string referral_id;
+  NoteKind kind = NoteKind::kNote;
+  std::string text;
+  std::string written_by;
+  std::string written_at;  // ISO instant
+  std::string due_at;      // a reminder: when it falls due (ISO instant)
+  std::string done_at;     // a reminder: when it was marked done ('' while open)
+
+  static constexpr const char* kTable = "referral_note";
+  template <class V>
+  void VisitFields(V&& v) {
+    v("referral_id", referral_id);
+    v("kind", kind);
+    v("text", text);
+    v("written_by", written_by);
+    v("written_at", written_at);
+    v("due_at", due_at);
+    v("done_at", done_at);
   }
   template <class Archive>
   void serialize(Archive& ar) {

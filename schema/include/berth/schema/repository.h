@@ -34,6 +34,7 @@ Fields ToFields(const Offer& r);
 Fields ToFields(const Placement& r);
 Fields ToFields(const Handback& r);
 Fields ToFields(const ReferralDateChange& r);
+Fields ToFields(const ReferralNote& r);
 
 // Writes every field of the record as one upsert. The record's id must be set (NewUuidV7() for new
 // records, StableId() for reference data imported from elsewhere); kBadInput otherwise.
@@ -46,6 +47,7 @@ Status Save(Store& store, const Offer& r);
 Status Save(Store& store, const Placement& r);
 Status Save(Store& store, const Handback& r);
 Status Save(Store& store, const ReferralDateChange& r);
+Status Save(Store& store, const ReferralNote& r);
 
 // What SaveChanges did to a row.
 enum class SaveOutcome { kCreated, kUpdated, kUnchanged };
@@ -89,6 +91,9 @@ Result<std::vector<Handback>> LoadHandbacks(Db& db);
 Result<std::vector<Handback>> LoadHandbacksOfReferral(Db& db, const std::string& referral_id);
 // A referral's discharge-ready date changes, oldest first.
 Result<std::vector<ReferralDateChange>> LoadDateChanges(Db& db, const std::string& referral_id);
+// A referral's case-log entries, oldest first (callers that show them audit the view: app/core case_log.h).
+Result<std::vector<ReferralNote>> LoadNotes(Db& db, const std::string& referral_id);
+Result<ReferralNote> LoadNote(Db& db, const std::string& id);
 
 // Live rows in a domain table (tombstones excluded).
 Result<int64_t> CountLive(Db& db, std::string_view table);

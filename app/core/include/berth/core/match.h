@@ -181,6 +181,7 @@ MatchResult Match(const MatchContext& ctx, const Referral& r);
 // An offer's status as of `now_iso`: a pending offer past its deadline is "expired" even before the
 // housekeeping pass marks it so.
 std::string OfferStatusAt(const OfferNote& o, const std::string& now_iso);
+std::string OfferStatusAt(OfferStatus status, const std::string& respond_by, const std::string& now_iso);
 
 // A human sentence for an exclusion (no personal data).
 std::string ReasonSentence(const MatchContext& ctx, const Needs& n, const Exclusion& e);
@@ -204,9 +205,26 @@ std::string_view RulePhrase(Rule rule);
 std::string OverBudgetWords(const Candidate& c);
 // CQC's own words for a rating ("Requires improvement", "Inspected but not rated"; "Not yet rated").
 std::string_view RatingWords(CqcRating rating);
-// "3.2 km from the preferred place (the home's own position)", saying whether the provider's position
-// is exact or its postcode district's centre (where every home of the district is 0 km apart).
+// "3.2 km from the preferred place (the home's own position)" (a bed) or "the agency's base is 3.2 km from
+// the person (...)" (homecare), saying whether the provider's position is exact or its postcode district's
+// centre (where every home of the district is 0 km apart).
 std::string DistanceWords(const SupplyIndex& ix, const Candidate& c);
+
+// --- reading a score (MATCHING.md, "Reading a score") ---
+// A 0-100 fit for people: 100 / (1 + e^(-(score - delay) / w_void)), rounded. The delay component is left
+// out (it is the same for every option of one person); 50 is an ordinary option, and one void's worth of
+// points moves it about 25 either way. It orders options exactly as the score does.
+int FitPercent(const MatchSettings& s, const Candidate& c);
+// One component of a score with its points and what it means for this option, in words that fit beds and
+// homecare ("a vacant block bed the council already pays for", "block homecare hours the council already
+// pays for").
+struct ScoreLine {
+  std::string
+      name;  // "Fills a void", "Days waiting", "Distance", "Cost", "CQC rating", "Continuity", "Budget"
+  double points = 0;
+  std::string words;
+};
+std::vector<ScoreLine> ScoreLines(const MatchContext& ctx, const Needs& n, const Candidate& c);
 
 // The JSON of `berth match --json` (keys documented in MATCHING.md). limit 0: all candidates.
 nlohmann::json MatchJson(const MatchContext& ctx, const MatchResult& m, size_t limit);

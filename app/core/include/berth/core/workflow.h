@@ -104,6 +104,10 @@ Result<std::vector<std::string>> SendOffers(Store& store, const MatchSettings& s
 Status AcceptOffer(Store& store, const std::string& offer_id, const WorkflowTime& t);
 Status DeclineOffer(Store& store, const std::string& offer_id, DeclineReason reason, const std::string& note,
                     const WorkflowTime& t);
+// The broker takes an offer back (the person will go elsewhere, the package changed): a pending or accepted
+// offer of an open referral is withdrawn, and the referral stands where its other offers put it (accepted
+// if another accepted, offered if one is pending, else sourcing).
+Status WithdrawOffer(Store& store, const std::string& offer_id, const WorkflowTime& t);
 
 // The terms of a placement being confirmed.
 struct PlacementTerms {

@@ -1,0 +1,66 @@
+#include "offers_view.h"
+
+#include <imgui.h>
+
+#include "berth/core/case_log.h"
+
+namespace berth::ui {
+
+void OffersView::Draw(PanelContext& ctx, const std::vector<OfferView>& offers) {
+  if (offers.empty()) {
+    ImGui::TextDisabled("No offers yet: choose options and send the anonymised package (O).");
+    return;
+  }
+  static const char* kReasons[] = {
+      "no_capacity", "cannot_meet_needs", "not_compatible", "infection", "staffing", "price", "other"};
+  if (!ImGui::BeginTable("offers_t", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) return;
+  // The answer buttons get the room they need; the names and dates share the rest.
+  const float em = ImGui::GetFontSize();
+  ImGui::TableSetupColumn("Offer to", ImGuiTableColumnFlags_WidthStretch, 1.4f);
+  ImGui::TableSetupColumn("Answer by", ImGuiTableColumnFlags_WidthStretch, 0.8f);
+  ImGui::TableSetupColumn("Answer", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+  ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, em * 24);
+  ImGui::TableHeadersRow();
+  for (size_t i = 0; i < offers.size(); ++i) {
+    const OfferView& o = offers[i];
+    ImGui::PushID(static_cast<int>(i));
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::Text("%s%s", o.provider_name.c_str(), o.room.empty() ? "" : (", room " + o.room).c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(core::CaseTime(o.respond_by).c_str());
+    ImGui::TableNextColumn();
+    if (o.status == "declined") {
+      ImGui::Text("declined: %s", o.decline_reason.c_str());
+    } else {
+      ImGui::TextUnformatted(o.status.c_str());
+    }
+    ImGui::TableNextColumn();
+    auto push = [&](Event::Kind kind, const char* text, const char* reason) {
+      Event e;
+      e.kind = kind;
+      e.target = o.id;
+      e.text = text;
+      e.entity = reason;
+      e.id = o.provider_name;
+      ctx.events.Push(std::move(e));
+    };
+    if (o.status == "pending") {
+      if (ImGui::SmallButton("Accepted")) push(Event::Kind::kAnswerOffer, "accept", "");
+      ImGui::SameLine();
+      ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+      ImGui::Combo("##why", &decline_reason_, kReasons, IM_ARRAYSIZE(kReasons));
+      ImGui::SameLine();
+      if (ImGui::SmallButton("Declined"))
+        push(Event::Kind::kAnswerOffer, "decline", kReasons[decline_reason_]);
+      ImGui::SameLine();
+    }
+    if (o.status == "pending" || o.status == "accepted") {
+      if (ImGui::SmallButton("Withdraw")) push(Event::Kind::kWithdrawOffer, "", "");
+    }
+    ImGui::PopID();
+  }
+  ImGui::EndTable();
+}
+
+}  // namespace berth::ui

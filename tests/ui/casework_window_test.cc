@@ -1,0 +1,293 @@
+// Casework in the window (issue 18): offers to several providers at once, answers, withdrawals, and the
+// case log with its notes, calls and chase reminders, each through app/core with its stored state and audit
+// entries checked; and the acceptance walk on the demo store: from the match screen, offers to three homes,
+// one decline, one accept, a confirmation, and the case log telling each step in words. Headless.
+#include <gtest/gtest.h>
+#include <imgui.h>
+
+#include <set>
+
+#include "berth/core/case_log.h"
+#include "berth/core/demo.h"
+#include "berth/core/geo.h"
+#include "berth/schema/repository.h"
+#include "headless.h"
+#include "keys.h"
+#include "match_panel.h"
+#include "shell.h"
+#include "support/test_support.h"
+#include "ui_fixture.h"
+
+namespace berth::ui {
+namespace {
+
+using uitest::HeadlessImGui;
+
+class Casework : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fx_ = uitest::MakeFixture(tmp_.Sub("store"));
+    ASSERT_NE(fx_.store, nullptr);
+    shell_ = std::make_unique<Shell>(tmp_.Sub("store"), "test-broker");
+    shell_->session().Adopt(std::move(fx_.store));
+    ui_.Frame(*shell_);
+    ui_.Settle(*shell_);
+  }
+  void TearDown() override { shell_.reset(); }
+  Store& store() {
+    shell_->Settle();
+    return *shell_->session().store();
+  }
+  int64_t Count(const std::string& sql) { return *store().db().QueryInt(sql); }
+  std::pair<int64_t, int64_t> Written() {
+    return {Count("SELECT coalesce(max(seq), 0) FROM outbox"),
+            Count("SELECT count(*) FROM audit WHERE action <> 'view'")};
+  }
+  void Send(Event e) {
+    shell_->events().Push(std::move(e));
+    ui_.Settle(*shell_);
+  }
+  const std::string& Message() { return shell_->workspace().last_message; }
+  bool Refused() { return shell_->workspace().last_message_is_error; }
+  void ExpectRefused(Event e, const std::string& says) {
+    const auto before = Written();
+    Send(std::move(e));
+    EXPECT_TRUE(Refused()) << Message();
+    EXPECT_NE(Message().find(says), std::string::npos) << Message();
+    EXPECT_EQ(Written(), before);
+  }
+  static Event Command(Event::Kind kind, std::string id, std::string target, std::string text = "",
+                       std::string entity = "") {
+    Event e;
+    e.kind = kind;
+    e.id = std::move(id);
+    e.target = std::move(target);
+    e.text = std::move(text);
+    e.entity = std::move(entity);
+    return e;
+  }
+  std::vector<Offer> Offers(const std::string& referral) {
+    return *LoadOffersForReferral(store().db(), referral);
+  }
+  int64_t Audits(const std::string& action, const std::string& row) {
+    return Count("SELECT count(*) FROM audit WHERE action = '" + action + "' AND row_id = '" + row + "'");
+  }
+
+  testing::TempDir tmp_;
+  HeadlessImGui ui_;
+  uitest::Fixture fx_;
+  std::unique_ptr<Shell> shell_;
+};
+
+TEST_F(Casework, SendsThePackageToSeveralProvidersAtOnceAndWithdrawsOne) {
+  Event send;
+  send.kind = Event::Kind::kSendOffers;
+  send.id = fx_.dan;
+  ExpectRefused(send, "name at least one provider");
+  send.targets = {{fx_.home_a, ""}, {fx_.home_b, ""}};
+  send.text = "Riverside Care Home, Fenview Lodge";
+  const auto before = Written();
+  Send(send);
+  ASSERT_FALSE(Refused()) << Message();
+  EXPECT_NE(Message().find("to 2 providers"), std::string::npos) << Message();
+  auto offers = Offers(fx_.dan);
+  ASSERT_EQ(offers.size(), 2u);
+  for (const Offer& o : offers) {
+    EXPECT_EQ(o.status, OfferStatus::kPending);
+    EXPECT_FALSE(o.respond_by.empty());  // each with its deadline
+    EXPECT_EQ(o.note.find("Dan"), std::string::npos) << "the package is anonymised";
+  }
+  EXPECT_EQ(LoadReferral(store().db(), fx_.dan)->status, ReferralStatus::kOffered);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM outbox WHERE entity = 'offer' AND seq > " + std::to_string(before.first)),
+      2);
+  EXPECT_EQ(Audits("offer", fx_.dan), 1);
+  // The same again is refused: each provider already has a pending offer. Nothing is written.
+  ExpectRefused(send, "already has a pending offer");
+
+  // Withdraw the offer to Fenview; the referral stays offered (Riverside's is pending).
+  const std::string fenview = offers[0].provider_id == fx_.home_b ? offers[0].id : offers[1].id;
+  Send(Command(Event::Kind::kWithdrawOffer, "Fenview Lodge", fenview));
+  ASSERT_FALSE(Refused()) << Message();
+  EXPECT_EQ(LoadOffer(store().db(), fenview)->status, OfferStatus::kWithdrawn);
+  EXPECT_EQ(LoadReferral(store().db(), fx_.dan)->status, ReferralStatus::kOffered);
+  EXPECT_EQ(Audits("withdraw", fx_.dan), 1);
+  ExpectRefused(Command(Event::Kind::kWithdrawOffer, "Fenview Lodge", fenview), "only a pending or accepted");
+}
+
+TEST_F(Casework, TheCasePanelAddsNotesCallsAndRemindersThatFallDueOnTheBoard) {
+  shell_->events().Simple(Event::Kind::kSelectReferral, fx_.dan);
+  ui_.Settle(*shell_);
+  ui_.Press(*shell_, keys::k0 + 9, /*ctrl=*/true);
+  ui_.Settle(*shell_);
+  ASSERT_EQ(shell_->current_panel(), PanelId::kCase);
+  ASSERT_TRUE(shell_->workspace().case_data.loaded);
+  EXPECT_EQ(shell_->workspace().case_data.referral_id, fx_.dan);
+
+  ExpectRefused(Command(Event::Kind::kAddNote, fx_.dan, "", "   ", "note"), "text is required");
+  ExpectRefused(Command(Event::Kind::kAddNote, fx_.dan, "", "chase", "reminder"), "needs the moment");
+  ExpectRefused(Command(Event::Kind::kAddNote, fx_.dan, "", "chase", "memo"), "note kind");
+
+  Send(Command(Event::Kind::kAddNote, fx_.dan, "", "rang Riverside: a bed next week", "call"));
+  ASSERT_FALSE(Refused()) << Message();
+  // A reminder already due (yesterday) shows on the board until it is done.
+  Send(Command(Event::Kind::kAddNote, fx_.dan, uitest::DaysFromToday(-1), "chase the funding panel",
+               "reminder"));
+  ASSERT_FALSE(Refused()) << Message();
+  EXPECT_EQ(Count("SELECT count(*) FROM referral_note WHERE referral_id = '" + fx_.dan + "'"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE entity = 'referral_note'"), 2);
+  EXPECT_EQ(Audits("note", fx_.dan), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM audit WHERE detail LIKE '%funding panel%'"), 0);
+  EXPECT_EQ(shell_->workspace().queue.due_reminders.count(fx_.dan), 1u);
+
+  const CaseData& c = shell_->workspace().case_data;
+  ASSERT_EQ(c.reminders.size(), 1u);
+  std::string log;
+  for (const core::CaseEntry& e : c.log) log += core::CaseLine(e) + "\n";
+  EXPECT_NE(log.find("test-broker: call: rang Riverside: a bed next week\n"), std::string::npos) << log;
+  EXPECT_NE(log.find(": chase the funding panel\n"), std::string::npos) << log;
+  // Opening the case is an audited view of its notes.
+  EXPECT_GE(
+      Count("SELECT count(*) FROM audit WHERE action = 'view' AND entity = 'referral_note' AND row_id = '" +
+            fx_.dan + "'"),
+      1);
+
+  const std::string reminder = c.reminders[0].id;
+  Send(Command(Event::Kind::kReminderDone, fx_.dan, reminder));
+  ASSERT_FALSE(Refused()) << Message();
+  EXPECT_EQ(shell_->workspace().queue.due_reminders.count(fx_.dan), 0u);
+  EXPECT_TRUE(shell_->workspace().case_data.reminders.empty());
+  EXPECT_EQ(Audits("note_done", fx_.dan), 1);
+  ExpectRefused(Command(Event::Kind::kReminderDone, fx_.dan, reminder), "it was done at");
+}
+
+// Issue 18's acceptance, on the county demo: from the match screen, a broker chooses three homes (Space),
+// sends the package to all three at once (O), records one decline and one accept as the homes ring back,
+// and confirms the accepted home's bed (C), without the CLI; the case log tells each step in words.
+TEST(CaseworkAcceptance, OffersToThreeHomesADeclineAnAcceptAndAConfirmationToldByTheCaseLog) {
+  testing::TempDir tmp;
+  std::unique_ptr<Store> store;
+  {
+    Secret recovery;
+    StoreOptions o;
+    o.kdf = KdfParams::Fast();
+    o.actor = "broker.ahmed";  // the user the window's store names in the audit trail
+    auto created = Store::Create(tmp.Sub("store"), Secret("demo passphrase"), &recovery, o);
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    store = std::move(created).value();
+    auto geo = core::DefaultGeography();
+    ASSERT_TRUE(geo.ok()) << geo.status().ToString();
+    core::DemoOptions demo;
+    demo.today = TodayIsoDate();
+    ASSERT_TRUE(core::BuildDemo(*store, **geo, demo).ok());
+  }
+  HeadlessImGui ui;
+  Shell shell(tmp.Sub("store"), "broker.ahmed");
+  shell.session().Adopt(std::move(store));
+  ui.Frame(shell);
+  ui.Settle(shell);
+
+  // The first referral on the board whose options come from three different homes.
+  const QueueData& q = shell.workspace().queue;
+  std::string person;
+  std::vector<int> picks;
+  for (const QueueRow& row : q.rows) {
+    if (!IsOpen(row.status) || row.category.empty()) continue;
+    shell.events().Simple(Event::Kind::kSelectReferral, row.id);
+    ui.Settle(shell);
+    const MatchData& m = shell.workspace().match;
+    std::set<std::string> homes;
+    picks.clear();
+    for (size_t i = 0; i < m.options.size() && picks.size() < 3; ++i) {
+      if (m.options[i].kind == "bed" && homes.insert(m.options[i].provider_id).second)
+        picks.push_back(static_cast<int>(i));
+    }
+    if (picks.size() == 3) {
+      person = row.id;
+      break;
+    }
+  }
+  ASSERT_FALSE(person.empty()) << "no referral in the demo has options in three homes";
+  ui.Press(shell, keys::k0 + 3, /*ctrl=*/true);
+  ui.Settle(shell);
+  ASSERT_EQ(shell.current_panel(), PanelId::kMatch);
+  const MatchData& m = shell.workspace().match;
+  ASSERT_EQ(m.referral_id, person);
+  std::vector<MatchOption> chosen;
+  for (int i : picks) chosen.push_back(m.options[static_cast<size_t>(i)]);
+
+  // Choose the three with J/K and Space, then O sends the anonymised package to all three.
+  int at = 0;
+  for (int i : picks) {
+    for (; at < i; ++at) ui.Press(shell, keys::kJ);
+    ui.Press(shell, keys::kSpace);
+  }
+  EXPECT_EQ(shell.match().chosen().size(), 3u);
+  ui.Press(shell, keys::kO);
+  ui.Settle(shell);
+  ASSERT_FALSE(shell.workspace().last_message_is_error) << shell.workspace().last_message;
+  ASSERT_EQ(shell.workspace().match.offers.size(), 3u);
+  auto offers = *LoadOffersForReferral(shell.session().store()->db(), person);
+  ASSERT_EQ(offers.size(), 3u);
+  auto offer_of = [&](const std::string& provider) {
+    for (const Offer& o : offers) {
+      if (o.provider_id == provider) return o.id;
+    }
+    return std::string();
+  };
+
+  // The second home rings to decline (not compatible); the first accepts. Recorded in the offers view.
+  auto answer = [&](const MatchOption& o, const char* text, const char* reason) {
+    Event e;
+    e.kind = Event::Kind::kAnswerOffer;
+    e.target = offer_of(o.provider_id);
+    e.text = text;
+    e.entity = reason;
+    e.id = o.provider_name;
+    shell.events().Push(std::move(e));
+    ui.Settle(shell);
+    ASSERT_FALSE(shell.workspace().last_message_is_error) << shell.workspace().last_message;
+  };
+  answer(chosen[1], "decline", "not_compatible");
+  answer(chosen[0], "accept", "");
+  // Confirm the accepted home's bed: select it (K back to the top) and press C.
+  for (int i = 0; i < 200 && shell.match().selected() > 0; ++i) ui.Press(shell, keys::kK);
+  const MatchData& after = shell.workspace().match;
+  int accepted = -1;
+  for (size_t i = 0; i < after.options.size(); ++i) {
+    if (after.options[i].bed_id == chosen[0].bed_id) accepted = static_cast<int>(i);
+  }
+  ASSERT_GE(accepted, 0);
+  for (int i = 0; i < accepted; ++i) ui.Press(shell, keys::kJ);
+  ASSERT_EQ(shell.match().selected(), accepted);
+  ui.Press(shell, keys::kC);
+  ui.Settle(shell);
+  ASSERT_FALSE(shell.workspace().last_message_is_error) << shell.workspace().last_message;
+  Store& s = *shell.session().store();
+  EXPECT_EQ(LoadReferral(s.db(), person)->status, ReferralStatus::kPlaced);
+  EXPECT_EQ(LoadOffer(s.db(), offer_of(chosen[2].provider_id))->status, OfferStatus::kWithdrawn);
+
+  // The case panel (Ctrl+9) tells it in words.
+  ui.Press(shell, keys::k0 + 9, /*ctrl=*/true);
+  ui.Settle(shell);
+  const CaseData& c = shell.workspace().case_data;
+  ASSERT_TRUE(c.loaded);
+  std::string log;
+  for (const core::CaseEntry& e : c.log) log += core::CaseLine(e) + "\n";
+  const std::string sent = "broker.ahmed: offer sent to 3 homes: " + chosen[0].provider_name + ", " +
+                           chosen[1].provider_name + ", " + chosen[2].provider_name + ", answer by ";
+  EXPECT_NE(log.find(sent), std::string::npos) << log;
+  EXPECT_NE(log.find("broker.ahmed: " + chosen[1].provider_name + " declined: not_compatible\n"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("broker.ahmed: " + chosen[0].provider_name + " accepted; status offered -> accepted\n"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("broker.ahmed: placed in room " + chosen[0].room + " at " + chosen[0].provider_name),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("status accepted -> placed\n"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace berth::ui
