@@ -65,6 +65,10 @@ class Hub {
                std::atomic<bool>* stop);
 
  private:
+  struct Opened;  // hub_internal.h
+  // Every check a sealed request passes before its type is looked at (direction 1: sealed with the
+  // device's own key, HandleSync; 3: with its courier key, HandleCourier).
+  Opened OpenSealed(const Bytes& body, uint8_t direction);
   Bytes Answer(const Envelope& request, const SessionKeys& keys, const Response& response);
   Response SpoolUpload(const DeviceRecord& device, const Bytes& box, int64_t now_ms);
   Response SpoolPull(const DeviceRecord& device, const Bytes& body);
