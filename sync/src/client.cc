@@ -32,7 +32,6 @@ namespace berth::sync {
 namespace {
 
 using internal::HttpError;
-using internal::HttpResult;
 
 constexpr int64_t kMaxSkewMs = 5 * 60 * 1000;
 
@@ -57,8 +56,8 @@ Status PutText(Db& db, const std::string& key, const std::string& value) {
 
 HttpResult Post(const std::string& url, const Bytes& body, const SyncOptions& o,
                 const std::atomic<bool>* cancel) {
-  return internal::Post(url, "/v1/sync", body, internal::HttpTimeouts{o.connect_timeout_s, o.read_timeout_s},
-                        cancel);
+  return TransportOr(o.transport)
+      .Post(url, "/v1/sync", body, HttpTimeouts{o.connect_timeout_s, o.read_timeout_s}, cancel);
 }
 
 // Everything one session needs: keys, pins, counters, the statement cache on the store's connection.
@@ -665,7 +664,8 @@ class Session {
 
 }  // namespace
 
-Result<EnrollResult> Enroll(Store& store, const std::string& hub_url, const std::string& typed_code) {
+Result<EnrollResult> Enroll(Store& store, const std::string& hub_url, const std::string& typed_code,
+                            Transport* transport) {
   if (store.locked()) return NotAuthorised("the store is locked");
   Db& db = store.db();
   BERTH_ASSIGN_OR_RETURN(auto existing, GetState(db, "device_keys"));
@@ -685,7 +685,7 @@ Result<EnrollResult> Enroll(Store& store, const std::string& hub_url, const std:
   const Secret code_key = EnrollKeyFromVerifier(code_keys.verifier);
   const Bytes code_id = CodeId(code);
   const Bytes envelope = SealEnroll(code_key, code_id, Encode(req), false, &code_keys.signing_key);
-  HttpResult http = internal::Post(hub_url, "/v1/enroll", envelope, internal::HttpTimeouts{});
+  HttpResult http = TransportOr(transport).Post(hub_url, "/v1/enroll", envelope, HttpTimeouts{});
   if (http.status == 0) return NetworkError("the hub at " + hub_url + " is unreachable");
   if (http.status == 401)
     return NotAuthorised("the hub refused the enrollment code (wrong, used or expired)");

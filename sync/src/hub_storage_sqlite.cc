@@ -298,8 +298,6 @@ class SqliteHubStorage final : public HubStorage {
     return Status::Ok();
   }
 
-  void SetFaultHook(PushFaultHook hook) override { hook_ = hook; }
-
   Result<PushResponse> Push(const DeviceRecord& device, const PushRequest& request, int64_t now_ms,
                             PushStats* stats) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -317,7 +315,6 @@ class SqliteHubStorage final : public HubStorage {
       uint64_t prev = 0;
       // Rows a lost claim named: later entries of this push that touch them are lost with it.
       std::map<std::pair<std::string, std::string>, std::string> poisoned;
-      int64_t applied_in_batch = 0;
       const std::string iso_now = IsoNow(now_ms);
       for (const OutboxEntry& e : request.entries) {
         if (e.seq <= prev) return BadInput("push entries are not in ascending seq order");
@@ -370,8 +367,6 @@ class SqliteHubStorage final : public HubStorage {
         }
         acked = e.seq;
         resp.results.push_back(std::move(r));
-        ++applied_in_batch;
-        if (hook_ != nullptr) hook_(applied_in_batch);
       }
       BERTH_ASSIGN_OR_RETURN(Statement upd,
                              db().Cached("UPDATE hub_device SET acked_seq = ?, last_seen_ms = ?"
@@ -1044,7 +1039,6 @@ class SqliteHubStorage final : public HubStorage {
   std::map<std::pair<std::string, std::string>, std::string> parent_areas_;
   std::unique_ptr<Store> store_;
   internal::Schema schema_;
-  PushFaultHook hook_ = nullptr;
   Status open_status_;  // why the store cannot serve as a hub, if it cannot
 };
 

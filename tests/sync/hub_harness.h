@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <memory>
 #include <regex>
@@ -19,7 +20,9 @@
 
 #include "berth/schema/store.h"
 #include "berth/sync/client.h"
+#include "berth/sync/hub.h"
 #include "berth/sync/spool.h"
+#include "support/sync_transport.h"
 #include "support/test_support.h"
 
 namespace berth::testing {
@@ -82,6 +85,38 @@ class HubProcess {
     FAIL() << "berth-hub did not start listening";
   }
 
+  // Starts the hub in a forked child of the test instead of berth-hub: the same Hub serving the same store
+  // (on the port of the last start, or any), through the storage `make_storage` makes of the store (a
+  // fault-injecting one, say). Call it before the test starts threads of its own.
+  void StartInChild(
+      const std::function<std::unique_ptr<sync::HubStorage>(std::unique_ptr<Store>)>& make_storage) {
+    ASSERT_EQ(pid_, -1) << "hub already running";
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    pid_ = fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      close(fds[0]);
+      StoreOptions o;
+      o.kdf = KdfParams::Fast();
+      o.actor = "berth-hub";
+      auto store = Store::Open(dir_, Secret(kHubPassphrase), o);
+      if (!store.ok()) _exit(120);
+      sync::Hub hub(make_storage(std::move(store).value()));
+      if (!hub.Start().ok()) _exit(121);
+      std::atomic<bool> stop{false};
+      const Status served = hub.Serve(
+          "127.0.0.1", port_, [&](int bound) { (void)!write(fds[1], &bound, sizeof bound); }, &stop);
+      _exit(served.ok() ? 0 : 122);
+    }
+    close(fds[1]);
+    int bound = 0;
+    const ssize_t n = read(fds[0], &bound, sizeof bound);  // the child closes its end if it fails first
+    close(fds[0]);
+    ASSERT_EQ(n, static_cast<ssize_t>(sizeof bound)) << "the hub in the child did not start";
+    port_ = bound;
+  }
+
   void Kill() { Stop(SIGKILL); }
   void Terminate() { Stop(SIGTERM); }
   // Waits for the process to exit by itself (e.g. a fault hook); returns its exit code.
@@ -142,6 +177,7 @@ class HubProcess {
 struct Device {
   std::string dir;
   std::unique_ptr<Store> store;
+  sync::Transport* transport = nullptr;  // the network its enrollment and syncs use (null: HTTP)
 
   static std::unique_ptr<Device> Create(const std::string& dir, const std::string& actor = "broker") {
     SetTestEnvironment();
@@ -161,7 +197,7 @@ struct Device {
                 const std::string& scope = "Huntingdonshire") {
     const std::string code =
         hub.MakeCode("device " + dir.substr(dir.size() > 6 ? dir.size() - 6 : 0), role, scope);
-    auto r = sync::Enroll(*store, hub.url(), code);
+    auto r = sync::Enroll(*store, hub.url(), code, transport);
     return r.ok() ? Status::Ok() : r.status();
   }
 
@@ -169,6 +205,7 @@ struct Device {
     sync::SyncOptions o;
     o.hub_url = url;
     o.max_retries = 1;
+    o.transport = transport;
     return sync::SyncOnce(*store, o);
   }
 

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "fault_proxy.h"
+#include "hub_doubles.h"
 #include "hub_harness.h"
 
 namespace berth::testing {
@@ -90,7 +91,9 @@ TEST(SyncFaults, HubKilledMidBatchAppliesNothingOfItAndTheRetryCompletes) {
   auto a = Device::Create(tmp.Sub("a"));
   ASSERT_TRUE(a->Enroll(hub).ok());
   hub.Kill();
-  hub.Start({{"BERTH_HUB_FAULT", "exit_after=7"}});
+  hub.StartInChild([](std::unique_ptr<Store> store) {
+    return std::make_unique<HubStorageThatDiesMidBatch>(std::move(store), 7);
+  });
   const std::string home = a->Write("provider", "", {{"district", std::string("Huntingdonshire")}});
   for (int i = 0; i < 19; ++i) a->Write("bed", "", {{"provider_id", home}, {"room", std::to_string(i)}});
   sync::SyncOptions o;
@@ -98,7 +101,7 @@ TEST(SyncFaults, HubKilledMidBatchAppliesNothingOfItAndTheRetryCompletes) {
   auto dead = sync::SyncOnce(*a->store, o);
   ASSERT_FALSE(dead.ok());
   EXPECT_EQ(dead.status().code(), Code::kNetwork);
-  EXPECT_EQ(hub.WaitExit(), 86) << "the hub died inside the batch";
+  EXPECT_EQ(hub.WaitExit(), HubStorageThatDiesMidBatch::kExitCode) << "the hub died inside the batch";
   {
     auto hub_store = hub.OpenStore();
     EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM bed"), 0) << "the batch's transaction rolled back";
@@ -120,18 +123,20 @@ TEST(SyncFaults, AnAnswerLostAfterTheHubCommittedIsRecoveredAsDuplicates) {
   TempDir tmp;
   HubProcess hub(tmp.Sub("hub"));
   hub.Start();
-  FaultProxy proxy(hub.port());
+  FaultTransport network;
   auto a = Device::Create(tmp.Sub("a"));
   ASSERT_TRUE(a->Enroll(hub).ok());
   ASSERT_TRUE(a->Sync().ok());  // the first sync also registers the courier key (PROTOCOL.md section 8)
   for (int i = 0; i < 10; ++i) a->Write("bed", "", {{"room", std::to_string(i)}});
-  proxy.CutAt(1, /*to_hub=*/false, 10);  // the push's answer (after the ping) is cut after the hub committed
+  // The push's answer (after the ping) is lost after the hub committed.
+  network.FailExchange(1, FaultTransport::Fault::kLoseAnswer);
   sync::SyncOptions o;
-  o.hub_url = proxy.url();
+  o.transport = &network;
   o.max_retries = 0;
   ASSERT_FALSE(sync::SyncOnce(*a->store, o).ok());
+  EXPECT_EQ(network.faults(), 1);
   EXPECT_EQ(Count(*a->store, "SELECT count(*) FROM outbox"), 10);
-  proxy.NoCuts();
+  network.NoFaults();
   auto again = sync::SyncOnce(*a->store, o);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->duplicates, 10);
