@@ -392,7 +392,7 @@ Status Store::Init(const StoreOptions& options) {
       BERTH_ASSIGN_OR_RETURN(
           Statement ins,
           db.Prepare("INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)"));
-      ins.Bind(1, m.version).Bind(2, m.name).Bind(3, NowMs());
+      ins.Bind(1, m.version).Bind(2, m.name).Bind(3, impl_->env->NowMs());
       return ins.Run();
     });
     if (!st.ok())
@@ -484,8 +484,9 @@ Db& Store::db() {
   return impl_->db;
 }
 Hlc Store::Tick() {
+  const int64_t now_ms = impl_->env->NowMs();
   std::lock_guard<std::mutex> lock(impl_->clock->mu);
-  return impl_->clock->clock.Tick();
+  return impl_->clock->clock.Tick(now_ms);
 }
 
 Status Store::ObserveClock(const std::string& hlc) {
@@ -648,7 +649,7 @@ Status Store::Write(Mutation m) {
         .Bind(4, m.row_id)
         .Bind(5, m.hlc)
         .BindBlob(6, payload)
-        .Bind(7, NowMs());
+        .Bind(7, impl_->env->NowMs());
     BERTH_RETURN_IF_ERROR(out.Run());
     BERTH_ASSIGN_OR_RETURN(Statement meta,
                            db.Cached("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
@@ -827,7 +828,7 @@ Status Store::AppendAuditInTransaction(const std::string& action, const std::str
     AuditEntry e;
     e.seq = has ? head.Int(0) + 1 : 1;
     const std::vector<uint8_t> prev = has ? head.Blob(1) : std::vector<uint8_t>(crypto_generichash_BYTES, 0);
-    e.at_ms = NowMs();
+    e.at_ms = impl_->env->NowMs();
     e.actor = actor_;
     e.device_id = device_id_;
     e.action = action;

@@ -178,7 +178,7 @@ Status EnrollCode(const std::string& dir, const std::string& pass_file, const st
   const std::string code = NewEnrollmentCode();
   auto normalised = NormaliseCode(code);
   BERTH_RETURN_IF_ERROR(normalised.status());
-  const int64_t expires = NowMs() + 7LL * 24 * 3600 * 1000;
+  const int64_t expires = Env::Default()->NowMs() + 7LL * 24 * 3600 * 1000;
   BERTH_RETURN_IF_ERROR(storage->AddCode(CodeId(*normalised), CodeKeysFromCode(*normalised).verifier, name,
                                          role, scope, expires));
   const Bytes id = CodeId(*normalised);
@@ -208,7 +208,7 @@ Status Devices(const std::string& dir, const std::string& pass_file) {
 Status Codes(const std::string& dir, const std::string& pass_file) {
   BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(dir, pass_file));
   BERTH_ASSIGN_OR_RETURN(auto codes, storage->ListCodes());
-  const int64_t now = NowMs();
+  const int64_t now = Env::Default()->NowMs();
   std::printf("%-12s  %-7s  %-20s  %-8s  %s\n", "CODE ID", "ROLE", "SCOPE", "STATE", "NAME");
   for (const auto& c : codes) {
     const std::string state =

@@ -65,7 +65,12 @@ class Session {
  public:
   Session(Store& store, const SyncOptions& options, const ProgressFn& progress,
           const std::atomic<bool>* cancel)
-      : store_(store), db_(store.db()), options_(options), progress_(progress), cancel_(cancel) {}
+      : store_(store),
+        db_(store.db()),
+        options_(options),
+        progress_(progress),
+        cancel_(cancel),
+        env_(options.env != nullptr ? *options.env : *Env::Default()) {}
 
   Status Load() {
     BERTH_ASSIGN_OR_RETURN(auto keys, GetState(db_, "device_keys"));
@@ -87,7 +92,7 @@ class Session {
   Result<SyncSummary> Run() {
     Report("ping");
     BERTH_ASSIGN_OR_RETURN(Response pong, Exchange(MessageType::kPing, {}));
-    const int64_t skew = pong.hub_time_ms - NowMs();
+    const int64_t skew = pong.hub_time_ms - env_.NowMs();
     if (skew > kMaxSkewMs || skew < -kMaxSkewMs) {
       return ConflictError("this device's clock is " + std::to_string(skew / 1000) +
                            " s off the hub's: fix the device clock, then sync again");
@@ -121,7 +126,7 @@ class Session {
   Result<uint64_t> NextCounter() {
     BERTH_ASSIGN_OR_RETURN(std::string last_text, GetText(db_, "counter"));
     const uint64_t last = last_text.empty() ? 0 : std::stoull(last_text);
-    const uint64_t now_us = static_cast<uint64_t>(NowMs()) * 1000;
+    const uint64_t now_us = static_cast<uint64_t>(env_.NowMs()) * 1000;
     const uint64_t next = std::max(last + 1, now_us);
     BERTH_RETURN_IF_ERROR(PutText(db_, "counter", std::to_string(next)));
     return next;
@@ -215,7 +220,7 @@ class Session {
   Result<Response> Exchange(MessageType type, const Bytes& body, std::unique_ptr<Ahead> ahead = nullptr) {
     if (ahead != nullptr && (ahead->type != type || ahead->body != body)) ahead.reset();
     Bytes payload;  // built when an attempt needs it: a request sealed ahead was compressed already
-    std::mt19937 jitter(static_cast<uint32_t>(NowMs()));
+    std::mt19937 jitter(static_cast<uint32_t>(env_.NowMs()));
     Status last = NetworkError("no attempt");
     for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
       if (attempt > 0) {
@@ -469,7 +474,7 @@ class Session {
                        " reason_code, reason, referral_id, bed_id, capacity_id, authoritative)"
                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                        " ON CONFLICT (mutation_id) DO NOTHING"));
-        ins.Bind(1, NowMs()).Bind(2, m.mutation_id).Bind(3, m.claim).Bind(4, m.entity).Bind(5, m.row_id);
+        ins.Bind(1, env_.NowMs()).Bind(2, m.mutation_id).Bind(3, m.claim).Bind(4, m.entity).Bind(5, m.row_id);
         ins.Bind(6, r.reason_code).Bind(7, r.reason).Bind(8, referral).Bind(9, bed).Bind(10, cap);
         ins.Bind(11, record.dump());
         BERTH_RETURN_IF_ERROR(ins.Run());
@@ -650,6 +655,7 @@ class Session {
   SyncOptions options_;
   ProgressFn progress_;
   const std::atomic<bool>* cancel_;
+  Env& env_;
   internal::Schema schema_;
   KeyPairs keys_;
   PublicKeys hub_;
@@ -680,7 +686,7 @@ Result<EnrollResult> Enroll(Store& store, const std::string& hub_url, const std:
   req.device_id = store.device_id();
   req.sign_pk = keys.sign_pk;
   req.kx_pk = keys.kx_pk;
-  req.now_ms = NowMs();
+  req.now_ms = Env::Default()->NowMs();
   const CodeKeys code_keys = CodeKeysFromCode(code);
   const Secret code_key = EnrollKeyFromVerifier(code_keys.verifier);
   const Bytes code_id = CodeId(code);

@@ -17,7 +17,9 @@ using internal::Plain;
 using internal::Short;
 
 Hub::Hub(std::unique_ptr<HubStorage> storage, HubOptions options)
-    : storage_(std::move(storage)), options_(options) {}
+    : storage_(std::move(storage)),
+      options_(options),
+      env_(options.env != nullptr ? *options.env : *Env::Default()) {}
 Hub::~Hub() = default;
 
 Status Hub::Start() {
@@ -29,7 +31,7 @@ HttpAnswer Hub::HandleEnroll(const Bytes& body) {
   if (body.size() > kMaxBodyBytes) return Plain(413, "too large");
   auto code_id = EnrollEnvelopeCodeId(body);
   if (!code_id.ok()) return Plain(400, "bad envelope");
-  const int64_t now = NowMs();
+  const int64_t now = env_.NowMs();
   auto verifier = storage_->CodeVerifier(*code_id, now);
   if (!verifier.ok()) {
     Log("enroll refused: bad_code");
@@ -109,7 +111,7 @@ Hub::Opened Hub::OpenSealed(const Bytes& body, uint8_t direction) {
     o.refusal = Plain(401, plain.status().message());
     return o;
   }
-  o.now_ms = NowMs();
+  o.now_ms = env_.NowMs();
   const int64_t sent = o.envelope.header.sent_ms;
   if (sent > o.now_ms + kReplayWindowMs || sent < o.now_ms - kReplayWindowMs) {
     Log("refused " + who + ": stale");
@@ -239,7 +241,7 @@ Status Hub::Serve(const std::string& host, int port, const std::function<void(in
   BERTH_ASSIGN_OR_RETURN(int bound, server.Bind(host, port));
   // Tombstones past the horizon are forgotten at start (before "listening", so a caller that waits for
   // it sees the purge done); devices behind the horizon re-snapshot.
-  if (auto purged = storage_->PurgeTombstones(NowMs() - options_.tombstone_horizon_ms);
+  if (auto purged = storage_->PurgeTombstones(env_.NowMs() - options_.tombstone_horizon_ms);
       purged.ok() && *purged > 0) {
     Log("purged " + std::to_string(*purged) + " tombstones past the horizon");
   }

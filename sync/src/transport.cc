@@ -38,7 +38,9 @@ struct PendingPost {
   HttpResult result;
 };
 
-// HTTP through cpp-httplib, one connection per POST.
+// HTTP through cpp-httplib, one connection per POST. With `cancel`, the exchange runs on a thread of its
+// own holding only the bytes sent (sealed, never a key); that thread stops the connection and ends by
+// itself once the caller has gone.
 class HttpTransport final : public Transport {
  public:
   HttpResult Post(const std::string& url, const std::string& path, const Bytes& body,

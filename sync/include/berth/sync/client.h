@@ -54,6 +54,8 @@ struct SyncOptions {
   bool rotate_courier = false;
   // The network (null: Transport::Default(), HTTP). Not owned; must outlive the session.
   Transport* transport = nullptr;
+  // The device's clock: the skew check, request counters, conflict times (null: Env::Default()). Not owned.
+  Env* env = nullptr;
 };
 
 struct SyncSummary {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "berth/schema/env.h"
 #include "berth/sync/hub_storage.h"
 
 namespace berth::sync {
@@ -43,6 +44,8 @@ struct HubOptions {
   // How long a courier key works after its registration (PROTOCOL.md section 11): a bank-holiday weekend.
   // 0: never (no sync while locked).
   int64_t courier_ttl_ms = 96LL * 3600 * 1000;
+  // The hub's clock: replay windows, push times, the tombstone horizon (null: Env::Default()). Not owned.
+  Env* env = nullptr;
 };
 
 class Hub {
@@ -74,6 +77,7 @@ class Hub {
   Response SpoolPull(const DeviceRecord& device, const Bytes& body);
   std::unique_ptr<HubStorage> storage_;
   HubOptions options_;
+  Env& env_;
   KeyPairs keys_;
 };
 
