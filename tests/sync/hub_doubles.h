@@ -69,6 +69,25 @@ class ForwardingHubStorage : public sync::HubStorage {
   std::unique_ptr<sync::HubStorage> inner_;
 };
 
+// Counts the mutations the hub applied (PushStats), over every push: "applied exactly once" is checked
+// against this, not against the hub's log.
+class CountingHubStorage final : public ForwardingHubStorage {
+ public:
+  explicit CountingHubStorage(std::unique_ptr<sync::HubStorage> inner)
+      : ForwardingHubStorage(std::move(inner)) {}
+
+  Result<sync::PushResponse> Push(const sync::DeviceRecord& device, const sync::PushRequest& request,
+                                  int64_t now_ms, sync::PushStats* stats) override {
+    auto out = inner_->Push(device, request, now_ms, stats);
+    if (out.ok()) applied_ += stats->applied;
+    return out;
+  }
+  int64_t applied() const { return applied_.load(); }
+
+ private:
+  std::atomic<int64_t> applied_{0};
+};
+
 // The hub's SQLite storage, ending the process (exit code kExitCode, as a crash would) once `entries`
 // entries of one push batch have been applied inside the batch's open transaction. Each applied entry
 // writes its row's change-log entry (hub_change), and SQLite's update hook on the hub store's connection

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <regex>
@@ -173,6 +174,65 @@ class HubProcess {
   int port_ = 0;
 };
 
+// A hub served from a thread of the test itself (the Hub berth-hub runs, on a store a HubProcess made and
+// is not serving), so the test hands it its own clock (a ManualClockEnv) and storage (a counting one).
+// Stops when the object goes.
+class InProcessHub {
+ public:
+  using Wrap = std::function<std::unique_ptr<sync::HubStorage>(std::unique_ptr<sync::HubStorage>)>;
+
+  explicit InProcessHub(const std::string& dir, Env* env = nullptr, const Wrap& wrap = {}) {
+    Serve(dir, env, wrap);
+  }
+  ~InProcessHub() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  InProcessHub(const InProcessHub&) = delete;
+  InProcessHub& operator=(const InProcessHub&) = delete;
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+
+ private:
+  void Serve(const std::string& dir, Env* env, const Wrap& wrap) {
+    SetTestEnvironment();
+    StoreOptions o;
+    o.kdf = KdfParams::Fast();
+    o.actor = "berth-hub";
+    o.env = env;
+    auto store = Store::Open(dir, Secret(kHubPassphrase), o);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    std::unique_ptr<sync::HubStorage> storage = sync::MakeSqliteHubStorage(std::move(store).value());
+    if (wrap) storage = wrap(std::move(storage));
+    sync::HubOptions options;
+    options.env = env;
+    hub_ = std::make_unique<sync::Hub>(std::move(storage), options);
+    ASSERT_TRUE(hub_->Start().ok());
+    std::promise<int> listening;
+    auto bound = listening.get_future();
+    thread_ = std::thread([this, listening = std::move(listening)]() mutable {
+      bool told = false;
+      const Status served = hub_->Serve(
+          "127.0.0.1", 0,
+          [&](int port) {
+            told = true;
+            listening.set_value(port);
+          },
+          &stop_);
+      if (!told) listening.set_value(-1);
+      EXPECT_TRUE(served.ok()) << served.ToString();
+    });
+    port_ = bound.get();
+    ASSERT_GT(port_, 0) << "the hub did not start listening";
+  }
+
+  std::unique_ptr<sync::Hub> hub_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  int port_ = 0;
+};
+
 // A device: its own encrypted store, enrolled with a hub.
 struct Device {
   std::string dir;
@@ -195,9 +255,14 @@ struct Device {
 
   Status Enroll(HubProcess& hub, const std::string& role = "broker",
                 const std::string& scope = "Huntingdonshire") {
+    return EnrollAt(hub.url(), hub, role, scope);
+  }
+  // Enrolled through the hub served at `url` (an InProcessHub, say), with a code `admin` makes.
+  Status EnrollAt(const std::string& url, HubProcess& admin, const std::string& role = "broker",
+                  const std::string& scope = "Huntingdonshire") {
     const std::string code =
-        hub.MakeCode("device " + dir.substr(dir.size() > 6 ? dir.size() - 6 : 0), role, scope);
-    auto r = sync::Enroll(*store, hub.url(), code, transport);
+        admin.MakeCode("device " + dir.substr(dir.size() > 6 ? dir.size() - 6 : 0), role, scope);
+    auto r = sync::Enroll(*store, url, code, transport);
     return r.ok() ? Status::Ok() : r.status();
   }
 
