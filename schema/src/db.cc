@@ -119,6 +119,13 @@ Statement& Statement::BindNull(int index) {
   return *this;
 }
 
+Statement& Statement::BindValue(int index, const Value& value) {
+  if (const auto* i = std::get_if<int64_t>(&value)) return Bind(index, *i);
+  if (const auto* d = std::get_if<double>(&value)) return Bind(index, *d);
+  if (const auto* t = std::get_if<std::string>(&value)) return Bind(index, std::string_view(*t));
+  return BindNull(index);
+}
+
 Result<bool> Statement::Step() {
   if (!bind_error_.ok()) return bind_error_;
   const int rc = sqlite3_step(stmt_);
@@ -160,6 +167,18 @@ std::vector<uint8_t> Statement::Blob(int column) const {
 }
 bool Statement::IsNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+Value Statement::ValueAt(int column) const {
+  switch (sqlite3_column_type(stmt_, column)) {
+    case SQLITE_INTEGER:
+      return Value(static_cast<int64_t>(sqlite3_column_int64(stmt_, column)));
+    case SQLITE_FLOAT:
+      return Value(sqlite3_column_double(stmt_, column));
+    case SQLITE_NULL:
+      return Value();
+    default:
+      return Value(Text(column));
+  }
 }
 int Statement::ColumnCount() const {
   return sqlite3_column_count(stmt_);

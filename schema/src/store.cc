@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 
+#include "berth/schema/binary_encoding.h"
 #include "berth/schema/crypt_vfs.h"
 #include "berth/schema/settings.h"
 #include "keyfile.h"
@@ -59,27 +60,6 @@ DbId RandomDbId() {
 bool FileExists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
-}
-
-std::string EncodeMutation(const Mutation& m) {
-  std::ostringstream os(std::ios::binary);
-  {
-    cereal::BinaryOutputArchive ar(os);
-    ar(m);
-  }
-  return os.str();
-}
-
-void BindValue(Statement& st, int index, const Value& v) {
-  if (std::holds_alternative<std::monostate>(v)) {
-    st.BindNull(index);
-  } else if (const auto* i = std::get_if<int64_t>(&v)) {
-    st.Bind(index, *i);
-  } else if (const auto* d = std::get_if<double>(&v)) {
-    st.Bind(index, *d);
-  } else {
-    st.Bind(index, std::get<std::string>(v));
-  }
 }
 
 }  // namespace
@@ -412,7 +392,7 @@ Status Store::Init(const StoreOptions& options) {
       BERTH_ASSIGN_OR_RETURN(
           Statement ins,
           db.Prepare("INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)"));
-      ins.Bind(1, m.version).Bind(2, m.name).Bind(3, NowMs());
+      ins.Bind(1, m.version).Bind(2, m.name).Bind(3, impl_->env->NowMs());
       return ins.Run();
     });
     if (!st.ok())
@@ -504,8 +484,9 @@ Db& Store::db() {
   return impl_->db;
 }
 Hlc Store::Tick() {
+  const int64_t now_ms = impl_->env->NowMs();
   std::lock_guard<std::mutex> lock(impl_->clock->mu);
-  return impl_->clock->clock.Tick();
+  return impl_->clock->clock.Tick(now_ms);
 }
 
 Status Store::ObserveClock(const std::string& hlc) {
@@ -661,14 +642,14 @@ Status Store::Write(Mutation m) {
     BERTH_ASSIGN_OR_RETURN(Statement out,
                            db.Cached("INSERT INTO outbox (mutation_id, kind, entity, row_id, hlc, payload,"
                                      " created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    const std::string payload = EncodeMutation(m);
+    const std::vector<uint8_t> payload = EncodeBinary(m);
     out.Bind(1, m.mutation_id)
         .Bind(2, static_cast<int64_t>(m.kind))
         .Bind(3, m.entity)
         .Bind(4, m.row_id)
         .Bind(5, m.hlc)
-        .BindBlob(6, {reinterpret_cast<const uint8_t*>(payload.data()), payload.size()})
-        .Bind(7, NowMs());
+        .BindBlob(6, payload)
+        .Bind(7, impl_->env->NowMs());
     BERTH_RETURN_IF_ERROR(out.Run());
     BERTH_ASSIGN_OR_RETURN(Statement meta,
                            db.Cached("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
@@ -759,7 +740,7 @@ Status MergeLww(Db& db, const std::set<std::string>& columns, const Mutation& m,
         Statement ins, db.Cached("INSERT INTO \"" + m.entity + "\" (" + cols + ") VALUES (" + params + ")"));
     ins.Bind(1, m.row_id).Bind(2, m.hlc).Bind(3, m.origin_device);
     int i = 4;
-    for (const auto& w : winners) BindValue(ins, i++, *w.second);
+    for (const auto& w : winners) ins.BindValue(i++, *w.second);
     return ins.Run();
   }
   std::string sets;
@@ -771,7 +752,7 @@ Status MergeLww(Db& db, const std::set<std::string>& columns, const Mutation& m,
     if (w.second == nullptr) {
       upd.Bind(i++, int64_t{1});
     } else {
-      BindValue(upd, i++, *w.second);
+      upd.BindValue(i++, *w.second);
     }
   }
   upd.Bind(i, m.row_id);
@@ -847,7 +828,7 @@ Status Store::AppendAuditInTransaction(const std::string& action, const std::str
     AuditEntry e;
     e.seq = has ? head.Int(0) + 1 : 1;
     const std::vector<uint8_t> prev = has ? head.Blob(1) : std::vector<uint8_t>(crypto_generichash_BYTES, 0);
-    e.at_ms = NowMs();
+    e.at_ms = impl_->env->NowMs();
     e.actor = actor_;
     e.device_id = device_id_;
     e.action = action;

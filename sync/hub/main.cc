@@ -151,16 +151,6 @@ Status Serve(const std::string& dir, const std::string& pass_file, const std::st
   if (!(courier_hours >= 0) || courier_hours > 24 * 31)
     return UsageError("--courier-hours must be a number of hours from 0 (no sync while locked) to 744");
   BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(dir, pass_file));
-  // Fault tests: BERTH_HUB_FAULT=exit_after=N makes the process die after N entries of one push batch
-  // have been applied inside its transaction (as a crash mid-batch would).
-  if (const char* fault = std::getenv("BERTH_HUB_FAULT"); fault != nullptr) {
-    static int64_t exit_after = 0;
-    if (std::sscanf(fault, "exit_after=%ld", &exit_after) == 1 && exit_after > 0) {
-      storage->SetFaultHook([](int64_t n) {
-        if (n >= exit_after) _exit(86);
-      });
-    }
-  }
   HubOptions options;
   options.tombstone_horizon_ms = std::llround(horizon_days * 24 * 3600 * 1000);
   options.limits = limits;
@@ -188,7 +178,7 @@ Status EnrollCode(const std::string& dir, const std::string& pass_file, const st
   const std::string code = NewEnrollmentCode();
   auto normalised = NormaliseCode(code);
   BERTH_RETURN_IF_ERROR(normalised.status());
-  const int64_t expires = NowMs() + 7LL * 24 * 3600 * 1000;
+  const int64_t expires = Env::Default()->NowMs() + 7LL * 24 * 3600 * 1000;
   BERTH_RETURN_IF_ERROR(storage->AddCode(CodeId(*normalised), CodeKeysFromCode(*normalised).verifier, name,
                                          role, scope, expires));
   const Bytes id = CodeId(*normalised);
@@ -218,7 +208,7 @@ Status Devices(const std::string& dir, const std::string& pass_file) {
 Status Codes(const std::string& dir, const std::string& pass_file) {
   BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(dir, pass_file));
   BERTH_ASSIGN_OR_RETURN(auto codes, storage->ListCodes());
-  const int64_t now = NowMs();
+  const int64_t now = Env::Default()->NowMs();
   std::printf("%-12s  %-7s  %-20s  %-8s  %s\n", "CODE ID", "ROLE", "SCOPE", "STATE", "NAME");
   for (const auto& c : codes) {
     const std::string state =

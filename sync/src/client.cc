@@ -25,7 +25,6 @@
 #include "device_sync.h"
 #include "rows.h"
 #include "spool_files.h"
-#include "sqlite_util.h"
 #include "transport.h"
 
 namespace berth::sync {
@@ -33,18 +32,13 @@ namespace berth::sync {
 namespace {
 
 using internal::HttpError;
-using internal::HttpResult;
-using internal::Stmt;
-using internal::StmtCache;
 
 constexpr int64_t kMaxSkewMs = 5 * 60 * 1000;
 
+constexpr std::string_view kStateTable = "sync_state";
+
 Result<std::optional<Bytes>> GetState(Db& db, const std::string& key) {
-  BERTH_ASSIGN_OR_RETURN(Statement s, db.Prepare("SELECT value FROM sync_state WHERE key = ?"));
-  s.Bind(1, key);
-  BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
-  if (!found) return std::optional<Bytes>();
-  return std::optional<Bytes>(s.Blob(0));
+  return internal::GetStateValue(db, kStateTable, key);
 }
 
 Result<std::string> GetText(Db& db, const std::string& key) {
@@ -53,10 +47,7 @@ Result<std::string> GetText(Db& db, const std::string& key) {
 }
 
 Status PutState(Db& db, const std::string& key, std::span<const uint8_t> value) {
-  BERTH_ASSIGN_OR_RETURN(Statement s, db.Prepare("INSERT INTO sync_state (key, value) VALUES (?, ?)"
-                                                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
-  s.Bind(1, key).BindBlob(2, value);
-  return s.Run();
+  return internal::PutStateValue(db, kStateTable, key, value);
 }
 
 Status PutText(Db& db, const std::string& key, const std::string& value) {
@@ -65,8 +56,8 @@ Status PutText(Db& db, const std::string& key, const std::string& value) {
 
 HttpResult Post(const std::string& url, const Bytes& body, const SyncOptions& o,
                 const std::atomic<bool>* cancel) {
-  return internal::Post(url, "/v1/sync", body, internal::HttpTimeouts{o.connect_timeout_s, o.read_timeout_s},
-                        cancel);
+  return TransportOr(o.transport)
+      .Post(url, "/v1/sync", body, HttpTimeouts{o.connect_timeout_s, o.read_timeout_s}, cancel);
 }
 
 // Everything one session needs: keys, pins, counters, the statement cache on the store's connection.
@@ -79,7 +70,7 @@ class Session {
         options_(options),
         progress_(progress),
         cancel_(cancel),
-        cache_(db_.raw()) {}
+        env_(options.env != nullptr ? *options.env : *Env::Default()) {}
 
   Status Load() {
     BERTH_ASSIGN_OR_RETURN(auto keys, GetState(db_, "device_keys"));
@@ -101,7 +92,7 @@ class Session {
   Result<SyncSummary> Run() {
     Report("ping");
     BERTH_ASSIGN_OR_RETURN(Response pong, Exchange(MessageType::kPing, {}));
-    const int64_t skew = pong.hub_time_ms - NowMs();
+    const int64_t skew = pong.hub_time_ms - env_.NowMs();
     if (skew > kMaxSkewMs || skew < -kMaxSkewMs) {
       return ConflictError("this device's clock is " + std::to_string(skew / 1000) +
                            " s off the hub's: fix the device clock, then sync again");
@@ -135,7 +126,7 @@ class Session {
   Result<uint64_t> NextCounter() {
     BERTH_ASSIGN_OR_RETURN(std::string last_text, GetText(db_, "counter"));
     const uint64_t last = last_text.empty() ? 0 : std::stoull(last_text);
-    const uint64_t now_us = static_cast<uint64_t>(NowMs()) * 1000;
+    const uint64_t now_us = static_cast<uint64_t>(env_.NowMs()) * 1000;
     const uint64_t next = std::max(last + 1, now_us);
     BERTH_RETURN_IF_ERROR(PutText(db_, "counter", std::to_string(next)));
     return next;
@@ -229,7 +220,7 @@ class Session {
   Result<Response> Exchange(MessageType type, const Bytes& body, std::unique_ptr<Ahead> ahead = nullptr) {
     if (ahead != nullptr && (ahead->type != type || ahead->body != body)) ahead.reset();
     Bytes payload;  // built when an attempt needs it: a request sealed ahead was compressed already
-    std::mt19937 jitter(static_cast<uint32_t>(NowMs()));
+    std::mt19937 jitter(static_cast<uint32_t>(env_.NowMs()));
     Status last = NetworkError("no attempt");
     for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
       if (attempt > 0) {
@@ -333,8 +324,8 @@ class Session {
     PushRequest req;
     BERTH_ASSIGN_OR_RETURN(std::string cursor, GetText(db_, "cursor"));
     req.cursor = cursor.empty() ? 0 : std::stoull(cursor);
-    BERTH_ASSIGN_OR_RETURN(Stmt s,
-                           cache_.Get("SELECT seq, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?"));
+    BERTH_ASSIGN_OR_RETURN(Statement s,
+                           db_.Cached("SELECT seq, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?"));
     s.Bind(1, static_cast<int64_t>(after_seq))
         .Bind(2, static_cast<int64_t>(std::min<uint64_t>(options_.push_batch, kMaxPushEntries)));
     size_t bytes = 0;
@@ -344,16 +335,12 @@ class Session {
       OutboxEntry e;
       e.seq = static_cast<uint64_t>(s.Int(0));
       const Bytes payload = s.Blob(1);
-      if (!req.entries.empty() && bytes + payload.size() > options_.push_batch_bytes) {
-        sqlite3_reset(s.raw());  // ends the statement's read of the outbox
-        break;
-      }
+      if (!req.entries.empty() && bytes + payload.size() > options_.push_batch_bytes) break;
       bytes += payload.size();
       try {
         internal::BoundedInputArchive ar(payload.data(), payload.size());
         ar(e.mutation);
       } catch (const std::exception&) {
-        sqlite3_reset(s.raw());
         return IntegrityError("outbox entry " + std::to_string(e.seq) + " cannot be decoded");
       }
       req.entries.push_back(std::move(e));
@@ -437,7 +424,7 @@ class Session {
         if (r.outcome != static_cast<uint8_t>(Outcome::kRejected)) continue;
         summary_.rejected++;
         for (const RowState& row : r.authoritative) {
-          BERTH_RETURN_IF_ERROR(internal::ForceRowState(store_, cache_, schema_, row));
+          BERTH_RETURN_IF_ERROR(internal::ForceRowState(store_, schema_, row));
         }
         std::string referral = FieldText(m, "referral_id");
         if (referral.empty()) referral = FieldText(m, "held_for_referral_id");
@@ -460,43 +447,43 @@ class Session {
         const std::string prefix = "depends on rejected claim ";
         if (r.reason_code == "claim_lost" && r.reason.rfind(prefix, 0) == 0) {
           const std::string source = r.reason.substr(prefix.size());
-          BERTH_ASSIGN_OR_RETURN(Stmt find, cache_.Get("SELECT id, authoritative FROM sync_conflict"
-                                                       " WHERE mutation_id = ?"));
+          BERTH_ASSIGN_OR_RETURN(Statement find, db_.Cached("SELECT id, authoritative FROM sync_conflict"
+                                                            " WHERE mutation_id = ?"));
           find.Bind(1, source);
           BERTH_ASSIGN_OR_RETURN(bool found, find.Step());
           if (found) {
             const int64_t id = find.Int(0);
             nlohmann::json j = nlohmann::json::parse(find.Text(1), nullptr, false);
-            sqlite3_reset(find.raw());
+            find.Reset();
             if (!j.is_object()) j = nlohmann::json::object();
             j["dependents"].push_back(
                 {{"mutation_id", m.mutation_id}, {"entity", m.entity}, {"row_id", m.row_id}});
-            BERTH_ASSIGN_OR_RETURN(Stmt upd,
-                                   cache_.Get("UPDATE sync_conflict SET authoritative = ? WHERE id = ?"));
+            BERTH_ASSIGN_OR_RETURN(Statement upd,
+                                   db_.Cached("UPDATE sync_conflict SET authoritative = ? WHERE id = ?"));
             upd.Bind(1, j.dump()).Bind(2, id);
             BERTH_RETURN_IF_ERROR(upd.Run());
             continue;
           }
-          sqlite3_reset(find.raw());
         }
         nlohmann::json record;
         record["rows"] = auth;
         record["dependents"] = nlohmann::json::array();
         BERTH_ASSIGN_OR_RETURN(
-            Stmt ins, cache_.Get("INSERT INTO sync_conflict (created_ms, mutation_id, claim, entity, row_id,"
-                                 " reason_code, reason, referral_id, bed_id, capacity_id, authoritative)"
-                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                                 " ON CONFLICT (mutation_id) DO NOTHING"));
-        ins.Bind(1, NowMs()).Bind(2, m.mutation_id).Bind(3, m.claim).Bind(4, m.entity).Bind(5, m.row_id);
+            Statement ins,
+            db_.Cached("INSERT INTO sync_conflict (created_ms, mutation_id, claim, entity, row_id,"
+                       " reason_code, reason, referral_id, bed_id, capacity_id, authoritative)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                       " ON CONFLICT (mutation_id) DO NOTHING"));
+        ins.Bind(1, env_.NowMs()).Bind(2, m.mutation_id).Bind(3, m.claim).Bind(4, m.entity).Bind(5, m.row_id);
         ins.Bind(6, r.reason_code).Bind(7, r.reason).Bind(8, referral).Bind(9, bed).Bind(10, cap);
         ins.Bind(11, record.dump());
         BERTH_RETURN_IF_ERROR(ins.Run());
-        if (sqlite3_changes(db_.raw()) > 0) {
+        if (db_.Changes() > 0) {
           summary_.conflicts++;
           BERTH_RETURN_IF_ERROR(store_.AppendAudit("sync_conflict", m.entity, m.row_id, r.reason_code));
         }
       }
-      BERTH_ASSIGN_OR_RETURN(Stmt del, cache_.Get("DELETE FROM outbox WHERE seq <= ?"));
+      BERTH_ASSIGN_OR_RETURN(Statement del, db_.Cached("DELETE FROM outbox WHERE seq <= ?"));
       del.Bind(1, static_cast<int64_t>(out.acked_through));
       BERTH_RETURN_IF_ERROR(del.Run());
       // The hub has every entry up to here: where the next spooled batch may start (PROTOCOL.md section 11).
@@ -506,15 +493,15 @@ class Session {
       }
       // A referral whose claim lost goes back in the queue (a new mutation, so every device learns it).
       for (const auto& referral : requeue) {
-        BERTH_ASSIGN_OR_RETURN(auto row, internal::ReadRowValues(cache_, schema_, "referral", referral));
+        BERTH_ASSIGN_OR_RETURN(auto row, internal::ReadRowValues(db_, schema_, "referral", referral));
         if (row.empty()) continue;
         // A referral back in the queue holds no capacity: placements of it that did get through (e.g. one
         // homecare band of several) made by this device are withdrawn too.
         std::vector<std::string> partial;
         {
           // Placements that take any day (berth/schema/occupancy.h), made by this device.
-          BERTH_ASSIGN_OR_RETURN(Stmt s,
-                                 cache_.Get("SELECT id FROM placement WHERE referral_id = ?1 AND origin = ?2"
+          BERTH_ASSIGN_OR_RETURN(Statement s,
+                                 db_.Cached("SELECT id FROM placement WHERE referral_id = ?1 AND origin = ?2"
                                             " AND (status = 'planned' OR status = 'active') AND " +
                                             PlacementTakesSql("''", "''")));
           s.Bind(1, referral).Bind(2, device_id_);
@@ -622,7 +609,7 @@ class Session {
         }
         newest = std::max(newest, row.row_hlc);
         for (const auto& f : row.fields) newest = std::max(newest, f.hlc);
-        BERTH_RETURN_IF_ERROR(internal::MergeRowState(store_, cache_, schema_, row));
+        BERTH_RETURN_IF_ERROR(internal::MergeRowState(store_, schema_, row));
         if (snapshot) {
           const std::string key = "snapshot_seen:" + row.entity + ":" + row.row_id;
           BERTH_RETURN_IF_ERROR(PutText(db_, key, ""));
@@ -640,8 +627,8 @@ class Session {
     for (const auto& entity : schema_.Entities()) {
       std::vector<std::string> gone;
       BERTH_ASSIGN_OR_RETURN(
-          Stmt s,
-          cache_.Get("SELECT id FROM \"" + entity +
+          Statement s,
+          db_.Cached("SELECT id FROM \"" + entity +
                      "\" t WHERE NOT EXISTS (SELECT 1 FROM sync_state WHERE key = 'snapshot_seen:" + entity +
                      ":' || t.id) AND NOT EXISTS (SELECT 1 FROM outbox o WHERE"
                      " o.entity = ? AND o.row_id = t.id)"));
@@ -656,7 +643,7 @@ class Session {
         absent.entity = entity;
         absent.row_id = id;
         absent.absent = 1;
-        BERTH_RETURN_IF_ERROR(internal::ForceRowState(store_, cache_, schema_, absent));
+        BERTH_RETURN_IF_ERROR(internal::ForceRowState(store_, schema_, absent));
       }
     }
     BERTH_RETURN_IF_ERROR(db_.Exec("DELETE FROM sync_state WHERE key LIKE 'snapshot_seen:%'"));
@@ -668,7 +655,7 @@ class Session {
   SyncOptions options_;
   ProgressFn progress_;
   const std::atomic<bool>* cancel_;
-  StmtCache cache_;
+  Env& env_;
   internal::Schema schema_;
   KeyPairs keys_;
   PublicKeys hub_;
@@ -683,7 +670,8 @@ class Session {
 
 }  // namespace
 
-Result<EnrollResult> Enroll(Store& store, const std::string& hub_url, const std::string& typed_code) {
+Result<EnrollResult> Enroll(Store& store, const std::string& hub_url, const std::string& typed_code,
+                            Transport* transport) {
   if (store.locked()) return NotAuthorised("the store is locked");
   Db& db = store.db();
   BERTH_ASSIGN_OR_RETURN(auto existing, GetState(db, "device_keys"));
@@ -698,12 +686,12 @@ Result<EnrollResult> Enroll(Store& store, const std::string& hub_url, const std:
   req.device_id = store.device_id();
   req.sign_pk = keys.sign_pk;
   req.kx_pk = keys.kx_pk;
-  req.now_ms = NowMs();
+  req.now_ms = Env::Default()->NowMs();
   const CodeKeys code_keys = CodeKeysFromCode(code);
   const Secret code_key = EnrollKeyFromVerifier(code_keys.verifier);
   const Bytes code_id = CodeId(code);
   const Bytes envelope = SealEnroll(code_key, code_id, Encode(req), false, &code_keys.signing_key);
-  HttpResult http = internal::Post(hub_url, "/v1/enroll", envelope, internal::HttpTimeouts{});
+  HttpResult http = TransportOr(transport).Post(hub_url, "/v1/enroll", envelope, HttpTimeouts{});
   if (http.status == 0) return NetworkError("the hub at " + hub_url + " is unreachable");
   if (http.status == 401)
     return NotAuthorised("the hub refused the enrollment code (wrong, used or expired)");
@@ -810,12 +798,14 @@ Status DeviceSync::ApplySpoolAnswer(const PushResponse& response) {
   PushResponse still;
   still.acked_through = response.acked_through;
   for (const MutationResult& r : response.results) {
-    BERTH_ASSIGN_OR_RETURN(Stmt q, s.cache_.Get("SELECT payload FROM outbox WHERE seq = ?"));
-    q.Bind(1, static_cast<int64_t>(r.seq));
-    BERTH_ASSIGN_OR_RETURN(bool found, q.Step());
-    if (!found) continue;
-    const Bytes payload = q.Blob(0);
-    sqlite3_reset(q.raw());
+    Bytes payload;
+    {
+      BERTH_ASSIGN_OR_RETURN(Statement q, s.db_.Cached("SELECT payload FROM outbox WHERE seq = ?"));
+      q.Bind(1, static_cast<int64_t>(r.seq));
+      BERTH_ASSIGN_OR_RETURN(bool found, q.Step());
+      if (!found) continue;
+      payload = q.Blob(0);
+    }
     OutboxEntry e;
     e.seq = r.seq;
     try {

@@ -185,9 +185,10 @@ class Courier {
       BERTH_ASSIGN_OR_RETURN(uint64_t counter, NextCounter());
       BERTH_ASSIGN_OR_RETURN(SealedRequest sealed,
                              SealRequest(keys_, hub_, state_.device_id, counter, payload, /*direction=*/3));
-      const internal::HttpResult http = internal::Post(
-          url_, "/v1/courier", sealed.envelope,
-          internal::HttpTimeouts{options_.connect_timeout_s, options_.read_timeout_s}, cancel_);
+      const HttpResult http =
+          TransportOr(options_.transport)
+              .Post(url_, "/v1/courier", sealed.envelope,
+                    HttpTimeouts{options_.connect_timeout_s, options_.read_timeout_s}, cancel_);
       if (http.cancelled) return NetworkError("the courier was cancelled");
       summary_.requests++;
       summary_.bytes_sent += static_cast<int64_t>(sealed.envelope.size());

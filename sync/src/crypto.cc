@@ -8,6 +8,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "berth/schema/binary_encoding.h"
 #include "berth/schema/ids.h"
 #include "berth/sync/version.h"
 #include "bounded_archive.h"
@@ -47,17 +48,6 @@ Secret Hash32(std::initializer_list<std::span<const uint8_t>> parts) {
 
 std::span<const uint8_t> Span(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
-
-template <class T>
-Bytes EncodeAny(const T& m) {
-  std::ostringstream out(std::ios::binary);
-  {
-    cereal::BinaryOutputArchive ar(out);
-    ar(m);
-  }
-  const std::string s = out.str();
-  return Bytes(s.begin(), s.end());
 }
 
 Result<Bytes> AeadSeal(const Secret& key, const Bytes& nonce, const Bytes& ad, const Bytes& plain) {
@@ -265,7 +255,7 @@ Bytes SealEnroll(const Secret& key, const Bytes& code_id, const Bytes& plain, bo
     crypto_sign_detached(e.signature.data(), nullptr, signed_bytes.data(), signed_bytes.size(),
                          signing_key->data());
   }
-  return EncodeAny(e);
+  return EncodeBinary(e);
 }
 
 Result<Bytes> EnrollEnvelopeCodeId(const Bytes& envelope) {
@@ -290,7 +280,7 @@ Result<Bytes> OpenEnroll(const Secret& key, const Bytes& envelope, bool response
 }
 
 Bytes EncodeEnvelope(const Envelope& e) {
-  return EncodeAny(e);
+  return EncodeBinary(e);
 }
 
 Result<Envelope> DecodeEnvelope(const Bytes& bytes) {
@@ -331,14 +321,14 @@ Result<SealedRequest> SealRequest(const KeyPairs& device, const PublicKeys& hub,
   e.header.sent_ms = NowMs();
   e.header.ephemeral_pk = eph_pk;
   e.header.nonce = RandomBytes(kNonce);
-  const Bytes header = EncodeAny(e.header);
+  const Bytes header = EncodeBinary(e.header);
   BERTH_ASSIGN_OR_RETURN(e.ciphertext, AeadSeal(out.keys.request_key, e.header.nonce, header, payload));
   const Bytes signed_bytes = SignedBytes(header, e.ciphertext);
   e.signature.resize(crypto_sign_BYTES);
   crypto_sign_detached(e.signature.data(), nullptr, signed_bytes.data(), signed_bytes.size(),
                        device.sign_sk.data());
   out.header = e.header;
-  out.envelope = EncodeAny(e);
+  out.envelope = EncodeBinary(e);
   return out;
 }
 
@@ -350,7 +340,7 @@ Result<Bytes> OpenResponse(const SealedRequest& request, const PublicKeys& hub, 
       e.header.counter != request.header.counter || e.header.ephemeral_pk != request.header.ephemeral_pk) {
     return IntegrityError("the hub's answer does not belong to this request (replayed or misdirected)");
   }
-  const Bytes header = EncodeAny(e.header);
+  const Bytes header = EncodeBinary(e.header);
   const Bytes signed_bytes = SignedBytes(header, e.ciphertext);
   if (crypto_sign_verify_detached(e.signature.data(), signed_bytes.data(), signed_bytes.size(),
                                   hub.sign_pk.data()) != 0) {
@@ -364,7 +354,7 @@ Result<Bytes> OpenRequest(const KeyPairs& hub, const PublicKeys& device, const E
   if (device.sign_pk.size() != crypto_sign_PUBLICKEYBYTES || device.kx_pk.size() != crypto_scalarmult_BYTES) {
     return NotAuthorised("bad_key");
   }
-  const Bytes header = EncodeAny(e.header);
+  const Bytes header = EncodeBinary(e.header);
   const Bytes signed_bytes = SignedBytes(header, e.ciphertext);
   if (crypto_sign_verify_detached(e.signature.data(), signed_bytes.data(), signed_bytes.size(),
                                   device.sign_pk.data()) != 0) {
@@ -385,13 +375,13 @@ Bytes SealResponse(const KeyPairs& hub, const EnvelopeHeader& request, const Ses
   e.header.direction = static_cast<uint8_t>(request.direction + 1);
   e.header.sent_ms = NowMs();
   e.header.nonce = RandomBytes(kNonce);
-  const Bytes header = EncodeAny(e.header);
+  const Bytes header = EncodeBinary(e.header);
   e.ciphertext = AeadSeal(keys.response_key, e.header.nonce, header, payload).value();
   const Bytes signed_bytes = SignedBytes(header, e.ciphertext);
   e.signature.resize(crypto_sign_BYTES);
   crypto_sign_detached(e.signature.data(), nullptr, signed_bytes.data(), signed_bytes.size(),
                        hub.sign_sk.data());
-  return EncodeAny(e);
+  return EncodeBinary(e);
 }
 
 // --- boxes ---------------------------------------------------------------------------------------------
@@ -452,13 +442,13 @@ Result<Bytes> SealBox(const KeyPairs& sender, const Bytes& recipient_kx_pk, BoxP
   BERTH_ASSIGN_OR_RETURN(
       Secret key, BoxKey(eph_sk.data(), recipient_kx_pk.data(), sender.kx_sk.data(), recipient_kx_pk.data(),
                          b.header.ephemeral_pk, sender.kx_pk, recipient_kx_pk));
-  const Bytes header = EncodeAny(b.header);
+  const Bytes header = EncodeBinary(b.header);
   BERTH_ASSIGN_OR_RETURN(b.ciphertext, AeadSeal(key, b.header.nonce, header, payload));
   const Bytes signed_bytes = BoxSignedBytes(header, b.ciphertext);
   b.signature.resize(crypto_sign_BYTES);
   crypto_sign_detached(b.signature.data(), nullptr, signed_bytes.data(), signed_bytes.size(),
                        sender.sign_sk.data());
-  return EncodeAny(b);
+  return EncodeBinary(b);
 }
 
 Result<Bytes> OpenBox(const KeyPairs& recipient, const PublicKeys& sender, BoxPurpose purpose,
@@ -472,7 +462,7 @@ Result<Bytes> OpenBox(const KeyPairs& recipient, const PublicKeys& sender, BoxPu
   if (sender.sign_pk.size() != crypto_sign_PUBLICKEYBYTES || sender.kx_pk.size() != crypto_scalarmult_BYTES) {
     return IntegrityError("the sender's key is malformed");
   }
-  const Bytes header = EncodeAny(b.header);
+  const Bytes header = EncodeBinary(b.header);
   const Bytes signed_bytes = BoxSignedBytes(header, b.ciphertext);
   if (crypto_sign_verify_detached(b.signature.data(), signed_bytes.data(), signed_bytes.size(),
                                   sender.sign_pk.data()) != 0) {

@@ -21,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include "berth/schema/text.h"
+
 namespace berth::sync::internal {
 
 namespace {
@@ -29,11 +31,6 @@ int64_t MonotonicMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 std::string Trim(const std::string& s) {
@@ -266,12 +263,12 @@ struct HttpServer::Impl {
       pos = end + 2;
       const size_t colon = field.find(':');
       if (colon == std::string::npos || colon == 0) return Refuse(c, 400, "bad header");
-      const std::string name = Lower(field.substr(0, colon));
+      const std::string name = AsciiLower(field.substr(0, colon));
       const std::string value = Trim(field.substr(colon + 1));
       if (name == "transfer-encoding") {
         return Refuse(c, 413, "refused: Transfer-Encoding is not accepted; send Content-Length");
       }
-      if (name == "content-encoding" && Lower(value) != "identity") {
+      if (name == "content-encoding" && AsciiLower(value) != "identity") {
         return Refuse(c, 413, "refused: Content-Encoding is not accepted; the payload carries its own");
       }
       if (name == "content-length") {
@@ -283,7 +280,7 @@ struct HttpServer::Impl {
         length = static_cast<size_t>(std::stoull(value));
       }
       if (name == "connection") {
-        const std::string v = Lower(value);
+        const std::string v = AsciiLower(value);
         if (v == "close") c.keep_alive = false;
         if (v == "keep-alive") c.keep_alive = true;
       }

@@ -17,7 +17,9 @@ using internal::Plain;
 using internal::Short;
 
 Hub::Hub(std::unique_ptr<HubStorage> storage, HubOptions options)
-    : storage_(std::move(storage)), options_(options) {}
+    : storage_(std::move(storage)),
+      options_(options),
+      env_(options.env != nullptr ? *options.env : *Env::Default()) {}
 Hub::~Hub() = default;
 
 Status Hub::Start() {
@@ -29,7 +31,7 @@ HttpAnswer Hub::HandleEnroll(const Bytes& body) {
   if (body.size() > kMaxBodyBytes) return Plain(413, "too large");
   auto code_id = EnrollEnvelopeCodeId(body);
   if (!code_id.ok()) return Plain(400, "bad envelope");
-  const int64_t now = NowMs();
+  const int64_t now = env_.NowMs();
   auto verifier = storage_->CodeVerifier(*code_id, now);
   if (!verifier.ok()) {
     Log("enroll refused: bad_code");
@@ -65,95 +67,135 @@ Bytes Hub::Answer(const Envelope& request, const SessionKeys& keys, const Respon
   return SealResponse(keys_, request.header, keys, Compress(Encode(response)));
 }
 
-HttpAnswer Hub::HandleSync(const Bytes& body) {
-  if (body.size() > kMaxBodyBytes) return Plain(413, "too large");
+Hub::Opened Hub::OpenSealed(const Bytes& body, uint8_t direction) {
+  Opened o;
+  if (body.size() > kMaxBodyBytes) {
+    o.refusal = Plain(413, "too large");
+    return o;
+  }
   auto env = DecodeEnvelope(body);
-  if (!env.ok())
-    return Plain(400, env.status().message().find("version") != std::string::npos
-                          ? env.status().message()
-                          : std::string("bad envelope"));
-  if (env->header.direction != 1) return Plain(400, "bad envelope");
-  auto dev = storage_->GetDevice(env->header.device_id);
+  if (!env.ok()) {
+    o.refusal =
+        Plain(400, env.status().message().find("version") != std::string::npos ? env.status().message()
+                                                                               : std::string("bad envelope"));
+    return o;
+  }
+  o.envelope = std::move(env).value();
+  if (o.envelope.header.direction != direction) {
+    o.refusal = Plain(400, "bad envelope");
+    return o;
+  }
+  auto dev = storage_->GetDevice(o.envelope.header.device_id);
   if (!dev.ok()) {
-    if (dev.status().code() == Code::kNotFound) return Plain(401, "unknown_device");
-    return Plain(503, "unavailable");
+    o.refusal =
+        dev.status().code() == Code::kNotFound ? Plain(401, "unknown_device") : Plain(503, "unavailable");
+    return o;
   }
-  SessionKeys keys;
-  auto plain = OpenRequest(keys_, PublicKeys{dev->sign_pk, dev->kx_pk}, *env, &keys);
+  o.device = std::move(dev).value();
+  const bool by_courier = direction == 3;
+  PublicKeys sender{o.device.sign_pk, o.device.kx_pk};
+  if (by_courier) {
+    auto courier = storage_->GetCourier(o.device.device_id);
+    if (!courier.ok()) {
+      o.refusal = courier.status().code() == Code::kNotFound ? Plain(401, "unknown_courier")
+                                                             : Plain(503, "unavailable");
+      return o;
+    }
+    o.courier = std::move(courier).value();
+    sender = PublicKeys{o.courier->sign_pk, o.courier->kx_pk};
+  }
+  const std::string who = (by_courier ? "courier of device " : "device ") + Short(o.device.device_id);
+  auto plain = OpenRequest(keys_, sender, o.envelope, &o.keys);
   if (!plain.ok()) {
-    Log("refused device " + Short(dev->device_id) + ": " + plain.status().message());
-    return Plain(401, plain.status().message());
+    Log("refused " + who + ": " + plain.status().message());
+    o.refusal = Plain(401, plain.status().message());
+    return o;
   }
-  const int64_t now = NowMs();
-  if (env->header.sent_ms > now + kReplayWindowMs || env->header.sent_ms < now - kReplayWindowMs) {
-    Log("refused device " + Short(dev->device_id) + ": stale");
-    return Plain(401, "stale");
+  o.now_ms = env_.NowMs();
+  const int64_t sent = o.envelope.header.sent_ms;
+  if (sent > o.now_ms + kReplayWindowMs || sent < o.now_ms - kReplayWindowMs) {
+    Log("refused " + who + ": stale");
+    o.refusal = Plain(401, "stale");
+    return o;
   }
-  if (Status st = storage_->AdvanceCounter(dev->device_id, env->header.counter, now); !st.ok()) {
-    Log("refused device " + Short(dev->device_id) + ": " + st.message());
-    return Plain(st.code() == Code::kNotAuthorised ? 401 : 503,
-                 st.code() == Code::kNotAuthorised ? "replay" : "unavailable");
+  const uint64_t counter = o.envelope.header.counter;
+  if (Status st = by_courier
+                      ? storage_->AdvanceCourierCounter(o.device.device_id, o.courier->sign_pk, counter)
+                      : storage_->AdvanceCounter(o.device.device_id, counter, o.now_ms);
+      !st.ok()) {
+    Log("refused " + who + ": " + st.message());
+    o.refusal = Plain(st.code() == Code::kNotAuthorised ? 401 : 503,
+                      st.code() == Code::kNotAuthorised ? "replay" : "unavailable");
+    return o;
   }
-  Response resp;
-  resp.version = kProtocolVersion;
-  resp.hub_time_ms = now;
+  o.answer.version = kProtocolVersion;
+  o.answer.hub_time_ms = o.now_ms;
+  auto refuse = [&](WireError error, std::string message) {
+    o.answer.error = static_cast<uint8_t>(error);
+    o.answer.message = std::move(message);
+    o.refusal = HttpAnswer{200, Answer(o.envelope, o.keys, o.answer)};
+    return std::move(o);
+  };
   auto payload = Decompress(*plain, kMaxRequestBytes);
   Result<Request> req = payload.ok() ? DecodeRequest(*payload) : Result<Request>(payload.status());
-  if (!req.ok()) {
-    resp.error = static_cast<uint8_t>(WireError::kBadMessage);
-    resp.message = "malformed request";
-    return HttpAnswer{200, Answer(*env, keys, resp)};
+  if (!req.ok()) return refuse(WireError::kBadMessage, "malformed request");
+  o.request = std::move(req).value();
+  o.answer.type = o.request.type;
+  if (Status v = CheckProtocolVersion(o.request.version); !v.ok()) {
+    return refuse(WireError::kVersionMismatch, v.message());
   }
-  resp.type = req->type;
-  if (Status v = CheckProtocolVersion(req->version); !v.ok()) {
-    resp.error = static_cast<uint8_t>(WireError::kVersionMismatch);
-    resp.message = v.message();
-    return HttpAnswer{200, Answer(*env, keys, resp)};
+  if (o.device.revoked) {
+    Log((by_courier ? "courier of revoked device " : "revoked device ") + Short(o.device.device_id) +
+        " told to wipe");
+    return refuse(WireError::kRevoked, "this device has been revoked by the hub administrator");
   }
-  if (dev->revoked) {
-    Log("revoked device " + Short(dev->device_id) + " told to wipe");
-    resp.error = static_cast<uint8_t>(WireError::kRevoked);
-    resp.message = "this device has been revoked by the hub administrator";
-    return HttpAnswer{200, Answer(*env, keys, resp)};
-  }
-  switch (static_cast<MessageType>(req->type)) {
+  return o;
+}
+
+HttpAnswer Hub::HandleSync(const Bytes& body) {
+  Opened o = OpenSealed(body, 1);
+  if (o.refusal) return std::move(*o.refusal);
+  const DeviceRecord& dev = o.device;
+  const int64_t now = o.now_ms;
+  Response& resp = o.answer;
+  switch (static_cast<MessageType>(o.request.type)) {
     case MessageType::kPing:
       break;
     case MessageType::kPush: {
       // A device that may write nothing has its push refused before a byte of it is decoded.
-      if (!RoleMayWriteAny(dev->role)) {
+      if (!RoleMayWriteAny(dev.role)) {
         resp.error = static_cast<uint8_t>(WireError::kNotPermitted);
         resp.message = "this device's role may not push changes";
         break;
       }
-      auto push = DecodePushRequest(req->body);
+      auto push = DecodePushRequest(o.request.body);
       if (!push.ok()) {
         resp.error = static_cast<uint8_t>(WireError::kBadMessage);
         resp.message = "malformed push";
         break;
       }
       PushStats stats;
-      auto out = storage_->Push(*dev, *push, now, &stats);
+      auto out = storage_->Push(dev, *push, now, &stats);
       if (!out.ok()) {
-        Log("push from " + Short(dev->device_id) + " failed: " + std::string(CodeName(out.status().code())));
+        Log("push from " + Short(dev.device_id) + " failed: " + std::string(CodeName(out.status().code())));
         resp.error = static_cast<uint8_t>(out.status().code() == Code::kBadInput ? WireError::kBadMessage
                                                                                  : WireError::kInternal);
         resp.message = out.status().code() == Code::kBadInput ? out.status().message() : "internal error";
         break;
       }
-      Log("push from " + Short(dev->device_id) + ": " + std::to_string(stats.applied) + " applied, " +
+      Log("push from " + Short(dev.device_id) + ": " + std::to_string(stats.applied) + " applied, " +
           std::to_string(stats.duplicates) + " duplicate, " + std::to_string(stats.rejected) + " rejected");
       resp.body = Encode(*out);
       break;
     }
     case MessageType::kPull: {
-      auto pull = DecodePullRequest(req->body);
+      auto pull = DecodePullRequest(o.request.body);
       if (!pull.ok()) {
         resp.error = static_cast<uint8_t>(WireError::kBadMessage);
         resp.message = "malformed pull";
         break;
       }
-      auto out = storage_->Pull(*dev, *pull);
+      auto out = storage_->Pull(dev, *pull);
       if (!out.ok()) {
         resp.error = static_cast<uint8_t>(WireError::kInternal);
         resp.message = "internal error";
@@ -167,18 +209,18 @@ HttpAnswer Hub::HandleSync(const Bytes& body) {
       break;
     }
     case MessageType::kCourierKey: {
-      auto courier = DecodeCourierKeyRequest(req->body);
+      auto courier = DecodeCourierKeyRequest(o.request.body);
       if (!courier.ok() || courier->sign_pk.size() != 32 || courier->kx_pk.size() != 32) {
         resp.error = static_cast<uint8_t>(WireError::kBadMessage);
         resp.message = "malformed courier key";
         break;
       }
-      if (!storage_->SetCourierKey(dev->device_id, courier->sign_pk, courier->kx_pk, now).ok()) {
+      if (!storage_->SetCourierKey(dev.device_id, courier->sign_pk, courier->kx_pk, now).ok()) {
         resp.error = static_cast<uint8_t>(WireError::kInternal);
         resp.message = "internal error";
         break;
       }
-      Log("courier key registered for device " + Short(dev->device_id));
+      Log("courier key registered for device " + Short(dev.device_id));
       resp.body = Encode(CourierKeyResponse{now, now + options_.courier_ttl_ms});
       break;
     }
@@ -186,7 +228,7 @@ HttpAnswer Hub::HandleSync(const Bytes& body) {
       resp.error = static_cast<uint8_t>(WireError::kBadMessage);
       resp.message = "unknown message type";
   }
-  return HttpAnswer{200, Answer(*env, keys, resp)};
+  return HttpAnswer{200, Answer(o.envelope, o.keys, resp)};
 }
 
 Status Hub::Serve(const std::string& host, int port, const std::function<void(int)>& on_listening,
@@ -199,7 +241,7 @@ Status Hub::Serve(const std::string& host, int port, const std::function<void(in
   BERTH_ASSIGN_OR_RETURN(int bound, server.Bind(host, port));
   // Tombstones past the horizon are forgotten at start (before "listening", so a caller that waits for
   // it sees the purge done); devices behind the horizon re-snapshot.
-  if (auto purged = storage_->PurgeTombstones(NowMs() - options_.tombstone_horizon_ms);
+  if (auto purged = storage_->PurgeTombstones(env_.NowMs() - options_.tombstone_horizon_ms);
       purged.ok() && *purged > 0) {
     Log("purged " + std::to_string(*purged) + " tombstones past the horizon");
   }

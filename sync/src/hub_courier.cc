@@ -9,7 +9,6 @@
 
 namespace berth::sync {
 
-using internal::kReplayWindowMs;
 using internal::Log;
 using internal::Plain;
 using internal::Short;
@@ -25,79 +24,28 @@ Response Refuse(Response resp, WireError error, std::string message) {
 }  // namespace
 
 HttpAnswer Hub::HandleCourier(const Bytes& body) {
-  if (body.size() > kMaxBodyBytes) return Plain(413, "too large");
-  auto env = DecodeEnvelope(body);
-  if (!env.ok()) {
-    return Plain(400, env.status().message().find("version") != std::string::npos
-                          ? env.status().message()
-                          : std::string("bad envelope"));
-  }
-  if (env->header.direction != 3) return Plain(400, "bad envelope");
-  auto dev = storage_->GetDevice(env->header.device_id);
-  if (!dev.ok()) {
-    if (dev.status().code() == Code::kNotFound) return Plain(401, "unknown_device");
-    return Plain(503, "unavailable");
-  }
-  auto courier = storage_->GetCourier(dev->device_id);
-  if (!courier.ok()) {
-    if (courier.status().code() == Code::kNotFound) return Plain(401, "unknown_courier");
-    return Plain(503, "unavailable");
-  }
-  SessionKeys keys;
-  auto plain = OpenRequest(keys_, PublicKeys{courier->sign_pk, courier->kx_pk}, *env, &keys);
-  if (!plain.ok()) {
-    Log("refused courier of device " + Short(dev->device_id) + ": " + plain.status().message());
-    return Plain(401, plain.status().message());
-  }
-  const int64_t now = NowMs();
-  if (env->header.sent_ms > now + kReplayWindowMs || env->header.sent_ms < now - kReplayWindowMs) {
-    Log("refused courier of device " + Short(dev->device_id) + ": stale");
-    return Plain(401, "stale");
-  }
-  if (Status st = storage_->AdvanceCourierCounter(dev->device_id, courier->sign_pk, env->header.counter);
-      !st.ok()) {
-    Log("refused courier of device " + Short(dev->device_id) + ": " + st.message());
-    return Plain(st.code() == Code::kNotAuthorised ? 401 : 503,
-                 st.code() == Code::kNotAuthorised ? "replay" : "unavailable");
-  }
-  Response resp;
-  resp.version = kProtocolVersion;
-  resp.hub_time_ms = now;
-  auto payload = Decompress(*plain, kMaxRequestBytes);
-  Result<Request> req = payload.ok() ? DecodeRequest(*payload) : Result<Request>(payload.status());
-  if (!req.ok()) {
-    return HttpAnswer{200, Answer(*env, keys, Refuse(resp, WireError::kBadMessage, "malformed request"))};
-  }
-  resp.type = req->type;
-  if (Status v = CheckProtocolVersion(req->version); !v.ok()) {
-    return HttpAnswer{200, Answer(*env, keys, Refuse(resp, WireError::kVersionMismatch, v.message()))};
-  }
-  if (dev->revoked) {
-    Log("courier of revoked device " + Short(dev->device_id) + " told to wipe");
-    return HttpAnswer{200, Answer(*env, keys,
-                                  Refuse(resp, WireError::kRevoked,
-                                         "this device has been revoked by the hub administrator"))};
-  }
+  Opened o = OpenSealed(body, 3);
+  if (o.refusal) return std::move(*o.refusal);
   // Checked after revocation: a revoked laptop is told to wipe itself however old its courier key.
-  if (now >= courier->registered_ms + options_.courier_ttl_ms) {
-    Log("refused courier of device " + Short(dev->device_id) + ": courier_expired");
+  if (o.now_ms >= o.courier->registered_ms + options_.courier_ttl_ms) {
+    Log("refused courier of device " + Short(o.device.device_id) + ": courier_expired");
     return Plain(401, "courier_expired");
   }
   Response out;
-  switch (static_cast<MessageType>(req->type)) {
+  switch (static_cast<MessageType>(o.request.type)) {
     case MessageType::kSpoolUpload:
-      out = SpoolUpload(*dev, req->body, now);
+      out = SpoolUpload(o.device, o.request.body, o.now_ms);
       break;
     case MessageType::kSpoolPull:
-      out = SpoolPull(*dev, req->body);
+      out = SpoolPull(o.device, o.request.body);
       break;
     default:
       out = Refuse(Response{}, WireError::kBadMessage, "a courier may only upload and pull sealed boxes");
   }
-  out.version = resp.version;
-  out.type = resp.type;
-  out.hub_time_ms = resp.hub_time_ms;
-  return HttpAnswer{200, Answer(*env, keys, out)};
+  out.version = o.answer.version;
+  out.type = o.answer.type;
+  out.hub_time_ms = o.answer.hub_time_ms;
+  return HttpAnswer{200, Answer(o.envelope, o.keys, out)};
 }
 
 Response Hub::SpoolUpload(const DeviceRecord& dev, const Bytes& box, int64_t now_ms) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "berth/sync/hub.h"
@@ -26,3 +27,22 @@ inline std::string Short(const std::string& id) {
 }
 
 }  // namespace berth::sync::internal
+
+namespace berth::sync {
+
+// What Hub::OpenSealed makes of a request. When `refusal` is set the request goes no further: a plain
+// HTTP refusal (bad envelope, unknown device or courier, bad seal, stale, replayed), or a sealed answer
+// with its error (malformed request, protocol version mismatch, revoked device). Otherwise `request` is
+// the authenticated, fresh request, and `answer` the Response to fill in (version and hub time set).
+struct Hub::Opened {
+  std::optional<HttpAnswer> refusal;
+  Envelope envelope;
+  DeviceRecord device;
+  std::optional<CourierRecord> courier;  // direction 3
+  SessionKeys keys;
+  Request request;
+  Response answer;
+  int64_t now_ms = 0;
+};
+
+}  // namespace berth::sync

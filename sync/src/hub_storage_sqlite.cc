@@ -14,16 +14,13 @@
 #include "berth/sync/hub_storage.h"
 #include "berth/sync/version.h"
 #include "rows.h"
-#include "sqlite_util.h"
 
 namespace berth::sync {
 
 namespace {
 
-using internal::Stmt;
-using internal::StmtCache;
-
 constexpr int64_t kMaxSkewMs = 5 * 60 * 1000;
+constexpr std::string_view kStateTable = "hub_state";
 
 std::vector<std::string> SplitScope(const std::string& s) {
   std::vector<std::string> out;
@@ -88,8 +85,7 @@ struct Rejection {
 
 class SqliteHubStorage final : public HubStorage {
  public:
-  explicit SqliteHubStorage(std::unique_ptr<Store> store)
-      : store_(std::move(store)), cache_(store_->db().raw()) {
+  explicit SqliteHubStorage(std::unique_ptr<Store> store) : store_(std::move(store)) {
     (void)schema_.Load(store_->db());
     // Every page read through the encrypting VFS is authenticated and decrypted: a large page cache keeps
     // the hot B-tree pages of the change log and the row tables decrypted in memory.
@@ -97,7 +93,6 @@ class SqliteHubStorage final : public HubStorage {
     open_status_ = UseHubIndexes();
     if (open_status_.ok()) open_status_ = GiveWildcardRowsRealAreas();
   }
-  ~SqliteHubStorage() override { cache_.Clear(); }
 
   Result<KeyPairs> HubKeys() override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -109,32 +104,33 @@ class SqliteHubStorage final : public HubStorage {
   Status AddCode(const Bytes& code_id, const Bytes& verifier, const std::string& name,
                  const std::string& role, const std::string& scope, int64_t expires_ms) override {
     std::lock_guard<std::mutex> lock(mu_);
-    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("INSERT INTO hub_code (code_id, name, role, scope, created_ms,"
-                                              " expires_ms, verifier) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    s.BindBlob(1, code_id.data(), code_id.size()).Bind(2, name).Bind(3, role).Bind(4, scope).Bind(5, NowMs());
-    s.Bind(6, expires_ms).BindBlob(7, verifier.data(), verifier.size());
+    BERTH_ASSIGN_OR_RETURN(Statement s,
+                           db().Cached("INSERT INTO hub_code (code_id, name, role, scope, created_ms,"
+                                       " expires_ms, verifier) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    s.BindBlob(1, code_id).Bind(2, name).Bind(3, role).Bind(4, scope).Bind(5, Env::Default()->NowMs());
+    s.Bind(6, expires_ms).BindBlob(7, verifier);
     return s.Run();
   }
 
   Result<Bytes> CodeVerifier(const Bytes& code_id, int64_t now_ms) override {
     std::lock_guard<std::mutex> lock(mu_);
     BERTH_ASSIGN_OR_RETURN(
-        Stmt s, cache_.Get("SELECT verifier, expires_ms, used_by FROM hub_code WHERE code_id = ?"));
-    s.BindBlob(1, code_id.data(), code_id.size());
+        Statement s, db().Cached("SELECT verifier, expires_ms, used_by FROM hub_code WHERE code_id = ?"));
+    s.BindBlob(1, code_id);
     BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
     if (!found) return NotAuthorised("bad_code");
     Bytes verifier = s.Blob(0);
     const int64_t expires = s.Int(1);
     const std::string used = s.Text(2);
-    sqlite3_reset(s.raw());
     if (!used.empty() || expires < now_ms || verifier.size() != 32) return NotAuthorised("bad_code");
     return verifier;
   }
 
   Result<std::vector<CodeRecord>> ListCodes() override {
     std::lock_guard<std::mutex> lock(mu_);
-    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT code_id, name, role, scope, created_ms, expires_ms"
-                                              " FROM hub_code WHERE used_by = '' ORDER BY created_ms DESC"));
+    BERTH_ASSIGN_OR_RETURN(Statement s,
+                           db().Cached("SELECT code_id, name, role, scope, created_ms, expires_ms"
+                                       " FROM hub_code WHERE used_by = '' ORDER BY created_ms DESC"));
     std::vector<CodeRecord> out;
     while (true) {
       BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
@@ -166,9 +162,10 @@ class SqliteHubStorage final : public HubStorage {
     Bytes id(matches[0].size() / 2);
     sodium_hex2bin(id.data(), id.size(), matches[0].c_str(), matches[0].size(), nullptr, nullptr, nullptr);
     // Cancelled like a used code: its id stays (so it can never be added again), its verifier goes.
-    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("UPDATE hub_code SET used_by = 'cancelled', verifier = x''"
-                                              " WHERE code_id = ? AND used_by = ''"));
-    s.BindBlob(1, id.data(), id.size());
+    BERTH_ASSIGN_OR_RETURN(Statement s,
+                           db().Cached("UPDATE hub_code SET used_by = 'cancelled', verifier = x''"
+                                       " WHERE code_id = ? AND used_by = ''"));
+    s.BindBlob(1, id);
     return s.Run();
   }
 
@@ -177,9 +174,10 @@ class SqliteHubStorage final : public HubStorage {
     std::lock_guard<std::mutex> lock(mu_);
     DeviceRecord rec;
     Status st = store_->db().Transaction([&]() -> Status {
-      BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT name, role, scope, used_by, expires_ms FROM hub_code"
-                                                " WHERE code_id = ?"));
-      s.BindBlob(1, code_id.data(), code_id.size());
+      BERTH_ASSIGN_OR_RETURN(Statement s,
+                             db().Cached("SELECT name, role, scope, used_by, expires_ms FROM hub_code"
+                                         " WHERE code_id = ?"));
+      s.BindBlob(1, code_id);
       BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
       if (!found) return NotAuthorised("bad_code");
       rec.name = s.Text(0);
@@ -187,26 +185,27 @@ class SqliteHubStorage final : public HubStorage {
       rec.scope = SplitScope(s.Text(2));
       const bool used = !s.Text(3).empty();
       const int64_t expires = s.Int(4);
-      sqlite3_reset(s.raw());
+      s.Reset();
       if (used || expires < now_ms) return NotAuthorised("bad_code");
       if (!IsUuid(device_id)) return BadInput("the device id is not a UUID");
-      BERTH_ASSIGN_OR_RETURN(Stmt exists, cache_.Get("SELECT count(*) FROM hub_device WHERE device_id = ?"));
+      BERTH_ASSIGN_OR_RETURN(Statement exists,
+                             db().Cached("SELECT count(*) FROM hub_device WHERE device_id = ?"));
       exists.Bind(1, device_id);
       BERTH_ASSIGN_OR_RETURN(bool r, exists.Step());
       const int64_t n = r ? exists.Int(0) : 0;
-      sqlite3_reset(exists.raw());
+      exists.Reset();
       if (n != 0) return ConflictError("this device is already enrolled");
       // The code is used: keep its id (so it cannot be used again), wipe its verifier.
-      BERTH_ASSIGN_OR_RETURN(Stmt use,
-                             cache_.Get("UPDATE hub_code SET used_by = ?, verifier = ? WHERE code_id = ?"));
+      BERTH_ASSIGN_OR_RETURN(Statement use,
+                             db().Cached("UPDATE hub_code SET used_by = ?, verifier = ? WHERE code_id = ?"));
       const uint8_t zero = 0;
-      use.Bind(1, device_id).BindBlob(2, &zero, 0).BindBlob(3, code_id.data(), code_id.size());
+      use.Bind(1, device_id).BindBlob(2, std::span<const uint8_t>(&zero, 0)).BindBlob(3, code_id);
       BERTH_RETURN_IF_ERROR(use.Run());
-      BERTH_ASSIGN_OR_RETURN(Stmt ins,
-                             cache_.Get("INSERT INTO hub_device (device_id, name, role, scope, sign_pk,"
-                                        " kx_pk, enrolled_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+      BERTH_ASSIGN_OR_RETURN(Statement ins,
+                             db().Cached("INSERT INTO hub_device (device_id, name, role, scope, sign_pk,"
+                                         " kx_pk, enrolled_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
       ins.Bind(1, device_id).Bind(2, rec.name).Bind(3, rec.role).Bind(4, JoinScope(rec.scope));
-      ins.BindBlob(5, sign_pk.data(), sign_pk.size()).BindBlob(6, kx_pk.data(), kx_pk.size()).Bind(7, now_ms);
+      ins.BindBlob(5, sign_pk).BindBlob(6, kx_pk).Bind(7, now_ms);
       return ins.Run();
     });
     if (!st.ok()) return st;
@@ -225,8 +224,8 @@ class SqliteHubStorage final : public HubStorage {
   Result<std::vector<DeviceRecord>> ListDevices() override {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<std::string> ids;
-    BERTH_ASSIGN_OR_RETURN(Stmt s,
-                           cache_.Get("SELECT device_id FROM hub_device ORDER BY enrolled_ms, device_id"));
+    BERTH_ASSIGN_OR_RETURN(Statement s,
+                           db().Cached("SELECT device_id FROM hub_device ORDER BY enrolled_ms, device_id"));
     while (true) {
       BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
       if (!r) break;
@@ -242,23 +241,23 @@ class SqliteHubStorage final : public HubStorage {
 
   Status Revoke(const std::string& device_id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("UPDATE hub_device SET revoked = 1 WHERE device_id = ?"));
+    BERTH_ASSIGN_OR_RETURN(Statement s, db().Cached("UPDATE hub_device SET revoked = 1 WHERE device_id = ?"));
     s.Bind(1, device_id);
     BERTH_RETURN_IF_ERROR(s.Run());
-    if (sqlite3_changes(store_->db().raw()) == 0) return NotFound("no enrolled device " + device_id);
+    if (db().Changes() == 0) return NotFound("no enrolled device " + device_id);
     return Status::Ok();
   }
 
   Status AdvanceCounter(const std::string& device_id, uint64_t counter, int64_t now_ms) override {
     std::lock_guard<std::mutex> lock(mu_);
-    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("UPDATE hub_device SET last_counter = ?, last_seen_ms = ?"
-                                              " WHERE device_id = ? AND last_counter < ?"));
+    BERTH_ASSIGN_OR_RETURN(Statement s, db().Cached("UPDATE hub_device SET last_counter = ?, last_seen_ms = ?"
+                                                    " WHERE device_id = ? AND last_counter < ?"));
     s.Bind(1, static_cast<int64_t>(counter))
         .Bind(2, now_ms)
         .Bind(3, device_id)
         .Bind(4, static_cast<int64_t>(counter));
     BERTH_RETURN_IF_ERROR(s.Run());
-    if (sqlite3_changes(store_->db().raw()) == 0) return NotAuthorised("replay");
+    if (db().Changes() == 0) return NotAuthorised("replay");
     return Status::Ok();
   }
 
@@ -266,21 +265,21 @@ class SqliteHubStorage final : public HubStorage {
                        int64_t now_ms) override {
     std::lock_guard<std::mutex> lock(mu_);
     return store_->db().Transaction([&]() -> Status {
-      BERTH_ASSIGN_OR_RETURN(Stmt del, cache_.Get("DELETE FROM hub_courier WHERE device_id = ?"));
+      BERTH_ASSIGN_OR_RETURN(Statement del, db().Cached("DELETE FROM hub_courier WHERE device_id = ?"));
       del.Bind(1, device_id);
       BERTH_RETURN_IF_ERROR(del.Run());
-      BERTH_ASSIGN_OR_RETURN(Stmt ins, cache_.Get("INSERT INTO hub_courier (device_id, sign_pk, kx_pk,"
-                                                  " registered_ms) VALUES (?, ?, ?, ?)"));
-      ins.Bind(1, device_id).BindBlob(2, sign_pk.data(), sign_pk.size());
-      ins.BindBlob(3, kx_pk.data(), kx_pk.size()).Bind(4, now_ms);
+      BERTH_ASSIGN_OR_RETURN(Statement ins, db().Cached("INSERT INTO hub_courier (device_id, sign_pk, kx_pk,"
+                                                        " registered_ms) VALUES (?, ?, ?, ?)"));
+      ins.Bind(1, device_id).BindBlob(2, sign_pk);
+      ins.BindBlob(3, kx_pk).Bind(4, now_ms);
       return ins.Run();
     });
   }
 
   Result<CourierRecord> GetCourier(const std::string& device_id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT sign_pk, kx_pk, registered_ms, last_counter"
-                                              " FROM hub_courier WHERE device_id = ?"));
+    BERTH_ASSIGN_OR_RETURN(Statement s, db().Cached("SELECT sign_pk, kx_pk, registered_ms, last_counter"
+                                                    " FROM hub_courier WHERE device_id = ?"));
     s.Bind(1, device_id);
     BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
     if (!found) return NotFound("unknown_courier");
@@ -290,23 +289,21 @@ class SqliteHubStorage final : public HubStorage {
     c.kx_pk = s.Blob(1);
     c.registered_ms = s.Int(2);
     c.last_counter = static_cast<uint64_t>(s.Int(3));
-    sqlite3_reset(s.raw());
     return c;
   }
 
   Status AdvanceCourierCounter(const std::string& device_id, const Bytes& sign_pk,
                                uint64_t counter) override {
     std::lock_guard<std::mutex> lock(mu_);
-    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("UPDATE hub_courier SET last_counter = ? WHERE device_id = ?"
-                                              " AND sign_pk = ? AND last_counter < ?"));
-    s.Bind(1, static_cast<int64_t>(counter)).Bind(2, device_id).BindBlob(3, sign_pk.data(), sign_pk.size());
+    BERTH_ASSIGN_OR_RETURN(Statement s,
+                           db().Cached("UPDATE hub_courier SET last_counter = ? WHERE device_id = ?"
+                                       " AND sign_pk = ? AND last_counter < ?"));
+    s.Bind(1, static_cast<int64_t>(counter)).Bind(2, device_id).BindBlob(3, sign_pk);
     s.Bind(4, static_cast<int64_t>(counter));
     BERTH_RETURN_IF_ERROR(s.Run());
-    if (sqlite3_changes(store_->db().raw()) == 0) return NotAuthorised("replay");
+    if (db().Changes() == 0) return NotAuthorised("replay");
     return Status::Ok();
   }
-
-  void SetFaultHook(PushFaultHook hook) override { hook_ = hook; }
 
   Result<PushResponse> Push(const DeviceRecord& device, const PushRequest& request, int64_t now_ms,
                             PushStats* stats) override {
@@ -325,7 +322,6 @@ class SqliteHubStorage final : public HubStorage {
       uint64_t prev = 0;
       // Rows a lost claim named: later entries of this push that touch them are lost with it.
       std::map<std::pair<std::string, std::string>, std::string> poisoned;
-      int64_t applied_in_batch = 0;
       const std::string iso_now = IsoNow(now_ms);
       for (const OutboxEntry& e : request.entries) {
         if (e.seq <= prev) return BadInput("push entries are not in ascending seq order");
@@ -333,8 +329,8 @@ class SqliteHubStorage final : public HubStorage {
         MutationResult r;
         r.seq = e.seq;
         if (e.seq <= acked) {
-          BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT reason_code, reason FROM hub_rejection"
-                                                    " WHERE device_id = ? AND seq = ?"));
+          BERTH_ASSIGN_OR_RETURN(Statement s, db().Cached("SELECT reason_code, reason FROM hub_rejection"
+                                                          " WHERE device_id = ? AND seq = ?"));
           s.Bind(1, device.device_id).Bind(2, static_cast<int64_t>(e.seq));
           BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
           if (found) {
@@ -346,7 +342,6 @@ class SqliteHubStorage final : public HubStorage {
           } else {
             r.outcome = static_cast<uint8_t>(Outcome::kDuplicate);
           }
-          sqlite3_reset(s.raw());
           stats->duplicates++;
           resp.results.push_back(std::move(r));
           continue;
@@ -357,9 +352,9 @@ class SqliteHubStorage final : public HubStorage {
           r.outcome = static_cast<uint8_t>(Outcome::kRejected);
           r.reason_code = rej->code;
           r.reason = rej->reason;
-          BERTH_ASSIGN_OR_RETURN(Stmt ins,
-                                 cache_.Get("INSERT INTO hub_rejection (device_id, seq, mutation_id,"
-                                            " reason_code, reason) VALUES (?, ?, ?, ?, ?)"));
+          BERTH_ASSIGN_OR_RETURN(Statement ins,
+                                 db().Cached("INSERT INTO hub_rejection (device_id, seq, mutation_id,"
+                                             " reason_code, reason) VALUES (?, ?, ?, ?, ?)"));
           ins.Bind(1, device.device_id).Bind(2, static_cast<int64_t>(e.seq)).Bind(3, e.mutation.mutation_id);
           ins.Bind(4, rej->code).Bind(5, rej->reason);
           BERTH_RETURN_IF_ERROR(ins.Run());
@@ -379,11 +374,10 @@ class SqliteHubStorage final : public HubStorage {
         }
         acked = e.seq;
         resp.results.push_back(std::move(r));
-        ++applied_in_batch;
-        if (hook_ != nullptr) hook_(applied_in_batch);
       }
-      BERTH_ASSIGN_OR_RETURN(Stmt upd, cache_.Get("UPDATE hub_device SET acked_seq = ?, last_seen_ms = ?"
-                                                  " WHERE device_id = ?"));
+      BERTH_ASSIGN_OR_RETURN(Statement upd,
+                             db().Cached("UPDATE hub_device SET acked_seq = ?, last_seen_ms = ?"
+                                         " WHERE device_id = ?"));
       upd.Bind(1, static_cast<int64_t>(acked)).Bind(2, now_ms).Bind(3, device.device_id);
       BERTH_RETURN_IF_ERROR(upd.Run());
       resp.acked_through = acked;
@@ -395,7 +389,7 @@ class SqliteHubStorage final : public HubStorage {
         for (const auto& key : NamedRows(m)) rows.insert(key);
         for (const auto& [entity, row_id] : rows) {
           if (schema_.Columns(entity) == nullptr || row_id.empty()) continue;
-          BERTH_ASSIGN_OR_RETURN(RowState rs, internal::ReadRowState(cache_, schema_, entity, row_id));
+          BERTH_ASSIGN_OR_RETURN(RowState rs, internal::ReadRowState(db(), schema_, entity, row_id));
           if (!rs.absent) {
             BERTH_ASSIGN_OR_RETURN(bool visible, Visible(fresh, entity, row_id));
             if (!visible) {
@@ -442,7 +436,7 @@ class SqliteHubStorage final : public HubStorage {
       sql += ")";
     }
     sql += " ORDER BY seq LIMIT ?";
-    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get(sql));
+    BERTH_ASSIGN_OR_RETURN(Statement s, db().Cached(sql));
     int i = 1;
     s.Bind(i++, static_cast<int64_t>(request.cursor));
     if (!request.snapshot) s.Bind(i++, device.device_id);
@@ -461,7 +455,7 @@ class SqliteHubStorage final : public HubStorage {
       resp.rows.reserve(hits.size());
       for (const auto& [seq, entity, row_id] : hits) {
         if (!RoleMayRead(device.role, entity)) continue;
-        BERTH_ASSIGN_OR_RETURN(RowState rs, internal::ReadRowState(cache_, schema_, entity, row_id));
+        BERTH_ASSIGN_OR_RETURN(RowState rs, internal::ReadRowState(db(), schema_, entity, row_id));
         if (!rs.absent) resp.rows.push_back(std::move(rs));
       }
       if (hits.size() == limit) {
@@ -469,12 +463,11 @@ class SqliteHubStorage final : public HubStorage {
         resp.more = 1;
         return Status::Ok();
       }
-      BERTH_ASSIGN_OR_RETURN(Stmt mx, cache_.Get("SELECT coalesce(max(seq), 0) FROM hub_change"));
+      BERTH_ASSIGN_OR_RETURN(Statement mx, db().Cached("SELECT coalesce(max(seq), 0) FROM hub_change"));
       BERTH_ASSIGN_OR_RETURN(bool r, mx.Step());
       // The purged changes are gone from hub_change, but a device that has seen everything is past them.
       resp.next_cursor =
           std::max<uint64_t>({request.cursor, horizon, r ? static_cast<uint64_t>(mx.Int(0)) : 0});
-      sqlite3_reset(mx.raw());
       resp.more = 0;
       return Status::Ok();
     });
@@ -487,8 +480,9 @@ class SqliteHubStorage final : public HubStorage {
     int64_t purged = 0;
     Status st = store_->db().Transaction([&]() -> Status {
       std::vector<std::tuple<int64_t, std::string, std::string>> rows;
-      BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT seq, entity, row_id FROM hub_change WHERE deleted = 1"
-                                                " AND changed_ms < ?"));
+      BERTH_ASSIGN_OR_RETURN(Statement s,
+                             db().Cached("SELECT seq, entity, row_id FROM hub_change WHERE deleted = 1"
+                                         " AND changed_ms < ?"));
       s.Bind(1, before_ms);
       while (true) {
         BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
@@ -500,14 +494,14 @@ class SqliteHubStorage final : public HubStorage {
       if (hb.size() == 8) std::memcpy(&horizon, hb.data(), 8);
       for (const auto& [seq, entity, row_id] : rows) {
         if (schema_.Columns(entity) == nullptr) continue;
-        BERTH_ASSIGN_OR_RETURN(Stmt d1, cache_.Get("DELETE FROM \"" + entity + "\" WHERE id = ?"));
+        BERTH_ASSIGN_OR_RETURN(Statement d1, db().Cached("DELETE FROM \"" + entity + "\" WHERE id = ?"));
         d1.Bind(1, row_id);
         BERTH_RETURN_IF_ERROR(d1.Run());
-        BERTH_ASSIGN_OR_RETURN(Stmt d2,
-                               cache_.Get("DELETE FROM field_clock WHERE entity = ? AND row_id = ?"));
+        BERTH_ASSIGN_OR_RETURN(Statement d2,
+                               db().Cached("DELETE FROM field_clock WHERE entity = ? AND row_id = ?"));
         d2.Bind(1, entity).Bind(2, row_id);
         BERTH_RETURN_IF_ERROR(d2.Run());
-        BERTH_ASSIGN_OR_RETURN(Stmt d3, cache_.Get("DELETE FROM hub_change WHERE seq = ?"));
+        BERTH_ASSIGN_OR_RETURN(Statement d3, db().Cached("DELETE FROM hub_change WHERE seq = ?"));
         d3.Bind(1, seq);
         BERTH_RETURN_IF_ERROR(d3.Run());
         horizon = std::max<uint64_t>(horizon, static_cast<uint64_t>(seq));
@@ -575,7 +569,7 @@ class SqliteHubStorage final : public HubStorage {
       for (const auto& [entity, row_id] : rows) {
         std::string area;
         if (schema_.Columns(entity) != nullptr) {
-          BERTH_ASSIGN_OR_RETURN(auto row, internal::ReadRowValues(cache_, schema_, entity, row_id));
+          BERTH_ASSIGN_OR_RETURN(auto row, internal::ReadRowValues(db(), schema_, entity, row_id));
           if (entity == "provider") {
             area = Str(row, "district");
             if (area.empty() || area == "*") area = Str(row, "local_authority");
@@ -588,8 +582,8 @@ class SqliteHubStorage final : public HubStorage {
           }
         }
         if (area == "*") area.clear();
-        BERTH_ASSIGN_OR_RETURN(Stmt upd,
-                               cache_.Get("UPDATE hub_change SET area = ? WHERE entity = ? AND row_id = ?"));
+        BERTH_ASSIGN_OR_RETURN(Statement upd,
+                               db().Cached("UPDATE hub_change SET area = ? WHERE entity = ? AND row_id = ?"));
         upd.Bind(1, area).Bind(2, entity).Bind(3, row_id);
         BERTH_RETURN_IF_ERROR(upd.Run());
       }
@@ -599,14 +593,12 @@ class SqliteHubStorage final : public HubStorage {
   }
 
   // --- small helpers ---------------------------------------------------------------------------------
+  Db& db() { return store_->db(); }
+
   Result<Bytes> GetState(const std::string& key) {
-    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT value FROM hub_state WHERE key = ?"));
-    s.Bind(1, key);
-    BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
-    if (!found) return NotFound("this store is not a hub store (run berth-hub init)");
-    Bytes b = s.Blob(0);
-    sqlite3_reset(s.raw());
-    return b;
+    BERTH_ASSIGN_OR_RETURN(std::optional<Bytes> value, internal::GetStateValue(db(), kStateTable, key));
+    if (!value) return NotFound("this store is not a hub store (run berth-hub init)");
+    return std::move(*value);
   }
   Result<Bytes> GetStateOr(const std::string& key, Bytes fallback) {
     auto r = GetState(key);
@@ -614,17 +606,14 @@ class SqliteHubStorage final : public HubStorage {
     return r;
   }
   Status PutState(const std::string& key, const Bytes& value) {
-    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("INSERT INTO hub_state (key, value) VALUES (?, ?)"
-                                              " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
-    s.Bind(1, key).BindBlob(2, value.data(), value.size());
-    return s.Run();
+    return internal::PutStateValue(db(), kStateTable, key, value);
   }
 
   Result<DeviceRecord> GetDeviceLocked(const std::string& device_id) {
-    BERTH_ASSIGN_OR_RETURN(Stmt s,
-                           cache_.Get("SELECT name, role, scope, sign_pk, kx_pk, enrolled_ms, revoked,"
-                                      " last_counter, acked_seq, last_seen_ms FROM hub_device"
-                                      " WHERE device_id = ?"));
+    BERTH_ASSIGN_OR_RETURN(Statement s,
+                           db().Cached("SELECT name, role, scope, sign_pk, kx_pk, enrolled_ms, revoked,"
+                                       " last_counter, acked_seq, last_seen_ms FROM hub_device"
+                                       " WHERE device_id = ?"));
     s.Bind(1, device_id);
     BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
     if (!found) return NotFound("unknown_device");
@@ -640,16 +629,15 @@ class SqliteHubStorage final : public HubStorage {
     d.last_counter = static_cast<uint64_t>(s.Int(7));
     d.acked_seq = static_cast<uint64_t>(s.Int(8));
     d.last_seen_ms = s.Int(9);
-    sqlite3_reset(s.raw());
     return d;
   }
 
   Result<std::string> StoredArea(const std::string& entity, const std::string& row_id) {
-    BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT area FROM hub_change WHERE entity = ? AND row_id = ?"));
+    BERTH_ASSIGN_OR_RETURN(Statement s,
+                           db().Cached("SELECT area FROM hub_change WHERE entity = ? AND row_id = ?"));
     s.Bind(1, entity).Bind(2, row_id);
     BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
     std::string area = found ? s.Text(0) : std::string();
-    sqlite3_reset(s.raw());
     return area;
   }
 
@@ -782,18 +770,18 @@ class SqliteHubStorage final : public HubStorage {
       }
     }
     // The row's entry in the change log, read once: its area, and who wrote it last (echo suppression).
-    BERTH_ASSIGN_OR_RETURN(Stmt prior, cache_.Get("SELECT seq, writer, echo_ok, area FROM hub_change"
-                                                  " WHERE entity = ? AND row_id = ?"));
+    BERTH_ASSIGN_OR_RETURN(Statement prior, db().Cached("SELECT seq, writer, echo_ok, area FROM hub_change"
+                                                        " WHERE entity = ? AND row_id = ?"));
     prior.Bind(1, m.entity).Bind(2, m.row_id);
     BERTH_ASSIGN_OR_RETURN(const bool logged, prior.Step());
     const uint64_t prior_seq = logged ? static_cast<uint64_t>(prior.Int(0)) : 0;
     const bool prior_echo_free = logged && prior.Text(1) == dev.device_id && prior.Int(2) == 1;
     const std::string stored_area = logged ? prior.Text(3) : std::string();
-    sqlite3_reset(prior.raw());
+    prior.Reset();
     // Every row the hub holds has a change-log entry (section 10): a row with none is new, unread.
     std::map<std::string, Value> current;
     if (logged) {
-      BERTH_ASSIGN_OR_RETURN(current, internal::ReadRowValues(cache_, schema_, m.entity, m.row_id));
+      BERTH_ASSIGN_OR_RETURN(current, internal::ReadRowValues(db(), schema_, m.entity, m.row_id));
     }
     if (!poisoned.empty()) {
       auto named = NamedRows(m);
@@ -879,7 +867,7 @@ class SqliteHubStorage final : public HubStorage {
     if (m.entity == "placement" && m.kind == MutationKind::kClaim) {
       const std::string bed = Str(merged, "bed_id");
       if (m.claim == "bed_confirm") {
-        BERTH_ASSIGN_OR_RETURN(auto b, internal::ReadRowValues(cache_, schema_, "bed", bed));
+        BERTH_ASSIGN_OR_RETURN(auto b, internal::ReadRowValues(db(), schema_, "bed", bed));
         if (b.empty() || Str(b, "deleted") == "1")
           return reject("no_such_row", "the bed does not exist on the hub");
         if (Str(b, "status") == "unavailable") return reject("bed_unavailable", "the bed is unavailable");
@@ -890,11 +878,11 @@ class SqliteHubStorage final : public HubStorage {
         }
       } else if (m.claim == "homecare_allocate") {
         const std::string cap = Str(merged, "homecare_capacity_id");
-        BERTH_ASSIGN_OR_RETURN(auto c, internal::ReadRowValues(cache_, schema_, "homecare_capacity", cap));
+        BERTH_ASSIGN_OR_RETURN(auto c, internal::ReadRowValues(db(), schema_, "homecare_capacity", cap));
         if (c.empty() || Str(c, "deleted") == "1")
           return reject("no_such_row", "the capacity does not exist on the hub");
         BERTH_ASSIGN_OR_RETURN(
-            auto ref, internal::ReadRowValues(cache_, schema_, "referral", Str(merged, "referral_id")));
+            auto ref, internal::ReadRowValues(db(), schema_, "referral", Str(merged, "referral_id")));
         if (!ref.empty() && Str(ref, "homecare_double_up") == "1" && Str(c, "double_up") != "1") {
           return reject("not_double_up", "the capacity cannot staff double-up calls");
         }
@@ -927,7 +915,7 @@ class SqliteHubStorage final : public HubStorage {
       // which no check below reads), so it is read back only when some field lost or for a delete.
       std::map<std::string, Value> read_back;
       if (!all_won || m.kind == MutationKind::kDelete) {
-        BERTH_ASSIGN_OR_RETURN(read_back, internal::ReadRowValues(cache_, schema_, m.entity, m.row_id));
+        BERTH_ASSIGN_OR_RETURN(read_back, internal::ReadRowValues(db(), schema_, m.entity, m.row_id));
       }
       const std::map<std::string, Value>& now_row = read_back.empty() ? merged : read_back;
       // The days this placement takes, if it takes any (occupancy.h); a capacity row's change is checked
@@ -971,14 +959,14 @@ class SqliteHubStorage final : public HubStorage {
       const bool echo_ok = !logged || prior_seq <= device_cursor || prior_echo_free;
       // The row's entry moves to the end of the log, numbered past every number ever used.
       if (logged) {
-        BERTH_ASSIGN_OR_RETURN(Stmt del,
-                               cache_.Get("DELETE FROM hub_change WHERE entity = ? AND row_id = ?"));
+        BERTH_ASSIGN_OR_RETURN(Statement del,
+                               db().Cached("DELETE FROM hub_change WHERE entity = ? AND row_id = ?"));
         del.Bind(1, m.entity).Bind(2, m.row_id);
         BERTH_RETURN_IF_ERROR(del.Run());
       }
-      BERTH_ASSIGN_OR_RETURN(Stmt ins,
-                             cache_.Get("INSERT INTO hub_change (entity, row_id, area, deleted, changed_ms,"
-                                        " writer, echo_ok) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+      BERTH_ASSIGN_OR_RETURN(Statement ins,
+                             db().Cached("INSERT INTO hub_change (entity, row_id, area, deleted, changed_ms,"
+                                         " writer, echo_ok) VALUES (?, ?, ?, ?, ?, ?, ?)"));
       ins.Bind(1, m.entity)
           .Bind(2, m.row_id)
           .Bind(3, final_area)
@@ -1002,13 +990,12 @@ class SqliteHubStorage final : public HubStorage {
   // Placements other than `except` that take `bed_id` on some day of [from, to] ('' unbounded).
   Result<int64_t> PlacementsTakingBed(const std::string& bed_id, const std::string& except,
                                       const std::string& from, const std::string& to) {
-    BERTH_ASSIGN_OR_RETURN(Stmt s,
-                           cache_.Get("SELECT count(*) FROM placement WHERE bed_id = ?1 AND id <> ?2 AND " +
-                                      PlacementTakesSql("?3", "?4")));
+    BERTH_ASSIGN_OR_RETURN(Statement s,
+                           db().Cached("SELECT count(*) FROM placement WHERE bed_id = ?1 AND id <> ?2 AND " +
+                                       PlacementTakesSql("?3", "?4")));
     s.Bind(1, bed_id).Bind(2, except).Bind(3, from).Bind(4, to);
     BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
     const int64_t n = r ? s.Int(0) : 0;
-    sqlite3_reset(s.raw());
     return n;
   }
 
@@ -1016,38 +1003,36 @@ class SqliteHubStorage final : public HubStorage {
   Result<bool> CapacityOver(const std::string& cap, const std::string& from, const std::string& to) {
     double total = 0;
     {
-      BERTH_ASSIGN_OR_RETURN(Stmt s, cache_.Get("SELECT hours_per_week FROM homecare_capacity WHERE id = ?"
-                                                " AND deleted = 0"));
+      BERTH_ASSIGN_OR_RETURN(Statement s,
+                             db().Cached("SELECT hours_per_week FROM homecare_capacity WHERE id = ?"
+                                         " AND deleted = 0"));
       s.Bind(1, cap);
       BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
       total = r ? s.Real(0) : 0;
-      sqlite3_reset(s.raw());
     }
     std::vector<HoursSpan> spans;
-    BERTH_ASSIGN_OR_RETURN(Stmt s,
-                           cache_.Get("SELECT start_date, end_date, hours_per_week FROM placement WHERE"
-                                      " homecare_capacity_id = ?1 AND " +
-                                      PlacementTakesSql("?2", "?3")));
+    BERTH_ASSIGN_OR_RETURN(Statement s,
+                           db().Cached("SELECT start_date, end_date, hours_per_week FROM placement WHERE"
+                                       " homecare_capacity_id = ?1 AND " +
+                                       PlacementTakesSql("?2", "?3")));
     s.Bind(1, cap).Bind(2, from).Bind(3, to);
     while (true) {
       BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
       if (!r) break;
       spans.push_back({s.Text(0), s.Text(1), s.Real(2)});
     }
-    sqlite3_reset(s.raw());
     return PeakHours(spans, from, to) > total + 1e-9;
   }
 
   Result<std::string> FieldOrigin(const std::string& entity, const std::string& row_id,
                                   const std::string& field) {
-    BERTH_ASSIGN_OR_RETURN(Stmt s,
-                           cache_.Get("SELECT coalesce((SELECT origin FROM field_clock WHERE entity = ?1 AND"
-                                      " row_id = ?2 AND field = ?3), (SELECT origin FROM \"" +
-                                      entity + "\" WHERE id = ?2), '')"));
+    BERTH_ASSIGN_OR_RETURN(Statement s,
+                           db().Cached("SELECT coalesce((SELECT origin FROM field_clock WHERE entity = ?1 AND"
+                                       " row_id = ?2 AND field = ?3), (SELECT origin FROM \"" +
+                                       entity + "\" WHERE id = ?2), '')"));
     s.Bind(1, entity).Bind(2, row_id).Bind(3, field);
     BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
     std::string o = r ? s.Text(0) : std::string();
-    sqlite3_reset(s.raw());
     return o;
   }
 
@@ -1056,9 +1041,7 @@ class SqliteHubStorage final : public HubStorage {
   // equal to hub_change as the batch rewrites those rows' entries.
   std::map<std::pair<std::string, std::string>, std::string> parent_areas_;
   std::unique_ptr<Store> store_;
-  StmtCache cache_;
   internal::Schema schema_;
-  PushFaultHook hook_ = nullptr;
   Status open_status_;  // why the store cannot serve as a hub, if it cannot
 };
 

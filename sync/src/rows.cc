@@ -39,21 +39,38 @@ std::string ValueText(const Value& v) {
   return "";
 }
 
-Result<std::map<std::string, Value>> ReadRowValues(StmtCache& cache, const Schema& schema,
-                                                   const std::string& entity, const std::string& row_id) {
+Result<std::optional<Bytes>> GetStateValue(Db& db, std::string_view table, const std::string& key) {
+  BERTH_ASSIGN_OR_RETURN(Statement s,
+                         db.Cached("SELECT value FROM " + std::string(table) + " WHERE key = ?"));
+  s.Bind(1, key);
+  BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
+  if (!found) return std::optional<Bytes>();
+  return std::optional<Bytes>(s.Blob(0));
+}
+
+Status PutStateValue(Db& db, std::string_view table, const std::string& key, std::span<const uint8_t> value) {
+  BERTH_ASSIGN_OR_RETURN(
+      Statement s,
+      db.Cached("INSERT INTO " + std::string(table) +
+                " (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+  s.Bind(1, key).BindBlob(2, value);
+  return s.Run();
+}
+
+Result<std::map<std::string, Value>> ReadRowValues(Db& db, const Schema& schema, const std::string& entity,
+                                                   const std::string& row_id) {
   std::map<std::string, Value> out;
   if (schema.Columns(entity) == nullptr) return out;
-  BERTH_ASSIGN_OR_RETURN(Stmt s, cache.Get("SELECT * FROM \"" + entity + "\" WHERE id = ?"));
+  BERTH_ASSIGN_OR_RETURN(Statement s, db.Cached("SELECT * FROM \"" + entity + "\" WHERE id = ?"));
   s.Bind(1, row_id);
   BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
   if (found) {
-    for (int c = 0; c < s.Columns(); ++c) out[s.Name(c)] = s.Val(c);
+    for (int c = 0; c < s.ColumnCount(); ++c) out[s.ColumnName(c)] = s.ValueAt(c);
   }
-  sqlite3_reset(s.raw());
   return out;
 }
 
-Result<RowState> ReadRowState(StmtCache& cache, const Schema& schema, const std::string& entity,
+Result<RowState> ReadRowState(Db& db, const Schema& schema, const std::string& entity,
                               const std::string& row_id) {
   RowState rs;
   rs.entity = entity;
@@ -63,37 +80,37 @@ Result<RowState> ReadRowState(StmtCache& cache, const Schema& schema, const std:
     rs.absent = 1;
     return rs;
   }
-  // SELECT * returns the columns in declaration order, which is the order Schema::Load read them in.
-  BERTH_ASSIGN_OR_RETURN(Stmt s, cache.Get("SELECT * FROM \"" + entity + "\" WHERE id = ?"));
-  s.Bind(1, row_id);
-  BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
-  if (!found) {
-    rs.absent = 1;
-    return rs;
-  }
-  if (s.Columns() != static_cast<int>(cols->size())) {
-    sqlite3_reset(s.raw());
-    return InternalError("the columns of '" + entity + "' changed while the sync engine was running");
-  }
-  rs.fields.reserve(cols->size());
-  for (int c = 0; c < s.Columns(); ++c) {
-    const std::string& name = (*cols)[static_cast<size_t>(c)];
-    if (name == "id") continue;
-    if (name == "hlc") {
-      rs.row_hlc = s.Text(c);
-    } else if (name == "origin") {
-      rs.row_origin = s.Text(c);
-    } else {
-      if (name == "deleted") rs.deleted = s.Int(c) != 0 ? 1 : 0;
-      FieldState& f = rs.fields.emplace_back();
-      f.name = name;
-      f.value = s.Val(c);
+  {
+    // SELECT * returns the columns in declaration order, which is the order Schema::Load read them in.
+    BERTH_ASSIGN_OR_RETURN(Statement s, db.Cached("SELECT * FROM \"" + entity + "\" WHERE id = ?"));
+    s.Bind(1, row_id);
+    BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
+    if (!found) {
+      rs.absent = 1;
+      return rs;
+    }
+    if (s.ColumnCount() != static_cast<int>(cols->size())) {
+      return InternalError("the columns of '" + entity + "' changed while the sync engine was running");
+    }
+    rs.fields.reserve(cols->size());
+    for (int c = 0; c < s.ColumnCount(); ++c) {
+      const std::string& name = (*cols)[static_cast<size_t>(c)];
+      if (name == "id") continue;
+      if (name == "hlc") {
+        rs.row_hlc = s.Text(c);
+      } else if (name == "origin") {
+        rs.row_origin = s.Text(c);
+      } else {
+        if (name == "deleted") rs.deleted = s.Int(c) != 0 ? 1 : 0;
+        FieldState& f = rs.fields.emplace_back();
+        f.name = name;
+        f.value = s.ValueAt(c);
+      }
     }
   }
-  sqlite3_reset(s.raw());
   // Every field has its row's clock (left empty on the wire) unless field_clock says otherwise.
   BERTH_ASSIGN_OR_RETURN(
-      Stmt fc, cache.Get("SELECT field, hlc, origin FROM field_clock WHERE entity = ? AND row_id = ?"));
+      Statement fc, db.Cached("SELECT field, hlc, origin FROM field_clock WHERE entity = ? AND row_id = ?"));
   fc.Bind(1, entity).Bind(2, row_id);
   while (true) {
     BERTH_ASSIGN_OR_RETURN(bool r, fc.Step());
@@ -151,10 +168,10 @@ namespace {
 // field_clock entry for each field whose clock is newer. That is exactly what merging the row as one
 // mutation per distinct clock leaves behind (ApplyLww inserts the row; each newer clock then wins its
 // fields), without re-reading the row once per clock. A first sync is almost all such rows.
-Status InsertRowState(StmtCache& cache, const RowState& row) {
+Status InsertRowState(Db& db, const RowState& row) {
   std::vector<const std::string*> names;
   for (const auto& f : row.fields) names.push_back(&f.name);
-  BERTH_ASSIGN_OR_RETURN(Stmt ins, cache.Get(RowInsertSql(row.entity, names)));
+  BERTH_ASSIGN_OR_RETURN(Statement ins, db.Cached(RowInsertSql(row.entity, names)));
   ins.Bind(1, row.row_id).Bind(2, row.row_hlc).Bind(3, row.row_origin);
   int i = 4;
   for (const auto& f : row.fields) ins.BindValue(i++, f.value);
@@ -162,8 +179,9 @@ Status InsertRowState(StmtCache& cache, const RowState& row) {
   const Clock row_clock{row.row_hlc, row.row_origin};
   for (const auto& f : row.fields) {
     if (f.HasRowClock() || !(row_clock < Clock{f.hlc, f.origin})) continue;
-    BERTH_ASSIGN_OR_RETURN(Stmt clk, cache.Get("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
-                                               " VALUES (?, ?, ?, ?, ?)"));
+    BERTH_ASSIGN_OR_RETURN(Statement clk,
+                           db.Cached("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
+                                     " VALUES (?, ?, ?, ?, ?)"));
     clk.Bind(1, row.entity).Bind(2, row.row_id).Bind(3, f.name).Bind(4, f.hlc).Bind(5, f.origin);
     BERTH_RETURN_IF_ERROR(clk.Run());
   }
@@ -172,7 +190,7 @@ Status InsertRowState(StmtCache& cache, const RowState& row) {
 
 }  // namespace
 
-Status MergeRowState(Store& store, StmtCache& cache, const Schema& schema, const RowState& row) {
+Status MergeRowState(Store& store, const Schema& schema, const RowState& row) {
   if (row.absent) return Status::Ok();
   const auto* cols = schema.Columns(row.entity);
   if (cols == nullptr) return BadInput("'" + row.entity + "' is not a table that syncs");
@@ -183,18 +201,18 @@ Status MergeRowState(Store& store, StmtCache& cache, const Schema& schema, const
     }
   }
   return JoinOrBegin(store.db(), [&]() -> Status {
-    BERTH_ASSIGN_OR_RETURN(Stmt probe,
-                           cache.Get("SELECT hlc, origin FROM \"" + row.entity + "\" WHERE id = ?"));
-    probe.Bind(1, row.row_id);
-    BERTH_ASSIGN_OR_RETURN(const bool exists, probe.Step());
     KnownRow known;
-    known.exists = exists;
-    if (exists) {
-      known.hlc = probe.Text(0);
-      known.origin = probe.Text(1);
+    {
+      BERTH_ASSIGN_OR_RETURN(
+          Statement probe, store.db().Cached("SELECT hlc, origin FROM \"" + row.entity + "\" WHERE id = ?"));
+      probe.Bind(1, row.row_id);
+      BERTH_ASSIGN_OR_RETURN(known.exists, probe.Step());
+      if (known.exists) {
+        known.hlc = probe.Text(0);
+        known.origin = probe.Text(1);
+      }
     }
-    sqlite3_reset(probe.raw());
-    if (!exists) return InsertRowState(cache, row);
+    if (!known.exists) return InsertRowState(store.db(), row);
     // First every field at the row's clock, then each newer clock's fields: each field ends at
     // max(local clock, hub clock) with that clock's value.
     Mutation base;
@@ -223,14 +241,16 @@ Status MergeRowState(Store& store, StmtCache& cache, const Schema& schema, const
   });
 }
 
-Status ForceRowState(Store& store, StmtCache& cache, const Schema& schema, const RowState& row) {
+Status ForceRowState(Store& store, const Schema& schema, const RowState& row) {
   const auto* cols = schema.Columns(row.entity);
   if (cols == nullptr) return Status::Ok();
-  return JoinOrBegin(store.db(), [&]() -> Status {
-    BERTH_ASSIGN_OR_RETURN(Stmt del_fc, cache.Get("DELETE FROM field_clock WHERE entity = ? AND row_id = ?"));
+  Db& db = store.db();
+  return JoinOrBegin(db, [&]() -> Status {
+    BERTH_ASSIGN_OR_RETURN(Statement del_fc,
+                           db.Cached("DELETE FROM field_clock WHERE entity = ? AND row_id = ?"));
     del_fc.Bind(1, row.entity).Bind(2, row.row_id);
     BERTH_RETURN_IF_ERROR(del_fc.Run());
-    BERTH_ASSIGN_OR_RETURN(Stmt del, cache.Get("DELETE FROM \"" + row.entity + "\" WHERE id = ?"));
+    BERTH_ASSIGN_OR_RETURN(Statement del, db.Cached("DELETE FROM \"" + row.entity + "\" WHERE id = ?"));
     del.Bind(1, row.row_id);
     BERTH_RETURN_IF_ERROR(del.Run());
     if (row.absent) return Status::Ok();
@@ -238,7 +258,7 @@ Status ForceRowState(Store& store, StmtCache& cache, const Schema& schema, const
     for (const auto& f : row.fields) {
       if (std::find(cols->begin(), cols->end(), f.name) != cols->end()) names.push_back(&f.name);
     }
-    BERTH_ASSIGN_OR_RETURN(Stmt ins, cache.Get(RowInsertSql(row.entity, names)));
+    BERTH_ASSIGN_OR_RETURN(Statement ins, db.Cached(RowInsertSql(row.entity, names)));
     ins.Bind(1, row.row_id).Bind(2, row.row_hlc).Bind(3, row.row_origin);
     int i = 4;
     for (const auto& f : row.fields) {
@@ -248,8 +268,8 @@ Status ForceRowState(Store& store, StmtCache& cache, const Schema& schema, const
     BERTH_RETURN_IF_ERROR(ins.Run());
     for (const auto& f : row.fields) {
       if (f.HasRowClock() || (f.hlc == row.row_hlc && f.origin == row.row_origin)) continue;
-      BERTH_ASSIGN_OR_RETURN(Stmt clk,
-                             cache.Get("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
+      BERTH_ASSIGN_OR_RETURN(Statement clk,
+                             db.Cached("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
                                        " VALUES (?, ?, ?, ?, ?)"));
       clk.Bind(1, row.entity).Bind(2, row.row_id).Bind(3, f.name).Bind(4, f.hlc).Bind(5, f.origin);
       BERTH_RETURN_IF_ERROR(clk.Run());

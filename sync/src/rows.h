@@ -4,13 +4,15 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "berth/schema/store.h"
 #include "berth/sync/wire.h"
-#include "sqlite_util.h"
 
 namespace berth::sync::internal {
 
@@ -28,11 +30,11 @@ class Schema {
 };
 
 // The row as stored (absent = 1 when there is none).
-Result<RowState> ReadRowState(StmtCache& cache, const Schema& schema, const std::string& entity,
+Result<RowState> ReadRowState(Db& db, const Schema& schema, const std::string& entity,
                               const std::string& row_id);
 // One row's current values (empty map when absent).
-Result<std::map<std::string, Value>> ReadRowValues(StmtCache& cache, const Schema& schema,
-                                                   const std::string& entity, const std::string& row_id);
+Result<std::map<std::string, Value>> ReadRowValues(Db& db, const Schema& schema, const std::string& entity,
+                                                   const std::string& row_id);
 using berth::KnownRow;
 // berth::MergeLww (the one last-writer-wins rule, shared with Store::ApplyRemote) on a table that syncs;
 // kBadInput when `m.entity` is not one. The caller holds a transaction.
@@ -42,10 +44,16 @@ Status ApplyLww(Db& db, const Schema& schema, const Mutation& m, const KnownRow*
 // error), else in a transaction of its own.
 Status JoinOrBegin(Db& db, const std::function<Status()>& body);
 // Merges `row` into the store, last-writer-wins per field (ApplyLww).
-Status MergeRowState(Store& store, StmtCache& cache, const Schema& schema, const RowState& row);
+Status MergeRowState(Store& store, const Schema& schema, const RowState& row);
 // Makes the store's row exactly `row` (values and clocks); removes it when `row.absent`.
-Status ForceRowState(Store& store, StmtCache& cache, const Schema& schema, const RowState& row);
+Status ForceRowState(Store& store, const Schema& schema, const RowState& row);
 
 std::string ValueText(const Value& v);
+
+// Sync's own key/value tables: sync_state on a device, hub_state on the hub (schema/migrations). The value of
+// `key`, nullopt when there is none.
+Result<std::optional<Bytes>> GetStateValue(Db& db, std::string_view table, const std::string& key);
+// Sets `key` to `value`, replacing what was there.
+Status PutStateValue(Db& db, std::string_view table, const std::string& key, std::span<const uint8_t> value);
 
 }  // namespace berth::sync::internal

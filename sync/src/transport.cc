@@ -15,26 +15,16 @@ namespace berth::sync {
 
 namespace {
 
-std::mutex g_tap_mu;
-WireTap g_tap;
-
-WireTap Tap() {
-  std::lock_guard<std::mutex> lock(g_tap_mu);
-  return g_tap;
-}
-
-internal::HttpResult PostNow(httplib::Client& cli, const std::string& path, const Bytes& body,
-                             const internal::HttpTimeouts& t) {
+HttpResult PostNow(httplib::Client& cli, const std::string& path, const Bytes& body, const HttpTimeouts& t) {
   cli.set_connection_timeout(t.connect_s, 0);
   cli.set_read_timeout(t.read_s, 0);
   cli.set_write_timeout(t.read_s, 0);
   auto res =
       cli.Post(path, reinterpret_cast<const char*>(body.data()), body.size(), "application/octet-stream");
-  internal::HttpResult out;
+  HttpResult out;
   if (!res) return out;
   out.status = res->status;
   out.body.assign(res->body.begin(), res->body.end());
-  if (auto tap = Tap()) tap(path, body, out.body);
   return out;
 }
 
@@ -45,26 +35,20 @@ struct PendingPost {
   bool done = false;
   bool abandoned = false;
   httplib::Client* client = nullptr;  // while the exchange runs
-  internal::HttpResult result;
+  HttpResult result;
 };
 
-}  // namespace
+// HTTP through cpp-httplib, one connection per POST. With `cancel`, the exchange runs on a thread of its
+// own holding only the bytes sent (sealed, never a key); that thread stops the connection and ends by
+// itself once the caller has gone.
+class HttpTransport final : public Transport {
+ public:
+  HttpResult Post(const std::string& url, const std::string& path, const Bytes& body,
+                  const HttpTimeouts& timeouts, const std::atomic<bool>* cancel) override;
+};
 
-void SetWireTap(WireTap tap) {
-  std::lock_guard<std::mutex> lock(g_tap_mu);
-  g_tap = std::move(tap);
-}
-
-std::pair<int, std::vector<uint8_t>> HttpPostRaw(const std::string& url, const std::string& path,
-                                                 const std::vector<uint8_t>& body) {
-  internal::HttpResult r = internal::Post(url, path, body, internal::HttpTimeouts{});
-  return {r.status, r.body};
-}
-
-namespace internal {
-
-HttpResult Post(const std::string& url, const std::string& path, const Bytes& body,
-                const HttpTimeouts& timeouts, const std::atomic<bool>* cancel) {
+HttpResult HttpTransport::Post(const std::string& url, const std::string& path, const Bytes& body,
+                               const HttpTimeouts& timeouts, const std::atomic<bool>* cancel) {
   if (cancel == nullptr) {
     httplib::Client cli(url);
     return PostNow(cli, path, body, timeouts);
@@ -98,6 +82,15 @@ HttpResult Post(const std::string& url, const std::string& path, const Bytes& bo
   }
   return std::move(pending->result);
 }
+
+}  // namespace
+
+Transport* Transport::Default() {
+  static HttpTransport* transport = new HttpTransport();  // never destroyed: used from detached threads
+  return transport;
+}
+
+namespace internal {
 
 Status Unanswered(const HttpResult& r, const std::string& url) {
   if (r.status == 0) return NetworkError("the hub at " + url + " is unreachable or the connection broke");

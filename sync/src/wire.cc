@@ -10,22 +10,12 @@
 #include <cstring>
 #include <sstream>
 
+#include "berth/schema/binary_encoding.h"
 #include "bounded_archive.h"
 
 namespace berth::sync {
 
 namespace {
-
-template <class T>
-Bytes EncodeAny(const T& m) {
-  std::ostringstream out(std::ios::binary);
-  {
-    cereal::BinaryOutputArchive ar(out);
-    ar(m);
-  }
-  const std::string s = out.str();
-  return Bytes(s.begin(), s.end());
-}
 
 template <class T>
 Result<T> DecodeAny(const Bytes& bytes, const char* what) {
@@ -62,49 +52,49 @@ Status CheckMutation(const Mutation& m) {
 }  // namespace
 
 Bytes Encode(const Request& m) {
-  return EncodeAny(m);
+  return EncodeBinary(m);
 }
 Bytes Encode(const Response& m) {
-  return EncodeAny(m);
+  return EncodeBinary(m);
 }
 Bytes Encode(const PushRequest& m) {
-  return EncodeAny(m);
+  return EncodeBinary(m);
 }
 Bytes Encode(const PushResponse& m) {
-  return EncodeAny(m);
+  return EncodeBinary(m);
 }
 Bytes Encode(const PullRequest& m) {
-  return EncodeAny(m);
+  return EncodeBinary(m);
 }
 Bytes Encode(const PullResponse& m) {
-  return EncodeAny(m);
+  return EncodeBinary(m);
 }
 Bytes Encode(const EnrollRequest& m) {
-  return EncodeAny(m);
+  return EncodeBinary(m);
 }
 Bytes Encode(const EnrollResponse& m) {
-  return EncodeAny(m);
+  return EncodeBinary(m);
 }
 Bytes Encode(const CourierKeyRequest& m) {
-  return EncodeAny(m);
+  return EncodeBinary(m);
 }
 Bytes Encode(const CourierKeyResponse& m) {
-  return EncodeAny(m);
+  return EncodeBinary(m);
 }
 Bytes Encode(const SpooledBatch& m) {
-  return EncodeAny(m);
+  return EncodeBinary(m);
 }
 Bytes Encode(const SpoolAnswer& m) {
-  return EncodeAny(m);
+  return EncodeBinary(m);
 }
 Bytes Encode(const SpoolPage& m) {
-  return EncodeAny(m);
+  return EncodeBinary(m);
 }
 Bytes Encode(const SpoolUploadAnswer& m) {
-  return EncodeAny(m);
+  return EncodeBinary(m);
 }
 Bytes Encode(const SpoolPullAnswer& m) {
-  return EncodeAny(m);
+  return EncodeBinary(m);
 }
 
 Result<Request> DecodeRequest(const Bytes& b) {

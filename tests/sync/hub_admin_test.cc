@@ -70,7 +70,7 @@ TEST_F(HubAdmin, TheHubKeepsAVerifierNotTheKeyThatEnrols) {
   req.kx_pk = sync::KeyPairs::Generate().kx_pk;
   const Secret key = sync::EnrollKeyFromVerifier(stored);
   const auto forged = sync::SealEnroll(key, id, sync::Encode(req), false, nullptr);
-  auto [status, body] = sync::HttpPostRaw(hub_->url(), "/v1/enroll", forged);
+  auto [status, body] = PostRaw(hub_->url(), "/v1/enroll", forged);
   EXPECT_EQ(status, 401);
   auto d = Device::Create(tmp_.Sub("d"));
   EXPECT_TRUE(sync::Enroll(*d->store, hub_->url(), code).ok()) << "the code itself still works";

@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <regex>
@@ -19,7 +21,9 @@
 
 #include "berth/schema/store.h"
 #include "berth/sync/client.h"
+#include "berth/sync/hub.h"
 #include "berth/sync/spool.h"
+#include "support/sync_transport.h"
 #include "support/test_support.h"
 
 namespace berth::testing {
@@ -82,6 +86,38 @@ class HubProcess {
     FAIL() << "berth-hub did not start listening";
   }
 
+  // Starts the hub in a forked child of the test instead of berth-hub: the same Hub serving the same store
+  // (on the port of the last start, or any), through the storage `make_storage` makes of the store (a
+  // fault-injecting one, say). Call it before the test starts threads of its own.
+  void StartInChild(
+      const std::function<std::unique_ptr<sync::HubStorage>(std::unique_ptr<Store>)>& make_storage) {
+    ASSERT_EQ(pid_, -1) << "hub already running";
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    pid_ = fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      close(fds[0]);
+      StoreOptions o;
+      o.kdf = KdfParams::Fast();
+      o.actor = "berth-hub";
+      auto store = Store::Open(dir_, Secret(kHubPassphrase), o);
+      if (!store.ok()) _exit(120);
+      sync::Hub hub(make_storage(std::move(store).value()));
+      if (!hub.Start().ok()) _exit(121);
+      std::atomic<bool> stop{false};
+      const Status served = hub.Serve(
+          "127.0.0.1", port_, [&](int bound) { (void)!write(fds[1], &bound, sizeof bound); }, &stop);
+      _exit(served.ok() ? 0 : 122);
+    }
+    close(fds[1]);
+    int bound = 0;
+    const ssize_t n = read(fds[0], &bound, sizeof bound);  // the child closes its end if it fails first
+    close(fds[0]);
+    ASSERT_EQ(n, static_cast<ssize_t>(sizeof bound)) << "the hub in the child did not start";
+    port_ = bound;
+  }
+
   void Kill() { Stop(SIGKILL); }
   void Terminate() { Stop(SIGTERM); }
   // Waits for the process to exit by itself (e.g. a fault hook); returns its exit code.
@@ -138,10 +174,70 @@ class HubProcess {
   int port_ = 0;
 };
 
+// A hub served from a thread of the test itself (the Hub berth-hub runs, on a store a HubProcess made and
+// is not serving), so the test hands it its own clock (a ManualClockEnv) and storage (a counting one).
+// Stops when the object goes.
+class InProcessHub {
+ public:
+  using Wrap = std::function<std::unique_ptr<sync::HubStorage>(std::unique_ptr<sync::HubStorage>)>;
+
+  explicit InProcessHub(const std::string& dir, Env* env = nullptr, const Wrap& wrap = {}) {
+    Serve(dir, env, wrap);
+  }
+  ~InProcessHub() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  InProcessHub(const InProcessHub&) = delete;
+  InProcessHub& operator=(const InProcessHub&) = delete;
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+
+ private:
+  void Serve(const std::string& dir, Env* env, const Wrap& wrap) {
+    SetTestEnvironment();
+    StoreOptions o;
+    o.kdf = KdfParams::Fast();
+    o.actor = "berth-hub";
+    o.env = env;
+    auto store = Store::Open(dir, Secret(kHubPassphrase), o);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    std::unique_ptr<sync::HubStorage> storage = sync::MakeSqliteHubStorage(std::move(store).value());
+    if (wrap) storage = wrap(std::move(storage));
+    sync::HubOptions options;
+    options.env = env;
+    hub_ = std::make_unique<sync::Hub>(std::move(storage), options);
+    ASSERT_TRUE(hub_->Start().ok());
+    std::promise<int> listening;
+    auto bound = listening.get_future();
+    thread_ = std::thread([this, listening = std::move(listening)]() mutable {
+      bool told = false;
+      const Status served = hub_->Serve(
+          "127.0.0.1", 0,
+          [&](int port) {
+            told = true;
+            listening.set_value(port);
+          },
+          &stop_);
+      if (!told) listening.set_value(-1);
+      EXPECT_TRUE(served.ok()) << served.ToString();
+    });
+    port_ = bound.get();
+    ASSERT_GT(port_, 0) << "the hub did not start listening";
+  }
+
+  std::unique_ptr<sync::Hub> hub_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  int port_ = 0;
+};
+
 // A device: its own encrypted store, enrolled with a hub.
 struct Device {
   std::string dir;
   std::unique_ptr<Store> store;
+  sync::Transport* transport = nullptr;  // the network its enrollment and syncs use (null: HTTP)
 
   static std::unique_ptr<Device> Create(const std::string& dir, const std::string& actor = "broker") {
     SetTestEnvironment();
@@ -159,9 +255,14 @@ struct Device {
 
   Status Enroll(HubProcess& hub, const std::string& role = "broker",
                 const std::string& scope = "Huntingdonshire") {
+    return EnrollAt(hub.url(), hub, role, scope);
+  }
+  // Enrolled through the hub served at `url` (an InProcessHub, say), with a code `admin` makes.
+  Status EnrollAt(const std::string& url, HubProcess& admin, const std::string& role = "broker",
+                  const std::string& scope = "Huntingdonshire") {
     const std::string code =
-        hub.MakeCode("device " + dir.substr(dir.size() > 6 ? dir.size() - 6 : 0), role, scope);
-    auto r = sync::Enroll(*store, hub.url(), code);
+        admin.MakeCode("device " + dir.substr(dir.size() > 6 ? dir.size() - 6 : 0), role, scope);
+    auto r = sync::Enroll(*store, url, code, transport);
     return r.ok() ? Status::Ok() : r.status();
   }
 
@@ -169,6 +270,7 @@ struct Device {
     sync::SyncOptions o;
     o.hub_url = url;
     o.max_retries = 1;
+    o.transport = transport;
     return sync::SyncOnce(*store, o);
   }
 

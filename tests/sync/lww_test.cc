@@ -78,9 +78,6 @@ TEST(Lww, APulledRowReproducesTheHubsRowWhetherNewOrOlderHere) {
   auto behind = Device::Create(tmp.Sub("behind"));
   sync::internal::Schema schema;
   ASSERT_TRUE(schema.Load(hub->store->db()).ok());
-  sync::internal::StmtCache hub_cache(hub->store->db().raw());
-  sync::internal::StmtCache behind_cache(behind->store->db().raw());
-  sync::internal::StmtCache fresh_cache(fresh->store->db().raw());
   std::mt19937 rng(7);
   std::vector<std::string> rows;
   for (int i = 0; i < 12; ++i) rows.push_back(NewUuidV7());
@@ -99,7 +96,7 @@ TEST(Lww, APulledRowReproducesTheHubsRowWhetherNewOrOlderHere) {
   sync::PullResponse page;
   int own_clocks = 0;
   for (const auto& id : rows) {
-    auto rs = sync::internal::ReadRowState(hub_cache, schema, "bed", id);
+    auto rs = sync::internal::ReadRowState(hub->store->db(), schema, "bed", id);
     ASSERT_TRUE(rs.ok());
     if (rs->absent) continue;
     for (const auto& f : rs->fields) {
@@ -114,8 +111,8 @@ TEST(Lww, APulledRowReproducesTheHubsRowWhetherNewOrOlderHere) {
   auto decoded = sync::DecodePullResponse(sync::Encode(page));
   ASSERT_TRUE(decoded.ok());
   for (const auto& row : decoded->rows) {
-    ASSERT_TRUE(sync::internal::MergeRowState(*fresh->store, fresh_cache, schema, row).ok());
-    ASSERT_TRUE(sync::internal::MergeRowState(*behind->store, behind_cache, schema, row).ok());
+    ASSERT_TRUE(sync::internal::MergeRowState(*fresh->store, schema, row).ok());
+    ASSERT_TRUE(sync::internal::MergeRowState(*behind->store, schema, row).ok());
   }
   EXPECT_EQ(DumpDomain(*fresh->store, {"bed"}), DumpDomain(*hub->store, {"bed"}));
   EXPECT_EQ(DumpDomain(*behind->store, {"bed"}), DumpDomain(*hub->store, {"bed"}));
@@ -125,8 +122,8 @@ TEST(Lww, APulledRowReproducesTheHubsRowWhetherNewOrOlderHere) {
   sync::RowState bad = decoded->rows.front();
   bad.row_id = NewUuidV7();
   bad.fields.push_back({"no_such_column", int64_t{1}, "", ""});
-  EXPECT_EQ(sync::internal::MergeRowState(*fresh->store, fresh_cache, schema, bad).code(), Code::kBadInput);
-  EXPECT_TRUE(sync::internal::ReadRowState(fresh_cache, schema, "bed", bad.row_id)->absent);
+  EXPECT_EQ(sync::internal::MergeRowState(*fresh->store, schema, bad).code(), Code::kBadInput);
+  EXPECT_TRUE(sync::internal::ReadRowState(fresh->store->db(), schema, "bed", bad.row_id)->absent);
 }
 
 }  // namespace

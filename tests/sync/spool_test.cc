@@ -332,7 +332,7 @@ class CourierKeyOnly : public Overnight {
     auto sealed = sync::SealRequest(courier, hub_keys_, device_id, ++counter_ + NowMs() * 1000,
                                     sync::Compress(sync::Encode(req)), direction);
     EXPECT_TRUE(sealed.ok());
-    auto [status, answer] = sync::HttpPostRaw(hub_->url(), path, sealed->envelope);
+    auto [status, answer] = PostRaw(hub_->url(), path, sealed->envelope);
     Answer out;
     out.http = status;
     if (status != 200) return out;
@@ -455,18 +455,16 @@ TEST_F(CourierKeyOnly, CanNeitherReadNorForgeAChange) {
 TEST_F(CourierKeyOnly, AReplacedKeyAndAReplayedRequestAreRefused) {
   ReadKeys();
   // A captured courier request cannot be sent again.
-  std::vector<std::vector<uint8_t>> captured;
-  sync::SetWireTap(
-      [&](const std::string& path, const std::vector<uint8_t>& req, const std::vector<uint8_t>&) {
-        if (path == "/v1/courier") captured.push_back(req);
-      });
+  RecordingTransport wire;
   a_->Write("referral", "", {{"name", std::string("Ferdinand Ashcombe")}});
   Lock(*a_);
-  ASSERT_TRUE(sync::RunCourier(a_->dir, Courier()).ok());
-  sync::SetWireTap(nullptr);
+  sync::CourierOptions tapped = Courier();
+  tapped.transport = &wire;
+  ASSERT_TRUE(sync::RunCourier(a_->dir, tapped).ok());
+  const std::vector<WireExchange> captured = wire.Seen("/v1/courier");
   ASSERT_FALSE(captured.empty());
-  for (const auto& req : captured) {
-    auto [status, body] = sync::HttpPostRaw(hub_->url(), "/v1/courier", req);
+  for (const auto& e : captured) {
+    auto [status, body] = PostRaw(hub_->url(), "/v1/courier", e.request);
     EXPECT_EQ(status, 401);
     EXPECT_EQ(std::string(body.begin(), body.end()), "replay");
   }

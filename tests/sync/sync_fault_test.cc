@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <random>
-#include <regex>
 
 #include "fault_proxy.h"
+#include "hub_doubles.h"
 #include "hub_harness.h"
 
 namespace berth::testing {
@@ -14,26 +14,27 @@ namespace {
 
 const std::vector<std::string> kTables = {"provider", "bed", "referral", "placement"};
 
-// Sum of "N applied" over the hub's log lines: how many mutations the hub applied in total.
-int64_t AppliedInLog(const std::string& log) {
-  const std::string text = ReadFileText(log);
-  const std::regex re(": ([0-9]+) applied,");
-  int64_t total = 0;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it) {
-    total += std::stoll((*it)[1]);
-  }
-  return total;
-}
+// A hub served by the test, counting what it applies.
+struct CountedHub {
+  explicit CountedHub(HubProcess& admin)
+      : live(admin.dir(), nullptr, [this](std::unique_ptr<sync::HubStorage> inner) {
+          auto counting = std::make_unique<CountingHubStorage>(std::move(inner));
+          counter = counting.get();
+          return counting;
+        }) {}
+  CountingHubStorage* counter = nullptr;
+  InProcessHub live;
+};
 
 TEST(SyncFaults, CutConnectionsInPushAndPullLoseNothingAndApplyNothingTwice) {
   TempDir tmp;
   HubProcess hub(tmp.Sub("hub"));
-  hub.Start();
-  FaultProxy proxy(hub.port());
+  CountedHub served(hub);
+  FaultProxy proxy(served.live.port());
   auto a = Device::Create(tmp.Sub("a"));
   auto b = Device::Create(tmp.Sub("b"));
-  ASSERT_TRUE(a->Enroll(hub).ok());
-  ASSERT_TRUE(b->Enroll(hub).ok());
+  ASSERT_TRUE(a->EnrollAt(served.live.url(), hub).ok());
+  ASSERT_TRUE(b->EnrollAt(served.live.url(), hub).ok());
   const std::string home = a->Write("provider", "", {{"district", std::string("Huntingdonshire")}});
   int64_t written = 1;
   std::mt19937 rng(20261122);
@@ -78,7 +79,7 @@ TEST(SyncFaults, CutConnectionsInPushAndPullLoseNothingAndApplyNothingTwice) {
   auto hub_store = hub.OpenStore();
   EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM bed"), static_cast<int64_t>(beds.size()));
   EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM hub_rejection"), 0);
-  EXPECT_EQ(AppliedInLog(hub.dir() + ".log"), written) << "every mutation applied exactly once";
+  EXPECT_EQ(served.counter->applied(), written) << "every mutation applied exactly once";
   EXPECT_EQ(DumpDomain(*a->store, kTables), DumpDomain(*hub_store, kTables));
   EXPECT_EQ(DumpDomain(*b->store, kTables), DumpDomain(*hub_store, kTables));
 }
@@ -90,7 +91,9 @@ TEST(SyncFaults, HubKilledMidBatchAppliesNothingOfItAndTheRetryCompletes) {
   auto a = Device::Create(tmp.Sub("a"));
   ASSERT_TRUE(a->Enroll(hub).ok());
   hub.Kill();
-  hub.Start({{"BERTH_HUB_FAULT", "exit_after=7"}});
+  hub.StartInChild([](std::unique_ptr<Store> store) {
+    return std::make_unique<HubStorageThatDiesMidBatch>(std::move(store), 7);
+  });
   const std::string home = a->Write("provider", "", {{"district", std::string("Huntingdonshire")}});
   for (int i = 0; i < 19; ++i) a->Write("bed", "", {{"provider_id", home}, {"room", std::to_string(i)}});
   sync::SyncOptions o;
@@ -98,7 +101,7 @@ TEST(SyncFaults, HubKilledMidBatchAppliesNothingOfItAndTheRetryCompletes) {
   auto dead = sync::SyncOnce(*a->store, o);
   ASSERT_FALSE(dead.ok());
   EXPECT_EQ(dead.status().code(), Code::kNetwork);
-  EXPECT_EQ(hub.WaitExit(), 86) << "the hub died inside the batch";
+  EXPECT_EQ(hub.WaitExit(), HubStorageThatDiesMidBatch::kExitCode) << "the hub died inside the batch";
   {
     auto hub_store = hub.OpenStore();
     EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM bed"), 0) << "the batch's transaction rolled back";
@@ -119,24 +122,26 @@ TEST(SyncFaults, HubKilledMidBatchAppliesNothingOfItAndTheRetryCompletes) {
 TEST(SyncFaults, AnAnswerLostAfterTheHubCommittedIsRecoveredAsDuplicates) {
   TempDir tmp;
   HubProcess hub(tmp.Sub("hub"));
-  hub.Start();
-  FaultProxy proxy(hub.port());
+  CountedHub served(hub);
+  FaultTransport network;
   auto a = Device::Create(tmp.Sub("a"));
-  ASSERT_TRUE(a->Enroll(hub).ok());
+  ASSERT_TRUE(a->EnrollAt(served.live.url(), hub).ok());
   ASSERT_TRUE(a->Sync().ok());  // the first sync also registers the courier key (PROTOCOL.md section 8)
   for (int i = 0; i < 10; ++i) a->Write("bed", "", {{"room", std::to_string(i)}});
-  proxy.CutAt(1, /*to_hub=*/false, 10);  // the push's answer (after the ping) is cut after the hub committed
+  // The push's answer (after the ping) is lost after the hub committed.
+  network.FailExchange(1, FaultTransport::Fault::kLoseAnswer);
   sync::SyncOptions o;
-  o.hub_url = proxy.url();
+  o.transport = &network;
   o.max_retries = 0;
   ASSERT_FALSE(sync::SyncOnce(*a->store, o).ok());
+  EXPECT_EQ(network.faults(), 1);
   EXPECT_EQ(Count(*a->store, "SELECT count(*) FROM outbox"), 10);
-  proxy.NoCuts();
+  network.NoFaults();
   auto again = sync::SyncOnce(*a->store, o);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->duplicates, 10);
   EXPECT_EQ(again->applied, 0);
-  EXPECT_EQ(AppliedInLog(hub.dir() + ".log"), 10);
+  EXPECT_EQ(served.counter->applied(), 10);
 }
 
 }  // namespace

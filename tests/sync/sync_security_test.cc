@@ -12,33 +12,23 @@
 namespace berth::testing {
 namespace {
 
-struct Captured {
-  std::mutex mu;
-  std::vector<std::pair<std::vector<uint8_t>, std::vector<uint8_t>>> exchanges;  // request, answer
-};
-
 class SyncSecurity : public ::testing::Test {
  protected:
   void SetUp() override {
     hub_ = std::make_unique<HubProcess>(tmp_.Sub("hub"));
     hub_->Start();
-    captured_ = std::make_shared<Captured>();
-    auto cap = captured_;
-    sync::SetWireTap(
-        [cap](const std::string& path, const std::vector<uint8_t>& req, const std::vector<uint8_t>& resp) {
-          if (path != "/v1/sync" && path != "/v1/enroll") return;
-          std::lock_guard<std::mutex> lock(cap->mu);
-          cap->exchanges.emplace_back(req, resp);
-        });
   }
-  void TearDown() override {
-    sync::SetWireTap(nullptr);
-    hub_->Kill();
+  void TearDown() override { hub_->Kill(); }
+  // A device whose traffic `wire_` sees (what an eavesdropper on its connections would capture).
+  std::unique_ptr<Device> TappedDevice(const std::string& name) {
+    auto d = Device::Create(tmp_.Sub(name));
+    d->transport = &wire_;
+    return d;
   }
 
   TempDir tmp_;
   std::unique_ptr<HubProcess> hub_;
-  std::shared_ptr<Captured> captured_;
+  RecordingTransport wire_;
 };
 
 TEST_F(SyncSecurity, WrongOrReusedCodeIsRefusedAndNothingIsWritten) {
@@ -63,32 +53,28 @@ TEST_F(SyncSecurity, WrongOrReusedCodeIsRefusedAndNothingIsWritten) {
 }
 
 TEST_F(SyncSecurity, ReplayedAndTamperedRequestsAreRefusedAndChangeNothing) {
-  auto d = Device::Create(tmp_.Sub("d"));
+  auto d = TappedDevice("d");
   ASSERT_TRUE(d->Enroll(*hub_).ok());
-  captured_->exchanges.clear();
+  wire_.Clear();
   const std::string bed = d->Write("bed", "", {{"room", std::string("7")}});
   ASSERT_TRUE(d->Sync().ok());
-  std::vector<std::pair<std::vector<uint8_t>, std::vector<uint8_t>>> seen;
-  {
-    std::lock_guard<std::mutex> lock(captured_->mu);
-    seen = captured_->exchanges;
-  }
+  const std::vector<WireExchange> seen = wire_.Seen("/v1/sync");
   ASSERT_GE(seen.size(), 2u);  // ping, push, pull...
   auto hub_store = hub_->OpenStore();
   const int64_t beds_before = Count(*hub_store, "SELECT count(*) FROM bed");
   // Replay every captured request: each is refused (its counter was used).
-  for (const auto& [req, resp] : seen) {
-    auto [status, body] = sync::HttpPostRaw(hub_->url(), "/v1/sync", req);
+  for (const auto& e : seen) {
+    auto [status, body] = PostRaw(hub_->url(), "/v1/sync", e.request);
     EXPECT_EQ(status, 401);
     EXPECT_EQ(std::string(body.begin(), body.end()), "replay");
   }
   // Tamper with a request's ciphertext (last bytes before the signature): refused as unauthenticated.
-  std::vector<uint8_t> tampered = seen[1].first;
+  std::vector<uint8_t> tampered = seen[1].request;
   tampered[tampered.size() - 80] ^= 0x01;
-  auto [status, body] = sync::HttpPostRaw(hub_->url(), "/v1/sync", tampered);
+  auto [status, body] = PostRaw(hub_->url(), "/v1/sync", tampered);
   EXPECT_EQ(status, 401) << std::string(body.begin(), body.end());
   // Junk is refused as malformed, not crashed on.
-  auto [junk_status, junk_body] = sync::HttpPostRaw(hub_->url(), "/v1/sync", {1, 2, 3, 4, 5});
+  auto [junk_status, junk_body] = PostRaw(hub_->url(), "/v1/sync", {1, 2, 3, 4, 5});
   EXPECT_EQ(junk_status, 400);
   EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM bed"), beds_before);
   EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM bed WHERE id = '" + bed + "'"), 1);
@@ -176,8 +162,8 @@ TEST_F(SyncSecurity, DevicesReceiveOnlyRowsInTheirRoleAndScope) {
 TEST_F(SyncSecurity, NoPersonalDataInClearOnTheWireOrInTheHubFiles) {
   const std::string marker = "MARKERZebedee4417";
   const std::string nhs = "9434765919";
-  auto a = Device::Create(tmp_.Sub("a"));
-  auto b = Device::Create(tmp_.Sub("b"));
+  auto a = TappedDevice("a");
+  auto b = TappedDevice("b");
   ASSERT_TRUE(a->Enroll(*hub_).ok());
   ASSERT_TRUE(b->Enroll(*hub_).ok());
   const std::string ref =
@@ -189,11 +175,11 @@ TEST_F(SyncSecurity, NoPersonalDataInClearOnTheWireOrInTheHubFiles) {
   auto contains = [](const std::vector<uint8_t>& hay, const std::string& needle) {
     return std::search(hay.begin(), hay.end(), needle.begin(), needle.end()) != hay.end();
   };
-  std::lock_guard<std::mutex> lock(captured_->mu);
-  ASSERT_GE(captured_->exchanges.size(), 4u);
-  for (const auto& [req, resp] : captured_->exchanges) {
-    EXPECT_FALSE(contains(req, marker) || contains(resp, marker));
-    EXPECT_FALSE(contains(req, nhs) || contains(resp, nhs));
+  const std::vector<WireExchange> seen = wire_.Seen();
+  ASSERT_GE(seen.size(), 4u);
+  for (const auto& e : seen) {
+    EXPECT_FALSE(contains(e.request, marker) || contains(e.response, marker));
+    EXPECT_FALSE(contains(e.request, nhs) || contains(e.response, nhs));
   }
   hub_->Terminate();
   int files = 0;

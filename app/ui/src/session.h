@@ -57,7 +57,8 @@ class Session {
   const sync::AutoSyncOptions& auto_sync_options() const { return auto_sync_options_; }
   // The setting sync.interval_minutes, once read from the store.
   void SetSyncInterval(int64_t interval_ms);
-  // Test hook: adopt an already-open store.
+  // Adopts a store already opened (and unlocked) by the caller, as an unlock would have opened it: the
+  // window handed its store, as the tests and the benchmark do.
   void Adopt(std::unique_ptr<Store> store);
 
  private:

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "berth/schema/status.h"
+#include "berth/schema/value.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -38,11 +39,15 @@ class Statement {
   Statement& Bind(int index, const std::string& text) { return Bind(index, std::string_view(text)); }
   Statement& BindBlob(int index, std::span<const uint8_t> bytes);
   Statement& BindNull(int index);
+  // NULL, an integer, a real or text, as the Value holds.
+  Statement& BindValue(int index, const Value& value);
 
-  // true while there is a row to read, false when done.
+  // true while there is a row to read, false when done. A bind error is returned here, before stepping.
   Result<bool> Step();
   // Steps to completion, for statements that return no rows.
   Status Run();
+  // Ends the statement's read (so its snapshot of the database is let go) and clears its bindings.
+  // Destroying a Statement does the same.
   void Reset();
 
   // Columns are 0-based, as in SQLite.
@@ -51,6 +56,8 @@ class Statement {
   std::string Text(int column) const;
   std::vector<uint8_t> Blob(int column) const;
   bool IsNull(int column) const;
+  // The column as a Value, by its storage class (a blob is read as text).
+  Value ValueAt(int column) const;
   int ColumnCount() const;
   std::string ColumnName(int column) const;
 

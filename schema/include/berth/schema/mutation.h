@@ -9,10 +9,9 @@
 #include <variant>
 #include <vector>
 
-namespace berth {
+#include "berth/schema/value.h"
 
-// A column value. std::monostate is SQL NULL.
-using Value = std::variant<std::monostate, int64_t, double, std::string>;
+namespace berth {
 
 enum class MutationKind : uint8_t {
   kUpsert = 1,  // set the named fields of a row, creating it if needed

@@ -13,6 +13,7 @@
 
 #include "berth/schema/status.h"
 #include "berth/schema/store.h"
+#include "berth/sync/transport.h"
 
 namespace berth::sync {
 
@@ -25,8 +26,10 @@ struct EnrollResult {
 };
 
 // Enrolls this store's device with the hub at `hub_url` (e.g. "http://127.0.0.1:8765") using a one-time
-// code, and pins the hub's keys. Refused (nothing written) if the store is already enrolled.
-Result<EnrollResult> Enroll(Store& store, const std::string& hub_url, const std::string& code);
+// code, and pins the hub's keys. Refused (nothing written) if the store is already enrolled. `transport`
+// null: HTTP.
+Result<EnrollResult> Enroll(Store& store, const std::string& hub_url, const std::string& code,
+                            Transport* transport = nullptr);
 
 struct SyncProgress {
   std::string phase;  // "ping", "push", "pull", "done"
@@ -49,6 +52,10 @@ struct SyncOptions {
   // window's first sync after each unlock, and every `berth sync`. Without it, one is registered only
   // when the spool has none.
   bool rotate_courier = false;
+  // The network (null: Transport::Default(), HTTP). Not owned; must outlive the session.
+  Transport* transport = nullptr;
+  // The device's clock: the skew check, request counters, conflict times (null: Env::Default()). Not owned.
+  Env* env = nullptr;
 };
 
 struct SyncSummary {
@@ -107,16 +114,5 @@ struct SyncStatus {
   int64_t pending = 0;  // outbox entries not yet acknowledged
 };
 Result<SyncStatus> GetSyncStatus(Store& store);
-
-// Test hook: when set, sees every request body sent to a hub and the answer's body (what an eavesdropper
-// on the connection would capture, minus HTTP headers).
-using WireTap = std::function<void(const std::string& path, const std::vector<uint8_t>& request,
-                                   const std::vector<uint8_t>& response)>;
-void SetWireTap(WireTap tap);
-
-// One raw POST (no envelope, no retry), for tests that replay or tamper with captured bodies.
-// Returns the HTTP status (0: no answer) and body.
-std::pair<int, std::vector<uint8_t>> HttpPostRaw(const std::string& url, const std::string& path,
-                                                 const std::vector<uint8_t>& body);
 
 }  // namespace berth::sync

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "berth/schema/env.h"
 #include "berth/sync/hub_storage.h"
 
 namespace berth::sync {
@@ -43,6 +44,8 @@ struct HubOptions {
   // How long a courier key works after its registration (PROTOCOL.md section 11): a bank-holiday weekend.
   // 0: never (no sync while locked).
   int64_t courier_ttl_ms = 96LL * 3600 * 1000;
+  // The hub's clock: replay windows, push times, the tombstone horizon (null: Env::Default()). Not owned.
+  Env* env = nullptr;
 };
 
 class Hub {
@@ -65,11 +68,16 @@ class Hub {
                std::atomic<bool>* stop);
 
  private:
+  struct Opened;  // hub_internal.h
+  // Every check a sealed request passes before its type is looked at (direction 1: sealed with the
+  // device's own key, HandleSync; 3: with its courier key, HandleCourier).
+  Opened OpenSealed(const Bytes& body, uint8_t direction);
   Bytes Answer(const Envelope& request, const SessionKeys& keys, const Response& response);
   Response SpoolUpload(const DeviceRecord& device, const Bytes& box, int64_t now_ms);
   Response SpoolPull(const DeviceRecord& device, const Bytes& body);
   std::unique_ptr<HubStorage> storage_;
   HubOptions options_;
+  Env& env_;
   KeyPairs keys_;
 };
 

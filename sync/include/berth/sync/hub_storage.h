@@ -53,9 +53,6 @@ struct PushStats {
   int64_t rejected = 0;
 };
 
-// Hook for fault tests: called after each entry of a push is applied inside the batch's transaction.
-using PushFaultHook = void (*)(int64_t entries_applied_in_batch);
-
 class HubStorage {
  public:
   virtual ~HubStorage() = default;
@@ -96,8 +93,6 @@ class HubStorage {
   virtual Result<PullResponse> Pull(const DeviceRecord& device, const PullRequest& request) = 0;
   // Forgets tombstones whose last change is older than `before_ms`; devices behind them re-snapshot.
   virtual Result<int64_t> PurgeTombstones(int64_t before_ms) = 0;
-
-  virtual void SetFaultHook(PushFaultHook hook) = 0;
 };
 
 // Creates the hub's keys in a freshly created store (berth-hub init).

@@ -13,6 +13,7 @@
 #include "berth/schema/status.h"
 #include "berth/schema/store.h"
 #include "berth/sync/client.h"
+#include "berth/sync/transport.h"
 
 namespace berth::sync {
 
@@ -59,6 +60,7 @@ struct CourierOptions {
   uint32_t pull_page = 5000;
   int max_pages = 1000;  // per run
   Env* env = nullptr;
+  Transport* transport = nullptr;  // null: Transport::Default(), HTTP
 };
 
 struct CourierSummary {
