@@ -10,6 +10,7 @@
 
 #include "berth/core/csv.h"
 #include "berth/schema/repository.h"
+#include "berth/schema/text.h"
 
 namespace berth::core {
 
@@ -140,14 +141,6 @@ Status Outcome(ImportReport& report, int64_t line, const std::string& key, Resul
   return Status::Ok();
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 bool IsCqcLocationId(std::string_view id) {
   if (id.size() < 3 || id.size() > 20 || id.substr(0, 2) != "1-") return false;
   for (char c : id.substr(2)) {
@@ -267,8 +260,8 @@ Result<ImportReport> ImportCqcDirectory(Store& store, const Geography& geo, std:
   bool header_read = false;
   std::map<std::string, int64_t> seen;  // location id -> line
   std::vector<CqcRow> rows;
-  const std::string want_la = Lower(Trim(options.local_authority));
-  const std::string want_region = Lower(Trim(options.region));
+  const std::string want_la = AsciiLower(Trim(options.local_authority));
+  const std::string want_region = AsciiLower(Trim(options.region));
   while (true) {
     auto next = reader.Next(&cells);
     if (!next.ok()) return next.status().Context("CQC directory");
@@ -377,11 +370,11 @@ Result<ImportReport> ImportCqcDirectory(Store& store, const Geography& geo, std:
       residential = residential || n == "residentialhomes" || n == "carehomewithoutnursing";
       homecare = homecare || n == "homecareagencies" || n == "domiciliarycareservice";
     }
-    if (!want_la.empty() && Lower(v[kLocalAuthority]) != want_la) {
+    if (!want_la.empty() && AsciiLower(v[kLocalAuthority]) != want_la) {
       report.Add({line, id, RowOutcome::kSkipped, "outside --la " + options.local_authority});
       continue;
     }
-    if (!want_region.empty() && Lower(v[kRegion]) != want_region) {
+    if (!want_region.empty() && AsciiLower(v[kRegion]) != want_region) {
       report.Add({line, id, RowOutcome::kSkipped, "outside --region " + options.region});
       continue;
     }
@@ -477,7 +470,7 @@ Status ReadHeader(CsvReader& reader, Table& t, const std::string& what,
   for (const auto& k : required) known += (known.empty() ? "" : ", ") + k;
   for (const auto& k : optional) known += ", " + k;
   for (size_t i = 0; i < header.size(); ++i) {
-    std::string name = Lower(Trim(header[i]));
+    std::string name = AsciiLower(Trim(header[i]));
     bool ok = false;
     for (const auto& k : required) ok = ok || k == name;
     for (const auto& k : optional) ok = ok || k == name;
@@ -496,7 +489,7 @@ Status ReadHeader(CsvReader& reader, Table& t, const std::string& what,
 }
 
 Result<bool> ParseFlag(const std::string& text) {
-  const std::string t = Lower(text);
+  const std::string t = AsciiLower(text);
   if (t.empty() || t == "no" || t == "n" || t == "false" || t == "0") return false;
   if (t == "yes" || t == "y" || t == "true" || t == "1") return true;
   return BadInput("'" + text.substr(0, 12) + "' is not yes or no");
@@ -573,7 +566,7 @@ Result<ImportReport> ImportBedReturn(Store& store, std::string_view csv, const s
     auto tier = FromString<BlockTier>(t.Get("block_tier"));
     auto rate = ParsePounds(t.Get("weekly_rate"));
     auto status = FromString<BedStatus>(t.Get("status"));
-    auto sex = FromString<SexPreference>(Lower(t.Get("single_sex_unit")));
+    auto sex = FromString<SexPreference>(AsciiLower(t.Get("single_sex_unit")));
     auto flex = ParseFlag(t.Get("flexibility_clause"));
     if (!category.ok())
       why = category.status().message();
@@ -604,7 +597,7 @@ Result<ImportReport> ImportBedReturn(Store& store, std::string_view csv, const s
     }
     if (why.empty()) {
       for (const auto& f : SplitTrim(t.Get("features"), '|')) {
-        const std::string n = Lower(f);
+        const std::string n = AsciiLower(f);
         if (n == "en_suite")
           b.features.en_suite = true;
         else if (n == "ground_floor")
@@ -683,7 +676,7 @@ Result<ImportReport> ImportHomecareReturn(Store& store, std::string_view csv) {
     }
     const std::string loc = t.Get("cqc_location_id");
     const std::string zone = t.Get("zone");
-    const std::string band_text = Lower(t.Get("band"));
+    const std::string band_text = AsciiLower(t.Get("band"));
     const std::string key = loc + " " + zone + "/" + band_text;
     auto prov = providers.by_cqc.find(loc);
     if (prov == providers.by_cqc.end()) {
@@ -708,7 +701,7 @@ Result<ImportReport> ImportHomecareReturn(Store& store, std::string_view csv) {
     c.zone = zone;
     std::string why;
     auto band = FromString<TimeBand>(band_text);
-    auto contract = FromString<HomecareContract>(Lower(t.Get("contract")));
+    auto contract = FromString<HomecareContract>(AsciiLower(t.Get("contract")));
     auto rate = ParsePounds(t.Get("hourly_rate"));
     auto double_up = ParseFlag(t.Get("double_up"));
     if (!band.ok())
@@ -734,7 +727,7 @@ Result<ImportReport> ImportHomecareReturn(Store& store, std::string_view csv) {
       }
     }
     if (why.empty()) {
-      const auto genders = SplitTrim(Lower(t.Get("carer_genders")), '|');
+      const auto genders = SplitTrim(AsciiLower(t.Get("carer_genders")), '|');
       if (!genders.empty()) {
         c.female_carers = c.male_carers = false;
         for (const auto& g : genders) {
