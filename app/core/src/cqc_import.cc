@@ -18,13 +18,13 @@
 #include "berth/core/csv.h"
 #include "berth/core/importers.h"
 #include "berth/schema/repository.h"
+#include "berth/schema/text.h"
 #include "import_support.h"
 
 namespace berth::core {
 namespace {
 
 using import_support::IsCqcId;
-using import_support::Lower;
 using import_support::Outcome;
 using import_support::Refuse;
 
@@ -640,8 +640,8 @@ Result<ImportReport> ImportCqcDirectory(Store& store, const Geography& geo, std:
   if (!parsed.has_service_types) {
     report.notes.push_back("no service type column: every row is taken as a care home");
   }
-  const std::string want_la = Lower(Trim(options.local_authority));
-  const std::string want_region = Lower(Trim(options.region));
+  const std::string want_la = AsciiLower(Trim(options.local_authority));
+  const std::string want_region = AsciiLower(Trim(options.region));
   std::map<std::string, int64_t> seen;  // location id -> line
   std::vector<Row> rows;
   for (const CqcRecord& r : parsed.records) {
@@ -663,11 +663,11 @@ Result<ImportReport> ImportCqcDirectory(Store& store, const Geography& geo, std:
       continue;
     }
     Built b = ToProvider(r, geo, parsed.has_service_types);
-    if (!want_la.empty() && Lower(b.p.local_authority) != want_la) {
+    if (!want_la.empty() && AsciiLower(b.p.local_authority) != want_la) {
       report.Add({r.line, id, RowOutcome::kSkipped, "outside --la " + options.local_authority});
       continue;
     }
-    if (!want_region.empty() && Lower(b.p.region) != want_region) {
+    if (!want_region.empty() && AsciiLower(b.p.region) != want_region) {
       report.Add({r.line, id, RowOutcome::kSkipped, "outside --region " + options.region});
       continue;
     }

@@ -11,18 +11,11 @@
 #include <mutex>
 
 #include "berth/core/csv.h"
+#include "berth/schema/text.h"
 
 namespace berth::core {
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 std::optional<double> ParseDouble(const std::string& text) {
   if (text.empty()) return std::nullopt;
@@ -158,11 +151,11 @@ std::optional<LatLong> Geography::Locate(std::string_view postcode) const {
 }
 
 const LocalAuthority* Geography::FindAuthority(std::string_view name) const {
-  const std::string want = Lower(name);
+  const std::string want = AsciiLower(name);
   if (want.empty()) return nullptr;
   const LocalAuthority* best = nullptr;
   for (const auto& la : authorities_) {
-    if (Lower(la.name) == want || Lower(la.official_name) == want || Lower(la.code) == want) {
+    if (AsciiLower(la.name) == want || AsciiLower(la.official_name) == want || AsciiLower(la.code) == want) {
       if (best == nullptr || (la.current && !best->current)) best = &la;
     }
   }
@@ -221,12 +214,12 @@ std::string ReferralDistrict(const Geography& geo, const Referral& r) {
 }
 
 const Hospital* Geography::FindHospital(std::string_view code_or_name) const {
-  const std::string want = Lower(code_or_name);
+  const std::string want = AsciiLower(code_or_name);
   for (const auto& h : hospitals_) {
-    if (Lower(h.code) == want) return &h;
+    if (AsciiLower(h.code) == want) return &h;
   }
   for (const auto& h : hospitals_) {
-    if (Lower(h.name) == want) return &h;
+    if (AsciiLower(h.name) == want) return &h;
   }
   return nullptr;
 }
@@ -242,7 +235,7 @@ const Hospital* Geography::HospitalAt(std::string_view postcode) const {
     int score = 0;
     if (h.sector == "NHS Sector") score += 4;
     if (h.sub_type == "Hospital") score += 2;
-    const std::string n = Lower(h.name);
+    const std::string n = AsciiLower(h.name);
     if (n.find("hospital") != std::string::npos || n.find("addenbrooke") != std::string::npos) score += 2;
     if (n.find("community") != std::string::npos || n.find("treatment") != std::string::npos) score -= 3;
     if (score > best_score) {

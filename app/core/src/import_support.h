@@ -16,8 +16,6 @@ Status Refuse(const ImportReport& report);
 // Records a row's outcome from the repository's save (created, updated or unchanged).
 Status Outcome(ImportReport& report, int64_t line, const std::string& key, Result<SaveOutcome> saved,
                std::vector<std::string> warnings = {});
-// ASCII lower case (CSV codes and council names are ASCII; other bytes are kept as they are).
-std::string Lower(std::string_view s);
 // "1-" followed by digits: the shape of every CQC location and provider id.
 bool IsCqcId(std::string_view id);
 

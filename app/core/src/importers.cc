@@ -10,6 +10,7 @@
 
 #include "berth/core/csv.h"
 #include "berth/schema/repository.h"
+#include "berth/schema/text.h"
 #include "import_support.h"
 
 namespace berth::core {
@@ -120,7 +121,6 @@ Result<std::string> ParseFlexibleDate(std::string_view text) {
   return BadInput("'" + t.substr(0, 24) + "' is not a date (expected YYYY-MM-DD or DD/MM/YYYY)");
 }
 
-using import_support::Lower;
 using import_support::Outcome;
 using import_support::Refuse;
 
@@ -148,7 +148,7 @@ Status ReadHeader(CsvReader& reader, Table& t, const std::string& what,
   for (const auto& k : required) known += (known.empty() ? "" : ", ") + k;
   for (const auto& k : optional) known += ", " + k;
   for (size_t i = 0; i < header.size(); ++i) {
-    std::string name = Lower(Trim(header[i]));
+    std::string name = AsciiLower(Trim(header[i]));
     bool ok = false;
     for (const auto& k : required) ok = ok || k == name;
     for (const auto& k : optional) ok = ok || k == name;
@@ -167,7 +167,7 @@ Status ReadHeader(CsvReader& reader, Table& t, const std::string& what,
 }
 
 Result<bool> ParseFlag(const std::string& text) {
-  const std::string t = Lower(text);
+  const std::string t = AsciiLower(text);
   if (t.empty() || t == "no" || t == "n" || t == "false" || t == "0") return false;
   if (t == "yes" || t == "y" || t == "true" || t == "1") return true;
   return BadInput("'" + text.substr(0, 12) + "' is not yes or no");
@@ -244,7 +244,7 @@ Result<ImportReport> ImportBedReturn(Store& store, std::string_view csv, const s
     auto tier = FromString<BlockTier>(t.Get("block_tier"));
     auto rate = ParsePounds(t.Get("weekly_rate"));
     auto status = FromString<BedStatus>(t.Get("status"));
-    auto sex = FromString<SexPreference>(Lower(t.Get("single_sex_unit")));
+    auto sex = FromString<SexPreference>(AsciiLower(t.Get("single_sex_unit")));
     auto flex = ParseFlag(t.Get("flexibility_clause"));
     if (!category.ok())
       why = category.status().message();
@@ -275,7 +275,7 @@ Result<ImportReport> ImportBedReturn(Store& store, std::string_view csv, const s
     }
     if (why.empty()) {
       for (const auto& f : SplitTrim(t.Get("features"), '|')) {
-        const std::string n = Lower(f);
+        const std::string n = AsciiLower(f);
         if (n == "en_suite")
           b.features.en_suite = true;
         else if (n == "ground_floor")
@@ -354,7 +354,7 @@ Result<ImportReport> ImportHomecareReturn(Store& store, std::string_view csv) {
     }
     const std::string loc = t.Get("cqc_location_id");
     const std::string zone = t.Get("zone");
-    const std::string band_text = Lower(t.Get("band"));
+    const std::string band_text = AsciiLower(t.Get("band"));
     const std::string key = loc + " " + zone + "/" + band_text;
     auto prov = providers.by_cqc.find(loc);
     if (prov == providers.by_cqc.end()) {
@@ -379,7 +379,7 @@ Result<ImportReport> ImportHomecareReturn(Store& store, std::string_view csv) {
     c.zone = zone;
     std::string why;
     auto band = FromString<TimeBand>(band_text);
-    auto contract = FromString<HomecareContract>(Lower(t.Get("contract")));
+    auto contract = FromString<HomecareContract>(AsciiLower(t.Get("contract")));
     auto rate = ParsePounds(t.Get("hourly_rate"));
     auto double_up = ParseFlag(t.Get("double_up"));
     if (!band.ok())
@@ -405,7 +405,7 @@ Result<ImportReport> ImportHomecareReturn(Store& store, std::string_view csv) {
       }
     }
     if (why.empty()) {
-      const auto genders = SplitTrim(Lower(t.Get("carer_genders")), '|');
+      const auto genders = SplitTrim(AsciiLower(t.Get("carer_genders")), '|');
       if (!genders.empty()) {
         c.female_carers = c.male_carers = false;
         for (const auto& g : genders) {
@@ -471,14 +471,6 @@ Status Outcome(ImportReport& report, int64_t line, const std::string& key, Resul
                                                          : RowOutcome::kUnchanged;
   report.Add({line, key, o, "", std::move(warnings)});
   return Status::Ok();
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 bool IsCqcId(std::string_view id) {

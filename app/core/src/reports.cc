@@ -26,12 +26,26 @@ using report_text::Truncate;
 
 }  // namespace
 
-std::string FormatPounds(int64_t pence) {
-  const bool neg = pence < 0;
-  if (neg) pence = -pence;
-  std::string whole = std::to_string(pence / 100);
+namespace {
+// The whole pounds of |pence| with a comma every three digits: "1,234".
+std::string GroupedPounds(int64_t pence) {
+  std::string whole = std::to_string((pence < 0 ? -pence : pence) / 100);
   for (int i = static_cast<int>(whole.size()) - 3; i > 0; i -= 3) whole.insert(static_cast<size_t>(i), ",");
-  return fmt::format("{}\xC2\xA3{}.{:02}", neg ? "-" : "", whole, pence % 100);
+  return whole;
+}
+}  // namespace
+
+std::string FormatPounds(int64_t pence) {
+  return fmt::format("{}\xC2\xA3{}.{:02}", pence < 0 ? "-" : "", GroupedPounds(pence),
+                     (pence < 0 ? -pence : pence) % 100);
+}
+
+std::string FormatWholePounds(int64_t pence) {
+  return fmt::format("{}\xC2\xA3{}", pence < 0 ? "-" : "", GroupedPounds(pence));
+}
+
+std::string FormatPoundsPlain(int64_t pence) {
+  return fmt::format("{}.{:02}", pence / 100, pence % 100);
 }
 
 int64_t VoidCostPence(int64_t weekly_rate_pence, int64_t days) {
@@ -343,9 +357,10 @@ std::string Render(const VoidsReport& r, ReportFormat f) {
   for (const auto& v : r.rows) {
     rows.push_back(
         {f == ReportFormat::kCsv ? v.home : Truncate(v.home, 34), v.district, v.room, v.category, v.tier,
-         f == ReportFormat::kCsv ? Pounds2(v.weekly_rate_pence) : FormatPounds(v.weekly_rate_pence),
+         f == ReportFormat::kCsv ? FormatPoundsPlain(v.weekly_rate_pence) : FormatPounds(v.weekly_rate_pence),
          v.vacant_since, std::to_string(v.days_vacant),
-         f == ReportFormat::kCsv ? Pounds2(v.cost_so_far_pence) : FormatPounds(v.cost_so_far_pence)});
+         f == ReportFormat::kCsv ? FormatPoundsPlain(v.cost_so_far_pence)
+                                 : FormatPounds(v.cost_so_far_pence)});
   }
   const std::vector<std::string> header = {"home",        "district",     "room",        "category",   "tier",
                                            "weekly_rate", "vacant_since", "days_vacant", "cost_so_far"};

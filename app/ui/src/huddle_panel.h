@@ -18,7 +18,7 @@ class HuddlePanel : public Panel {
   void OnShow() override { focus_list_ = true; }
   void Clear() override;
 
-  // For tests and the benchmark.
+  // What the panel holds now: its filter, the rows it shows and the selection (read by the benchmark too).
   QueueFilter& filter() { return filter_; }
   const std::vector<int>& visible() const { return visible_; }
   int selected() const { return selected_; }

@@ -26,7 +26,8 @@ class Session {
   // Counts unlocks, so views can tell a fresh unlock (reload everything) from the same session.
   int generation() const { return generation_; }
   bool busy() const { return pending_.valid(); }
-  // The store, for tests and for the worker. Panels never touch it: they post tasks to worker().
+  // The open store (null while locked), owned here and lent to the worker. Panels never touch it: they post
+  // tasks to worker().
   Store* store() { return store_.get(); }
   StoreWorker& worker() { return worker_; }
 

@@ -15,17 +15,12 @@
 #include "berth/core/reports.h"
 #include "berth/core/workflow.h"
 #include "berth/schema/repository.h"
+#include "berth/schema/text.h"
 #include "berth/sync/client.h"
 
 namespace berth::ui {
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string Outcode(const std::string& postcode) {
   const auto space = postcode.find(' ');
@@ -59,7 +54,7 @@ void SortByUrgency(std::vector<QueueRow>& rows) {
                    [&](const QueueRow& a, const QueueRow& b) { return core::QueueBefore(key(a), key(b)); });
 }
 
-QueueSearch::QueueSearch(std::string_view text) : name_(Lower(text)) {
+QueueSearch::QueueSearch(std::string_view text) : name_(AsciiLower(text)) {
   for (char c : text) {
     if (c == ' ') continue;
     needle_ += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -131,7 +126,7 @@ Result<QueueData> LoadQueue(Store& store) {
     row.care_ends = std::move(e.care_ends);
     row.needed_from = std::move(e.needed_from);
     row.days_past = e.days_past;
-    row.search_key = Lower(row.name) + " " + row.nhs_number;
+    row.search_key = AsciiLower(row.name) + " " + row.nhs_number;
     data.rows.push_back(std::move(row));
   }
   // Reminders carry no text here: the board shows that one is due, the case log what it says.
@@ -335,8 +330,7 @@ std::string VoidsCsv(const VoidsData& data) {
   std::string out = "home,room,category,vacant_since,days_vacant,void_cost_gbp\n";
   for (const VoidBed& v : data.voids) {
     out += CsvField(v.home) + "," + CsvField(v.room) + "," + v.category + "," + v.since + "," +
-           std::to_string(v.days) + "," + std::to_string(v.cost_pence / 100) + "." +
-           (v.cost_pence % 100 < 10 ? "0" : "") + std::to_string(v.cost_pence % 100) + "\n";
+           std::to_string(v.days) + "," + core::FormatPoundsPlain(v.cost_pence) + "\n";
   }
   return out;
 }
@@ -468,13 +462,7 @@ Result<SyncData> LoadSync(Store& store) {
 }
 
 std::string Pounds(int64_t pence) {
-  std::string digits = std::to_string((pence < 0 ? -pence : pence) / 100);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return (pence < 0 ? "-£" : "£") + out;
+  return core::FormatWholePounds(pence);
 }
 
 }  // namespace berth::ui

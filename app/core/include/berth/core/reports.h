@@ -133,6 +133,10 @@ std::string Render(const HandbacksReport& r, ReportFormat f);
 
 // "£1,234.56"
 std::string FormatPounds(int64_t pence);
+// "£1,234": whole pounds, the pence dropped (the window's tables and charts).
+std::string FormatWholePounds(int64_t pence);
+// "1234.56": for CSV, no symbol and no thousands separators.
+std::string FormatPoundsPlain(int64_t pence);
 
 // What a void (a vacant block bed) has cost over `days`: the weekly rate x days / 7, to the nearest penny
 // (halves up). The voids report and the window's dashboard both use it.
