@@ -17,66 +17,21 @@
 #include "shell.h"
 #include "support/test_support.h"
 #include "ui_fixture.h"
+#include "window_harness.h"
 
 namespace berth::ui {
 namespace {
 
 using uitest::HeadlessImGui;
 
-class Casework : public ::testing::Test {
+class Casework : public uitest::WindowHarness {
  protected:
-  void SetUp() override {
-    fx_ = uitest::MakeFixture(tmp_.Sub("store"));
-    ASSERT_NE(fx_.store, nullptr);
-    shell_ = std::make_unique<Shell>(tmp_.Sub("store"), "test-broker");
-    shell_->session().Adopt(std::move(fx_.store));
-    ui_.Frame(*shell_);
-    ui_.Settle(*shell_);
-  }
-  void TearDown() override { shell_.reset(); }
-  Store& store() {
-    shell_->Settle();
-    return *shell_->session().store();
-  }
-  int64_t Count(const std::string& sql) { return *store().db().QueryInt(sql); }
-  std::pair<int64_t, int64_t> Written() {
-    return {Count("SELECT coalesce(max(seq), 0) FROM outbox"),
-            Count("SELECT count(*) FROM audit WHERE action <> 'view'")};
-  }
-  void Send(Event e) {
-    shell_->events().Push(std::move(e));
-    ui_.Settle(*shell_);
-  }
-  const std::string& Message() { return shell_->workspace().last_message; }
-  bool Refused() { return shell_->workspace().last_message_is_error; }
-  void ExpectRefused(Event e, const std::string& says) {
-    const auto before = Written();
-    Send(std::move(e));
-    EXPECT_TRUE(Refused()) << Message();
-    EXPECT_NE(Message().find(says), std::string::npos) << Message();
-    EXPECT_EQ(Written(), before);
-  }
-  static Event Command(Event::Kind kind, std::string id, std::string target, std::string text = "",
-                       std::string entity = "") {
-    Event e;
-    e.kind = kind;
-    e.id = std::move(id);
-    e.target = std::move(target);
-    e.text = std::move(text);
-    e.entity = std::move(entity);
-    return e;
-  }
   std::vector<Offer> Offers(const std::string& referral) {
     return *LoadOffersForReferral(store().db(), referral);
   }
   int64_t Audits(const std::string& action, const std::string& row) {
     return Count("SELECT count(*) FROM audit WHERE action = '" + action + "' AND row_id = '" + row + "'");
   }
-
-  testing::TempDir tmp_;
-  HeadlessImGui ui_;
-  uitest::Fixture fx_;
-  std::unique_ptr<Shell> shell_;
 };
 
 TEST_F(Casework, SendsThePackageToSeveralProvidersAtOnceAndWithdrawsOne) {

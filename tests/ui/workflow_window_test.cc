@@ -20,47 +20,15 @@
 #include "shell.h"
 #include "support/test_support.h"
 #include "ui_fixture.h"
+#include "window_harness.h"
 
 namespace berth::ui {
 namespace {
 
 using uitest::HeadlessImGui;
 
-class WindowWorkflow : public ::testing::Test {
+class WindowWorkflow : public uitest::WindowHarness {
  protected:
-  void SetUp() override {
-    fx_ = uitest::MakeFixture(tmp_.Sub("store"));
-    ASSERT_NE(fx_.store, nullptr);
-    shell_ = std::make_unique<Shell>(tmp_.Sub("store"), "test-broker");
-    shell_->session().Adopt(std::move(fx_.store));
-    ui_.Frame(*shell_);
-    ui_.Settle(*shell_);
-  }
-  void TearDown() override { shell_.reset(); }
-  Store& store() {
-    shell_->Settle();
-    return *shell_->session().store();
-  }
-  int64_t Count(const std::string& sql) { return *store().db().QueryInt(sql); }
-  // What a change leaves behind: the outbox's last entry and the audit entries other than views.
-  std::pair<int64_t, int64_t> Written() {
-    return {Count("SELECT coalesce(max(seq), 0) FROM outbox"),
-            Count("SELECT count(*) FROM audit WHERE action <> 'view'")};
-  }
-  void Send(Event e) {
-    shell_->events().Push(std::move(e));
-    ui_.Settle(*shell_);
-  }
-  const std::string& Message() { return shell_->workspace().last_message; }
-  bool Refused() { return shell_->workspace().last_message_is_error; }
-  // A refused command: the workflow's words, and nothing written.
-  void ExpectRefused(Event e, const std::string& says) {
-    const auto before = Written();
-    Send(std::move(e));
-    EXPECT_TRUE(Refused()) << Message();
-    EXPECT_NE(Message().find(says), std::string::npos) << Message();
-    EXPECT_EQ(Written(), before);
-  }
   // A command carried out: an outbox entry for `entity` and an audit entry `action`.
   void ExpectDone(Event e, const std::string& entity, const std::string& action) {
     const auto before = Written();
@@ -70,16 +38,6 @@ class WindowWorkflow : public ::testing::Test {
                     " AND entity = '" + entity + "'"),
               0);
     EXPECT_GT(Count("SELECT count(*) FROM audit WHERE action = '" + action + "'"), 0);
-  }
-  static Event Command(Event::Kind kind, std::string id, std::string target, std::string text = "",
-                       std::string entity = "") {
-    Event e;
-    e.kind = kind;
-    e.id = std::move(id);
-    e.target = std::move(target);
-    e.text = std::move(text);
-    e.entity = std::move(entity);
-    return e;
   }
   static Event Act(Event::Kind kind, const std::string& referral, const std::string& provider,
                    const std::string& bed) {
@@ -93,11 +51,6 @@ class WindowWorkflow : public ::testing::Test {
     auto offers = LoadOffersForReferral(store().db(), referral);
     return offers.ok() && !offers->empty() ? offers->back().id : "";
   }
-
-  testing::TempDir tmp_;
-  HeadlessImGui ui_;
-  uitest::Fixture fx_;
-  std::unique_ptr<Shell> shell_;
 };
 
 TEST_F(WindowWorkflow, TheWindowCannotClearAHoldOrPlaceAReferralExceptThroughTheWorkflow) {

@@ -25,15 +25,6 @@ const std::set<std::string>& CaseActions() {
   return actions;
 }
 
-std::string IsoOfMs(int64_t ms) {
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // Splits "[2026-11-20T14:02:00Z] words" into the instant and the words; entries written before the case
 // log have no stamp and take the audit entry's own time.
 void SplitDetail(const AuditEntry& e, std::string* at, std::string* words) {
@@ -44,7 +35,7 @@ void SplitDetail(const AuditEntry& e, std::string* at, std::string* words) {
     *words = d.substr(23);
     return;
   }
-  *at = IsoOfMs(e.at_ms);
+  *at = IsoInstantOfMs(e.at_ms);
   *words = d;
 }
 
@@ -75,7 +66,7 @@ Result<std::string> StatusClockIso(Db& db, const std::string& offer_id) {
   q.Bind(1, offer_id);
   BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
   auto hlc = Hlc::Parse(row ? q.Text(0) : std::string());
-  return hlc.ok() ? IsoOfMs(hlc->wall_ms) : std::string();
+  return hlc.ok() ? IsoInstantOfMs(hlc->wall_ms) : std::string();
 }
 
 // How many of this device's writes of the offer set its status (its creation is one).
@@ -117,6 +108,15 @@ std::string ValueWords(const Value& v) {
 
 std::string CaseDetail(const WorkflowTime& t, std::string_view words) {
   return "[" + t.now_iso + "] " + std::string(words);
+}
+
+std::string IsoInstantOfMs(int64_t ms) {
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 std::string CaseTime(const std::string& iso) {

@@ -38,12 +38,7 @@ int64_t SecondsOf(const std::string& iso) {
 }
 
 std::string IsoOfSeconds(int64_t secs) {
-  const std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return IsoInstantOfMs(secs * 1000);
 }
 
 bool IsInstant(const std::string& s) {
