@@ -14,6 +14,7 @@
 #include "support/test_support.h"
 #include "ui_fixture.h"
 #include "voids_panel.h"
+#include "window_harness.h"
 
 namespace berth::ui {
 namespace {
@@ -27,28 +28,7 @@ std::vector<std::string> VisibleNames(Shell& shell) {
   return out;
 }
 
-class PanelsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    fx_ = uitest::MakeFixture(tmp_.Sub("store"));
-    ASSERT_NE(fx_.store, nullptr);
-    shell_ = std::make_unique<Shell>(tmp_.Sub("store"), "test-broker");
-    shell_->session().Adopt(std::move(fx_.store));
-    ui_.Frame(*shell_);
-    ui_.Settle(*shell_);
-  }
-  void TearDown() override { shell_.reset(); }
-  // The store, read from the test thread while the worker is idle (the two never overlap).
-  Store& store() {
-    shell_->Settle();
-    return *shell_->session().store();
-  }
-
-  testing::TempDir tmp_;
-  HeadlessImGui ui_;
-  uitest::Fixture fx_;
-  std::unique_ptr<Shell> shell_;
-};
+class PanelsTest : public uitest::WindowHarness {};
 
 TEST(QueueOrder, HandBacksFirstThenDaysPastThenUrgent) {
   std::vector<QueueRow> rows(5);

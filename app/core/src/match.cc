@@ -6,6 +6,7 @@
 #include <cmath>
 #include <ctime>
 
+#include "berth/core/case_log.h"
 #include "berth/core/referrals.h"
 #include "berth/schema/ids.h"
 
@@ -23,15 +24,6 @@ constexpr const char* kRuleCodes[kRuleCount] = {"declined",          "handed_bac
 int32_t DayOf(std::string_view iso) {
   if (iso.size() < 10 || !IsIsoDate(iso.substr(0, 10))) return kNoDay;
   return static_cast<int32_t>(DaysFromIsoDate(iso.substr(0, 10)));
-}
-
-std::string IsoInstant(int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 bool IsDementia(BedCategory c) {
@@ -227,7 +219,7 @@ MatchContext ContextNow(const SupplyIndex& index, const MatchSettings& settings,
   ctx.settings = &settings;
   ctx.geo = geo;
   ctx.today = TodayIsoDate();
-  ctx.now_iso = IsoInstant(NowMs());
+  ctx.now_iso = IsoInstantOfMs(NowMs());
   return ctx;
 }
 
