@@ -1,3 +1,6 @@
+// The `berth` command line: parses the global options (store, actor, passphrase sources), unlocks the
+// store and hands each subcommand to its *_commands.cc file. Domain rules live in app/core, not here.
+
 #include "cli.h"
 
 #include <sodium.h>

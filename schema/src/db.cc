@@ -1,3 +1,5 @@
+// The one SQLite wrapper (db.h): Db, Statement with RAII reset, and the pool of cached statements.
+
 #include "berth/schema/db.h"
 
 #include <sqlite3.h>

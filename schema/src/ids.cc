@@ -1,3 +1,5 @@
+// Row ids (ids.h): time-ordered UUIDv7 and random identifiers.
+
 #include "berth/schema/ids.h"
 
 #include <sodium.h>

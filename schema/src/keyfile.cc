@@ -1,3 +1,6 @@
+// The store's key file (keyfile.h, FORMAT.md "Key hierarchy"): the data key wrapped by a key derived
+// from the passphrase and by the recovery key.
+
 #include "keyfile.h"
 
 #include <sodium.h>

@@ -1,3 +1,6 @@
+// Domain codes and dates shared by every layer (model.h): parsing of coded values, civil-date arithmetic
+// on ISO dates, and which registrations allow which bed categories.
+
 #include "berth/schema/model.h"
 
 #include <cstdio>

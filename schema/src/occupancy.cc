@@ -1,3 +1,6 @@
+// Whether a placement takes a bed on given days (occupancy.h): the one rule the store, the hub and the
+// matcher use to decide a double booking.
+
 #include "berth/schema/occupancy.h"
 
 #include <algorithm>

@@ -1,3 +1,6 @@
+// Typed reads and writes of domain rows (repository.h): each record's field map, load by id or by a
+// condition, and saves that write only the fields that changed.
+
 #include "berth/schema/repository.h"
 
 #include <sodium.h>

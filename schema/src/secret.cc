@@ -1,3 +1,5 @@
+// Memory for keys and passphrases (secret.h): libsodium's guarded allocations, wiped when freed.
+
 #include "berth/schema/secret.h"
 
 #include <fcntl.h>

@@ -1,3 +1,5 @@
+// The settings schema (settings.h): every setting's key, type, range and meaning, checked on each write.
+
 #include "berth/schema/settings.h"
 
 #include <cmath>

@@ -1,3 +1,5 @@
+// Status and its codes (status.h): the one error type of every layer.
+
 #include "berth/schema/status.h"
 
 namespace berth {

@@ -1,3 +1,6 @@
+// The encrypted local store (store.h, FORMAT.md): open and migrate, rekey, the per-row write with field
+// clocks, outbox and audit, the merge of remote rows, settings and verify.
+
 #include "berth/schema/store.h"
 
 #include <sodium.h>

@@ -1,3 +1,6 @@
+// Background sync (auto_sync.h): syncs whenever online and on the nightly timer, reports progress to the
+// window and hands the outbox to the courier while the store is locked.
+
 #include "berth/sync/auto_sync.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,8 @@
+// The sync client (client.h, PROTOCOL.md): pushes the outbox and pulls the area's changes over the
+// transport, with retries and pipelining, and records conflicts.
+// Sections, in order: sync state; posting; Session (sealed exchanges with pipelining, push and its
+// answers, pull and snapshots); enrol and SyncOnce; DeviceSync (the courier's view); conflicts, status.
+
 #include "berth/sync/client.h"
 
 #include <nlohmann/json.hpp>

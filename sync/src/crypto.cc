@@ -1,3 +1,6 @@
+// Sealed envelopes (crypto.h, PROTOCOL.md "Envelopes"): signing, key exchange and XChaCha20-Poly1305
+// sealing of every request and answer between a device and the hub.
+
 #include "berth/sync/crypto.h"
 
 #include <sodium.h>

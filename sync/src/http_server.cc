@@ -1,3 +1,6 @@
+// The hub's HTTP listener (http_server.h): one poll loop with limits on connections, header and body
+// sizes, slow senders and idle keep-alives, before any request reaches the hub.
+
 #include "http_server.h"
 
 #include <arpa/inet.h>

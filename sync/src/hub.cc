@@ -1,3 +1,6 @@
+// The hub (hub.h): opens each sealed request, checks the device and its replay counter, and answers push,
+// pull and courier requests from its HubStorage.
+
 #include "berth/sync/hub.h"
 
 #include <chrono>

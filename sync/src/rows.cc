@@ -1,3 +1,6 @@
+// Rows that sync (rows.h): the syncable tables and columns, row values with their field clocks, and the
+// last-writer-wins merge that devices and the hub both apply.
+
 #include "rows.h"
 
 #include <fmt/format.h>

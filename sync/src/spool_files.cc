@@ -1,3 +1,6 @@
+// The courier's files (spool_files.h): the spool of sealed boxes, its state, the courier key and the
+// spool lock, used while the store is locked.
+
 #include "spool_files.h"
 
 #include <fcntl.h>

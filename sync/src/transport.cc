@@ -1,3 +1,5 @@
+// The HTTP transport (transport.h): posts a sealed body to the hub with connect and read timeouts.
+
 #include "transport.h"
 
 #include <httplib.h>

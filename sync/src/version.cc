@@ -1,3 +1,5 @@
+// The sync protocol version check (version.h).
+
 #include "berth/sync/version.h"
 
 #include <string>

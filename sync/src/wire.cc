@@ -1,3 +1,5 @@
+// Encoding of the sync messages (wire.h) with cereal, bounded so a hostile body cannot exhaust memory.
+
 #include "berth/sync/wire.h"
 
 #include <zstd.h>

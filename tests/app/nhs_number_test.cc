@@ -1,3 +1,5 @@
+// Tests of NHS number parsing and its check digit.
+
 #include "berth/core/nhs_number.h"
 
 #include <gtest/gtest.h>

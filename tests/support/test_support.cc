@@ -1,3 +1,5 @@
+// Test support shared by every suite: private temporary directories, demo stores and passphrases.
+
 #include "test_support.h"
 
 #include <sqlite3.h>

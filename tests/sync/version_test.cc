@@ -1,3 +1,5 @@
+// Tests of the sync protocol version check.
+
 #include "berth/sync/version.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,6 @@
+// The case log of a referral (case_log.h): every change, offer and answer in words, from the audit trail
+// and the synced referral_note rows, plus adding notes, calls and chase reminders through the store.
+
 #include "berth/core/case_log.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,6 @@
+// The commissioner's reports (commissioning.h): why block beds stand void, unmet need, provider
+// response times and spend, computed from the store as MATCHING.md "Commissioning reports" says.
+
 #include "berth/core/commissioning.h"
 
 #include <algorithm>

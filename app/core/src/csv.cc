@@ -1,3 +1,6 @@
+// The CSV reader every importer uses (csv.h): refuses binary and unterminated quotes with the line they
+// are on, normalises header names, and reads a file or stdin.
+
 #include "berth/core/csv.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,6 @@
+// The demo store generator (`berth demo`, `make run`): care homes, block contracts, homecare capacity and a
+// queue of referrals, seeded so the same scale always gives the same store.
+
 #include "berth/core/demo.h"
 
 #include <fmt/format.h>

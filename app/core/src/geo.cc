@@ -1,3 +1,6 @@
+// Geography (geo.h): postcode centroids, distances in kilometres, local authorities and their districts,
+// and hospitals, all from the copies under assets/.
+
 #include "berth/core/geo.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,6 @@
+// The capacity-return importers (importers.h): providers' bed and homecare-hours returns, and the row
+// report (created/updated/unchanged/refused) every importer shares. A broken row refuses the whole file.
+
 #include "berth/core/importers.h"
 
 #include <fmt/format.h>

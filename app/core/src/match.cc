@@ -1,3 +1,8 @@
+// The matcher (match.h, MATCHING.md): needs from a referral, the hard rules that exclude an option (each
+// with its rule code), scoring and ranking, near misses, and the words and JSON a broker reads.
+// Sections, in order: rule helpers; needs; bed rules; homecare rules; ranking and Match; near misses;
+// reason sentences; JSON and text.
+
 #include "berth/core/match.h"
 
 #include <fmt/format.h>

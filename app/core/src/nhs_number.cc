@@ -1,3 +1,5 @@
+// NHS number parsing and its modulus 11 check digit (nhs_number.h).
+
 #include "berth/core/nhs_number.h"
 
 namespace berth::core {

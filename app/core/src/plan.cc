@@ -1,3 +1,6 @@
+// The huddle plan (plan.h, MATCHING.md "The plan"): allocates the whole queue at once, voids and the
+// longest delays first, keeping a ledger of beds and homecare hours already given out.
+
 #include "berth/core/plan.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,6 @@
+// The referral JSON importer (referral_json.h): reads the hospital's discharge JSON with the line of every
+// object and key, so each refused field is reported where it is in the file.
+
 #include "berth/core/referral_json.h"
 
 #include <fmt/format.h>

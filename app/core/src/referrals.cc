@@ -1,3 +1,6 @@
+// Creating and editing referrals (referrals.h): validation of what a social worker types (postcode, NHS
+// number, dates), then the save through the workflow so the rules live in one place.
+
 #include "berth/core/referrals.h"
 
 #include <fmt/format.h>

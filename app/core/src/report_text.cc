@@ -1,3 +1,5 @@
+// Report tables as aligned text or CSV, shared by every `berth report` command.
+
 #include "report_text.h"
 
 #include <fmt/format.h>

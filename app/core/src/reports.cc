@@ -1,3 +1,6 @@
+// The operational reports (reports.h): the queue, voids, utilisation and hand-backs, computed once here
+// for the CLI and the window.
+
 #include "berth/core/reports.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,6 @@
+// The scoring settings a council may tune (scoring.h): each weight's key, meaning and range, read and
+// written through the store's settings.
+
 #include "berth/core/scoring.h"
 
 #include <fmt/format.h>

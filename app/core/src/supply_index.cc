@@ -1,3 +1,6 @@
+// The supply index (supply_index.h): beds, homecare capacity and placements loaded once from the store
+// and indexed by day, so the matcher and the plan answer in milliseconds.
+
 #include "berth/core/supply_index.h"
 
 #include <algorithm>

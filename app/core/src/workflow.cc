@@ -1,3 +1,6 @@
+// The workflow authority (workflow.h): every status change of a referral, offer, hold and placement is
+// checked and written here (never by the window or the CLI), with its audit line and claim.
+
 #include "berth/core/workflow.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,5 @@
+// The capacity board (Ctrl+5): beds by home and status, homecare hours by zone and band.
+
 #include "capacity_panel.h"
 
 #include <imgui.h>

@@ -1,3 +1,5 @@
+// The case panel (Ctrl+9): the selected referral's case log, its notes and chase reminders.
+
 #include "case_panel.h"
 
 #include <imgui.h>

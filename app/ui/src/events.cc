@@ -1,3 +1,5 @@
+// Names and slugs of the window's panels, as keys, screenshots and `--panel` use them.
+
 #include "events.h"
 
 namespace berth::ui {

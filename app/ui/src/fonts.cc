@@ -1,3 +1,5 @@
+// Font loading for the window: Inter, else DejaVu Sans, else ImGui's own font (fonts.h).
+
 #include "fonts.h"
 
 #include <imgui.h>

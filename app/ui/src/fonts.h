@@ -1,3 +1,5 @@
+// Font loading for the window (platform glue; ImGui only).
+
 #pragma once
 
 namespace berth::ui {

@@ -1,3 +1,6 @@
+// Entry point of the window (gui.h): picks the scale, creates the platform window and runs the shell's
+// frame loop until the user closes it.
+
 #include "berth/ui/gui.h"
 
 #include <imgui.h>

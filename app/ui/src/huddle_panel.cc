@@ -1,3 +1,6 @@
+// The huddle board (Ctrl+1): the queue of referrals by pathway and days waiting, with status words and
+// chase labels, for the daily huddle.
+
 #include "huddle_panel.h"
 
 #include <imgui.h>

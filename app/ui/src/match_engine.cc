@@ -1,3 +1,6 @@
+// The window's adapter to core's matcher: keeps a supply index and geography for the open store and
+// rebuilds them when the store changes, so each selection matches in milliseconds.
+
 #include "match_engine.h"
 
 #include <fmt/format.h>

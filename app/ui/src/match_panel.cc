@@ -1,3 +1,6 @@
+// The match screen (Ctrl+3): a referral's ranked options with their reasons, near misses, and the hold
+// and offer actions (through app/core).
+
 #include "match_panel.h"
 
 #include <imgui.h>

@@ -1,3 +1,6 @@
+// The offers view inside the match screen: offers sent for the referral, their answers, and decline
+// reasons (answers are recorded through app/core's workflow).
+
 #include "offers_view.h"
 
 #include <imgui.h>

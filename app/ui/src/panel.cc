@@ -1,3 +1,5 @@
+// Helpers every panel shares: key presses without modifiers, empty states.
+
 #include "panel.h"
 
 #include <imgui.h>

@@ -1,3 +1,5 @@
+// The plan screen (Ctrl+4): the huddle plan for the whole queue, each allocation with why, and accept.
+
 #include "plan_panel.h"
 
 #include <imgui.h>

@@ -1,3 +1,5 @@
+// The GLFW platform glue: window, OpenGL context, input and idle waits (platform.h).
+
 #include "platform.h"
 
 #include <GLFW/glfw3.h>

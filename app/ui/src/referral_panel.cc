@@ -1,3 +1,5 @@
+// The referral screen (Ctrl+2): a referral's details and needs, edited through app/core's referrals.
+
 #include "referral_panel.h"
 
 #include <imgui.h>

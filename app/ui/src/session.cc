@@ -1,3 +1,6 @@
+// The window's session (session.h): the unlocked store, its actor and background auto-sync; locking wipes
+// the keys and hands the outbox to the courier.
+
 #include "session.h"
 
 #include <chrono>

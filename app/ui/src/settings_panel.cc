@@ -1,3 +1,5 @@
+// The settings screen: the store's settings with their meaning, validated by the settings schema.
+
 #include "settings_panel.h"
 
 #include <imgui.h>

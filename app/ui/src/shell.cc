@@ -1,3 +1,8 @@
+// The shell of the window (shell.h): owns the session and the panels, routes shortcuts and events, and
+// reloads each panel's data on the store worker.
+// Sections, in order: panels; frame (Draw, nav, status bar, help); events and workflow actions; sync;
+// reloads.
+
 #include "shell.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,5 @@
+// The sync screen: hub, last sync, pending changes and conflicts.
+
 #include "sync_panel.h"
 
 #include <imgui.h>

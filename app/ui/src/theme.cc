@@ -1,3 +1,5 @@
+// The window's colour themes and sizes scaled to the display (theme.h).
+
 #include "theme.h"
 
 namespace berth::ui {

@@ -1,3 +1,5 @@
+// The unlock and create-store screens: passphrase entry, never echoed or kept after unlock.
+
 #include "unlock_panel.h"
 
 #include <imgui.h>

@@ -1,3 +1,6 @@
+// The window's view models (view_model.h): what each panel shows, read from the store and core off the
+// UI thread, with no ImGui.
+
 #include "view_model.h"
 
 #include "berth/schema/settings.h"

@@ -1,3 +1,5 @@
+// The voids screen: void block beds, utilisation and the commissioning tabs, from app/core's reports.
+
 #include "voids_panel.h"
 
 #include <imgui.h>

@@ -1,3 +1,6 @@
+// The store worker (worker.h): one thread that owns store access for the window, so a frame never waits
+// on SQLite.
+
 #include "worker.h"
 
 namespace berth::ui {
