@@ -33,7 +33,9 @@ TEST(NhsNumber, RejectsNumbersWhoseCheckDigitWouldBeTen) {
   EXPECT_EQ(ParseNhsNumber("0000000060").status().code(), Code::kBadInput);
 }
 
-TEST(NhsNumber, FormatsInThreeThreeFour) { EXPECT_EQ(FormatNhsNumber("9434765919"), "943 476 5919"); }
+TEST(NhsNumber, FormatsInThreeThreeFour) {
+  EXPECT_EQ(FormatNhsNumber("9434765919"), "943 476 5919");
+}
 
 }  // namespace
 }  // namespace berth::core

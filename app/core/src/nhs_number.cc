@@ -11,7 +11,8 @@ Result<std::string> ParseNhsNumber(std::string_view text) {
     if (c < '0' || c > '9') return BadInput("an NHS number has only digits");
     digits.push_back(c);
   }
-  if (digits.size() != 10) return BadInput("an NHS number has 10 digits, this has " + std::to_string(digits.size()));
+  if (digits.size() != 10)
+    return BadInput("an NHS number has 10 digits, this has " + std::to_string(digits.size()));
   int sum = 0;
   for (int i = 0; i < 9; ++i) sum += (digits[i] - '0') * (10 - i);
   int check = 11 - (sum % 11);
