@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -20,15 +21,22 @@
 
 namespace berth {
 namespace {
+std::atomic<size_t> g_live_bytes{0};
+
 uint8_t* Allocate(size_t size) {
   if (sodium_init() < 0) std::abort();  // libsodium cannot run safely; nothing sensible to do
   if (size == 0) return nullptr;
   auto* p = static_cast<uint8_t*>(sodium_malloc(size));
   if (p == nullptr) throw std::bad_alloc();
   std::memset(p, 0, size);
+  g_live_bytes += size;
   return p;
 }
 }  // namespace
+
+size_t Secret::LiveBytes() {
+  return g_live_bytes.load();
+}
 
 Secret::Secret(size_t size) : data_(Allocate(size)), size_(size) {}
 
@@ -69,7 +77,10 @@ Secret Secret::Clone() const {
 }
 
 void Secret::Wipe() {
-  if (data_ != nullptr) sodium_free(data_);  // sodium_free zeroes before freeing
+  if (data_ != nullptr) {
+    sodium_free(data_);  // sodium_free zeroes before freeing
+    g_live_bytes -= size_;
+  }
   data_ = nullptr;
   size_ = 0;
 }

@@ -133,8 +133,13 @@ TEST_P(StoreTest, HlcStampsOfLocalWritesIncreaseAcrossReopen) {
 }
 
 TEST_P(StoreTest, LockWipesKeysAndRefusesFurtherWork) {
-  auto store = CreateStore();
+  { auto created = CreateStore(); }
+  const size_t secret_bytes_before = Secret::LiveBytes();
+  auto store = OpenStore();
+  // An encrypted store holds its data key (and the VFS its copy) in guarded memory while unlocked.
+  if (encrypted()) EXPECT_GT(Secret::LiveBytes(), secret_bytes_before);
   store->Lock();
+  EXPECT_EQ(Secret::LiveBytes(), secret_bytes_before);
   EXPECT_TRUE(store->locked());
   EXPECT_EQ(store->SetSetting("a", "b").code(), Code::kNotAuthorised);
   EXPECT_EQ(store->Verify().status().code(), Code::kNotAuthorised);

@@ -25,6 +25,7 @@ void WaitForSession(HeadlessImGui& ui, Shell& shell) {
 
 TEST(UnlockScreen, CreatesAStoreFromTypedPassphrasesAndAutoLockWipesIt) {
   testing::TempDir tmp;
+  const size_t secret_bytes_before = Secret::LiveBytes();
   HeadlessImGui ui;
   Shell shell(tmp.Sub("store"), "test");
   ui.Frame(shell);
@@ -39,13 +40,17 @@ TEST(UnlockScreen, CreatesAStoreFromTypedPassphrasesAndAutoLockWipesIt) {
   ASSERT_TRUE(shell.session().unlocked()) << shell.session().error();
   EXPECT_TRUE(Store::Exists(tmp.Sub("store")));
   EXPECT_FALSE(shell.session().recovery_key().empty());  // shown once, in a modal
+  // The data key (and the recovery key on show) are held in guarded memory while unlocked.
+  EXPECT_GT(Secret::LiveBytes(), secret_bytes_before);
 
   // Idle past the auto-lock limit: the store is closed and its keys wiped.
-  Store* store = shell.session().store();
-  ASSERT_NE(store, nullptr);
+  ASSERT_NE(shell.session().store(), nullptr);
   ui.Frame(shell, shell.auto_lock_seconds() + 1);
   EXPECT_FALSE(shell.session().unlocked());
   EXPECT_TRUE(shell.session().recovery_key().empty());
+  EXPECT_EQ(shell.session().store(), nullptr);
+  // Every key and passphrase the unlock made is gone from memory, not only hidden.
+  EXPECT_EQ(Secret::LiveBytes(), secret_bytes_before);
 }
 
 // The window's create form follows the same rule as `berth init` (berth/schema/passphrase.h).

@@ -35,6 +35,10 @@ class Secret {
   Secret Clone() const;
   void Wipe();  // zeroes and frees; the Secret becomes empty
 
+  // Bytes held by every live Secret in the process: what a lock leaves in memory. Zero once a locked
+  // process holds no key or passphrase: how a test proves that locking wiped them.
+  static size_t LiveBytes();
+
  private:
   uint8_t* data_ = nullptr;
   size_t size_ = 0;
