@@ -11,7 +11,7 @@
 #include "berth/core/geo.h"
 #include "berth/schema/repository.h"
 #include "berth/schema/store.h"
-#include "match_oracle.h"
+#include "core/match_oracle.h"
 #include "support/test_support.h"
 
 namespace berth {

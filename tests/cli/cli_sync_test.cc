@@ -2,7 +2,7 @@
 // and their exit codes when the code is wrong or the hub is down.
 #include <gtest/gtest.h>
 
-#include "hub_harness.h"
+#include "sync/hub_harness.h"
 
 namespace berth::testing {
 namespace {

@@ -7,7 +7,7 @@
 #include <map>
 #include <sstream>
 
-#include "data_fixture.h"
+#include "core/data_fixture.h"
 
 namespace berth {
 namespace {
