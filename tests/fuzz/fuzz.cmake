@@ -16,7 +16,10 @@ if(NOT rc EQUAL 0)
 endif()
 file(GLOB schema_srcs ${SOURCE_DIR}/schema/src/*.cc)
 set(sync_srcs ${SOURCE_DIR}/sync/src/wire.cc ${SOURCE_DIR}/sync/src/crypto.cc ${SOURCE_DIR}/sync/src/version.cc
-              ${SOURCE_DIR}/sync/src/hub_storage_sqlite.cc ${SOURCE_DIR}/sync/src/rows.cc)
+              ${SOURCE_DIR}/sync/src/rows.cc)
+# The hub storage is split by job over several files (hub_storage_sqlite.h).
+file(GLOB hub_storage_srcs ${SOURCE_DIR}/sync/src/hub_storage_sqlite*.cc)
+list(APPEND sync_srcs ${hub_storage_srcs})
 # Every core source, as berth_core links them: a hand-kept list broke the link each time an importer
 # began to call a new core file.
 file(GLOB core_srcs ${SOURCE_DIR}/app/core/src/*.cc)

@@ -1,0 +1,126 @@
+// The change log devices read (hub_storage_sqlite.h, PROTOCOL.md sections 5 and 10): pages of changes in
+// a device's scope from its cursor, snapshots past the horizon, and the purge of old tombstones.
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+#include <tuple>
+
+#include "berth/schema/ids.h"
+#include "berth/schema/occupancy.h"
+#include "berth/schema/settings.h"
+#include "berth/sync/version.h"
+#include "hub_storage_sqlite.h"
+
+namespace berth::sync::internal {
+
+Result<PullResponse> SqliteHubStorage::Pull(const DeviceRecord& device, const PullRequest& request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  PullResponse resp;
+  BERTH_ASSIGN_OR_RETURN(Bytes horizon_blob, GetStateOr("horizon", {}));
+  uint64_t horizon = 0;
+  if (horizon_blob.size() == 8) std::memcpy(&horizon, horizon_blob.data(), 8);
+  resp.horizon = horizon;
+  if (!request.snapshot && request.cursor > 0 && request.cursor < horizon) {
+    resp.snapshot_required = 1;
+    resp.next_cursor = request.cursor;
+    return resp;
+  }
+  const uint32_t limit = std::clamp<uint32_t>(request.max_rows == 0 ? 5000 : request.max_rows, 1, 20000);
+  // The change log is walked in seq order from the cursor and the walk stops at the page's last row:
+  // nothing here can use an index on entity or area (a hub store has none, section 10), with which
+  // SQLite collected and sorted every later change in scope for each page (quadratic over a first
+  // sync). Entities the role may not read are skipped below; a page may then hold fewer rows.
+  std::string sql = "SELECT seq, entity, row_id FROM hub_change WHERE seq > ?";
+  // A snapshot carries the tombstones the hub still holds: the device then equals the hub, and a later
+  // echo-suppressed change of such a row (section 5) cannot leave the device with a live copy of it.
+  if (!request.snapshot) sql += " AND NOT (writer = ? AND echo_ok = 1)";
+  const bool all = std::find(device.scope.begin(), device.scope.end(), "*") != device.scope.end();
+  if (!all) {
+    sql += " AND ((area = '*' AND entity = 'setting')";
+    for (size_t i = 0; i < device.scope.size(); ++i) sql += " OR area = ?";
+    sql += ")";
+  }
+  sql += " ORDER BY seq LIMIT ?";
+  BERTH_ASSIGN_OR_RETURN(Statement s, db().Cached(sql));
+  int i = 1;
+  s.Bind(i++, static_cast<int64_t>(request.cursor));
+  if (!request.snapshot) s.Bind(i++, device.device_id);
+  if (!all) {
+    for (const auto& a : device.scope) s.Bind(i++, a);
+  }
+  s.Bind(i, static_cast<int64_t>(limit));
+  // One read transaction for the page: a consistent page, and one WAL snapshot instead of one per query.
+  Status read = store_->db().Transaction([&]() -> Status {
+    std::vector<std::tuple<uint64_t, std::string, std::string>> hits;
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+      if (!r) break;
+      hits.emplace_back(static_cast<uint64_t>(s.Int(0)), s.Text(1), s.Text(2));
+    }
+    resp.rows.reserve(hits.size());
+    for (const auto& [seq, entity, row_id] : hits) {
+      if (!RoleMayRead(device.role, entity)) continue;
+      BERTH_ASSIGN_OR_RETURN(RowState rs, internal::ReadRowState(db(), schema_, entity, row_id));
+      if (!rs.absent) resp.rows.push_back(std::move(rs));
+    }
+    if (hits.size() == limit) {
+      resp.next_cursor = std::get<0>(hits.back());
+      resp.more = 1;
+      return Status::Ok();
+    }
+    BERTH_ASSIGN_OR_RETURN(Statement mx, db().Cached("SELECT coalesce(max(seq), 0) FROM hub_change"));
+    BERTH_ASSIGN_OR_RETURN(bool r, mx.Step());
+    // The purged changes are gone from hub_change, but a device that has seen everything is past them.
+    resp.next_cursor =
+        std::max<uint64_t>({request.cursor, horizon, r ? static_cast<uint64_t>(mx.Int(0)) : 0});
+    resp.more = 0;
+    return Status::Ok();
+  });
+  if (!read.ok()) return read;
+  return resp;
+}
+
+Result<int64_t> SqliteHubStorage::PurgeTombstones(int64_t before_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t purged = 0;
+  Status st = store_->db().Transaction([&]() -> Status {
+    std::vector<std::tuple<int64_t, std::string, std::string>> rows;
+    BERTH_ASSIGN_OR_RETURN(Statement s,
+                           db().Cached("SELECT seq, entity, row_id FROM hub_change WHERE deleted = 1"
+                                       " AND changed_ms < ?"));
+    s.Bind(1, before_ms);
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+      if (!r) break;
+      rows.emplace_back(s.Int(0), s.Text(1), s.Text(2));
+    }
+    BERTH_ASSIGN_OR_RETURN(Bytes hb, GetStateOr("horizon", {}));
+    uint64_t horizon = 0;
+    if (hb.size() == 8) std::memcpy(&horizon, hb.data(), 8);
+    for (const auto& [seq, entity, row_id] : rows) {
+      if (schema_.Columns(entity) == nullptr) continue;
+      BERTH_ASSIGN_OR_RETURN(Statement d1, db().Cached("DELETE FROM \"" + entity + "\" WHERE id = ?"));
+      d1.Bind(1, row_id);
+      BERTH_RETURN_IF_ERROR(d1.Run());
+      BERTH_ASSIGN_OR_RETURN(Statement d2,
+                             db().Cached("DELETE FROM field_clock WHERE entity = ? AND row_id = ?"));
+      d2.Bind(1, entity).Bind(2, row_id);
+      BERTH_RETURN_IF_ERROR(d2.Run());
+      BERTH_ASSIGN_OR_RETURN(Statement d3, db().Cached("DELETE FROM hub_change WHERE seq = ?"));
+      d3.Bind(1, seq);
+      BERTH_RETURN_IF_ERROR(d3.Run());
+      horizon = std::max<uint64_t>(horizon, static_cast<uint64_t>(seq));
+      ++purged;
+    }
+    Bytes out(8);
+    std::memcpy(out.data(), &horizon, 8);
+    return PutState("horizon", out);
+  });
+  if (!st.ok()) return st;
+  return purged;
+}
+
+}  // namespace berth::sync::internal
