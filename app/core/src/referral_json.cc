@@ -174,8 +174,8 @@ class Checker {
   int index_;
 };
 
-Referral ParseOne(const json& obj, Checker& c, const Geography& geo, const std::string& today) {
-  Referral r;
+// Every key of a referral is one Berth knows.
+void CheckKeys(const json& obj, Checker& c) {
   for (const auto& [key, value] : obj.items()) {
     if (!KnownKeys().count(key)) {
       std::string known;
@@ -183,6 +183,10 @@ Referral ParseOne(const json& obj, Checker& c, const Geography& geo, const std::
       c.Fail(key.substr(0, 40), "unknown key (the keys are: " + known + ")");
     }
   }
+}
+
+// Who the person is: the referral's own id, NHS number, name, date of birth, gender, pathway and category.
+void ParseIdentity(Checker& c, Referral& r) {
   r.id = c.String("id", false);
   if (!r.id.empty()) {
     bool ok = r.id.size() <= 64;
@@ -203,88 +207,93 @@ Referral ParseOne(const json& obj, Checker& c, const Geography& geo, const std::
   r.gender = c.Code<Gender>("gender", false).value_or(Gender::kUnknown);
   r.pathway = c.Code<Pathway>("pathway", true).value_or(Pathway::kP3);
   r.category = c.Code<BedCategory>("category", false);
-  if (c.Has("needs")) {
-    const json& needs = obj.at("needs");
-    if (!needs.is_array()) {
+}
+
+// "needs": an array of need codes, kept sorted without repeats.
+void ParseNeeds(const json& needs, Checker& c, Referral& r) {
+  if (!needs.is_array()) {
+    c.Fail("needs", "must be an array of codes");
+    return;
+  }
+  for (const auto& n : needs) {
+    if (!n.is_string()) {
       c.Fail("needs", "must be an array of codes");
-    } else {
-      for (const auto& n : needs) {
-        if (!n.is_string()) {
-          c.Fail("needs", "must be an array of codes");
-          break;
-        }
-        auto v = FromString<Need>(n.get<std::string>());
-        if (!v.ok()) {
-          c.Fail("needs", v.status().message());
-        } else if (!Contains(r.needs, *v)) {
-          r.needs.push_back(*v);
-        }
-      }
-      std::sort(r.needs.begin(), r.needs.end());
+      break;
+    }
+    auto v = FromString<Need>(n.get<std::string>());
+    if (!v.ok()) {
+      c.Fail("needs", v.status().message());
+    } else if (!Contains(r.needs, *v)) {
+      r.needs.push_back(*v);
     }
   }
-  if (c.Has("homecare")) {
-    const json& h = obj.at("homecare");
-    if (!h.is_object()) {
-      c.Fail("homecare", "must be an object");
-    } else {
-      static const std::set<std::string> kHomecareKeys = {"calls_per_day", "minutes_per_call", "bands",
-                                                          "double_up", "carer_gender"};
-      for (const auto& [key, value] : h.items()) {
-        if (!kHomecareKeys.count(key)) {
-          c.Fail("homecare",
-                 "unknown key '" + key.substr(0, 30) +
-                     "' (the keys are: bands, calls_per_day, carer_gender, double_up, minutes_per_call)");
-        }
-      }
-      Checker hc(h, nullptr, 0, 0);
-      auto calls = hc.Number("calls_per_day", 1, 8);
-      auto minutes = hc.Number("minutes_per_call", 15, 240);
-      if (!calls || std::floor(*calls) != *calls)
-        c.Fail("homecare", "calls_per_day must be a whole number from 1 to 8");
-      if (!minutes || std::floor(*minutes) != *minutes) {
-        c.Fail("homecare", "minutes_per_call must be a whole number from 15 to 240");
-      }
-      r.homecare.calls_per_day = calls ? static_cast<int64_t>(*calls) : 0;
-      r.homecare.minutes_per_call = minutes ? static_cast<int64_t>(*minutes) : 0;
-      if (h.contains("bands")) {
-        if (!h.at("bands").is_array()) {
-          c.Fail("homecare", "bands must be an array of morning, lunch, tea, bed, night");
-        } else {
-          for (const auto& b : h.at("bands")) {
-            auto v = b.is_string() ? FromString<TimeBand>(b.get<std::string>())
-                                   : Result<TimeBand>(BadInput("bands must be strings"));
-            if (!v.ok()) {
-              c.Fail("homecare", v.status().message());
-            } else if (!Contains(r.homecare.bands, *v)) {
-              r.homecare.bands.push_back(*v);
-            }
-          }
-          std::sort(r.homecare.bands.begin(), r.homecare.bands.end());
-        }
-      }
-      if (h.contains("double_up")) {
-        if (!h.at("double_up").is_boolean()) {
-          c.Fail("homecare", "double_up must be true or false");
-        } else {
-          r.homecare.double_up = h.at("double_up").get<bool>();
-        }
-      }
-      if (h.contains("carer_gender")) {
-        const json& g = h.at("carer_gender");
-        std::string s = g.is_string() ? g.get<std::string>() : "?";
-        if (s == "any") s = "";
-        auto v = FromString<SexPreference>(s);
-        if (!v.ok()) {
-          c.Fail("homecare", "carer_gender must be \"female\", \"male\" or \"any\"");
-        } else {
-          r.homecare.carer_gender = *v;
-        }
-      }
-      for (const auto& e : hc.errors) c.Fail("homecare", e.substr(e.find("\": ") + 3));
+  std::sort(r.needs.begin(), r.needs.end());
+}
+
+// "homecare": calls a day, minutes a call, time bands, double-up and the carer's gender.
+void ParseHomecare(const json& h, Checker& c, Referral& r) {
+  if (!h.is_object()) {
+    c.Fail("homecare", "must be an object");
+    return;
+  }
+  static const std::set<std::string> kHomecareKeys = {"calls_per_day", "minutes_per_call", "bands",
+                                                      "double_up", "carer_gender"};
+  for (const auto& [key, value] : h.items()) {
+    if (!kHomecareKeys.count(key)) {
+      c.Fail("homecare",
+             "unknown key '" + key.substr(0, 30) +
+                 "' (the keys are: bands, calls_per_day, carer_gender, double_up, minutes_per_call)");
     }
   }
-  // Where the person is now: a hospital site (by code or name, or found from the postcode) or home.
+  Checker hc(h, nullptr, 0, 0);
+  auto calls = hc.Number("calls_per_day", 1, 8);
+  auto minutes = hc.Number("minutes_per_call", 15, 240);
+  if (!calls || std::floor(*calls) != *calls)
+    c.Fail("homecare", "calls_per_day must be a whole number from 1 to 8");
+  if (!minutes || std::floor(*minutes) != *minutes) {
+    c.Fail("homecare", "minutes_per_call must be a whole number from 15 to 240");
+  }
+  r.homecare.calls_per_day = calls ? static_cast<int64_t>(*calls) : 0;
+  r.homecare.minutes_per_call = minutes ? static_cast<int64_t>(*minutes) : 0;
+  if (h.contains("bands")) {
+    if (!h.at("bands").is_array()) {
+      c.Fail("homecare", "bands must be an array of morning, lunch, tea, bed, night");
+    } else {
+      for (const auto& b : h.at("bands")) {
+        auto v = b.is_string() ? FromString<TimeBand>(b.get<std::string>())
+                               : Result<TimeBand>(BadInput("bands must be strings"));
+        if (!v.ok()) {
+          c.Fail("homecare", v.status().message());
+        } else if (!Contains(r.homecare.bands, *v)) {
+          r.homecare.bands.push_back(*v);
+        }
+      }
+      std::sort(r.homecare.bands.begin(), r.homecare.bands.end());
+    }
+  }
+  if (h.contains("double_up")) {
+    if (!h.at("double_up").is_boolean()) {
+      c.Fail("homecare", "double_up must be true or false");
+    } else {
+      r.homecare.double_up = h.at("double_up").get<bool>();
+    }
+  }
+  if (h.contains("carer_gender")) {
+    const json& g = h.at("carer_gender");
+    std::string s = g.is_string() ? g.get<std::string>() : "?";
+    if (s == "any") s = "";
+    auto v = FromString<SexPreference>(s);
+    if (!v.ok()) {
+      c.Fail("homecare", "carer_gender must be \"female\", \"male\" or \"any\"");
+    } else {
+      r.homecare.carer_gender = *v;
+    }
+  }
+  for (const auto& e : hc.errors) c.Fail("homecare", e.substr(e.find("\": ") + 3));
+}
+
+// Where the person is now: a hospital site (by code or name, or found from the postcode) or home.
+void ParseLocation(Checker& c, const Geography& geo, Referral& r) {
   const std::string hospital = c.String("hospital", false);
   const std::string location = c.String("location", false);
   if (!location.empty() && location != "hospital" && location != "community") {
@@ -313,6 +322,10 @@ Referral ParseOne(const json& obj, Checker& c, const Geography& geo, const std::
   } else {
     r.location_kind = LocationKind::kCommunity;
   }
+}
+
+// The rest: the sync area, preferences, funding and budget, dates, priority, status and notes.
+void ParseCare(Checker& c, const std::string& today, Referral& r) {
   // Where the person is, the referral's sync area: optional, SaveReferrals works it out from the hospital
   // site or postcode and checks a given one (ReferralProblems).
   r.district = c.String("district", false);
@@ -334,6 +347,16 @@ Referral ParseOne(const json& obj, Checker& c, const Geography& geo, const std::
   r.created_date = c.Date("created_date", false);
   if (r.created_date.empty()) r.created_date = today;
   r.delay_reason = c.Code<DelayReason>("delay_reason", false).value_or(DelayReason::kNone);
+}
+
+Referral ParseOne(const json& obj, Checker& c, const Geography& geo, const std::string& today) {
+  Referral r;
+  CheckKeys(obj, c);
+  ParseIdentity(c, r);
+  if (c.Has("needs")) ParseNeeds(obj.at("needs"), c, r);
+  if (c.Has("homecare")) ParseHomecare(obj.at("homecare"), c, r);
+  ParseLocation(c, geo, r);
+  ParseCare(c, today, r);
   // What makes a referral valid is decided once, in core (referrals.h): the checks the window's form and
   // every other writer make. Keys whose value could not even be read are reported once, above.
   for (const FieldProblem& p : ReferralProblems(r, &geo, today)) {
