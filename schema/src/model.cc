@@ -53,6 +53,15 @@ int64_t DaysFromIsoDate(std::string_view t) {
   return DaysFromCivil(y, m, d);
 }
 
+std::string IsoInstantOfMs(int64_t ms) {
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 std::string IsoDateFromDays(int64_t z) {
   z += 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;

@@ -66,15 +66,6 @@ std::string Str(const std::map<std::string, Value>& row, const std::string& k) {
   return internal::ValueText(it->second);
 }
 
-std::string IsoNow(int64_t now_ms) {
-  const time_t t = static_cast<time_t>(now_ms / 1000);
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 SqliteHubStorage::SqliteHubStorage(std::unique_ptr<Store> store) : store_(std::move(store)) {
   (void)schema_.Load(store_->db());
   // Every page read through the encrypting VFS is authenticated and decrypted: a large page cache keeps

@@ -36,7 +36,6 @@ bool IsReferralChild(const std::string& entity);
 bool IsSupply(const std::string& entity);
 // A field of a row read with ReadRowValues as text ("" when absent).
 std::string Str(const std::map<std::string, Value>& row, const std::string& key);
-std::string IsoNow(int64_t now_ms);
 
 class SqliteHubStorage final : public HubStorage {
  public:

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "berth/schema/ids.h"
+#include "berth/schema/model.h"
 #include "berth/schema/occupancy.h"
 #include "berth/schema/settings.h"
 #include "berth/sync/version.h"
@@ -38,7 +39,7 @@ Result<PushResponse> SqliteHubStorage::Push(const DeviceRecord& device, const Pu
     uint64_t prev = 0;
     // Rows a lost claim named: later entries of this push that touch them are lost with it.
     Poisoned poisoned;
-    const std::string iso_now = IsoNow(now_ms);
+    const std::string iso_now = IsoInstantOfMs(now_ms);
     for (const OutboxEntry& e : request.entries) {
       if (e.seq <= prev) return BadInput("push entries are not in ascending seq order");
       prev = e.seq;

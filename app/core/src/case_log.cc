@@ -113,15 +113,6 @@ std::string CaseDetail(const WorkflowTime& t, std::string_view words) {
   return "[" + t.now_iso + "] " + std::string(words);
 }
 
-std::string IsoInstantOfMs(int64_t ms) {
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string CaseTime(const std::string& iso) {
   if (iso.size() == 20 && iso[10] == 'T' && iso[19] == 'Z')
     return iso.substr(0, 10) + " " + iso.substr(11, 5);

@@ -59,19 +59,21 @@ int64_t Objective(const std::vector<MatchResult>& matches, const std::vector<int
   return total;
 }
 
+// The best-ranked candidate that still fits, taken from the ledger; -1 when none fits.
+int TakeFirstThatFits(Ledger& ledger, const std::vector<Candidate>& cands) {
+  for (size_t k = 0; k < cands.size(); ++k) {
+    if (ledger.Fits(cands[k])) {
+      ledger.Take(cands[k]);
+      return static_cast<int>(k);
+    }
+  }
+  return -1;
+}
+
 std::vector<int> Greedy(const SupplyIndex& ix, const std::vector<MatchResult>& matches) {
   Ledger ledger(ix);
   std::vector<int> chosen(matches.size(), -1);
-  for (size_t i = 0; i < matches.size(); ++i) {
-    const auto& cands = matches[i].candidates;
-    for (size_t k = 0; k < cands.size(); ++k) {
-      if (ledger.Fits(cands[k])) {
-        ledger.Take(cands[k]);
-        chosen[i] = static_cast<int>(k);
-        break;
-      }
-    }
-  }
+  for (size_t i = 0; i < matches.size(); ++i) chosen[i] = TakeFirstThatFits(ledger, matches[i].candidates);
   return chosen;
 }
 
@@ -182,15 +184,7 @@ std::vector<int> Flow(const SupplyIndex& ix, const std::vector<MatchResult>& mat
     }
   }
   for (size_t i = 0; i < matches.size(); ++i) {
-    if (chosen[i] >= 0) continue;
-    const auto& cands = matches[i].candidates;
-    for (size_t k = 0; k < cands.size(); ++k) {
-      if (ledger.Fits(cands[k])) {
-        ledger.Take(cands[k]);
-        chosen[i] = static_cast<int>(k);
-        break;
-      }
-    }
+    if (chosen[i] < 0) chosen[i] = TakeFirstThatFits(ledger, matches[i].candidates);
   }
   return chosen;
 }

@@ -861,13 +861,7 @@ Result<std::string> ConfirmBed(Store& store, const std::string& referral_id, con
   p.status = terms.start_date > t.today ? PlacementStatus::kPlanned : PlacementStatus::kActive;
   p.override_reason = accepted ? "" : terms.override_reason;
   const Status tx = store.db().Transaction([&]() -> Status {
-    Mutation m;
-    m.kind = MutationKind::kClaim;
-    m.claim = "bed_confirm";
-    m.entity = "placement";
-    m.row_id = p.id;
-    m.fields = ToFields(p);
-    BERTH_RETURN_IF_ERROR(store.Write(std::move(m)));
+    BERTH_RETURN_IF_ERROR(Put(store, "placement", p.id, ToFields(p), MutationKind::kClaim, "bed_confirm"));
     if (p.status == PlacementStatus::kActive) {
       BERTH_RETURN_IF_ERROR(Put(store, "bed", b.id,
                                 {{"status", std::string("occupied")},
@@ -946,13 +940,8 @@ Result<std::vector<std::string>> ConfirmHomecare(Store& store, const MatchContex
       p.funding = r.funding;
       p.status = terms.start_date > t.today ? PlacementStatus::kPlanned : PlacementStatus::kActive;
       p.override_reason = accepted ? "" : terms.override_reason;
-      Mutation mu;
-      mu.kind = MutationKind::kClaim;
-      mu.claim = "homecare_allocate";
-      mu.entity = "placement";
-      mu.row_id = p.id;
-      mu.fields = ToFields(p);
-      BERTH_RETURN_IF_ERROR(store.Write(std::move(mu)));
+      BERTH_RETURN_IF_ERROR(
+          Put(store, "placement", p.id, ToFields(p), MutationKind::kClaim, "homecare_allocate"));
       ids.push_back(p.id);
     }
     BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"status", std::string("placed")}}));

@@ -754,6 +754,9 @@ bool IsIsoDate(std::string_view text);
 // Days since 1970-01-01 for a valid ISO date (the caller checks IsIsoDate first).
 int64_t DaysFromIsoDate(std::string_view text);
 std::string IsoDateFromDays(int64_t days);
+// The UTC instant 'YYYY-MM-DDTHH:MM:SSZ' of a moment in milliseconds since 1970: the one formatter of
+// instants the workflow, the case log and the hub share.
+std::string IsoInstantOfMs(int64_t ms);
 // Today's date (UTC) as 'YYYY-MM-DD'.
 std::string TodayIsoDate();
 

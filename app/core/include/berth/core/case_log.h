@@ -72,8 +72,6 @@ std::string CaseLogText(const std::vector<CaseEntry>& entries);
 // --- the words, shared with the workflow -------------------------------------------------------------------
 // The detail of a workflow audit entry: "[<t.now_iso>] <words>". The case log takes the time from it.
 std::string CaseDetail(const WorkflowTime& t, std::string_view words);
-// The UTC instant 'YYYY-MM-DDTHH:MM:SSZ' of a moment in milliseconds since 1970.
-std::string IsoInstantOfMs(int64_t ms);
 // "2026-11-20 14:02" for "2026-11-20T14:02:00Z" (anything else is returned as it is).
 std::string CaseTime(const std::string& iso);
 // What an edit changed: "pathway P2 -> P3; name changed" (personal fields by name only).
