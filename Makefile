@@ -13,7 +13,7 @@ PACKAGES := build-essential cmake pkg-config git \
   libsqlite3-dev libsodium-dev libcereal-dev libzstd-dev \
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libcpp-httplib-dev liblemon-dev \
   libgtest-dev libgmock-dev libbenchmark-dev \
-  fonts-inter fonts-dejavu-core xvfb xauth clang libclang-rt-14-dev
+  fonts-inter fonts-dejavu-core xvfb xauth clang clang-format libclang-rt-14-dev
 
 .PHONY: deps test run bench fuzz format build-debug build-release clean
 
