@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "cli/cli_fixture.h"
 #include "core/data_fixture.h"
 
 namespace berth {
@@ -17,27 +18,7 @@ using berth::testing::Program;
 using berth::testing::RunCommand;
 using berth::testing::TempDir;
 
-class CliDataTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::ofstream(tmp.Sub("pass")) << "demo passphrase\n";
-    base = "BERTH_TEST_ONLY_FAST_KDF=1 " + Program("app/berth") + " --store " + tmp.Sub("store") +
-           " --passphrase-file " + tmp.Sub("pass") + " ";
-  }
-  int Run(const std::string& args, std::string* out = nullptr) {
-    std::string o;
-    const int rc = RunCommand(base + args, &o);
-    if (out != nullptr) *out = o;
-    return rc;
-  }
-  std::string Write(const std::string& name, const std::string& text) {
-    std::ofstream(tmp.Sub(name), std::ios::binary) << text;
-    return tmp.Sub(name);
-  }
-  // Row counts of the domain tables, read with `berth report`-independent SQL through `referral list`.
-  TempDir tmp;
-  std::string base;
-};
+using CliDataTest = berth::testing::BerthCliTest;
 
 TEST_F(CliDataTest, DemoThenReportsOnAStoreThatDidNotExist) {
   std::string out;

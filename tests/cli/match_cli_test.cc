@@ -11,6 +11,7 @@
 #include "berth/core/geo.h"
 #include "berth/schema/repository.h"
 #include "berth/schema/store.h"
+#include "cli/cli_fixture.h"
 #include "core/match_oracle.h"
 #include "support/test_support.h"
 
@@ -24,19 +25,8 @@ using json = nlohmann::json;
 
 constexpr const char* kDay = "2026-11-22";
 
-class MatchCli : public ::testing::Test {
+class MatchCli : public testing::BerthCliTest {
  protected:
-  void SetUp() override {
-    std::ofstream(tmp.Sub("pass")) << "demo passphrase\n";
-    base = "BERTH_TEST_ONLY_FAST_KDF=1 " + Program("app/berth") + " --store " + tmp.Sub("store") +
-           " --passphrase-file " + tmp.Sub("pass") + " ";
-  }
-  int Run(const std::string& args, std::string* out = nullptr) {
-    std::string o;
-    const int rc = RunCommand(base + args, &o);
-    if (out) *out = o;
-    return rc;
-  }
   json RunJson(const std::string& args) {
     std::string out;
     const int rc = RunCommand(base + args + " 2>/dev/null", &out);
@@ -67,8 +57,6 @@ class MatchCli : public ::testing::Test {
     s.placements = *LoadPlacements(store.db());
     return s;
   }
-  TempDir tmp;
-  std::string base;
 };
 
 TEST_F(MatchCli, DemoMatchCandidatesPassEveryHardRuleAndBlockBeatsSpot) {
