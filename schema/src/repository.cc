@@ -305,6 +305,8 @@ Result<std::optional<Provider>> FindProviderByCqcId(Db& db, std::string_view cqc
   if (rows.empty()) return std::optional<Provider>();
   return std::optional<Provider>(std::move(rows.front()));
 }
+// The typed loaders: one line a record and query, each naming its order. Alike by design (the public API
+// is typed; LoadWhere/LoadOne above hold the one implementation).
 Result<std::vector<ProviderAdmissions>> LoadAdmissions(Db& db) {
   return LoadWhere<ProviderAdmissions>(db, "ORDER BY provider_id, category");
 }

@@ -199,6 +199,8 @@ Result<DeviceRecord> SqliteHubStorage::GetDeviceLocked(const std::string& device
   return d;
 }
 
+// Couriers mirror devices (a row of keys and a replay counter each) but live in their own table: a
+// courier key only carries sealed boxes for a locked laptop and can do nothing else on the hub.
 Status SqliteHubStorage::SetCourierKey(const std::string& device_id, const Bytes& sign_pk, const Bytes& kx_pk,
                                        int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mu_);

@@ -356,6 +356,8 @@ void SupplyIndex::ApplyPlacement(Db* db, const Placement& p) {
   if (db && !bed.empty()) (void)Refresh(*db, "bed", bed);
 }
 
+// ApplyOffer and ApplyHandback are alike in shape: each keeps one kind of note on its referral, and the
+// two kinds have different fields.
 void SupplyIndex::ApplyOffer(const Offer& o) {
   RemoveNote("offer", o.id);
   OfferNote n;

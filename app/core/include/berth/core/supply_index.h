@@ -60,6 +60,8 @@ struct ProviderSlot {
   }
 };
 
+// The index's copy of a Bed (berth/schema/model.h): the provider as a slot number and dates as day numbers,
+// so matching compares integers. Its fields mirror Bed's on purpose; Refresh keeps them equal.
 struct BedSlot {
   std::string id;
   uint32_t provider = kNoSlot;
