@@ -177,8 +177,7 @@ void CapacityPanel::DrawHomes(PanelContext& ctx, const CapacityData& data) {
       ImGui::TableNextColumn();
       ImGui::PushID(static_cast<int>(i));
       const std::string label = home.closed ? home.name + "  (closed)" : home.name;
-      if (ImGui::Selectable(label.c_str(), static_cast<int>(i) == home_,
-                            ImGuiSelectableFlags_SpanAllColumns)) {
+      if (SelectableFit(label, static_cast<int>(i) == home_, ImGuiSelectableFlags_SpanAllColumns)) {
         home_ = static_cast<int>(i);
         bed_ = 0;
       }
@@ -188,7 +187,7 @@ void CapacityPanel::DrawHomes(PanelContext& ctx, const CapacityData& data) {
       }
       ImGui::PopID();
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(home.district.c_str());
+      TextFit(home.district);
       StatusCounts(home.by_status);
     }
     ImGui::EndTable();
@@ -294,33 +293,33 @@ void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
       }
       ImGui::PopID();
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(ToString(b.category).data());
+      TextFit(ToString(b.category));
       ImGui::TableNextColumn();
       if (b.contract == ContractType::kBlock && b.tier != BlockTier::kNone) {
-        ImGui::Text("block %s", ToString(b.tier).data());
+        TextFit("block " + std::string(ToString(b.tier)));
       } else {
-        ImGui::TextUnformatted(ToString(b.contract).data());
+        TextFit(ToString(b.contract));
       }
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(Pounds(b.weekly_rate_pence).c_str());
       ImGui::TableNextColumn();
-      const ImVec4 colour = ImGui::ColorConvertU32ToFloat4(BedStatusColour(b.status));
+      std::string status;
       switch (b.status) {
         case BedStatus::kVacant:
-          ImGui::TextColored(colour, "vacant%s%s", b.status_since.empty() ? "" : " since ",
-                             b.status_since.c_str());
+          status = b.status_since.empty() ? "vacant" : "vacant since " + b.status_since;
           break;
         case BedStatus::kHeld:
-          ImGui::TextColored(colour, "HELD for %s until %s",
-                             b.held_for.empty() ? "a referral" : b.held_for.c_str(), b.held_until.c_str());
+          status = "HELD for " + (b.held_for.empty() ? std::string("a referral") : b.held_for) + " until " +
+                   b.held_until;
           break;
         case BedStatus::kOccupied:
-          ImGui::TextColored(colour, "occupied");
+          status = "occupied";
           break;
         case BedStatus::kUnavailable:
-          ImGui::TextColored(colour, "unavailable (%s)", ToString(b.unavailable_reason).data());
+          status = "unavailable (" + std::string(ToString(b.unavailable_reason)) + ")";
           break;
       }
+      TextFit(status, BedStatusColour(b.status));
     }
     ImGui::EndTable();
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "events.h"
 #include "view_model.h"
@@ -49,6 +50,24 @@ bool KeyPressed(int key);                              // pressed this frame, no
 bool CtrlPressed(int key);                             // Ctrl+key pressed this frame
 void EmptyState(const char* title, const char* text);  // centred honest "nothing here yet"
 void Chip(const char* text, unsigned int colour);      // a small rounded label
+// Text that must stay inside the room it has (a table cell, the rest of a line): `text` shortened to fit
+// `width` pixels, ending in "..." when it did not fit (`cut` says so). Unchanged when it fits.
+std::string FitText(std::string_view text, float width, bool* cut = nullptr);
+// Draws `text` in `width` pixels (0: the room left on the line), shortened with "..." when it does not
+// fit; hovering the shortened text shows the whole of it. `colour` 0 draws in the text colour.
+void TextFit(std::string_view text, unsigned int colour = 0, float width = 0);
+void TextFitDisabled(std::string_view text, float width = 0);
+// A selectable row whose label is shortened to the room left on the line, with the whole label as its
+// tooltip. The ID does not depend on the shortening (callers push a row ID).
+bool SelectableFit(std::string_view label, bool selected, int flags = 0, float height = 0, float width = 0);
+// A checkbox whose label is shortened to the room left on the line, with the whole label as its tooltip.
+bool CheckboxFit(std::string_view label, bool* on);
+// A combo's preview shortened to the combo's width (`width` pixels); the whole of it as a tooltip.
+bool BeginComboFit(const char* label, std::string_view preview, float width);
+// After an item drawn from a shortened label: the whole text as a tooltip while it is hovered.
+void FullTextTooltip(bool cut, std::string_view text);
+// Wrapped text in the disabled colour, for details that may be long.
+void TextWrappedDisabled(std::string_view text);
 void ScoreBar(const char* label, float fraction, unsigned int colour, const char* value_text);
 
 }  // namespace berth::ui

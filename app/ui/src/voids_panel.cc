@@ -264,11 +264,11 @@ void VoidsPanel::Draw(PanelContext& ctx) {
           const VoidBed& v = data.voids[static_cast<size_t>(i)];
           ImGui::TableNextRow();
           ImGui::TableNextColumn();
-          ImGui::TextUnformatted(v.home.c_str());
+          TextFit(v.home);
           ImGui::TableNextColumn();
-          ImGui::TextUnformatted(v.room.c_str());
+          TextFit(v.room);
           ImGui::TableNextColumn();
-          ImGui::TextUnformatted(v.category.c_str());
+          TextFit(v.category);
           ImGui::TableNextColumn();
           ImGui::Text("%lld", static_cast<long long>(v.days));
           ImGui::TableNextColumn();
