@@ -15,6 +15,7 @@
 #include "headless.h"
 #include "keys.h"
 #include "layout_probe.h"
+#include "panel.h"
 #include "shell.h"
 #include "support/test_support.h"
 #include "theme.h"
@@ -90,12 +91,82 @@ class LayoutTest : public ::testing::Test {
   int screens_ = 0;
 };
 
+// The probe itself: text cut by its clip rectangle, text over text, and the same texts laid out properly.
+TEST(LayoutProbe, SeesCutTextAndTextOverTextButNotAnEllipsis) {
+  uitest::HeadlessImGui ui;
+  auto frame = [](bool bad) {
+    ImGui::NewFrame();
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(ImVec2(400, 300));
+    ImGui::Begin("probe", nullptr, ImGuiWindowFlags_NoDecoration);
+    ImGui::BeginChild("narrow", ImVec2(80, 100), true);
+    const std::string long_text = "a label far too long for this narrow child window";
+    if (bad) {
+      ImGui::TextUnformatted(long_text.c_str());
+    } else {
+      TextFit(long_text);
+    }
+    ImGui::EndChild();
+    ImGui::TextUnformatted("first");
+    ImGui::SameLine(bad ? ImGui::GetStyle().WindowPadding.x + ImGui::CalcTextSize("first").x * 0.5f : 0.0f);
+    ImGui::TextUnformatted("second");
+    ImGui::End();
+    ImGui::Render();
+  };
+  uitest::StartRecordingText();
+  frame(true);
+  auto problems = uitest::LayoutProblems(uitest::TakeDrawnText());
+  ASSERT_EQ(problems.size(), 2u) << Join(problems);
+  EXPECT_NE(problems[0].find("cut in window 'probe/narrow"), std::string::npos) << problems[0];
+  EXPECT_NE(problems[1].find("overlap in window 'probe'"), std::string::npos) << problems[1];
+  EXPECT_NE(problems[1].find("'first'"), std::string::npos) << problems[1];
+  uitest::StartRecordingText();
+  frame(false);
+  const std::vector<uitest::DrawnText> drawn = uitest::TakeDrawnText();
+  EXPECT_EQ(uitest::LayoutProblems(drawn), std::vector<std::string>{});
+  ASSERT_EQ(drawn.size(), 3u);
+  EXPECT_EQ(drawn[0].text.substr(drawn[0].text.size() - 3), "...");
+}
+
 TEST_F(LayoutTest, EveryScreenHoldsAtBothScalesAndBothWindowSizes) {
-  // The match view and the case log show the referral the huddle plan places first, as in the README.
+  // The match view and the case log show a referral the huddle plan places in a bed, with some casework
+  // (a hold, a call, a chase reminder), so the capacity board and the case log have something to show.
   Show(PanelId::kPlan);
-  ASSERT_FALSE(shell_->workspace().plan.allocations.empty());
-  shell_->events().Simple(Event::Kind::kSelectReferral, shell_->workspace().plan.allocations[0].referral_id);
+  const PlanAllocation* placed = nullptr;
+  for (const PlanAllocation& a : shell_->workspace().plan.allocations) {
+    if (a.option.kind == "bed") {
+      placed = &a;
+      break;
+    }
+  }
+  ASSERT_NE(placed, nullptr);
+  const std::string referral = placed->referral_id, bed = placed->option.bed_id;
+  shell_->events().Simple(Event::Kind::kSelectReferral, referral);
   ui_.Settle(*shell_);
+  Event hold;  // as the match view's Hold (H) sends it
+  hold.kind = Event::Kind::kHold;
+  hold.id = referral;
+  hold.target = bed;
+  hold.fields["provider_id"] = placed->option.provider_id;
+  hold.fields["bed_id"] = bed;
+  shell_->events().Push(hold);
+  ui_.Settle(*shell_);
+  ASSERT_FALSE(shell_->workspace().last_message_is_error)
+      << shell_->workspace().last_message << " (bed " << bed << ")";
+  Event call;
+  call.kind = Event::Kind::kAddNote;
+  call.id = referral;
+  call.entity = "call";
+  call.text = "rang the home: they can assess on the ward tomorrow";
+  shell_->events().Push(call);
+  Event chase = call;
+  chase.entity = "reminder";
+  chase.text = "chase the funding panel";
+  chase.target = TodayIsoDate();
+  shell_->events().Push(chase);
+  ui_.Settle(*shell_);
+  ASSERT_FALSE(shell_->workspace().last_message_is_error)
+      << shell_->workspace().last_message << " (bed " << bed << ")";
   for (const float scale : {1.0f, 2.0f}) {
     for (const WindowSize size : {WindowSize{1280, 800}, WindowSize{1920, 1080}}) {
       Configure(scale, size);
@@ -114,6 +185,20 @@ TEST_F(LayoutTest, EveryScreenHoldsAtBothScalesAndBothWindowSizes) {
     }
   }
   EXPECT_EQ(screens_, 4 * (static_cast<int>(PanelId::kCount) + 1));
+}
+
+TEST_F(LayoutTest, TheUnlockScreenHoldsAtBothScalesAndBothWindowSizes) {
+  Shell locked(tmp_.Sub("store"), "broker.ahmed");
+  for (const float scale : {1.0f, 2.0f}) {
+    for (const WindowSize size : {WindowSize{1280, 800}, WindowSize{1920, 1080}}) {
+      Configure(scale, size);
+      for (int i = 0; i < 3; ++i) ui_.Frame(locked);
+      uitest::StartRecordingText();
+      ui_.Frame(locked);
+      const std::vector<std::string> problems = uitest::LayoutProblems(uitest::TakeDrawnText());
+      EXPECT_TRUE(problems.empty()) << scale << "x " << size.width << ": " << Join(problems);
+    }
+  }
 }
 
 }  // namespace

@@ -263,14 +263,14 @@ void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
     if (KeyPressed(keys::kR) && sel.status == BedStatus::kHeld) release();
   }
   ImGui::TextDisabled("Selected room %s:", sel.room.c_str());
-  ImGui::SameLine();
+  SameLineIfRoom(ButtonWidth("Vacant (V)"));
   if (ImGui::SmallButton("Vacant (V)")) SetBedStatus(ctx, home, sel, BedStatus::kVacant);
-  ImGui::SameLine();
+  SameLineIfRoom(ButtonWidth("Occupied (O)"));
   if (ImGui::SmallButton("Occupied (O)")) SetBedStatus(ctx, home, sel, BedStatus::kOccupied);
-  ImGui::SameLine();
+  SameLineIfRoom(ButtonWidth("Unavailable (U)"));
   if (ImGui::SmallButton("Unavailable (U)")) SetBedStatus(ctx, home, sel, BedStatus::kUnavailable);
   if (sel.status == BedStatus::kHeld) {
-    ImGui::SameLine();
+    SameLineIfRoom(ButtonWidth("Release hold (R)"));
     if (ImGui::SmallButton("Release hold (R)")) release();
   }
   if (ImGui::BeginTable(

@@ -89,6 +89,15 @@ bool BeginComboFit(const char* label, std::string_view preview, float width) {
   return open;
 }
 
+void SameLineIfRoom(float next_width) {
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + next_width <= right) ImGui::SameLine();
+}
+
+float ButtonWidth(const char* label) {
+  return ImGui::CalcTextSize(label, nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2;
+}
+
 void TextFit(std::string_view text, unsigned int colour, float width) {
   bool cut = false;
   const std::string shown = FitText(text, width > 0 ? width : ImGui::GetContentRegionAvail().x, &cut);

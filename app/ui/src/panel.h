@@ -64,6 +64,10 @@ bool SelectableFit(std::string_view label, bool selected, int flags = 0, float h
 bool CheckboxFit(std::string_view label, bool* on);
 // A combo's preview shortened to the combo's width (`width` pixels); the whole of it as a tooltip.
 bool BeginComboFit(const char* label, std::string_view preview, float width);
+// Keeps the next item on this line when `next_width` pixels are left for it, else starts a new line: a row
+// of buttons flows onto a second line rather than running past the window's edge.
+void SameLineIfRoom(float next_width);
+float ButtonWidth(const char* label);  // a Button's or SmallButton's width for `label`
 // After an item drawn from a shortened label: the whole text as a tooltip while it is hovered.
 void FullTextTooltip(bool cut, std::string_view text);
 // Wrapped text in the disabled colour, for details that may be long.
