@@ -64,7 +64,7 @@ class LayoutTest : public ::testing::Test {
     unsigned char* pixels = nullptr;
     int w = 0, h = 0;
     io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-    ApplyTheme(false, scale);
+    ApplyTheme(Theme::kLight, scale);
     shell_->set_ui_scale(scale);
   }
   void Show(PanelId p) {

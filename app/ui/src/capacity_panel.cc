@@ -287,8 +287,8 @@ void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::PushID(static_cast<int>(i));
-      if (ImGui::Selectable(b.room.c_str(), static_cast<int>(i) == bed_ || b.id == focused_bed_,
-                            ImGuiSelectableFlags_SpanAllColumns)) {
+      if (SelectableFit(b.room, static_cast<int>(i) == bed_ || b.id == focused_bed_,
+                        ImGuiSelectableFlags_SpanAllColumns)) {
         bed_ = static_cast<int>(i);
       }
       ImGui::PopID();

@@ -60,7 +60,7 @@ Status RunGui(const GuiOptions& options) {
   if (!platform.ok()) return platform.status();
   const float scale = requested > 0 ? requested : (*platform)->ContentScale();
   LoadFonts(16.0f * scale);
-  ApplyTheme(false, scale);
+  ApplyTheme(Theme::kLight, scale);
 
   Shell shell(options.store_dir, options.actor);
   shell.set_ui_scale(scale);

@@ -137,8 +137,11 @@ void HuddlePanel::Draw(PanelContext& ctx) {
 void HuddlePanel::DrawFilters(PanelContext& ctx, const QueueData& data) {
   ImGui::Text("%zu shown", visible_.size());
   ImGui::SameLine();
-  ImGui::TextDisabled("|  %d past their discharge-ready date  |  %d hand backs  |  today %s", past_,
-                      handbacks_, data.today.c_str());
+  // The urgency colours' meaning, for anyone who cannot tell them apart: the same marks lead each row.
+  ImGui::TextDisabled(
+      "|  %d past their discharge-ready date (! past, !! a week or more)  |  %d hand backs (<<)  |  "
+      "today %s",
+      past_, handbacks_, data.today.c_str());
   if (focus_search_) {
     ImGui::SetKeyboardFocusHere();
     focus_search_ = false;
@@ -250,8 +253,12 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
         std::snprintf(buf, sizeof(buf), "  in %lld d%s", static_cast<long long>(-r.days_past),
                       r.priority == Priority::kUrgent ? "  urgent" : "");
       }
-      if (ImGui::Selectable(buf, i == selected_,
-                            ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowDoubleClick)) {
+      const char* mark = UrgencySymbol(r.days_past, r.priority);
+      const std::string waiting = std::string(mark) + (*mark != '\0' ? " " : "") + (buf + 2);
+      // Past the urgency strip; the label, with its "> " when selected, takes the rest of the cell.
+      ImGui::SetCursorPosX(ImGui::GetCursorPosX() + em * 0.5f);
+      if (SelectableFit(waiting, i == selected_,
+                        ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowDoubleClick)) {
         selected_ = i;
         selected_id_ = r.id;
         if (ImGui::IsMouseDoubleClicked(0)) {
@@ -284,7 +291,7 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
       TextFit(ToString(r.status));
       if (auto due = data.due_reminders.find(r.id); due != data.due_reminders.end()) {
         ImGui::SameLine();
-        Chip("chase", IM_COL32(221, 120, 20, 255));
+        Chip("chase", WarningColour());
         if (ImGui::IsItemHovered())
           ImGui::SetTooltip("A chase reminder fell due at %s (the case log, Ctrl+9, says what)",
                             core::CaseTime(due->second).c_str());

@@ -30,12 +30,6 @@ const char* FundingLabel(Funding f) {
   return "?";
 }
 
-ImU32 ComponentColour(size_t i) {
-  static const ImU32 kColours[] = {IM_COL32(192, 41, 43, 255),  IM_COL32(221, 120, 20, 255),
-                                   IM_COL32(31, 97, 184, 255),  IM_COL32(46, 139, 87, 255),
-                                   IM_COL32(142, 68, 173, 255), IM_COL32(90, 110, 140, 255)};
-  return kColours[i % (sizeof(kColours) / sizeof(kColours[0]))];
-}
 }  // namespace
 
 void MatchPanel::Clear() {

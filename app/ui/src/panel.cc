@@ -2,6 +2,8 @@
 
 #include <imgui.h>
 
+#include "theme.h"
+
 namespace berth::ui {
 
 bool KeyPressed(int key) {
@@ -61,8 +63,9 @@ void FullTextTooltip(bool cut, std::string_view text) {
 
 bool SelectableFit(std::string_view label, bool selected, int flags, float height, float width) {
   bool cut = false;
+  const std::string marked = selected ? "> " + std::string(label) : std::string(label);
   const std::string shown =
-      FitText(label, width > 0 ? width : ImGui::GetContentRegionAvail().x, &cut) + "###fit";
+      FitText(marked, width > 0 ? width : ImGui::GetContentRegionAvail().x, &cut) + "###fit";
   const bool clicked = ImGui::Selectable(shown.c_str(), selected, flags, ImVec2(0, height));
   FullTextTooltip(cut, label);
   return clicked;
@@ -126,7 +129,7 @@ void Chip(const char* text, unsigned int colour) {
   const ImVec2 box(size.x + 2 * pad, ImGui::GetTextLineHeight());
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(p, ImVec2(p.x + box.x, p.y + box.y), colour, box.y * 0.5f);
-  dl->AddText(ImVec2(p.x + pad, p.y), IM_COL32(255, 255, 255, 255), text);
+  dl->AddText(ImVec2(p.x + pad, p.y), TextColourOn(colour), text);
   ImGui::Dummy(box);
 }
 

@@ -58,7 +58,8 @@ std::string FitText(std::string_view text, float width, bool* cut = nullptr);
 void TextFit(std::string_view text, unsigned int colour = 0, float width = 0);
 void TextFitDisabled(std::string_view text, float width = 0);
 // A selectable row whose label is shortened to the room left on the line, with the whole label as its
-// tooltip. The ID does not depend on the shortening (callers push a row ID).
+// tooltip. The ID does not depend on the shortening (callers push a row ID). A selected row's label starts
+// with "> ", so the selection is never shown by colour alone.
 bool SelectableFit(std::string_view label, bool selected, int flags = 0, float height = 0, float width = 0);
 // A checkbox whose label is shortened to the room left on the line, with the whole label as its tooltip.
 bool CheckboxFit(std::string_view label, bool* on);

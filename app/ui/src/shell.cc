@@ -173,9 +173,13 @@ void Shell::DrawNav() {
   ImGui::Spacing();
   for (int i = 0; i < static_cast<int>(PanelId::kCount); ++i) {
     const auto p = static_cast<PanelId>(i);
-    char label[64];
-    std::snprintf(label, sizeof(label), "%s", PanelName(p));
-    if (ImGui::Selectable(label, current_ == p, 0, ImVec2(0, ImGui::GetFrameHeight()))) Show(p);
+    // The current panel is marked "> " as well as highlighted, and its name stops short of its shortcut.
+    ImGui::PushID(i);
+    if (SelectableFit(PanelName(p), current_ == p, 0, ImGui::GetFrameHeight(),
+                      ImGui::GetContentRegionAvail().x - ImGui::GetFontSize() * 2.4f)) {
+      Show(p);
+    }
+    ImGui::PopID();
     ImGui::SameLine(ImGui::GetContentRegionAvail().x - ImGui::GetFontSize() * 2.2f);
     ImGui::TextDisabled("^%d", i + 1);
   }
@@ -721,9 +725,11 @@ void Shell::ApplySettings() {
   const std::string theme = ws_.settings.Get("ui.theme", "light");
   const std::string font = ws_.settings.Get("ui.font_scale", "1.0");
   if (theme != applied_theme_) {
-    ApplyTheme(theme == "dark", ui_scale_);
+    ApplyTheme(ThemeFromName(theme), ui_scale_);
     applied_theme_ = theme;
   }
+  // Reduced motion: nothing on screen moves by itself (ImGui's only such motion is the blinking caret).
+  ImGui::GetIO().ConfigInputTextCursorBlink = ws_.settings.Get("ui.reduced_motion", "off") != "on";
   if (font != applied_font_scale_) {
     const float f = static_cast<float>(std::atof(font.c_str()));
     ImGui::GetIO().FontGlobalScale = f >= 0.5f && f <= 3.0f ? f : 1.0f;

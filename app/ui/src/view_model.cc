@@ -403,8 +403,9 @@ std::string SettingsData::Get(const std::string& key, const std::string& fallbac
 
 const std::vector<SettingSpec>& EditableSettings() {
   static const std::vector<SettingSpec> kSpecs = {
-      {"ui.theme", "Theme", "light", "light or dark"},
+      {"ui.theme", "Theme", "light", "light, dark or high contrast"},
       {"ui.font_scale", "Font size", "1.0", "relative to the default size"},
+      {"ui.reduced_motion", "Reduced motion", "off", "no blinking cursor"},
       {"ui.auto_lock_minutes", "Auto-lock after (minutes idle)", "10",
        "keys are wiped and the screen cleared"},
       {"sync.interval_minutes", "Sync with the hub every (minutes)", "5",
