@@ -66,9 +66,8 @@ Status RunGui(const GuiOptions& options) {
   shell.set_ui_scale(scale);
   shell.set_panel(options.panel);
   shell.set_initial_referral(options.referral);
-  if (!options.passphrase_file.empty() && Store::Exists(options.store_dir)) {
-    BERTH_ASSIGN_OR_RETURN(Secret passphrase, ReadSecretFile(options.passphrase_file));
-    shell.session().BeginUnlock(std::move(passphrase));
+  if (!options.passphrase.empty() && Store::Exists(options.store_dir)) {
+    shell.session().BeginUnlock(options.passphrase.Clone());
   }
   int frame = 0;
   int settled_frames = 0;
