@@ -47,6 +47,7 @@ struct Event {
     kLock,
     kCancelJob,
     kSyncNow,
+    kResolveConflict,  // target: the conflict's id, text: the note saying how it was resolved
   };
   Kind kind = Kind::kRefresh;
   PanelId panel = PanelId::kHuddle;

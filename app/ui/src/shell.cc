@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "berth/core/case_log.h"
+#include "berth/core/conflicts.h"
 #include "berth/core/workflow.h"
 #include "berth/schema/repository.h"
 #include "berth/sync/client.h"
@@ -427,6 +428,21 @@ void Shell::Handle(Event& e) {
       break;
     case Event::Kind::kSyncNow:
       SyncNow();
+      break;
+    case Event::Kind::kResolveConflict:
+      session_.worker().Post("Resolving a conflict", [this, e](Store& s, JobProgress&) {
+        Status st = BadInput("no conflict " + e.target);
+        char* end = nullptr;
+        const long long id = std::strtoll(e.target.c_str(), &end, 10);
+        if (!e.target.empty() && end != nullptr && *end == '\0') {
+          st = core::ResolveConflict(s, id, e.text, core::WorkflowTime::Now());
+        }
+        return [this, st] {
+          Report(st, "Conflict marked resolved; the note is in the case log");
+          ReloadSync();
+          if (!ws_.selected_referral.empty()) ReloadCase(ws_.selected_referral);
+        };
+      });
       break;
   }
 }

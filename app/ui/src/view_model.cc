@@ -440,6 +440,7 @@ Result<SyncData> LoadSync(Store& store) {
   std::unordered_map<std::string, std::string> names;
   for (const sync::ConflictRecord& c : records) {
     ConflictView v;
+    v.id = c.id;
     const int64_t secs = c.created_ms / 1000;
     v.when = IsoDateFromDays(secs / 86400) + " " +
              fmt::format("{:02}:{:02}", secs % 86400 / 3600, secs % 3600 / 60);

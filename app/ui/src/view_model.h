@@ -295,6 +295,7 @@ Result<CaseData> LoadCase(Store& store, const std::string& referral_id);
 
 // --- sync ----------------------------------------------------------------------------------------------
 struct ConflictView {
+  int64_t id = 0;      // the inbox's row (core::ResolveConflict)
   std::string when;    // 'YYYY-MM-DD HH:MM'
   std::string claim;   // bed_hold, bed_confirm, homecare_allocate...
   std::string reason;  // the hub's words
