@@ -2,6 +2,8 @@
 
 #include <imgui.h>
 
+#include <fmt/format.h>
+
 #include <cstdio>
 
 #include "berth/core/match.h"
@@ -29,6 +31,7 @@ void StatusCounts(const std::array<int, 4>& c) {
 void CapacityPanel::Clear() {
   home_ = bed_ = 0;
   focused_bed_.clear();
+  hours_edits_.clear();
 }
 
 void CapacityPanel::FocusBed(const CapacityData& data, const std::string& bed_id) {
@@ -72,7 +75,7 @@ void CapacityPanel::Draw(PanelContext& ctx) {
       ImGui::EndTabItem();
     }
     if (ImGui::BeginTabItem("Homecare hours by zone and band")) {
-      DrawHomecare(data);
+      DrawHomecare(ctx, data);
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();
@@ -325,7 +328,7 @@ void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
   }
 }
 
-void CapacityPanel::DrawHomecare(const CapacityData& data) {
+void CapacityPanel::DrawHomecare(PanelContext& ctx, const CapacityData& data) {
   if (data.zones.empty()) {
     EmptyState("No homecare hours recorded.", "Import homecare returns with `berth import homecare FILE`.");
     return;
@@ -335,7 +338,8 @@ void CapacityPanel::DrawHomecare(const CapacityData& data) {
       "%d homecare agencies.",
       data.agencies);
   if (ImGui::BeginTable("homecare_t", 7,
-                        ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY)) {
+                        ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY,
+                        ImVec2(0, ImGui::GetContentRegionAvail().y * 0.45f))) {
     ImGui::TableSetupScrollFreeze(1, 1);
     ImGui::TableSetupColumn("Zone");
     for (size_t b = 0; b < EnumCount<TimeBand>(); ++b)
@@ -362,6 +366,65 @@ void CapacityPanel::DrawHomecare(const CapacityData& data) {
     }
     ImGui::EndTable();
   }
+  DrawHomecareRows(ctx, data);
+}
+
+void CapacityPanel::DrawHomecareRows(PanelContext& ctx, const CapacityData& data) {
+  ImGui::TextDisabled("Each agency's return, editable: hours per week and double-up, saved with Save.");
+  if (!ImGui::BeginTable(
+          "homecare_rows", 6,
+          ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp)) {
+    return;
+  }
+  const float em = ImGui::GetFontSize();
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("Agency", ImGuiTableColumnFlags_WidthStretch, 2.0f);
+  ImGui::TableSetupColumn("Zone", ImGuiTableColumnFlags_WidthStretch, 1.2f);
+  ImGui::TableSetupColumn("Band", ImGuiTableColumnFlags_WidthFixed, em * 4);
+  ImGui::TableSetupColumn("Hours a week", ImGuiTableColumnFlags_WidthFixed, em * 7);
+  ImGui::TableSetupColumn("Double-up", ImGuiTableColumnFlags_WidthFixed, em * 5);
+  ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, em * 4);
+  ImGui::TableHeadersRow();
+  ImGuiListClipper clipper;
+  clipper.Begin(static_cast<int>(data.homecare_rows.size()));
+  while (clipper.Step()) {
+    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+      const HomecareRowView& r = data.homecare_rows[static_cast<size_t>(i)];
+      // Only rows the broker touched keep an edit; the rest always show what the store holds.
+      auto found = hours_edits_.find(r.id);
+      std::pair<double, bool> edit =
+          found != hours_edits_.end() ? found->second : std::pair(r.hours, r.double_up);
+      ImGui::PushID(r.id.c_str());
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      TextFit(r.agency);
+      ImGui::TableNextColumn();
+      TextFit(r.zone);
+      ImGui::TableNextColumn();
+      TextFit(ToString(r.band));
+      ImGui::TableNextColumn();
+      ImGui::SetNextItemWidth(-1);
+      bool touched = ImGui::InputDouble("##hours", &edit.first, 0, 0, "%.1f");
+      ImGui::TableNextColumn();
+      touched = ImGui::Checkbox("##double_up", &edit.second) || touched;
+      if (touched) hours_edits_[r.id] = edit;
+      ImGui::TableNextColumn();
+      const bool changed = edit.first != r.hours || edit.second != r.double_up;
+      ImGui::BeginDisabled(!changed);
+      if (ImGui::SmallButton("Save")) {
+        Event e;
+        e.kind = Event::Kind::kHomecareHours;
+        e.target = r.id;
+        e.text = fmt::format("{:g}", edit.first);
+        e.entity = edit.second ? "1" : "0";
+        ctx.events.Push(std::move(e));
+        hours_edits_.erase(r.id);  // the saved row is read back from the store
+      }
+      ImGui::EndDisabled();
+      ImGui::PopID();
+    }
+  }
+  ImGui::EndTable();
 }
 
 }  // namespace berth::ui

@@ -3,7 +3,9 @@
 // place (kBedStatus and kAdmissions commands, carried out by app/core's workflow through the shell).
 #pragma once
 
+#include <map>
 #include <string>
+#include <utility>
 
 #include "panel.h"
 
@@ -22,7 +24,8 @@ class CapacityPanel : public Panel {
   void DrawDistricts(const CapacityData& data);
   void DrawHomes(PanelContext& ctx, const CapacityData& data);
   void DrawBeds(PanelContext& ctx, const HomeView& home);
-  void DrawHomecare(const CapacityData& data);
+  void DrawHomecare(PanelContext& ctx, const CapacityData& data);
+  void DrawHomecareRows(PanelContext& ctx, const CapacityData& data);
   void SetBedStatus(PanelContext& ctx, const HomeView& home, const BedView& bed, BedStatus status);
   void FocusBed(const CapacityData& data, const std::string& bed_id);
 
@@ -32,6 +35,8 @@ class CapacityPanel : public Panel {
   int close_reason_ = 1;  // ClosureReason::kOutbreak
   std::string focused_bed_;
   int tab_ = 0;
+  // The homecare rows being edited: id -> (hours, double-up), until saved.
+  std::map<std::string, std::pair<double, bool>> hours_edits_;
 };
 
 }  // namespace berth::ui

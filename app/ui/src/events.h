@@ -47,7 +47,9 @@ struct Event {
     kLock,
     kCancelJob,
     kSyncNow,
-    kResolveConflict,  // target: the conflict's id, text: the note saying how it was resolved
+    kResolveConflict,
+    kHomecareHours,  // target: homecare capacity row, text: hours per week, entity: "1" double-up or "0"  //
+                     // target: the conflict's id, text: the note saying how it was resolved
   };
   Kind kind = Kind::kRefresh;
   PanelId panel = PanelId::kHuddle;

@@ -429,6 +429,20 @@ void Shell::Handle(Event& e) {
     case Event::Kind::kSyncNow:
       SyncNow();
       break;
+    case Event::Kind::kHomecareHours:
+      session_.worker().Post("Saving homecare hours", [this, e](Store& s, JobProgress&) {
+        char* end = nullptr;
+        const double hours = std::strtod(e.text.c_str(), &end);
+        const Status st = e.text.empty() || end == nullptr || *end != '\0'
+                              ? BadInput("hours per week must be a number (got '" + e.text + "')")
+                              : core::SetHomecareHours(s, e.target, hours, e.entity == "1");
+        return [this, st] {
+          Report(st, "Homecare hours saved");
+          if (st.ok()) SupplyChanged();
+          ReloadCapacity();
+        };
+      });
+      break;
     case Event::Kind::kResolveConflict:
       session_.worker().Post("Resolving a conflict", [this, e](Store& s, JobProgress&) {
         Status st = BadInput("no conflict " + e.target);

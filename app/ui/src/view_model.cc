@@ -241,6 +241,17 @@ Result<CapacityData> LoadCapacity(Store& store) {
     data.zones.push_back(zone);
     data.zone_hours.push_back(cells);
   }
+  std::unordered_map<std::string, std::string> agency_names;
+  for (const Provider& p : providers) {
+    if (p.kind == ProviderKind::kHomecareAgency) agency_names[p.id] = p.name;
+  }
+  for (const HomecareCapacity& c : homecare) {
+    data.homecare_rows.push_back(
+        HomecareRowView{c.id, agency_names[c.provider_id], c.zone, c.band, c.hours_per_week, c.double_up});
+  }
+  std::sort(data.homecare_rows.begin(), data.homecare_rows.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.agency, a.zone, a.band, a.id) < std::tie(b.agency, b.zone, b.band, b.id);
+  });
   return data;
 }
 

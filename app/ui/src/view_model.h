@@ -131,12 +131,23 @@ struct HomecareCell {
   double double_up_hours = 0;
 };
 
+// One agency's hours in one zone and band: the row the capacity board edits (core::SetHomecareHours).
+struct HomecareRowView {
+  std::string id;
+  std::string agency;
+  std::string zone;
+  TimeBand band = TimeBand::kMorning;
+  double hours = 0;
+  bool double_up = false;
+};
+
 struct CapacityData {
   bool available = false;
   std::vector<HomeView> homes;                          // care homes with beds, by district then name
   std::vector<DistrictView> districts;                  // by name
   std::vector<std::string> zones;                       // homecare zones, sorted
   std::vector<std::array<HomecareCell, 5>> zone_hours;  // [zone][band]
+  std::vector<HomecareRowView> homecare_rows;           // by agency, zone, band
   int agencies = 0;
 };
 
