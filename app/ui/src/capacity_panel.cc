@@ -1,6 +1,7 @@
 #include "capacity_panel.h"
 
 #include <imgui.h>
+#include <imgui_stdlib.h>
 
 #include <fmt/format.h>
 
@@ -56,6 +57,7 @@ void CapacityPanel::Draw(PanelContext& ctx) {
                "import ...) or make a demo store with `berth demo`.");
     return;
   }
+  DrawImport(ctx);
   if (data.homes.empty() && data.zones.empty()) {
     EmptyState(
         "No beds or homecare hours recorded.",
@@ -79,6 +81,40 @@ void CapacityPanel::Draw(PanelContext& ctx) {
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();
+  }
+}
+
+void CapacityPanel::DrawImport(PanelContext& ctx) {
+  // A dropped file arrives through the workspace; typing a path works the same way.
+  if (ctx.data.import_path != dropped_path_) {
+    dropped_path_ = ctx.data.import_path;
+    import_path_ = dropped_path_;
+  }
+  static const char* const kKinds[] = {"bed", "homecare", "cqc"};
+  static const char* const kLabels[] = {"Bed return", "Homecare return", "CQC directory"};
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("Import");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+  ImGui::Combo("##kind", &import_kind_, kLabels, 3);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 22);
+  ImGui::InputTextWithHint("##path", "drop a CSV file on the window, or type its path", &import_path_);
+  SameLineIfRoom(ButtonWidth("Import file"));
+  ImGui::BeginDisabled(import_path_.empty());
+  if (ImGui::Button("Import file")) {
+    Event e;
+    e.kind = Event::Kind::kImportFile;
+    e.target = import_path_;
+    e.text = kKinds[import_kind_];
+    ctx.events.Push(std::move(e));
+  }
+  ImGui::EndDisabled();
+  if (!ctx.data.import_report.empty() &&
+      ImGui::CollapsingHeader("Last import", ImGuiTreeNodeFlags_DefaultOpen)) {
+    ImGui::BeginChild("import_report", ImVec2(0, ImGui::GetFontSize() * 6), true);
+    ImGui::TextWrapped("%s", ctx.data.import_report.c_str());
+    ImGui::EndChild();
   }
 }
 

@@ -21,6 +21,7 @@ class CapacityPanel : public Panel {
   int selected_bed() const { return bed_; }
 
  private:
+  void DrawImport(PanelContext& ctx);
   void DrawDistricts(const CapacityData& data);
   void DrawHomes(PanelContext& ctx, const CapacityData& data);
   void DrawBeds(PanelContext& ctx, const HomeView& home);
@@ -35,6 +36,9 @@ class CapacityPanel : public Panel {
   int close_reason_ = 1;  // ClosureReason::kOutbreak
   std::string focused_bed_;
   int tab_ = 0;
+  int import_kind_ = 0;       // bed, homecare, cqc
+  std::string import_path_;   // as typed, or the dropped file's
+  std::string dropped_path_;  // the last path the shell put in the workspace
   // The homecare rows being edited: id -> (hours, double-up), until saved.
   std::map<std::string, std::pair<double, bool>> hours_edits_;
 };

@@ -73,6 +73,7 @@ Status RunGui(const GuiOptions& options) {
   int settled_frames = 0;
   while (!(*platform)->ShouldClose()) {
     (*platform)->BeginFrame();
+    shell.DropFiles((*platform)->TakeDroppedPaths());
     // A screenshot waits for the unlock and for the panel's data, so it shows the panel rather than
     // "Working..." or "Loading...". Interactive frames never wait.
     const bool finishing = screenshot && frame + 1 >= options.frames;

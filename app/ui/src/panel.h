@@ -25,6 +25,8 @@ struct Workspace {
   std::string selected_referral;  // the focus of the match view, the form and the plan
   std::string focus_bed;          // the bed the capacity board should show (after a hold)
   std::string last_message;       // the last action's outcome, for the status bar
+  std::string import_path;        // a file dropped on the window (or typed) to import on the capacity board
+  std::string import_report;      // the last import's row report, as `berth import` prints it
   bool last_message_is_error = false;
 };
 

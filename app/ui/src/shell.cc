@@ -10,6 +10,9 @@
 
 #include "berth/core/case_log.h"
 #include "berth/core/conflicts.h"
+#include "berth/core/csv.h"
+#include "berth/core/geo.h"
+#include "berth/core/importers.h"
 #include "berth/core/workflow.h"
 #include "berth/schema/repository.h"
 #include "berth/sync/client.h"
@@ -119,6 +122,13 @@ void Shell::ClearPersonalData() {
   had_data_ = false;
   help_open_ = false;
   loaded_generation_ = 0;
+}
+
+void Shell::DropFiles(const std::vector<std::string>& paths) {
+  if (paths.empty() || !session_.unlocked()) return;
+  ws_.import_path = paths.front();
+  ws_.import_report.clear();
+  Show(PanelId::kCapacity);
 }
 
 void Shell::Show(PanelId p) {
@@ -428,6 +438,31 @@ void Shell::Handle(Event& e) {
       break;
     case Event::Kind::kSyncNow:
       SyncNow();
+      break;
+    case Event::Kind::kImportFile:
+      ws_.import_path = e.target;
+      session_.worker().Post("Importing " + e.text, [this, e](Store& s, JobProgress&) {
+        // The same importers and the same row report as `berth import` (app/core/importers.h).
+        auto run = [&]() -> Result<core::ImportReport> {
+          BERTH_ASSIGN_OR_RETURN(std::string data, core::ReadInput(e.target));
+          if (e.text == "bed") return core::ImportBedReturn(s, data);
+          if (e.text == "homecare") return core::ImportHomecareReturn(s, data);
+          if (e.text == "cqc") {
+            BERTH_ASSIGN_OR_RETURN(const core::Geography* geo, core::DefaultGeography());
+            return core::ImportCqcDirectory(s, *geo, data);
+          }
+          return BadInput("import what: bed, homecare or cqc (got '" + e.text + "')");
+        };
+        auto r = run();
+        return [this, r = std::move(r)] {
+          ws_.import_report = r.ok() ? r->Text() : std::string();
+          Report(r.status(), "Imported: " + (r.ok() ? r->Text().substr(0, r->Text().find('\n')) : ""));
+          if (r.ok()) {
+            SupplyChanged();
+            ReloadCapacity();
+          }
+        };
+      });
       break;
     case Event::Kind::kHomecareHours:
       session_.worker().Post("Saving homecare hours", [this, e](Store& s, JobProgress&) {
