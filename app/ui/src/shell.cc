@@ -439,6 +439,22 @@ void Shell::Handle(Event& e) {
     case Event::Kind::kSyncNow:
       SyncNow();
       break;
+    case Event::Kind::kEnroll:
+      session_.worker().Post("Enrolling with the hub", [this, e](Store& s, JobProgress&) {
+        // The same enrolment as `berth enroll` (berth/sync/client.h): refused if already enrolled.
+        auto r = e.target.empty() || e.text.empty()
+                     ? Result<sync::EnrollResult>(
+                           BadInput("enrolling needs the hub's address and a one-time code"))
+                     : sync::Enroll(s, e.target, e.text);
+        return [this, r = std::move(r)] {
+          Report(r.status(), r.ok() ? "Enrolled as " + r->role + " '" + r->name + "' (scope " + r->scope +
+                                          "); hub key fingerprint " + r->hub_fingerprint +
+                                          ": check it matches the one the hub administrator was shown"
+                                    : "");
+          ReloadSync();
+        };
+      });
+      break;
     case Event::Kind::kImportFile:
       ws_.import_path = e.target;
       session_.worker().Post("Importing " + e.text, [this, e](Store& s, JobProgress&) {

@@ -19,12 +19,27 @@ void SyncPanel::Draw(PanelContext& ctx) {
     return;
   }
   if (!s.enrolled) {
-    EmptyState("This device is not enrolled with a hub.",
-               "Every change made here waits in this device's encrypted outbox, ready to send. Enrol with a "
-               "one-time code from the hub administrator (berth enroll --hub URL --code CODE); then this "
-               "panel syncs on "
-               "demand (Ctrl+Y) and shows what happened.");
+    EmptyState(
+        "This device is not enrolled with a hub.",
+        "Every change made here waits in this device's encrypted outbox, ready to send. Enrol with the "
+        "hub's address and a one-time code from its administrator; then this panel syncs on demand "
+        "(Ctrl+Y) and shows what happened.");
     ImGui::Text("Waiting to send: %lld changes", static_cast<long long>(s.pending));
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 16);
+    ImGui::InputTextWithHint("Hub address", "https://hub.example.gov.uk", &hub_url_);
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 16);
+    ImGui::InputTextWithHint("One-time code", "from the hub administrator", &code_,
+                             ImGuiInputTextFlags_Password);
+    ImGui::BeginDisabled(hub_url_.empty() || code_.empty());
+    if (ImGui::Button("Enrol this device")) {
+      Event e;
+      e.kind = Event::Kind::kEnroll;
+      e.target = hub_url_;
+      e.text = code_;
+      ctx.events.Push(std::move(e));
+      code_.clear();  // a one-time code is not kept on screen
+    }
+    ImGui::EndDisabled();
   } else {
     ImGui::Text("Hub: %s", s.hub_url.c_str());
     ImGui::TextDisabled("Role %s, scope %s", s.role.c_str(), s.scope.c_str());

@@ -16,11 +16,13 @@ class SyncPanel : public Panel {
   void Clear() override {
     selected_ = 0;
     note_.clear();
+    code_.clear();
   }
 
  private:
   int selected_ = 0;
-  std::string note_;  // how the selected conflict was resolved
+  std::string note_;            // how the selected conflict was resolved
+  std::string hub_url_, code_;  // the enrolment form
 };
 
 }  // namespace berth::ui
