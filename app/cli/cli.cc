@@ -104,6 +104,12 @@ Result<Secret> ReadSecret(const std::string& file, const char* env_var, const ch
   return s;
 }
 
+Result<Secret> ReadGivenSecret(const std::string& file, const char* env_var) {
+  if (file.empty() && CapturedSecrets().count(env_var) == 0 && std::getenv(env_var) == nullptr)
+    return Secret();
+  return ReadSecret(file, env_var, env_var);
+}
+
 Result<Secret> ReadNewPassphrase(const std::string& file, const char* env_var, const char* prompt) {
   const bool asked = file.empty() && CapturedSecrets().count(env_var) == 0 && std::getenv(env_var) == nullptr;
   BERTH_ASSIGN_OR_RETURN(Secret first, ReadSecret(file, env_var, prompt));

@@ -39,6 +39,9 @@ struct Registry {
 // environment variable (taken out of the environment at start-up, so child processes never see it), the
 // terminal (no echo, restored even on Ctrl-C).
 Result<Secret> ReadSecret(const std::string& file, const char* env_var, const char* prompt);
+// As ReadSecret but never prompts: the file, else the variable; an empty Secret when neither was given
+// (the window then shows its unlock screen).
+Result<Secret> ReadGivenSecret(const std::string& file, const char* env_var);
 // A new passphrase: as ReadSecret, checked by CheckNewPassphrase (berth/schema/passphrase.h), and typed
 // twice when it comes from the terminal.
 Result<Secret> ReadNewPassphrase(const std::string& file, const char* env_var, const char* prompt);

@@ -8,8 +8,11 @@ berth::cli::Globals* globals = nullptr;
 
 berth::Status RunGui() {
   gui.store_dir = globals->store_dir;
-  gui.passphrase_file = globals->passphrase_file;
   gui.actor = globals->actor;
+  // The passphrase sources the CLI reads, without its terminal prompt: --passphrase-file, else
+  // $BERTH_PASSPHRASE (taken out of the environment at start-up); neither opens the unlock screen.
+  BERTH_ASSIGN_OR_RETURN(gui.passphrase,
+                         berth::cli::ReadGivenSecret(globals->passphrase_file, "BERTH_PASSPHRASE"));
   return berth::ui::RunGui(gui);
 }
 }  // namespace

@@ -2,7 +2,8 @@
 # Renders every panel of a fresh demo store to PNG at 100% and 200% scale, under Xvfb, with the real
 # `berth gui --screenshot` mode: the pictures in README.md ("Screens") come from here.
 #   app/ui/screenshots.sh BUILD_DIR [OUT_DIR]      (default OUT_DIR: assets/screenshots)
-# PANELS="offers case" app/ui/screenshots.sh BUILD_DIR renders only those. `offers` (the match view with its
+# PANELS="offers case" app/ui/screenshots.sh BUILD_DIR renders only those; `contrast` renders the huddle board
+# and the match view in the high contrast theme. `offers` (the match view with its
 # offers) and `case` (the case log) come after some casework done through the CLI on the same referral:
 # the package offered to three homes, one decline, one acceptance, a call and a chase reminder.
 set -euo pipefail
@@ -16,7 +17,7 @@ trap 'rm -rf "$work"' EXIT
 # The match view shows the first referral the huddle plan places (one with options to explain).
 referral=$("$berth" --store "$work/store" --passphrase-file "$work/pass" plan --json |
   python3 -c 'import json,sys; a=json.load(sys.stdin)["allocations"]; print(a[0]["referral_id"] if a else "")')
-panels=${PANELS:-huddle referral match plan capacity voids sync settings offers case}
+panels=${PANELS:-huddle referral match plan capacity voids sync settings contrast offers case}
 mkdir -p "$out"
 shoot() {  # shoot NAME PANEL
   for scale in 1 2; do
@@ -30,6 +31,13 @@ shoot() {  # shoot NAME PANEL
 for panel in huddle referral match plan capacity voids sync settings; do
   if [[ " $panels " == *" $panel "* ]]; then shoot "$panel" "$panel"; fi
 done
+# The high contrast theme (a preference of this device, never synced), on the board and the match view.
+if [[ " $panels " == *" contrast "* ]]; then
+  "$berth" --store "$work/store" --passphrase-file "$work/pass" settings set ui.theme high_contrast >/dev/null
+  shoot huddle-high-contrast huddle
+  shoot match-high-contrast match
+  "$berth" --store "$work/store" --passphrase-file "$work/pass" settings set ui.theme light >/dev/null
+fi
 if [[ " $panels " == *" offers "* || " $panels " == *" case "* ]]; then
   cli() { "$berth" --store "$work/store" --passphrase-file "$work/pass" --as broker.ahmed "$@"; }
   # The first person the plan places who has beds in three homes: their package goes to all three.

@@ -52,7 +52,7 @@ const std::vector<SettingSpec>& SettingSchema() {
     SettingSpec theme;
     theme.key = "ui.theme";
     theme.type = SettingType::kChoice;
-    theme.choices = {"light", "dark"};
+    theme.choices = {"light", "dark", "high_contrast"};
     theme.default_value = "light";
     theme.editor = SettingEditor::kUser;
     theme.syncs = false;
@@ -63,6 +63,16 @@ const std::vector<SettingSpec>& SettingSchema() {
     font.editor = SettingEditor::kUser;
     font.syncs = false;
     v.push_back(font);
+    SettingSpec motion;
+    motion.key = "ui.reduced_motion";
+    motion.type = SettingType::kChoice;
+    motion.choices = {"off", "on"};
+    motion.default_value = "off";
+    motion.editor = SettingEditor::kUser;
+    motion.syncs = false;
+    motion.meaning =
+        "no blinking text cursor or animated progress (a preference of the person at this device)";
+    v.push_back(motion);
     SettingSpec lock = Integer("ui.auto_lock_minutes", 1, 240, "10",
                                "minutes idle before the window locks and wipes its keys (council-wide)");
     lock.security = true;

@@ -46,6 +46,26 @@ TEST(GuiScreenshot, FirstScreenRendersUnderXvfb) {
   EXPECT_EQ(h, 800);
 }
 
+// The window reads the passphrase sources the README lists: $BERTH_PASSPHRASE unlocks it as
+// --passphrase-file does (a wrong one is refused with the CLI's exit code), with no unlock screen.
+TEST(GuiScreenshot, BerthPassphraseUnlocksTheWindow) {
+  TempDir tmp;
+  const std::string berth = Program("app/berth") + " --store " + tmp.Sub("store");
+  std::string out;
+  ASSERT_EQ(RunCommand("BERTH_PASSPHRASE='window passphrase' " + berth + " init", &out), 0) << out;
+  const std::string gui = " gui --panel settings --frames 3 --screenshot ";
+  EXPECT_EQ(
+      RunCommand("BERTH_PASSPHRASE='window passphrase' xvfb-run -a " + berth + gui + tmp.Sub("ok.png"), &out),
+      0)
+      << out;
+  int w = 0, h = 0;
+  EXPECT_GT(DistinctColours(tmp.Sub("ok.png"), &w, &h), 8) << "the screenshot looks blank";
+  EXPECT_EQ(RunCommand("BERTH_PASSPHRASE='not the passphrase' xvfb-run -a " + berth + gui + tmp.Sub("no.png"),
+                       &out),
+            3)
+      << out;
+}
+
 TEST(GuiScreenshot, WithoutADisplayItSaysSoInsteadOfHanging) {
   TempDir tmp;
   std::string out;

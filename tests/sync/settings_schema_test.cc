@@ -56,6 +56,8 @@ TEST(SettingsSchema, TheSchemaKnowsRangesEditorsAndWhatStaysOnTheDevice) {
   EXPECT_EQ(ValidateSetting("match.hold_hours", "0").code(), Code::kBadInput);
   EXPECT_EQ(ValidateSetting("workflow.hold_hours", "4").code(), Code::kBadInput) << "a key nothing reads";
   EXPECT_EQ(ValidateSetting("ui.theme", "purple").code(), Code::kBadInput);
+  EXPECT_TRUE(ValidateSetting("ui.theme", "high_contrast").ok());
+  EXPECT_EQ(ValidateSetting("ui.reduced_motion", "sometimes").code(), Code::kBadInput);
   // The window's background sync interval (PROTOCOL.md section 12): council-wide, 1 to 240 minutes.
   EXPECT_TRUE(ValidateSetting("sync.interval_minutes", "5").ok());
   for (const char* bad : {"0", "241", "0.5", "1e9"}) {
@@ -176,6 +178,7 @@ TEST_F(SettingsAcrossDevices, ADeviceRefusesAnOutOfRangeSettingFromItsCourierToo
 TEST_F(SettingsAcrossDevices, PreferencesStayOnTheDevice) {
   ASSERT_TRUE(broker_->store->SetSetting("ui.theme", "dark").ok());
   ASSERT_TRUE(broker_->store->SetSetting("ui.font_scale", "1.5").ok());
+  ASSERT_TRUE(broker_->store->SetSetting("ui.reduced_motion", "on").ok());
   EXPECT_EQ(Count(*broker_->store, "SELECT count(*) FROM outbox WHERE entity = 'setting'"), 0);
   EXPECT_EQ(**broker_->store->GetSetting("ui.theme"), "dark");
   EXPECT_EQ(broker_->store->Write(SettingChange("ui.theme", "dark")).code(), Code::kBadInput)
@@ -183,6 +186,9 @@ TEST_F(SettingsAcrossDevices, PreferencesStayOnTheDevice) {
   ASSERT_TRUE(broker_->Sync().ok());
   ASSERT_TRUE(ward_->Sync().ok());
   EXPECT_EQ(*SettingValue(*ward_->store, "ui.theme"), "light");
+  EXPECT_EQ(*SettingValue(*ward_->store, "ui.font_scale"), "1");
+  EXPECT_EQ(*SettingValue(*ward_->store, "ui.reduced_motion"), "off");
+  EXPECT_EQ(*SettingValue(*broker_->store, "ui.reduced_motion"), "on");
   auto hub_store = hub_->OpenStore();
   EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM setting"), 0);
 }

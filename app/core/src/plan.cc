@@ -204,7 +204,9 @@ std::string AllocationReason(const SupplyIndex& ix, const MatchResult& m, size_t
   if (m.needs.days_past > 0) parts.push_back(fmt::format("{} days past discharge-ready", m.needs.days_past));
   if (c.over_budget_pence > 0) parts.push_back(OverBudgetWords(c) + " (needs approval)");
   if (c.distance_km) parts.push_back(fmt::format("{:.1f} km away", *c.distance_km));
-  parts.push_back(k == 0 ? fmt::format("the best of {} suitable options", m.candidates.size())
+  parts.push_back(k == 0 ? (m.candidates.size() == 1
+                                ? std::string("the only suitable option")
+                                : fmt::format("the best of {} suitable options", m.candidates.size()))
                          : fmt::format("option {} of {} (better-ranked ones serve others in this plan)",
                                        k + 1, m.candidates.size()));
   std::string out;

@@ -561,6 +561,26 @@ Status SetBedStatus(Store& store, const std::string& bed_id, BedStatus to, Unava
   });
 }
 
+Status SetHomecareHours(Store& store, const std::string& capacity_id, double hours_per_week, bool double_up) {
+  if (!(hours_per_week >= 0 && hours_per_week <= 1000) ||
+      std::round(hours_per_week * 2) != hours_per_week * 2) {
+    return BadInput(fmt::format("hours per week must be 0 to 1000 in half hours (got {})", hours_per_week));
+  }
+  BERTH_ASSIGN_OR_RETURN(HomecareCapacity c, LoadHomecareCapacityRow(store.db(), capacity_id));
+  const std::string row = "homecare capacity " + c.id;
+  if (c.hours_per_week == hours_per_week && c.double_up == double_up) {
+    return Refuse("change " + row, row, fmt::format("{:g} hours", c.hours_per_week), "nothing to change");
+  }
+  return store.db().Transaction([&]() -> Status {
+    BERTH_RETURN_IF_ERROR(
+        Put(store, "homecare_capacity", c.id,
+            {{"hours_per_week", hours_per_week}, {"double_up", int64_t{double_up ? 1 : 0}}}));
+    return store.AppendAudit("homecare_hours", "homecare_capacity", c.id,
+                             fmt::format("{} {}: {:g} -> {:g} hours{}", c.zone, ToString(c.band),
+                                         c.hours_per_week, hours_per_week, double_up ? " (double-up)" : ""));
+  });
+}
+
 Status SetAdmissions(Store& store, const std::string& provider_id, std::optional<BedCategory> category,
                      AdmissionsStatus to, ClosureReason reason, const std::string& note,
                      const WorkflowTime& t) {

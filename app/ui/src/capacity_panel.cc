@@ -3,6 +3,9 @@
 #include "capacity_panel.h"
 
 #include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <fmt/format.h>
 
 #include <cstdio>
 
@@ -31,6 +34,7 @@ void StatusCounts(const std::array<int, 4>& c) {
 void CapacityPanel::Clear() {
   home_ = bed_ = 0;
   focused_bed_.clear();
+  hours_edits_.clear();
 }
 
 void CapacityPanel::FocusBed(const CapacityData& data, const std::string& bed_id) {
@@ -55,6 +59,7 @@ void CapacityPanel::Draw(PanelContext& ctx) {
                "import ...) or make a demo store with `berth demo`.");
     return;
   }
+  DrawImport(ctx);
   if (data.homes.empty() && data.zones.empty()) {
     EmptyState(
         "No beds or homecare hours recorded.",
@@ -74,10 +79,44 @@ void CapacityPanel::Draw(PanelContext& ctx) {
       ImGui::EndTabItem();
     }
     if (ImGui::BeginTabItem("Homecare hours by zone and band")) {
-      DrawHomecare(data);
+      DrawHomecare(ctx, data);
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();
+  }
+}
+
+void CapacityPanel::DrawImport(PanelContext& ctx) {
+  // A dropped file arrives through the workspace; typing a path works the same way.
+  if (ctx.data.import_path != dropped_path_) {
+    dropped_path_ = ctx.data.import_path;
+    import_path_ = dropped_path_;
+  }
+  static const char* const kKinds[] = {"bed", "homecare", "cqc"};
+  static const char* const kLabels[] = {"Bed return", "Homecare return", "CQC directory"};
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("Import");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+  ImGui::Combo("##kind", &import_kind_, kLabels, 3);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 22);
+  ImGui::InputTextWithHint("##path", "drop a CSV file on the window, or type its path", &import_path_);
+  SameLineIfRoom(ButtonWidth("Import file"));
+  ImGui::BeginDisabled(import_path_.empty());
+  if (ImGui::Button("Import file")) {
+    Event e;
+    e.kind = Event::Kind::kImportFile;
+    e.target = import_path_;
+    e.text = kKinds[import_kind_];
+    ctx.events.Push(std::move(e));
+  }
+  ImGui::EndDisabled();
+  if (!ctx.data.import_report.empty() &&
+      ImGui::CollapsingHeader("Last import", ImGuiTreeNodeFlags_DefaultOpen)) {
+    ImGui::BeginChild("import_report", ImVec2(0, ImGui::GetFontSize() * 6), true);
+    ImGui::TextWrapped("%s", ctx.data.import_report.c_str());
+    ImGui::EndChild();
   }
 }
 
@@ -179,8 +218,7 @@ void CapacityPanel::DrawHomes(PanelContext& ctx, const CapacityData& data) {
       ImGui::TableNextColumn();
       ImGui::PushID(static_cast<int>(i));
       const std::string label = home.closed ? home.name + "  (closed)" : home.name;
-      if (ImGui::Selectable(label.c_str(), static_cast<int>(i) == home_,
-                            ImGuiSelectableFlags_SpanAllColumns)) {
+      if (SelectableFit(label, static_cast<int>(i) == home_, ImGuiSelectableFlags_SpanAllColumns)) {
         home_ = static_cast<int>(i);
         bed_ = 0;
       }
@@ -190,7 +228,7 @@ void CapacityPanel::DrawHomes(PanelContext& ctx, const CapacityData& data) {
       }
       ImGui::PopID();
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(home.district.c_str());
+      TextFit(home.district);
       StatusCounts(home.by_status);
     }
     ImGui::EndTable();
@@ -266,14 +304,14 @@ void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
     if (KeyPressed(keys::kR) && sel.status == BedStatus::kHeld) release();
   }
   ImGui::TextDisabled("Selected room %s:", sel.room.c_str());
-  ImGui::SameLine();
+  SameLineIfRoom(ButtonWidth("Vacant (V)"));
   if (ImGui::SmallButton("Vacant (V)")) SetBedStatus(ctx, home, sel, BedStatus::kVacant);
-  ImGui::SameLine();
+  SameLineIfRoom(ButtonWidth("Occupied (O)"));
   if (ImGui::SmallButton("Occupied (O)")) SetBedStatus(ctx, home, sel, BedStatus::kOccupied);
-  ImGui::SameLine();
+  SameLineIfRoom(ButtonWidth("Unavailable (U)"));
   if (ImGui::SmallButton("Unavailable (U)")) SetBedStatus(ctx, home, sel, BedStatus::kUnavailable);
   if (sel.status == BedStatus::kHeld) {
-    ImGui::SameLine();
+    SameLineIfRoom(ButtonWidth("Release hold (R)"));
     if (ImGui::SmallButton("Release hold (R)")) release();
   }
   if (ImGui::BeginTable(
@@ -290,45 +328,45 @@ void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::PushID(static_cast<int>(i));
-      if (ImGui::Selectable(b.room.c_str(), static_cast<int>(i) == bed_ || b.id == focused_bed_,
-                            ImGuiSelectableFlags_SpanAllColumns)) {
+      if (SelectableFit(b.room, static_cast<int>(i) == bed_ || b.id == focused_bed_,
+                        ImGuiSelectableFlags_SpanAllColumns)) {
         bed_ = static_cast<int>(i);
       }
       ImGui::PopID();
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(ToString(b.category).data());
+      TextFit(ToString(b.category));
       ImGui::TableNextColumn();
       if (b.contract == ContractType::kBlock && b.tier != BlockTier::kNone) {
-        ImGui::Text("block %s", ToString(b.tier).data());
+        TextFit("block " + std::string(ToString(b.tier)));
       } else {
-        ImGui::TextUnformatted(ToString(b.contract).data());
+        TextFit(ToString(b.contract));
       }
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(Pounds(b.weekly_rate_pence).c_str());
       ImGui::TableNextColumn();
-      const ImVec4 colour = ImGui::ColorConvertU32ToFloat4(BedStatusColour(b.status));
+      std::string status;
       switch (b.status) {
         case BedStatus::kVacant:
-          ImGui::TextColored(colour, "vacant%s%s", b.status_since.empty() ? "" : " since ",
-                             b.status_since.c_str());
+          status = b.status_since.empty() ? "vacant" : "vacant since " + b.status_since;
           break;
         case BedStatus::kHeld:
-          ImGui::TextColored(colour, "HELD for %s until %s",
-                             b.held_for.empty() ? "a referral" : b.held_for.c_str(), b.held_until.c_str());
+          status = "HELD for " + (b.held_for.empty() ? std::string("a referral") : b.held_for) + " until " +
+                   b.held_until;
           break;
         case BedStatus::kOccupied:
-          ImGui::TextColored(colour, "occupied");
+          status = "occupied";
           break;
         case BedStatus::kUnavailable:
-          ImGui::TextColored(colour, "unavailable (%s)", ToString(b.unavailable_reason).data());
+          status = "unavailable (" + std::string(ToString(b.unavailable_reason)) + ")";
           break;
       }
+      TextFit(status, BedStatusColour(b.status));
     }
     ImGui::EndTable();
   }
 }
 
-void CapacityPanel::DrawHomecare(const CapacityData& data) {
+void CapacityPanel::DrawHomecare(PanelContext& ctx, const CapacityData& data) {
   if (data.zones.empty()) {
     EmptyState("No homecare hours recorded.", "Import homecare returns with `berth import homecare FILE`.");
     return;
@@ -338,7 +376,8 @@ void CapacityPanel::DrawHomecare(const CapacityData& data) {
       "%d homecare agencies.",
       data.agencies);
   if (ImGui::BeginTable("homecare_t", 7,
-                        ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY)) {
+                        ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY,
+                        ImVec2(0, ImGui::GetContentRegionAvail().y * 0.45f))) {
     ImGui::TableSetupScrollFreeze(1, 1);
     ImGui::TableSetupColumn("Zone");
     for (size_t b = 0; b < EnumCount<TimeBand>(); ++b)
@@ -365,6 +404,65 @@ void CapacityPanel::DrawHomecare(const CapacityData& data) {
     }
     ImGui::EndTable();
   }
+  DrawHomecareRows(ctx, data);
+}
+
+void CapacityPanel::DrawHomecareRows(PanelContext& ctx, const CapacityData& data) {
+  ImGui::TextDisabled("Each agency's return, editable: hours per week and double-up, saved with Save.");
+  if (!ImGui::BeginTable(
+          "homecare_rows", 6,
+          ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp)) {
+    return;
+  }
+  const float em = ImGui::GetFontSize();
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("Agency", ImGuiTableColumnFlags_WidthStretch, 2.0f);
+  ImGui::TableSetupColumn("Zone", ImGuiTableColumnFlags_WidthStretch, 1.2f);
+  ImGui::TableSetupColumn("Band", ImGuiTableColumnFlags_WidthFixed, em * 4);
+  ImGui::TableSetupColumn("Hours a week", ImGuiTableColumnFlags_WidthFixed, em * 7);
+  ImGui::TableSetupColumn("Double-up", ImGuiTableColumnFlags_WidthFixed, em * 5);
+  ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, em * 4);
+  ImGui::TableHeadersRow();
+  ImGuiListClipper clipper;
+  clipper.Begin(static_cast<int>(data.homecare_rows.size()));
+  while (clipper.Step()) {
+    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+      const HomecareRowView& r = data.homecare_rows[static_cast<size_t>(i)];
+      // Only rows the broker touched keep an edit; the rest always show what the store holds.
+      auto found = hours_edits_.find(r.id);
+      std::pair<double, bool> edit =
+          found != hours_edits_.end() ? found->second : std::pair(r.hours, r.double_up);
+      ImGui::PushID(r.id.c_str());
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      TextFit(r.agency);
+      ImGui::TableNextColumn();
+      TextFit(r.zone);
+      ImGui::TableNextColumn();
+      TextFit(ToString(r.band));
+      ImGui::TableNextColumn();
+      ImGui::SetNextItemWidth(-1);
+      bool touched = ImGui::InputDouble("##hours", &edit.first, 0, 0, "%.1f");
+      ImGui::TableNextColumn();
+      touched = ImGui::Checkbox("##double_up", &edit.second) || touched;
+      if (touched) hours_edits_[r.id] = edit;
+      ImGui::TableNextColumn();
+      const bool changed = edit.first != r.hours || edit.second != r.double_up;
+      ImGui::BeginDisabled(!changed);
+      if (ImGui::SmallButton("Save")) {
+        Event e;
+        e.kind = Event::Kind::kHomecareHours;
+        e.target = r.id;
+        e.text = fmt::format("{:g}", edit.first);
+        e.entity = edit.second ? "1" : "0";
+        ctx.events.Push(std::move(e));
+        hours_edits_.erase(r.id);  // the saved row is read back from the store
+      }
+      ImGui::EndDisabled();
+      ImGui::PopID();
+    }
+  }
+  ImGui::EndTable();
 }
 
 }  // namespace berth::ui

@@ -3,7 +3,9 @@
 // place (kBedStatus and kAdmissions commands, carried out by app/core's workflow through the shell).
 #pragma once
 
+#include <map>
 #include <string>
+#include <utility>
 
 #include "panel.h"
 
@@ -19,10 +21,12 @@ class CapacityPanel : public Panel {
   int selected_bed() const { return bed_; }
 
  private:
+  void DrawImport(PanelContext& ctx);
   void DrawDistricts(const CapacityData& data);
   void DrawHomes(PanelContext& ctx, const CapacityData& data);
   void DrawBeds(PanelContext& ctx, const HomeView& home);
-  void DrawHomecare(const CapacityData& data);
+  void DrawHomecare(PanelContext& ctx, const CapacityData& data);
+  void DrawHomecareRows(PanelContext& ctx, const CapacityData& data);
   void SetBedStatus(PanelContext& ctx, const HomeView& home, const BedView& bed, BedStatus status);
   void FocusBed(const CapacityData& data, const std::string& bed_id);
 
@@ -32,6 +36,11 @@ class CapacityPanel : public Panel {
   int close_reason_ = 1;  // ClosureReason::kOutbreak
   std::string focused_bed_;
   int tab_ = 0;
+  int import_kind_ = 0;       // bed, homecare, cqc
+  std::string import_path_;   // as typed, or the dropped file's
+  std::string dropped_path_;  // the last path the shell put in the workspace
+  // The homecare rows being edited: id -> (hours, double-up), until saved.
+  std::map<std::string, std::pair<double, bool>> hours_edits_;
 };
 
 }  // namespace berth::ui

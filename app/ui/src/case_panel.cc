@@ -9,6 +9,7 @@
 #include <cctype>
 
 #include "berth/core/case_log.h"
+#include "theme.h"
 
 namespace berth::ui {
 
@@ -53,7 +54,7 @@ void CasePanel::Draw(PanelContext& ctx) {
       ImGui::PushID(static_cast<int>(i));
       const bool due = n.due_at <= now;
       if (due) {
-        Chip("DUE", IM_COL32(192, 41, 43, 255));
+        Chip("DUE", DangerColour());
         ImGui::SameLine();
       }
       ImGui::Text("%s  %s", core::CaseTime(n.due_at).c_str(), n.text.c_str());

@@ -47,6 +47,11 @@ struct Event {
     kLock,
     kCancelJob,
     kSyncNow,
+    kResolveConflict,
+    kEnroll,         // target: the hub's URL, text: the one-time code from its administrator
+    kImportFile,     // target: the file's path, text: bed | homecare | cqc (which return or directory)
+    kHomecareHours,  // target: homecare capacity row, text: hours per week, entity: "1" double-up or "0"  //
+                     // target: the conflict's id, text: the note saying how it was resolved
   };
   Kind kind = Kind::kRefresh;
   PanelId panel = PanelId::kHuddle;

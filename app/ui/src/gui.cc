@@ -63,20 +63,20 @@ Status RunGui(const GuiOptions& options) {
   if (!platform.ok()) return platform.status();
   const float scale = requested > 0 ? requested : (*platform)->ContentScale();
   LoadFonts(16.0f * scale);
-  ApplyTheme(false, scale);
+  ApplyTheme(Theme::kLight, scale);
 
   Shell shell(options.store_dir, options.actor);
   shell.set_ui_scale(scale);
   shell.set_panel(options.panel);
   shell.set_initial_referral(options.referral);
-  if (!options.passphrase_file.empty() && Store::Exists(options.store_dir)) {
-    BERTH_ASSIGN_OR_RETURN(Secret passphrase, ReadSecretFile(options.passphrase_file));
-    shell.session().BeginUnlock(std::move(passphrase));
+  if (!options.passphrase.empty() && Store::Exists(options.store_dir)) {
+    shell.session().BeginUnlock(options.passphrase.Clone());
   }
   int frame = 0;
   int settled_frames = 0;
   while (!(*platform)->ShouldClose()) {
     (*platform)->BeginFrame();
+    shell.DropFiles((*platform)->TakeDroppedPaths());
     // A screenshot waits for the unlock and for the panel's data, so it shows the panel rather than
     // "Working..." or "Loading...". Interactive frames never wait.
     const bool finishing = screenshot && frame + 1 >= options.frames;

@@ -140,8 +140,11 @@ void HuddlePanel::Draw(PanelContext& ctx) {
 void HuddlePanel::DrawFilters(PanelContext& ctx, const QueueData& data) {
   ImGui::Text("%zu shown", visible_.size());
   ImGui::SameLine();
-  ImGui::TextDisabled("|  %d past their discharge-ready date  |  %d hand backs  |  today %s", past_,
-                      handbacks_, data.today.c_str());
+  // The urgency colours' meaning, for anyone who cannot tell them apart: the same marks lead each row.
+  ImGui::TextDisabled(
+      "|  %d past their discharge-ready date (! past, !! a week or more)  |  %d hand backs (<<)  |  "
+      "today %s",
+      past_, handbacks_, data.today.c_str());
   if (focus_search_) {
     ImGui::SetKeyboardFocusHere();
     focus_search_ = false;
@@ -210,7 +213,7 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
   ImGui::TableSetupColumn("From", ImGuiTableColumnFlags_WidthStretch, 1.0f);
   ImGui::TableSetupColumn("Area", ImGuiTableColumnFlags_WidthFixed, em * 3.2f);
   ImGui::TableSetupColumn("Ready", ImGuiTableColumnFlags_WidthFixed, em * 5.5f);
-  ImGui::TableSetupColumn("Status", ImGuiTableColumnFlags_WidthFixed, em * 4.5f);
+  ImGui::TableSetupColumn("Status", ImGuiTableColumnFlags_WidthFixed, em * 7.5f);  // with a chase chip
   ImGui::TableSetupColumn("Broker", ImGuiTableColumnFlags_WidthStretch, 0.6f);
   ImGui::TableSetupColumn("Plan proposes", ImGuiTableColumnFlags_WidthStretch, 1.5f);
   ImGui::TableHeadersRow();
@@ -253,8 +256,12 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
         std::snprintf(buf, sizeof(buf), "  in %lld d%s", static_cast<long long>(-r.days_past),
                       r.priority == Priority::kUrgent ? "  urgent" : "");
       }
-      if (ImGui::Selectable(buf, i == selected_,
-                            ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowDoubleClick)) {
+      const char* mark = UrgencySymbol(r.days_past, r.priority);
+      const std::string waiting = std::string(mark) + (*mark != '\0' ? " " : "") + (buf + 2);
+      // Past the urgency strip; the label, with its "> " when selected, takes the rest of the cell.
+      ImGui::SetCursorPosX(ImGui::GetCursorPosX() + em * 0.5f);
+      if (SelectableFit(waiting, i == selected_,
+                        ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowDoubleClick)) {
         selected_ = i;
         selected_id_ = r.id;
         if (ImGui::IsMouseDoubleClicked(0)) {
@@ -264,7 +271,7 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
       }
       ImGui::PopID();
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(r.name.c_str());
+      TextFit(r.name);
       ImGui::TableNextColumn();
       if (r.nhs_number.size() == 10) {
         ImGui::Text("%.3s %.3s %.4s", r.nhs_number.c_str(), r.nhs_number.c_str() + 3,
@@ -276,27 +283,27 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
       std::snprintf(buf, sizeof(buf), "%s  %s", PathwayLabel(r.pathway),
                     r.category.empty() ? "homecare" : r.category.c_str());
       for (char* c = buf; *c != '\0'; ++c) *c = *c == '_' ? ' ' : *c;
-      ImGui::TextUnformatted(buf);
+      TextFit(buf);
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(r.hospital.c_str());
+      TextFit(r.hospital);
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(r.area.c_str());
+      TextFit(r.area);
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(r.discharge_ready_date.c_str());
+      TextFit(r.discharge_ready_date);
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(ToString(r.status).data());
+      TextFit(ToString(r.status));
       if (auto due = data.due_reminders.find(r.id); due != data.due_reminders.end()) {
         ImGui::SameLine();
-        Chip("chase", IM_COL32(221, 120, 20, 255));
+        Chip("chase", WarningColour());
         if (ImGui::IsItemHovered())
           ImGui::SetTooltip("A chase reminder fell due at %s (the case log, Ctrl+9, says what)",
                             core::CaseTime(due->second).c_str());
       }
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(r.broker.empty() ? "-" : r.broker.c_str());
+      TextFit(r.broker.empty() ? "-" : r.broker);
       ImGui::TableNextColumn();
       if (auto it = proposed_.find(r.id); it != proposed_.end()) {
-        ImGui::TextUnformatted(it->second.c_str());
+        TextFit(it->second);
       } else {
         ImGui::TextDisabled("%s", ctx.data.plan.engine ? "none suitable" : "-");
         // What came closest, from the plan (core's near misses), so "none suitable" has a way forward.

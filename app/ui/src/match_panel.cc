@@ -33,12 +33,6 @@ const char* FundingLabel(Funding f) {
   return "?";
 }
 
-ImU32 ComponentColour(size_t i) {
-  static const ImU32 kColours[] = {IM_COL32(192, 41, 43, 255),  IM_COL32(221, 120, 20, 255),
-                                   IM_COL32(31, 97, 184, 255),  IM_COL32(46, 139, 87, 255),
-                                   IM_COL32(142, 68, 173, 255), IM_COL32(90, 110, 140, 255)};
-  return kColours[i % (sizeof(kColours) / sizeof(kColours[0]))];
-}
 }  // namespace
 
 void MatchPanel::Clear() {
@@ -121,14 +115,15 @@ void MatchPanel::DrawOption(const MatchOption& o, int index, bool selected) {
                 o.provider_name.c_str());
   ImGui::PushID(index);
   const float em = ImGui::GetFontSize();
-  if (ImGui::Selectable(label, selected, 0, ImVec2(0, ImGui::GetTextLineHeightWithSpacing() * 2)))
-    selected_ = index;
+  // Both lines stop short of the right-hand column (the fit, then the score bars).
+  const float column = std::max(em * 24, ImGui::GetWindowContentRegionMax().x - em * 13);
+  const float room = column - ImGui::GetCursorPosX() - ImGui::GetStyle().ItemSpacing.x;
+  if (SelectableFit(label, selected, 0, ImGui::GetTextLineHeightWithSpacing() * 2, room)) selected_ = index;
   if (selected && scroll_) {
     ImGui::SetScrollHereY(0.3f);
     scroll_ = false;
   }
   const ImVec2 after = ImGui::GetCursorScreenPos();
-  const float column = std::max(em * 24, ImGui::GetWindowContentRegionMax().x - em * 13);
   ImGui::SameLine(column);
   ImGui::Text("fit %d", o.fit);
   // Second line: what it is, then the components as small bars.
@@ -143,7 +138,7 @@ void MatchPanel::DrawOption(const MatchOption& o, int index, bool selected) {
     std::snprintf(tail, sizeof(tail), "  |  %.1f km", o.distance_km);
     what += tail;
   }
-  ImGui::TextDisabled("%s", what.c_str());
+  TextFitDisabled(what, column - ImGui::GetCursorPosX() - ImGui::GetStyle().ItemSpacing.x);
   ImGui::SameLine(column);
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImVec2 p = ImGui::GetCursorScreenPos();
@@ -168,7 +163,9 @@ void MatchPanel::DrawWhy(const MatchData& m) {
   const int s = std::clamp(selected_, 0, static_cast<int>(m.options.size()) - 1);
   const MatchOption& o = m.options[static_cast<size_t>(s)];
   ImGui::Text("Why #%d %s", s + 1, s == 0 ? "ranks first" : "ranks here");
-  ImGui::TextDisabled("%s  -  fit %d/100 (score %.1f)", o.provider_name.c_str(), o.fit, o.score);
+  char fit[64];
+  std::snprintf(fit, sizeof(fit), "  -  fit %d/100 (score %.1f)", o.fit, o.score);
+  TextWrappedDisabled(o.provider_name + fit);
   ImGui::Separator();
   double max = 0;
   for (const MatchOption& any : m.options) {
@@ -182,7 +179,7 @@ void MatchPanel::DrawWhy(const MatchData& m) {
              ComponentColour(i), value);
     if (!c.detail.empty()) {
       ImGui::Indent(ImGui::GetFontSize());
-      ImGui::TextDisabled("%s", c.detail.c_str());
+      TextWrappedDisabled(c.detail);
       ImGui::Unindent(ImGui::GetFontSize());
     }
   }
@@ -190,7 +187,7 @@ void MatchPanel::DrawWhy(const MatchData& m) {
   if (s + 1 < static_cast<int>(m.options.size())) {
     const MatchOption& next = m.options[static_cast<size_t>(s + 1)];
     ImGui::Spacing();
-    ImGui::Text("Ahead of #%d %s by %.1f:", s + 2, next.provider_name.c_str(), o.score - next.score);
+    ImGui::TextWrapped("Ahead of #%d %s by %.1f:", s + 2, next.provider_name.c_str(), o.score - next.score);
     for (const ScoreComponent& c : o.components) {
       for (const ScoreComponent& n : next.components) {
         if (n.name != c.name) continue;
@@ -254,7 +251,7 @@ void MatchPanel::Draw(PanelContext& ctx) {
   // With nothing suitable, the reasons are the answer: show them unless the broker has hidden them.
   if (n == 0 && !excluded_toggled_) show_excluded_ = true;
   const float em = ImGui::GetFontSize();
-  ImGui::Text("%d suitable options", n);
+  ImGui::Text("%d suitable option%s", n, n == 1 ? "" : "s");
   ImGui::SameLine();
   ImGui::TextDisabled("|  %zu excluded", m.excluded.size());
   ImGui::SameLine();
@@ -293,7 +290,10 @@ void MatchPanel::Draw(PanelContext& ctx) {
   }
   if (!m.near_misses.empty()) {
     ImGui::TextDisabled("Nearest misses (one rule stops each):");
-    for (const std::string& x : m.near_misses) ImGui::BulletText("%s", x.c_str());
+    for (const std::string& x : m.near_misses) {
+      ImGui::Bullet();
+      ImGui::TextWrapped("%s", x.c_str());
+    }
   }
   for (int i = 0; i < n; ++i) DrawOption(m.options[static_cast<size_t>(i)], i, i == selected_);
   ImGui::EndChild();

@@ -33,13 +33,15 @@ void PlanPanel::Draw(PanelContext& ctx) {
       accept(io.KeyShift ? "" : plan.allocations[static_cast<size_t>(selected_)].referral_id);
     }
   }
+  ImGui::AlignTextToFramePadding();
   ImGui::Text("%d allocations, %zu unplaced", n, plan.unplaced.size());
-  ImGui::SameLine();
-  ImGui::TextDisabled("|  %s", plan.totals.c_str());
   ImGui::SameLine();
   ImGui::BeginDisabled(n == 0);
   if (ImGui::Button("Accept all (Shift+A)")) accept("");
   ImGui::EndDisabled();
+  // The totals are long (beds, hours, cost): a line of their own, wrapped, rather than pushing the button
+  // off.
+  TextWrappedDisabled(plan.totals);
   const float unplaced_h = plan.unplaced.empty() ? 0 : ImGui::GetFontSize() * 8;
   if (ImGui::BeginTable("plan_t", 5,
                         ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp,
@@ -56,18 +58,14 @@ void PlanPanel::Draw(PanelContext& ctx) {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::PushID(i);
-      if (ImGui::Selectable(a.referral_name.c_str(), i == selected_,
-                            ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap)) {
+      if (SelectableFit(a.referral_name, i == selected_,
+                        ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap)) {
         selected_ = i;
       }
       ImGui::TableNextColumn();
-      if (a.option.kind == "bed") {
-        ImGui::Text("%s, room %s (%s)", a.option.provider_name.c_str(), a.option.room.c_str(),
-                    a.option.contract.c_str());
-      } else {
-        ImGui::Text("%s, %s %s", a.option.provider_name.c_str(), a.option.zone.c_str(),
-                    a.option.bands.c_str());
-      }
+      TextFit(a.option.kind == "bed"
+                  ? a.option.provider_name + ", room " + a.option.room + " (" + a.option.contract + ")"
+                  : a.option.provider_name + ", " + a.option.zone + " " + a.option.bands);
       ImGui::TableNextColumn();
       ImGui::Text("%d", a.option.fit);
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("fit %d/100 (score %.1f)", a.option.fit, a.option.score);
@@ -82,8 +80,10 @@ void PlanPanel::Draw(PanelContext& ctx) {
   if (!plan.unplaced.empty()) {
     ImGui::BeginChild("unplaced", ImVec2(0, 0), true);
     ImGui::TextUnformatted("Not placed by this plan");
-    for (const PlanData::Unplaced& u : plan.unplaced)
-      ImGui::BulletText("%s: %s", u.name.c_str(), u.reason.c_str());
+    for (const PlanData::Unplaced& u : plan.unplaced) {
+      ImGui::Bullet();
+      ImGui::TextWrapped("%s: %s", u.name.c_str(), u.reason.c_str());
+    }
     ImGui::EndChild();
   }
 }

@@ -14,6 +14,7 @@ namespace berth::ui {
 
 namespace {
 double g_last_input = 0;
+std::vector<std::string> g_dropped;  // filled by GLFW's drop callback during glfwPollEvents
 void NoteInput() {
   g_last_input = glfwGetTime();
 }
@@ -43,6 +44,10 @@ Result<std::unique_ptr<Platform>> Platform::Create(const std::string& title, int
   glfwSetCursorPosCallback(window, [](GLFWwindow*, double, double) { NoteInput(); });
   glfwSetKeyCallback(window, [](GLFWwindow*, int, int, int, int) { NoteInput(); });
   glfwSetMouseButtonCallback(window, [](GLFWwindow*, int, int, int) { NoteInput(); });
+  glfwSetDropCallback(window, [](GLFWwindow*, int count, const char** paths) {
+    for (int i = 0; i < count; ++i) g_dropped.emplace_back(paths[i]);
+    NoteInput();
+  });
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 330");
   NoteInput();
@@ -105,6 +110,12 @@ float Platform::ContentScale() const {
   float x = 1, y = 1;
   glfwGetWindowContentScale(window_, &x, &y);
   return x > 0 ? x : 1.0f;
+}
+
+std::vector<std::string> Platform::TakeDroppedPaths() {
+  std::vector<std::string> out;
+  out.swap(g_dropped);
+  return out;
 }
 
 double Platform::IdleSeconds() const {

@@ -27,6 +27,8 @@ class Platform {
   std::vector<unsigned char> ReadPixels(int* width, int* height) const;
   float ContentScale() const;  // 1.0 at 96 dpi, 2.0 on a HiDPI screen
   double IdleSeconds() const;  // since the last keyboard or mouse input
+  // Paths of files dropped on the window since the last call (GLFW's drop callback).
+  std::vector<std::string> TakeDroppedPaths();
 
  private:
   Platform() = default;

@@ -51,9 +51,8 @@ std::string Label(std::string_view code) {
 
 template <class E>
 void EnumCombo(const char* label, E* value) {
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
   const std::string preview = Label(ToString(*value));
-  if (ImGui::BeginCombo(label, preview.empty() ? "(not given)" : preview.c_str())) {
+  if (BeginComboFit(label, preview.empty() ? "(not given)" : preview, ImGui::GetFontSize() * 10)) {
     for (size_t i = 0; i < EnumCount<E>(); ++i) {
       const auto v = static_cast<E>(i);
       const std::string text = Label(ToString(v));
@@ -319,8 +318,7 @@ void ReferralPanel::DrawPlace() {
   Problem(preferred_.empty() ? "" : ProblemWith("preferred_postcode"));
   ImGui::SetNextItemWidth(w);
   ImGui::InputFloat("Max distance (km, 0 = any)", &max_km_, 0, 0, "%.0f");
-  ImGui::SetNextItemWidth(w);
-  if (ImGui::BeginCombo("Hospital", SiteName(hospital_).c_str())) {
+  if (BeginComboFit("Hospital", SiteName(hospital_), w)) {
     for (int i = 0; i < SiteCount(); ++i) {
       if (ImGui::Selectable(SiteName(i).c_str(), hospital_ == i)) {
         hospital_ = i;
@@ -337,9 +335,8 @@ void ReferralPanel::DrawCare() {
   const float w = ImGui::GetFontSize() * 10;
   EnumCombo("Pathway", &draft_.pathway);
   if (draft_.pathway != Pathway::kP1) {
-    ImGui::SetNextItemWidth(w);
     const std::string current = draft_.category ? Label(ToString(*draft_.category)) : "(choose)";
-    if (ImGui::BeginCombo("Bed category", current.c_str())) {
+    if (BeginComboFit("Bed category", current, w)) {
       for (size_t i = 0; i < EnumCount<BedCategory>(); ++i) {
         const auto c = static_cast<BedCategory>(i);
         if (ImGui::Selectable(Label(ToString(c)).c_str(), draft_.category == c)) draft_.category = c;
@@ -372,10 +369,10 @@ void ReferralPanel::DrawNeeds() {
     ImGui::TableNextRow();
     for (const NeedGroup& g : groups) {
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(g.title);
+      ImGui::TextWrapped("%s", g.title);
       for (Need n : g.needs) {
         bool on = Contains(draft_.needs, n);
-        if (ImGui::Checkbox(Label(ToString(n)).c_str(), &on)) {
+        if (CheckboxFit(Label(ToString(n)), &on)) {
           std::erase(draft_.needs, n);
           if (on) draft_.needs.push_back(n);
           std::sort(draft_.needs.begin(), draft_.needs.end());

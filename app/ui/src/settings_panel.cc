@@ -33,22 +33,29 @@ void SettingsPanel::Draw(PanelContext& ctx) {
     return;
   }
   ImGui::TextWrapped(
-      "Settings are kept in the encrypted store and apply to everyone who syncs with it. A value is "
+      "Your preferences (theme, font size, reduced motion) stay on this device and are never synced. The "
+      "other settings are kept in the encrypted store and apply to everyone who syncs with it. A value is "
       "saved when you press Enter or leave the field.");
   ImGui::Spacing();
+  auto save = [&](const char* key, const char* value) {
+    ctx.events.Push(Event{Event::Kind::kSaveSetting, PanelId::kSettings, "", key, "", value, {}});
+  };
   const std::string theme = s.Get("ui.theme", "light");
   ImGui::TextUnformatted("Theme");
   ImGui::SameLine(ImGui::GetFontSize() * 18);
-  if (ImGui::RadioButton("Light", theme == "light") && theme != "light") {
-    ctx.events.Push(Event{Event::Kind::kSaveSetting, PanelId::kSettings, "", "ui.theme", "", "light", {}});
+  const std::pair<const char*, const char*> themes[] = {
+      {"Light", "light"}, {"Dark", "dark"}, {"High contrast", "high_contrast"}};
+  for (const auto& [label, value] : themes) {
+    if (value != themes[0].second) ImGui::SameLine();
+    if (ImGui::RadioButton(label, theme == value) && theme != value) save("ui.theme", value);
   }
-  ImGui::SameLine();
-  if (ImGui::RadioButton("Dark", theme == "dark") && theme != "dark") {
-    ctx.events.Push(Event{Event::Kind::kSaveSetting, PanelId::kSettings, "", "ui.theme", "", "dark", {}});
-  }
+  bool reduced = s.Get("ui.reduced_motion", "off") == "on";
+  ImGui::TextUnformatted("Reduced motion");
+  ImGui::SameLine(ImGui::GetFontSize() * 18);
+  if (ImGui::Checkbox("##reduced_motion", &reduced)) save("ui.reduced_motion", reduced ? "on" : "off");
   for (const SettingSpec& spec : EditableSettings()) {
     const std::string key = spec.key;
-    if (key == "ui.theme") continue;
+    if (key == "ui.theme" || key == "ui.reduced_motion") continue;
     std::string& text = edits_.try_emplace(key, s.Get(key, spec.fallback)).first->second;
     ImGui::TextUnformatted(spec.label);
     ImGui::SameLine(ImGui::GetFontSize() * 18);

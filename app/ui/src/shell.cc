@@ -14,6 +14,10 @@
 #include <fstream>
 
 #include "berth/core/case_log.h"
+#include "berth/core/conflicts.h"
+#include "berth/core/csv.h"
+#include "berth/core/geo.h"
+#include "berth/core/importers.h"
 #include "berth/core/workflow.h"
 #include "berth/schema/repository.h"
 #include "berth/sync/client.h"
@@ -125,6 +129,13 @@ void Shell::ClearPersonalData() {
   loaded_generation_ = 0;
 }
 
+void Shell::DropFiles(const std::vector<std::string>& paths) {
+  if (paths.empty() || !session_.unlocked()) return;
+  ws_.import_path = paths.front();
+  ws_.import_report.clear();
+  Show(PanelId::kCapacity);
+}
+
 void Shell::Show(PanelId p) {
   current_ = p;
   panels_[static_cast<size_t>(p)]->OnShow();
@@ -178,9 +189,13 @@ void Shell::DrawNav() {
   ImGui::Spacing();
   for (int i = 0; i < static_cast<int>(PanelId::kCount); ++i) {
     const auto p = static_cast<PanelId>(i);
-    char label[64];
-    std::snprintf(label, sizeof(label), "%s", PanelName(p));
-    if (ImGui::Selectable(label, current_ == p, 0, ImVec2(0, ImGui::GetFrameHeight()))) Show(p);
+    // The current panel is marked "> " as well as highlighted, and its name stops short of its shortcut.
+    ImGui::PushID(i);
+    if (SelectableFit(PanelName(p), current_ == p, 0, ImGui::GetFrameHeight(),
+                      ImGui::GetContentRegionAvail().x - ImGui::GetFontSize() * 2.4f)) {
+      Show(p);
+    }
+    ImGui::PopID();
     ImGui::SameLine(ImGui::GetContentRegionAvail().x - ImGui::GetFontSize() * 2.2f);
     ImGui::TextDisabled("^%d", i + 1);
   }
@@ -428,6 +443,76 @@ void Shell::Handle(Event& e) {
       break;
     case Event::Kind::kSyncNow:
       SyncNow();
+      break;
+    case Event::Kind::kEnroll:
+      session_.worker().Post("Enrolling with the hub", [this, e](Store& s, JobProgress&) {
+        // The same enrolment as `berth enroll` (berth/sync/client.h): refused if already enrolled.
+        auto r = e.target.empty() || e.text.empty()
+                     ? Result<sync::EnrollResult>(
+                           BadInput("enrolling needs the hub's address and a one-time code"))
+                     : sync::Enroll(s, e.target, e.text);
+        return [this, r = std::move(r)] {
+          Report(r.status(), r.ok() ? "Enrolled as " + r->role + " '" + r->name + "' (scope " + r->scope +
+                                          "); hub key fingerprint " + r->hub_fingerprint +
+                                          ": check it matches the one the hub administrator was shown"
+                                    : "");
+          ReloadSync();
+        };
+      });
+      break;
+    case Event::Kind::kImportFile:
+      ws_.import_path = e.target;
+      session_.worker().Post("Importing " + e.text, [this, e](Store& s, JobProgress&) {
+        // The same importers and the same row report as `berth import` (app/core/importers.h).
+        auto run = [&]() -> Result<core::ImportReport> {
+          BERTH_ASSIGN_OR_RETURN(std::string data, core::ReadInput(e.target));
+          if (e.text == "bed") return core::ImportBedReturn(s, data);
+          if (e.text == "homecare") return core::ImportHomecareReturn(s, data);
+          if (e.text == "cqc") {
+            BERTH_ASSIGN_OR_RETURN(const core::Geography* geo, core::DefaultGeography());
+            return core::ImportCqcDirectory(s, *geo, data);
+          }
+          return BadInput("import what: bed, homecare or cqc (got '" + e.text + "')");
+        };
+        auto r = run();
+        return [this, r = std::move(r)] {
+          ws_.import_report = r.ok() ? r->Text() : std::string();
+          Report(r.status(), "Imported: " + (r.ok() ? r->Text().substr(0, r->Text().find('\n')) : ""));
+          if (r.ok()) {
+            SupplyChanged();
+            ReloadCapacity();
+          }
+        };
+      });
+      break;
+    case Event::Kind::kHomecareHours:
+      session_.worker().Post("Saving homecare hours", [this, e](Store& s, JobProgress&) {
+        char* end = nullptr;
+        const double hours = std::strtod(e.text.c_str(), &end);
+        const Status st = e.text.empty() || end == nullptr || *end != '\0'
+                              ? BadInput("hours per week must be a number (got '" + e.text + "')")
+                              : core::SetHomecareHours(s, e.target, hours, e.entity == "1");
+        return [this, st] {
+          Report(st, "Homecare hours saved");
+          if (st.ok()) SupplyChanged();
+          ReloadCapacity();
+        };
+      });
+      break;
+    case Event::Kind::kResolveConflict:
+      session_.worker().Post("Resolving a conflict", [this, e](Store& s, JobProgress&) {
+        Status st = BadInput("no conflict " + e.target);
+        char* end = nullptr;
+        const long long id = std::strtoll(e.target.c_str(), &end, 10);
+        if (!e.target.empty() && end != nullptr && *end == '\0') {
+          st = core::ResolveConflict(s, id, e.text, core::WorkflowTime::Now());
+        }
+        return [this, st] {
+          Report(st, "Conflict marked resolved; the note is in the case log");
+          ReloadSync();
+          if (!ws_.selected_referral.empty()) ReloadCase(ws_.selected_referral);
+        };
+      });
       break;
   }
 }
@@ -726,9 +811,11 @@ void Shell::ApplySettings() {
   const std::string theme = ws_.settings.Get("ui.theme", "light");
   const std::string font = ws_.settings.Get("ui.font_scale", "1.0");
   if (theme != applied_theme_) {
-    ApplyTheme(theme == "dark", ui_scale_);
+    ApplyTheme(ThemeFromName(theme), ui_scale_);
     applied_theme_ = theme;
   }
+  // Reduced motion: nothing on screen moves by itself (ImGui's only such motion is the blinking caret).
+  ImGui::GetIO().ConfigInputTextCursorBlink = ws_.settings.Get("ui.reduced_motion", "off") != "on";
   if (font != applied_font_scale_) {
     const float f = static_cast<float>(std::atof(font.c_str()));
     ImGui::GetIO().FontGlobalScale = f >= 0.5f && f <= 3.0f ? f : 1.0f;

@@ -8,6 +8,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "events.h"
 #include "match_engine.h"
@@ -51,6 +52,9 @@ class Shell {
   // The status bar's sync part: what waits to be sent, the last sync, what the background sync is doing.
   std::string SyncStatusLine() const;
   EventQueue& events() { return events_; }
+  // Files dropped on the window (GLFW's drop callback): the first is put in the capacity board's import
+  // field, which is shown; nothing is imported until the broker says which kind of file it is.
+  void DropFiles(const std::vector<std::string>& paths);
   HuddlePanel& huddle();
   ReferralPanel& referral();
   MatchPanel& match();

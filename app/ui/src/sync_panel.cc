@@ -3,6 +3,9 @@
 #include "sync_panel.h"
 
 #include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <string>
 
 #include "keys.h"
 #include "theme.h"
@@ -18,11 +21,27 @@ void SyncPanel::Draw(PanelContext& ctx) {
     return;
   }
   if (!s.enrolled) {
-    EmptyState("This device is not enrolled with a hub.",
-               "Every change made here waits in this device's encrypted outbox, ready to send. Enrol with a "
-               "one-time code from the hub administrator (berth enroll URL CODE); then this panel syncs on "
-               "demand (Ctrl+Y) and shows what happened.");
+    EmptyState(
+        "This device is not enrolled with a hub.",
+        "Every change made here waits in this device's encrypted outbox, ready to send. Enrol with the "
+        "hub's address and a one-time code from its administrator; then this panel syncs on demand "
+        "(Ctrl+Y) and shows what happened.");
     ImGui::Text("Waiting to send: %lld changes", static_cast<long long>(s.pending));
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 16);
+    ImGui::InputTextWithHint("Hub address", "https://hub.example.gov.uk", &hub_url_);
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 16);
+    ImGui::InputTextWithHint("One-time code", "from the hub administrator", &code_,
+                             ImGuiInputTextFlags_Password);
+    ImGui::BeginDisabled(hub_url_.empty() || code_.empty());
+    if (ImGui::Button("Enrol this device")) {
+      Event e;
+      e.kind = Event::Kind::kEnroll;
+      e.target = hub_url_;
+      e.text = code_;
+      ctx.events.Push(std::move(e));
+      code_.clear();  // a one-time code is not kept on screen
+    }
+    ImGui::EndDisabled();
   } else {
     ImGui::Text("Hub: %s", s.hub_url.c_str());
     ImGui::TextDisabled("Role %s, scope %s", s.role.c_str(), s.scope.c_str());
@@ -55,6 +74,22 @@ void SyncPanel::Draw(PanelContext& ctx) {
     ctx.events.ShowPanel(PanelId::kMatch);
   }
   ImGui::EndDisabled();
+  // Resolving: a note saying what was done (it goes into the person's case log), then the button.
+  ImGui::BeginDisabled(sel.resolved);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 24);
+  ImGui::InputTextWithHint("##resolution", "how it was resolved, e.g. re-brokered to another home", &note_);
+  SameLineIfRoom(ButtonWidth("Mark resolved"));
+  ImGui::BeginDisabled(note_.find_first_not_of(' ') == std::string::npos);
+  if (ImGui::Button("Mark resolved")) {
+    Event e;
+    e.kind = Event::Kind::kResolveConflict;
+    e.target = std::to_string(sel.id);
+    e.text = note_;
+    ctx.events.Push(std::move(e));
+    note_.clear();
+  }
+  ImGui::EndDisabled();
+  ImGui::EndDisabled();
   if (ImGui::BeginTable(
           "conflicts", 4,
           ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp)) {
@@ -69,18 +104,17 @@ void SyncPanel::Draw(PanelContext& ctx) {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::PushID(static_cast<int>(i));
-      if (ImGui::Selectable(c.when.c_str(), static_cast<int>(i) == selected_,
-                            ImGuiSelectableFlags_SpanAllColumns)) {
+      if (SelectableFit(c.when, static_cast<int>(i) == selected_, ImGuiSelectableFlags_SpanAllColumns)) {
         selected_ = static_cast<int>(i);
       }
       ImGui::PopID();
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(c.claim.c_str());
+      TextFit(c.claim);
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(c.referral_name.empty() ? "-" : c.referral_name.c_str());
+      TextFit(c.referral_name.empty() ? "-" : c.referral_name);
       ImGui::TableNextColumn();
       if (c.resolved) {
-        ImGui::TextDisabled("%s (resolved)", c.reason.c_str());
+        TextWrappedDisabled("[resolved] " + c.reason);
       } else {
         ImGui::TextWrapped("%s", c.reason.c_str());
       }

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "berth/schema/passphrase.h"
+#include "panel.h"
 
 namespace berth::ui {
 
@@ -71,7 +72,7 @@ void UnlockPanel::Draw(Session& s) {
   // The courier keeps syncing sealed changes while locked; what it last did is no secret.
   const sync::AutoSyncStatus courier = s.auto_sync().status();
   if (courier.locked && courier.attempts > 0 && !courier.last_result.empty()) {
-    ImGui::TextDisabled("Sync while locked: %s", courier.last_result.c_str());
+    TextWrappedDisabled("Sync while locked: " + courier.last_result);
   }
   ErrorText(local_error_.empty() ? s.error() : local_error_);
   ImGui::End();

@@ -244,6 +244,17 @@ Result<CapacityData> LoadCapacity(Store& store) {
     data.zones.push_back(zone);
     data.zone_hours.push_back(cells);
   }
+  std::unordered_map<std::string, std::string> agency_names;
+  for (const Provider& p : providers) {
+    if (p.kind == ProviderKind::kHomecareAgency) agency_names[p.id] = p.name;
+  }
+  for (const HomecareCapacity& c : homecare) {
+    data.homecare_rows.push_back(
+        HomecareRowView{c.id, agency_names[c.provider_id], c.zone, c.band, c.hours_per_week, c.double_up});
+  }
+  std::sort(data.homecare_rows.begin(), data.homecare_rows.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.agency, a.zone, a.band, a.id) < std::tie(b.agency, b.zone, b.band, b.id);
+  });
   return data;
 }
 
@@ -406,8 +417,9 @@ std::string SettingsData::Get(const std::string& key, const std::string& fallbac
 
 const std::vector<SettingSpec>& EditableSettings() {
   static const std::vector<SettingSpec> kSpecs = {
-      {"ui.theme", "Theme", "light", "light or dark"},
+      {"ui.theme", "Theme", "light", "light, dark or high contrast"},
       {"ui.font_scale", "Font size", "1.0", "relative to the default size"},
+      {"ui.reduced_motion", "Reduced motion", "off", "no blinking cursor"},
       {"ui.auto_lock_minutes", "Auto-lock after (minutes idle)", "10",
        "keys are wiped and the screen cleared"},
       {"sync.interval_minutes", "Sync with the hub every (minutes)", "5",
@@ -442,6 +454,7 @@ Result<SyncData> LoadSync(Store& store) {
   std::unordered_map<std::string, std::string> names;
   for (const sync::ConflictRecord& c : records) {
     ConflictView v;
+    v.id = c.id;
     const int64_t secs = c.created_ms / 1000;
     v.when = IsoDateFromDays(secs / 86400) + " " +
              fmt::format("{:02}:{:02}", secs % 86400 / 3600, secs % 3600 / 60);

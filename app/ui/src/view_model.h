@@ -131,12 +131,23 @@ struct HomecareCell {
   double double_up_hours = 0;
 };
 
+// One agency's hours in one zone and band: the row the capacity board edits (core::SetHomecareHours).
+struct HomecareRowView {
+  std::string id;
+  std::string agency;
+  std::string zone;
+  TimeBand band = TimeBand::kMorning;
+  double hours = 0;
+  bool double_up = false;
+};
+
 struct CapacityData {
   bool available = false;
   std::vector<HomeView> homes;                          // care homes with beds, by district then name
   std::vector<DistrictView> districts;                  // by name
   std::vector<std::string> zones;                       // homecare zones, sorted
   std::vector<std::array<HomecareCell, 5>> zone_hours;  // [zone][band]
+  std::vector<HomecareRowView> homecare_rows;           // by agency, zone, band
   int agencies = 0;
 };
 
@@ -295,6 +306,7 @@ Result<CaseData> LoadCase(Store& store, const std::string& referral_id);
 
 // --- sync ----------------------------------------------------------------------------------------------
 struct ConflictView {
+  int64_t id = 0;      // the inbox's row (core::ResolveConflict)
   std::string when;    // 'YYYY-MM-DD HH:MM'
   std::string claim;   // bed_hold, bed_confirm, homecare_allocate...
   std::string reason;  // the hub's words

@@ -220,7 +220,7 @@ void VoidsPanel::Draw(PanelContext& ctx) {
   const float half = ImGui::GetContentRegionAvail().x * 0.5f - em * 0.5f;
   ImGui::BeginChild("week_chart", ImVec2(half, em * 13), true);
   ImGui::TextUnformatted("Void cost by week (GBP, current voids)");
-  BarChart("weeks", data.void_cost_by_week, data.week_labels, em * 8, IM_COL32(192, 41, 43, 220), "");
+  BarChart("weeks", data.void_cost_by_week, data.week_labels, em * 8, DangerColour(), "");
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("source_chart", ImVec2(0, em * 13), true);
@@ -266,11 +266,11 @@ void VoidsPanel::Draw(PanelContext& ctx) {
           const VoidBed& v = data.voids[static_cast<size_t>(i)];
           ImGui::TableNextRow();
           ImGui::TableNextColumn();
-          ImGui::TextUnformatted(v.home.c_str());
+          TextFit(v.home);
           ImGui::TableNextColumn();
-          ImGui::TextUnformatted(v.room.c_str());
+          TextFit(v.room);
           ImGui::TableNextColumn();
-          ImGui::TextUnformatted(v.category.c_str());
+          TextFit(v.category);
           ImGui::TableNextColumn();
           ImGui::Text("%lld", static_cast<long long>(v.days));
           ImGui::TableNextColumn();
@@ -286,8 +286,11 @@ void VoidsPanel::Draw(PanelContext& ctx) {
     if (data.utilisation.empty()) ImGui::TextDisabled("No block beds recorded.");
     char buf[64];
     for (const HomeUtilisation& u : data.utilisation) {
-      std::snprintf(buf, sizeof(buf), "%d/%d  %.0f%%", u.block_occupied, u.block_beds, u.utilisation() * 100);
-      const ImU32 colour = u.utilisation() < 0.8 ? IM_COL32(221, 120, 20, 255) : IM_COL32(46, 139, 87, 255);
+      // Below the 80% target is said in words as well as in amber.
+      const bool low = u.utilisation() < 0.8;
+      std::snprintf(buf, sizeof(buf), "%d/%d  %.0f%%%s", u.block_occupied, u.block_beds,
+                    u.utilisation() * 100, low ? " low" : "");
+      const ImU32 colour = low ? WarningColour() : GoodColour();
       std::string name = u.home.size() > 24 ? u.home.substr(0, 23) + "..." : u.home;
       ScoreBar(name.c_str(), static_cast<float>(u.utilisation()), colour, buf);
     }

@@ -80,6 +80,10 @@ Status SetDelayReason(Store& store, const std::string& referral_id, DelayReason 
 // and hand backs, so a held bed, or one a placement takes today, is refused here.
 Status SetBedStatus(Store& store, const std::string& bed_id, BedStatus to, UnavailableReason reason,
                     const WorkflowTime& t);
+// What a homecare agency reports for one zone and time band: its free carer hours per week (0 to 1000, a
+// whole or half hour) and whether it can staff two-carer calls. A synced, audited change of the capacity
+// row; kNotFound for an unknown row, kBadInput out of range, kConflict when nothing changes.
+Status SetHomecareHours(Store& store, const std::string& capacity_id, double hours_per_week, bool double_up);
 // Opens or closes a provider to admissions, for one bed category or (unset) all. Closing needs a reason.
 Status SetAdmissions(Store& store, const std::string& provider_id, std::optional<BedCategory> category,
                      AdmissionsStatus to, ClosureReason reason, const std::string& note,

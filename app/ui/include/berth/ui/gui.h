@@ -3,13 +3,15 @@
 
 #include <string>
 
+#include "berth/schema/secret.h"
 #include "berth/schema/status.h"
 
 namespace berth::ui {
 
 struct GuiOptions {
   std::string store_dir;
-  std::string passphrase_file;  // unlocks without the unlock screen when given (screenshots, demos)
+  // Unlocks without the unlock screen when not empty (from --passphrase-file or $BERTH_PASSPHRASE).
+  Secret passphrase;
   std::string actor = "local";
   std::string screenshot_path;  // when set: render `frames` frames, write a PNG, exit
   int frames = 3;
