@@ -754,8 +754,9 @@ bool IsIsoDate(std::string_view text);
 // Days since 1970-01-01 for a valid ISO date (the caller checks IsIsoDate first).
 int64_t DaysFromIsoDate(std::string_view text);
 std::string IsoDateFromDays(int64_t days);
-// Today's date (UTC) as 'YYYY-MM-DD'.
-std::string TodayIsoDate();
+class Env;
+// Today's date (UTC) on `env`'s clock (null: Env::Default()) as 'YYYY-MM-DD'.
+std::string TodayIsoDate(Env* env = nullptr);
 
 // The bed categories a registration allows: nursing homes may take every nursing and residential need.
 bool RegistrationAllows(Registration registration, BedCategory category);
