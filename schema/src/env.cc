@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <thread>
 
 namespace berth {
 namespace {
@@ -86,6 +87,16 @@ class PosixEnv final : public Env {
 };
 
 }  // namespace
+
+int64_t Env::MonotonicMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void Env::SleepForMs(int64_t ms) {
+  if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
 
 Status Env::OverwriteFile(const std::string& path) {
   // Never through a symbolic link: a link planted in the store directory must not aim the zeros elsewhere.

@@ -6,20 +6,20 @@
 
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <cstdio>
+
+#include "berth/schema/env.h"
 
 namespace berth {
 
 int64_t NowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  return Env::Default()->NowMs();
 }
 
-std::string NewUuidV7() {
+std::string NewUuidV7(Env* env) {
   uint8_t b[16];
   randombytes_buf(b, sizeof b);
-  const uint64_t ms = static_cast<uint64_t>(NowMs());
+  const uint64_t ms = static_cast<uint64_t>((env != nullptr ? env : Env::Default())->NowMs());
   for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(ms >> (8 * (5 - i)));
   b[6] = static_cast<uint8_t>(0x70 | (b[6] & 0x0F));  // version 7
   b[8] = static_cast<uint8_t>(0x80 | (b[8] & 0x3F));  // RFC 9562 variant

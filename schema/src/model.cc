@@ -4,7 +4,8 @@
 #include "berth/schema/model.h"
 
 #include <cstdio>
-#include <ctime>
+
+#include "berth/schema/env.h"
 
 namespace berth {
 
@@ -78,8 +79,8 @@ std::string IsoDateFromDays(int64_t z) {
   return buf;
 }
 
-std::string TodayIsoDate() {
-  return IsoDateFromDays(static_cast<int64_t>(std::time(nullptr)) / 86400);
+std::string TodayIsoDate(Env* env) {
+  return IsoDateFromDays((env != nullptr ? env : Env::Default())->NowMs() / 86'400'000);
 }
 
 bool RegistrationAllows(Registration registration, BedCategory category) {

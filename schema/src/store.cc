@@ -419,7 +419,7 @@ Status Store::Init(const StoreOptions& options) {
       }
     }
     if (device_id_.empty()) {
-      device_id_ = NewUuidV7();
+      device_id_ = NewUuidV7(impl_->env);
       BERTH_ASSIGN_OR_RETURN(Statement ins,
                              db.Prepare("INSERT INTO meta (key, value) VALUES ('device_id', ?)"));
       ins.Bind(1, device_id_);
@@ -486,6 +486,9 @@ bool Store::locked() const {
 Db& Store::db() {
   return impl_->db;
 }
+Env& Store::env() const {
+  return *impl_->env;
+}
 Hlc Store::Tick() {
   const int64_t now_ms = impl_->env->NowMs();
   std::lock_guard<std::mutex> lock(impl_->clock->mu);
@@ -496,10 +499,11 @@ Status Store::ObserveClock(const std::string& hlc) {
   if (locked()) return NotAuthorised("the store is locked");
   BERTH_ASSIGN_OR_RETURN(Hlc remote, Hlc::Parse(hlc));
   Hlc now;
+  const int64_t now_ms = impl_->env->NowMs();
   {
     std::lock_guard<std::mutex> lock(impl_->clock->mu);
     if (!(impl_->clock->clock.last() < remote)) return Status::Ok();
-    now = impl_->clock->clock.Observe(remote);
+    now = impl_->clock->clock.Observe(remote, now_ms);
   }
   BERTH_ASSIGN_OR_RETURN(Statement meta,
                          impl_->db.Cached("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
@@ -540,9 +544,9 @@ Result<std::map<std::string, std::vector<std::string>>> SyncableTables(Db& db) {
 // ---------------------------------------------------------------------------
 
 Status Store::ChangePassphrase(const std::string& dir, const Secret& old_passphrase,
-                               const Secret& new_passphrase, const KdfParams& kdf) {
+                               const Secret& new_passphrase, const KdfParams& kdf, Env* env_in) {
   if (!Exists(dir)) return NotFound("no Berth store in " + dir);
-  Env& env = *Env::Default();
+  Env& env = env_in != nullptr ? *env_in : *Env::Default();
   BERTH_RETURN_IF_ERROR(RecoverInterruptedRekey(env, dir));
   BERTH_ASSIGN_OR_RETURN(KeyFile kf, ReadKeyFile(env, Join(dir, kKeyFile)));
   // A store below the floor may still change its passphrase: that is how it is strengthened.
@@ -553,9 +557,9 @@ Status Store::ChangePassphrase(const std::string& dir, const Secret& old_passphr
 }
 
 Status Store::Recover(const std::string& dir, const Secret& recovery_key, const Secret& new_passphrase,
-                      const KdfParams& kdf) {
+                      const KdfParams& kdf, Env* env_in) {
   if (!Exists(dir)) return NotFound("no Berth store in " + dir);
-  Env& env = *Env::Default();
+  Env& env = env_in != nullptr ? *env_in : *Env::Default();
   BERTH_RETURN_IF_ERROR(RecoverInterruptedRekey(env, dir));
   BERTH_ASSIGN_OR_RETURN(KeyFile kf, ReadKeyFile(env, Join(dir, kKeyFile)));
   BERTH_RETURN_IF_ERROR(kf.kdf.CheckAccepted(/*allow_below_floor=*/true));
@@ -626,7 +630,7 @@ Status Store::Write(Mutation m) {
   if (locked()) return NotAuthorised("the store is locked");
   auto table = impl_->columns.find(m.entity);
   if (table == impl_->columns.end()) return BadInput("'" + m.entity + "' is not a table that syncs");
-  if (m.row_id.empty()) m.row_id = NewUuidV7();
+  if (m.row_id.empty()) m.row_id = NewUuidV7(impl_->env);
   for (const auto& [field, value] : m.fields) {
     if (field == "id" || field == "hlc" || field == "origin" || field == "deleted" ||
         !table->second.count(field)) {
@@ -636,7 +640,7 @@ Status Store::Write(Mutation m) {
   if (m.kind != MutationKind::kDelete && m.fields.empty())
     return BadInput("a change must set at least one field");
   BERTH_RETURN_IF_ERROR(CheckSettingMutation(m));
-  m.mutation_id = NewUuidV7();
+  m.mutation_id = NewUuidV7(impl_->env);
   m.origin_device = device_id_;
   Db& db = impl_->db;
   Status st = db.Transaction([&]() -> Status {

@@ -1,9 +1,9 @@
 // berth-hub: the council's hub, the single arbiter of who got which bed. See sync/PROTOCOL.md.
 //
 //   berth-hub --data DIR init
-//   berth-hub --data DIR serve --listen 127.0.0.1:PORT [--tombstone-days D] [--courier-hours H]
-//             [--workers N] [--max-connections-per-address N] [--request-timeout S]
-//   berth-hub --data DIR enroll --name N --role broker|ward|viewer --scope AREA[,AREA...]
+//   berth-hub --data DIR serve --listen 127.0.0.1:PORT [--port-file FILE] [--tombstone-days D]
+//             [--courier-hours H] [--workers N] [--max-connections-per-address N] [--request-timeout S]
+//   berth-hub --data DIR enroll --name N --role broker|ward|viewer --scope AREA[,AREA...] [--json]
 //   berth-hub --data DIR codes | cancel-code ID
 //   berth-hub --data DIR devices
 //   berth-hub --data DIR revoke DEVICE
@@ -20,7 +20,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
+#include "berth/schema/env.h"
 #include "berth/schema/ids.h"
 #include "berth/schema/passphrase.h"
 #include "berth/schema/store.h"
@@ -129,7 +131,8 @@ Status Init(const std::string& dir, const std::string& pass_file) {
 }
 
 Status Serve(const std::string& dir, const std::string& pass_file, const std::string& listen,
-             double horizon_days, double courier_hours, const ServerLimits& limits) {
+             const std::string& port_file, double horizon_days, double courier_hours,
+             const ServerLimits& limits) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) return UsageError("--listen HOST:PORT");
   const std::string host = listen.substr(0, colon);
@@ -159,17 +162,26 @@ Status Serve(const std::string& dir, const std::string& pass_file, const std::st
   BERTH_RETURN_IF_ERROR(hub.Start());
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
-  return hub.Serve(
+  Status port_written = Status::Ok();
+  const Status served = hub.Serve(
       host, port,
       [&](int bound) {
         std::printf("berth-hub listening on %s:%d (protocol %u)\n", host.c_str(), bound, kProtocolVersion);
         std::fflush(stdout);
+        // The bound port for whoever started the hub (port 0 picks a free one): written whole or not at
+        // all, so a reader never sees part of it. A hub that cannot say where it listens stops.
+        if (!port_file.empty()) {
+          port_written = WriteFileAtomically(*Env::Default(), port_file, std::to_string(bound) + "\n");
+          if (!port_written.ok()) g_stop.store(true);
+        }
       },
       &g_stop);
+  BERTH_RETURN_IF_ERROR(port_written);
+  return served;
 }
 
 Status EnrollCode(const std::string& dir, const std::string& pass_file, const std::string& name,
-                  const std::string& role, const std::string& scope) {
+                  const std::string& role, const std::string& scope, bool json) {
   if (name.empty()) return UsageError("--name is required");
   if (!ValidRole(role)) return UsageError("--role must be broker, ward or viewer");
   if (scope.empty()) return UsageError("--scope AREA[,AREA...] is required ('*' for all areas)");
@@ -184,11 +196,20 @@ Status EnrollCode(const std::string& dir, const std::string& pass_file, const st
   const Bytes id = CodeId(*normalised);
   std::string id_hex;
   for (size_t i = 0; i < 6; ++i) id_hex += fmt::format("{:02x}", id[i]);
+  const std::string fingerprint = Fingerprint(keys.sign_pk, keys.kx_pk);
+  if (json) {
+    // For scripts (and the tests): one JSON object, the same facts as the text below.
+    const nlohmann::json out = {
+        {"code", code},          {"code_id", id_hex}, {"hub_key_fingerprint", fingerprint},
+        {"expires_ms", expires}, {"role", role},      {"scope", scope},
+        {"name", name}};
+    std::printf("%s\n", out.dump().c_str());
+    return Status::Ok();
+  }
   std::printf(
       "code: %s\ncode id: %s (berth-hub codes / cancel-code)\nhub key fingerprint: %s\n"
       "valid for 7 days, once, for a %s device named '%s' (scope %s)\n",
-      code.c_str(), id_hex.c_str(), Fingerprint(keys.sign_pk, keys.kx_pk).c_str(), role.c_str(), name.c_str(),
-      scope.c_str());
+      code.c_str(), id_hex.c_str(), fingerprint.c_str(), role.c_str(), name.c_str(), scope.c_str());
   return Status::Ok();
 }
 
@@ -250,6 +271,9 @@ int main(int argc, char** argv) {
   auto* init = app.add_subcommand("init", "create the hub's encrypted store and keys");
   auto* serve = app.add_subcommand("serve", "serve devices over HTTP");
   serve->add_option("--listen", listen, "HOST:PORT (port 0: any free port)");
+  std::string port_file;
+  serve->add_option("--port-file", port_file,
+                    "once listening, write the bound port (decimal, one line) to this file, atomically");
   serve->add_option("--tombstone-days", horizon_days,
                     "at start, forget tombstones older than this many days (default 30; fractions allowed;"
                     " 0: all)");
@@ -268,6 +292,10 @@ int main(int argc, char** argv) {
   enroll->add_option("--name", name, "the device's name (e.g. 'Broker laptop 3')")->required();
   enroll->add_option("--role", role, "broker, ward or viewer")->required();
   enroll->add_option("--scope", scope, "areas it may see, comma-separated ('*' for all)")->required();
+  bool enroll_json = false;
+  enroll->add_flag(
+      "--json", enroll_json,
+      "print one JSON object: code, code_id, hub_key_fingerprint, expires_ms, role, scope, name");
   auto* devices = app.add_subcommand("devices", "list enrolled devices");
   auto* codes =
       app.add_subcommand("codes", "list enrollment codes not yet used (by id: the codes are not kept)");
@@ -283,9 +311,9 @@ int main(int argc, char** argv) {
     st = Init(data_dir, pass_file);
   } else if (serve->parsed()) {
     limits.request_deadline_ms = std::llround(request_timeout_s * 1000);
-    st = Serve(data_dir, pass_file, listen, horizon_days, courier_hours, limits);
+    st = Serve(data_dir, pass_file, listen, port_file, horizon_days, courier_hours, limits);
   } else if (enroll->parsed()) {
-    st = EnrollCode(data_dir, pass_file, name, role, scope);
+    st = EnrollCode(data_dir, pass_file, name, role, scope, enroll_json);
   } else if (devices->parsed()) {
     st = Devices(data_dir, pass_file);
   } else if (codes->parsed()) {

@@ -166,7 +166,7 @@ class Session {
     ahead->payload = RequestPayload(type, body);
     BERTH_ASSIGN_OR_RETURN(ahead->counter, NextCounter());
     BERTH_ASSIGN_OR_RETURN(SealedRequest sealed,
-                           SealRequest(keys_, hub_, device_id_, ahead->counter, ahead->payload));
+                           SealRequest(keys_, hub_, device_id_, ahead->counter, ahead->payload, 1, &env_));
     ahead->sealed = std::make_shared<const SealedRequest>(std::move(sealed));
     return ahead;
   }
@@ -177,7 +177,7 @@ class Session {
     if (ahead.counter < highest_counter_sent_) {
       BERTH_ASSIGN_OR_RETURN(ahead.counter, NextCounter());
       BERTH_ASSIGN_OR_RETURN(SealedRequest sealed,
-                             SealRequest(keys_, hub_, device_id_, ahead.counter, ahead.payload));
+                             SealRequest(keys_, hub_, device_id_, ahead.counter, ahead.payload, 1, &env_));
       ahead.sealed = std::make_shared<const SealedRequest>(std::move(sealed));
     }
     highest_counter_sent_ = ahead.counter;
@@ -231,7 +231,7 @@ class Session {
       if (attempt > 0) {
         summary_.retries++;
         const int ms = (200 << (attempt - 1)) + static_cast<int>(jitter() % 100);
-        if (!internal::WaitUnlessCancelled(ms, cancel_)) return NetworkError("the sync was cancelled");
+        if (!internal::WaitUnlessCancelled(env_, ms, cancel_)) return NetworkError("the sync was cancelled");
       }
       std::shared_ptr<const SealedRequest> sealed;
       HttpResult http;
@@ -244,7 +244,8 @@ class Session {
       if (sealed == nullptr) {
         if (payload.empty()) payload = RequestPayload(type, body);
         BERTH_ASSIGN_OR_RETURN(uint64_t counter, NextCounter());
-        BERTH_ASSIGN_OR_RETURN(SealedRequest fresh, SealRequest(keys_, hub_, device_id_, counter, payload));
+        BERTH_ASSIGN_OR_RETURN(SealedRequest fresh,
+                               SealRequest(keys_, hub_, device_id_, counter, payload, 1, &env_));
         sealed = std::make_shared<const SealedRequest>(std::move(fresh));
         highest_counter_sent_ = counter;
         http = Post(url_, sealed->envelope, options_, cancel_);
@@ -288,7 +289,7 @@ class Session {
   // never runs with a key the hub has replaced; when a courier is running, the rotation waits for next time.
   Status MaybeRegisterCourier() {
     const std::string dir = store_.dir();
-    Env& env = *Env::Default();
+    Env& env = env_;
     if (!options_.rotate_courier && env.FileExists(internal::CourierKeyPath(dir))) return Status::Ok();
     BERTH_RETURN_IF_ERROR(internal::EnsureSpoolDir(dir));
     auto lock = internal::SpoolLock::Try(internal::SpoolLockPath(dir));
@@ -691,7 +692,7 @@ Result<EnrollResult> Enroll(Store& store, const std::string& hub_url, const std:
   req.device_id = store.device_id();
   req.sign_pk = keys.sign_pk;
   req.kx_pk = keys.kx_pk;
-  req.now_ms = Env::Default()->NowMs();
+  req.now_ms = store.env().NowMs();
   const CodeKeys code_keys = CodeKeysFromCode(code);
   const Secret code_key = EnrollKeyFromVerifier(code_keys.verifier);
   const Bytes code_id = CodeId(code);

@@ -180,11 +180,12 @@ class Courier {
     for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
       if (attempt > 0) {
         const int ms = (200 << (attempt - 1)) + static_cast<int>(jitter() % 100);
-        if (!internal::WaitUnlessCancelled(ms, cancel_)) return NetworkError("the courier was cancelled");
+        if (!internal::WaitUnlessCancelled(env_, ms, cancel_))
+          return NetworkError("the courier was cancelled");
       }
       BERTH_ASSIGN_OR_RETURN(uint64_t counter, NextCounter());
-      BERTH_ASSIGN_OR_RETURN(SealedRequest sealed,
-                             SealRequest(keys_, hub_, state_.device_id, counter, payload, /*direction=*/3));
+      BERTH_ASSIGN_OR_RETURN(SealedRequest sealed, SealRequest(keys_, hub_, state_.device_id, counter,
+                                                               payload, /*direction=*/3, &env_));
       const HttpResult http =
           TransportOr(options_.transport)
               .Post(url_, "/v1/courier", sealed.envelope,

@@ -12,7 +12,6 @@
 #include <sstream>
 
 #include "berth/schema/binary_encoding.h"
-#include "berth/schema/ids.h"
 #include "berth/sync/version.h"
 #include "bounded_archive.h"
 
@@ -305,7 +304,7 @@ Result<Envelope> DecodeEnvelope(const Bytes& bytes) {
 }
 
 Result<SealedRequest> SealRequest(const KeyPairs& device, const PublicKeys& hub, const std::string& device_id,
-                                  uint64_t counter, const Bytes& payload, uint8_t direction) {
+                                  uint64_t counter, const Bytes& payload, uint8_t direction, Env* env) {
   if (direction != 1 && direction != 3) return InternalError("a request's direction is 1 or 3");
   if (hub.kx_pk.size() != crypto_scalarmult_BYTES || hub.sign_pk.size() != crypto_sign_PUBLICKEYBYTES) {
     return IntegrityError("the pinned hub key is malformed");
@@ -321,7 +320,7 @@ Result<SealedRequest> SealRequest(const KeyPairs& device, const PublicKeys& hub,
   e.header.direction = direction;
   e.header.device_id = device_id;
   e.header.counter = counter;
-  e.header.sent_ms = NowMs();
+  e.header.sent_ms = (env != nullptr ? env : Env::Default())->NowMs();
   e.header.ephemeral_pk = eph_pk;
   e.header.nonce = RandomBytes(kNonce);
   const Bytes header = EncodeBinary(e.header);
@@ -372,11 +371,11 @@ Result<Bytes> OpenRequest(const KeyPairs& hub, const PublicKeys& device, const E
 }
 
 Bytes SealResponse(const KeyPairs& hub, const EnvelopeHeader& request, const SessionKeys& keys,
-                   const Bytes& payload) {
+                   const Bytes& payload, Env* env) {
   Envelope e;
   e.header = request;
   e.header.direction = static_cast<uint8_t>(request.direction + 1);
-  e.header.sent_ms = NowMs();
+  e.header.sent_ms = (env != nullptr ? env : Env::Default())->NowMs();
   e.header.nonce = RandomBytes(kNonce);
   const Bytes header = EncodeBinary(e.header);
   e.ciphertext = AeadSeal(keys.response_key, e.header.nonce, header, payload).value();

@@ -30,12 +30,6 @@ namespace berth::sync::internal {
 
 namespace {
 
-int64_t MonotonicMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string Trim(const std::string& s) {
   const size_t b = s.find_first_not_of(" \t");
   if (b == std::string::npos) return "";
@@ -128,6 +122,7 @@ struct HttpServer::Impl {
 
   ServerLimits limits;
   RequestHandler handler;
+  Env* env = nullptr;  // the clock of every deadline
   int listen_fd = -1;
   int epoll_fd = -1;
   int wake_fd = -1;  // eventfd: a worker finished a request
@@ -190,7 +185,7 @@ struct HttpServer::Impl {
     c.close_after_write = !c.keep_alive;
     c.linger_after_write = refusal;
     c.phase = Phase::kWriting;
-    c.deadline_ms = MonotonicMs() + limits.body_deadline_ms +
+    c.deadline_ms = env->MonotonicMs() + limits.body_deadline_ms +
                     static_cast<int64_t>(c.out.size() * 1000 / std::max<size_t>(limits.min_body_rate, 1));
     Write(c);
   }
@@ -219,7 +214,7 @@ struct HttpServer::Impl {
     if (c.linger_after_write) {
       ::shutdown(c.fd, SHUT_WR);
       c.phase = Phase::kLingering;
-      c.deadline_ms = MonotonicMs() + limits.linger_ms;
+      c.deadline_ms = env->MonotonicMs() + limits.linger_ms;
       Watch(c, EPOLLIN);
       return;
     }
@@ -237,7 +232,7 @@ struct HttpServer::Impl {
     c.content_length = 0;
     c.path.clear();
     c.started = false;
-    c.deadline_ms = MonotonicMs() + limits.idle_keep_alive_ms;
+    c.deadline_ms = env->MonotonicMs() + limits.idle_keep_alive_ms;
     Watch(c, EPOLLIN);
   }
 
@@ -305,7 +300,7 @@ struct HttpServer::Impl {
     // answer before sending one (no pipelining), so they are refused rather than kept.
     if (leftover.size() > take) c.keep_alive = false;
     c.phase = Phase::kBody;
-    c.body_progress_ms = MonotonicMs();
+    c.body_progress_ms = env->MonotonicMs();
     c.deadline_ms = c.body_progress_ms + limits.body_deadline_ms +
                     static_cast<int64_t>(length * 1000 / std::max<size_t>(limits.min_body_rate, 1));
     if (c.body.size() == c.content_length) Dispatch(c);
@@ -338,7 +333,7 @@ struct HttpServer::Impl {
         }
         if (!c.started) {
           c.started = true;
-          c.deadline_ms = MonotonicMs() + limits.request_deadline_ms;
+          c.deadline_ms = env->MonotonicMs() + limits.request_deadline_ms;
         }
         const size_t search_from = c.head.size() > 3 ? c.head.size() - 3 : 0;
         c.head.append(scratch, static_cast<size_t>(n));
@@ -363,7 +358,7 @@ struct HttpServer::Impl {
         }
         c.reserved += static_cast<size_t>(n);
         receiving += static_cast<size_t>(n);
-        c.body_progress_ms = MonotonicMs();
+        c.body_progress_ms = env->MonotonicMs();
         if (receiving > limits.max_receiving_bytes) return Refuse(c, 503, "busy");
         if (c.body.size() == c.content_length) return Dispatch(c);
       } else if (c.phase == Phase::kLingering) {
@@ -401,7 +396,7 @@ struct HttpServer::Impl {
       c.fd = fd;
       c.id = next_id++;
       c.peer = peer;
-      c.deadline_ms = MonotonicMs() + limits.request_deadline_ms;
+      c.deadline_ms = env->MonotonicMs() + limits.request_deadline_ms;
       per_address[peer]++;
       by_fd[fd] = c.id;
       epoll_event ev{};
@@ -413,7 +408,7 @@ struct HttpServer::Impl {
   }
 
   void Expire() {
-    const int64_t now = MonotonicMs();
+    const int64_t now = env->MonotonicMs();
     std::vector<uint64_t> late;
     for (auto& [id, c] : connections) {
       const bool stalled = c.phase == Phase::kBody && now - c.body_progress_ms >= limits.body_stall_ms;
@@ -473,9 +468,11 @@ struct HttpServer::Impl {
   }
 };
 
-HttpServer::HttpServer(ServerLimits limits, RequestHandler handler) : impl_(std::make_unique<Impl>()) {
+HttpServer::HttpServer(ServerLimits limits, RequestHandler handler, Env& env)
+    : impl_(std::make_unique<Impl>()) {
   impl_->limits = limits;
   impl_->handler = std::move(handler);
+  impl_->env = &env;
 }
 
 HttpServer::~HttpServer() = default;

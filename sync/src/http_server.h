@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "berth/schema/env.h"
 #include "berth/schema/status.h"
 #include "berth/sync/hub.h"
 
@@ -26,7 +27,8 @@ using RequestHandler = std::function<HttpAnswer(const std::string& path, const B
 
 class HttpServer {
  public:
-  HttpServer(ServerLimits limits, RequestHandler handler);
+  // Deadlines follow `env`'s monotonic clock (not owned; outlives the server).
+  HttpServer(ServerLimits limits, RequestHandler handler, Env& env);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -67,7 +67,7 @@ HttpAnswer Hub::HandleEnroll(const Bytes& body) {
 }
 
 Bytes Hub::Answer(const Envelope& request, const SessionKeys& keys, const Response& response) {
-  return SealResponse(keys_, request.header, keys, Compress(Encode(response)));
+  return SealResponse(keys_, request.header, keys, Compress(Encode(response)), &env_);
 }
 
 Hub::Opened Hub::OpenSealed(const Bytes& body, uint8_t direction) {
@@ -236,11 +236,14 @@ HttpAnswer Hub::HandleSync(const Bytes& body) {
 
 Status Hub::Serve(const std::string& host, int port, const std::function<void(int)>& on_listening,
                   std::atomic<bool>* stop) {
-  internal::HttpServer server(options_.limits, [this](const std::string& path, const Bytes& body) {
-    if (path == "/v1/enroll") return HandleEnroll(body);
-    if (path == "/v1/courier") return HandleCourier(body);
-    return HandleSync(body);
-  });
+  internal::HttpServer server(
+      options_.limits,
+      [this](const std::string& path, const Bytes& body) {
+        if (path == "/v1/enroll") return HandleEnroll(body);
+        if (path == "/v1/courier") return HandleCourier(body);
+        return HandleSync(body);
+      },
+      env_);
   BERTH_ASSIGN_OR_RETURN(int bound, server.Bind(host, port));
   // Tombstones past the horizon are forgotten at start (before "listening", so a caller that waits for
   // it sees the purge done); devices behind the horizon re-snapshot.

@@ -22,7 +22,7 @@ Status SqliteHubStorage::AddCode(const Bytes& code_id, const Bytes& verifier, co
   BERTH_ASSIGN_OR_RETURN(Statement s,
                          db().Cached("INSERT INTO hub_code (code_id, name, role, scope, created_ms,"
                                      " expires_ms, verifier) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  s.BindBlob(1, code_id).Bind(2, name).Bind(3, role).Bind(4, scope).Bind(5, Env::Default()->NowMs());
+  s.BindBlob(1, code_id).Bind(2, name).Bind(3, role).Bind(4, scope).Bind(5, store_->env().NowMs());
   s.Bind(6, expires_ms).BindBlob(7, verifier);
   return s.Run();
 }

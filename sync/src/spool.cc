@@ -124,7 +124,7 @@ Result<SpoolApplySummary> ApplySpool(Store& store, const ProgressFn& progress,
   auto opened = internal::DeviceSync::Open(store);
   if (!opened.ok() && opened.status().code() == Code::kNotFound) return summary;
   BERTH_ASSIGN_OR_RETURN(auto dev, std::move(opened));
-  auto lock = SpoolLock::Wait(internal::SpoolLockPath(dir), cancel);
+  auto lock = SpoolLock::Wait(env, internal::SpoolLockPath(dir), cancel);
   if (!lock.ok()) {
     if (cancel != nullptr && cancel->load()) {
       summary.cancelled = true;

@@ -8,10 +8,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "berth/schema/store.h"
 
@@ -194,12 +192,12 @@ Result<SpoolLock> SpoolLock::Try(const std::string& path) {
   return lock;
 }
 
-Result<SpoolLock> SpoolLock::Wait(const std::string& path, const std::atomic<bool>* cancel) {
+Result<SpoolLock> SpoolLock::Wait(Env& env, const std::string& path, const std::atomic<bool>* cancel) {
   while (true) {
     auto lock = Try(path);
     if (lock.ok() || lock.status().code() != Code::kConflict) return lock;
     if (cancel != nullptr && cancel->load()) return lock;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    env.SleepForMs(20);
   }
 }
 

@@ -80,8 +80,9 @@ class SpoolLock {
 
   // kConflict when another holder has it.
   static Result<SpoolLock> Try(const std::string& path);
-  // Waits for it (checking every 20 ms); kNetwork-free: kConflict only if *cancel turns true first.
-  static Result<SpoolLock> Wait(const std::string& path, const std::atomic<bool>* cancel);
+  // Waits for it (checking every 20 ms of `env`'s sleep); kNetwork-free: kConflict only if *cancel turns
+  // true first.
+  static Result<SpoolLock> Wait(Env& env, const std::string& path, const std::atomic<bool>* cancel);
   bool held() const { return fd_ >= 0; }
 
  private:

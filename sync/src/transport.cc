@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -107,13 +108,11 @@ Status HttpError(const HttpResult& r) {
   return NetworkError("the hub answered HTTP " + std::to_string(r.status));
 }
 
-bool WaitUnlessCancelled(int ms, const std::atomic<bool>* cancel) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (std::chrono::steady_clock::now() < until) {
+bool WaitUnlessCancelled(Env& env, int ms, const std::atomic<bool>* cancel) {
+  // The cancel flag is a plain atomic (no notification): it is looked at every 10 ms of the wait.
+  for (int64_t left = ms; left > 0; left -= 10) {
     if (cancel != nullptr && cancel->load()) return false;
-    const auto left = until - std::chrono::steady_clock::now();
-    std::this_thread::sleep_for(
-        std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(10)));
+    env.SleepForMs(std::min<int64_t>(left, 10));
   }
   return cancel == nullptr || !cancel->load();
 }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <string>
 
+#include "berth/schema/env.h"
 #include "berth/schema/status.h"
 #include "berth/sync/crypto.h"
 #include "berth/sync/transport.h"
@@ -19,8 +20,9 @@ Status Unanswered(const HttpResult& r, const std::string& url);
 // A refusal at the HTTP level (401, 400, 413, others) as a Status.
 Status HttpError(const HttpResult& r);
 
-// Waits `ms` milliseconds; returns false at once if *cancel turns true meanwhile.
-bool WaitUnlessCancelled(int ms, const std::atomic<bool>* cancel);
+// Waits `ms` milliseconds through `env` (a retry's backoff: a test's Env returns at once); returns false
+// if *cancel turns true meanwhile, within 10 ms of it.
+bool WaitUnlessCancelled(Env& env, int ms, const std::atomic<bool>* cancel);
 
 // Opens a sealed answer to `request` (the pinned hub key's signature, the echo of the request), decodes it
 // and checks its protocol version. The caller interprets Response::error.

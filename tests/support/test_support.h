@@ -70,12 +70,19 @@ class CrashPoints {
 };
 
 // Env::Default()'s files with a clock that moves only when the test moves it: schedules are tested by
-// moving time, never by sleeping.
+// moving time, never by sleeping. Its monotonic clock is the same one; a sleep moves it and returns at
+// once (a retry's backoff costs no time), and `slept_ms()` is the total asked for.
 class ManualClockEnv final : public Env {
  public:
   explicit ManualClockEnv(int64_t start_ms) : now_(start_ms) {}
   void Advance(int64_t ms) { now_ += ms; }
   int64_t NowMs() override { return now_.load(); }
+  int64_t MonotonicMs() override { return now_.load(); }
+  void SleepForMs(int64_t ms) override {
+    now_ += ms;
+    slept_ += ms;
+  }
+  int64_t slept_ms() const { return slept_.load(); }
   Result<std::string> ReadFile(const std::string& path) override { return Env::Default()->ReadFile(path); }
   Status WriteFile(const std::string& path, std::string_view bytes) override {
     return Env::Default()->WriteFile(path, bytes);
@@ -88,6 +95,7 @@ class ManualClockEnv final : public Env {
 
  private:
   std::atomic<int64_t> now_;
+  std::atomic<int64_t> slept_{0};
 };
 
 // Env::Default() with its file changes counted as crash points.
@@ -99,6 +107,43 @@ class CrashEnv final : public Env {
   Status RenameFile(const std::string& from, const std::string& to) override;
   Status RemoveFile(const std::string& path) override;
   bool FileExists(const std::string& path) override;
+};
+
+// Env::Default() on a disk that refuses writes from a chosen one on: the Nth WriteFile or RenameFile
+// counted from FailFrom(N) (1: the next) fails with kIo, and so does every one after it, with nothing
+// changed on disk, as a full or read-only disk would. Reads, removals and the clock work as usual.
+class FailingWriteEnv final : public Env {
+ public:
+  void FailFrom(int64_t nth) {
+    seen_ = 0;
+    fail_from_ = nth;
+  }
+  void Heal() { fail_from_ = 0; }
+  int64_t failed() const { return failed_.load(); }  // writes and renames refused so far
+
+  int64_t NowMs() override { return Env::Default()->NowMs(); }
+  Result<std::string> ReadFile(const std::string& path) override { return Env::Default()->ReadFile(path); }
+  Status WriteFile(const std::string& path, std::string_view bytes) override {
+    if (Refuse()) return IoError("cannot write " + path + " (the test's disk refuses writes)");
+    return Env::Default()->WriteFile(path, bytes);
+  }
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    if (Refuse()) return IoError("cannot rename " + from + " (the test's disk refuses writes)");
+    return Env::Default()->RenameFile(from, to);
+  }
+  Status RemoveFile(const std::string& path) override { return Env::Default()->RemoveFile(path); }
+  bool FileExists(const std::string& path) override { return Env::Default()->FileExists(path); }
+
+ private:
+  bool Refuse() {
+    const int64_t n = ++seen_;
+    const bool refuse = fail_from_.load() > 0 && n >= fail_from_.load();
+    if (refuse) ++failed_;
+    return refuse;
+  }
+  std::atomic<int64_t> seen_{0};
+  std::atomic<int64_t> fail_from_{0};
+  std::atomic<int64_t> failed_{0};
 };
 
 }  // namespace berth::testing

@@ -14,7 +14,7 @@
 #include <future>
 #include <map>
 #include <memory>
-#include <regex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,15 +48,18 @@ class HubProcess {
   HubProcess& operator=(const HubProcess&) = delete;
 
   // Starts `serve`; port 0 lets the hub pick one (then reused by restarts). `env` adds variables, `args`
-  // more options of `serve` (e.g. --tombstone-days 0).
+  // more options of `serve` (e.g. --tombstone-days 0). Returns once the hub listens: it writes its port
+  // to --port-file then (atomically), and the file is waited for, not the log read.
   void Start(const std::map<std::string, std::string>& env = {}, const std::vector<std::string>& args = {}) {
     ASSERT_EQ(pid_, -1) << "hub already running";
     const std::string log = dir_ + ".log";
+    const std::string port_file = dir_ + ".port";
     const std::string listen = "127.0.0.1:" + std::to_string(port_);
     const std::string program = Program("sync/hub/berth-hub");
     std::remove(log.c_str());
-    std::vector<const char*> argv = {program.c_str(), "--data",   dir_.c_str(),
-                                     "serve",         "--listen", listen.c_str()};
+    std::remove(port_file.c_str());
+    std::vector<const char*> argv = {program.c_str(), "--data",       dir_.c_str(),  "serve",
+                                     "--listen",      listen.c_str(), "--port-file", port_file.c_str()};
     for (const auto& a : args) argv.push_back(a.c_str());
     argv.push_back(nullptr);
     pid_ = fork();
@@ -68,22 +71,21 @@ class HubProcess {
       execv(program.c_str(), const_cast<char* const*>(argv.data()));
       _exit(127);
     }
-    const std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+)");
-    for (int i = 0; i < 600; ++i) {
-      std::smatch m;
-      const std::string text = ReadFileText(log);
-      if (std::regex_search(text, m, re)) {
-        port_ = std::stoi(m[1]);
+    // A bounded wait for the hub to be ready (it opens and checks its store first), not a timing: the
+    // file appears whole once the hub listens, or the hub exits.
+    for (int i = 0; i < 12000; ++i) {
+      if (Env::Default()->FileExists(port_file)) {
+        port_ = std::stoi(ReadFileText(port_file));
         return;
       }
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
-        FAIL() << "berth-hub exited before listening: " << text;
+        FAIL() << "berth-hub exited before listening: " << ReadFileText(log);
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    FAIL() << "berth-hub did not start listening";
+    FAIL() << "berth-hub did not start listening within a minute: " << ReadFileText(log);
   }
 
   // Starts the hub in a forked child of the test instead of berth-hub: the same Hub serving the same store
@@ -135,17 +137,23 @@ class HubProcess {
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
 
-  // `berth-hub enroll`: returns the one-time code it printed.
+  // `berth-hub enroll --json`: returns the one-time code.
   std::string MakeCode(const std::string& name, const std::string& role, const std::string& scope) {
+    return Enroll(name, role, scope).value("code", "");
+  }
+  // `berth-hub enroll --json`: what it printed (code, code_id, hub_key_fingerprint, ...), or {} on failure.
+  nlohmann::json Enroll(const std::string& name, const std::string& role, const std::string& scope) {
     std::string out;
-    const int rc = RunCommand(Program("sync/hub/berth-hub") + " --data " + dir_ + " enroll --name '" + name +
-                                  "' --role " + role + " --scope '" + scope + "'",
+    const int rc = RunCommand(Program("sync/hub/berth-hub") + " --data " + dir_ + " enroll --json --name '" +
+                                  name + "' --role " + role + " --scope '" + scope + "'",
                               &out);
     EXPECT_EQ(rc, 0) << out;
-    std::smatch m;
-    const std::regex re("code: ([A-Z2-7-]+)");
-    EXPECT_TRUE(std::regex_search(out, m, re)) << out;
-    return m.size() > 1 ? std::string(m[1]) : std::string();
+    // The object is the last line of stdout; a warning on stderr (merged here) may come before it.
+    const size_t line = out.rfind("\n{");
+    auto json = nlohmann::json::parse(out.substr(line == std::string::npos ? 0 : line + 1), nullptr,
+                                      /*allow_exceptions=*/false);
+    EXPECT_TRUE(json.is_object()) << out;
+    return json.is_object() ? json : nlohmann::json::object();
   }
 
   int Revoke(const std::string& device_id, std::string* out = nullptr) {

@@ -144,5 +144,33 @@ TEST(SyncFaults, AnAnswerLostAfterTheHubCommittedIsRecoveredAsDuplicates) {
   EXPECT_EQ(served.counter->applied(), 10);
 }
 
+// The retry after a lost answer waits its backoff on the device's clock (SyncOptions::env), so the test
+// sees the wait without spending it: a first retry waits 200 ms plus up to 99 ms of jitter.
+TEST(SyncFaults, ARetryWaitsItsBackoffOnTheDevicesClock) {
+  TempDir tmp;
+  HubProcess hub(tmp.Sub("hub"));
+  CountedHub served(hub);
+  FaultTransport network;
+  auto a = Device::Create(tmp.Sub("a"));
+  ASSERT_TRUE(a->EnrollAt(served.live.url(), hub).ok());
+  ASSERT_TRUE(a->Sync().ok());
+  for (int i = 0; i < 10; ++i) a->Write("bed", "", {{"room", std::to_string(i)}});
+  network.FailExchange(1, FaultTransport::Fault::kLoseAnswer);  // the push's answer, after the ping
+  ManualClockEnv clock(NowMs());
+  sync::SyncOptions o;
+  o.transport = &network;
+  o.max_retries = 2;
+  o.env = &clock;
+  auto s = sync::SyncOnce(*a->store, o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(network.faults(), 1);
+  EXPECT_EQ(s->retries, 1);
+  EXPECT_GE(clock.slept_ms(), 200);
+  EXPECT_LT(clock.slept_ms(), 300);
+  EXPECT_EQ(s->duplicates, 10) << "the retried push finds its changes applied";
+  EXPECT_EQ(served.counter->applied(), 10);
+  EXPECT_EQ(Count(*a->store, "SELECT count(*) FROM outbox"), 0);
+}
+
 }  // namespace
 }  // namespace berth::testing

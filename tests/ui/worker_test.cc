@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <thread>
 
 #include "support/test_support.h"
@@ -49,11 +50,13 @@ TEST(StoreWorker, RunsTasksInOrderAndDeliversResultsOnlyWhenPumped) {
 TEST(StoreWorker, ARunningTaskSeesCancelAndStopDropsUndeliveredResults) {
   testing::TempDir tmp;
   auto store = MakeStore(tmp.Sub("s"));
+  std::promise<void> started;  // declared before the worker: it outlives the task
+  std::atomic<bool> saw_cancel{false};
   StoreWorker w;
   w.Start(store.get());
-  std::atomic<bool> started{false}, saw_cancel{false};
   w.Post("long job", [&](Store&, JobProgress& p) {
-    started = true;
+    started.set_value();
+    // A job of many small steps that looks at its cancel flag after each (a step here is a short nap).
     for (int i = 0; i < 2000 && !p.cancelled(); ++i) {
       p.Set(static_cast<float>(i) / 2000.0f);
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -61,7 +64,8 @@ TEST(StoreWorker, ARunningTaskSeesCancelAndStopDropsUndeliveredResults) {
     saw_cancel = p.cancelled();
     return StoreWorker::Continuation([] {});
   });
-  while (!started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // Waits for the job to be running; the bound only turns a hang into a failure.
+  ASSERT_EQ(started.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready);
   EXPECT_EQ(w.current_label(), "long job");
   w.CancelCurrent();
   w.WaitIdle();

@@ -184,7 +184,7 @@ Result<std::string> AddCaseNote(Store& store, const std::string& referral_id, No
   if (referral_id.empty()) return BadInput("a referral id is required");
   BERTH_ASSIGN_OR_RETURN(Referral r, LoadReferral(store.db(), referral_id));
   ReferralNote n;
-  n.id = NewUuidV7();
+  n.id = NewUuidV7(&store.env());
   n.referral_id = r.id;
   n.kind = kind;
   n.text = text;

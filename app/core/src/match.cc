@@ -155,13 +155,16 @@ std::string_view KindCode(CandidateKind kind) {
   return kind == CandidateKind::kBed ? "bed" : "homecare";
 }
 
-MatchContext ContextNow(const SupplyIndex& index, const MatchSettings& settings, const Geography* geo) {
+MatchContext ContextNow(const SupplyIndex& index, const MatchSettings& settings, const Geography* geo,
+                        Env* env) {
   MatchContext ctx;
   ctx.index = &index;
   ctx.settings = &settings;
   ctx.geo = geo;
-  ctx.today = TodayIsoDate();
-  ctx.now_iso = IsoInstantOfMs(NowMs());
+  // One reading of the clock, so the day and the instant agree at midnight.
+  const int64_t now_ms = (env != nullptr ? env : Env::Default())->NowMs();
+  ctx.today = IsoDateFromDays(now_ms / 86'400'000);
+  ctx.now_iso = IsoInstantOfMs(now_ms);
   return ctx;
 }
 

@@ -520,7 +520,7 @@ Result<ImportReport> ImportReferrals(Store& store, const Geography& geo, std::st
     }
     if (!r.id.empty()) ids_in_file[r.id] = p.line;
     nhs_in_file[r.nhs_number] = p.line;
-    if (r.id.empty()) r.id = NewUuidV7();
+    if (r.id.empty()) r.id = NewUuidV7(&store.env());
     report.Add({p.line, r.id, why.empty() ? RowOutcome::kCreated : RowOutcome::kRejected,
                 why.empty() ? "" : fmt::format("referral {}: {}", index, why)});
   }

@@ -239,7 +239,7 @@ Result<std::vector<std::string>> Ids(Db& db, const std::string& sql, const std::
 Status RecordDateChange(Store& store, const std::string& referral_id, const std::string& old_date,
                         const std::string& new_date, const std::string& note, const WorkflowTime& t) {
   ReferralDateChange c;
-  c.id = NewUuidV7();
+  c.id = NewUuidV7(&store.env());
   c.referral_id = referral_id;
   c.old_date = old_date;
   c.new_date = new_date;
@@ -268,9 +268,9 @@ Status MarkEach(Store& store, const std::string& entity, const std::vector<std::
 
 }  // namespace
 
-WorkflowTime WorkflowTime::Now() {
+WorkflowTime WorkflowTime::Now(Env* env) {
   WorkflowTime t;
-  t.now_iso = IsoOfSeconds(NowMs() / 1000);
+  t.now_iso = IsoOfSeconds((env != nullptr ? env : Env::Default())->NowMs() / 1000);
   t.today = t.now_iso.substr(0, 10);
   return t;
 }
@@ -349,7 +349,7 @@ Result<std::vector<std::string>> SaveReferrals(Store& store, const Geography* ge
     Referral& r = rs[i];
     const std::string which = rs.size() == 1 ? "the referral" : fmt::format("referral {}", i + 1);
     if (r.created_date.empty()) r.created_date = t.today;
-    if (r.id.empty()) r.id = NewUuidV7();
+    if (r.id.empty()) r.id = NewUuidV7(&store.env());
     if (!ids.insert(r.id).second) problems.push_back(which + ": the same id as another referral here");
     auto stored = LoadReferral(store.db(), r.id);
     if (!stored.ok() && stored.status().code() != Code::kNotFound) return stored.status();
@@ -707,7 +707,7 @@ Result<std::vector<std::string>> SendOffers(Store& store, const MatchSettings& s
       if (o.provider_id == p.id) return BadInput("provider " + p.id + " is named twice");
     }
     Offer o;
-    o.id = NewUuidV7();
+    o.id = NewUuidV7(&store.env());
     o.referral_id = r.id;
     o.provider_id = p.id;
     if (!target.bed_id.empty()) {
@@ -869,7 +869,7 @@ Result<std::string> ConfirmBed(Store& store, const std::string& referral_id, con
   BERTH_ASSIGN_OR_RETURN(auto accepted, AcceptedOffer(store, r.id, b.provider_id, b.id));
   BERTH_RETURN_IF_ERROR(NeedAcceptance(accepted, terms, r.id, b.provider_id));
   Placement p;
-  p.id = NewUuidV7();
+  p.id = NewUuidV7(&store.env());
   p.referral_id = r.id;
   p.provider_id = b.provider_id;
   p.kind = PlacementKind::kCareHome;
@@ -948,7 +948,7 @@ Result<std::vector<std::string>> ConfirmHomecare(Store& store, const MatchContex
     for (const HomecareBandUse& u : chosen->bands) {
       const CapacitySlot& cs = c.index->capacity()[u.capacity];
       Placement p;
-      p.id = NewUuidV7();
+      p.id = NewUuidV7(&store.env());
       p.referral_id = r.id;
       p.provider_id = provider_id;
       p.kind = PlacementKind::kHomecare;
@@ -1013,7 +1013,7 @@ Result<std::string> HandBack(Store& store, const std::string& placement_id, Hand
     }
   }
   Handback hb;
-  hb.id = NewUuidV7();
+  hb.id = NewUuidV7(&store.env());
   hb.placement_id = p.id;
   hb.referral_id = p.referral_id;
   hb.provider_id = p.provider_id;

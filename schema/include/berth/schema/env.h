@@ -2,8 +2,10 @@
 // clock, and the files around the database (the key file, rekey's side files, a wipe). SQLite's own file
 // I/O goes through its VFS instead (crypt_vfs.h), which tests wrap the same way.
 //
-// Production code uses Env::Default(). Tests pass their own Env (tests/support) to stop the clock or to
-// crash the process at a chosen file operation, so no test sleeps or calibrates a kill.
+// Production code takes an Env from its caller (a Store's, a SyncOptions', a HubOptions') and falls back to
+// Env::Default() only where the caller has none. Tests pass their own Env (tests/support) to stop the
+// clock, to make a wait return at once, to fail a file write or to crash the process at a chosen file
+// operation, so no test sleeps or calibrates a kill.
 //
 // Threads: every method may be called from any thread; Default() lives for the whole process.
 #pragma once
@@ -25,6 +27,12 @@ class Env {
 
   // Milliseconds since the Unix epoch (wall clock).
   virtual int64_t NowMs() = 0;
+  // Milliseconds on a clock that never goes back, for deadlines and timeouts (unrelated to NowMs). The
+  // default is the system's steady clock.
+  virtual int64_t MonotonicMs();
+  // Blocks the calling thread for `ms` milliseconds (a retry's backoff, a wait for a lock). A test's Env
+  // moves its clock here and returns at once. The default sleeps.
+  virtual void SleepForMs(int64_t ms);
 
   // The whole file. kNotFound when it does not exist, kIo when it cannot be read.
   virtual Result<std::string> ReadFile(const std::string& path) = 0;

@@ -9,8 +9,11 @@
 
 namespace berth {
 
-// A time-ordered UUID (RFC 9562 version 7) in its canonical 36-character lower-case form.
-std::string NewUuidV7();
+class Env;
+
+// A time-ordered UUID (RFC 9562 version 7) in its canonical 36-character lower-case form, its time from
+// `env`'s clock (null: Env::Default()).
+std::string NewUuidV7(Env* env = nullptr);
 bool IsUuid(std::string_view text);
 
 // Hybrid logical clock stamp: milliseconds since the Unix epoch plus a counter that orders events within
@@ -28,7 +31,7 @@ struct Hlc {
 // The device's clock. Not thread-safe; the Store owns one and serialises access.
 class HlcClock {
  public:
-  // `now_ms` is injectable for tests; 0 means "use the system clock".
+  // `now_ms` is the caller's clock (a Store passes its Env's); 0 means Env::Default()'s.
   Hlc Tick(int64_t now_ms = 0);
   // Merges a stamp seen from elsewhere so later local stamps sort after it.
   Hlc Observe(const Hlc& remote, int64_t now_ms = 0);
@@ -39,6 +42,8 @@ class HlcClock {
   Hlc last_;
 };
 
+// Env::Default()'s wall clock, for callers that have no Env of their own (tests, tools). Code given an Env
+// reads that one's.
 int64_t NowMs();
 
 }  // namespace berth

@@ -757,8 +757,9 @@ std::string IsoDateFromDays(int64_t days);
 // The UTC instant 'YYYY-MM-DDTHH:MM:SSZ' of a moment in milliseconds since 1970: the one formatter of
 // instants the workflow, the case log and the hub share.
 std::string IsoInstantOfMs(int64_t ms);
-// Today's date (UTC) as 'YYYY-MM-DD'.
-std::string TodayIsoDate();
+class Env;
+// Today's date (UTC) on `env`'s clock (null: Env::Default()) as 'YYYY-MM-DD'.
+std::string TodayIsoDate(Env* env = nullptr);
 
 // The bed categories a registration allows: nursing homes may take every nursing and residential need.
 bool RegistrationAllows(Registration registration, BedCategory category);

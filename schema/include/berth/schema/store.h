@@ -112,12 +112,14 @@ class Store {
 
   // Rewraps the data key under a new passphrase; the database pages are not touched. A store whose cost
   // is below the floor (but not a test build's) may be opened this way once, and comes out at `kdf`.
+  // The key file is read and rewritten through `env` (null: Env::Default()); a failed write leaves the old
+  // passphrase working.
   static Status ChangePassphrase(const std::string& dir, const Secret& old_passphrase,
-                                 const Secret& new_passphrase,
-                                 const KdfParams& kdf = KdfParams::ForNewKeys());
-  // Sets a new passphrase using the recovery key.
+                                 const Secret& new_passphrase, const KdfParams& kdf = KdfParams::ForNewKeys(),
+                                 Env* env = nullptr);
+  // Sets a new passphrase using the recovery key (the key file through `env`, as ChangePassphrase).
   static Status Recover(const std::string& dir, const Secret& recovery_key, const Secret& new_passphrase,
-                        const KdfParams& kdf = KdfParams::ForNewKeys());
+                        const KdfParams& kdf = KdfParams::ForNewKeys(), Env* env = nullptr);
 
   // A new data key: every page is rewritten under it, crash-safely (see FORMAT.md, "Rekey"). The recovery
   // wrap must be redone, so a new recovery key is issued into `new_recovery_key`.
@@ -131,6 +133,9 @@ class Store {
   bool locked() const;
 
   Db& db();
+  // The clock and files this store was opened with (StoreOptions::env): what code working on the store
+  // stamps its times and ids with.
+  Env& env() const;
   const std::string& dir() const { return dir_; }
   const std::string& device_id() const { return device_id_; }
   const std::string& actor() const { return actor_; }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "berth/schema/env.h"
 #include "berth/schema/secret.h"
 #include "berth/schema/status.h"
 #include "berth/sync/wire.h"
@@ -100,9 +101,10 @@ struct SealedRequest {
   EnvelopeHeader header;
 };
 // `direction` 1 for a device's request on /v1/sync, 3 for a courier's on /v1/courier (its own keys as
-// `device`).
+// `device`). The header's send time is `env`'s clock (null: Env::Default()).
 Result<SealedRequest> SealRequest(const KeyPairs& device, const PublicKeys& hub, const std::string& device_id,
-                                  uint64_t counter, const Bytes& payload, uint8_t direction = 1);
+                                  uint64_t counter, const Bytes& payload, uint8_t direction = 1,
+                                  Env* env = nullptr);
 // Device side: checks the hub's signature, that the answer echoes the request, and opens it.
 Result<Bytes> OpenResponse(const SealedRequest& request, const PublicKeys& hub, const Bytes& envelope);
 
@@ -110,8 +112,9 @@ Result<Bytes> OpenResponse(const SealedRequest& request, const PublicKeys& hub, 
 // knows the stored counter). kNotAuthorised (bad signature) or kIntegrity (bad tag).
 Result<Bytes> OpenRequest(const KeyPairs& hub, const PublicKeys& device, const Envelope& envelope,
                           SessionKeys* keys);
+// The answer's send time is `env`'s clock (null: Env::Default()).
 Bytes SealResponse(const KeyPairs& hub, const EnvelopeHeader& request, const SessionKeys& keys,
-                   const Bytes& payload);
+                   const Bytes& payload, Env* env = nullptr);
 
 // --- boxes: sealed to a party's long-term key, for the spool (PROTOCOL.md section 11) ---------------------
 enum class BoxPurpose : uint8_t { kSpooledPush = 1, kPushAnswer = 2, kPullPage = 3 };

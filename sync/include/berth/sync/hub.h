@@ -44,7 +44,8 @@ struct HubOptions {
   // How long a courier key works after its registration (PROTOCOL.md section 11): a bank-holiday weekend.
   // 0: never (no sync while locked).
   int64_t courier_ttl_ms = 96LL * 3600 * 1000;
-  // The hub's clock: replay windows, push times, the tombstone horizon (null: Env::Default()). Not owned.
+  // The hub's clock: replay windows, push times, the tombstone horizon, the HTTP deadlines (null:
+  // Env::Default()). Not owned.
   Env* env = nullptr;
 };
 

@@ -148,8 +148,9 @@ struct MatchContext {
   bool keep_exclusions = true;  // false: count exclusions by rule only (the plan needs no sentences)
   std::string needed_from;      // when set: match for care from this date (a confirmation's first day)
 };
-// Today and now from the clock.
-MatchContext ContextNow(const SupplyIndex& index, const MatchSettings& settings, const Geography* geo);
+// Today and now from `env`'s clock (null: Env::Default()).
+MatchContext ContextNow(const SupplyIndex& index, const MatchSettings& settings, const Geography* geo,
+                        Env* env = nullptr);
 
 Needs PrepareNeeds(const MatchContext& ctx, const Referral& r);
 

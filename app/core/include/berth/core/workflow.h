@@ -31,9 +31,9 @@ namespace berth::core {
 
 // The moment a transition happens at (tests fix it; the CLI and the window take the clock once, here).
 struct WorkflowTime {
-  std::string today;    // 'YYYY-MM-DD'
-  std::string now_iso;  // 'YYYY-MM-DDTHH:MM:SSZ'
-  static WorkflowTime Now();
+  std::string today;                                           // 'YYYY-MM-DD'
+  std::string now_iso;                                         // 'YYYY-MM-DDTHH:MM:SSZ'
+  static WorkflowTime Now(Env* env = nullptr);                 // `env`'s clock (null: Env::Default())
   static Result<WorkflowTime> At(const std::string& now_iso);  // kBadInput unless 'YYYY-MM-DDTHH:MM:SSZ'
 };
 
