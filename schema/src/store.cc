@@ -919,7 +919,7 @@ Status Store::AppendAuditInTransaction(const std::string& action, const std::str
     if (batch.active && batch.audit_loaded) {
       // The batch's transaction holds the write lock: the head read at its first entry is still the head.
       e.seq = batch.audit_seq + 1;
-      prev = std::move(batch.audit_hash);
+      prev = batch.audit_hash;  // a copy: a caller's savepoint may roll this entry back
     } else {
       // Re-read the chain head inside the transaction: another connection may have appended.
       BERTH_ASSIGN_OR_RETURN(Statement head,
