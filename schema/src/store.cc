@@ -716,7 +716,8 @@ bool Store::in_batch() const {
 
 Status Store::Batch(const std::function<Status()>& body) {
   if (locked()) return NotAuthorised("the store is locked");
-  if (impl_->batch.active) return body();  // joins the enclosing batch, which rolls back on any error
+  // Joins the enclosing batch, which its error (even one ignored) rolls back.
+  if (impl_->batch.active) return Noted(body());
   Db& db = impl_->db;
   const std::vector<uint8_t> audit_hash_before = impl_->last_audit_hash;
   Status st = db.Transaction([&]() -> Status {

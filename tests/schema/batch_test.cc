@@ -165,6 +165,14 @@ TEST_P(BatchTest, ABatchWithOneBadRowIsRefusedAndWritesNothing) {
   EXPECT_EQ(stopped.code(), Code::kConflict);
   EXPECT_EQ(Domain(*store), before);
   ExpectVerifies(*store);
+  // An inner batch joins the outer one: its error fails the whole batch even when the outer body goes on.
+  const Status nested = store->Batch([&]() -> Status {
+    for (Mutation m : Changes()) BERTH_RETURN_IF_ERROR(store->Write(std::move(m)));
+    (void)store->Batch([]() -> Status { return ConflictError("an inner step gave up"); });
+    return Status::Ok();
+  });
+  EXPECT_EQ(nested.code(), Code::kConflict);
+  EXPECT_EQ(Domain(*store), before);
   // And the store still writes afterwards, continuing the chain.
   ASSERT_TRUE(store->WriteBatch(Changes()).ok());
   ExpectVerifies(*store);
