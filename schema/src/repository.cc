@@ -141,8 +141,8 @@ Result<T> ReadRow(const Statement& st) {
 // Loads live rows: `tail` follows "WHERE deleted = 0" (more conditions with ?1.., then ORDER BY).
 template <class T>
 Result<std::vector<T>> LoadWhere(Db& db, const std::string& tail, const std::vector<std::string>& args = {}) {
-  BERTH_ASSIGN_OR_RETURN(Statement st, db.Prepare("SELECT " + ColumnList<T>() + " FROM \"" + T::kTable +
-                                                  "\" WHERE deleted = 0 " + tail));
+  BERTH_ASSIGN_OR_RETURN(Statement st, db.Cached("SELECT " + ColumnList<T>() + " FROM \"" + T::kTable +
+                                                 "\" WHERE deleted = 0 " + tail));
   for (size_t i = 0; i < args.size(); ++i) st.Bind(static_cast<int>(i + 1), args[i]);
   std::vector<T> out;
   while (true) {
@@ -176,8 +176,9 @@ template <class T>
 Result<SaveOutcome> SaveRecordChanges(Store& store, const T& r) {
   if (r.id.empty()) return BadInput(std::string("a ") + T::kTable + " record needs an id");
   Db& db = store.db();
-  BERTH_ASSIGN_OR_RETURN(Statement st, db.Prepare("SELECT " + ColumnList<T>() + ", deleted FROM \"" +
-                                                  T::kTable + "\" WHERE id = ?"));
+  // Cached: an import or the demo reads every row it saves (FORMAT.md, "Batches").
+  BERTH_ASSIGN_OR_RETURN(Statement st, db.Cached("SELECT " + ColumnList<T>() + ", deleted FROM \"" +
+                                                 T::kTable + "\" WHERE id = ?"));
   st.Bind(1, r.id);
   BERTH_ASSIGN_OR_RETURN(bool exists, st.Step());
   if (!exists) {

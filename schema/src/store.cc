@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cereal/archives/binary.hpp>
 #include <cereal/types/map.hpp>
 #include <cereal/types/string.hpp>
@@ -59,6 +60,9 @@ DbId RandomDbId() {
   randombytes_buf(id.data(), id.size());
   return id;
 }
+
+// meta 'audit_end' (defined with the audit log below).
+std::string AuditEnd(int64_t seq, const std::vector<uint8_t>& hash);
 
 bool FileExists(const std::string& path) {
   struct stat st;
@@ -143,6 +147,17 @@ struct Store::Impl {
   // entity -> its columns, for syncable tables (those with id, hlc, origin and deleted columns).
   std::map<std::string, std::set<std::string>> columns;
   std::vector<uint8_t> last_audit_hash;
+  // An open Store::Batch: what it saves once, at its end, instead of once per row.
+  struct BatchState {
+    bool active = false;
+    Status failed;                    // the first error inside the batch: it rolls back
+    bool audit_loaded = false;        // the chain's head, read once inside the batch's transaction
+    int64_t audit_seq = 0;            // the last entry's seq (0: none)
+    std::vector<uint8_t> audit_hash;  // the last entry's hash
+    bool audit_appended = false;      // 'audit_end' to save
+    std::string hlc;                  // 'hlc' to save (empty: nothing)
+  };
+  BatchState batch;
 
   ~Impl() { Close(); }
   void Close() {
@@ -505,11 +520,19 @@ Status Store::ObserveClock(const std::string& hlc) {
     if (!(impl_->clock->clock.last() < remote)) return Status::Ok();
     now = impl_->clock->clock.Observe(remote, now_ms);
   }
+  return impl_->Explain(SaveClock(now.ToString()));
+}
+
+Status Store::SaveClock(const std::string& hlc) {
+  if (impl_->batch.active) {
+    impl_->batch.hlc = std::max(impl_->batch.hlc, hlc);
+    return Status::Ok();
+  }
   BERTH_ASSIGN_OR_RETURN(Statement meta,
                          impl_->db.Cached("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
                                           " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
-  meta.Bind(1, now.ToString());
-  return impl_->Explain(meta.Run());
+  meta.Bind(1, hlc);
+  return meta.Run();
 }
 
 Result<std::map<std::string, std::vector<std::string>>> SyncableTables(Db& db) {
@@ -626,8 +649,7 @@ struct Clock {
 
 }  // namespace
 
-Status Store::Write(Mutation m) {
-  if (locked()) return NotAuthorised("the store is locked");
+Status Store::CheckLocal(Mutation& m) const {
   auto table = impl_->columns.find(m.entity);
   if (table == impl_->columns.end()) return BadInput("'" + m.entity + "' is not a table that syncs");
   if (m.row_id.empty()) m.row_id = NewUuidV7(impl_->env);
@@ -639,46 +661,117 @@ Status Store::Write(Mutation m) {
   }
   if (m.kind != MutationKind::kDelete && m.fields.empty())
     return BadInput("a change must set at least one field");
-  BERTH_RETURN_IF_ERROR(CheckSettingMutation(m));
+  return CheckSettingMutation(m);
+}
+
+Status Store::CheckRemote(const Mutation& m) const {
+  if (!impl_->columns.count(m.entity)) return BadInput("'" + m.entity + "' is not a table that syncs");
+  return CheckSettingMutation(m);
+}
+
+Status Store::Noted(Status st) {
+  if (!st.ok() && impl_->batch.active && impl_->batch.failed.ok()) impl_->batch.failed = st;
+  return impl_->Explain(st);
+}
+
+Status Store::Write(Mutation m) {
+  if (locked()) return NotAuthorised("the store is locked");
+  BERTH_RETURN_IF_ERROR(Noted(CheckLocal(m)));
   m.mutation_id = NewUuidV7(impl_->env);
   m.origin_device = device_id_;
+  // In a batch the batch's transaction holds the row: no savepoint of its own (Batch rolls back on error).
+  if (impl_->batch.active) return Noted(WriteInTransaction(m));
+  return impl_->Explain(impl_->db.Transaction([&]() -> Status { return WriteInTransaction(m); }));
+}
+
+Status Store::WriteInTransaction(Mutation& m) {
   Db& db = impl_->db;
-  Status st = db.Transaction([&]() -> Status {
-    m.hlc = Tick().ToString();
-    BERTH_RETURN_IF_ERROR(ApplyInTransaction(m));
-    BERTH_ASSIGN_OR_RETURN(Statement out,
-                           db.Cached("INSERT INTO outbox (mutation_id, kind, entity, row_id, hlc, payload,"
-                                     " created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    const std::vector<uint8_t> payload = EncodeBinary(m);
-    out.Bind(1, m.mutation_id)
-        .Bind(2, static_cast<int64_t>(m.kind))
-        .Bind(3, m.entity)
-        .Bind(4, m.row_id)
-        .Bind(5, m.hlc)
-        .BindBlob(6, payload)
-        .Bind(7, impl_->env->NowMs());
-    BERTH_RETURN_IF_ERROR(out.Run());
-    BERTH_ASSIGN_OR_RETURN(Statement meta,
-                           db.Cached("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
-                                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
-    meta.Bind(1, m.hlc);
-    BERTH_RETURN_IF_ERROR(meta.Run());
-    std::string detail;
-    for (const auto& kv : m.fields) detail += (detail.empty() ? "" : ",") + kv.first;
-    const char* action = m.kind == MutationKind::kDelete  ? "delete"
-                         : m.kind == MutationKind::kClaim ? "claim"
-                                                          : "write";
-    return AppendAuditInTransaction(m.claim.empty() ? action : std::string(action) + ":" + m.claim, m.entity,
-                                    m.row_id, detail);
-  });
-  return impl_->Explain(st);
+  m.hlc = Tick().ToString();
+  BERTH_RETURN_IF_ERROR(ApplyInTransaction(m));
+  BERTH_ASSIGN_OR_RETURN(Statement out,
+                         db.Cached("INSERT INTO outbox (mutation_id, kind, entity, row_id, hlc, payload,"
+                                   " created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  const std::vector<uint8_t> payload = EncodeBinary(m);
+  out.Bind(1, m.mutation_id)
+      .Bind(2, static_cast<int64_t>(m.kind))
+      .Bind(3, m.entity)
+      .Bind(4, m.row_id)
+      .Bind(5, m.hlc)
+      .BindBlob(6, payload)
+      .Bind(7, impl_->env->NowMs());
+  BERTH_RETURN_IF_ERROR(out.Run());
+  BERTH_RETURN_IF_ERROR(SaveClock(m.hlc));
+  std::string detail;
+  for (const auto& kv : m.fields) detail += (detail.empty() ? "" : ",") + kv.first;
+  const char* action = m.kind == MutationKind::kDelete  ? "delete"
+                       : m.kind == MutationKind::kClaim ? "claim"
+                                                        : "write";
+  return AppendAuditInTransaction(m.claim.empty() ? action : std::string(action) + ":" + m.claim, m.entity,
+                                  m.row_id, detail);
 }
 
 Status Store::ApplyRemote(const Mutation& m) {
   if (locked()) return NotAuthorised("the store is locked");
-  if (!impl_->columns.count(m.entity)) return BadInput("'" + m.entity + "' is not a table that syncs");
-  BERTH_RETURN_IF_ERROR(CheckSettingMutation(m));
+  BERTH_RETURN_IF_ERROR(Noted(CheckRemote(m)));
+  if (impl_->batch.active) return Noted(ApplyInTransaction(m));
   return impl_->Explain(impl_->db.Transaction([&]() -> Status { return ApplyInTransaction(m); }));
+}
+
+bool Store::in_batch() const {
+  return impl_->batch.active;
+}
+
+Status Store::Batch(const std::function<Status()>& body) {
+  if (locked()) return NotAuthorised("the store is locked");
+  // Joins the enclosing batch, which its error (even one ignored) rolls back.
+  if (impl_->batch.active) return Noted(body());
+  Db& db = impl_->db;
+  const std::vector<uint8_t> audit_hash_before = impl_->last_audit_hash;
+  Status st = db.Transaction([&]() -> Status {
+    impl_->batch = Impl::BatchState{};
+    impl_->batch.active = true;
+    Status run = body();
+    if (run.ok()) run = impl_->batch.failed;
+    Impl::BatchState done = std::move(impl_->batch);
+    impl_->batch = Impl::BatchState{};
+    BERTH_RETURN_IF_ERROR(run);
+    // What every row would have saved, saved once: the newest clock and the audit chain's end.
+    if (!done.hlc.empty()) BERTH_RETURN_IF_ERROR(SaveClock(done.hlc));
+    if (done.audit_appended) {
+      BERTH_ASSIGN_OR_RETURN(Statement end,
+                             db.Cached("INSERT INTO meta (key, value) VALUES ('audit_end', ?)"
+                                       " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+      end.Bind(1, AuditEnd(done.audit_seq, done.audit_hash));
+      BERTH_RETURN_IF_ERROR(end.Run());
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) impl_->last_audit_hash = audit_hash_before;
+  return impl_->Explain(st);
+}
+
+Status Store::WriteBatch(std::vector<Mutation> mutations) {
+  if (locked()) return NotAuthorised("the store is locked");
+  for (size_t i = 0; i < mutations.size(); ++i) {
+    const Status st = CheckLocal(mutations[i]);
+    if (!st.ok()) return st.Context("change " + std::to_string(i + 1) + " of the batch");
+  }
+  return Batch([&]() -> Status {
+    for (Mutation& m : mutations) BERTH_RETURN_IF_ERROR(Write(std::move(m)));
+    return Status::Ok();
+  });
+}
+
+Status Store::ApplyRemoteBatch(std::span<const Mutation> mutations) {
+  if (locked()) return NotAuthorised("the store is locked");
+  for (size_t i = 0; i < mutations.size(); ++i) {
+    const Status st = CheckRemote(mutations[i]);
+    if (!st.ok()) return st.Context("change " + std::to_string(i + 1) + " of the batch");
+  }
+  return Batch([&]() -> Status {
+    for (const Mutation& m : mutations) BERTH_RETURN_IF_ERROR(ApplyRemote(m));
+    return Status::Ok();
+  });
 }
 
 Status Store::ApplyInTransaction(const Mutation& m) {
@@ -826,15 +919,23 @@ Status Store::AppendAudit(const std::string& action, const std::string& entity, 
 Status Store::AppendAuditInTransaction(const std::string& action, const std::string& entity,
                                        const std::string& row_id, const std::string& detail) {
   Db& db = impl_->db;
+  Impl::BatchState& batch = impl_->batch;
   std::vector<uint8_t> hash;
   Status st = [&]() -> Status {
-    // Re-read the chain head inside the transaction: another connection may have appended.
-    BERTH_ASSIGN_OR_RETURN(Statement head,
-                           db.Cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"));
-    BERTH_ASSIGN_OR_RETURN(bool has, head.Step());
     AuditEntry e;
-    e.seq = has ? head.Int(0) + 1 : 1;
-    const std::vector<uint8_t> prev = has ? head.Blob(1) : std::vector<uint8_t>(crypto_generichash_BYTES, 0);
+    std::vector<uint8_t> prev;
+    if (batch.active && batch.audit_loaded) {
+      // The batch's transaction holds the write lock: the head read at its first entry is still the head.
+      e.seq = batch.audit_seq + 1;
+      prev = batch.audit_hash;  // a copy: a caller's savepoint may roll this entry back
+    } else {
+      // Re-read the chain head inside the transaction: another connection may have appended.
+      BERTH_ASSIGN_OR_RETURN(Statement head,
+                             db.Cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"));
+      BERTH_ASSIGN_OR_RETURN(bool has, head.Step());
+      e.seq = has ? head.Int(0) + 1 : 1;
+      prev = has ? head.Blob(1) : std::vector<uint8_t>(crypto_generichash_BYTES, 0);
+    }
     e.at_ms = impl_->env->NowMs();
     e.actor = actor_;
     e.device_id = device_id_;
@@ -854,6 +955,14 @@ Status Store::AppendAuditInTransaction(const std::string& action, const std::str
         .Bind(6, e.entity);
     ins.Bind(7, e.row_id).Bind(8, e.detail).BindBlob(9, prev).BindBlob(10, hash);
     BERTH_RETURN_IF_ERROR(ins.Run());
+    if (batch.active) {
+      // The chain's end is saved once, when the batch commits.
+      batch.audit_loaded = true;
+      batch.audit_appended = true;
+      batch.audit_seq = e.seq;
+      batch.audit_hash = hash;
+      return Status::Ok();
+    }
     // The chain's end, in the same transaction: removing the last entries then shows in Verify.
     BERTH_ASSIGN_OR_RETURN(Statement end,
                            db.Cached("INSERT INTO meta (key, value) VALUES ('audit_end', ?)"

@@ -602,10 +602,11 @@ class Session {
     return false;
   }
 
-  // A page's rows (LWW per field) and its cursor, in one transaction: a live page, or one from the spool.
-  // A setting the schema refuses is kept out (its default, or this device's value, stays in force).
+  // A page's rows (LWW per field) and its cursor, as one batch of the store (one transaction, the clock
+  // saved once; schema/FORMAT.md, "Batches"): a live page, or one from the spool. A setting the schema
+  // refuses is kept out (its default, or this device's value, stays in force).
   Status ApplyPage(const PullResponse& page, bool snapshot) {
-    return db_.Transaction([&]() -> Status {
+    return store_.Batch([&]() -> Status {
       std::string newest;  // the device clock moves past every stamp pulled, once per page
       for (const RowState& row : page.rows) {
         if (schema_.Columns(row.entity) == nullptr) continue;

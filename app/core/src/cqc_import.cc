@@ -681,7 +681,7 @@ Result<ImportReport> ImportCqcDirectory(Store& store, const Geography& geo, std:
 
   // Everything parsed: write in one transaction, keeping fields Berth manages (trusted assessor, contacts)
   // and, when this file lacks them, the bed count, rating and exact position of an earlier one.
-  Status written = store.db().Transaction([&]() -> Status {
+  Status written = WriteAll(store, options.write_path, [&]() -> Status {
     for (auto& row : rows) {
       Provider p = row.built.p;
       auto old = LoadProvider(store.db(), p.id);

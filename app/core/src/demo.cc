@@ -178,7 +178,8 @@ Status DemoBuilder::ImportReal() {
   } else {
     filters = {{"", ""}};
   }
-  for (const auto& f : filters) {
+  for (auto& f : filters) {
+    f.write_path = o_.write_path;
     auto report = ImportCqcDirectory(store_, geo_, csv, f);
     if (!report.ok()) return report.status().Context("importing the CQC directory for the demo");
   }
@@ -687,7 +688,7 @@ Result<DemoSummary> DemoBuilder::Run() {
   // re-encrypting) pages mid-transaction. A setting of this connection only; restored afterwards.
   BERTH_ASSIGN_OR_RETURN(int64_t old_cache, db.QueryInt("PRAGMA cache_size"));
   BERTH_RETURN_IF_ERROR(db.Exec("PRAGMA cache_size = -524288"));  // 512 MiB at most, used only as needed
-  const Status built = db.Transaction([&]() -> Status {
+  const Status built = WriteAll(store_, o_.write_path, [&]() -> Status {
     BERTH_RETURN_IF_ERROR(ImportReal());
     if (o_.scale == DemoScale::kEngland) BERTH_RETURN_IF_ERROR(AddSynthetic());
     BERTH_RETURN_IF_ERROR(MakeBeds());

@@ -123,6 +123,16 @@ Result<Geography> Geography::Load(const std::string& dir) {
     return Status::Ok();
   });
   BERTH_RETURN_IF_ERROR(authorities);
+  // The first council a key names, unless a later current one has it and the first is not current.
+  for (size_t i = 0; i < g.authorities_.size(); ++i) {
+    const LocalAuthority& la = g.authorities_[i];
+    for (const std::string* key : {&la.name, &la.official_name, &la.code}) {
+      const std::string lower = AsciiLower(*key);
+      if (lower.empty()) continue;
+      auto [it, fresh] = g.authority_index_.emplace(lower, i);
+      if (!fresh && la.current && !g.authorities_[it->second].current) it->second = i;
+    }
+  }
   const Status hospitals = ReadTable(dir + "/hospitals_england_2014.csv", [&](const auto& row, int64_t) {
     Hospital h;
     h.code = Get(row, "OrganisationCode");
@@ -156,13 +166,8 @@ std::optional<LatLong> Geography::Locate(std::string_view postcode) const {
 const LocalAuthority* Geography::FindAuthority(std::string_view name) const {
   const std::string want = AsciiLower(name);
   if (want.empty()) return nullptr;
-  const LocalAuthority* best = nullptr;
-  for (const auto& la : authorities_) {
-    if (AsciiLower(la.name) == want || AsciiLower(la.official_name) == want || AsciiLower(la.code) == want) {
-      if (best == nullptr || (la.current && !best->current)) best = &la;
-    }
-  }
-  return best;
+  auto it = authority_index_.find(want);
+  return it == authority_index_.end() ? nullptr : &authorities_[it->second];
 }
 
 std::vector<const LocalAuthority*> Geography::DistrictsOf(const LocalAuthority& county) const {

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -150,6 +152,22 @@ class Store {
   // Applies a mutation that came from elsewhere (the hub): per-field last-writer-wins by HLC, no outbox.
   Status ApplyRemote(const Mutation& mutation);
   Hlc Tick();
+
+  // --- batches (the bulk write path: imports, the demo, a device's pull) --------------------------------
+  // Runs `body` as one batch: every Write and ApplyRemote it makes on this store takes the same checks and
+  // leaves the same rows, field clocks, outbox entries and audit entries as one at a time, but all in one
+  // transaction (joining the caller's, through one savepoint) without a savepoint per row; the audit chain
+  // is extended in memory from the head read once, and the device clock and the chain's end are saved in
+  // `meta` once, at the end (FORMAT.md, "Batches"). Any error, from `body` or from any write inside it
+  // (even one `body` chose to ignore), rolls back the whole batch: nothing is written. A batch inside a
+  // batch joins it.
+  Status Batch(const std::function<Status()>& body);
+  // Write and ApplyRemote over a list, as one batch. Every mutation is checked (entity, fields, settings)
+  // before anything is written; a bad one refuses the batch with kBadInput naming its index.
+  Status WriteBatch(std::vector<Mutation> mutations);
+  Status ApplyRemoteBatch(std::span<const Mutation> mutations);
+  bool in_batch() const;
+
   // Moves the device's clock past a stamp seen from elsewhere (a pulled row), so the next local change
   // sorts after everything this device has seen, and saves it (joining the caller's transaction).
   Status ObserveClock(const std::string& hlc);
@@ -177,6 +195,15 @@ class Store {
   // their own (a savepoint per row copies every page it first touches into the statement journal). On an
   // error the caller's transaction must roll back, as Db::Transaction does when the error propagates.
   Status ApplyInTransaction(const Mutation& mutation);
+  // Write's body once the mutation is checked and stamped with its ids.
+  Status WriteInTransaction(Mutation& mutation);
+  // The checks Write makes before anything is written (fills in a missing row id).
+  Status CheckLocal(Mutation& mutation) const;
+  Status CheckRemote(const Mutation& mutation) const;
+  // meta 'hlc' := `hlc` now, or at the end of the batch.
+  Status SaveClock(const std::string& hlc);
+  // Inside a batch: remembers the first error, which then rolls the batch back.
+  Status Noted(Status st);
   Status AppendAuditInTransaction(const std::string& action, const std::string& entity,
                                   const std::string& row_id, const std::string& detail);
 

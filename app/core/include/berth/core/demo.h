@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <string>
 
+#include "berth/core/bulk.h"
 #include "berth/core/geo.h"
 #include "berth/schema/model.h"
 #include "berth/schema/status.h"
@@ -33,7 +34,8 @@ struct DemoOptions {
   uint64_t seed = 1;
   DemoScale scale = DemoScale::kCounty;
   std::string today = TodayIsoDate();
-  std::string cqc_csv_path;  // default: AssetsDir()/data/care_directory_2016_sample.csv
+  std::string cqc_csv_path;                  // default: AssetsDir()/data/care_directory_2016_sample.csv
+  WritePath write_path = WritePath::kBatch;  // berth/core/bulk.h
 };
 
 struct DemoSummary {
@@ -46,7 +48,8 @@ struct DemoSummary {
   std::string Text() const;
 };
 
-// Fills an empty store (kConflict if it already holds providers or referrals), in one transaction.
+// Fills an empty store (kConflict if it already holds providers or referrals), in one transaction (one
+// batch on the default write path).
 Result<DemoSummary> BuildDemo(Store& store, const Geography& geo, const DemoOptions& options);
 
 // A valid NHS number in the 999 test range from a random 6-digit body (retrying past check digit 10).

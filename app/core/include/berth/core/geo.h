@@ -83,6 +83,9 @@ class Geography {
  private:
   std::unordered_map<std::string, LatLong> outcodes_;
   std::vector<LocalAuthority> authorities_;
+  // Lower-case name, official name and code -> the index in authorities_ FindAuthority answers with
+  // (an import asks once per row).
+  std::unordered_map<std::string, size_t> authority_index_;
   std::vector<Hospital> hospitals_;
 };
 

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/core/bulk.h"
 #include "berth/core/geo.h"
 #include "berth/schema/model.h"
 #include "berth/schema/status.h"
@@ -63,6 +64,7 @@ struct ImportReport {
 struct CqcImportOptions {
   std::string local_authority;  // only rows whose local authority matches (case-insensitive), if set
   std::string region;           // only rows whose region matches, if set
+  WritePath write_path = WritePath::kBatch;  // berth/core/bulk.h
 };
 
 Result<ImportReport> ImportCqcDirectory(Store& store, const Geography& geo, std::string_view csv,
