@@ -103,7 +103,8 @@ TEST(LogPrivacy, NeitherTheHubsLogNorTheDeviceSideCarriesANameOrAnNhsNumber) {
   hub.Kill();
   run(Berth(laptop, "sync"), 5);
   hub.Start();
-  run("env -u BERTH_PASSPHRASE " + Program("app/berth-cli") + " --store " + laptop + " sync --locked </dev/null",
+  run("env -u BERTH_PASSPHRASE " + Program("app/berth-cli") + " --store " + laptop +
+          " sync --locked </dev/null",
       0);
   hub.Terminate();
 
