@@ -4,6 +4,7 @@
 #include "berth/schema/model.h"
 
 #include <cstdio>
+#include <ctime>
 
 #include "berth/schema/env.h"
 
