@@ -137,7 +137,9 @@ TEST_P(StoreTest, LockWipesKeysAndRefusesFurtherWork) {
   const size_t secret_bytes_before = Secret::LiveBytes();
   auto store = OpenStore();
   // An encrypted store holds its data key (and the VFS its copy) in guarded memory while unlocked.
-  if (encrypted()) EXPECT_GT(Secret::LiveBytes(), secret_bytes_before);
+  if (encrypted()) {
+    EXPECT_GT(Secret::LiveBytes(), secret_bytes_before);
+  }
   store->Lock();
   EXPECT_EQ(Secret::LiveBytes(), secret_bytes_before);
   EXPECT_TRUE(store->locked());
