@@ -1,0 +1,86 @@
+// Store::Impl and the helpers the store's files share (private to schema/src). The store is split by job:
+//   store.cc           KDF parameters, create, open and migrate, connections, lock and wipe, the clock
+//   store_rekey.cc     passphrase change, recovery, rekey (FORMAT.md "Rekey")
+//   store_rows.cc      rows that sync: checks, the per-row and batch writes, the outbox, the LWW merge
+//   store_audit.cc     the audit chain, settings, and Verify
+#pragma once
+
+#include <sqlite3.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "berth/schema/crypt_vfs.h"
+#include "berth/schema/store.h"
+
+namespace berth {
+
+struct Store::Impl {
+  Env* env = Env::Default();
+  Db db;
+  Secret data_key;
+  DbId db_id{};
+  std::string key_handle;  // the VFS registry handle; empty for plain stores
+  std::string base_vfs;
+  // Shared by every connection Connect() makes from the same unlocked store.
+  struct SharedClock {
+    std::mutex mu;
+    HlcClock clock;
+  };
+  std::shared_ptr<SharedClock> clock = std::make_shared<SharedClock>();
+  StoreOptions options;  // what Connect() opens a second connection with
+  // entity -> its columns, for syncable tables (those with id, hlc, origin and deleted columns).
+  std::map<std::string, std::set<std::string>> columns;
+  std::vector<uint8_t> last_audit_hash;
+  // An open Store::Batch: what it saves once, at its end, instead of once per row.
+  struct BatchState {
+    bool active = false;
+    Status failed;                    // the first error inside the batch: it rolls back
+    bool audit_loaded = false;        // the chain's head, read once inside the batch's transaction
+    int64_t audit_seq = 0;            // the last entry's seq (0: none)
+    std::vector<uint8_t> audit_hash;  // the last entry's hash
+    bool audit_appended = false;      // 'audit_end' to save
+    std::string hlc;                  // 'hlc' to save (empty: nothing)
+  };
+  BatchState batch;
+
+  ~Impl() { Close(); }
+  void Close() {
+    db.Close();
+    if (!key_handle.empty()) UnregisterKey(key_handle);
+    key_handle.clear();
+    data_key.Wipe();
+  }
+  // Turns an integrity failure from SQLite into one that names the page, using what the VFS recorded.
+  Status Explain(Status st) const {
+    if (st.code() != Code::kIntegrity || key_handle.empty()) return st;
+    const std::string detail = LastCryptError(key_handle);
+    return detail.empty() ? st : IntegrityError(detail);
+  }
+};
+
+namespace store_internal {
+
+inline constexpr const char* kRekeyDbSuffix = "-rekey";
+inline constexpr const char* kRekeyKeySuffix = "-rekey";
+std::string Join(const std::string& dir, const char* name);
+std::string UriPath(const std::string& path);
+DbId RandomDbId();
+bool FileExists(const std::string& path);
+std::string AuditEnd(int64_t seq, const std::vector<uint8_t>& hash);
+Status CheckSettingMutation(const Mutation& m);
+Result<Db> OpenDatabase(const std::string& path, const Secret& data_key, const DbId& db_id,
+                        const StoreOptions& options, bool create, std::string* key_handle);
+Status ConfigureConnection(Db& db, bool fresh, bool encrypted);
+Status CheckReserve(Db& db, bool encrypted);
+Status RecoverInterruptedRekey(Env& env, const std::string& dir);
+std::vector<std::string> ScanDatabaseFile(const std::string& path, const Secret& key, const DbId& db_id,
+                                          int64_t* pages_checked);
+std::string JoinProblems(const std::vector<std::string>& problems);
+
+}  // namespace store_internal
+}  // namespace berth

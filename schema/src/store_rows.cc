@@ -1,0 +1,270 @@
+// Rows that sync (store.h; FORMAT.md "Rows that sync"): the checks on a change, the per-row and batch
+// writes with their field clocks, outbox and audit entries, and the last-writer-wins merge of remote rows.
+
+#include "berth/schema/store.h"
+
+#include "berth/schema/store.h"
+
+#include <sodium.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cereal/archives/binary.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/variant.hpp>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include "berth/schema/binary_encoding.h"
+#include "berth/schema/crypt_vfs.h"
+#include "berth/schema/settings.h"
+#include "keyfile.h"
+#include "migrations.h"
+#include "store_impl.h"
+
+namespace berth {
+namespace fs = std::filesystem;
+using namespace store_internal;
+
+// ---- rows that sync
+// ----------------------------------------------------------------------------------------
+
+namespace {
+
+struct Clock {
+  std::string hlc;
+  std::string origin;
+  bool operator<(const Clock& o) const { return std::tie(hlc, origin) < std::tie(o.hlc, o.origin); }
+};
+
+}  // namespace
+
+Status Store::CheckLocal(Mutation& m) const {
+  auto table = impl_->columns.find(m.entity);
+  if (table == impl_->columns.end()) return BadInput("'" + m.entity + "' is not a table that syncs");
+  if (m.row_id.empty()) m.row_id = NewUuidV7(impl_->env);
+  for (const auto& [field, value] : m.fields) {
+    if (field == "id" || field == "hlc" || field == "origin" || field == "deleted" ||
+        !table->second.count(field)) {
+      return BadInput("'" + m.entity + "' has no field '" + field + "'");
+    }
+  }
+  if (m.kind != MutationKind::kDelete && m.fields.empty())
+    return BadInput("a change must set at least one field");
+  return CheckSettingMutation(m);
+}
+
+Status Store::CheckRemote(const Mutation& m) const {
+  if (!impl_->columns.count(m.entity)) return BadInput("'" + m.entity + "' is not a table that syncs");
+  return CheckSettingMutation(m);
+}
+
+Status Store::Noted(Status st) {
+  if (!st.ok() && impl_->batch.active && impl_->batch.failed.ok()) impl_->batch.failed = st;
+  return impl_->Explain(st);
+}
+
+Status Store::Write(Mutation m) {
+  if (locked()) return NotAuthorised("the store is locked");
+  BERTH_RETURN_IF_ERROR(Noted(CheckLocal(m)));
+  m.mutation_id = NewUuidV7(impl_->env);
+  m.origin_device = device_id_;
+  // In a batch the batch's transaction holds the row: no savepoint of its own (Batch rolls back on error).
+  if (impl_->batch.active) return Noted(WriteInTransaction(m));
+  return impl_->Explain(impl_->db.Transaction([&]() -> Status { return WriteInTransaction(m); }));
+}
+
+Status Store::WriteInTransaction(Mutation& m) {
+  Db& db = impl_->db;
+  m.hlc = Tick().ToString();
+  BERTH_RETURN_IF_ERROR(ApplyInTransaction(m));
+  BERTH_ASSIGN_OR_RETURN(Statement out,
+                         db.Cached("INSERT INTO outbox (mutation_id, kind, entity, row_id, hlc, payload,"
+                                   " created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  const std::vector<uint8_t> payload = EncodeBinary(m);
+  out.Bind(1, m.mutation_id)
+      .Bind(2, static_cast<int64_t>(m.kind))
+      .Bind(3, m.entity)
+      .Bind(4, m.row_id)
+      .Bind(5, m.hlc)
+      .BindBlob(6, payload)
+      .Bind(7, impl_->env->NowMs());
+  BERTH_RETURN_IF_ERROR(out.Run());
+  BERTH_RETURN_IF_ERROR(SaveClock(m.hlc));
+  std::string detail;
+  for (const auto& kv : m.fields) detail += (detail.empty() ? "" : ",") + kv.first;
+  const char* action = m.kind == MutationKind::kDelete  ? "delete"
+                       : m.kind == MutationKind::kClaim ? "claim"
+                                                        : "write";
+  return AppendAuditInTransaction(m.claim.empty() ? action : std::string(action) + ":" + m.claim, m.entity,
+                                  m.row_id, detail);
+}
+
+Status Store::ApplyRemote(const Mutation& m) {
+  if (locked()) return NotAuthorised("the store is locked");
+  BERTH_RETURN_IF_ERROR(Noted(CheckRemote(m)));
+  if (impl_->batch.active) return Noted(ApplyInTransaction(m));
+  return impl_->Explain(impl_->db.Transaction([&]() -> Status { return ApplyInTransaction(m); }));
+}
+
+bool Store::in_batch() const {
+  return impl_->batch.active;
+}
+
+Status Store::Batch(const std::function<Status()>& body) {
+  if (locked()) return NotAuthorised("the store is locked");
+  // Joins the enclosing batch, which its error (even one ignored) rolls back.
+  if (impl_->batch.active) return Noted(body());
+  Db& db = impl_->db;
+  const std::vector<uint8_t> audit_hash_before = impl_->last_audit_hash;
+  Status st = db.Transaction([&]() -> Status {
+    impl_->batch = Impl::BatchState{};
+    impl_->batch.active = true;
+    Status run = body();
+    if (run.ok()) run = impl_->batch.failed;
+    Impl::BatchState done = std::move(impl_->batch);
+    impl_->batch = Impl::BatchState{};
+    BERTH_RETURN_IF_ERROR(run);
+    // What every row would have saved, saved once: the newest clock and the audit chain's end.
+    if (!done.hlc.empty()) BERTH_RETURN_IF_ERROR(SaveClock(done.hlc));
+    if (done.audit_appended) {
+      BERTH_ASSIGN_OR_RETURN(Statement end,
+                             db.Cached("INSERT INTO meta (key, value) VALUES ('audit_end', ?)"
+                                       " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+      end.Bind(1, AuditEnd(done.audit_seq, done.audit_hash));
+      BERTH_RETURN_IF_ERROR(end.Run());
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) impl_->last_audit_hash = audit_hash_before;
+  return impl_->Explain(st);
+}
+
+Status Store::WriteBatch(std::vector<Mutation> mutations) {
+  if (locked()) return NotAuthorised("the store is locked");
+  for (size_t i = 0; i < mutations.size(); ++i) {
+    const Status st = CheckLocal(mutations[i]);
+    if (!st.ok()) return st.Context("change " + std::to_string(i + 1) + " of the batch");
+  }
+  return Batch([&]() -> Status {
+    for (Mutation& m : mutations) BERTH_RETURN_IF_ERROR(Write(std::move(m)));
+    return Status::Ok();
+  });
+}
+
+Status Store::ApplyRemoteBatch(std::span<const Mutation> mutations) {
+  if (locked()) return NotAuthorised("the store is locked");
+  for (size_t i = 0; i < mutations.size(); ++i) {
+    const Status st = CheckRemote(mutations[i]);
+    if (!st.ok()) return st.Context("change " + std::to_string(i + 1) + " of the batch");
+  }
+  return Batch([&]() -> Status {
+    for (const Mutation& m : mutations) BERTH_RETURN_IF_ERROR(ApplyRemote(m));
+    return Status::Ok();
+  });
+}
+
+Status Store::ApplyInTransaction(const Mutation& m) {
+  auto table = impl_->columns.find(m.entity);
+  if (table == impl_->columns.end()) return BadInput("'" + m.entity + "' is not a table that syncs");
+  BERTH_RETURN_IF_ERROR(ObserveClock(m.hlc));
+  return MergeLww(impl_->db, table->second, m);
+}
+
+Status MergeLww(Db& db, const std::set<std::string>& columns, const Mutation& m, const KnownRow* known,
+                bool* all_won) {
+  if (all_won != nullptr) *all_won = false;
+  const Clock incoming{m.hlc, m.origin_device};
+  bool exists = false;
+  Clock row_clock;
+  if (known != nullptr) {
+    exists = known->exists;
+    if (exists) row_clock = Clock{known->hlc, known->origin};
+  } else {
+    BERTH_ASSIGN_OR_RETURN(Statement row,
+                           db.Cached("SELECT hlc, origin FROM \"" + m.entity + "\" WHERE id = ?"));
+    row.Bind(1, m.row_id);
+    BERTH_ASSIGN_OR_RETURN(exists, row.Step());
+    if (exists) row_clock = Clock{row.Text(0), row.Text(1)};
+  }
+
+  // Which fields does this mutation win? A field's clock is its field_clock entry, else its row's.
+  std::map<std::string, Clock> field_clocks;
+  if (exists) {
+    BERTH_ASSIGN_OR_RETURN(
+        Statement fc,
+        db.Cached("SELECT field, hlc, origin FROM field_clock WHERE entity = ? AND row_id = ?"));
+    fc.Bind(1, m.entity).Bind(2, m.row_id);
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(bool r, fc.Step());
+      if (!r) break;
+      field_clocks[fc.Text(0)] = Clock{fc.Text(1), fc.Text(2)};
+    }
+  }
+  auto clock_of = [&](const std::string& field) {
+    auto it = field_clocks.find(field);
+    return it == field_clocks.end() ? row_clock : it->second;
+  };
+
+  std::vector<std::pair<std::string, const Value*>> winners;
+  if (m.kind == MutationKind::kDelete) {
+    if (exists && clock_of("deleted") < incoming) winners.emplace_back("deleted", nullptr);
+  } else {
+    for (const auto& [field, value] : m.fields) {
+      if (!columns.count(field)) return BadInput("'" + m.entity + "' has no field '" + field + "'");
+      if (!exists || clock_of(field) < incoming) winners.emplace_back(field, &value);
+    }
+  }
+  if (all_won != nullptr) {
+    *all_won = m.kind == MutationKind::kDelete ? winners.size() == 1 : winners.size() == m.fields.size();
+  }
+  if (winners.empty()) return Status::Ok();
+
+  if (!exists) {
+    std::string cols = "id, hlc, origin", params = "?, ?, ?";
+    for (const auto& w : winners) {
+      cols += ", \"" + w.first + "\"";
+      params += ", ?";
+    }
+    BERTH_ASSIGN_OR_RETURN(
+        Statement ins, db.Cached("INSERT INTO \"" + m.entity + "\" (" + cols + ") VALUES (" + params + ")"));
+    ins.Bind(1, m.row_id).Bind(2, m.hlc).Bind(3, m.origin_device);
+    int i = 4;
+    for (const auto& w : winners) ins.BindValue(i++, *w.second);
+    return ins.Run();
+  }
+  std::string sets;
+  for (const auto& w : winners) sets += (sets.empty() ? "\"" : ", \"") + w.first + "\" = ?";
+  BERTH_ASSIGN_OR_RETURN(Statement upd,
+                         db.Cached("UPDATE \"" + m.entity + "\" SET " + sets + " WHERE id = ?"));
+  int i = 1;
+  for (const auto& w : winners) {
+    if (w.second == nullptr) {
+      upd.Bind(i++, int64_t{1});
+    } else {
+      upd.BindValue(i++, *w.second);
+    }
+  }
+  upd.Bind(i, m.row_id);
+  BERTH_RETURN_IF_ERROR(upd.Run());
+  BERTH_ASSIGN_OR_RETURN(Statement clk,
+                         db.Cached("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
+                                   " VALUES (?, ?, ?, ?, ?) ON CONFLICT (entity, row_id, field)"
+                                   " DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin"));
+  for (const auto& w : winners) {
+    clk.Reset();
+    clk.Bind(1, m.entity).Bind(2, m.row_id).Bind(3, w.first).Bind(4, m.hlc).Bind(5, m.origin_device);
+    BERTH_RETURN_IF_ERROR(clk.Run());
+  }
+  return Status::Ok();
+}
+
+}  // namespace berth
