@@ -50,16 +50,16 @@ Result<std::unique_ptr<Store>> OpenStore(const Globals& g);
 
 // What matching needs, opened once per command: the store, the matcher's settings, the geography and the
 // supply index (match_commands.cc).
-struct Session {
+struct MatchingStore {
   std::unique_ptr<Store> store;
   core::MatchSettings settings;
   const core::Geography* geo = nullptr;
   std::optional<core::SupplyIndex> index;
 };
-Result<Session> OpenSession(const Globals& g);
+Result<MatchingStore> OpenMatchingStore(const Globals& g);
 // The context needs pointers into the session, so it is made once the session has its final address.
 // `today` '' is the clock's day; otherwise that day at 09:00 UTC.
-core::MatchContext ContextFor(Session& s, const std::string& today);
+core::MatchContext ContextFor(MatchingStore& s, const std::string& today);
 
 // Prints to stdout; the CLI's only output channel besides errors on stderr.
 void Print(const std::string& text);

@@ -213,7 +213,7 @@ void DefaultRange(const std::string& today, std::string& from, std::string& to) 
 // The reports that match the queue (why-voids, unmet) read every queued person's record, like the plan:
 // one audit entry for the run.
 Status MatchedReport(const Globals& g, const std::string& which, ReportFormat f, const std::string& today) {
-  BERTH_ASSIGN_OR_RETURN(Session s, OpenSession(g));
+  BERTH_ASSIGN_OR_RETURN(MatchingStore s, OpenMatchingStore(g));
   const core::MatchContext ctx = ContextFor(s, today);
   std::string text;
   int64_t queued = 0;

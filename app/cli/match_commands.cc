@@ -16,8 +16,8 @@
 
 namespace berth::cli {
 
-Result<Session> OpenSession(const Globals& g) {
-  Session s;
+Result<MatchingStore> OpenMatchingStore(const Globals& g) {
+  MatchingStore s;
   BERTH_ASSIGN_OR_RETURN(s.store, OpenStore(g));
   BERTH_ASSIGN_OR_RETURN(s.settings, core::LoadMatchSettings(*s.store));
   BERTH_ASSIGN_OR_RETURN(s.geo, core::DefaultGeography());
@@ -26,7 +26,7 @@ Result<Session> OpenSession(const Globals& g) {
   return s;
 }
 
-core::MatchContext ContextFor(Session& s, const std::string& today) {
+core::MatchContext ContextFor(MatchingStore& s, const std::string& today) {
   core::MatchContext ctx = core::ContextNow(*s.index, s.settings, s.geo);
   if (!today.empty()) {
     ctx.today = today;
@@ -52,7 +52,7 @@ Status CheckToday(const std::string& today) {
 Status MatchCommand(const Globals& g, const std::string& id, bool json, size_t limit,
                     const std::string& today) {
   BERTH_RETURN_IF_ERROR(CheckToday(today));
-  BERTH_ASSIGN_OR_RETURN(Session s, OpenSession(g));
+  BERTH_ASSIGN_OR_RETURN(MatchingStore s, OpenMatchingStore(g));
   BERTH_ASSIGN_OR_RETURN(std::string rid, ResolveReferral(*s.store, id));
   BERTH_ASSIGN_OR_RETURN(Referral r, LoadReferral(s.store->db(), rid));
   BERTH_RETURN_IF_ERROR(s.store->AuditView("referral", r.id));
@@ -64,7 +64,7 @@ Status MatchCommand(const Globals& g, const std::string& id, bool json, size_t l
 
 Status PlanCommand(const Globals& g, bool json, bool greedy, const std::string& today) {
   BERTH_RETURN_IF_ERROR(CheckToday(today));
-  BERTH_ASSIGN_OR_RETURN(Session s, OpenSession(g));
+  BERTH_ASSIGN_OR_RETURN(MatchingStore s, OpenMatchingStore(g));
   const MatchContext ctx = ContextFor(s, today);
   BERTH_ASSIGN_OR_RETURN(std::vector<Referral> queue, core::LoadOpenQueue(s.store->db(), ctx.today));
   core::PlanOptions options;
@@ -239,7 +239,7 @@ Status Confirm(const Globals& g, const std::string& ref, const std::string& bed,
                       until, pid, how));
     return Status::Ok();
   }
-  BERTH_ASSIGN_OR_RETURN(Session s, OpenSession(g));
+  BERTH_ASSIGN_OR_RETURN(MatchingStore s, OpenMatchingStore(g));
   MatchContext ctx = ContextFor(s, "");
   ctx.today = t.today;
   ctx.now_iso = t.now_iso;

@@ -1,6 +1,6 @@
 // The sync client (client.h, PROTOCOL.md): pushes the outbox and pulls the area's changes over the
 // transport, with retries and pipelining, and records conflicts.
-// Sections, in order: sync state; posting; Session (sealed exchanges with pipelining, push and its
+// Sections, in order: sync state; posting; SyncSession (sealed exchanges with pipelining, push and its
 // answers, pull and snapshots); enrol and SyncOnce; DeviceSync (the courier's view); conflicts, status.
 
 #include "berth/sync/client.h"
@@ -66,10 +66,10 @@ HttpResult Post(const std::string& url, const Bytes& body, const SyncOptions& o,
 }
 
 // Everything one session needs: keys, pins, counters, the statement cache on the store's connection.
-class Session {
+class SyncSession {
  public:
-  Session(Store& store, const SyncOptions& options, const ProgressFn& progress,
-          const std::atomic<bool>* cancel)
+  SyncSession(Store& store, const SyncOptions& options, const ProgressFn& progress,
+              const std::atomic<bool>* cancel)
       : store_(store),
         db_(store.db()),
         options_(options),
@@ -733,7 +733,7 @@ Result<EnrollResult> Enroll(Store& store, const std::string& hub_url, const std:
 Result<SyncSummary> SyncOnce(Store& store, const SyncOptions& options, const ProgressFn& progress,
                              const std::atomic<bool>* cancel) {
   if (store.locked()) return NotAuthorised("the store is locked");
-  Session session(store, options, progress, cancel);
+  SyncSession session(store, options, progress, cancel);
   BERTH_RETURN_IF_ERROR(session.Load());
   auto result = session.Run();
   // Cancelled mid-request: a clean stop, not a failure (what was applied stays; the rest resumes).
@@ -749,7 +749,7 @@ namespace internal {
 
 struct DeviceSync::Impl {
   explicit Impl(Store& store) : session(store, SyncOptions{}, {}, nullptr) {}
-  Session session;
+  SyncSession session;
 };
 
 DeviceSync::DeviceSync(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -800,7 +800,7 @@ Result<PushRequest> DeviceSync::NextPushBatch(uint64_t after_seq) {
 }
 
 Status DeviceSync::ApplySpoolAnswer(const PushResponse& response) {
-  Session& s = impl_->session;
+  SyncSession& s = impl_->session;
   PushRequest req;
   PushResponse still;
   still.acked_through = response.acked_through;

@@ -9,21 +9,21 @@
 
 namespace berth::ui {
 
-Session::Session(std::string store_dir, std::string actor)
+WindowSession::WindowSession(std::string store_dir, std::string actor)
     : store_dir_(std::move(store_dir)), actor_(std::move(actor)) {
   // Locked from the start: the window carries the courier's boxes while it waits for a passphrase.
   if (Store::Exists(store_dir_)) auto_sync_.StartLocked(store_dir_, auto_sync_options_);
 }
 
 // Closing the window while unlocked locks it (the outbox is spooled for the timer's courier).
-Session::~Session() {
+WindowSession::~WindowSession() {
   if (pending_.valid()) pending_.wait();
   if (store_ != nullptr) LockStore(/*start_courier=*/false);
   auto_sync_.Stop();
   worker_.Stop();
 }
 
-void Session::Adopt(std::unique_ptr<Store> store) {
+void WindowSession::Adopt(std::unique_ptr<Store> store) {
   auto_sync_.Stop();
   worker_.Stop();
   store_ = std::move(store);
@@ -32,25 +32,25 @@ void Session::Adopt(std::unique_ptr<Store> store) {
   StartBackgroundSync();
 }
 
-void Session::set_auto_sync_options(const sync::AutoSyncOptions& options) {
+void WindowSession::set_auto_sync_options(const sync::AutoSyncOptions& options) {
   auto_sync_options_ = options;
   if (store_ == nullptr && auto_sync_.running() && Store::Exists(store_dir_)) {
     auto_sync_.StartLocked(store_dir_, auto_sync_options_);
   }
 }
 
-void Session::SetSyncInterval(int64_t interval_ms) {
+void WindowSession::SetSyncInterval(int64_t interval_ms) {
   auto_sync_options_.interval_ms = interval_ms;
   auto_sync_.SetInterval(interval_ms);
 }
 
 // Its own connection (no passphrase needed: Store::Connect), so it never waits on the worker.
-void Session::StartBackgroundSync() {
+void WindowSession::StartBackgroundSync() {
   auto connection = store_->Connect();
   if (connection.ok()) auto_sync_.StartUnlocked(std::move(connection).value(), auto_sync_options_);
 }
 
-bool Session::store_exists() const {
+bool WindowSession::store_exists() const {
   return Store::Exists(store_dir_);
 }
 
@@ -67,7 +67,7 @@ std::string Explain(const Status& st) {
 }
 }  // namespace
 
-void Session::BeginUnlock(Secret passphrase) {
+void WindowSession::BeginUnlock(Secret passphrase) {
   if (busy()) return;
   error_.clear();
   StoreOptions options;
@@ -79,7 +79,7 @@ void Session::BeginUnlock(Secret passphrase) {
   });
 }
 
-void Session::BeginCreate(Secret passphrase) {
+void WindowSession::BeginCreate(Secret passphrase) {
   if (busy()) return;
   error_.clear();
   StoreOptions options;
@@ -92,7 +92,7 @@ void Session::BeginCreate(Secret passphrase) {
   });
 }
 
-void Session::BeginRecover(Secret recovery_key, Secret new_passphrase) {
+void WindowSession::BeginRecover(Secret recovery_key, Secret new_passphrase) {
   if (busy()) return;
   error_.clear();
   StoreOptions options;
@@ -107,7 +107,7 @@ void Session::BeginRecover(Secret recovery_key, Secret new_passphrase) {
   });
 }
 
-bool Session::Poll() {
+bool WindowSession::Poll() {
   if (!pending_.valid() || pending_.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
     return false;
   Outcome out = pending_.get();
@@ -124,17 +124,17 @@ bool Session::Poll() {
   return true;
 }
 
-void Session::Lock() {
+void WindowSession::Lock() {
   if (pending_.valid()) pending_.wait();
   LockStore(/*start_courier=*/true);
 }
 
-void Session::LockBecause(std::string reason) {
+void WindowSession::LockBecause(std::string reason) {
   Lock();
   error_ = std::move(reason);
 }
 
-void Session::LockStore(bool start_courier) {
+void WindowSession::LockStore(bool start_courier) {
   auto_sync_.Stop();  // at once, even mid-request: the exchange is abandoned, not awaited
   worker_.Stop();
   const bool was_unlocked = store_ != nullptr;

@@ -15,10 +15,10 @@
 
 namespace berth::ui {
 
-class Session {
+class WindowSession {
  public:
-  explicit Session(std::string store_dir, std::string actor);
-  ~Session();
+  explicit WindowSession(std::string store_dir, std::string actor);
+  ~WindowSession();
 
   const std::string& store_dir() const { return store_dir_; }
   bool store_exists() const;

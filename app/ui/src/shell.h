@@ -32,7 +32,7 @@ class Shell {
   // Draws one frame. `idle_seconds`: time since the user's last input, for auto-lock.
   void Draw(double idle_seconds);
 
-  Session& session() { return session_; }
+  WindowSession& session() { return session_; }
   void set_auto_lock_seconds(double s) { auto_lock_seconds_ = s; }
   double auto_lock_seconds() const { return auto_lock_seconds_; }
   // The panel to show (a `--panel` slug); unknown slugs are ignored.
@@ -90,7 +90,7 @@ class Shell {
   void Report(const Status& st, const std::string& ok_message);
   void ClearPersonalData();
 
-  Session session_;
+  WindowSession session_;
   UnlockPanel unlock_;
   EventQueue events_;
   Workspace ws_;

@@ -45,7 +45,7 @@ void UnlockPanel::ClearFields() {
   sodium_memzero(recovery_.data(), recovery_.size());
 }
 
-void UnlockPanel::Draw(Session& s) {
+void UnlockPanel::Draw(WindowSession& s) {
   if (!s.store_exists() && mode_ != Mode::kCreate) {
     mode_ = Mode::kCreate;
     focus_ = true;
@@ -78,7 +78,7 @@ void UnlockPanel::Draw(Session& s) {
   ImGui::End();
 }
 
-void UnlockPanel::DrawUnlock(Session& s) {
+void UnlockPanel::DrawUnlock(WindowSession& s) {
   ImGui::TextUnformatted("Enter the passphrase to unlock this store.");
   const bool enter = PasswordField("##passphrase", passphrase_, focus_);
   focus_ = false;
@@ -98,7 +98,7 @@ void UnlockPanel::DrawUnlock(Session& s) {
   ImGui::EndDisabled();
 }
 
-void UnlockPanel::DrawCreate(Session& s) {
+void UnlockPanel::DrawCreate(WindowSession& s) {
   ImGui::TextWrapped(
       "There is no store here yet. Choose a passphrase to create one: everything Berth keeps on this device "
       "is encrypted with it.");
@@ -124,7 +124,7 @@ void UnlockPanel::DrawCreate(Session& s) {
   if (s.store_exists() && ImGui::Button("Back")) mode_ = Mode::kUnlock;
 }
 
-void UnlockPanel::DrawRecover(Session& s) {
+void UnlockPanel::DrawRecover(WindowSession& s) {
   ImGui::TextWrapped("Type the recovery key you were shown when the store was made, and a new passphrase.");
   if (focus_) ImGui::SetKeyboardFocusHere();
   focus_ = false;
@@ -150,7 +150,7 @@ void UnlockPanel::DrawRecover(Session& s) {
   ImGui::EndDisabled();
 }
 
-void DrawRecoveryKeyNotice(Session& s) {
+void DrawRecoveryKeyNotice(WindowSession& s) {
   if (s.recovery_key().empty()) return;
   ImGui::OpenPopup("Recovery key");
   if (ImGui::BeginPopupModal("Recovery key", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {

@@ -9,13 +9,13 @@ namespace berth::ui {
 
 class UnlockPanel {
  public:
-  void Draw(Session& session);
+  void Draw(WindowSession& session);
 
  private:
   enum class Mode { kUnlock, kCreate, kRecover };
-  void DrawUnlock(Session& s);
-  void DrawCreate(Session& s);
-  void DrawRecover(Session& s);
+  void DrawUnlock(WindowSession& s);
+  void DrawCreate(WindowSession& s);
+  void DrawRecover(WindowSession& s);
   void ClearFields();
 
   Mode mode_ = Mode::kUnlock;
@@ -28,6 +28,6 @@ class UnlockPanel {
 };
 
 // The recovery key, shown once after a store is created.
-void DrawRecoveryKeyNotice(Session& session);
+void DrawRecoveryKeyNotice(WindowSession& session);
 
 }  // namespace berth::ui
