@@ -14,28 +14,18 @@
 #include "match_panel.h"
 #include "shell.h"
 #include "support/test_support.h"
+#include "ui_fixture.h"
 
 namespace berth::ui {
 namespace {
 
 TEST(Acceptance, KeyboardAloneFromTheMostUrgentReferralToAHoldOnTheCapacityBoard) {
   testing::TempDir tmp;
-  std::unique_ptr<Store> store;
-  {
-    Secret recovery;
-    StoreOptions o;
-    o.kdf = KdfParams::Fast();
-    auto created = Store::Create(tmp.Sub("store"), Secret("demo passphrase"), &recovery, o);
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
-    store = std::move(created).value();
-    auto geo = core::DefaultGeography();
-    ASSERT_TRUE(geo.ok()) << geo.status().ToString();
-    auto demo = core::BuildDemo(*store, **geo, core::DemoOptions{});
-    ASSERT_TRUE(demo.ok()) << demo.status().ToString();
-  }
+  auto store = uitest::MakeDemoStore(tmp.Sub("store"));
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
   uitest::HeadlessImGui ui;
   Shell shell(tmp.Sub("store"), "broker");
-  shell.session().Adopt(std::move(store));
+  shell.session().Adopt(std::move(store).value());
   ui.Frame(shell);
   ui.Settle(shell);
 

@@ -121,24 +121,14 @@ TEST_F(Casework, TheCasePanelAddsNotesCallsAndRemindersThatFallDueOnTheBoard) {
 // and confirms the accepted home's bed (C), without the CLI; the case log tells each step in words.
 TEST(CaseworkAcceptance, OffersToThreeHomesADeclineAnAcceptAndAConfirmationToldByTheCaseLog) {
   testing::TempDir tmp;
-  std::unique_ptr<Store> store;
-  {
-    Secret recovery;
-    StoreOptions o;
-    o.kdf = KdfParams::Fast();
-    o.actor = "broker.ahmed";  // the user the window's store names in the audit trail
-    auto created = Store::Create(tmp.Sub("store"), Secret("demo passphrase"), &recovery, o);
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
-    store = std::move(created).value();
-    auto geo = core::DefaultGeography();
-    ASSERT_TRUE(geo.ok()) << geo.status().ToString();
-    core::DemoOptions demo;
-    demo.today = TodayIsoDate();
-    ASSERT_TRUE(core::BuildDemo(*store, **geo, demo).ok());
-  }
+  core::DemoOptions demo;
+  demo.today = TodayIsoDate();
+  // broker.ahmed: the user the window's store names in the audit trail
+  auto store = uitest::MakeDemoStore(tmp.Sub("store"), demo, "broker.ahmed");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
   HeadlessImGui ui;
   Shell shell(tmp.Sub("store"), "broker.ahmed");
-  shell.session().Adopt(std::move(store));
+  shell.session().Adopt(std::move(store).value());
   ui.Frame(shell);
   ui.Settle(shell);
 

@@ -19,6 +19,7 @@
 #include "shell.h"
 #include "support/test_support.h"
 #include "theme.h"
+#include "ui_fixture.h"
 
 namespace berth::ui {
 namespace {
@@ -38,19 +39,10 @@ std::string Join(const std::vector<std::string>& problems) {
 class LayoutTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::unique_ptr<Store> store;
-    Secret recovery;
-    StoreOptions o;
-    o.kdf = KdfParams::Fast();
-    auto created = Store::Create(tmp_.Sub("store"), Secret("demo passphrase"), &recovery, o);
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
-    store = std::move(created).value();
-    auto geo = core::DefaultGeography();
-    ASSERT_TRUE(geo.ok()) << geo.status().ToString();
-    auto demo = core::BuildDemo(*store, **geo, core::DemoOptions{});
-    ASSERT_TRUE(demo.ok()) << demo.status().ToString();
+    auto store = uitest::MakeDemoStore(tmp_.Sub("store"));
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
     shell_ = std::make_unique<Shell>(tmp_.Sub("store"), "broker.ahmed");
-    shell_->session().Adopt(std::move(store));
+    shell_->session().Adopt(std::move(store).value());
     ui_.Frame(*shell_);
     ui_.Settle(*shell_);
   }

@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "berth/core/demo.h"
+#include "berth/core/geo.h"
 #include "berth/schema/ids.h"
 #include "berth/schema/repository.h"
 #include "berth/schema/store.h"
@@ -50,6 +52,21 @@ struct Fixture {
   std::string home_a, home_b, vacant_bed, held_bed;
   std::string ann, bob, cara, dan, eve, fay;
 };
+
+// A store at `dir` (fast KDF, audit actor `actor`) holding the demo county, as the window tests open it.
+inline Result<std::unique_ptr<Store>> MakeDemoStore(const std::string& dir,
+                                                    const core::DemoOptions& demo = {},
+                                                    const std::string& actor = "") {
+  Secret recovery;
+  StoreOptions o;
+  o.kdf = KdfParams::Fast();
+  if (!actor.empty()) o.actor = actor;
+  BERTH_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                         Store::Create(dir, Secret("demo passphrase"), &recovery, o));
+  BERTH_ASSIGN_OR_RETURN(const core::Geography* geo, core::DefaultGeography());
+  BERTH_RETURN_IF_ERROR(core::BuildDemo(*store, *geo, demo).status());
+  return store;
+}
 
 inline Fixture MakeFixture(const std::string& dir) {
   Fixture f;

@@ -201,16 +201,10 @@ TEST_F(WindowWorkflow, EveryCommandOfTheWindowLegalAndIllegal) {
 // referrals in the same order.
 TEST(WindowQueue, TheBoardTheQueueReportAndThePlanAgreeOnTheDemo) {
   testing::TempDir tmp;
-  Secret recovery;
-  StoreOptions o;
-  o.kdf = KdfParams::Fast();
-  auto store = Store::Create(tmp.Sub("store"), Secret("demo passphrase"), &recovery, o);
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
-  auto geo = core::DefaultGeography();
-  ASSERT_TRUE(geo.ok());
   core::DemoOptions demo;
   demo.today = TodayIsoDate();
-  ASSERT_TRUE(core::BuildDemo(**store, **geo, demo).ok());
+  auto store = uitest::MakeDemoStore(tmp.Sub("store"), demo);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
   auto board = LoadQueue(**store);
   ASSERT_TRUE(board.ok());
   std::vector<std::string> on_board;
@@ -221,6 +215,8 @@ TEST(WindowQueue, TheBoardTheQueueReportAndThePlanAgreeOnTheDemo) {
   for (const auto& row : report->rows) in_report.push_back(row.referral_id);
   auto queue = core::LoadOpenQueue((*store)->db(), demo.today);
   ASSERT_TRUE(queue.ok());
+  auto geo = core::DefaultGeography();
+  ASSERT_TRUE(geo.ok());
   auto ix = core::SupplyIndex::Build((*store)->db(), *geo);
   ASSERT_TRUE(ix.ok());
   core::MatchSettings settings;
