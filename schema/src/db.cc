@@ -193,7 +193,10 @@ std::string Statement::ColumnName(int column) const {
 // ---- Db -----------------------------------------------------------------------------------------------
 
 Db::Db(Db&& other) noexcept
-    : db_(other.db_), savepoint_depth_(other.savepoint_depth_), pool_(std::move(other.pool_)) {
+    : db_(other.db_),
+      savepoint_depth_(other.savepoint_depth_),
+      savepoint_rollbacks_(other.savepoint_rollbacks_),
+      pool_(std::move(other.pool_)) {
   other.db_ = nullptr;
 }
 
@@ -202,6 +205,7 @@ Db& Db::operator=(Db&& other) noexcept {
     Close();
     db_ = other.db_;
     savepoint_depth_ = other.savepoint_depth_;
+    savepoint_rollbacks_ = other.savepoint_rollbacks_;
     pool_ = std::move(other.pool_);
     other.db_ = nullptr;
   }
@@ -312,6 +316,7 @@ Status Db::Transaction(const std::function<Status()>& body) {
   }
   // Rolling back may itself fail after an I/O error; the original error is the one worth reporting.
   if (nested) {
+    ++savepoint_rollbacks_;
     (void)RunCached("ROLLBACK TO " + sp);
     (void)RunCached("RELEASE " + sp);
   } else if (InTransaction()) {

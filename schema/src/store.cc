@@ -372,6 +372,9 @@ Status Store::Init(const StoreOptions& options) {
     current = m.version;
   }
   schema_version_ = static_cast<int>(current);
+  BERTH_ASSIGN_OR_RETURN(int64_t has_audit_record,
+                         db.QueryInt("SELECT count(*) FROM sqlite_master WHERE name = 'audit_record'"));
+  impl_->has_audit_record = has_audit_record > 0;
 
   // Device identity and the clock survive restarts in meta.
   st = db.Transaction([&]() -> Status {

@@ -63,12 +63,78 @@ std::vector<uint8_t> AuditHash(const std::vector<uint8_t>& prev, const AuditEntr
   return out;
 }
 
+namespace {
+std::string Hex(const uint8_t* bytes, size_t n);
+}  // namespace
+
 // meta 'audit_end': "<seq>:<hash hex>" of the last audit entry.
 std::string AuditEnd(int64_t seq, const std::vector<uint8_t>& hash) {
-  std::string hex(hash.size() * 2 + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(), hash.data(), hash.size());
+  return std::to_string(seq) + ":" + Hex(hash.data(), hash.size());
+}
+
+namespace {
+
+std::string Hex(const uint8_t* bytes, size_t n) {
+  std::string hex(n * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), bytes, n);
   hex.pop_back();
-  return std::to_string(seq) + ":" + hex;
+  return hex;
+}
+
+}  // namespace
+
+AuditDigest AuditRecordHash(int64_t seq, int64_t n, const std::string& action, const std::string& entity,
+                            const std::string& row_id, const std::string& detail) {
+  std::string encoded;
+  auto put = [&](const std::string& s) {
+    encoded += std::to_string(s.size());
+    encoded += ':';
+    encoded += s;
+  };
+  put(std::to_string(seq));
+  put(std::to_string(n));
+  put(action);
+  put(entity);
+  put(row_id);
+  put(detail);
+  AuditDigest out{};
+  crypto_generichash(out.data(), out.size(), reinterpret_cast<const uint8_t*>(encoded.data()), encoded.size(),
+                     nullptr, 0);
+  return out;
+}
+
+void AddToDigest(AuditDigest& digest, const AuditDigest& record) {
+  unsigned carry = 0;
+  for (size_t i = 0; i < digest.size(); ++i) {
+    const unsigned sum = unsigned{digest[i]} + unsigned{record[i]} + carry;
+    digest[i] = static_cast<uint8_t>(sum & 0xff);
+    carry = sum >> 8;
+  }
+}
+
+std::string BatchAuditDetail(int64_t count, const AuditDigest& digest) {
+  return std::to_string(count) + " records, digest " + Hex(digest.data(), digest.size());
+}
+
+Status InsertAuditEntry(Db& db, const AuditEntry& e, const std::vector<uint8_t>& prev,
+                        std::vector<uint8_t>* hash) {
+  *hash = AuditHash(prev, e);
+  BERTH_ASSIGN_OR_RETURN(Statement ins,
+                         db.Cached("INSERT INTO audit (seq, at_ms, actor, device_id, action, entity,"
+                                   " row_id, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)"));
+  ins.Bind(1, e.seq)
+      .Bind(2, e.at_ms)
+      .Bind(3, e.actor)
+      .Bind(4, e.device_id)
+      .Bind(5, e.action)
+      .Bind(6, e.entity);
+  ins.Bind(7, e.row_id).Bind(8, e.detail).BindBlob(9, prev).BindBlob(10, *hash);
+  BERTH_RETURN_IF_ERROR(ins.Run());
+  // The chain's end, in the same transaction: removing the last entries then shows in Verify.
+  BERTH_ASSIGN_OR_RETURN(Statement end, db.Cached("INSERT INTO meta (key, value) VALUES ('audit_end', ?)"
+                                                  " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+  end.Bind(1, AuditEnd(e.seq, *hash));
+  return end.Run();
 }
 
 }  // namespace store_internal
@@ -84,58 +150,82 @@ Status Store::AppendAuditInTransaction(const std::string& action, const std::str
                                        const std::string& row_id, const std::string& detail) {
   Db& db = impl_->db;
   Impl::BatchState& batch = impl_->batch;
-  std::vector<uint8_t> hash;
-  Status st = [&]() -> Status {
-    AuditEntry e;
-    std::vector<uint8_t> prev;
-    if (batch.active && batch.audit_loaded) {
-      // The batch's transaction holds the write lock: the head read at its first entry is still the head.
-      e.seq = batch.audit_seq + 1;
-      prev = batch.audit_hash;  // a copy: a caller's savepoint may roll this entry back
-    } else {
-      // Re-read the chain head inside the transaction: another connection may have appended.
-      BERTH_ASSIGN_OR_RETURN(Statement head,
-                             db.Cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"));
-      BERTH_ASSIGN_OR_RETURN(bool has, head.Step());
-      e.seq = has ? head.Int(0) + 1 : 1;
-      prev = has ? head.Blob(1) : std::vector<uint8_t>(crypto_generichash_BYTES, 0);
-    }
-    e.at_ms = impl_->env->NowMs();
-    e.actor = actor_;
-    e.device_id = device_id_;
-    e.action = action;
-    e.entity = entity;
-    e.row_id = row_id;
-    e.detail = detail;
-    hash = AuditHash(prev, e);
-    BERTH_ASSIGN_OR_RETURN(Statement ins,
-                           db.Cached("INSERT INTO audit (seq, at_ms, actor, device_id, action, entity,"
-                                     " row_id, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)"));
-    ins.Bind(1, e.seq)
-        .Bind(2, e.at_ms)
-        .Bind(3, e.actor)
-        .Bind(4, e.device_id)
-        .Bind(5, e.action)
-        .Bind(6, e.entity);
-    ins.Bind(7, e.row_id).Bind(8, e.detail).BindBlob(9, prev).BindBlob(10, hash);
-    BERTH_RETURN_IF_ERROR(ins.Run());
-    if (batch.active) {
-      // The chain's end is saved once, when the batch commits.
+  auto head = [&](int64_t* seq, std::vector<uint8_t>* hash) -> Status {
+    // Read inside the transaction: another connection may have appended before it began.
+    BERTH_ASSIGN_OR_RETURN(Statement q, db.Cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"));
+    BERTH_ASSIGN_OR_RETURN(bool has, q.Step());
+    *seq = has ? q.Int(0) : 0;
+    *hash = has ? q.Blob(1) : std::vector<uint8_t>(crypto_generichash_BYTES, 0);
+    return Status::Ok();
+  };
+  if (batch.active && impl_->has_audit_record) {
+    // One entry for the whole batch, written when it ends (Batch); here only the record it will name. The
+    // batch's transaction holds the write lock, so the head read at its first record stays the head.
+    if (!batch.audit_loaded) {
+      BERTH_RETURN_IF_ERROR(head(&batch.audit_seq, &batch.audit_prev));
+      ++batch.audit_seq;
       batch.audit_loaded = true;
-      batch.audit_appended = true;
-      batch.audit_seq = e.seq;
-      batch.audit_hash = hash;
-      return Status::Ok();
     }
-    // The chain's end, in the same transaction: removing the last entries then shows in Verify.
-    BERTH_ASSIGN_OR_RETURN(Statement end,
-                           db.Cached("INSERT INTO meta (key, value) VALUES ('audit_end', ?)"
-                                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
-    end.Bind(1, AuditEnd(e.seq, hash));
-    return end.Run();
-  }();
-  if (st.ok()) impl_->last_audit_hash = hash;
-  return st;
+    const int64_t n = batch.records + 1;
+    BERTH_ASSIGN_OR_RETURN(Statement ins,
+                           db.Cached("INSERT INTO audit_record (entity, row_id, seq, n, action, detail)"
+                                     " VALUES (?, ?, ?, ?, ?, ?)"));
+    ins.Bind(1, entity).Bind(2, row_id).Bind(3, batch.audit_seq).Bind(4, n).Bind(5, action).Bind(6, detail);
+    BERTH_RETURN_IF_ERROR(ins.Run());
+    batch.records = n;
+    AddToDigest(batch.digest, AuditRecordHash(batch.audit_seq, n, action, entity, row_id, detail));
+    return Status::Ok();
+  }
+  AuditEntry e;
+  std::vector<uint8_t> prev, hash;
+  BERTH_RETURN_IF_ERROR(head(&e.seq, &prev));
+  ++e.seq;
+  e.at_ms = impl_->env->NowMs();
+  e.actor = actor_;
+  e.device_id = device_id_;
+  e.action = action;
+  e.entity = entity;
+  e.row_id = row_id;
+  e.detail = detail;
+  BERTH_RETURN_IF_ERROR(InsertAuditEntry(db, e, prev, &hash));
+  impl_->last_audit_hash = hash;
+  return Status::Ok();
+}
+
+Status Store::AppendBatchAudit() {
+  const Impl::BatchState& done = impl_->batch;
+  if (!done.audit_loaded) return Status::Ok();
+  Db& db = impl_->db;
+  int64_t count = done.records;
+  AuditDigest digest = done.digest;
+  if (db.savepoint_rollbacks() != done.rollbacks_at_start) {
+    // A caller's savepoint inside the batch rolled back: some records written are gone. Count what stayed
+    // (a scan, on this rare path only: audit_record is keyed by record, not by batch).
+    count = 0;
+    digest = AuditDigest{};
+    BERTH_ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT n, action, entity, row_id, detail FROM"
+                                                   " audit_record WHERE seq = ?"));
+    q.Bind(1, done.audit_seq);
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      ++count;
+      AddToDigest(digest,
+                  AuditRecordHash(done.audit_seq, q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4)));
+    }
+  }
+  if (count == 0) return Status::Ok();
+  AuditEntry e;
+  e.seq = done.audit_seq;
+  e.at_ms = impl_->env->NowMs();
+  e.actor = actor_;
+  e.device_id = device_id_;
+  e.action = kBatchAuditAction;
+  e.detail = BatchAuditDetail(count, digest);
+  std::vector<uint8_t> hash;
+  BERTH_RETURN_IF_ERROR(InsertAuditEntry(db, e, done.audit_prev, &hash));
+  impl_->last_audit_hash = hash;
+  return Status::Ok();
 }
 
 Status Store::AuditView(const std::string& entity, const std::string& row_id) {
@@ -144,9 +234,20 @@ Status Store::AuditView(const std::string& entity, const std::string& row_id) {
 
 Result<std::vector<AuditEntry>> Store::AuditTrail(const std::string& entity, const std::string& row_id) {
   if (locked()) return NotAuthorised("the store is locked");
-  BERTH_ASSIGN_OR_RETURN(
-      Statement q, impl_->db.Prepare("SELECT seq, at_ms, actor, device_id, action, entity, row_id,"
-                                     " detail FROM audit WHERE entity = ? AND row_id = ? ORDER BY seq"));
+  // The record's own entries, and the records of batches that name it, with their batch entry's moment,
+  // actor and device; in chain order.
+  const std::string sql =
+      impl_->has_audit_record
+          ? "SELECT seq, at_ms, actor, device_id, action, entity, row_id, detail FROM ("
+            " SELECT seq, 0 AS n, at_ms, actor, device_id, action, entity, row_id, detail FROM audit"
+            " WHERE entity = ?1 AND row_id = ?2"
+            " UNION ALL SELECT r.seq, r.n, a.at_ms, a.actor, a.device_id, r.action, r.entity, r.row_id,"
+            " r.detail FROM audit_record r JOIN audit a ON a.seq = r.seq WHERE r.entity = ?1 AND r.row_id = "
+            "?2)"
+            " ORDER BY seq, n"
+          : "SELECT seq, at_ms, actor, device_id, action, entity, row_id, detail FROM audit"
+            " WHERE entity = ?1 AND row_id = ?2 ORDER BY seq";
+  BERTH_ASSIGN_OR_RETURN(Statement q, impl_->db.Prepare(sql));
   q.Bind(1, entity).Bind(2, row_id);
   std::vector<AuditEntry> out;
   while (true) {
@@ -231,14 +332,36 @@ Result<VerifyReport> Store::Verify() {
         report.problems.push_back("integrity_check: " + q->Text(0));
     }
   }
-  // 4. The audit chain.
+  // 4. The audit chain, and the records each batch entry names: their count and digest, recomputed from
+  //    audit_record in one pass (in key order; the digest does not depend on order).
   if (report.problems.empty()) {
+    struct Named {
+      int64_t count = 0;
+      AuditDigest digest{};
+    };
+    std::map<int64_t, Named> named;
+    if (impl_->has_audit_record) {
+      BERTH_ASSIGN_OR_RETURN(Statement r,
+                             db.Prepare("SELECT seq, n, action, entity, row_id, detail FROM audit_record"));
+      while (true) {
+        auto row = r.Step();
+        if (!row.ok()) {
+          report.problems.push_back(impl_->Explain(row.status()).message());
+          break;
+        }
+        if (!*row) break;
+        Named& b = named[r.Int(0)];
+        ++b.count;
+        AddToDigest(b.digest,
+                    AuditRecordHash(r.Int(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5)));
+      }
+    }
     BERTH_ASSIGN_OR_RETURN(Statement q,
                            db.Prepare("SELECT seq, at_ms, actor, device_id, action, entity, row_id, detail,"
                                       " prev_hash, hash FROM audit ORDER BY seq"));
     std::vector<uint8_t> prev(crypto_generichash_BYTES, 0);
     int64_t expected_seq = 1;
-    while (true) {
+    while (report.problems.empty()) {
       auto row = q.Step();
       if (!row.ok()) {
         report.problems.push_back(impl_->Explain(row.status()).message());
@@ -250,9 +373,25 @@ Result<VerifyReport> Store::Verify() {
         report.problems.push_back("audit entry " + std::to_string(e.seq) + " breaks the hash chain");
         break;
       }
+      if (e.action == kBatchAuditAction && e.entity.empty()) {
+        auto it = named.find(e.seq);
+        const Named found = it == named.end() ? Named{} : it->second;
+        if (it != named.end()) named.erase(it);
+        if (BatchAuditDetail(found.count, found.digest) != e.detail) {
+          report.problems.push_back("audit entry " + std::to_string(e.seq) +
+                                    " (a batch: " + e.detail.substr(0, e.detail.find(',')) +
+                                    ") does not match the " + std::to_string(found.count) +
+                                    " records it names: records were edited, added or removed");
+          break;
+        }
+      }
       prev = q.Blob(9);
       ++expected_seq;
       ++report.audit_entries_checked;
+    }
+    if (report.problems.empty() && !named.empty()) {
+      report.problems.push_back(std::to_string(named.begin()->second.count) + " audit records name entry " +
+                                std::to_string(named.begin()->first) + ", which is not a batch entry");
     }
     // The chain must end where the store recorded its last append: entries removed from the end leave a
     // shorter chain that is otherwise intact. (Stores from before the record have none to compare.)

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,6 +19,8 @@
 #include "berth/schema/store.h"
 
 namespace berth {
+
+using AuditDigest = std::array<uint8_t, 32>;
 
 struct Store::Impl {
   Env* env = Env::Default();
@@ -41,12 +44,16 @@ struct Store::Impl {
     bool active = false;
     Status failed;                    // the first error inside the batch: it rolls back
     bool audit_loaded = false;        // the chain's head, read once inside the batch's transaction
-    int64_t audit_seq = 0;            // the last entry's seq (0: none)
-    std::vector<uint8_t> audit_hash;  // the last entry's hash
-    bool audit_appended = false;      // 'audit_end' to save
+    int64_t audit_seq = 0;            // the batch's own audit entry: the head's seq + 1
+    std::vector<uint8_t> audit_prev;  // the head's hash, which the batch's entry chains to
+    int64_t records = 0;              // audit_record rows written (the n of the last)
+    AuditDigest digest{};             // their digest so far (FORMAT.md, "Audit log")
+    int64_t rollbacks_at_start = 0;   // Db::savepoint_rollbacks() when the batch began
     std::string hlc;                  // 'hlc' to save (empty: nothing)
   };
   BatchState batch;
+  bool has_audit_record =
+      false;  // the store's schema has audit_record (0013; a store stopped earlier has not)
 
   ~Impl() { Close(); }
   void Close() {
@@ -72,6 +79,16 @@ std::string UriPath(const std::string& path);
 DbId RandomDbId();
 bool FileExists(const std::string& path);
 std::string AuditEnd(int64_t seq, const std::vector<uint8_t>& hash);
+// One audit_record row's hash, and the digest of a batch's records: the sum of their hashes modulo 2^256
+// (little endian), so the records can be read back in any order (FORMAT.md, "Audit log").
+AuditDigest AuditRecordHash(int64_t seq, int64_t n, const std::string& action, const std::string& entity,
+                            const std::string& row_id, const std::string& detail);
+void AddToDigest(AuditDigest& digest, const AuditDigest& record);
+// A batch entry's detail: "<count> records, digest <64 hex digits>".
+std::string BatchAuditDetail(int64_t count, const AuditDigest& digest);
+// Appends `e` to the chain after `prev` (its hash into `*hash`) and records the chain's end in meta.
+Status InsertAuditEntry(Db& db, const AuditEntry& e, const std::vector<uint8_t>& prev,
+                        std::vector<uint8_t>* hash);
 Status CheckSettingMutation(const Mutation& m);
 Result<Db> OpenDatabase(const std::string& path, const Secret& data_key, const DbId& db_id,
                         const StoreOptions& options, bool create, std::string* key_handle);

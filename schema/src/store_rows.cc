@@ -128,20 +128,16 @@ Status Store::Batch(const std::function<Status()>& body) {
   Status st = db.Transaction([&]() -> Status {
     impl_->batch = Impl::BatchState{};
     impl_->batch.active = true;
+    impl_->batch.rollbacks_at_start = db.savepoint_rollbacks();
     Status run = body();
     if (run.ok()) run = impl_->batch.failed;
+    // What every row would have saved, saved once: one audit entry naming the batch's records (with the
+    // chain's end) and the newest clock.
+    if (run.ok()) run = AppendBatchAudit();
     Impl::BatchState done = std::move(impl_->batch);
     impl_->batch = Impl::BatchState{};
     BERTH_RETURN_IF_ERROR(run);
-    // What every row would have saved, saved once: the newest clock and the audit chain's end.
     if (!done.hlc.empty()) BERTH_RETURN_IF_ERROR(SaveClock(done.hlc));
-    if (done.audit_appended) {
-      BERTH_ASSIGN_OR_RETURN(Statement end,
-                             db.Cached("INSERT INTO meta (key, value) VALUES ('audit_end', ?)"
-                                       " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
-      end.Bind(1, AuditEnd(done.audit_seq, done.audit_hash));
-      BERTH_RETURN_IF_ERROR(end.Run());
-    }
     return Status::Ok();
   });
   if (!st.ok()) impl_->last_audit_hash = audit_hash_before;
@@ -172,10 +168,48 @@ Status Store::ApplyRemoteBatch(std::span<const Mutation> mutations) {
   });
 }
 
+namespace {
+
+// Creates the row `m` names with `fields` (all of them won: the row is new). With `if_new`, a row that
+// already has this id is left alone and `*created` says whether the insert happened.
+Status InsertRow(Db& db, const Mutation& m, const std::vector<std::pair<std::string, const Value*>>& fields,
+                 bool if_new, bool* created) {
+  std::string cols = "id, hlc, origin", params = "?, ?, ?";
+  for (const auto& f : fields) {
+    cols += ", \"" + f.first + "\"";
+    params += ", ?";
+  }
+  BERTH_ASSIGN_OR_RETURN(Statement ins,
+                         db.Cached("INSERT INTO \"" + m.entity + "\" (" + cols + ") VALUES (" + params + ")" +
+                                   (if_new ? " ON CONFLICT (id) DO NOTHING" : "")));
+  ins.Bind(1, m.row_id).Bind(2, m.hlc).Bind(3, m.origin_device);
+  int i = 4;
+  for (const auto& f : fields) ins.BindValue(i++, *f.second);
+  BERTH_RETURN_IF_ERROR(ins.Run());
+  if (created != nullptr) *created = db.Changes() > 0;
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status Store::ApplyInTransaction(const Mutation& m) {
   auto table = impl_->columns.find(m.entity);
   if (table == impl_->columns.end()) return BadInput("'" + m.entity + "' is not a table that syncs");
   BERTH_RETURN_IF_ERROR(ObserveClock(m.hlc));
+  if (impl_->batch.active && m.kind != MutationKind::kDelete && !m.fields.empty()) {
+    // A batch mostly creates rows (an import, the demo, a first pull): insert first, which costs no read
+    // for a new row; an id that is already here means the row exists, and the merge below decides field
+    // by field as always. A new row takes every field either way (MergeLww: nothing to lose against).
+    std::vector<std::pair<std::string, const Value*>> fields;
+    fields.reserve(m.fields.size());
+    for (const auto& [field, value] : m.fields) {
+      if (!table->second.count(field)) return BadInput("'" + m.entity + "' has no field '" + field + "'");
+      fields.emplace_back(field, &value);
+    }
+    bool created = false;
+    BERTH_RETURN_IF_ERROR(InsertRow(impl_->db, m, fields, true, &created));
+    if (created) return Status::Ok();
+  }
   return MergeLww(impl_->db, table->second, m);
 }
 
@@ -228,19 +262,7 @@ Status MergeLww(Db& db, const std::set<std::string>& columns, const Mutation& m,
   }
   if (winners.empty()) return Status::Ok();
 
-  if (!exists) {
-    std::string cols = "id, hlc, origin", params = "?, ?, ?";
-    for (const auto& w : winners) {
-      cols += ", \"" + w.first + "\"";
-      params += ", ?";
-    }
-    BERTH_ASSIGN_OR_RETURN(
-        Statement ins, db.Cached("INSERT INTO \"" + m.entity + "\" (" + cols + ") VALUES (" + params + ")"));
-    ins.Bind(1, m.row_id).Bind(2, m.hlc).Bind(3, m.origin_device);
-    int i = 4;
-    for (const auto& w : winners) ins.BindValue(i++, *w.second);
-    return ins.Run();
-  }
+  if (!exists) return InsertRow(db, m, winners, false, nullptr);
   std::string sets;
   for (const auto& w : winners) sets += (sets.empty() ? "\"" : ", \"") + w.first + "\" = ?";
   BERTH_ASSIGN_OR_RETURN(Statement upd,

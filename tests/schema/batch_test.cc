@@ -1,5 +1,6 @@
 // Store::Batch, WriteBatch and ApplyRemoteBatch (FORMAT.md, "Batches"): the same rows, field clocks, outbox
-// and audit entries as one write at a time, a store that verifies, and nothing written when any row fails.
+// and audited records as one write at a time (the records named by one audit entry per batch), a store that
+// verifies (and reports a batch's records edited, added or removed), and nothing written when any row fails.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -83,9 +84,20 @@ class BatchTest : public testing::StoreFixture {
       rows.push_back("clock " + r);
     for (auto& r : Rows(store, "SELECT kind, entity, row_id FROM outbox ORDER BY seq"))
       rows.push_back("out " + r);
-    for (auto& r : Rows(store, "SELECT actor, action, entity, row_id, detail FROM audit ORDER BY seq"))
-      rows.push_back("audit " + r);
+    for (auto& r : Rows(store, kAuditedRecords)) rows.push_back("audit " + r);
     return rows;
+  }
+  // Every audited record in chain order, whether it has an entry of its own (the per-row path) or is named
+  // by its batch's entry (audit_record).
+  static constexpr const char* kAuditedRecords =
+      "SELECT actor, action, entity, row_id, detail FROM ("
+      " SELECT seq, 0 AS n, actor, action, entity, row_id, detail FROM audit WHERE action <> 'batch'"
+      " UNION ALL SELECT r.seq, r.n, a.actor, r.action, r.entity, r.row_id, r.detail"
+      " FROM audit_record r JOIN audit a ON a.seq = r.seq) ORDER BY seq, n";
+  static std::string VerifyProblem(Store& store) {
+    auto report = store.Verify();
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    return report.ok() && !report->problems.empty() ? report->problems.front() : "";
   }
 };
 
@@ -108,6 +120,18 @@ TEST_P(BatchTest, WriteBatchLeavesWhatWritesOneAtATimeLeave) {
             Text(*bulk, "SELECT max(hlc) FROM outbox"));
   EXPECT_EQ(Text(*bulk, "SELECT substr(value, 1, instr(value, ':') - 1) FROM meta WHERE key = 'audit_end'"),
             Text(*bulk, "SELECT max(seq) FROM audit"));
+  // One audit entry for the batch, naming each record it wrote; a record's trail still finds its writes.
+  EXPECT_EQ(Count(*bulk, "audit"), 1);
+  EXPECT_EQ(Text(*bulk, "SELECT action || ' ' || detail FROM audit").substr(0, 17), "batch 42 records,");
+  EXPECT_EQ(Count(*bulk, "audit_record"), static_cast<int64_t>(Changes().size()));
+  auto trail = bulk->AuditTrail("bed", "bed-3");
+  ASSERT_TRUE(trail.ok());
+  ASSERT_EQ(trail->size(), 2u);
+  EXPECT_EQ((*trail)[0].action, "write");
+  EXPECT_EQ((*trail)[0].detail, "provider_id,room,weekly_rate_pence");
+  EXPECT_EQ((*trail)[1].detail, "status");
+  EXPECT_EQ((*trail)[1].actor, "test-broker");
+  EXPECT_EQ((*trail)[1].device_id, bulk->device_id());
   ExpectVerifies(*bulk);
   // A write after the batch continues the chain and the clock.
   Mutation after;
@@ -225,6 +249,110 @@ TEST_P(BatchTest, ApplyRemoteBatchMergesAsApplyRemoteDoes) {
   const int64_t beds = Count(*bulk, "bed");
   EXPECT_EQ(bulk->ApplyRemoteBatch(bad).code(), Code::kBadInput);
   EXPECT_EQ(Count(*bulk, "bed"), beds);
+}
+
+// A batch's one audit entry covers its records: Verify recomputes their count and digest, so a record
+// edited, removed, added or moved to another batch is reported, as is an edit of the entry itself.
+TEST_P(BatchTest, VerifyCatchesATamperedBatchRecord) {
+  auto store = CreateStore();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->WriteBatch(Changes()).ok());
+  ASSERT_TRUE(store->Write(Changes().front()).ok());  // a per-row entry after the batch
+  ASSERT_TRUE(store->WriteBatch(Changes()).ok());
+  ExpectVerifies(*store);
+  Db& db = store->db();
+  const struct {
+    const char* name;
+    const char* tamper;
+    const char* undo;
+    const char* expect;
+  } cases[] = {
+      {"a field list edited", "UPDATE audit_record SET detail = 'room' WHERE row_id = 'bed-4' AND seq = 1",
+       "UPDATE audit_record SET detail = 'provider_id,room,weekly_rate_pence' WHERE row_id = 'bed-4' AND seq "
+       "= 1",
+       "audit entry 1 (a batch: 42 records) does not match the 42 records"},
+      {"a record removed", "DELETE FROM audit_record WHERE row_id = 'bed-10' AND seq = 3",
+       "INSERT INTO audit_record VALUES ('bed', 'bed-10', 3, 11, 'write', "
+       "'provider_id,room,weekly_rate_pence')",
+       "audit entry 3 (a batch: 42 records) does not match the 41 records"},
+      {"a record added", "INSERT INTO audit_record VALUES ('bed', 'bed-x', 1, 99, 'write', 'room')",
+       "DELETE FROM audit_record WHERE row_id = 'bed-x'",
+       "audit entry 1 (a batch: 42 records) does not match the 43 records"},
+      {"a record naming a per-row entry",
+       "INSERT INTO audit_record VALUES ('bed', 'bed-x', 2, 1, 'write', 'room')",
+       "DELETE FROM audit_record WHERE row_id = 'bed-x'",
+       "1 audit records name entry 2, which is not a batch"},
+      {"a record moved to the other batch",
+       "UPDATE audit_record SET seq = 3, n = 100 WHERE row_id = 'bed-5' AND seq = 1",
+       "UPDATE audit_record SET seq = 1, n = 6 WHERE row_id = 'bed-5' AND n = 100",
+       "audit entry 1 (a batch: 42 records) does not match the 41 records"},
+      {"the batch entry's count edited", "UPDATE audit SET detail = '41' || substr(detail, 3) WHERE seq = 1",
+       "UPDATE audit SET detail = '42' || substr(detail, 3) WHERE seq = 1",
+       "audit entry 1 breaks the hash chain"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    ASSERT_TRUE(db.Exec(c.tamper).ok()) << c.tamper;
+    const std::string problem = VerifyProblem(*store);
+    EXPECT_NE(problem.find(c.expect), std::string::npos) << problem;
+    ASSERT_TRUE(db.Exec(c.undo).ok()) << c.undo;
+    ExpectVerifies(*store);
+  }
+}
+
+// A caller's savepoint that rolls back inside a batch takes its records with it; the batch's entry names
+// only what stayed, and the store verifies.
+TEST_P(BatchTest, ASavepointRolledBackInsideABatchLeavesAnEntryForWhatStayed) {
+  auto store = CreateStore();
+  ASSERT_TRUE(store);
+  const std::vector<Mutation> changes = Changes();
+  ASSERT_TRUE(store
+                  ->Batch([&]() -> Status {
+                    for (size_t i = 0; i < 10; ++i) BERTH_RETURN_IF_ERROR(store->Write(changes[i]));
+                    const Status undone = store->db().Transaction([&]() -> Status {
+                      for (size_t i = 10; i < 20; ++i) BERTH_RETURN_IF_ERROR(store->Write(changes[i]));
+                      return ConflictError("this step is given up, the batch goes on");
+                    });
+                    EXPECT_EQ(undone.code(), Code::kConflict);
+                    return store->Write(changes[25]);
+                  })
+                  .ok());
+  EXPECT_EQ(Count(*store, "bed"), 11);
+  EXPECT_EQ(Count(*store, "audit_record"), 11);
+  EXPECT_EQ(Text(*store, "SELECT detail FROM audit").substr(0, 11), "11 records,");
+  ExpectVerifies(*store);
+}
+
+// A store written before audit_record existed (schema 12: one entry per row) opens with this build, verifies,
+// and takes batches after its per-row entries; a record's trail spans both.
+TEST_P(BatchTest, AStoreFromBeforeBatchEntriesOpensAndVerifies) {
+  {
+    StoreOptions old = options();
+    old.migrate_to = 12;
+    Secret recovery;
+    auto store = Store::Create(dir(), passphrase(), &recovery, old);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_EQ((*store)->schema_version(), 12);
+    // On schema 12 a batch still writes an entry per record, as that schema knows no other way.
+    ASSERT_TRUE((*store)->WriteBatch(Changes()).ok());
+    EXPECT_EQ(Count(**store, "audit"), static_cast<int64_t>(Changes().size()));
+    ExpectVerifies(**store);
+  }
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  EXPECT_GE(store->schema_version(), 13);
+  ExpectVerifies(*store);
+  std::vector<Mutation> more = Changes();
+  for (Mutation& m : more) m.row_id += m.entity == "bed" ? "-b" : "";
+  more.push_back(Changes().front());  // bed-0 again, now named by a batch entry
+  ASSERT_TRUE(store->WriteBatch(more).ok());
+  EXPECT_EQ(Count(*store, "audit WHERE action = 'batch'"), 1);
+  ExpectVerifies(*store);
+  auto trail = store->AuditTrail("bed", "bed-0");
+  ASSERT_TRUE(trail.ok());
+  ASSERT_EQ(trail->size(), 3u);  // created and occupied per row, written again in the batch
+  EXPECT_LT((*trail)[1].seq, (*trail)[2].seq);
+  EXPECT_EQ((*trail)[2].seq, *store->db().QueryInt("SELECT seq FROM audit WHERE action = 'batch'"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Vfs, BatchTest, ::testing::Bool(), testing::EncryptionName);

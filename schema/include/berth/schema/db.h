@@ -99,6 +99,9 @@ class Db {
   // the outer transaction (a savepoint), so helpers can be composed.
   Status Transaction(const std::function<Status()>& body);
   bool InTransaction() const;
+  // How many nested Transaction calls have rolled back their savepoint on this connection: a caller that
+  // keeps state about the enclosing transaction (Store::Batch) can tell that rows it saw were undone.
+  int64_t savepoint_rollbacks() const { return savepoint_rollbacks_; }
 
   int64_t LastInsertRowId() const;
   int Changes() const;
@@ -115,6 +118,7 @@ class Db {
 
   sqlite3* db_ = nullptr;
   int savepoint_depth_ = 0;
+  int64_t savepoint_rollbacks_ = 0;
   std::shared_ptr<StatementPool> pool_;
 };
 

@@ -206,6 +206,8 @@ class Store {
   Status Noted(Status st);
   Status AppendAuditInTransaction(const std::string& action, const std::string& entity,
                                   const std::string& row_id, const std::string& detail);
+  // The open batch's one audit entry, naming the audit_record rows it wrote (nothing if none).
+  Status AppendBatchAudit();
 
   std::unique_ptr<Impl> impl_;
   std::string dir_;
@@ -236,6 +238,9 @@ struct KnownRow {
 // its delete) took effect. Store::ApplyRemote, the hub and pulls all merge through this.
 Status MergeLww(Db& db, const std::set<std::string>& columns, const Mutation& m,
                 const KnownRow* known = nullptr, bool* all_won = nullptr);
+
+// The action of the one audit entry a Store::Batch writes for all its records (FORMAT.md, "Audit log").
+inline constexpr const char* kBatchAuditAction = "batch";
 
 // The file names inside a store directory.
 inline constexpr const char* kDatabaseFile = "berth.db";
