@@ -168,9 +168,9 @@ Status Store::AppendAuditInTransaction(const std::string& action, const std::str
     }
     const int64_t n = batch.records + 1;
     BERTH_ASSIGN_OR_RETURN(Statement ins,
-                           db.Cached("INSERT INTO audit_record (entity, row_id, seq, n, action, detail)"
+                           db.Cached("INSERT INTO audit_record (seq, n, entity, row_id, action, detail)"
                                      " VALUES (?, ?, ?, ?, ?, ?)"));
-    ins.Bind(1, entity).Bind(2, row_id).Bind(3, batch.audit_seq).Bind(4, n).Bind(5, action).Bind(6, detail);
+    ins.Bind(1, batch.audit_seq).Bind(2, n).Bind(3, entity).Bind(4, row_id).Bind(5, action).Bind(6, detail);
     BERTH_RETURN_IF_ERROR(ins.Run());
     batch.records = n;
     AddToDigest(batch.digest, AuditRecordHash(batch.audit_seq, n, action, entity, row_id, detail));
@@ -200,7 +200,7 @@ Status Store::AppendBatchAudit() {
   AuditDigest digest = done.digest;
   if (db.savepoint_rollbacks() != done.rollbacks_at_start) {
     // A caller's savepoint inside the batch rolled back: some records written are gone. Count what stayed
-    // (a scan, on this rare path only: audit_record is keyed by record, not by batch).
+    // (a scan, on this rare path only: audit_record is indexed by record, not by batch).
     count = 0;
     digest = AuditDigest{};
     BERTH_ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT n, action, entity, row_id, detail FROM"
@@ -333,7 +333,7 @@ Result<VerifyReport> Store::Verify() {
     }
   }
   // 4. The audit chain, and the records each batch entry names: their count and digest, recomputed from
-  //    audit_record in one pass (in key order; the digest does not depend on order).
+  //    audit_record in one pass (in the order written; the digest does not depend on order).
   if (report.problems.empty()) {
     struct Named {
       int64_t count = 0;

@@ -63,6 +63,11 @@ int64_t Count(Store& store, const std::string& sql) {
   return n.ok() ? *n : -1;
 }
 
+// Audited records: entries of their own (the per-row path) and records named by a batch's one entry.
+const std::string kAuditedRecords =
+    "SELECT count(*) FROM (SELECT action FROM audit WHERE action <> 'batch'"
+    " UNION ALL SELECT action FROM audit_record)";
+
 void ExpectVerifies(Store& store) {
   auto report = store.Verify();
   ASSERT_TRUE(report.ok()) << report.status().ToString();
@@ -100,10 +105,13 @@ TEST(BulkWrite, ImportLeavesTheSameRowsOnBothPaths) {
   const auto rows = DomainRows(*batch);
   EXPECT_GT(rows.size(), 100u);
   EXPECT_EQ(rows, DomainRows(*per_row));
-  for (const char* sql :
-       {"SELECT count(*) FROM outbox", "SELECT count(*) FROM audit", "SELECT count(*) FROM field_clock"}) {
+  for (const std::string& sql : {std::string("SELECT count(*) FROM outbox"), kAuditedRecords,
+                                 std::string("SELECT count(*) FROM field_clock")}) {
     EXPECT_EQ(Count(*batch, sql), Count(*per_row, sql)) << sql;
   }
+  // The batch wrote one audit entry; the per-row path one a record.
+  EXPECT_EQ(Count(*batch, "SELECT count(*) FROM audit WHERE action = 'batch'"), 1);
+  EXPECT_EQ(Count(*per_row, "SELECT count(*) FROM audit_record"), 0);
   // A second import of the same file over the first changes nothing on either path.
   ASSERT_TRUE(ImportEast(*batch, WritePath::kBatch).ok());
   EXPECT_EQ(DomainRows(*batch), rows);
@@ -128,10 +136,13 @@ TEST(BulkWrite, DemoLeavesTheSameRowsOnBothPaths) {
   const auto rows = DomainRows(*batch);
   EXPECT_GT(rows.size(), 1000u);
   EXPECT_EQ(rows, DomainRows(*per_row));
-  for (const char* sql :
-       {"SELECT count(*) FROM outbox", "SELECT count(*) FROM audit", "SELECT count(*) FROM field_clock"}) {
+  for (const std::string& sql : {std::string("SELECT count(*) FROM outbox"), kAuditedRecords,
+                                 std::string("SELECT count(*) FROM field_clock")}) {
     EXPECT_EQ(Count(*batch, sql), Count(*per_row, sql)) << sql;
   }
+  // The batch wrote one audit entry; the per-row path one a record.
+  EXPECT_EQ(Count(*batch, "SELECT count(*) FROM audit WHERE action = 'batch'"), 1);
+  EXPECT_EQ(Count(*per_row, "SELECT count(*) FROM audit_record"), 0);
   ExpectVerifies(*batch);
   // A demo refused (the store is no longer empty) leaves the store as it was.
   const int64_t outbox = Count(*batch, "SELECT count(*) FROM outbox");
@@ -155,7 +166,10 @@ TEST(BulkWrite, BothOutboxesSyncToTheSameHubState) {
     ASSERT_TRUE(ImportEast(*writer->store, path).ok());
     auto pushed = writer->Sync();
     ASSERT_TRUE(pushed.ok()) << pushed.status().ToString();
-    EXPECT_EQ(pushed->pushed, Count(*writer->store, "SELECT count(*) FROM audit WHERE action = 'write'"));
+    EXPECT_EQ(pushed->pushed,
+              Count(*writer->store,
+                    "SELECT count(*) FROM (SELECT action FROM audit WHERE action = 'write' UNION "
+                    "ALL SELECT action FROM audit_record WHERE action = 'write')"));
     auto got = reader->Sync();
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     pulled[i] = DomainRows(*reader->store);

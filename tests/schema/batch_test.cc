@@ -272,14 +272,14 @@ TEST_P(BatchTest, VerifyCatchesATamperedBatchRecord) {
        "= 1",
        "audit entry 1 (a batch: 42 records) does not match the 42 records"},
       {"a record removed", "DELETE FROM audit_record WHERE row_id = 'bed-10' AND seq = 3",
-       "INSERT INTO audit_record VALUES ('bed', 'bed-10', 3, 11, 'write', "
+       "INSERT INTO audit_record VALUES (3, 11, 'bed', 'bed-10', 'write', "
        "'provider_id,room,weekly_rate_pence')",
        "audit entry 3 (a batch: 42 records) does not match the 41 records"},
-      {"a record added", "INSERT INTO audit_record VALUES ('bed', 'bed-x', 1, 99, 'write', 'room')",
+      {"a record added", "INSERT INTO audit_record VALUES (1, 99, 'bed', 'bed-x', 'write', 'room')",
        "DELETE FROM audit_record WHERE row_id = 'bed-x'",
        "audit entry 1 (a batch: 42 records) does not match the 43 records"},
       {"a record naming a per-row entry",
-       "INSERT INTO audit_record VALUES ('bed', 'bed-x', 2, 1, 'write', 'room')",
+       "INSERT INTO audit_record VALUES (2, 1, 'bed', 'bed-x', 'write', 'room')",
        "DELETE FROM audit_record WHERE row_id = 'bed-x'",
        "1 audit records name entry 2, which is not a batch"},
       {"a record moved to the other batch",
