@@ -2,11 +2,15 @@
 
 #include "berth/schema/ids.h"
 
+#include <pthread.h>
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
+#include <mutex>
 
 #include "berth/schema/env.h"
 
@@ -16,17 +20,51 @@ int64_t NowMs() {
   return Env::Default()->NowMs();
 }
 
+namespace {
+
+// Random bytes for ids drawn from libsodium 4 KiB at a time: randombytes_buf makes a getrandom system call
+// per request, which was a twentieth of a bulk write's time (a new id per row and per mutation). Each
+// thread keeps its own buffer; a forked child draws afresh (the generation moves on at fork), so parent
+// and child never hand out the same bytes.
+std::atomic<uint64_t> g_fork_generation{0};
+
+void RandomIdBytes(uint8_t* out, size_t n) {
+  static std::once_flag once;
+  std::call_once(once, [] { pthread_atfork(nullptr, nullptr, [] { ++g_fork_generation; }); });
+  struct Buffer {
+    uint8_t bytes[4096];
+    size_t used = sizeof bytes;
+    uint64_t generation = 0;
+  };
+  thread_local Buffer buf;
+  const uint64_t generation = g_fork_generation.load(std::memory_order_relaxed);
+  if (buf.generation != generation || buf.used + n > sizeof buf.bytes) {
+    randombytes_buf(buf.bytes, sizeof buf.bytes);
+    buf.used = 0;
+    buf.generation = generation;
+  }
+  std::memcpy(out, buf.bytes + buf.used, n);
+  sodium_memzero(buf.bytes + buf.used, n);  // handed out once
+  buf.used += n;
+}
+
+}  // namespace
+
 std::string NewUuidV7(Env* env) {
   uint8_t b[16];
-  randombytes_buf(b, sizeof b);
+  RandomIdBytes(b, sizeof b);
   const uint64_t ms = static_cast<uint64_t>((env != nullptr ? env : Env::Default())->NowMs());
   for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(ms >> (8 * (5 - i)));
   b[6] = static_cast<uint8_t>(0x70 | (b[6] & 0x0F));  // version 7
   b[8] = static_cast<uint8_t>(0x80 | (b[8] & 0x3F));  // RFC 9562 variant
-  char out[37];
-  std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-                b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-                b[15]);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  size_t o = 0;
+  for (int i = 0; i < 16; ++i) {
+    if (o == 8 || o == 13 || o == 18 || o == 23) ++o;  // the dashes, already there
+    out[o++] = kHex[b[i] >> 4];
+    out[o++] = kHex[b[i] & 15];
+  }
   return out;
 }
 

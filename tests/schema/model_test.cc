@@ -2,9 +2,13 @@
 // ways; SaveChanges writes only what differs; the CHECK constraints refuse codes outside the model.
 #include "berth/schema/model.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <cereal/archives/binary.hpp>
+#include <set>
 #include <sstream>
 
 #include "berth/schema/repository.h"
@@ -127,6 +131,38 @@ TEST(StableIds, SameKeySameIdDifferentKeyDifferentId) {
   EXPECT_EQ(StableId("cqc-location", "1-1"), StableId("cqc-location", "1-1"));
   EXPECT_NE(StableId("cqc-location", "1-1"), StableId("cqc-location", "1-2"));
   EXPECT_TRUE(IsUuid(StableId("cqc-location", "1-1")));
+}
+
+// Ids take their random part from a per-thread buffer (ids.cc): still well formed, version 7, never
+// repeated, and a forked child does not hand out the bytes its parent will.
+TEST(UuidV7, BufferedRandomIdsAreWellFormedUniqueAndNotSharedWithAForkedChild) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 3000; ++i) {  // several refills of the buffer
+    const std::string id = NewUuidV7();
+    ASSERT_TRUE(IsUuid(id)) << id;
+    EXPECT_EQ(id[14], '7') << id;
+    EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;
+    EXPECT_TRUE(seen.insert(id).second) << id;
+  }
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string id = NewUuidV7();
+    const ssize_t wrote = write(pipe_fds[1], id.data(), id.size());
+    _exit(wrote == static_cast<ssize_t>(id.size()) ? 0 : 1);
+  }
+  const std::string parent = NewUuidV7();
+  char buf[36];
+  ASSERT_EQ(read(pipe_fds[0], buf, sizeof buf), static_cast<ssize_t>(sizeof buf));
+  int status = 0;
+  waitpid(child, &status, 0);
+  close(pipe_fds[0]);
+  close(pipe_fds[1]);
+  EXPECT_EQ(status, 0);
+  // The random part (after the millisecond stamp and the version digit) differs.
+  EXPECT_NE(std::string(buf, sizeof buf).substr(15), parent.substr(15));
 }
 
 TEST(Cereal, RecordsRoundTrip) {
