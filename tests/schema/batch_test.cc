@@ -300,6 +300,20 @@ TEST_P(BatchTest, VerifyCatchesATamperedBatchRecord) {
   }
 }
 
+// A record's trail finds its batch records through their index, not by reading every batch's records.
+TEST_P(BatchTest, ATrailReadsBatchRecordsThroughTheirIndex) {
+  auto store = CreateStore();
+  ASSERT_TRUE(store);
+  auto plan =
+      Rows(*store,
+           "EXPLAIN QUERY PLAN SELECT r.seq, a.at_ms FROM audit_record r JOIN audit a ON a.seq = r.seq"
+           " WHERE r.entity = 'bed' AND r.row_id = 'bed-1'");
+  std::string text;
+  for (const auto& line : plan) text += line + "\n";
+  EXPECT_NE(text.find("USING INDEX audit_record_by_row"), std::string::npos) << text;
+  EXPECT_EQ(text.find("SCAN r"), std::string::npos) << text;
+}
+
 // A caller's savepoint that rolls back inside a batch takes its records with it; the batch's entry names
 // only what stayed, and the store verifies.
 TEST_P(BatchTest, ASavepointRolledBackInsideABatchLeavesAnEntryForWhatStayed) {
