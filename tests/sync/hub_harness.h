@@ -39,9 +39,15 @@ class HubProcess {
  public:
   explicit HubProcess(std::string data_dir) : dir_(std::move(data_dir)) {
     SetTestEnvironment();
-    std::string out;
-    const int rc = RunCommand(Program("sync/hub/berth-hub") + " --data " + dir_ + " init", &out);
-    EXPECT_EQ(rc, 0) << out;
+    Init();
+  }
+  // A hub on a PostgreSQL database (`berth-hub --postgres URL`); `data_dir` only names its log and port
+  // files. Several HubProcess objects on one URL are several hub processes sharing the database: only
+  // the first should `init` it.
+  HubProcess(std::string data_dir, std::string postgres_url, bool init)
+      : dir_(std::move(data_dir)), postgres_(std::move(postgres_url)) {
+    SetTestEnvironment();
+    if (init) Init();
   }
   ~HubProcess() { Kill(); }
   HubProcess(const HubProcess&) = delete;
@@ -58,8 +64,14 @@ class HubProcess {
     const std::string program = Program("sync/hub/berth-hub");
     std::remove(log.c_str());
     std::remove(port_file.c_str());
-    std::vector<const char*> argv = {program.c_str(), "--data",       dir_.c_str(),  "serve",
-                                     "--listen",      listen.c_str(), "--port-file", port_file.c_str()};
+    std::vector<const char*> argv = {program.c_str(),
+                                     postgres_.empty() ? "--data" : "--postgres",
+                                     postgres_.empty() ? dir_.c_str() : postgres_.c_str(),
+                                     "serve",
+                                     "--listen",
+                                     listen.c_str(),
+                                     "--port-file",
+                                     port_file.c_str()};
     for (const auto& a : args) argv.push_back(a.c_str());
     argv.push_back(nullptr);
     pid_ = fork();
@@ -136,6 +148,8 @@ class HubProcess {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
+  // The location options of every berth-hub command for this hub (" --data DIR" or " --postgres URL").
+  std::string where() const { return Where(); }
 
   // `berth-hub enroll --json`: returns the one-time code.
   std::string MakeCode(const std::string& name, const std::string& role, const std::string& scope) {
@@ -144,8 +158,8 @@ class HubProcess {
   // `berth-hub enroll --json`: what it printed (code, code_id, hub_key_fingerprint, ...), or {} on failure.
   nlohmann::json Enroll(const std::string& name, const std::string& role, const std::string& scope) {
     std::string out;
-    const int rc = RunCommand(Program("sync/hub/berth-hub") + " --data " + dir_ + " enroll --json --name '" +
-                                  name + "' --role " + role + " --scope '" + scope + "'",
+    const int rc = RunCommand(Program("sync/hub/berth-hub") + Where() + " enroll --json --name '" + name +
+                                  "' --role " + role + " --scope '" + scope + "'",
                               &out);
     EXPECT_EQ(rc, 0) << out;
     // The object is the last line of stdout; a warning on stderr (merged here) may come before it.
@@ -157,7 +171,7 @@ class HubProcess {
   }
 
   int Revoke(const std::string& device_id, std::string* out = nullptr) {
-    return RunCommand(Program("sync/hub/berth-hub") + " --data " + dir_ + " revoke " + device_id, out);
+    return RunCommand(Program("sync/hub/berth-hub") + Where() + " revoke " + device_id, out);
   }
 
   // Opens the hub's own store (for checks; the hub may be running: SQLite WAL allows a reader).
@@ -177,7 +191,18 @@ class HubProcess {
     waitpid(pid_, &status, 0);
     pid_ = -1;
   }
+  void Init() {
+    std::string out;
+    const int rc = RunCommand(Program("sync/hub/berth-hub") + Where() + " init", &out);
+    EXPECT_EQ(rc, 0) << out;
+  }
+  // Where berth-hub finds the hub: its store's directory, or its database.
+  std::string Where() const {
+    return postgres_.empty() ? " --data " + dir_ : " --postgres '" + postgres_ + "'";
+  }
+
   std::string dir_;
+  std::string postgres_;
   pid_t pid_ = -1;
   int port_ = 0;
 };
