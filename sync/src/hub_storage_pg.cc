@@ -18,7 +18,7 @@ namespace internal {
 namespace {
 
 // Migration N (1-based) is kMigrations[N - 1]. Append only: a released migration never changes.
-const std::array<const char*, 1> kMigrations = {
+const std::array<const char*, 2> kMigrations = {
     // 1: the registry (codes, devices with their replay counters, couriers) and the sealed keys.
     "CREATE TABLE hub_keys ("
     "  id integer PRIMARY KEY CHECK (id = 1),"
@@ -37,6 +37,27 @@ const std::array<const char*, 1> kMigrations = {
     "CREATE TABLE hub_courier ("
     "  device_id text PRIMARY KEY, sign_pk bytea NOT NULL, kx_pk bytea NOT NULL,"
     "  registered_ms bigint NOT NULL, last_counter bigint NOT NULL DEFAULT 0);",
+    // 2: rows, sealed whole, with the claim facts arbitration queries in clear; the change log, numbered
+    // from the one counter row at the end of each push (hub_storage_pg_rows.cc); rejections; the horizon.
+    "CREATE TABLE hub_row ("
+    "  entity text NOT NULL, row_id text NOT NULL, sealed bytea NOT NULL,"
+    "  bed_id text NOT NULL DEFAULT '', homecare_capacity_id text NOT NULL DEFAULT '',"
+    "  status text NOT NULL DEFAULT '', start_date text NOT NULL DEFAULT '', end_date text NOT NULL DEFAULT "
+    "'',"
+    "  hours_per_week double precision NOT NULL DEFAULT 0, deleted integer NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (entity, row_id));"
+    "CREATE INDEX hub_row_placement_by_bed ON hub_row (bed_id) WHERE entity = 'placement';"
+    "CREATE INDEX hub_row_placement_by_capacity ON hub_row (homecare_capacity_id) WHERE entity = 'placement';"
+    "CREATE TABLE hub_change ("
+    "  entity text NOT NULL, row_id text NOT NULL, seq bigint UNIQUE, area text NOT NULL,"
+    "  deleted integer NOT NULL, changed_ms bigint NOT NULL, writer text NOT NULL, echo_ok boolean NOT NULL,"
+    "  PRIMARY KEY (entity, row_id));"
+    "CREATE TABLE hub_seq (id integer PRIMARY KEY CHECK (id = 1), last bigint NOT NULL);"
+    "INSERT INTO hub_seq (id, last) VALUES (1, 0);"
+    "CREATE TABLE hub_rejection ("
+    "  device_id text NOT NULL, seq bigint NOT NULL, mutation_id text NOT NULL, reason_code text NOT NULL,"
+    "  reason text NOT NULL, PRIMARY KEY (device_id, seq));"
+    "CREATE TABLE hub_state (key text PRIMARY KEY, value bigint NOT NULL);",
 };
 
 // Any fixed number: the advisory lock that makes concurrent starts migrate one at a time.
@@ -126,18 +147,6 @@ Result<KeyPairs> PostgresHubStorage::HubKeys() {
   return k;
 }
 
-Result<PushResponse> PostgresHubStorage::Push(const DeviceRecord&, const PushRequest&, int64_t, PushStats*) {
-  return InternalError("push is not yet served from PostgreSQL storage (issue 21)");
-}
-
-Result<PullResponse> PostgresHubStorage::Pull(const DeviceRecord&, const PullRequest&) {
-  return InternalError("pull is not yet served from PostgreSQL storage (issue 21)");
-}
-
-Result<int64_t> PostgresHubStorage::PurgeTombstones(int64_t) {
-  return int64_t{0};  // no rows are kept in PostgreSQL yet, so there are no tombstones to forget
-}
-
 }  // namespace internal
 
 Status InitPostgresHub(const std::string& url, const Secret& passphrase) {
@@ -171,7 +180,10 @@ Result<std::unique_ptr<HubStorage>> OpenPostgresHubStorage(const std::string& ur
   BERTH_ASSIGN_OR_RETURN(auto c, internal::PgConn::Connect(url));
   BERTH_RETURN_IF_ERROR(internal::MigratePostgres(*c));
   BERTH_ASSIGN_OR_RETURN(KeyPairs keys, internal::UnlockKeys(*c, passphrase));
-  return std::unique_ptr<HubStorage>(std::make_unique<internal::PostgresHubStorage>(url, std::move(keys)));
+  internal::Schema schema;
+  BERTH_RETURN_IF_ERROR(schema.LoadThisBuild());
+  return std::unique_ptr<HubStorage>(
+      std::make_unique<internal::PostgresHubStorage>(url, std::move(keys), std::move(schema)));
 }
 
 }  // namespace berth::sync

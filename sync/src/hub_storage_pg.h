@@ -3,6 +3,7 @@
 // way out. One file per job:
 //   hub_storage_pg.cc          migrations, the hub's keys sealed under its passphrase
 //   hub_storage_pg_devices.cc  enrolment codes, devices, replay counters, couriers
+//   hub_storage_pg_rows.cc     rows: Push under row locks, the change log's numbers, Pull, purge
 // Threads: no process-wide lock. Each call takes a connection of its own from the pool and the database
 // decides who waits (row locks, single-statement conditional updates), so two processes behave as two
 // threads of one.
@@ -14,12 +15,14 @@
 
 #include "berth/sync/hub_storage.h"
 #include "pg.h"
+#include "rows.h"
 
 namespace berth::sync::internal {
 
 class PostgresHubStorage final : public HubStorage {
  public:
-  PostgresHubStorage(std::string url, KeyPairs keys) : pool_(std::move(url)), keys_(std::move(keys)) {}
+  PostgresHubStorage(std::string url, KeyPairs keys, Schema schema)
+      : pool_(std::move(url)), keys_(std::move(keys)), row_key_(RowKey(keys_)), schema_(std::move(schema)) {}
   Result<KeyPairs> HubKeys() override;
   Status AddCode(const Bytes& code_id, const Bytes& verifier, const std::string& name,
                  const std::string& role, const std::string& scope, int64_t expires_ms) override;
@@ -43,7 +46,11 @@ class PostgresHubStorage final : public HubStorage {
 
  private:
   PgPool pool_;
+  // The key rows are sealed with (hub_storage_pg_rows.cc), derived from the hub's key-exchange secret.
+  static Secret RowKey(const KeyPairs& keys);
   KeyPairs keys_;  // unlocked at open with the hub passphrase; secret halves in sodium_malloc memory
+  Secret row_key_;
+  Schema schema_;  // this build's tables that sync
 };
 
 // The schema version this build writes (the last migration's number).

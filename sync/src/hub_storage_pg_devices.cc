@@ -5,8 +5,8 @@
 #include <sodium.h>
 
 #include "berth/schema/ids.h"
+#include "hub_rules.h"
 #include "hub_storage_pg.h"
-#include "hub_storage_sqlite.h"
 
 namespace berth::sync::internal {
 

@@ -125,7 +125,7 @@ Status PgConn::Run(const std::string& sql, const std::vector<PgParam>& params) {
   return Exec(sql, params).status();
 }
 
-Status PgConn::Transaction(const std::function<Status()>& body, bool serializable) {
+Status PgConn::Transaction(const std::function<Status()>& body, bool serializable, bool retry_unique) {
   for (int attempt = 1;; ++attempt) {
     BERTH_RETURN_IF_ERROR(Run(serializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN"));
     Status st = body();
@@ -133,7 +133,8 @@ Status PgConn::Transaction(const std::function<Status()>& body, bool serializabl
     if (st.ok()) return st;
     const std::string state = last_state_;
     (void)Run("ROLLBACK");
-    if (!Retryable(state) || attempt >= kMaxAttempts) return st;
+    const bool again = Retryable(state) || (retry_unique && state == "23505");
+    if (!again || attempt >= kMaxAttempts) return st;
   }
 }
 

@@ -67,9 +67,11 @@ class PgConn {
   // Several statements without parameters (a migration).
   Status Script(const std::string& sql);
   // Runs `body` in a transaction (SERIALIZABLE when asked) and commits; rolls back when it fails. A
-  // transaction the server aborts for a serialization failure or a deadlock is run again from the start,
-  // up to 20 times, so `body` must only change state through this connection.
-  Status Transaction(const std::function<Status()>& body, bool serializable = false);
+  // transaction the server aborts for a serialization failure or a deadlock (and, when `retry_unique`, a
+  // unique violation: another process inserted the same row first) is run again from the start, up to 20
+  // times, so `body` must only change state through this connection and start from scratch each time.
+  Status Transaction(const std::function<Status()>& body, bool serializable = false,
+                     bool retry_unique = false);
   bool broken() const;
 
  private:

@@ -35,9 +35,18 @@ inline void SetTestEnvironment() {
   setenv("BERTH_HUB_PASSPHRASE", kHubPassphrase, 1);
 }
 
+// Which storage a HubProcess made from a directory alone uses: its encrypted SQLite store there, unless
+// the test binary sets a maker of fresh PostgreSQL databases (sync_pg_tests does, so the same tests run
+// on PostgreSQL). Returns the new database's URL.
+inline std::function<std::string()>& HubDatabaseMaker() {
+  static std::function<std::string()> make;
+  return make;
+}
+
 class HubProcess {
  public:
-  explicit HubProcess(std::string data_dir) : dir_(std::move(data_dir)) {
+  explicit HubProcess(std::string data_dir)
+      : dir_(std::move(data_dir)), postgres_(HubDatabaseMaker() ? HubDatabaseMaker()() : std::string()) {
     SetTestEnvironment();
     Init();
   }
@@ -148,6 +157,8 @@ class HubProcess {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
+  bool on_postgres() const { return !postgres_.empty(); }
+  const std::string& postgres_url() const { return postgres_; }
   // The location options of every berth-hub command for this hub (" --data DIR" or " --postgres URL").
   std::string where() const { return Where(); }
 
