@@ -43,6 +43,30 @@ inline std::function<std::string()>& HubDatabaseMaker() {
   return make;
 }
 
+// On PostgreSQL, the files that hold a hub's database as an attacker or a backup would see them: the
+// cluster's files (tables, WAL) after a checkpoint, and a pg_dump of the database (set by sync_pg_tests).
+inline std::function<std::vector<std::string>(const std::string& url)>& HubDatabaseCopies() {
+  static std::function<std::vector<std::string>(const std::string& url)> copies;
+  return copies;
+}
+
+// One column of a query on a hub's PostgreSQL database (psql), one value a line.
+inline std::vector<std::string> PostgresColumn(const std::string& url, const std::string& sql) {
+  std::string out;
+  const int rc = RunCommand("/usr/lib/postgresql/15/bin/psql -X -tA '" + url + "' -c \"" + sql + "\"", &out);
+  EXPECT_EQ(rc, 0) << out;
+  std::vector<std::string> lines;
+  size_t at = 0;
+  while (at < out.size()) {
+    const size_t end = out.find('\n', at);
+    const std::string line = out.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    if (!line.empty()) lines.push_back(line);
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return lines;
+}
+
 class HubProcess {
  public:
   explicit HubProcess(std::string data_dir)
@@ -158,6 +182,23 @@ class HubProcess {
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
   bool on_postgres() const { return !postgres_.empty(); }
+  // Rows of `entity` the hub holds (tombstones included); only the row `id` when one is given.
+  int64_t HubRowCount(const std::string& entity, const std::string& id = "") {
+    if (on_postgres()) {
+      const auto n = PostgresColumn(postgres_, "SELECT count(*) FROM hub_row WHERE entity = '" + entity +
+                                                   "'" + (id.empty() ? "" : " AND row_id = '" + id + "'"));
+      return n.empty() ? -1 : std::stoll(n[0]);
+    }
+    auto store = OpenStore();
+    auto n = store->db().QueryInt("SELECT count(*) FROM \"" + entity + "\"" +
+                                  (id.empty() ? "" : " WHERE id = '" + id + "'"));
+    return n.ok() ? *n : -1;
+  }
+  // Every file that holds this hub's data: its store's directory, or its database's copies.
+  std::vector<std::string> DataFiles() const {
+    if (!on_postgres()) return ListFiles(dir_);
+    return HubDatabaseCopies() ? HubDatabaseCopies()(postgres_) : std::vector<std::string>{};
+  }
   const std::string& postgres_url() const { return postgres_; }
   // The location options of every berth-hub command for this hub (" --data DIR" or " --postgres URL").
   std::string where() const { return Where(); }

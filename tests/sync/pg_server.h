@@ -19,6 +19,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "support/test_support.h"
 
@@ -99,6 +100,18 @@ class PgServer {
     return RunCommand(std::string(kBinDir) + "/" + program + " -h 127.0.0.1 -p " + std::to_string(port_) +
                           " -U postgres " + args,
                       out);
+  }
+  // What a stolen disk or a backup shows of the database at `url`: every file of the cluster (tables,
+  // WAL) once a checkpoint has written them, and a pg_dump of it (written to the server's directory).
+  std::vector<std::string> Copies(const std::string& url) {
+    std::string out;
+    const std::string db = url.substr(url.rfind('/') + 1);
+    EXPECT_EQ(Client("psql", "-X -d " + db + " -c CHECKPOINT", &out), 0) << out;
+    std::vector<std::string> files = ListFiles(Data());
+    const std::string dump = dir_->Sub(db + ".dump.sql");
+    EXPECT_EQ(Client("pg_dump", "-f " + dump + " " + db, &out), 0) << out;
+    files.push_back(dump);
+    return files;
   }
   // The cluster's files (tables, WAL): what a stolen disk would show.
   std::string Data() const { return dir_->Sub("data"); }

@@ -23,6 +23,7 @@ const auto* const kPgEnvironment = ::testing::AddGlobalTestEnvironment(new PgEnv
 // In this binary every HubProcess made from a directory alone (the shared sync tests) is on PostgreSQL.
 const bool kHubsOnPostgres = [] {
   HubDatabaseMaker() = [] { return PgEnvironment::Get()->NewDatabase(); };
+  HubDatabaseCopies() = [](const std::string& url) { return PgEnvironment::Get()->Copies(url); };
   return true;
 }();
 
