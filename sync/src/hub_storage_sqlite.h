@@ -5,7 +5,8 @@
 //   hub_storage_sqlite_arbitration.cc  Push: each change decided by the claim rules, then logged
 //   hub_storage_sqlite_scope.cc        areas: where a row belongs and which devices may see it
 //   hub_storage_sqlite_change_log.cc   Pull and the purge of old tombstones
-// Threads: every public method takes mu_, so one hub process serves one request at a time here.
+// Threads: every public method but Pull takes mu_, so one hub process writes one request at a time here;
+// Pull reads on connections of its own (readers_, WAL read transactions) and waits for no push.
 #pragma once
 
 #include <map>
@@ -74,11 +75,26 @@ class SqliteHubStorage final : public HubStorage, private HubRules {
   Result<std::string> FieldOrigin(const std::string& entity, const std::string& row_id,
                                   const std::string& field) override;
 
+  // hub_storage_sqlite_change_log.cc: a read connection, back to the pool when the Reader goes.
+  struct Reader {
+    SqliteHubStorage* owner = nullptr;
+    std::unique_ptr<Store> store;
+    Reader(SqliteHubStorage* o, std::unique_ptr<Store> s) : owner(o), store(std::move(s)) {}
+    Reader(Reader&& o) noexcept : owner(o.owner), store(std::move(o.store)) {}
+    Reader& operator=(Reader&&) = delete;
+    ~Reader();
+  };
+  Result<Reader> TakeReader();
+  Status PullPage(Db& rdb, const DeviceRecord& device, const PullRequest& request, uint64_t horizon,
+                  PullResponse* out);
+
   // hub_storage_sqlite_scope.cc
   Result<std::string> StoredArea(const std::string& entity, const std::string& row_id) override;
 
   std::mutex mu_;
   std::unique_ptr<Store> store_;
+  std::mutex readers_mu_;  // guards readers_ only: never held while a query runs
+  std::vector<std::unique_ptr<Store>> readers_;
   Status open_status_;  // why the store cannot serve as a hub, if it cannot
 };
 
