@@ -17,6 +17,89 @@ namespace {
 constexpr int64_t kMaxSkewMs = 5 * 60 * 1000;
 }  // namespace
 
+// A push's batch (PROTOCOL.md section 5), in the storage's transaction: entries already acknowledged are
+// answered from the record (duplicate, or the rejection recorded then), each new one is arbitrated, a lost
+// claim poisons the later entries that depend on it, and every rejected entry carries the authoritative
+// state of the rows it touched or named, in the device's scope only. The caller stores acked_through.
+Status HubRules::DecideBatch(const DeviceRecord& fresh, const PushRequest& request, int64_t now_ms,
+                             PushResponse* resp, PushStats* stats) {
+  *resp = PushResponse{};
+  *stats = PushStats{};
+  parent_areas_.clear();
+  std::vector<size_t> rejected_results;
+  std::vector<const Mutation*> rejected_mutations;
+  uint64_t acked = fresh.acked_seq;
+  uint64_t prev = 0;
+  Poisoned poisoned;
+  const std::string iso_now = IsoInstantOfMs(now_ms);
+  for (const OutboxEntry& e : request.entries) {
+    if (e.seq <= prev) return BadInput("push entries are not in ascending seq order");
+    prev = e.seq;
+    MutationResult r;
+    r.seq = e.seq;
+    if (e.seq <= acked) {
+      BERTH_ASSIGN_OR_RETURN(std::optional<Rejection> recorded, RecordedRejection(fresh.device_id, e.seq));
+      if (recorded) {
+        r.outcome = static_cast<uint8_t>(Outcome::kRejected);
+        r.reason_code = recorded->code;
+        r.reason = recorded->reason;
+        rejected_results.push_back(resp->results.size());
+        rejected_mutations.push_back(&e.mutation);
+      } else {
+        r.outcome = static_cast<uint8_t>(Outcome::kDuplicate);
+      }
+      stats->duplicates++;
+      resp->results.push_back(std::move(r));
+      continue;
+    }
+    std::optional<Rejection> rej;
+    BERTH_RETURN_IF_ERROR(Arbitrate(fresh, e.mutation, now_ms, iso_now, request.cursor, poisoned, &rej));
+    if (rej) {
+      r.outcome = static_cast<uint8_t>(Outcome::kRejected);
+      r.reason_code = rej->code;
+      r.reason = rej->reason;
+      BERTH_RETURN_IF_ERROR(RecordRejection(fresh.device_id, e.seq, e.mutation.mutation_id, *rej));
+      rejected_results.push_back(resp->results.size());
+      rejected_mutations.push_back(&e.mutation);
+      stats->rejected++;
+      if (e.mutation.kind == MutationKind::kClaim || e.mutation.entity == "bed" ||
+          e.mutation.entity == "placement") {
+        const std::string source = rej->code == "claim_lost"
+                                       ? poisoned[{e.mutation.entity, e.mutation.row_id}]
+                                       : e.mutation.mutation_id;
+        for (const auto& key : NamedRows(e.mutation)) poisoned.emplace(key, source);
+      }
+    } else {
+      r.outcome = static_cast<uint8_t>(Outcome::kApplied);
+      stats->applied++;
+    }
+    acked = e.seq;
+    resp->results.push_back(std::move(r));
+  }
+  resp->acked_through = acked;
+  for (size_t k = 0; k < rejected_results.size(); ++k) {
+    const Mutation& m = *rejected_mutations[k];
+    auto& out = resp->results[rejected_results[k]].authoritative;
+    std::set<std::pair<std::string, std::string>> rows = {{m.entity, m.row_id}};
+    for (const auto& key : NamedRows(m)) rows.insert(key);
+    for (const auto& [entity, row_id] : rows) {
+      if (schema_.Columns(entity) == nullptr || row_id.empty()) continue;
+      BERTH_ASSIGN_OR_RETURN(RowState rs, RowStateOf(entity, row_id));
+      if (!rs.absent) {
+        BERTH_ASSIGN_OR_RETURN(bool visible, Visible(fresh, entity, row_id));
+        if (!visible) {
+          rs = RowState{};
+          rs.entity = entity;
+          rs.row_id = row_id;
+          rs.absent = 1;
+        }
+      }
+      out.push_back(std::move(rs));
+    }
+  }
+  return Status::Ok();
+}
+
 // The rows a mutation names besides itself: the referral and the bed or capacity it claims.
 std::vector<std::pair<std::string, std::string>> HubRules::NamedRows(const Mutation& m) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -344,6 +427,20 @@ Result<bool> HubRules::Visible(const DeviceRecord& d, const std::string& entity,
   if (!RoleMayRead(d.role, entity)) return false;
   BERTH_ASSIGN_OR_RETURN(std::string area, StoredArea(entity, row_id));
   return InScope(d, entity, area);
+}
+
+// See hub_rules.h; the fields compared are those AreaFor reads.
+Result<std::string> HubRules::AreaAfterMerge(const DeviceRecord& dev, const Mutation& m,
+                                             const PriorRow& prior,
+                                             const std::map<std::string, Value>& merged,
+                                             const std::map<std::string, Value>& now_row,
+                                             const std::string& area) {
+  auto area_inputs = [](const std::map<std::string, Value>& row) {
+    return std::make_tuple(Str(row, "district"), Str(row, "local_authority"), Str(row, "provider_id"),
+                           Str(row, "referral_id"));
+  };
+  if (&now_row == &merged || area_inputs(now_row) == area_inputs(merged)) return area;
+  return AreaFor(dev, m.entity, now_row, prior.area);
 }
 
 }  // namespace berth::sync::internal

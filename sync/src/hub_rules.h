@@ -48,7 +48,13 @@ class HubRules {
     std::map<std::string, Value> values;
   };
 
-  // --- what a storage reads for the rules (in its push transaction) ---
+  // --- what a storage reads and records for the rules (in its push transaction) ---
+  // The row as stored, with its field clocks (absent = 1 when there is none).
+  virtual Result<RowState> RowStateOf(const std::string& entity, const std::string& row_id) = 0;
+  // The rejection recorded for the device's entry `seq`, if it was rejected.
+  virtual Result<std::optional<Rejection>> RecordedRejection(const std::string& device_id, uint64_t seq) = 0;
+  virtual Status RecordRejection(const std::string& device_id, uint64_t seq, const std::string& mutation_id,
+                                 const Rejection& rejection) = 0;
   // One row's current values (empty map when absent).
   virtual Result<std::map<std::string, Value>> RowValues(const std::string& entity,
                                                          const std::string& row_id) = 0;
@@ -72,6 +78,9 @@ class HubRules {
                              std::optional<Rejection>* rej) = 0;
 
   // --- the rules ---
+  // Decides a push's entries for `fresh` (the device as stored, its acked_seq read in this transaction).
+  Status DecideBatch(const DeviceRecord& fresh, const PushRequest& request, int64_t now_ms,
+                     PushResponse* resp, PushStats* stats);
   static std::vector<std::pair<std::string, std::string>> NamedRows(const Mutation& m);
   Status Arbitrate(const DeviceRecord& dev, const Mutation& m, int64_t now_ms, const std::string& iso_now,
                    uint64_t device_cursor, const Poisoned& poisoned, std::optional<Rejection>* rej);
@@ -101,6 +110,11 @@ class HubRules {
   Result<std::string> AreaFor(const DeviceRecord& dev, const std::string& entity,
                               const std::map<std::string, Value>& merged, const std::string& stored);
   static bool InScope(const DeviceRecord& d, const std::string& entity, const std::string& area);
+  // The area the log records after the merge: `area` (from the merged fields), worked out again from
+  // `now_row` (the row as stored) when a field the area comes from lost its merge.
+  Result<std::string> AreaAfterMerge(const DeviceRecord& dev, const Mutation& m, const PriorRow& prior,
+                                     const std::map<std::string, Value>& merged,
+                                     const std::map<std::string, Value>& now_row, const std::string& area);
   Result<bool> Visible(const DeviceRecord& d, const std::string& entity, const std::string& row_id);
   // Echo suppression (section 5): when the writer had already pulled every earlier change of this row (or
   // made it itself, echo-free), its copy equals the hub's after this merge (LWW commutes), so pulls skip it.

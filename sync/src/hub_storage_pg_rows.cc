@@ -24,8 +24,8 @@
 #include <set>
 
 #include "berth/schema/ids.h"
-#include "berth/schema/occupancy.h"
 #include "berth/schema/model.h"
+#include "berth/schema/occupancy.h"
 #include "hub_rules.h"
 #include "hub_storage_pg.h"
 
@@ -152,99 +152,20 @@ class PgPush final : private HubRules {
 
   Status Run(const DeviceRecord& device, const PushRequest& request, int64_t now_ms, PushResponse* resp,
              PushStats* stats) {
-    *resp = PushResponse{};
-    *stats = PushStats{};
-    parent_areas_.clear();
     pending_.clear();
     order_ = 0;
-    std::vector<size_t> rejected_results;
-    std::vector<const Mutation*> rejected_mutations;
     // One push per device at a time, whichever process has it: acked_seq is read and advanced under this
     // lock.
-    BERTH_ASSIGN_OR_RETURN(PgResult d,
-                           c_.Exec("SELECT acked_seq, revoked FROM hub_device WHERE device_id = $1"
-                                   " FOR UPDATE",
-                                   {device.device_id}));
+    BERTH_ASSIGN_OR_RETURN(
+        PgResult d,
+        c_.Exec("SELECT acked_seq FROM hub_device WHERE device_id = $1 FOR UPDATE", {device.device_id}));
     if (d.rows() != 1) return NotFound("unknown_device");
     DeviceRecord fresh = device;
     fresh.acked_seq = static_cast<uint64_t>(d.Int(0, 0));
-    uint64_t acked = fresh.acked_seq;
-    uint64_t prev = 0;
-    Poisoned poisoned;
-    const std::string iso_now = IsoInstantOfMs(now_ms);
-    for (const OutboxEntry& e : request.entries) {
-      if (e.seq <= prev) return BadInput("push entries are not in ascending seq order");
-      prev = e.seq;
-      MutationResult r;
-      r.seq = e.seq;
-      if (e.seq <= acked) {
-        BERTH_ASSIGN_OR_RETURN(PgResult j, c_.Exec("SELECT reason_code, reason FROM hub_rejection"
-                                                   " WHERE device_id = $1 AND seq = $2",
-                                                   {device.device_id, static_cast<int64_t>(e.seq)}));
-        if (j.rows() == 1) {
-          r.outcome = static_cast<uint8_t>(Outcome::kRejected);
-          r.reason_code = j.Text(0, 0);
-          r.reason = j.Text(0, 1);
-          rejected_results.push_back(resp->results.size());
-          rejected_mutations.push_back(&e.mutation);
-        } else {
-          r.outcome = static_cast<uint8_t>(Outcome::kDuplicate);
-        }
-        stats->duplicates++;
-        resp->results.push_back(std::move(r));
-        continue;
-      }
-      std::optional<Rejection> rej;
-      BERTH_RETURN_IF_ERROR(Arbitrate(fresh, e.mutation, now_ms, iso_now, request.cursor, poisoned, &rej));
-      if (rej) {
-        r.outcome = static_cast<uint8_t>(Outcome::kRejected);
-        r.reason_code = rej->code;
-        r.reason = rej->reason;
-        BERTH_RETURN_IF_ERROR(c_.Run(
-            "INSERT INTO hub_rejection (device_id, seq, mutation_id, reason_code, reason)"
-            " VALUES ($1, $2, $3, $4, $5)",
-            {device.device_id, static_cast<int64_t>(e.seq), e.mutation.mutation_id, rej->code, rej->reason}));
-        rejected_results.push_back(resp->results.size());
-        rejected_mutations.push_back(&e.mutation);
-        stats->rejected++;
-        if (e.mutation.kind == MutationKind::kClaim || e.mutation.entity == "bed" ||
-            e.mutation.entity == "placement") {
-          const std::string source = rej->code == "claim_lost"
-                                         ? poisoned[{e.mutation.entity, e.mutation.row_id}]
-                                         : e.mutation.mutation_id;
-          for (const auto& key : NamedRows(e.mutation)) poisoned.emplace(key, source);
-        }
-      } else {
-        r.outcome = static_cast<uint8_t>(Outcome::kApplied);
-        stats->applied++;
-      }
-      acked = e.seq;
-      resp->results.push_back(std::move(r));
-    }
+    BERTH_RETURN_IF_ERROR(DecideBatch(fresh, request, now_ms, resp, stats));
     BERTH_RETURN_IF_ERROR(
         c_.Run("UPDATE hub_device SET acked_seq = $2, last_seen_ms = $3 WHERE device_id = $1",
-               {device.device_id, static_cast<int64_t>(acked), now_ms}));
-    resp->acked_through = acked;
-    for (size_t k = 0; k < rejected_results.size(); ++k) {
-      const Mutation& m = *rejected_mutations[k];
-      auto& out = resp->results[rejected_results[k]].authoritative;
-      std::set<Key> rows = {{m.entity, m.row_id}};
-      for (const auto& key : NamedRows(m)) rows.insert(key);
-      for (const auto& [entity, row_id] : rows) {
-        if (schema_.Columns(entity) == nullptr || row_id.empty()) continue;
-        BERTH_ASSIGN_OR_RETURN(RowState rs, ReadRow(entity, row_id, false));
-        if (!rs.absent) {
-          BERTH_ASSIGN_OR_RETURN(bool visible, Visible(fresh, entity, row_id));
-          if (!visible) {
-            rs = RowState{};
-            rs.entity = entity;
-            rs.row_id = row_id;
-            rs.absent = 1;
-          }
-        }
-        out.push_back(std::move(rs));
-      }
-    }
+               {device.device_id, static_cast<int64_t>(resp->acked_through), now_ms}));
     return NumberChanges();
   }
 
@@ -263,6 +184,27 @@ class PgPush final : private HubRules {
       return rs;
     }
     return OpenRow(key_, entity, row_id, r.Blob(0, 0));
+  }
+
+  Result<RowState> RowStateOf(const std::string& entity, const std::string& row_id) override {
+    return ReadRow(entity, row_id, false);
+  }
+
+  Result<std::optional<Rejection>> RecordedRejection(const std::string& device_id, uint64_t seq) override {
+    BERTH_ASSIGN_OR_RETURN(PgResult r,
+                           c_.Exec("SELECT reason_code, reason FROM hub_rejection WHERE device_id = $1"
+                                   " AND seq = $2",
+                                   {device_id, static_cast<int64_t>(seq)}));
+    if (r.rows() != 1) return std::optional<Rejection>();
+    return std::optional<Rejection>(Rejection{r.Text(0, 0), r.Text(0, 1)});
+  }
+
+  Status RecordRejection(const std::string& device_id, uint64_t seq, const std::string& mutation_id,
+                         const Rejection& rejection) override {
+    return c_.Run(
+        "INSERT INTO hub_rejection (device_id, seq, mutation_id, reason_code, reason)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        {device_id, static_cast<int64_t>(seq), mutation_id, rejection.code, rejection.reason});
   }
 
   Result<std::map<std::string, Value>> RowValues(const std::string& entity,
@@ -381,14 +323,8 @@ class PgPush final : private HubRules {
       return c_.Run("ROLLBACK TO SAVEPOINT arbitrate");
     }
     if (may_undo) BERTH_RETURN_IF_ERROR(c_.Run("RELEASE SAVEPOINT arbitrate"));
-    std::string final_area = area;
-    auto area_inputs = [](const std::map<std::string, Value>& row) {
-      return std::make_tuple(Str(row, "district"), Str(row, "local_authority"), Str(row, "provider_id"),
-                             Str(row, "referral_id"));
-    };
-    if (&now_row != &merged && area_inputs(now_row) != area_inputs(merged)) {
-      BERTH_ASSIGN_OR_RETURN(final_area, AreaFor(dev, m.entity, now_row, prior.area));
-    }
+    BERTH_ASSIGN_OR_RETURN(const std::string final_area,
+                           AreaAfterMerge(dev, m, prior, merged, now_row, area));
     BERTH_RETURN_IF_ERROR(c_.Run(
         "INSERT INTO hub_change (entity, row_id, seq, area, deleted, changed_ms, writer, echo_ok)"
         " VALUES ($1, $2, NULL, $3, $4, $5, $6, $7) ON CONFLICT (entity, row_id) DO UPDATE SET seq = NULL,"

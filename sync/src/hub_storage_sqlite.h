@@ -60,6 +60,10 @@ class SqliteHubStorage final : public HubStorage, private HubRules {
   Result<DeviceRecord> GetDeviceLocked(const std::string& device_id);
 
   // hub_storage_sqlite_arbitration.cc: the storage's part of HubRules
+  Result<RowState> RowStateOf(const std::string& entity, const std::string& row_id) override;
+  Result<std::optional<Rejection>> RecordedRejection(const std::string& device_id, uint64_t seq) override;
+  Status RecordRejection(const std::string& device_id, uint64_t seq, const std::string& mutation_id,
+                         const Rejection& rejection) override;
   Result<std::map<std::string, Value>> RowValues(const std::string& entity,
                                                  const std::string& row_id) override;
   Result<PriorRow> ReadPrior(const DeviceRecord& dev, const Mutation& m) override;

@@ -22,102 +22,39 @@ Result<PushResponse> SqliteHubStorage::Push(const DeviceRecord& device, const Pu
                                             int64_t now_ms, PushStats* stats) {
   std::lock_guard<std::mutex> lock(mu_);
   PushResponse resp;
-  std::vector<size_t> rejected_results;
-  std::vector<const Mutation*> rejected_mutations;
   Status st = store_->db().Transaction([&]() -> Status {
-    resp = PushResponse{};
-    parent_areas_.clear();
-    rejected_results.clear();
-    rejected_mutations.clear();
-    *stats = PushStats{};
     BERTH_ASSIGN_OR_RETURN(DeviceRecord fresh, GetDeviceLocked(device.device_id));
-    uint64_t acked = fresh.acked_seq;
-    uint64_t prev = 0;
-    // Rows a lost claim named: later entries of this push that touch them are lost with it.
-    Poisoned poisoned;
-    const std::string iso_now = IsoInstantOfMs(now_ms);
-    for (const OutboxEntry& e : request.entries) {
-      if (e.seq <= prev) return BadInput("push entries are not in ascending seq order");
-      prev = e.seq;
-      MutationResult r;
-      r.seq = e.seq;
-      if (e.seq <= acked) {
-        BERTH_ASSIGN_OR_RETURN(Statement s, db().Cached("SELECT reason_code, reason FROM hub_rejection"
-                                                        " WHERE device_id = ? AND seq = ?"));
-        s.Bind(1, device.device_id).Bind(2, static_cast<int64_t>(e.seq));
-        BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
-        if (found) {
-          r.outcome = static_cast<uint8_t>(Outcome::kRejected);
-          r.reason_code = s.Text(0);
-          r.reason = s.Text(1);
-          rejected_results.push_back(resp.results.size());
-          rejected_mutations.push_back(&e.mutation);
-        } else {
-          r.outcome = static_cast<uint8_t>(Outcome::kDuplicate);
-        }
-        stats->duplicates++;
-        resp.results.push_back(std::move(r));
-        continue;
-      }
-      std::optional<Rejection> rej;
-      BERTH_RETURN_IF_ERROR(Arbitrate(fresh, e.mutation, now_ms, iso_now, request.cursor, poisoned, &rej));
-      if (rej) {
-        r.outcome = static_cast<uint8_t>(Outcome::kRejected);
-        r.reason_code = rej->code;
-        r.reason = rej->reason;
-        BERTH_ASSIGN_OR_RETURN(Statement ins,
-                               db().Cached("INSERT INTO hub_rejection (device_id, seq, mutation_id,"
-                                           " reason_code, reason) VALUES (?, ?, ?, ?, ?)"));
-        ins.Bind(1, device.device_id).Bind(2, static_cast<int64_t>(e.seq)).Bind(3, e.mutation.mutation_id);
-        ins.Bind(4, rej->code).Bind(5, rej->reason);
-        BERTH_RETURN_IF_ERROR(ins.Run());
-        rejected_results.push_back(resp.results.size());
-        rejected_mutations.push_back(&e.mutation);
-        stats->rejected++;
-        if (e.mutation.kind == MutationKind::kClaim || e.mutation.entity == "bed" ||
-            e.mutation.entity == "placement") {
-          const std::string source = rej->code == "claim_lost"
-                                         ? poisoned[{e.mutation.entity, e.mutation.row_id}]
-                                         : e.mutation.mutation_id;
-          for (const auto& key : NamedRows(e.mutation)) poisoned.emplace(key, source);
-        }
-      } else {
-        r.outcome = static_cast<uint8_t>(Outcome::kApplied);
-        stats->applied++;
-      }
-      acked = e.seq;
-      resp.results.push_back(std::move(r));
-    }
+    BERTH_RETURN_IF_ERROR(DecideBatch(fresh, request, now_ms, &resp, stats));
     BERTH_ASSIGN_OR_RETURN(Statement upd, db().Cached("UPDATE hub_device SET acked_seq = ?, last_seen_ms = ?"
                                                       " WHERE device_id = ?"));
-    upd.Bind(1, static_cast<int64_t>(acked)).Bind(2, now_ms).Bind(3, device.device_id);
-    BERTH_RETURN_IF_ERROR(upd.Run());
-    resp.acked_through = acked;
-    // The authoritative state of every row a rejected mutation touched or named, in scope only.
-    for (size_t k = 0; k < rejected_results.size(); ++k) {
-      const Mutation& m = *rejected_mutations[k];
-      auto& out = resp.results[rejected_results[k]].authoritative;
-      std::set<std::pair<std::string, std::string>> rows = {{m.entity, m.row_id}};
-      for (const auto& key : NamedRows(m)) rows.insert(key);
-      for (const auto& [entity, row_id] : rows) {
-        if (schema_.Columns(entity) == nullptr || row_id.empty()) continue;
-        BERTH_ASSIGN_OR_RETURN(RowState rs, internal::ReadRowState(db(), schema_, entity, row_id));
-        if (!rs.absent) {
-          BERTH_ASSIGN_OR_RETURN(bool visible, Visible(fresh, entity, row_id));
-          if (!visible) {
-            rs = RowState{};
-            rs.entity = entity;
-            rs.row_id = row_id;
-            rs.absent = 1;
-          }
-        }
-        out.push_back(std::move(rs));
-      }
-    }
-    return Status::Ok();
+    upd.Bind(1, static_cast<int64_t>(resp.acked_through)).Bind(2, now_ms).Bind(3, device.device_id);
+    return upd.Run();
   });
   if (!st.ok()) return st;
   return resp;
+}
+
+Result<RowState> SqliteHubStorage::RowStateOf(const std::string& entity, const std::string& row_id) {
+  return internal::ReadRowState(db(), schema_, entity, row_id);
+}
+
+Result<std::optional<Rejection>> SqliteHubStorage::RecordedRejection(const std::string& device_id,
+                                                                     uint64_t seq) {
+  BERTH_ASSIGN_OR_RETURN(Statement s, db().Cached("SELECT reason_code, reason FROM hub_rejection"
+                                                  " WHERE device_id = ? AND seq = ?"));
+  s.Bind(1, device_id).Bind(2, static_cast<int64_t>(seq));
+  BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
+  if (!found) return std::optional<Rejection>();
+  return std::optional<Rejection>(Rejection{s.Text(0), s.Text(1)});
+}
+
+Status SqliteHubStorage::RecordRejection(const std::string& device_id, uint64_t seq,
+                                         const std::string& mutation_id, const Rejection& rejection) {
+  BERTH_ASSIGN_OR_RETURN(Statement ins, db().Cached("INSERT INTO hub_rejection (device_id, seq, mutation_id,"
+                                                    " reason_code, reason) VALUES (?, ?, ?, ?, ?)"));
+  ins.Bind(1, device_id).Bind(2, static_cast<int64_t>(seq)).Bind(3, mutation_id);
+  ins.Bind(4, rejection.code).Bind(5, rejection.reason);
+  return ins.Run();
 }
 
 Result<std::map<std::string, Value>> SqliteHubStorage::RowValues(const std::string& entity,
@@ -182,14 +119,8 @@ Status SqliteHubStorage::ApplyAndLog(const DeviceRecord& dev, const Mutation& m,
     const std::map<std::string, Value>& now_row = read_back.empty() ? merged : read_back;
     BERTH_ASSIGN_OR_RETURN(after, CheckOccupancy(m, now_row, iso_now));
     if (after) return ConflictError("rollback");
-    std::string final_area = area;
-    auto area_inputs = [](const std::map<std::string, Value>& row) {
-      return std::make_tuple(Str(row, "district"), Str(row, "local_authority"), Str(row, "provider_id"),
-                             Str(row, "referral_id"));
-    };
-    if (&now_row != &merged && area_inputs(now_row) != area_inputs(merged)) {
-      BERTH_ASSIGN_OR_RETURN(final_area, AreaFor(dev, m.entity, now_row, prior.area));
-    }
+    BERTH_ASSIGN_OR_RETURN(const std::string final_area,
+                           AreaAfterMerge(dev, m, prior, merged, now_row, area));
     const bool echo_ok = EchoFree(prior, device_cursor);
     return LogChange(dev, m, prior.logged, final_area, Str(now_row, "deleted") == "1", now_ms, echo_ok);
   };
