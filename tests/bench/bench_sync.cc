@@ -315,6 +315,30 @@ void BM_OvernightIncremental(benchmark::State& state) {
   }
 }
 
+// Each store syncs once on a thread of its own, `start_s[i]` seconds after the call (all at once when
+// `start_s` is empty). Returns each sync's time (s), sorted; *failures counts the syncs that failed.
+std::vector<double> SyncEachTimed(std::vector<std::unique_ptr<Store>>& stores,
+                                  const std::vector<double>& start_s, int* failures) {
+  std::vector<double> seconds(stores.size());
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  const auto t0 = Clock::now();
+  for (size_t i = 0; i < stores.size(); ++i) {
+    threads.emplace_back([&, i] {
+      if (!start_s.empty()) std::this_thread::sleep_until(t0 + std::chrono::duration<double>(start_s[i]));
+      const auto s0 = Clock::now();
+      SyncOptions o;
+      o.max_retries = 5;
+      if (!SyncOnce(*stores[i], o).ok()) failed++;
+      seconds[i] = Seconds(s0, Clock::now());
+    });
+  }
+  for (auto& t : threads) t.join();
+  *failures = failed.load();
+  std::sort(seconds.begin(), seconds.end());
+  return seconds;
+}
+
 void BM_FleetOf200(benchmark::State& state) {
   for (auto _ : state) {
     BenchDir tmp;
@@ -326,25 +350,13 @@ void BM_FleetOf200(benchmark::State& state) {
       std::vector<std::string> beds;
       WriteChanges(*devices.back(), kFleetChangesEach, Provider(*devices.back()), beds);
     }
-    std::vector<double> seconds(static_cast<size_t>(n));
-    std::atomic<int> failures{0};
-    std::vector<std::thread> threads;
+    int failures = 0;
     const auto t0 = Clock::now();
-    for (int i = 0; i < n; ++i) {
-      threads.emplace_back([&, i] {
-        const auto s0 = Clock::now();
-        SyncOptions o;
-        o.max_retries = 5;
-        if (!SyncOnce(*devices[static_cast<size_t>(i)], o).ok()) failures++;
-        seconds[static_cast<size_t>(i)] = Seconds(s0, Clock::now());
-      });
-    }
-    for (auto& t : threads) t.join();
+    const std::vector<double> seconds = SyncEachTimed(devices, {}, &failures);
     const auto t1 = Clock::now();
-    std::sort(seconds.begin(), seconds.end());
     state.SetIterationTime(Seconds(t0, t1));
     state.counters["devices"] = n;
-    state.counters["failures"] = failures.load();
+    state.counters["failures"] = failures;
     state.counters["median_s"] = seconds[seconds.size() / 2];
     state.counters["p99_s"] = seconds[std::min(seconds.size() - 1, seconds.size() * 99 / 100)];
     state.counters["all_done_s"] = Seconds(t0, t1);
@@ -378,24 +390,7 @@ std::vector<double> RunFleet8am(std::vector<std::unique_ptr<LocalHub>>& hubs, co
   const double spread_s = g_smoke ? 0.5 : 60;
   std::vector<double> starts(static_cast<size_t>(n));
   for (auto& s : starts) s = std::uniform_real_distribution<double>(0, spread_s)(rng);
-  std::vector<double> seconds(static_cast<size_t>(n));
-  std::atomic<int> failed{0};
-  std::vector<std::thread> threads;
-  const auto t0 = Clock::now();
-  for (int i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] {
-      std::this_thread::sleep_until(t0 + std::chrono::duration<double>(starts[static_cast<size_t>(i)]));
-      const auto s0 = Clock::now();
-      SyncOptions o;
-      o.max_retries = 5;
-      if (!SyncOnce(*laptops[static_cast<size_t>(i)], o).ok()) failed++;
-      seconds[static_cast<size_t>(i)] = Seconds(s0, Clock::now());
-    });
-  }
-  for (auto& t : threads) t.join();
-  *failures = failed.load();
-  std::sort(seconds.begin(), seconds.end());
-  return seconds;
+  return SyncEachTimed(laptops, starts, failures);
 }
 
 void BM_Fleet8am(benchmark::State& state) {
