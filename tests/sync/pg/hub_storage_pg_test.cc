@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include "berth/schema/ids.h"
@@ -211,6 +212,86 @@ TEST_F(PgHub, ANewCourierKeyReplacesTheOldAndRestartsItsCounter) {
   EXPECT_EQ(c->last_counter, 0u);
   EXPECT_EQ(a_->AdvanceCourierCounter(d, first.sign_pk, 9).code(), Code::kNotAuthorised) << "the old key";
   EXPECT_TRUE(a_->AdvanceCourierCounter(d, second.sign_pk, 1).ok());
+}
+
+// Two processes confirming one bed at the same moment: the bed's row lock decides, exactly one placement
+// stands and the other push is told bed_taken. Several beds, so that some pushes do overlap.
+TEST_F(PgHub, TwoProcessesConfirmingOneBedAtOnceGiveOneWinner) {
+  const std::string da = Enrolled(), db = Enrolled();
+  auto dev_a = a_->GetDevice(da), dev_b = b_->GetDevice(db);
+  ASSERT_TRUE(dev_a.ok() && dev_b.ok());
+  uint32_t tick = 0;
+  uint64_t seq_a = 0, seq_b = 0;
+  auto entry = [&](const std::string& device, uint64_t* seq, const std::string& entity,
+                   std::map<std::string, Value> f, MutationKind kind = MutationKind::kUpsert,
+                   const std::string& claim = "") {
+    sync::OutboxEntry e;
+    e.seq = ++*seq;
+    e.mutation.mutation_id = NewUuidV7();
+    e.mutation.kind = kind;
+    e.mutation.entity = entity;
+    e.mutation.row_id = NewUuidV7();
+    e.mutation.hlc = Hlc{Env::Default()->NowMs(), ++tick}.ToString();
+    e.mutation.origin_device = device;
+    e.mutation.fields = std::move(f);
+    e.mutation.claim = claim;
+    return e;
+  };
+  constexpr int kBeds = 6;
+  sync::PushRequest supply;
+  supply.entries.push_back(entry(da, &seq_a, "provider", {{"district", std::string("Fenland")}}));
+  const std::string provider = supply.entries.back().mutation.row_id;
+  std::vector<std::string> beds;
+  for (int i = 0; i < kBeds; ++i) {
+    supply.entries.push_back(
+        entry(da, &seq_a, "bed", {{"provider_id", provider}, {"status", std::string("vacant")}}));
+    beds.push_back(supply.entries.back().mutation.row_id);
+  }
+  sync::PushStats stats;
+  auto seeded = a_->Push(*dev_a, supply, Env::Default()->NowMs(), &stats);
+  ASSERT_TRUE(seeded.ok()) << seeded.status().ToString();
+  ASSERT_EQ(stats.applied, kBeds + 1);
+  auto confirm = [&](const std::string& device, uint64_t* seq, const std::string& bed) {
+    sync::PushRequest r;
+    r.entries.push_back(entry(device, seq, "placement",
+                              {{"referral_id", NewUuidV7()},
+                               {"bed_id", bed},
+                               {"provider_id", provider},
+                               {"kind", std::string("care_home")},
+                               {"status", std::string("active")}},
+                              MutationKind::kClaim, "bed_confirm"));
+    return r;
+  };
+  int won_a = 0, won_b = 0, taken = 0;
+  for (const auto& bed : beds) {
+    const sync::PushRequest ra = confirm(da, &seq_a, bed), rb = confirm(db, &seq_b, bed);
+    Result<sync::PushResponse> pa = InternalError("not run"), pb = InternalError("not run");
+    sync::PushStats sa, sb;
+    std::thread ta([&] { pa = a_->Push(*dev_a, ra, Env::Default()->NowMs(), &sa); });
+    std::thread tb([&] { pb = b_->Push(*dev_b, rb, Env::Default()->NowMs(), &sb); });
+    ta.join();
+    tb.join();
+    ASSERT_TRUE(pa.ok()) << pa.status().ToString();
+    ASSERT_TRUE(pb.ok()) << pb.status().ToString();
+    EXPECT_EQ(sa.applied + sb.applied, 1) << "exactly one placement stands on bed " << bed;
+    won_a += static_cast<int>(sa.applied);
+    won_b += static_cast<int>(sb.applied);
+    for (const auto* p : {&*pa, &*pb}) {
+      if (p->results.at(0).outcome == static_cast<uint8_t>(sync::Outcome::kRejected)) {
+        EXPECT_EQ(p->results[0].reason_code, "bed_taken");
+        ++taken;
+      }
+    }
+  }
+  EXPECT_EQ(won_a + won_b, kBeds);
+  EXPECT_EQ(taken, kBeds);
+  // Both devices pull the same change log, numbered without gaps in commit order.
+  sync::PullRequest pull;
+  auto from_a = a_->Pull(*dev_a, pull), from_b = b_->Pull(*dev_b, pull);
+  ASSERT_TRUE(from_a.ok() && from_b.ok());
+  EXPECT_EQ(from_a->next_cursor, from_b->next_cursor);
+  EXPECT_EQ(from_a->next_cursor, static_cast<uint64_t>(1 + 2 * kBeds))
+      << "provider, beds, one placement each";
 }
 
 }  // namespace
