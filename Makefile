@@ -12,6 +12,7 @@ PACKAGES := build-essential cmake pkg-config git \
   libimgui-dev libglfw3-dev libgl-dev libstb-dev \
   libsqlite3-dev libsodium-dev libcereal-dev libzstd-dev \
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libcpp-httplib-dev liblemon-dev \
+  libpq-dev postgresql-15 \
   libgtest-dev libgmock-dev libbenchmark-dev \
   fonts-inter fonts-dejavu-core xvfb xauth clang clang-format libclang-rt-14-dev
 

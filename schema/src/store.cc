@@ -520,4 +520,10 @@ Result<std::map<std::string, std::vector<std::string>>> SyncableTables(Db& db) {
   return out;
 }
 
+Result<std::map<std::string, std::vector<std::string>>> SyncableTablesOfThisBuild() {
+  BERTH_ASSIGN_OR_RETURN(Db db, Db::Open(":memory:", nullptr, true, false));
+  for (const Migration& m : Migrations()) BERTH_RETURN_IF_ERROR(db.Exec(m.sql));
+  return SyncableTables(db);
+}
+
 }  // namespace berth

@@ -1,6 +1,6 @@
 // berth-hub: the council's hub, the single arbiter of who got which bed. See sync/PROTOCOL.md.
 //
-//   berth-hub --data DIR init
+//   berth-hub --data DIR init            (or --postgres URL in place of --data DIR, for every command)
 //   berth-hub --data DIR serve --listen 127.0.0.1:PORT [--port-file FILE] [--tombstone-days D]
 //             [--courier-hours H] [--workers N] [--max-connections-per-address N] [--request-timeout S]
 //   berth-hub --data DIR enroll --name N --role broker|ward|viewer --scope AREA[,AREA...] [--json]
@@ -8,8 +8,9 @@
 //   berth-hub --data DIR devices
 //   berth-hub --data DIR revoke DEVICE
 //
-// The passphrase of the hub's encrypted store comes from --passphrase-file or $BERTH_HUB_PASSPHRASE.
-// Exit codes as the berth CLI: 0 ok, 1 usage, 2 bad input, 3 passphrase/auth, 4 integrity, 5 network, 6 io.
+// The passphrase of the hub's encrypted store (on PostgreSQL: of the hub's sealed keys) comes from
+// --passphrase-file or $BERTH_HUB_PASSPHRASE. Exit codes as the berth CLI: 0 ok, 1 usage, 2 bad input, 3
+// passphrase/auth, 4 integrity, 5 network, 6 io.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -105,32 +106,58 @@ Status ReapplyRevocations(const std::string& dir, HubStorage& storage) {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<HubStorage>> OpenHub(const std::string& dir, const std::string& pass_file) {
-  if (dir.empty()) return UsageError("--data DIR is required");
+// Where the hub keeps its state: an encrypted store in --data DIR, or a PostgreSQL database (--postgres
+// URL) that several hub processes may share. Exactly one of them.
+struct HubPlace {
+  std::string dir;
+  std::string postgres;
+  Status Check() const {
+    if (dir.empty() == postgres.empty()) return UsageError("give --data DIR or --postgres URL (one of them)");
+    return Status::Ok();
+  }
+};
+
+Result<std::unique_ptr<HubStorage>> OpenHub(const HubPlace& place, const std::string& pass_file) {
+  BERTH_RETURN_IF_ERROR(place.Check());
   BERTH_ASSIGN_OR_RETURN(Secret pass, ReadHubPassphrase(pass_file));
-  BERTH_ASSIGN_OR_RETURN(auto store, Store::Open(dir, pass, HubStoreOptions()));
+  // On PostgreSQL a revocation is one row every process reads; a restored backup is the database's own
+  // (README: backups), so there is no revocations file to apply again.
+  if (!place.postgres.empty()) return OpenPostgresHubStorage(place.postgres, pass);
+  BERTH_ASSIGN_OR_RETURN(auto store, Store::Open(place.dir, pass, HubStoreOptions()));
   auto storage = MakeSqliteHubStorage(std::move(store));
-  BERTH_RETURN_IF_ERROR(ReapplyRevocations(dir, *storage));
+  BERTH_RETURN_IF_ERROR(ReapplyRevocations(place.dir, *storage));
   return storage;
 }
 
-Status Init(const std::string& dir, const std::string& pass_file) {
-  if (dir.empty()) return UsageError("--data DIR is required");
+Status Init(const HubPlace& place, const std::string& pass_file) {
+  BERTH_RETURN_IF_ERROR(place.Check());
   BERTH_ASSIGN_OR_RETURN(Secret pass, ReadHubPassphrase(pass_file));
   BERTH_RETURN_IF_ERROR(CheckNewPassphrase(pass));
+  if (!place.postgres.empty()) {
+    BERTH_RETURN_IF_ERROR(InitPostgresHub(place.postgres, pass));
+    BERTH_ASSIGN_OR_RETURN(auto storage, OpenPostgresHubStorage(place.postgres, pass));
+    BERTH_ASSIGN_OR_RETURN(KeyPairs keys, storage->HubKeys());
+    std::printf(
+        "Created the hub in the PostgreSQL database, its keys sealed under the hub passphrase\n"
+        "hub key fingerprint: %s\n\n"
+        "There is no recovery key: without the passphrase the keys cannot be opened and every device\n"
+        "must enrol again. Keep the passphrase as you keep the database's own credentials.\n",
+        Fingerprint(keys.sign_pk, keys.kx_pk).c_str());
+    return Status::Ok();
+  }
   Secret recovery;
-  BERTH_ASSIGN_OR_RETURN(auto store, Store::Create(dir, pass, &recovery, HubStoreOptions()));
+  BERTH_ASSIGN_OR_RETURN(auto store, Store::Create(place.dir, pass, &recovery, HubStoreOptions()));
   BERTH_RETURN_IF_ERROR(InitHubStore(*store));
   auto storage = MakeSqliteHubStorage(std::move(store));
   BERTH_ASSIGN_OR_RETURN(KeyPairs keys, storage->HubKeys());
   std::printf(
       "Created the hub's encrypted store in %s\nhub key fingerprint: %s\n\n"
       "Recovery key (shown once; keep it offline):\n\n    %s\n",
-      dir.c_str(), Fingerprint(keys.sign_pk, keys.kx_pk).c_str(), std::string(recovery.view()).c_str());
+      place.dir.c_str(), Fingerprint(keys.sign_pk, keys.kx_pk).c_str(), std::string(recovery.view()).c_str());
   return Status::Ok();
 }
 
-Status Serve(const std::string& dir, const std::string& pass_file, const std::string& listen,
+Status Serve(const HubPlace& place, const std::string& pass_file, const std::string& listen,
              const std::string& port_file, double horizon_days, double courier_hours,
              const ServerLimits& limits) {
   const auto colon = listen.rfind(':');
@@ -153,7 +180,7 @@ Status Serve(const std::string& dir, const std::string& pass_file, const std::st
     return UsageError("--request-timeout must be from 0.1 to 600 seconds");
   if (!(courier_hours >= 0) || courier_hours > 24 * 31)
     return UsageError("--courier-hours must be a number of hours from 0 (no sync while locked) to 744");
-  BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(dir, pass_file));
+  BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(place, pass_file));
   HubOptions options;
   options.tombstone_horizon_ms = std::llround(horizon_days * 24 * 3600 * 1000);
   options.limits = limits;
@@ -180,12 +207,12 @@ Status Serve(const std::string& dir, const std::string& pass_file, const std::st
   return served;
 }
 
-Status EnrollCode(const std::string& dir, const std::string& pass_file, const std::string& name,
+Status EnrollCode(const HubPlace& place, const std::string& pass_file, const std::string& name,
                   const std::string& role, const std::string& scope, bool json) {
   if (name.empty()) return UsageError("--name is required");
   if (!ValidRole(role)) return UsageError("--role must be broker, ward or viewer");
   if (scope.empty()) return UsageError("--scope AREA[,AREA...] is required ('*' for all areas)");
-  BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(dir, pass_file));
+  BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(place, pass_file));
   BERTH_ASSIGN_OR_RETURN(KeyPairs keys, storage->HubKeys());
   const std::string code = NewEnrollmentCode();
   auto normalised = NormaliseCode(code);
@@ -213,8 +240,8 @@ Status EnrollCode(const std::string& dir, const std::string& pass_file, const st
   return Status::Ok();
 }
 
-Status Devices(const std::string& dir, const std::string& pass_file) {
-  BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(dir, pass_file));
+Status Devices(const HubPlace& place, const std::string& pass_file) {
+  BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(place, pass_file));
   BERTH_ASSIGN_OR_RETURN(auto devices, storage->ListDevices());
   std::printf("%-36s  %-7s  %-8s  %-20s  %s\n", "DEVICE", "ROLE", "STATE", "SCOPE", "NAME");
   for (const auto& d : devices) {
@@ -226,8 +253,8 @@ Status Devices(const std::string& dir, const std::string& pass_file) {
   return Status::Ok();
 }
 
-Status Codes(const std::string& dir, const std::string& pass_file) {
-  BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(dir, pass_file));
+Status Codes(const HubPlace& place, const std::string& pass_file) {
+  BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(place, pass_file));
   BERTH_ASSIGN_OR_RETURN(auto codes, storage->ListCodes());
   const int64_t now = Env::Default()->NowMs();
   std::printf("%-12s  %-7s  %-20s  %-8s  %s\n", "CODE ID", "ROLE", "SCOPE", "STATE", "NAME");
@@ -240,17 +267,17 @@ Status Codes(const std::string& dir, const std::string& pass_file) {
   return Status::Ok();
 }
 
-Status CancelCode(const std::string& dir, const std::string& pass_file, const std::string& id) {
-  BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(dir, pass_file));
+Status CancelCode(const HubPlace& place, const std::string& pass_file, const std::string& id) {
+  BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(place, pass_file));
   BERTH_RETURN_IF_ERROR(storage->CancelCode(id));
   std::printf("cancelled code %s: it can no longer enrol a device\n", id.c_str());
   return Status::Ok();
 }
 
-Status Revoke(const std::string& dir, const std::string& pass_file, const std::string& device) {
-  BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(dir, pass_file));
+Status Revoke(const HubPlace& place, const std::string& pass_file, const std::string& device) {
+  BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(place, pass_file));
   BERTH_RETURN_IF_ERROR(storage->Revoke(device));
-  BERTH_RETURN_IF_ERROR(RecordRevocation(dir, device));
+  if (place.postgres.empty()) BERTH_RETURN_IF_ERROR(RecordRevocation(place.dir, device));
   std::printf("revoked %s: its next sync is refused and it wipes its store\n", device.c_str());
   return Status::Ok();
 }
@@ -263,10 +290,15 @@ int main(int argc, char** argv) {
   CLI::App app{"berth-hub: the council's sync hub for Berth devices (sync protocol version " +
                std::to_string(berth::sync::kProtocolVersion) + ")"};
   app.set_version_flag("--version", std::string("berth-hub 0.1.0"));
-  std::string data_dir, pass_file, listen = "127.0.0.1:8765", name, role, scope, device;
+  HubPlace place;
+  std::string pass_file, listen = "127.0.0.1:8765", name, role, scope, device;
   double horizon_days = 30;
   double courier_hours = 96;
-  app.add_option("--data", data_dir, "the hub's data directory");
+  app.add_option("--data", place.dir, "the hub's data directory (its encrypted store)");
+  app.add_option(
+      "--postgres", place.postgres,
+      "a PostgreSQL connection URL (postgresql://USER@HOST:PORT/DB) in place of --data: several hub"
+      " processes may share the database");
   app.add_option("--passphrase-file", pass_file, "read the hub store's passphrase from this file");
   auto* init = app.add_subcommand("init", "create the hub's encrypted store and keys");
   auto* serve = app.add_subcommand("serve", "serve devices over HTTP");
@@ -308,20 +340,20 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   berth::Status st;
   if (init->parsed()) {
-    st = Init(data_dir, pass_file);
+    st = Init(place, pass_file);
   } else if (serve->parsed()) {
     limits.request_deadline_ms = std::llround(request_timeout_s * 1000);
-    st = Serve(data_dir, pass_file, listen, port_file, horizon_days, courier_hours, limits);
+    st = Serve(place, pass_file, listen, port_file, horizon_days, courier_hours, limits);
   } else if (enroll->parsed()) {
-    st = EnrollCode(data_dir, pass_file, name, role, scope, enroll_json);
+    st = EnrollCode(place, pass_file, name, role, scope, enroll_json);
   } else if (devices->parsed()) {
-    st = Devices(data_dir, pass_file);
+    st = Devices(place, pass_file);
   } else if (codes->parsed()) {
-    st = Codes(data_dir, pass_file);
+    st = Codes(place, pass_file);
   } else if (cancel->parsed()) {
-    st = CancelCode(data_dir, pass_file, code_id);
+    st = CancelCode(place, pass_file, code_id);
   } else if (revoke->parsed()) {
-    st = Revoke(data_dir, pass_file, device);
+    st = Revoke(place, pass_file, device);
   } else {
     std::fputs(app.help().c_str(), stdout);
     return 1;

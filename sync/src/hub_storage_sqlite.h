@@ -5,7 +5,8 @@
 //   hub_storage_sqlite_arbitration.cc  Push: each change decided by the claim rules, then logged
 //   hub_storage_sqlite_scope.cc        areas: where a row belongs and which devices may see it
 //   hub_storage_sqlite_change_log.cc   Pull and the purge of old tombstones
-// Threads: every public method takes mu_, so one hub process serves one request at a time here.
+// Threads: every public method but Pull takes mu_, so one hub process writes one request at a time here;
+// Pull reads on connections of its own (readers_, WAL read transactions) and waits for no push.
 #pragma once
 
 #include <map>
@@ -17,27 +18,12 @@
 #include <vector>
 
 #include "berth/sync/hub_storage.h"
+#include "hub_rules.h"
 #include "rows.h"
 
 namespace berth::sync::internal {
 
-// A change the hub refuses: a reason code from PROTOCOL.md section 7 and words for the broker.
-struct Rejection {
-  std::string code;
-  std::string reason;
-};
-
-std::vector<std::string> SplitScope(const std::string& s);
-std::string JoinScope(const std::vector<std::string>& v);
-std::string HexOf(const Bytes& b);
-// Rows that belong to one referral (named by their referral_id): they take its area (PROTOCOL.md
-// section 6) and reach only the devices that may see it.
-bool IsReferralChild(const std::string& entity);
-bool IsSupply(const std::string& entity);
-// A field of a row read with ReadRowValues as text ("" when absent).
-std::string Str(const std::map<std::string, Value>& row, const std::string& key);
-
-class SqliteHubStorage final : public HubStorage {
+class SqliteHubStorage final : public HubStorage, private HubRules {
  public:
   explicit SqliteHubStorage(std::unique_ptr<Store> store);
   Result<KeyPairs> HubKeys() override;
@@ -62,18 +48,6 @@ class SqliteHubStorage final : public HubStorage {
   Result<int64_t> PurgeTombstones(int64_t before_ms) override;
 
  private:
-  // Rows a claim lost earlier in one push named, with the mutation that lost: later entries of the same
-  // push that depend on them are lost with it.
-  using Poisoned = std::map<std::pair<std::string, std::string>, std::string>;
-  // A row as the hub holds it before a change: its change-log entry and its values (empty when new).
-  struct PriorRow {
-    bool logged = false;     // it has a change-log entry
-    uint64_t seq = 0;        // that entry's number
-    bool echo_free = false;  // last written by the same device, which had already pulled it
-    std::string area;        // the area the log records for it
-    std::map<std::string, Value> values;
-  };
-
   // hub_storage_sqlite.cc
   Status UseHubIndexes();
   Status GiveWildcardRowsRealAreas();
@@ -85,55 +59,46 @@ class SqliteHubStorage final : public HubStorage {
   // hub_storage_sqlite_devices.cc
   Result<DeviceRecord> GetDeviceLocked(const std::string& device_id);
 
-  // hub_storage_sqlite_arbitration.cc
-  static std::vector<std::pair<std::string, std::string>> NamedRows(const Mutation& m);
-  Status Arbitrate(const DeviceRecord& dev, const Mutation& m, int64_t now_ms, const std::string& iso_now,
-                   uint64_t device_cursor, const Poisoned& poisoned, std::optional<Rejection>* rej);
-  // The rules Arbitrate applies, in its order. Each returns the rejection, or nothing when the change passes.
-  std::optional<Rejection> CheckWellFormed(const DeviceRecord& dev, const Mutation& m, int64_t now_ms);
-  static std::optional<Rejection> CheckSetting(const DeviceRecord& dev, const Mutation& m);
-  Result<PriorRow> ReadPrior(const DeviceRecord& dev, const Mutation& m);
-  static std::optional<Rejection> LostWithEarlierClaim(const Mutation& m, const PriorRow& prior,
-                                                       const Poisoned& poisoned);
-  Result<std::optional<Rejection>> CheckArea(const DeviceRecord& dev, const Mutation& m,
-                                             const PriorRow& prior,
-                                             const std::map<std::string, Value>& merged, std::string* area);
-  static std::optional<Rejection> CheckClaimName(const Mutation& m);
-  Result<std::optional<Rejection>> CheckBedHold(const DeviceRecord& dev, const Mutation& m,
-                                                const PriorRow& prior,
-                                                const std::map<std::string, Value>& merged,
-                                                const std::string& iso_now);
-  Result<std::optional<Rejection>> CheckPlacementClaim(const Mutation& m,
-                                                       const std::map<std::string, Value>& merged,
-                                                       const std::string& iso_now);
-  Result<std::optional<Rejection>> CheckOccupancy(const Mutation& m,
-                                                  const std::map<std::string, Value>& now_row,
-                                                  const std::string& iso_now);
+  // hub_storage_sqlite_arbitration.cc: the storage's part of HubRules
+  Result<RowState> RowStateOf(const std::string& entity, const std::string& row_id) override;
+  Result<std::optional<Rejection>> RecordedRejection(const std::string& device_id, uint64_t seq) override;
+  Status RecordRejection(const std::string& device_id, uint64_t seq, const std::string& mutation_id,
+                         const Rejection& rejection) override;
+  Result<std::map<std::string, Value>> RowValues(const std::string& entity,
+                                                 const std::string& row_id) override;
+  Result<PriorRow> ReadPrior(const DeviceRecord& dev, const Mutation& m) override;
   Status ApplyAndLog(const DeviceRecord& dev, const Mutation& m, const PriorRow& prior,
                      const std::map<std::string, Value>& merged, const std::string& area, int64_t now_ms,
-                     const std::string& iso_now, uint64_t device_cursor, std::optional<Rejection>* rej);
+                     const std::string& iso_now, uint64_t device_cursor,
+                     std::optional<Rejection>* rej) override;
   Status LogChange(const DeviceRecord& dev, const Mutation& m, bool logged, const std::string& area,
                    bool deleted, int64_t now_ms, bool echo_ok);
   Result<int64_t> PlacementsTakingBed(const std::string& bed_id, const std::string& except,
-                                      const std::string& from, const std::string& to);
-  Result<bool> CapacityOver(const std::string& cap, const std::string& from, const std::string& to);
+                                      const std::string& from, const std::string& to) override;
+  Result<bool> CapacityOver(const std::string& cap, const std::string& from, const std::string& to) override;
   Result<std::string> FieldOrigin(const std::string& entity, const std::string& row_id,
-                                  const std::string& field);
+                                  const std::string& field) override;
+
+  // hub_storage_sqlite_change_log.cc: a read connection, back to the pool when the Reader goes.
+  struct Reader {
+    SqliteHubStorage* owner = nullptr;
+    std::unique_ptr<Store> store;
+    Reader(SqliteHubStorage* o, std::unique_ptr<Store> s) : owner(o), store(std::move(s)) {}
+    Reader(Reader&& o) noexcept : owner(o.owner), store(std::move(o.store)) {}
+    Reader& operator=(Reader&&) = delete;
+    ~Reader();
+  };
+  Result<Reader> TakeReader();
+  Status PullPage(Db& rdb, const DeviceRecord& device, const PullRequest& request, uint64_t horizon,
+                  PullResponse* out);
 
   // hub_storage_sqlite_scope.cc
-  Result<std::string> StoredArea(const std::string& entity, const std::string& row_id);
-  static std::string HomeArea(const DeviceRecord& d);
-  Result<std::string> AreaFor(const DeviceRecord& dev, const std::string& entity,
-                              const std::map<std::string, Value>& merged, const std::string& stored);
-  static bool InScope(const DeviceRecord& d, const std::string& entity, const std::string& area);
-  Result<bool> Visible(const DeviceRecord& d, const std::string& entity, const std::string& row_id);
+  Result<std::string> StoredArea(const std::string& entity, const std::string& row_id) override;
 
   std::mutex mu_;
-  // During one Push: the stored area of each parent row (provider, referral) looked up so far, kept
-  // equal to hub_change as the batch rewrites those rows' entries.
-  std::map<std::pair<std::string, std::string>, std::string> parent_areas_;
   std::unique_ptr<Store> store_;
-  internal::Schema schema_;
+  std::mutex readers_mu_;  // guards readers_ only: never held while a query runs
+  std::vector<std::unique_ptr<Store>> readers_;
   Status open_status_;  // why the store cannot serve as a hub, if it cannot
 };
 

@@ -1,5 +1,5 @@
-// Push arbitration (hub_storage_sqlite.h, PROTOCOL.md sections 5 and 7): each change of a batch is checked
-// against the claim rules, the device's role and scope, then merged (LWW) and moved to the end of the
+// Push on the SQLite hub (hub_storage_sqlite.h, PROTOCOL.md sections 5 and 7): each change of a batch is
+// decided by the rules (hub_rules.h) on the store's reads, then merged (LWW) and moved to the end of the
 // change log. A rejected claim poisons the later entries of the same batch that depend on it.
 #include <fmt/format.h>
 #include <sodium.h>
@@ -18,204 +18,48 @@
 
 namespace berth::sync::internal {
 
-namespace {
-constexpr int64_t kMaxSkewMs = 5 * 60 * 1000;
-}  // namespace
-
 Result<PushResponse> SqliteHubStorage::Push(const DeviceRecord& device, const PushRequest& request,
                                             int64_t now_ms, PushStats* stats) {
   std::lock_guard<std::mutex> lock(mu_);
   PushResponse resp;
-  std::vector<size_t> rejected_results;
-  std::vector<const Mutation*> rejected_mutations;
   Status st = store_->db().Transaction([&]() -> Status {
-    resp = PushResponse{};
-    parent_areas_.clear();
-    rejected_results.clear();
-    rejected_mutations.clear();
-    *stats = PushStats{};
     BERTH_ASSIGN_OR_RETURN(DeviceRecord fresh, GetDeviceLocked(device.device_id));
-    uint64_t acked = fresh.acked_seq;
-    uint64_t prev = 0;
-    // Rows a lost claim named: later entries of this push that touch them are lost with it.
-    Poisoned poisoned;
-    const std::string iso_now = IsoInstantOfMs(now_ms);
-    for (const OutboxEntry& e : request.entries) {
-      if (e.seq <= prev) return BadInput("push entries are not in ascending seq order");
-      prev = e.seq;
-      MutationResult r;
-      r.seq = e.seq;
-      if (e.seq <= acked) {
-        BERTH_ASSIGN_OR_RETURN(Statement s, db().Cached("SELECT reason_code, reason FROM hub_rejection"
-                                                        " WHERE device_id = ? AND seq = ?"));
-        s.Bind(1, device.device_id).Bind(2, static_cast<int64_t>(e.seq));
-        BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
-        if (found) {
-          r.outcome = static_cast<uint8_t>(Outcome::kRejected);
-          r.reason_code = s.Text(0);
-          r.reason = s.Text(1);
-          rejected_results.push_back(resp.results.size());
-          rejected_mutations.push_back(&e.mutation);
-        } else {
-          r.outcome = static_cast<uint8_t>(Outcome::kDuplicate);
-        }
-        stats->duplicates++;
-        resp.results.push_back(std::move(r));
-        continue;
-      }
-      std::optional<Rejection> rej;
-      BERTH_RETURN_IF_ERROR(Arbitrate(fresh, e.mutation, now_ms, iso_now, request.cursor, poisoned, &rej));
-      if (rej) {
-        r.outcome = static_cast<uint8_t>(Outcome::kRejected);
-        r.reason_code = rej->code;
-        r.reason = rej->reason;
-        BERTH_ASSIGN_OR_RETURN(Statement ins,
-                               db().Cached("INSERT INTO hub_rejection (device_id, seq, mutation_id,"
-                                           " reason_code, reason) VALUES (?, ?, ?, ?, ?)"));
-        ins.Bind(1, device.device_id).Bind(2, static_cast<int64_t>(e.seq)).Bind(3, e.mutation.mutation_id);
-        ins.Bind(4, rej->code).Bind(5, rej->reason);
-        BERTH_RETURN_IF_ERROR(ins.Run());
-        rejected_results.push_back(resp.results.size());
-        rejected_mutations.push_back(&e.mutation);
-        stats->rejected++;
-        if (e.mutation.kind == MutationKind::kClaim || e.mutation.entity == "bed" ||
-            e.mutation.entity == "placement") {
-          const std::string source = rej->code == "claim_lost"
-                                         ? poisoned[{e.mutation.entity, e.mutation.row_id}]
-                                         : e.mutation.mutation_id;
-          for (const auto& key : NamedRows(e.mutation)) poisoned.emplace(key, source);
-        }
-      } else {
-        r.outcome = static_cast<uint8_t>(Outcome::kApplied);
-        stats->applied++;
-      }
-      acked = e.seq;
-      resp.results.push_back(std::move(r));
-    }
+    BERTH_RETURN_IF_ERROR(DecideBatch(fresh, request, now_ms, &resp, stats));
     BERTH_ASSIGN_OR_RETURN(Statement upd, db().Cached("UPDATE hub_device SET acked_seq = ?, last_seen_ms = ?"
                                                       " WHERE device_id = ?"));
-    upd.Bind(1, static_cast<int64_t>(acked)).Bind(2, now_ms).Bind(3, device.device_id);
-    BERTH_RETURN_IF_ERROR(upd.Run());
-    resp.acked_through = acked;
-    // The authoritative state of every row a rejected mutation touched or named, in scope only.
-    for (size_t k = 0; k < rejected_results.size(); ++k) {
-      const Mutation& m = *rejected_mutations[k];
-      auto& out = resp.results[rejected_results[k]].authoritative;
-      std::set<std::pair<std::string, std::string>> rows = {{m.entity, m.row_id}};
-      for (const auto& key : NamedRows(m)) rows.insert(key);
-      for (const auto& [entity, row_id] : rows) {
-        if (schema_.Columns(entity) == nullptr || row_id.empty()) continue;
-        BERTH_ASSIGN_OR_RETURN(RowState rs, internal::ReadRowState(db(), schema_, entity, row_id));
-        if (!rs.absent) {
-          BERTH_ASSIGN_OR_RETURN(bool visible, Visible(fresh, entity, row_id));
-          if (!visible) {
-            rs = RowState{};
-            rs.entity = entity;
-            rs.row_id = row_id;
-            rs.absent = 1;
-          }
-        }
-        out.push_back(std::move(rs));
-      }
-    }
-    return Status::Ok();
+    upd.Bind(1, static_cast<int64_t>(resp.acked_through)).Bind(2, now_ms).Bind(3, device.device_id);
+    return upd.Run();
   });
   if (!st.ok()) return st;
   return resp;
 }
 
-// The rows a mutation names besides itself: the referral and the bed or capacity it claims.
-std::vector<std::pair<std::string, std::string>> SqliteHubStorage::NamedRows(const Mutation& m) {
-  std::vector<std::pair<std::string, std::string>> out;
-  out.emplace_back(m.entity, m.row_id);
-  auto field = [&](const char* name) -> std::string {
-    auto it = m.fields.find(name);
-    return it == m.fields.end() ? std::string() : internal::ValueText(it->second);
-  };
-  if (m.entity == "bed") {
-    if (auto r = field("held_for_referral_id"); !r.empty()) out.emplace_back("referral", r);
-  }
-  if (m.entity == "placement" || m.entity == "offer") {
-    if (auto r = field("referral_id"); !r.empty()) out.emplace_back("referral", r);
-    if (auto b = field("bed_id"); !b.empty()) out.emplace_back("bed", b);
-    if (auto c = field("homecare_capacity_id"); !c.empty()) out.emplace_back("homecare_capacity", c);
-  }
-  return out;
+Result<RowState> SqliteHubStorage::RowStateOf(const std::string& entity, const std::string& row_id) {
+  return internal::ReadRowState(db(), schema_, entity, row_id);
 }
 
-// Decides one entry; applies it unless rejected. Errors are real failures that abort the batch. The rules
-// run in a fixed order, so a change that breaks several is refused for the first: its shape and the
-// device's role, a setting's schema, a claim lost earlier in the batch, the row's area and the device's
-// scope, the claim's name, the bed's hold and occupancy, the placement claim's preconditions, and last the
-// invariants checked after the merge (no bed taken twice on a day, no capacity over its hours).
-Status SqliteHubStorage::Arbitrate(const DeviceRecord& dev, const Mutation& m, int64_t now_ms,
-                                   const std::string& iso_now, uint64_t device_cursor,
-                                   const Poisoned& poisoned, std::optional<Rejection>* rej) {
-  auto reject = [&](std::optional<Rejection> r) {
-    *rej = std::move(r);
-    return Status::Ok();
-  };
-  if (auto r = CheckWellFormed(dev, m, now_ms)) return reject(std::move(r));
-  if (auto r = CheckSetting(dev, m)) return reject(std::move(r));
-  BERTH_ASSIGN_OR_RETURN(const PriorRow prior, ReadPrior(dev, m));
-  if (auto r = LostWithEarlierClaim(m, prior, poisoned)) return reject(std::move(r));
-  auto merged = prior.values;
-  for (const auto& kv : m.fields) merged[kv.first] = kv.second;
-  std::string area;
-  BERTH_ASSIGN_OR_RETURN(std::optional<Rejection> out_of_place, CheckArea(dev, m, prior, merged, &area));
-  if (out_of_place) return reject(std::move(out_of_place));
-  if (auto r = CheckClaimName(m)) return reject(std::move(r));
-  BERTH_ASSIGN_OR_RETURN(std::optional<Rejection> bed_refused, CheckBedHold(dev, m, prior, merged, iso_now));
-  if (bed_refused) return reject(std::move(bed_refused));
-  BERTH_ASSIGN_OR_RETURN(std::optional<Rejection> claim_refused, CheckPlacementClaim(m, merged, iso_now));
-  if (claim_refused) return reject(std::move(claim_refused));
-  return ApplyAndLog(dev, m, prior, merged, area, now_ms, iso_now, device_cursor, rej);
+Result<std::optional<Rejection>> SqliteHubStorage::RecordedRejection(const std::string& device_id,
+                                                                     uint64_t seq) {
+  BERTH_ASSIGN_OR_RETURN(Statement s, db().Cached("SELECT reason_code, reason FROM hub_rejection"
+                                                  " WHERE device_id = ? AND seq = ?"));
+  s.Bind(1, device_id).Bind(2, static_cast<int64_t>(seq));
+  BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
+  if (!found) return std::optional<Rejection>();
+  return std::optional<Rejection>(Rejection{s.Text(0), s.Text(1)});
 }
 
-std::optional<Rejection> SqliteHubStorage::CheckWellFormed(const DeviceRecord& dev, const Mutation& m,
-                                                           int64_t now_ms) {
-  const auto* cols = schema_.Columns(m.entity);
-  if (cols == nullptr) return Rejection{"bad_mutation", "not a table that syncs"};
-  if (m.origin_device != dev.device_id)
-    return Rejection{"bad_mutation", "the origin is not the pushing device"};
-  if (!IsUuid(m.row_id) && m.entity != "setting" && m.entity != "provider_admissions") {
-    return Rejection{"bad_mutation", "the row id is not a UUID"};
-  }
-  if (m.row_id.empty() || m.mutation_id.empty()) return Rejection{"bad_mutation", "missing ids"};
-  auto hlc = Hlc::Parse(m.hlc);
-  if (!hlc.ok()) return Rejection{"bad_mutation", "unreadable clock"};
-  if (hlc->wall_ms > now_ms + kMaxSkewMs) {
-    return Rejection{"clock_skew", "the change is stamped more than 5 minutes ahead of the hub's clock"};
-  }
-  for (const auto& kv : m.fields) {
-    if (kv.first == "id" || kv.first == "hlc" || kv.first == "origin" ||
-        std::find(cols->begin(), cols->end(), kv.first) == cols->end()) {
-      return Rejection{"bad_mutation", "unknown field"};
-    }
-  }
-  if (!RoleMayWrite(dev.role, m.entity))
-    return Rejection{"not_permitted", "this device's role may not change " + m.entity};
-  return std::nullopt;
+Status SqliteHubStorage::RecordRejection(const std::string& device_id, uint64_t seq,
+                                         const std::string& mutation_id, const Rejection& rejection) {
+  BERTH_ASSIGN_OR_RETURN(Statement ins, db().Cached("INSERT INTO hub_rejection (device_id, seq, mutation_id,"
+                                                    " reason_code, reason) VALUES (?, ?, ?, ?, ?)"));
+  ins.Bind(1, device_id).Bind(2, static_cast<int64_t>(seq)).Bind(3, mutation_id);
+  ins.Bind(4, rejection.code).Bind(5, rejection.reason);
+  return ins.Run();
 }
 
-// Settings have a schema (berth/schema/settings.h): only known, synced keys, in range, by a role that may
-// change them for the whole council.
-std::optional<Rejection> SqliteHubStorage::CheckSetting(const DeviceRecord& dev, const Mutation& m) {
-  if (m.entity != "setting") return std::nullopt;
-  const SettingSpec* spec = FindSetting(m.row_id);
-  if (spec == nullptr) return Rejection{"bad_setting", "not a setting Berth knows"};
-  if (!spec->syncs) return Rejection{"bad_setting", spec->key + " is a preference kept on each device"};
-  if (spec->editor != SettingEditor::kBroker || dev.role != "broker")
-    return Rejection{"not_permitted", "this device's role may not change " + spec->key};
-  if (m.kind != MutationKind::kDelete) {
-    auto it = m.fields.find("value");
-    const auto* text = it == m.fields.end() ? nullptr : std::get_if<std::string>(&it->second);
-    if (text == nullptr) return Rejection{"bad_setting", spec->key + " needs a text value"};
-    if (Status valid = ValidateSetting(spec->key, *text); !valid.ok()) {
-      return Rejection{"bad_setting", valid.message()};
-    }
-  }
-  return std::nullopt;
+Result<std::map<std::string, Value>> SqliteHubStorage::RowValues(const std::string& entity,
+                                                                 const std::string& row_id) {
+  return internal::ReadRowValues(db(), schema_, entity, row_id);
 }
 
 // The row's entry in the change log, read once: its area, and who wrote it last (echo suppression). Every
@@ -237,179 +81,6 @@ Result<SqliteHubStorage::PriorRow> SqliteHubStorage::ReadPrior(const DeviceRecor
     BERTH_ASSIGN_OR_RETURN(prior.values, internal::ReadRowValues(db(), schema_, m.entity, m.row_id));
   }
   return prior;
-}
-
-// A change that depends on a claim this batch lost (the same bed, capacity or referral) is lost with it.
-std::optional<Rejection> SqliteHubStorage::LostWithEarlierClaim(const Mutation& m, const PriorRow& prior,
-                                                                const Poisoned& poisoned) {
-  if (poisoned.empty()) return std::nullopt;
-  auto named = NamedRows(m);
-  // An offer or placement update that does not repeat its referral still belongs to it.
-  if (IsReferralChild(m.entity) && !m.fields.count("referral_id")) {
-    if (auto r = Str(prior.values, "referral_id"); !r.empty()) named.emplace_back("referral", r);
-  }
-  // A new claim on the same bed or capacity (another placement, e.g. one starting after the days the
-  // lost claim wanted) is its own claim: it is arbitrated on the hub's state, not lost with the first.
-  const bool own_claim = m.kind == MutationKind::kClaim && m.entity == "placement";
-  for (const auto& key : named) {
-    if (own_claim && (key.first == "bed" || key.first == "homecare_capacity")) continue;
-    auto it = poisoned.find(key);
-    if (it != poisoned.end()) return Rejection{"claim_lost", "depends on rejected claim " + it->second};
-  }
-  return std::nullopt;
-}
-
-// The row's area (section 6) must be a real place in the device's scope, before and after the change.
-Result<std::optional<Rejection>> SqliteHubStorage::CheckArea(const DeviceRecord& dev, const Mutation& m,
-                                                             const PriorRow& prior,
-                                                             const std::map<std::string, Value>& merged,
-                                                             std::string* area) {
-  BERTH_ASSIGN_OR_RETURN(*area, AreaFor(dev, m.entity, merged, prior.area));
-  std::optional<Rejection> refused;
-  if (*area == "*" && m.entity != "setting") {
-    refused = Rejection{"bad_area", "'*' means every area in a device's scope; a row's area is a real place"};
-  } else if (area->empty()) {
-    refused = Rejection{"no_area",
-                        "a device scoped to every area must say where the row belongs (a referral's"
-                        " district, a provider's district or council)"};
-  } else if (!InScope(dev, m.entity, *area) ||
-             (!prior.values.empty() && prior.logged && !InScope(dev, m.entity, prior.area))) {
-    refused = Rejection{"out_of_scope", "the row is outside this device's scope"};
-  }
-  return refused;
-}
-
-std::optional<Rejection> SqliteHubStorage::CheckClaimName(const Mutation& m) {
-  static const std::set<std::string> kClaims = {"bed_hold", "bed_confirm", "homecare_allocate", "release"};
-  if (m.kind == MutationKind::kClaim && !kClaims.count(m.claim))
-    return Rejection{"unknown_claim", "unknown claim"};
-  return std::nullopt;
-}
-
-// A bed's hold and occupancy: the rule that keeps two people out of one bed. Claims, and plain changes
-// that would act like one, are checked. A hold is made of three fields (status, held_for_referral_id,
-// held_until): a change naming any of them, or deleting the bed, is checked, so leaving `status` out
-// cannot move, shorten or clear someone else's hold.
-Result<std::optional<Rejection>> SqliteHubStorage::CheckBedHold(const DeviceRecord& dev, const Mutation& m,
-                                                                const PriorRow& prior,
-                                                                const std::map<std::string, Value>& merged,
-                                                                const std::string& iso_now) {
-  const std::map<std::string, Value>& current = prior.values;
-  const bool touches_hold = m.fields.count("status") || m.fields.count("held_for_referral_id") ||
-                            m.fields.count("held_until") || m.kind == MutationKind::kDelete;
-  if (m.entity != "bed" || !touches_hold) return std::optional<Rejection>();
-  const std::string to = m.kind == MutationKind::kDelete ? std::string() : Str(merged, "status");
-  if (current.empty() || Str(current, "deleted") == "1") {
-    if (m.kind == MutationKind::kClaim)
-      return std::optional<Rejection>(Rejection{"no_such_row", "the bed does not exist on the hub"});
-    return std::optional<Rejection>();
-  }
-  auto refuse = [](std::string code, std::string reason) {
-    return std::optional<Rejection>(Rejection{std::move(code), std::move(reason)});
-  };
-  const std::string from = Str(current, "status");
-  const std::string holder = Str(current, "held_for_referral_id");
-  const std::string until = Str(current, "held_until");
-  const bool hold_live = from == "held" && (until.empty() || until > iso_now);
-  // Placements take a bed for the days they cover (berth/schema/occupancy.h): today, and from today on.
-  const std::string today = iso_now.substr(0, 10);
-  BERTH_ASSIGN_OR_RETURN(int64_t today_taken, PlacementsTakingBed(Str(current, "id"), "", today, today));
-  BERTH_ASSIGN_OR_RETURN(int64_t booked, PlacementsTakingBed(Str(current, "id"), "", today, ""));
-  const bool explicit_hold = to == "held" && m.fields.count("status");
-  if (explicit_hold) {
-    const std::string want = Str(merged, "held_for_referral_id");
-    if (from == "unavailable") return refuse("bed_unavailable", "the bed is unavailable");
-    if (from == "occupied" || booked > 0) return refuse("bed_taken", "the bed is already occupied");
-    if (hold_live && holder != want) return refuse("bed_taken", "the bed is held for another referral");
-  } else if (to == "vacant" && today_taken > 0) {
-    return refuse("bed_taken", "a placement takes the bed today");
-  } else if (to == "occupied" && m.fields.count("status") && booked == 0) {
-    return refuse("bed_taken", "no placement on this bed");
-  }
-  // A live hold changes hands only through its maker, or ends when the placement it was for is confirmed
-  // (the bed then becomes occupied; bed_confirm checked the referral). A hold claim for the same referral
-  // may renew it.
-  const bool changes_hold = m.kind == MutationKind::kDelete || to != from ||
-                            Str(merged, "held_for_referral_id") != holder ||
-                            Str(merged, "held_until") != until;
-  const bool placed = to == "occupied" && booked > 0;
-  const bool renewal = explicit_hold && Str(merged, "held_for_referral_id") == holder;
-  if (hold_live && changes_hold && !placed && !renewal) {
-    BERTH_ASSIGN_OR_RETURN(std::string hold_origin, FieldOrigin("bed", m.row_id, "held_for_referral_id"));
-    if (hold_origin != dev.device_id) return refuse("not_holder", "the hold belongs to another device");
-  }
-  return std::optional<Rejection>();
-}
-
-// The preconditions of a placement claim: bed_confirm needs a bed that exists, is available and is not
-// held for someone else; homecare_allocate needs capacity that exists and can staff double-up calls when
-// the person needs them. Whether the days are free is checked after the merge (ApplyAndLog).
-Result<std::optional<Rejection>> SqliteHubStorage::CheckPlacementClaim(
-    const Mutation& m, const std::map<std::string, Value>& merged, const std::string& iso_now) {
-  if (m.entity != "placement" || m.kind != MutationKind::kClaim) return std::optional<Rejection>();
-  auto refuse = [](std::string code, std::string reason) {
-    return std::optional<Rejection>(Rejection{std::move(code), std::move(reason)});
-  };
-  if (m.claim == "bed_confirm") {
-    BERTH_ASSIGN_OR_RETURN(auto b, internal::ReadRowValues(db(), schema_, "bed", Str(merged, "bed_id")));
-    if (b.empty() || Str(b, "deleted") == "1")
-      return refuse("no_such_row", "the bed does not exist on the hub");
-    if (Str(b, "status") == "unavailable") return refuse("bed_unavailable", "the bed is unavailable");
-    const std::string until = Str(b, "held_until");
-    if (Str(b, "status") == "held" && (until.empty() || until > iso_now) &&
-        Str(b, "held_for_referral_id") != Str(merged, "referral_id")) {
-      return refuse("bed_taken", "the bed is held for another referral");
-    }
-    return std::optional<Rejection>();
-  }
-  if (m.claim == "homecare_allocate") {
-    const std::string cap = Str(merged, "homecare_capacity_id");
-    BERTH_ASSIGN_OR_RETURN(auto c, internal::ReadRowValues(db(), schema_, "homecare_capacity", cap));
-    if (c.empty() || Str(c, "deleted") == "1")
-      return refuse("no_such_row", "the capacity does not exist on the hub");
-    BERTH_ASSIGN_OR_RETURN(auto ref,
-                           internal::ReadRowValues(db(), schema_, "referral", Str(merged, "referral_id")));
-    if (!ref.empty() && Str(ref, "homecare_double_up") == "1" && Str(c, "double_up") != "1") {
-      return refuse("not_double_up", "the capacity cannot staff double-up calls");
-    }
-    return std::optional<Rejection>();
-  }
-  return refuse("unknown_claim", "this claim does not apply to placements");
-}
-
-// After the merge: no other placement takes the bed on any of this placement's days, and a capacity
-// row's placements never need more hours than it has. `now_row` is the row as merged.
-Result<std::optional<Rejection>> SqliteHubStorage::CheckOccupancy(const Mutation& m,
-                                                                  const std::map<std::string, Value>& now_row,
-                                                                  const std::string& iso_now) {
-  // The days this placement takes, if it takes any (occupancy.h); a capacity row's change is checked from
-  // today on.
-  const bool takes = m.entity == "placement" && Str(now_row, "deleted") != "1" &&
-                     PlacementTakesDays(Str(now_row, "status"), Str(now_row, "end_date"));
-  const std::string from = m.entity == "placement" ? Str(now_row, "start_date") : iso_now.substr(0, 10);
-  const std::string to = m.entity == "placement" ? Str(now_row, "end_date") : std::string();
-  if (takes) {
-    const std::string bed = Str(now_row, "bed_id");
-    if (!bed.empty()) {
-      BERTH_ASSIGN_OR_RETURN(int64_t others, PlacementsTakingBed(bed, m.row_id, from, to));
-      if (others > 0) {
-        return std::optional<Rejection>(Rejection{m.claim == "bed_confirm" ? "bed_taken" : "over_allocated",
-                                                  "another placement takes the bed on some of these days"});
-      }
-    }
-  }
-  std::string cap;
-  if (takes) cap = Str(now_row, "homecare_capacity_id");
-  if (m.entity == "homecare_capacity") cap = m.row_id;
-  if (!cap.empty()) {
-    BERTH_ASSIGN_OR_RETURN(bool over, CapacityOver(cap, from, to));
-    if (over) {
-      return std::optional<Rejection>(
-          Rejection{m.claim == "homecare_allocate" ? "capacity_exhausted" : "over_allocated",
-                    "not enough homecare hours left on this capacity"});
-    }
-  }
-  return std::optional<Rejection>();
 }
 
 // Merges the change (LWW), checks the occupancy invariants and moves the row's entry to the end of the
@@ -448,17 +119,9 @@ Status SqliteHubStorage::ApplyAndLog(const DeviceRecord& dev, const Mutation& m,
     const std::map<std::string, Value>& now_row = read_back.empty() ? merged : read_back;
     BERTH_ASSIGN_OR_RETURN(after, CheckOccupancy(m, now_row, iso_now));
     if (after) return ConflictError("rollback");
-    std::string final_area = area;
-    auto area_inputs = [](const std::map<std::string, Value>& row) {
-      return std::make_tuple(Str(row, "district"), Str(row, "local_authority"), Str(row, "provider_id"),
-                             Str(row, "referral_id"));
-    };
-    if (&now_row != &merged && area_inputs(now_row) != area_inputs(merged)) {
-      BERTH_ASSIGN_OR_RETURN(final_area, AreaFor(dev, m.entity, now_row, prior.area));
-    }
-    // Echo suppression: when the writer had already pulled every earlier change of this row (or made it
-    // itself, echo-free), its copy equals the hub's after this merge (LWW commutes), so pulls skip it.
-    const bool echo_ok = !prior.logged || prior.seq <= device_cursor || prior.echo_free;
+    BERTH_ASSIGN_OR_RETURN(const std::string final_area,
+                           AreaAfterMerge(dev, m, prior, merged, now_row, area));
+    const bool echo_ok = EchoFree(prior, device_cursor);
     return LogChange(dev, m, prior.logged, final_area, Str(now_row, "deleted") == "1", now_ms, echo_ok);
   };
   Status st = may_undo ? store_->db().Transaction(apply) : apply();

@@ -16,18 +16,33 @@
 
 namespace berth::sync::internal {
 
+// A pull reads on a connection of its own (a reader, in one WAL read transaction), never under mu_: it
+// waits for no push, and sees the changes committed when it began.
 Result<PullResponse> SqliteHubStorage::Pull(const DeviceRecord& device, const PullRequest& request) {
-  std::lock_guard<std::mutex> lock(mu_);
+  BERTH_ASSIGN_OR_RETURN(Reader reader, TakeReader());
+  Db& rdb = reader.store->db();
   PullResponse resp;
-  BERTH_ASSIGN_OR_RETURN(Bytes horizon_blob, GetStateOr("horizon", {}));
-  uint64_t horizon = 0;
-  if (horizon_blob.size() == 8) std::memcpy(&horizon, horizon_blob.data(), 8);
-  resp.horizon = horizon;
-  if (!request.snapshot && request.cursor > 0 && request.cursor < horizon) {
-    resp.snapshot_required = 1;
-    resp.next_cursor = request.cursor;
-    return resp;
-  }
+  Status read = rdb.Transaction([&]() -> Status {
+    resp = PullResponse{};
+    BERTH_ASSIGN_OR_RETURN(std::optional<Bytes> horizon_blob,
+                           internal::GetStateValue(rdb, "hub_state", "horizon"));
+    uint64_t horizon = 0;
+    if (horizon_blob && horizon_blob->size() == 8) std::memcpy(&horizon, horizon_blob->data(), 8);
+    resp.horizon = horizon;
+    if (!request.snapshot && request.cursor > 0 && request.cursor < horizon) {
+      resp.snapshot_required = 1;
+      resp.next_cursor = request.cursor;
+      return Status::Ok();
+    }
+    return PullPage(rdb, device, request, horizon, &resp);
+  });
+  if (!read.ok()) return read;
+  return resp;
+}
+
+Status SqliteHubStorage::PullPage(Db& rdb, const DeviceRecord& device, const PullRequest& request,
+                                  uint64_t horizon, PullResponse* out) {
+  PullResponse& resp = *out;
   const uint32_t limit = std::clamp<uint32_t>(request.max_rows == 0 ? 5000 : request.max_rows, 1, 20000);
   // The change log is walked in seq order from the cursor and the walk stops at the page's last row:
   // nothing here can use an index on entity or area (a hub store has none, section 10), with which
@@ -44,7 +59,7 @@ Result<PullResponse> SqliteHubStorage::Pull(const DeviceRecord& device, const Pu
     sql += ")";
   }
   sql += " ORDER BY seq LIMIT ?";
-  BERTH_ASSIGN_OR_RETURN(Statement s, db().Cached(sql));
+  BERTH_ASSIGN_OR_RETURN(Statement s, rdb.Cached(sql));
   int i = 1;
   s.Bind(i++, static_cast<int64_t>(request.cursor));
   if (!request.snapshot) s.Bind(i++, device.device_id);
@@ -52,8 +67,7 @@ Result<PullResponse> SqliteHubStorage::Pull(const DeviceRecord& device, const Pu
     for (const auto& a : device.scope) s.Bind(i++, a);
   }
   s.Bind(i, static_cast<int64_t>(limit));
-  // One read transaction for the page: a consistent page, and one WAL snapshot instead of one per query.
-  Status read = store_->db().Transaction([&]() -> Status {
+  {
     std::vector<std::tuple<uint64_t, std::string, std::string>> hits;
     while (true) {
       BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
@@ -63,7 +77,7 @@ Result<PullResponse> SqliteHubStorage::Pull(const DeviceRecord& device, const Pu
     resp.rows.reserve(hits.size());
     for (const auto& [seq, entity, row_id] : hits) {
       if (!RoleMayRead(device.role, entity)) continue;
-      BERTH_ASSIGN_OR_RETURN(RowState rs, internal::ReadRowState(db(), schema_, entity, row_id));
+      BERTH_ASSIGN_OR_RETURN(RowState rs, internal::ReadRowState(rdb, schema_, entity, row_id));
       if (!rs.absent) resp.rows.push_back(std::move(rs));
     }
     if (hits.size() == limit) {
@@ -71,16 +85,37 @@ Result<PullResponse> SqliteHubStorage::Pull(const DeviceRecord& device, const Pu
       resp.more = 1;
       return Status::Ok();
     }
-    BERTH_ASSIGN_OR_RETURN(Statement mx, db().Cached("SELECT coalesce(max(seq), 0) FROM hub_change"));
+    BERTH_ASSIGN_OR_RETURN(Statement mx, rdb.Cached("SELECT coalesce(max(seq), 0) FROM hub_change"));
     BERTH_ASSIGN_OR_RETURN(bool r, mx.Step());
     // The purged changes are gone from hub_change, but a device that has seen everything is past them.
     resp.next_cursor =
         std::max<uint64_t>({request.cursor, horizon, r ? static_cast<uint64_t>(mx.Int(0)) : 0});
     resp.more = 0;
     return Status::Ok();
-  });
-  if (!read.ok()) return read;
-  return resp;
+  }
+}
+
+Result<SqliteHubStorage::Reader> SqliteHubStorage::TakeReader() {
+  {
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    if (!readers_.empty()) {
+      Reader r{this, std::move(readers_.back())};
+      readers_.pop_back();
+      return r;
+    }
+  }
+  // A new connection is made from the writing one, under its lock (rare: the pool keeps them).
+  std::lock_guard<std::mutex> lock(mu_);
+  BERTH_RETURN_IF_ERROR(open_status_);
+  BERTH_ASSIGN_OR_RETURN(auto store, store_->Connect());
+  (void)store->db().Exec("PRAGMA cache_size = -32768");
+  return Reader{this, std::move(store)};
+}
+
+SqliteHubStorage::Reader::~Reader() {
+  if (store == nullptr || owner == nullptr) return;
+  std::lock_guard<std::mutex> lock(owner->readers_mu_);
+  owner->readers_.push_back(std::move(store));
 }
 
 Result<int64_t> SqliteHubStorage::PurgeTombstones(int64_t before_ms) {

@@ -12,6 +12,15 @@ namespace berth::sync::internal {
 
 Status Schema::Load(Db& db) {
   BERTH_ASSIGN_OR_RETURN(columns_, SyncableTables(db));
+  return Sets();
+}
+
+Status Schema::LoadThisBuild() {
+  BERTH_ASSIGN_OR_RETURN(columns_, SyncableTablesOfThisBuild());
+  return Sets();
+}
+
+Status Schema::Sets() {
   column_sets_.clear();
   for (const auto& [entity, columns] : columns_) {
     column_sets_[entity] = std::set<std::string>(columns.begin(), columns.end());

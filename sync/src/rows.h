@@ -20,12 +20,15 @@ namespace berth::sync::internal {
 class Schema {
  public:
   Status Load(Db& db);
+  // The tables that sync in this build (SyncableTablesOfThisBuild), for a hub without a Store.
+  Status LoadThisBuild();
   const std::vector<std::string>* Columns(const std::string& entity) const;
   const std::set<std::string>* ColumnSet(const std::string& entity) const;  // the same, as a set
   std::vector<std::string> Entities() const;
 
  private:
   std::map<std::string, std::vector<std::string>> columns_;
+  Status Sets();
   std::map<std::string, std::set<std::string>> column_sets_;
 };
 

@@ -98,6 +98,9 @@ Bytes Encode(const SpoolUploadAnswer& m) {
 Bytes Encode(const SpoolPullAnswer& m) {
   return EncodeBinary(m);
 }
+Bytes Encode(const RowState& m) {
+  return EncodeBinary(m);
+}
 
 Result<Request> DecodeRequest(const Bytes& b) {
   return DecodeAny<Request>(b, "request");
@@ -154,6 +157,9 @@ Result<SpoolUploadAnswer> DecodeSpoolUploadAnswer(const Bytes& b) {
 }
 Result<SpoolPullAnswer> DecodeSpoolPullAnswer(const Bytes& b) {
   return DecodeAny<SpoolPullAnswer>(b, "spool pull answer");
+}
+Result<RowState> DecodeRowState(const Bytes& b) {
+  return DecodeAny<RowState>(b, "row");
 }
 
 // zstd level 1: on push batches and pull pages it was both faster and smaller than level 3 (40 vs 47 bytes

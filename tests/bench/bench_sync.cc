@@ -5,6 +5,11 @@
 //   incremental      an overnight incremental of 10,000 changes: push on one device, pull on another (s)
 //   bytes per change on the wire, both ways
 //   fleet            200 devices syncing at once (median and p99 seconds per sync)
+//   fleet_8am        the 8 am fleet: 500 laptops in 10 areas, each pushing 20 changes and pulling its
+//                    area's news, starting at random times over 60 s; median and p99 seconds per laptop,
+//                    against the single SQLite hub and against two hubs on one PostgreSQL 15 database (a
+//                    server of the bench's own, tests/sync/pg_server.h; the two hubs are two Hub
+//                    instances in this process, each with its own storage and connections)
 //   reconnect        500 laptops running the window's background sync (AutoSync) lose the hub together
 //                    and regain it: time until all are current, p99 per laptop; baseline in the same
 //                    run: the same schedule without jitter (laptops that failed together retry together)
@@ -22,6 +27,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <random>
 #include <thread>
 
 #include <filesystem>
@@ -32,6 +38,7 @@
 #include "berth/sync/crypto.h"
 #include "berth/sync/hub.h"
 #include "berth/sync/spool.h"
+#include "sync/pg_server.h"
 
 namespace {
 
@@ -113,15 +120,20 @@ void Check(const Status& st, const char* what) {
   }
 }
 
+std::unique_ptr<HubStorage> SqliteHub(const std::string& dir) {
+  auto store = NewStore(dir);
+  Check(InitHubStore(*store), "hub init");
+  return MakeSqliteHubStorage(std::move(store));
+}
+
 // A hub serving on 127.0.0.1 from a thread of this process.
 class LocalHub {
  public:
-  explicit LocalHub(const std::string& dir) {
-    auto store = NewStore(dir);
-    Check(InitHubStore(*store), "hub init");
+  explicit LocalHub(const std::string& dir) : LocalHub(SqliteHub(dir)) {}
+  explicit LocalHub(std::unique_ptr<HubStorage> storage) {
     HubOptions options;
-    options.limits.max_connections_per_address = 256;  // the whole fleet connects from 127.0.0.1
-    hub_ = std::make_unique<Hub>(MakeSqliteHubStorage(std::move(store)), options);
+    options.limits.max_connections_per_address = 600;  // the whole fleet connects from 127.0.0.1
+    hub_ = std::make_unique<Hub>(std::move(storage), options);
     Check(hub_->Start(), "hub start");
     thread_ = std::thread([this] {
       Check(hub_->Serve(
@@ -150,11 +162,11 @@ class LocalHub {
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_.load()); }
 
-  std::unique_ptr<Store> Enrolled(const std::string& dir) {
+  std::unique_ptr<Store> Enrolled(const std::string& dir, const std::string& area = "Huntingdonshire") {
     auto store = NewStore(dir);
     const std::string code = *NormaliseCode(NewEnrollmentCode());
-    Check(hub_->storage().AddCode(CodeId(code), CodeKeysFromCode(code).verifier, "bench", "broker",
-                                  "Huntingdonshire", NowMs() + 3600000),
+    Check(hub_->storage().AddCode(CodeId(code), CodeKeysFromCode(code).verifier, "bench", "broker", area,
+                                  NowMs() + 3600000),
           "code");
     Check(Enroll(*store, url(), code).status(), "enroll");
     return store;
@@ -201,11 +213,11 @@ void WriteChanges(Store& store, int64_t n, const std::string& provider, std::vec
   }
 }
 
-std::string Provider(Store& store) {
+std::string Provider(Store& store, const std::string& area = "Huntingdonshire") {
   Mutation m;
   m.entity = "provider";
   m.row_id = NewUuidV7();
-  m.fields = {{"name", std::string("Bench Care Home")}, {"district", std::string("Huntingdonshire")}};
+  m.fields = {{"name", std::string("Bench Care Home")}, {"district", area}};
   const std::string id = m.row_id;
   Check(store.Write(std::move(m)), "provider");
   return id;
@@ -303,6 +315,30 @@ void BM_OvernightIncremental(benchmark::State& state) {
   }
 }
 
+// Each store syncs once on a thread of its own, `start_s[i]` seconds after the call (all at once when
+// `start_s` is empty). Returns each sync's time (s), sorted; *failures counts the syncs that failed.
+std::vector<double> SyncEachTimed(std::vector<std::unique_ptr<Store>>& stores,
+                                  const std::vector<double>& start_s, int* failures) {
+  std::vector<double> seconds(stores.size());
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  const auto t0 = Clock::now();
+  for (size_t i = 0; i < stores.size(); ++i) {
+    threads.emplace_back([&, i] {
+      if (!start_s.empty()) std::this_thread::sleep_until(t0 + std::chrono::duration<double>(start_s[i]));
+      const auto s0 = Clock::now();
+      SyncOptions o;
+      o.max_retries = 5;
+      if (!SyncOnce(*stores[i], o).ok()) failed++;
+      seconds[i] = Seconds(s0, Clock::now());
+    });
+  }
+  for (auto& t : threads) t.join();
+  *failures = failed.load();
+  std::sort(seconds.begin(), seconds.end());
+  return seconds;
+}
+
 void BM_FleetOf200(benchmark::State& state) {
   for (auto _ : state) {
     BenchDir tmp;
@@ -314,25 +350,13 @@ void BM_FleetOf200(benchmark::State& state) {
       std::vector<std::string> beds;
       WriteChanges(*devices.back(), kFleetChangesEach, Provider(*devices.back()), beds);
     }
-    std::vector<double> seconds(static_cast<size_t>(n));
-    std::atomic<int> failures{0};
-    std::vector<std::thread> threads;
+    int failures = 0;
     const auto t0 = Clock::now();
-    for (int i = 0; i < n; ++i) {
-      threads.emplace_back([&, i] {
-        const auto s0 = Clock::now();
-        SyncOptions o;
-        o.max_retries = 5;
-        if (!SyncOnce(*devices[static_cast<size_t>(i)], o).ok()) failures++;
-        seconds[static_cast<size_t>(i)] = Seconds(s0, Clock::now());
-      });
-    }
-    for (auto& t : threads) t.join();
+    const std::vector<double> seconds = SyncEachTimed(devices, {}, &failures);
     const auto t1 = Clock::now();
-    std::sort(seconds.begin(), seconds.end());
     state.SetIterationTime(Seconds(t0, t1));
     state.counters["devices"] = n;
-    state.counters["failures"] = failures.load();
+    state.counters["failures"] = failures;
     state.counters["median_s"] = seconds[seconds.size() / 2];
     state.counters["p99_s"] = seconds[std::min(seconds.size() - 1, seconds.size() * 99 / 100)];
     state.counters["all_done_s"] = Seconds(t0, t1);
@@ -341,6 +365,72 @@ void BM_FleetOf200(benchmark::State& state) {
 
 double P99(const std::vector<double>& sorted) {
   return sorted[std::min(sorted.size() - 1, sorted.size() * 99 / 100)];
+}
+
+int Fleet8amLaptops() {
+  return g_smoke ? 6 : 500;
+}
+constexpr int kFleetAreas = 10;
+
+// The 8 am fleet against `hubs` (laptop i syncs with hub i % hubs.size(), its area is i % 10): every
+// laptop's 20 changes (a provider in its area and beds) written offline, then each laptop syncs once at
+// a random moment of the first 60 s (0.5 s in a smoke run). Returns each laptop's sync time, sorted.
+std::vector<double> RunFleet8am(std::vector<std::unique_ptr<LocalHub>>& hubs, const BenchDir& tmp,
+                                int* failures) {
+  const int n = Fleet8amLaptops();
+  std::vector<std::unique_ptr<Store>> laptops;
+  for (int i = 0; i < n; ++i) {
+    const std::string area = "Area " + std::to_string(i % kFleetAreas);
+    LocalHub& hub = *hubs[static_cast<size_t>(i) % hubs.size()];
+    laptops.push_back(hub.Enrolled(tmp.Sub("l" + std::to_string(i)), area));
+    std::vector<std::string> beds;
+    WriteChanges(*laptops.back(), kFleetChangesEach - 1, Provider(*laptops.back(), area), beds);
+  }
+  std::mt19937 rng(8);
+  const double spread_s = g_smoke ? 0.5 : 60;
+  std::vector<double> starts(static_cast<size_t>(n));
+  for (auto& s : starts) s = std::uniform_real_distribution<double>(0, spread_s)(rng);
+  return SyncEachTimed(laptops, starts, failures);
+}
+
+void BM_Fleet8am(benchmark::State& state) {
+  for (auto _ : state) {
+    std::vector<double> sqlite_s, pg_s;
+    int sqlite_failures = 0, pg_failures = 0;
+    {
+      BenchDir tmp;
+      std::vector<std::unique_ptr<LocalHub>> hubs;
+      hubs.push_back(std::make_unique<LocalHub>(tmp.Sub("hub")));
+      sqlite_s = RunFleet8am(hubs, tmp, &sqlite_failures);
+    }
+    {
+      berth::testing::PgServer server;
+      std::string why;
+      if (!server.Start(&why)) {
+        state.SkipWithError(("no PostgreSQL server: " + why).c_str());
+        return;
+      }
+      const std::string url = server.NewDatabase();
+      const Secret pass("bench hub passphrase");
+      Check(InitPostgresHub(url, pass), "postgres init");
+      BenchDir tmp;
+      std::vector<std::unique_ptr<LocalHub>> hubs;
+      for (int h = 0; h < 2; ++h) {
+        auto storage = OpenPostgresHubStorage(url, pass);
+        Check(storage.status(), "postgres open");
+        hubs.push_back(std::make_unique<LocalHub>(std::move(storage).value()));
+      }
+      pg_s = RunFleet8am(hubs, tmp, &pg_failures);
+    }
+    state.SetIterationTime(pg_s.back());
+    state.counters["laptops"] = Fleet8amLaptops();
+    state.counters["sqlite_median_s"] = sqlite_s[sqlite_s.size() / 2];
+    state.counters["sqlite_p99_s"] = P99(sqlite_s);
+    state.counters["sqlite_failures"] = sqlite_failures;
+    state.counters["pg2_median_s"] = pg_s[pg_s.size() / 2];
+    state.counters["pg2_p99_s"] = P99(pg_s);
+    state.counters["pg2_failures"] = pg_failures;
+  }
 }
 
 // One round of the reconnect benchmark: every laptop runs the window's own background sync (AutoSync,
@@ -529,6 +619,7 @@ void BM_SpoolApply100k(benchmark::State& state) {
 BENCHMARK(BM_InitialSync)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 BENCHMARK(BM_OvernightIncremental)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 BENCHMARK(BM_FleetOf200)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+BENCHMARK(BM_Fleet8am)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 BENCHMARK(BM_Reconnect500)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 BENCHMARK(BM_SpoolApply100k)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 

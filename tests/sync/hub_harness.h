@@ -35,13 +35,52 @@ inline void SetTestEnvironment() {
   setenv("BERTH_HUB_PASSPHRASE", kHubPassphrase, 1);
 }
 
+// Which storage a HubProcess made from a directory alone uses: its encrypted SQLite store there, unless
+// the test binary sets a maker of fresh PostgreSQL databases (sync_pg_tests does, so the same tests run
+// on PostgreSQL). Returns the new database's URL.
+inline std::function<std::string()>& HubDatabaseMaker() {
+  static std::function<std::string()> make;
+  return make;
+}
+
+// On PostgreSQL, the files that hold a hub's database as an attacker or a backup would see them: the
+// cluster's files (tables, WAL) after a checkpoint, and a pg_dump of the database (set by sync_pg_tests).
+inline std::function<std::vector<std::string>(const std::string& url)>& HubDatabaseCopies() {
+  static std::function<std::vector<std::string>(const std::string& url)> copies;
+  return copies;
+}
+
+// One column of a query on a hub's PostgreSQL database (psql), one value a line.
+inline std::vector<std::string> PostgresColumn(const std::string& url, const std::string& sql) {
+  std::string out;
+  const int rc = RunCommand("/usr/lib/postgresql/15/bin/psql -X -tA '" + url + "' -c \"" + sql + "\"", &out);
+  EXPECT_EQ(rc, 0) << out;
+  std::vector<std::string> lines;
+  size_t at = 0;
+  while (at < out.size()) {
+    const size_t end = out.find('\n', at);
+    const std::string line = out.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    if (!line.empty()) lines.push_back(line);
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return lines;
+}
+
 class HubProcess {
  public:
-  explicit HubProcess(std::string data_dir) : dir_(std::move(data_dir)) {
+  explicit HubProcess(std::string data_dir)
+      : dir_(std::move(data_dir)), postgres_(HubDatabaseMaker() ? HubDatabaseMaker()() : std::string()) {
     SetTestEnvironment();
-    std::string out;
-    const int rc = RunCommand(Program("sync/hub/berth-hub") + " --data " + dir_ + " init", &out);
-    EXPECT_EQ(rc, 0) << out;
+    Init();
+  }
+  // A hub on a PostgreSQL database (`berth-hub --postgres URL`); `data_dir` only names its log and port
+  // files. Several HubProcess objects on one URL are several hub processes sharing the database: only
+  // the first should `init` it.
+  HubProcess(std::string data_dir, std::string postgres_url, bool init)
+      : dir_(std::move(data_dir)), postgres_(std::move(postgres_url)) {
+    SetTestEnvironment();
+    if (init) Init();
   }
   ~HubProcess() { Kill(); }
   HubProcess(const HubProcess&) = delete;
@@ -58,8 +97,14 @@ class HubProcess {
     const std::string program = Program("sync/hub/berth-hub");
     std::remove(log.c_str());
     std::remove(port_file.c_str());
-    std::vector<const char*> argv = {program.c_str(), "--data",       dir_.c_str(),  "serve",
-                                     "--listen",      listen.c_str(), "--port-file", port_file.c_str()};
+    std::vector<const char*> argv = {program.c_str(),
+                                     postgres_.empty() ? "--data" : "--postgres",
+                                     postgres_.empty() ? dir_.c_str() : postgres_.c_str(),
+                                     "serve",
+                                     "--listen",
+                                     listen.c_str(),
+                                     "--port-file",
+                                     port_file.c_str()};
     for (const auto& a : args) argv.push_back(a.c_str());
     argv.push_back(nullptr);
     pid_ = fork();
@@ -136,6 +181,27 @@ class HubProcess {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
+  bool on_postgres() const { return !postgres_.empty(); }
+  // Rows of `entity` the hub holds (tombstones included); only the row `id` when one is given.
+  int64_t HubRowCount(const std::string& entity, const std::string& id = "") {
+    if (on_postgres()) {
+      const auto n = PostgresColumn(postgres_, "SELECT count(*) FROM hub_row WHERE entity = '" + entity +
+                                                   "'" + (id.empty() ? "" : " AND row_id = '" + id + "'"));
+      return n.empty() ? -1 : std::stoll(n[0]);
+    }
+    auto store = OpenStore();
+    auto n = store->db().QueryInt("SELECT count(*) FROM \"" + entity + "\"" +
+                                  (id.empty() ? "" : " WHERE id = '" + id + "'"));
+    return n.ok() ? *n : -1;
+  }
+  // Every file that holds this hub's data: its store's directory, or its database's copies.
+  std::vector<std::string> DataFiles() const {
+    if (!on_postgres()) return ListFiles(dir_);
+    return HubDatabaseCopies() ? HubDatabaseCopies()(postgres_) : std::vector<std::string>{};
+  }
+  const std::string& postgres_url() const { return postgres_; }
+  // The location options of every berth-hub command for this hub (" --data DIR" or " --postgres URL").
+  std::string where() const { return Where(); }
 
   // `berth-hub enroll --json`: returns the one-time code.
   std::string MakeCode(const std::string& name, const std::string& role, const std::string& scope) {
@@ -144,8 +210,8 @@ class HubProcess {
   // `berth-hub enroll --json`: what it printed (code, code_id, hub_key_fingerprint, ...), or {} on failure.
   nlohmann::json Enroll(const std::string& name, const std::string& role, const std::string& scope) {
     std::string out;
-    const int rc = RunCommand(Program("sync/hub/berth-hub") + " --data " + dir_ + " enroll --json --name '" +
-                                  name + "' --role " + role + " --scope '" + scope + "'",
+    const int rc = RunCommand(Program("sync/hub/berth-hub") + Where() + " enroll --json --name '" + name +
+                                  "' --role " + role + " --scope '" + scope + "'",
                               &out);
     EXPECT_EQ(rc, 0) << out;
     // The object is the last line of stdout; a warning on stderr (merged here) may come before it.
@@ -157,7 +223,7 @@ class HubProcess {
   }
 
   int Revoke(const std::string& device_id, std::string* out = nullptr) {
-    return RunCommand(Program("sync/hub/berth-hub") + " --data " + dir_ + " revoke " + device_id, out);
+    return RunCommand(Program("sync/hub/berth-hub") + Where() + " revoke " + device_id, out);
   }
 
   // Opens the hub's own store (for checks; the hub may be running: SQLite WAL allows a reader).
@@ -177,7 +243,18 @@ class HubProcess {
     waitpid(pid_, &status, 0);
     pid_ = -1;
   }
+  void Init() {
+    std::string out;
+    const int rc = RunCommand(Program("sync/hub/berth-hub") + Where() + " init", &out);
+    EXPECT_EQ(rc, 0) << out;
+  }
+  // Where berth-hub finds the hub: its store's directory, or its database.
+  std::string Where() const {
+    return postgres_.empty() ? " --data " + dir_ : " --postgres '" + postgres_ + "'";
+  }
+
   std::string dir_;
+  std::string postgres_;
   pid_t pid_ = -1;
   int port_ = 0;
 };

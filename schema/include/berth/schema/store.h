@@ -220,6 +220,9 @@ class Store {
 // The tables that sync (those with id, hlc, origin and deleted columns), each with its columns in
 // declaration order. The Store and the sync engine share this one definition.
 Result<std::map<std::string, std::vector<std::string>>> SyncableTables(Db& db);
+// The same for this build's schema, read from its migrations applied to an empty in-memory database: for
+// a hub that keeps its rows outside a Store (PostgreSQL).
+Result<std::map<std::string, std::vector<std::string>>> SyncableTablesOfThisBuild();
 
 // What a caller of MergeLww already knows about the row, to save a read: whether it exists and, if so,
 // its row clock (the hlc and origin columns).

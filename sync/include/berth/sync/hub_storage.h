@@ -1,6 +1,6 @@
 // The hub's state behind one interface (sync/PROTOCOL.md, section 10): enrolled devices and codes, the
 // replay counters, push arbitration and the change log that pulls read. SqliteHubStorage keeps it all in
-// an encrypted berth::Store; a PostgreSQL implementation can follow (the SQL is kept portable).
+// an encrypted berth::Store; PostgresHubStorage in a PostgreSQL database that several hub processes share.
 #pragma once
 
 #include <cstdint>
@@ -98,6 +98,13 @@ class HubStorage {
 // Creates the hub's keys in a freshly created store (berth-hub init).
 Status InitHubStore(Store& store);
 std::unique_ptr<HubStorage> MakeSqliteHubStorage(std::unique_ptr<Store> store);
+
+// The hub on PostgreSQL (PROTOCOL.md section 10), for several hub processes on one database. `url` is a
+// libpq connection string or URI. Init migrates the schema and stores new hub keys sealed under a key
+// derived (Argon2id) from `passphrase`; kConflict if the database already holds a hub. Open migrates and
+// unlocks those keys: kWrongPassphrase if `passphrase` does not open them, kNotFound if there are none.
+Status InitPostgresHub(const std::string& url, const Secret& passphrase);
+Result<std::unique_ptr<HubStorage>> OpenPostgresHubStorage(const std::string& url, const Secret& passphrase);
 
 // Names of the tables a role may read and write (PROTOCOL.md section 6).
 bool RoleMayRead(const std::string& role, const std::string& entity);

@@ -273,6 +273,7 @@ Bytes Encode(const SpoolAnswer& m);
 Bytes Encode(const SpoolPage& m);
 Bytes Encode(const SpoolUploadAnswer& m);
 Bytes Encode(const SpoolPullAnswer& m);
+Bytes Encode(const RowState& m);  // one row as the PostgreSQL hub seals it (PROTOCOL.md section 10)
 
 Result<Request> DecodeRequest(const Bytes& bytes);
 Result<Response> DecodeResponse(const Bytes& bytes);
@@ -289,6 +290,7 @@ Result<SpoolAnswer> DecodeSpoolAnswer(const Bytes& bytes);
 Result<SpoolPage> DecodeSpoolPage(const Bytes& bytes);
 Result<SpoolUploadAnswer> DecodeSpoolUploadAnswer(const Bytes& bytes);
 Result<SpoolPullAnswer> DecodeSpoolPullAnswer(const Bytes& bytes);
+Result<RowState> DecodeRowState(const Bytes& bytes);
 
 inline constexpr size_t kMaxBodyBytes = 16u << 20;  // on the wire, either way
 // Inside a payload, decompressed: what the hub accepts from a device (a push batch is cut at 4 MiB of

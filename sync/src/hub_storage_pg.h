@@ -1,0 +1,63 @@
+// PostgresHubStorage: the hub's state in a PostgreSQL database shared by several hub processes
+// (sync/PROTOCOL.md section 10), private to sync/src. OpenPostgresHubStorage (hub_storage.h) is its only
+// way out. One file per job:
+//   hub_storage_pg.cc          migrations, the hub's keys sealed under its passphrase
+//   hub_storage_pg_devices.cc  enrolment codes, devices, replay counters, couriers
+//   hub_storage_pg_rows.cc     rows: Push under row locks, the change log's numbers, Pull, purge
+// Threads: no process-wide lock. Each call takes a connection of its own from the pool and the database
+// decides who waits (row locks, single-statement conditional updates), so two processes behave as two
+// threads of one.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "berth/sync/hub_storage.h"
+#include "pg.h"
+#include "rows.h"
+
+namespace berth::sync::internal {
+
+class PostgresHubStorage final : public HubStorage {
+ public:
+  PostgresHubStorage(std::string url, KeyPairs keys, Schema schema)
+      : pool_(std::move(url)), keys_(std::move(keys)), row_key_(RowKey(keys_)), schema_(std::move(schema)) {}
+  Result<KeyPairs> HubKeys() override;
+  Status AddCode(const Bytes& code_id, const Bytes& verifier, const std::string& name,
+                 const std::string& role, const std::string& scope, int64_t expires_ms) override;
+  Result<Bytes> CodeVerifier(const Bytes& code_id, int64_t now_ms) override;
+  Result<std::vector<CodeRecord>> ListCodes() override;
+  Status CancelCode(const std::string& id_prefix) override;
+  Result<DeviceRecord> EnrollDevice(const Bytes& code_id, const std::string& device_id, const Bytes& sign_pk,
+                                    const Bytes& kx_pk, int64_t now_ms) override;
+  Result<DeviceRecord> GetDevice(const std::string& device_id) override;
+  Result<std::vector<DeviceRecord>> ListDevices() override;
+  Status Revoke(const std::string& device_id) override;
+  Status AdvanceCounter(const std::string& device_id, uint64_t counter, int64_t now_ms) override;
+  Status SetCourierKey(const std::string& device_id, const Bytes& sign_pk, const Bytes& kx_pk,
+                       int64_t now_ms) override;
+  Result<CourierRecord> GetCourier(const std::string& device_id) override;
+  Status AdvanceCourierCounter(const std::string& device_id, const Bytes& sign_pk, uint64_t counter) override;
+  Result<PushResponse> Push(const DeviceRecord& device, const PushRequest& request, int64_t now_ms,
+                            PushStats* stats) override;
+  Result<PullResponse> Pull(const DeviceRecord& device, const PullRequest& request) override;
+  Result<int64_t> PurgeTombstones(int64_t before_ms) override;
+
+ private:
+  PgPool pool_;
+  // The key rows are sealed with (hub_storage_pg_rows.cc), derived from the hub's key-exchange secret.
+  static Secret RowKey(const KeyPairs& keys);
+  KeyPairs keys_;  // unlocked at open with the hub passphrase; secret halves in sodium_malloc memory
+  Secret row_key_;
+  Schema schema_;  // this build's tables that sync
+};
+
+// The schema version this build writes (the last migration's number).
+int PostgresSchemaVersion();
+// Brings the database's schema up to PostgresSchemaVersion(), one migration per transaction, under an
+// advisory lock so hub processes starting together migrate it once. kConflict if the database was made
+// by a newer Berth.
+Status MigratePostgres(PgConn& c);
+
+}  // namespace berth::sync::internal
