@@ -60,7 +60,7 @@ class LayoutTest : public ::testing::Test {
     shell_->set_ui_scale(scale);
   }
   void Show(PanelId p) {
-    shell_->events().ShowPanel(p);
+    shell_->commands().Push(cmd::ShowPanel{p});
     ui_.Settle(*shell_);
   }
   // Draws the screen until its auto-sized parts have settled, then checks one more frame as drawn.
@@ -133,29 +133,19 @@ TEST_F(LayoutTest, EveryScreenHoldsAtBothScalesAndBothWindowSizes) {
   }
   ASSERT_NE(placed, nullptr);
   const std::string referral = placed->referral_id, bed = placed->option.bed_id;
-  shell_->events().Simple(Event::Kind::kSelectReferral, referral);
+  shell_->commands().Push(cmd::SelectReferral{referral});
   ui_.Settle(*shell_);
-  Event hold;  // as the match view's Hold (H) sends it
-  hold.kind = Event::Kind::kHold;
-  hold.id = referral;
-  hold.target = bed;
-  hold.fields["provider_id"] = placed->option.provider_id;
-  hold.fields["bed_id"] = bed;
-  shell_->events().Push(hold);
+  // As the match view's Hold (H) sends it.
+  shell_->commands().Push(
+      cmd::Hold{.referral_id = referral, .provider_id = placed->option.provider_id, .bed_id = bed});
   ui_.Settle(*shell_);
   ASSERT_FALSE(shell_->workspace().last_message_is_error)
       << shell_->workspace().last_message << " (bed " << bed << ")";
-  Event call;
-  call.kind = Event::Kind::kAddNote;
-  call.id = referral;
-  call.entity = "call";
-  call.text = "rang the home: they can assess on the ward tomorrow";
-  shell_->events().Push(call);
-  Event chase = call;
-  chase.entity = "reminder";
-  chase.text = "chase the funding panel";
-  chase.target = TodayIsoDate();
-  shell_->events().Push(chase);
+  shell_->commands().Push(cmd::AddNote{.referral_id = referral,
+                                       .kind = "call",
+                                       .text = "rang the home: they can assess on the ward tomorrow"});
+  shell_->commands().Push(cmd::AddNote{
+      .referral_id = referral, .kind = "reminder", .text = "chase the funding panel", .due = TodayIsoDate()});
   ui_.Settle(*shell_);
   ASSERT_FALSE(shell_->workspace().last_message_is_error)
       << shell_->workspace().last_message << " (bed " << bed << ")";

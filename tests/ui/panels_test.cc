@@ -278,11 +278,7 @@ TEST_F(PanelsTest, VoidsDashboardCostsVacantBlockBeds) {
 }
 
 TEST_F(PanelsTest, SettingsAreSavedInTheStoreAndAutoLockFollowsThem) {
-  Event e;
-  e.kind = Event::Kind::kSaveSetting;
-  e.target = "ui.auto_lock_minutes";
-  e.text = "3";
-  shell_->events().Push(e);
+  shell_->commands().Push(cmd::SaveSetting{.key = "ui.auto_lock_minutes", .value = "3"});
   ui_.Settle(*shell_);
   auto v = store().GetSetting("ui.auto_lock_minutes");
   ASSERT_TRUE(v.ok());

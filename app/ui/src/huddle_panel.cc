@@ -189,10 +189,10 @@ void HuddlePanel::HandleKeys(PanelContext& ctx, const QueueData& data) {
   const QueueRow& row = data.rows[static_cast<size_t>(visible_[static_cast<size_t>(selected_)])];
   selected_id_ = row.id;
   if (KeyPressed(keys::kEnter)) {
-    ctx.events.Simple(Event::Kind::kSelectReferral, row.id);
-    ctx.events.ShowPanel(PanelId::kMatch);
+    ctx.commands.Push(cmd::SelectReferral{row.id});
+    ctx.commands.Push(cmd::ShowPanel{PanelId::kMatch});
   }
-  if (KeyPressed(keys::kE)) ctx.events.Simple(Event::Kind::kEditReferral, row.id);
+  if (KeyPressed(keys::kE)) ctx.commands.Push(cmd::EditReferral{row.id});
 }
 
 void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
@@ -265,8 +265,8 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
         selected_ = i;
         selected_id_ = r.id;
         if (ImGui::IsMouseDoubleClicked(0)) {
-          ctx.events.Simple(Event::Kind::kSelectReferral, r.id);
-          ctx.events.ShowPanel(PanelId::kMatch);
+          ctx.commands.Push(cmd::SelectReferral{r.id});
+          ctx.commands.Push(cmd::ShowPanel{PanelId::kMatch});
         }
       }
       ImGui::PopID();

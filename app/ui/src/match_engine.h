@@ -13,7 +13,7 @@
 #include "berth/core/scoring.h"
 #include "berth/core/supply_index.h"
 #include "berth/schema/store.h"
-#include "events.h"
+#include "commands.h"
 #include "view_model.h"
 
 namespace berth::ui {
@@ -28,9 +28,9 @@ class MatchEngine {
   // The commissioning reports of the voids screen, on this engine's index, settings and geography.
   Result<CommissioningData> Commissioning(Store& store);
 
-  // The workflow, for one Event (kHold, kOffer, kConfirm, kAcceptPlan). Returns the message for the status
-  // bar; `bed_id` receives the bed a hold or confirmation touched (for the capacity board).
-  Result<std::string> Act(Store& store, const Event& e, std::string* bed_id);
+  // The workflow, for one command (hold, offer, confirm, answer, hand back, ...). Returns the message for the
+  // status bar; `bed_id` receives the bed a hold, release or confirmation touched (for the capacity board).
+  Result<std::string> Act(Store& store, const WorkflowCommand& c, std::string* bed_id);
 
  private:
   Status Ensure(Store& store);

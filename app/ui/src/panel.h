@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "events.h"
+#include "commands.h"
 #include "view_model.h"
 
 namespace berth::ui {
@@ -32,7 +32,7 @@ struct Workspace {
 
 struct PanelContext {
   const Workspace& data;
-  EventQueue& events;
+  CommandQueue& commands;
   bool typing;  // a text field has the keyboard: single-key shortcuts are off
 };
 
