@@ -306,7 +306,7 @@ TEST_F(PanelsTest, AHoldFromTheMatchViewIsRecordedAndShownOnTheCapacityBoard) {
   ASSERT_EQ(shell_->current_panel(), PanelId::kMatch);
   ASSERT_EQ(shell_->workspace().selected_referral, fx_.ann);
   const MatchData& m = shell_->workspace().match;
-  ASSERT_TRUE(m.engine);
+  ASSERT_TRUE(m.matched);
   ASSERT_EQ(m.referral_id, fx_.ann);
   ASSERT_FALSE(m.options.empty());
   // The top option is Riverside's vacant block bed (a void), and the score explains itself.

@@ -305,7 +305,7 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
       if (auto it = proposed_.find(r.id); it != proposed_.end()) {
         TextFit(it->second);
       } else {
-        ImGui::TextDisabled("%s", ctx.data.plan.engine ? "none suitable" : "-");
+        ImGui::TextDisabled("%s", ctx.data.plan.matched ? "none suitable" : "-");
         // What came closest, from the plan (core's near misses), so "none suitable" has a way forward.
         if (auto why = unplaced_.find(r.id); why != unplaced_.end() && ImGui::IsItemHovered()) {
           ImGui::BeginTooltip();

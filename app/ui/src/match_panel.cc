@@ -202,7 +202,7 @@ void MatchPanel::Draw(PanelContext& ctx) {
   DrawHeader(ctx);
   ImGui::Separator();
   const MatchData& m = ws.match;
-  if (!m.engine) {
+  if (!m.matched) {
     EmptyState(
         "Matching is not available in this build yet.",
         "The matching engine (ranked options with their reasons, excluded options and the rule behind each) "

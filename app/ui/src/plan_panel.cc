@@ -13,7 +13,7 @@ namespace berth::ui {
 
 void PlanPanel::Draw(PanelContext& ctx) {
   const PlanData& plan = ctx.data.plan;
-  if (!plan.engine) {
+  if (!plan.matched) {
     EmptyState(
         "The huddle plan is not available in this build yet.",
         "The plan allocates the whole queue at once (fewest delay days, voids filled first). It needs the "

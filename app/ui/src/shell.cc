@@ -122,7 +122,7 @@ void Shell::Draw(double idle_seconds) {
 
 void Shell::ClearPersonalData() {
   ws_ = Workspace{};
-  engine_ = std::make_unique<MatchEngine>();  // the worker is stopped: nothing else touches it
+  matching_ = std::make_unique<MatchingAdapter>();  // the worker is stopped: nothing else touches it
   for (auto& p : panels_) p->Clear();
   had_data_ = false;
   help_open_ = false;
@@ -371,7 +371,7 @@ void Shell::On(const cmd::SaveReferral& c) {
 void Shell::CapacitySaved(const Status& st, const std::string& message) {
   Report(st, message.empty() ? "Saved" : message);
   ReloadCapacity();
-  SupplyChanged();  // before the voids: their commissioning reports read the engine's index
+  SupplyChanged();  // before the voids: their commissioning reports read the matching adapter's index
   ReloadVoids();
 }
 
@@ -539,10 +539,10 @@ void Shell::On(const cmd::AcceptPlan& c) {
 }
 
 void Shell::RunWorkflow(WorkflowCommand c) {
-  MatchEngine* engine = engine_.get();
-  session_.worker().Post("Recording", [this, engine, c = std::move(c)](Store& s, JobProgress&) {
+  MatchingAdapter* matching = matching_.get();
+  session_.worker().Post("Recording", [this, matching, c = std::move(c)](Store& s, JobProgress&) {
     std::string bed;
-    auto r = engine->Act(s, c, &bed);
+    auto r = matching->Act(s, c, &bed);
     return [this, r = std::move(r), bed] {
       if (!r.ok()) return Report(r.status(), "");
       Report(Status::Ok(), *r);
@@ -554,16 +554,16 @@ void Shell::RunWorkflow(WorkflowCommand c) {
         if (current_ == PanelId::kCase || ws_.case_data.referral_id == ws_.selected_referral)
           ReloadCase(ws_.selected_referral);
       }
-      SupplyChanged();  // before the voids: their commissioning reports read the engine's index
+      SupplyChanged();  // before the voids: their commissioning reports read the matching adapter's index
       ReloadVoids();
     };
   });
 }
 
 void Shell::SupplyChanged() {
-  MatchEngine* engine = engine_.get();
-  session_.worker().Post("Refreshing supply", [engine](Store&, JobProgress&) {
-    engine->Invalidate();
+  MatchingAdapter* matching = matching_.get();
+  session_.worker().Post("Refreshing supply", [matching](Store&, JobProgress&) {
+    matching->Invalidate();
     return StoreWorker::Continuation();
   });
   if (!ws_.selected_referral.empty()) ReloadMatch(ws_.selected_referral);
@@ -572,9 +572,9 @@ void Shell::SupplyChanged() {
 
 void Shell::ReloadMatch(const std::string& id) {
   if (id.empty()) return;
-  MatchEngine* engine = engine_.get();
-  session_.worker().Post("Matching", [this, engine, id](Store& s, JobProgress&) {
-    auto r = engine->Match(s, id);
+  MatchingAdapter* matching = matching_.get();
+  session_.worker().Post("Matching", [this, matching, id](Store& s, JobProgress&) {
+    auto r = matching->Match(s, id);
     return [this, id, r = std::move(r)]() mutable {
       if (ws_.selected_referral != id) return;
       if (!r.ok()) return Report(r.status(), "");
@@ -685,10 +685,10 @@ std::string Shell::SyncStatusLine() const {
 }
 
 void Shell::ReloadPlan() {
-  MatchEngine* engine = engine_.get();
-  session_.worker().Post("Planning the huddle", [this, engine](Store& s, JobProgress& progress) {
+  MatchingAdapter* matching = matching_.get();
+  session_.worker().Post("Planning the huddle", [this, matching](Store& s, JobProgress& progress) {
     if (progress.cancelled()) return StoreWorker::Continuation();
-    auto r = engine->Plan(s);
+    auto r = matching->Plan(s);
     return StoreWorker::Continuation([this, r = std::move(r)]() mutable {
       if (!r.ok()) return Report(r.status(), "");
       ws_.plan = std::move(r).value();
@@ -698,9 +698,9 @@ void Shell::ReloadPlan() {
 }
 
 void Shell::ReloadAll() {
-  MatchEngine* engine = engine_.get();
-  session_.worker().Post("Reading supply", [engine](Store&, JobProgress&) {
-    engine->Invalidate();
+  MatchingAdapter* matching = matching_.get();
+  session_.worker().Post("Reading supply", [matching](Store&, JobProgress&) {
+    matching->Invalidate();
     return StoreWorker::Continuation();
   });
   ReloadSettings();
@@ -749,11 +749,11 @@ void Shell::ReloadCapacity() {
 }
 
 void Shell::ReloadVoids() {
-  MatchEngine* engine = engine_.get();
-  session_.worker().Post("Loading voids", [this, engine](Store& s, JobProgress&) {
+  MatchingAdapter* matching = matching_.get();
+  session_.worker().Post("Loading voids", [this, matching](Store& s, JobProgress&) {
     auto r = LoadVoids(s);
     if (r.ok() && r->available) {
-      auto c = engine->Commissioning(s);
+      auto c = matching->Commissioning(s);
       if (c.ok()) {
         r->commissioning = std::move(c).value();
       } else {

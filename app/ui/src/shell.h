@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "commands.h"
-#include "match_engine.h"
+#include "matching_adapter.h"
 #include "panel.h"
 #include "session.h"
 #include "unlock_panel.h"
@@ -123,7 +123,7 @@ class Shell {
   CommandQueue commands_;
   Workspace ws_;
   // Used only by tasks on the store's worker thread; replaced (never shared) after a lock.
-  std::unique_ptr<MatchEngine> engine_ = std::make_unique<MatchEngine>();
+  std::unique_ptr<MatchingAdapter> matching_ = std::make_unique<MatchingAdapter>();
   std::array<std::unique_ptr<Panel>, static_cast<size_t>(PanelId::kCount)> panels_;
   PanelId current_ = PanelId::kHuddle;
   double auto_lock_seconds_ = 600;  // ten minutes, the council laptop standard

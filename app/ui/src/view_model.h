@@ -196,7 +196,7 @@ struct VoidsData {
   std::vector<HomeUtilisation> utilisation;  // block beds by home, lowest utilisation first
   std::vector<int> days_to_source;           // per placement: start date - discharge-ready date
   std::array<int, 6> source_histogram{};     // 0, 1-2, 3-6, 7-13, 14-27, 28+ days
-  CommissioningData commissioning;           // from the match engine (MatchEngine::Commissioning)
+  CommissioningData commissioning;           // from the matching adapter (MatchingAdapter::Commissioning)
 };
 
 Result<VoidsData> LoadVoids(Store& store);
@@ -260,7 +260,7 @@ struct OfferView {
 };
 
 struct MatchData {
-  bool engine = false;  // false while this build has no matching engine
+  bool matched = false;  // true once the matching adapter has filled it in
   std::string referral_id;
   std::string referral_name;
   std::vector<MatchOption> options;  // best first
@@ -277,7 +277,7 @@ struct PlanAllocation {
 };
 
 struct PlanData {
-  bool engine = false;
+  bool matched = false;
   int version = 0;  // bumped by the shell on every plan
   std::vector<PlanAllocation> allocations;
   struct Unplaced {

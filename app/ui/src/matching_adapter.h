@@ -1,7 +1,8 @@
-// The matching engine as the UI uses it: app/core's supply index, settings and geography, owned by the
-// store's worker thread (every method here runs there, never on the UI thread). It turns core's results
-// into the view models the match and plan panels draw (MatchData, PlanData), and runs the workflow
-// transitions the panels ask for (hold, offer, confirm, accept a plan allocation).
+// The window's adapter over app/core's matching (not an engine: the rules are all in app/core). It keeps
+// core's supply index, settings and geography for the store's worker thread (every method here runs there,
+// never on the UI thread), turns core's results into the view models the match, plan and voids panels draw
+// (MatchData, PlanData, CommissioningData), and runs the workflow commands the panels send (hold, offer,
+// confirm, answer, hand back, cancel: WorkflowCommand in commands.h) through core's workflow API.
 #pragma once
 
 #include <memory>
@@ -18,14 +19,14 @@
 
 namespace berth::ui {
 
-class MatchEngine {
+class MatchingAdapter {
  public:
   // Drops the index: the next call rebuilds it from the store (after writes that change supply).
   void Invalidate() { index_.reset(); }
 
   Result<MatchData> Match(Store& store, const std::string& referral_id);
   Result<PlanData> Plan(Store& store);
-  // The commissioning reports of the voids screen, on this engine's index, settings and geography.
+  // The commissioning reports of the voids screen, on this adapter's index, settings and geography.
   Result<CommissioningData> Commissioning(Store& store);
 
   // The workflow, for one command (hold, offer, confirm, answer, hand back, ...). Returns the message for the

@@ -1,7 +1,7 @@
 // The window's adapter to core's matcher: keeps a supply index and geography for the open store and
 // rebuilds them when the store changes, so each selection matches in milliseconds.
 
-#include "match_engine.h"
+#include "matching_adapter.h"
 
 #include <fmt/format.h>
 
@@ -13,7 +13,7 @@
 
 namespace berth::ui {
 
-Status MatchEngine::Ensure(Store& store) {
+Status MatchingAdapter::Ensure(Store& store) {
   if (index_) return Status::Ok();
   if (geo_ == nullptr) {
     auto geo = core::DefaultGeography();
@@ -25,12 +25,12 @@ Status MatchEngine::Ensure(Store& store) {
   return Status::Ok();
 }
 
-core::MatchContext MatchEngine::Context() const {
+core::MatchContext MatchingAdapter::Context() const {
   return core::ContextNow(*index_, settings_, geo_);
 }
 
-MatchOption MatchEngine::Option(const core::MatchContext& ctx, const core::Needs& n,
-                                const core::Candidate& c) const {
+MatchOption MatchingAdapter::Option(const core::MatchContext& ctx, const core::Needs& n,
+                                    const core::Candidate& c) const {
   const core::SupplyIndex& ix = *index_;
   MatchOption o;
   o.kind = std::string(core::KindCode(c.kind));
@@ -61,13 +61,13 @@ MatchOption MatchEngine::Option(const core::MatchContext& ctx, const core::Needs
   return o;
 }
 
-Result<MatchData> MatchEngine::Match(Store& store, const std::string& referral_id) {
+Result<MatchData> MatchingAdapter::Match(Store& store, const std::string& referral_id) {
   BERTH_RETURN_IF_ERROR(Ensure(store));
   BERTH_ASSIGN_OR_RETURN(Referral r, LoadReferral(store.db(), referral_id));
   const core::MatchContext ctx = Context();
   const core::MatchResult m = core::Match(ctx, r);
   MatchData d;
-  d.engine = true;
+  d.matched = true;
   d.referral_id = referral_id;
   d.referral_name = r.name;
   d.options.reserve(m.candidates.size());
@@ -109,7 +109,7 @@ Result<MatchData> MatchEngine::Match(Store& store, const std::string& referral_i
   return d;
 }
 
-Result<CommissioningData> MatchEngine::Commissioning(Store& store) {
+Result<CommissioningData> MatchingAdapter::Commissioning(Store& store) {
   BERTH_RETURN_IF_ERROR(Ensure(store));
   const core::MatchContext ctx = Context();
   const std::string to = ctx.today, from = IsoDateFromDays(DaysFromIsoDate(to) - 27);
@@ -125,7 +125,7 @@ Result<CommissioningData> MatchEngine::Commissioning(Store& store) {
   return d;
 }
 
-Result<PlanData> MatchEngine::Plan(Store& store) {
+Result<PlanData> MatchingAdapter::Plan(Store& store) {
   BERTH_RETURN_IF_ERROR(Ensure(store));
   const core::MatchContext ctx = Context();
   BERTH_ASSIGN_OR_RETURN(std::vector<Referral> queue, core::LoadOpenQueue(store.db(), ctx.today));
@@ -133,7 +133,7 @@ Result<PlanData> MatchEngine::Plan(Store& store) {
   std::unordered_map<std::string, const Referral*> by_id;
   for (const Referral& r : queue) by_id[r.id] = &r;
   PlanData d;
-  d.engine = true;
+  d.matched = true;
   for (const core::PlanAllocation& a : plan.allocations) {
     PlanAllocation out;
     out.referral_id = a.referral_id;
@@ -159,7 +159,7 @@ Result<PlanData> MatchEngine::Plan(Store& store) {
   return d;
 }
 
-Result<std::string> MatchEngine::Act(Store& store, const WorkflowCommand& c, std::string* bed_id) {
+Result<std::string> MatchingAdapter::Act(Store& store, const WorkflowCommand& c, std::string* bed_id) {
   BERTH_RETURN_IF_ERROR(Ensure(store));
   const core::WorkflowTime t = core::WorkflowTime::Now();
   auto act = Overloaded{
