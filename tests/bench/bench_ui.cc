@@ -16,11 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "berth/views/view_model.h"
 #include "commands.h"
 #include "huddle_panel.h"
 #include "panel.h"
 #include "support/bench_support.h"
-#include "view_model.h"
 
 namespace berth::ui {
 namespace {

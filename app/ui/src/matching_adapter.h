@@ -14,10 +14,13 @@
 #include "berth/core/scoring.h"
 #include "berth/core/supply_index.h"
 #include "berth/schema/store.h"
+#include "berth/views/view_model.h"
 #include "commands.h"
-#include "view_model.h"
 
 namespace berth::ui {
+
+// The view models are app/views' (berth_views, shared with the CLI); the panels use them unqualified.
+using namespace berth::views;  // NOLINT(google-build-using-namespace)
 
 class MatchingAdapter {
  public:

@@ -5,10 +5,13 @@
 #include <string>
 #include <string_view>
 
+#include "berth/views/view_model.h"
 #include "commands.h"
-#include "view_model.h"
 
 namespace berth::ui {
+
+// The view models are app/views' (berth_views, shared with the CLI); the panels use them unqualified.
+using namespace berth::views;  // NOLINT(google-build-using-namespace)
 
 // Everything a panel may read. Built by the shell; the data comes from the store's worker thread.
 struct Workspace {

@@ -53,7 +53,7 @@ void SettingsPanel::Draw(PanelContext& ctx) {
   ImGui::TextUnformatted("Reduced motion");
   ImGui::SameLine(ImGui::GetFontSize() * 18);
   if (ImGui::Checkbox("##reduced_motion", &reduced)) save("ui.reduced_motion", reduced ? "on" : "off");
-  for (const SettingSpec& spec : EditableSettings()) {
+  for (const EditableSetting& spec : EditableSettings()) {
     const std::string key = spec.key;
     if (key == "ui.theme" || key == "ui.reduced_motion") continue;
     std::string& text = edits_.try_emplace(key, s.Get(key, spec.fallback)).first->second;

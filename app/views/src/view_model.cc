@@ -1,7 +1,7 @@
-// The window's view models (view_model.h): what each panel shows, read from the store and core off the
-// UI thread, with no ImGui.
+// The view models (berth/views/view_model.h): what each panel shows and the CLI prints, read from the store
+// and core (off the window's UI thread), with no ImGui.
 
-#include "view_model.h"
+#include "berth/views/view_model.h"
 
 #include "berth/schema/settings.h"
 
@@ -21,7 +21,7 @@
 #include "berth/schema/text.h"
 #include "berth/sync/client.h"
 
-namespace berth::ui {
+namespace berth::views {
 
 namespace {
 
@@ -415,8 +415,8 @@ std::string SettingsData::Get(const std::string& key, const std::string& fallbac
   return fallback;
 }
 
-const std::vector<SettingSpec>& EditableSettings() {
-  static const std::vector<SettingSpec> kSpecs = {
+const std::vector<EditableSetting>& EditableSettings() {
+  static const std::vector<EditableSetting> kSpecs = {
       {"ui.theme", "Theme", "light", "light, dark or high contrast"},
       {"ui.font_scale", "Font size", "1.0", "relative to the default size"},
       {"ui.reduced_motion", "Reduced motion", "off", "no blinking cursor"},
@@ -430,7 +430,7 @@ const std::vector<SettingSpec>& EditableSettings() {
 
 Result<SettingsData> LoadSettings(Store& store) {
   SettingsData d;
-  for (const SettingSpec& s : EditableSettings()) {
+  for (const EditableSetting& s : EditableSettings()) {
     // Through the schema: a value outside its range (from an older build, say) reads as the default.
     BERTH_ASSIGN_OR_RETURN(std::string v, SettingValue(store, s.key));
     d.values.emplace_back(s.key, std::move(v));
@@ -481,4 +481,4 @@ std::string Pounds(int64_t pence) {
   return core::FormatWholePounds(pence);
 }
 
-}  // namespace berth::ui
+}  // namespace berth::views

@@ -1,6 +1,7 @@
-// The view models: plain data the panels draw from, built on the store's worker thread (LoadXxx) and
-// handed to the UI thread whole. Panels never read the store; tests build these structs directly or load
-// them from a fixture store, so panel logic is testable without a window.
+// The view models (berth_views, app/views): plain data the window's panels draw from and the CLI prints,
+// one model for both (no ImGui here: the layering test checks it). The window builds them on the store's
+// worker thread (LoadXxx) and hands them to the UI thread whole; panels never read the store. Tests build
+// these structs directly or load them from a fixture store, so panel logic is testable without a window.
 #pragma once
 
 #include <array>
@@ -16,7 +17,7 @@
 #include "berth/schema/status.h"
 #include "berth/schema/store.h"
 
-namespace berth::ui {
+namespace berth::views {
 
 // --- the queue (huddle board) --------------------------------------------------------------------------
 struct QueueRow {
@@ -335,16 +336,16 @@ struct SettingsData {
 };
 
 // The setting keys the UI reads and writes, with their defaults (see settings_panel.h).
-struct SettingSpec {
+struct EditableSetting {
   const char* key;
   const char* label;
   const char* fallback;
   const char* help;
 };
-const std::vector<SettingSpec>& EditableSettings();
+const std::vector<EditableSetting>& EditableSettings();
 Result<SettingsData> LoadSettings(Store& store);
 
 // Money for people: "£1,234".
 std::string Pounds(int64_t pence);
 
-}  // namespace berth::ui
+}  // namespace berth::views
