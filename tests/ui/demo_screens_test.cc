@@ -9,36 +9,21 @@
 #include <string>
 #include <vector>
 
-#include "fonts.h"
-#include "headless.h"
+#include "demo_window.h"
 #include "layout_probe.h"
 #include "panel.h"
 #include "shell.h"
-#include "support/test_support.h"
-#include "theme.h"
-#include "ui_fixture.h"
 
 namespace berth::ui {
 namespace {
 
-class DemoScreens : public ::testing::Test {
+class DemoScreens : public uitest::DemoWindow {
  protected:
   void SetUp() override {
-    auto store = uitest::MakeDemoStore(tmp_.Sub("store"));
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    shell_ = std::make_unique<Shell>(tmp_.Sub("store"), "broker.ahmed");
-    shell_->session().Adopt(std::move(store).value());
-    ImGuiIO& io = ImGui::GetIO();
-    io.DisplaySize = ImVec2(1280, 800);  // the screenshot's window
-    LoadFonts(16.0f);
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-    ApplyTheme(Theme::kLight, 1.0f);
-    ui_.Frame(*shell_);
-    ui_.Settle(*shell_);
+    DemoWindow::SetUp();
+    if (HasFatalFailure()) return;
+    ConfigureWindow(1.0f, 1280, 800);  // the screenshot's window
   }
-  void TearDown() override { shell_.reset(); }
 
   // The texts the panel area drew once the screen had settled (the navigation and status bar left out).
   std::vector<std::string> PanelText(PanelId p) {
@@ -70,10 +55,6 @@ class DemoScreens : public ::testing::Test {
     for (const std::string& t : drawn) out += " | " + t;
     return out;
   }
-
-  testing::TempDir tmp_;
-  uitest::HeadlessImGui ui_;
-  std::unique_ptr<Shell> shell_;
 };
 
 TEST_F(DemoScreens, EachPanelShowsItsOwnRowsNamesAndCounts) {

@@ -11,6 +11,7 @@
 
 #include "berth/core/demo.h"
 #include "berth/core/geo.h"
+#include "demo_window.h"
 #include "fonts.h"
 #include "headless.h"
 #include "keys.h"
@@ -36,29 +37,9 @@ std::string Join(const std::vector<std::string>& problems) {
   return out;
 }
 
-class LayoutTest : public ::testing::Test {
+class LayoutTest : public uitest::DemoWindow {
  protected:
-  void SetUp() override {
-    auto store = uitest::MakeDemoStore(tmp_.Sub("store"));
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    shell_ = std::make_unique<Shell>(tmp_.Sub("store"), "broker.ahmed");
-    shell_->session().Adopt(std::move(store).value());
-    ui_.Frame(*shell_);
-    ui_.Settle(*shell_);
-  }
-  void TearDown() override { shell_.reset(); }
-
-  // The window as `berth gui --scale S` opens it: the display, the fonts and the theme's sizes scaled.
-  void Configure(float scale, WindowSize size) {
-    ImGuiIO& io = ImGui::GetIO();
-    io.DisplaySize = ImVec2(static_cast<float>(size.width) * scale, static_cast<float>(size.height) * scale);
-    LoadFonts(16.0f * scale);
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-    ApplyTheme(Theme::kLight, scale);
-    shell_->set_ui_scale(scale);
-  }
+  void Configure(float scale, WindowSize size) { ConfigureWindow(scale, size.width, size.height); }
   void Show(PanelId p) {
     shell_->commands().Push(cmd::ShowPanel{p});
     ui_.Settle(*shell_);
@@ -77,9 +58,6 @@ class LayoutTest : public ::testing::Test {
     ++screens_;
   }
 
-  testing::TempDir tmp_;
-  uitest::HeadlessImGui ui_;
-  std::unique_ptr<Shell> shell_;
   int screens_ = 0;
 };
 
