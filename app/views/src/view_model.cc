@@ -13,6 +13,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "berth/core/csv.h"
 #include "berth/core/match.h"
 #include "berth/core/referrals.h"
 #include "berth/core/reports.h"
@@ -328,22 +329,10 @@ Result<VoidsData> LoadVoids(Store& store) {
   return data;
 }
 
-namespace {
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-}  // namespace
-
 std::string VoidsCsv(const VoidsData& data) {
   std::string out = "home,room,category,vacant_since,days_vacant,void_cost_gbp\n";
   for (const VoidBed& v : data.voids) {
-    out += CsvField(v.home) + "," + CsvField(v.room) + "," + v.category + "," + v.since + "," +
+    out += core::CsvCell(v.home) + "," + core::CsvCell(v.room) + "," + v.category + "," + v.since + "," +
            std::to_string(v.days) + "," + core::FormatPoundsPlain(v.cost_pence) + "\n";
   }
   return out;
@@ -352,8 +341,8 @@ std::string VoidsCsv(const VoidsData& data) {
 std::string UtilisationCsv(const VoidsData& data) {
   std::string out = "home,district,block_beds,block_occupied,utilisation_percent\n";
   for (const HomeUtilisation& u : data.utilisation) {
-    out += CsvField(u.home) + "," + CsvField(u.district) + "," + std::to_string(u.block_beds) + "," +
-           std::to_string(u.block_occupied) + "," +
+    out += core::CsvCell(u.home) + "," + core::CsvCell(u.district) + "," + std::to_string(u.block_beds) +
+           "," + std::to_string(u.block_occupied) + "," +
            std::to_string(static_cast<int>(u.utilisation() * 100 + 0.5)) + "\n";
   }
   return out;
