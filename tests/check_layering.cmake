@@ -1,6 +1,8 @@
-# Fails when a file outside app/ui includes ImGui or GLFW, or when schema/ or sync/ include app/ headers.
+# Fails when a file outside app/ui includes ImGui or GLFW (app/views, the view models the window and the CLI
+# share, included), or when schema/ or sync/ include app/ headers, or app/core includes the views or the UI.
 file(GLOB_RECURSE files ${SOURCE_DIR}/schema/*.h ${SOURCE_DIR}/schema/*.cc ${SOURCE_DIR}/sync/*.h ${SOURCE_DIR}/sync/*.cc
-     ${SOURCE_DIR}/app/core/*.h ${SOURCE_DIR}/app/core/*.cc ${SOURCE_DIR}/app/cli/*.h ${SOURCE_DIR}/app/cli/*.cc)
+     ${SOURCE_DIR}/app/core/*.h ${SOURCE_DIR}/app/core/*.cc ${SOURCE_DIR}/app/views/*.h
+     ${SOURCE_DIR}/app/views/*.cc ${SOURCE_DIR}/app/cli/*.h ${SOURCE_DIR}/app/cli/*.cc)
 set(bad "")
 foreach(f IN LISTS files)
   file(STRINGS "${f}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]")
@@ -10,7 +12,13 @@ foreach(f IN LISTS files)
         list(APPEND bad "${f}: ${line}")
       endif()
     endif()
-    if(f MATCHES "/(schema|sync)/" AND line MATCHES "berth/(core|ui)/")
+    if(f MATCHES "/app/(core|views)/" AND line MATCHES "berth/ui/")
+      list(APPEND bad "${f}: ${line} (the window depends on core and the views, never the other way)")
+    endif()
+    if(f MATCHES "/app/core/" AND line MATCHES "berth/views/")
+      list(APPEND bad "${f}: ${line} (the views depend on core, never the other way)")
+    endif()
+    if(f MATCHES "/(schema|sync)/" AND line MATCHES "berth/(core|views|ui)/")
       list(APPEND bad "${f}: ${line} (dependencies run app -> sync -> schema)")
     endif()
     if(f MATCHES "/schema/" AND line MATCHES "berth/sync/")

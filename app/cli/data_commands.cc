@@ -9,6 +9,7 @@
 #include "berth/core/geo.h"
 #include "berth/core/importers.h"
 #include "berth/core/referral_json.h"
+#include "berth/core/referrals.h"
 #include "berth/core/reports.h"
 #include "berth/core/short_ids.h"
 #include "berth/core/workflow.h"
@@ -64,7 +65,7 @@ Status ListReferrals(const Globals& g, bool json, bool all) {
   std::string text;
   int64_t shown = 0;
   for (const auto& r : referrals) {
-    if (!all && (r.status == ReferralStatus::kPlaced || r.status == ReferralStatus::kCancelled)) continue;
+    if (!all && !core::IsOpen(r.status)) continue;  // the queue's rule (app/core), as the board's
     // Listing shows names: each person shown is a view of their record.
     BERTH_RETURN_IF_ERROR(store->AuditView("referral", r.id));
     ++shown;

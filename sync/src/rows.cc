@@ -176,6 +176,15 @@ Status JoinOrBegin(Db& db, const std::function<Status()>& body) {
 
 namespace {
 
+// A field's own clock, for a field whose clock is not the row's (InsertRowState, ForceRowState).
+Status InsertFieldClock(Db& db, const RowState& row, const FieldState& f) {
+  BERTH_ASSIGN_OR_RETURN(Statement clk,
+                         db.Cached("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
+                                   " VALUES (?, ?, ?, ?, ?)"));
+  clk.Bind(1, row.entity).Bind(2, row.row_id).Bind(3, f.name).Bind(4, f.hlc).Bind(5, f.origin);
+  return clk.Run();
+}
+
 // MergeRowState for a row this store does not hold: one insert of the row at its row clock, then a
 // field_clock entry for each field whose clock is newer. That is exactly what merging the row as one
 // mutation per distinct clock leaves behind (ApplyLww inserts the row; each newer clock then wins its
@@ -191,11 +200,7 @@ Status InsertRowState(Db& db, const RowState& row) {
   const Clock row_clock{row.row_hlc, row.row_origin};
   for (const auto& f : row.fields) {
     if (f.HasRowClock() || !(row_clock < Clock{f.hlc, f.origin})) continue;
-    BERTH_ASSIGN_OR_RETURN(Statement clk,
-                           db.Cached("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
-                                     " VALUES (?, ?, ?, ?, ?)"));
-    clk.Bind(1, row.entity).Bind(2, row.row_id).Bind(3, f.name).Bind(4, f.hlc).Bind(5, f.origin);
-    BERTH_RETURN_IF_ERROR(clk.Run());
+    BERTH_RETURN_IF_ERROR(InsertFieldClock(db, row, f));
   }
   return Status::Ok();
 }
@@ -280,11 +285,7 @@ Status ForceRowState(Store& store, const Schema& schema, const RowState& row) {
     BERTH_RETURN_IF_ERROR(ins.Run());
     for (const auto& f : row.fields) {
       if (f.HasRowClock() || (f.hlc == row.row_hlc && f.origin == row.row_origin)) continue;
-      BERTH_ASSIGN_OR_RETURN(Statement clk,
-                             db.Cached("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
-                                       " VALUES (?, ?, ?, ?, ?)"));
-      clk.Bind(1, row.entity).Bind(2, row.row_id).Bind(3, f.name).Bind(4, f.hlc).Bind(5, f.origin);
-      BERTH_RETURN_IF_ERROR(clk.Run());
+      BERTH_RETURN_IF_ERROR(InsertFieldClock(db, row, f));
     }
     return Status::Ok();
   });

@@ -16,11 +16,11 @@
 #include <string>
 #include <vector>
 
-#include "events.h"
+#include "berth/views/view_model.h"
+#include "commands.h"
 #include "huddle_panel.h"
 #include "panel.h"
 #include "support/bench_support.h"
-#include "view_model.h"
 
 namespace berth::ui {
 namespace {
@@ -88,16 +88,16 @@ class Headless {
 };
 
 // One frame as the shell draws it: a full-window panel area, then Render().
-void Frame(HuddlePanel& panel, const Workspace& ws, EventQueue& events) {
+void Frame(HuddlePanel& panel, const Workspace& ws, CommandQueue& commands) {
   ImGui::NewFrame();
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
   ImGui::Begin("panel", nullptr, ImGuiWindowFlags_NoDecoration);
-  PanelContext ctx{ws, events, false};
+  PanelContext ctx{ws, commands, false};
   panel.Draw(ctx);
   ImGui::End();
   ImGui::Render();
-  events.Drain();
+  commands.Drain();
 }
 
 void Report(benchmark::State& state, std::vector<double>& ms, int64_t rows) {
@@ -111,16 +111,16 @@ void HuddleFrame(benchmark::State& state, int64_t rows, bool search) {
   Headless ui;
   Workspace ws;
   ws.queue = MakeQueue(rows);
-  EventQueue events;
+  CommandQueue commands;
   HuddlePanel panel;
-  for (int i = 0; i < 3; ++i) Frame(panel, ws, events);  // windows and table settle
+  for (int i = 0; i < 3; ++i) Frame(panel, ws, commands);  // windows and table settle
   std::vector<double> ms;
   int64_t n = 0;
   static const char* kSearches[] = {"smi", "jon", "gwen t", "9001", ""};
   for (auto _ : state) {
     if (search) panel.filter().search = kSearches[n % 5];
     const double t0 = ThreadCpuMs();
-    Frame(panel, ws, events);
+    Frame(panel, ws, commands);
     ms.push_back(ThreadCpuMs() - t0);
     ++n;
   }

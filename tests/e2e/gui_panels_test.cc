@@ -1,63 +1,29 @@
-// Every panel of a demo store, rendered by the real `berth gui --screenshot` in a real window under Xvfb:
-// each PNG has the window's size, is not blank, and differs from the other panels (each shows its own view).
+// Every panel of a demo store, rendered by the real `berth gui --screenshot` in a real window under Xvfb,
+// read back from its pixels (png_checks.h): each PNG has the size asked for; the navigation highlights the
+// panel asked for, in the navigation's order; the panel has its title line and its own lines of text (the
+// huddle board a screenful of the demo's referrals); and each panel differs from the others. What the text
+// says is checked on the same frames by tests/ui/demo_screens_test.cc, from the text ImGui drew.
 #include <gtest/gtest.h>
-#include <stb/stb_image.h>
 
-#include <algorithm>
-#include <cstring>
 #include <fstream>
 #include <map>
 #include <vector>
 
+#include "png_checks.h"
 #include "support/test_support.h"
 
 namespace berth {
 namespace {
 
+using e2e::Box;
+using e2e::Image;
 using testing::Program;
 using testing::RunCommand;
 using testing::TempDir;
 
-struct Image {
-  int width = 0, height = 0;
-  std::vector<unsigned char> rgba;
-};
-
-Image Load(const std::string& png) {
-  Image img;
-  int channels = 0;
-  unsigned char* px = stbi_load(png.c_str(), &img.width, &img.height, &channels, 4);
-  if (px == nullptr) return img;
-  img.rgba.assign(px, px + static_cast<size_t>(img.width) * static_cast<size_t>(img.height) * 4);
-  stbi_image_free(px);
-  return img;
-}
-
-// Distinct colours on a sparse grid: a blank or single-colour frame has one or two.
-int DistinctColours(const Image& img) {
-  std::vector<uint32_t> seen;
-  for (size_t i = 0; i + 4 <= img.rgba.size(); i += 4 * 7) {
-    uint32_t c;
-    std::memcpy(&c, img.rgba.data() + i, 4);
-    if (std::find(seen.begin(), seen.end(), c) == seen.end()) seen.push_back(c);
-    if (seen.size() > 64) break;
-  }
-  return static_cast<int>(seen.size());
-}
-
-// Share of pixels that are not the background colour (the top-left pixel): how much was drawn.
-double InkShare(const Image& img) {
-  if (img.rgba.empty()) return 0;
-  uint32_t bg;
-  std::memcpy(&bg, img.rgba.data(), 4);
-  size_t ink = 0, n = 0;
-  for (size_t i = 0; i + 4 <= img.rgba.size(); i += 4 * 3, ++n) {
-    uint32_t c;
-    std::memcpy(&c, img.rgba.data() + i, 4);
-    ink += c != bg ? 1 : 0;
-  }
-  return static_cast<double>(ink) / static_cast<double>(n);
-}
+// The panel's part of a 1280x800 window at scale 1: right of the navigation, above the status bar.
+constexpr Box kPanelTitle{212, 12, 700, 34};
+constexpr Box kPanelBody{212, 40, 1265, 752};
 
 TEST(GuiPanels, EveryPanelOfTheDemoStoreRendersUnderXvfb) {
   TempDir tmp;
@@ -67,16 +33,26 @@ TEST(GuiPanels, EveryPanelOfTheDemoStoreRendersUnderXvfb) {
   std::string out;
   ASSERT_EQ(RunCommand(berth + " demo", &out), 0) << out;
   std::map<std::string, Image> shots;
+  int previous_highlight = -1;
   for (const char* panel : {"huddle", "referral", "match", "plan", "capacity", "voids", "sync", "settings"}) {
     const std::string png = tmp.Sub(std::string(panel) + ".png");
     const int rc = RunCommand(
         "xvfb-run -a " + berth + " gui --screenshot " + png + " --frames 3 --panel " + panel, &out);
     ASSERT_EQ(rc, 0) << panel << ": " << out;
-    Image img = Load(png);
-    EXPECT_EQ(img.width, 1280) << panel;
-    EXPECT_EQ(img.height, 800) << panel;
-    EXPECT_GT(DistinctColours(img), 8) << panel << " looks blank";
-    EXPECT_GT(InkShare(img), 0.02) << panel << " has almost nothing drawn";
+    Image img = e2e::LoadPng(png);
+    ASSERT_EQ(img.width, 1280) << panel;
+    ASSERT_EQ(img.height, 800) << panel;
+    // The navigation shows this panel as the current one: its entry is highlighted, below the previous
+    // panel's (the entries are in this order).
+    const int highlight = e2e::NavHighlightY(img, 1);
+    EXPECT_GT(highlight, previous_highlight) << panel << " is not the highlighted entry";
+    previous_highlight = highlight;
+    EXPECT_EQ(e2e::TextLines(img, kPanelTitle), 1) << panel << ": no title line";
+    const int lines = e2e::TextLines(img, kPanelBody);
+    EXPECT_GE(lines, 3) << panel << " shows almost nothing";
+    if (std::string(panel) == "huddle") {
+      EXPECT_GE(lines, 15) << "the board shows a screenful of referrals";
+    }
     shots[panel] = std::move(img);
   }
   // Each panel shows something of its own (not the same frame eight times, e.g. a stuck unlock screen).
@@ -94,10 +70,17 @@ TEST(GuiPanels, ScaleTwoRendersAtDoubleSize) {
                                 tmp.Sub("store") + " gui --screenshot " + png + " --frames 3 --scale 2",
                             &out);
   ASSERT_EQ(rc, 0) << out;
-  Image img = Load(png);
-  EXPECT_EQ(img.width, 2560);
-  EXPECT_EQ(img.height, 1600);
-  EXPECT_GT(DistinctColours(img), 8);
+  Image img = e2e::LoadPng(png);
+  ASSERT_EQ(img.width, 2560);
+  ASSERT_EQ(img.height, 1600);
+  // A new store: the create-store dialog, centred, twice as large as at scale 1 (tests/e2e's first screen:
+  // about 450 pixels wide there), with its lines of text.
+  const Box box = e2e::DrawnBox(img);
+  ASSERT_FALSE(box.empty()) << "blank";
+  EXPECT_NEAR((box.x0 + box.x1) / 2, img.width / 2, 8);
+  EXPECT_GT(box.x1 - box.x0, 2 * 400);
+  EXPECT_LT(box.x1 - box.x0, 2 * 520);
+  EXPECT_GE(e2e::TextLines(img, box), 4);
 }
 
 TEST(GuiPanels, AnUnknownPanelIsRefusedClearly) {

@@ -49,7 +49,7 @@ TEST(Acceptance, KeyboardAloneFromTheMostUrgentReferralToAHoldOnTheCapacityBoard
     ui.Settle(shell);
     ASSERT_EQ(shell.current_panel(), PanelId::kMatch);
     const MatchData& m = shell.workspace().match;
-    ASSERT_TRUE(m.engine);
+    ASSERT_TRUE(m.matched);
     ASSERT_EQ(m.referral_id, shell.workspace().selected_referral);
     if (!m.options.empty() && m.options[0].kind == "bed") break;  // homecare hours are offered, not held
     if (m.options.empty()) {

@@ -35,12 +35,10 @@ class Casework : public uitest::WindowHarness {
 };
 
 TEST_F(Casework, SendsThePackageToSeveralProvidersAtOnceAndWithdrawsOne) {
-  Event send;
-  send.kind = Event::Kind::kSendOffers;
-  send.id = fx_.dan;
+  cmd::SendOffers send{.referral_id = fx_.dan};
   ExpectRefused(send, "name at least one provider");
   send.targets = {{fx_.home_a, ""}, {fx_.home_b, ""}};
-  send.text = "Riverside Care Home, Fenview Lodge";
+  send.names = "Riverside Care Home, Fenview Lodge";
   const auto before = Written();
   Send(send);
   ASSERT_FALSE(Refused()) << Message();
@@ -62,16 +60,17 @@ TEST_F(Casework, SendsThePackageToSeveralProvidersAtOnceAndWithdrawsOne) {
 
   // Withdraw the offer to Fenview; the referral stays offered (Riverside's is pending).
   const std::string fenview = offers[0].provider_id == fx_.home_b ? offers[0].id : offers[1].id;
-  Send(Command(Event::Kind::kWithdrawOffer, "Fenview Lodge", fenview));
+  Send(cmd::WithdrawOffer{.offer_id = fenview, .provider_name = "Fenview Lodge"});
   ASSERT_FALSE(Refused()) << Message();
   EXPECT_EQ(LoadOffer(store().db(), fenview)->status, OfferStatus::kWithdrawn);
   EXPECT_EQ(LoadReferral(store().db(), fx_.dan)->status, ReferralStatus::kOffered);
   EXPECT_EQ(Audits("withdraw", fx_.dan), 1);
-  ExpectRefused(Command(Event::Kind::kWithdrawOffer, "Fenview Lodge", fenview), "only a pending or accepted");
+  ExpectRefused(cmd::WithdrawOffer{.offer_id = fenview, .provider_name = "Fenview Lodge"},
+                "only a pending or accepted");
 }
 
 TEST_F(Casework, TheCasePanelAddsNotesCallsAndRemindersThatFallDueOnTheBoard) {
-  shell_->events().Simple(Event::Kind::kSelectReferral, fx_.dan);
+  shell_->commands().Push(cmd::SelectReferral{fx_.dan});
   ui_.Settle(*shell_);
   ui_.Press(*shell_, keys::k0 + 9, /*ctrl=*/true);
   ui_.Settle(*shell_);
@@ -79,15 +78,18 @@ TEST_F(Casework, TheCasePanelAddsNotesCallsAndRemindersThatFallDueOnTheBoard) {
   ASSERT_TRUE(shell_->workspace().case_data.loaded);
   EXPECT_EQ(shell_->workspace().case_data.referral_id, fx_.dan);
 
-  ExpectRefused(Command(Event::Kind::kAddNote, fx_.dan, "", "   ", "note"), "text is required");
-  ExpectRefused(Command(Event::Kind::kAddNote, fx_.dan, "", "chase", "reminder"), "needs the moment");
-  ExpectRefused(Command(Event::Kind::kAddNote, fx_.dan, "", "chase", "memo"), "note kind");
+  ExpectRefused(cmd::AddNote{.referral_id = fx_.dan, .kind = "note", .text = "   "}, "text is required");
+  ExpectRefused(cmd::AddNote{.referral_id = fx_.dan, .kind = "reminder", .text = "chase"},
+                "needs the moment");
+  ExpectRefused(cmd::AddNote{.referral_id = fx_.dan, .kind = "memo", .text = "chase"}, "note kind");
 
-  Send(Command(Event::Kind::kAddNote, fx_.dan, "", "rang Riverside: a bed next week", "call"));
+  Send(cmd::AddNote{.referral_id = fx_.dan, .kind = "call", .text = "rang Riverside: a bed next week"});
   ASSERT_FALSE(Refused()) << Message();
   // A reminder already due (yesterday) shows on the board until it is done.
-  Send(Command(Event::Kind::kAddNote, fx_.dan, uitest::DaysFromToday(-1), "chase the funding panel",
-               "reminder"));
+  Send(cmd::AddNote{.referral_id = fx_.dan,
+                    .kind = "reminder",
+                    .text = "chase the funding panel",
+                    .due = uitest::DaysFromToday(-1)});
   ASSERT_FALSE(Refused()) << Message();
   EXPECT_EQ(Count("SELECT count(*) FROM referral_note WHERE referral_id = '" + fx_.dan + "'"), 2);
   EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE entity = 'referral_note'"), 2);
@@ -108,12 +110,12 @@ TEST_F(Casework, TheCasePanelAddsNotesCallsAndRemindersThatFallDueOnTheBoard) {
       1);
 
   const std::string reminder = c.reminders[0].id;
-  Send(Command(Event::Kind::kReminderDone, fx_.dan, reminder));
+  Send(cmd::ReminderDone{reminder});
   ASSERT_FALSE(Refused()) << Message();
   EXPECT_EQ(shell_->workspace().queue.due_reminders.count(fx_.dan), 0u);
   EXPECT_TRUE(shell_->workspace().case_data.reminders.empty());
   EXPECT_EQ(Audits("note_done", fx_.dan), 1);
-  ExpectRefused(Command(Event::Kind::kReminderDone, fx_.dan, reminder), "it was done at");
+  ExpectRefused(cmd::ReminderDone{reminder}, "it was done at");
 }
 
 // Issue 18's acceptance, on the county demo: from the match screen, a broker chooses three homes (Space),
@@ -138,7 +140,7 @@ TEST(CaseworkAcceptance, OffersToThreeHomesADeclineAnAcceptAndAConfirmationToldB
   std::vector<int> picks;
   for (const QueueRow& row : q.rows) {
     if (!IsOpen(row.status) || row.category.empty()) continue;
-    shell.events().Simple(Event::Kind::kSelectReferral, row.id);
+    shell.commands().Push(cmd::SelectReferral{row.id});
     ui.Settle(shell);
     const MatchData& m = shell.workspace().match;
     std::set<std::string> homes;
@@ -183,13 +185,10 @@ TEST(CaseworkAcceptance, OffersToThreeHomesADeclineAnAcceptAndAConfirmationToldB
 
   // The second home rings to decline (not compatible); the first accepts. Recorded in the offers view.
   auto answer = [&](const MatchOption& o, const char* text, const char* reason) {
-    Event e;
-    e.kind = Event::Kind::kAnswerOffer;
-    e.target = offer_of(o.provider_id);
-    e.text = text;
-    e.entity = reason;
-    e.id = o.provider_name;
-    shell.events().Push(std::move(e));
+    shell.commands().Push(cmd::AnswerOffer{.offer_id = offer_of(o.provider_id),
+                                           .provider_name = o.provider_name,
+                                           .accept = std::string(text) == "accept",
+                                           .decline_reason = reason});
     ui.Settle(shell);
     ASSERT_FALSE(shell.workspace().last_message_is_error) << shell.workspace().last_message;
   };

@@ -22,15 +22,15 @@ class ConflictsWindow : public uitest::WindowHarness {
             .ok());
     return Count("SELECT max(id) FROM sync_conflict");
   }
-  Event Resolve(int64_t id, std::string note) {
-    return Command(Event::Kind::kResolveConflict, "", std::to_string(id), std::move(note));
+  static cmd::ResolveConflict Resolve(int64_t id, std::string note) {
+    return {.conflict_id = std::to_string(id), .note = std::move(note)};
   }
 };
 
 TEST_F(ConflictsWindow, AConflictIsMarkedResolvedWithANoteInThePersonsCaseLog) {
   const int64_t id = AddConflict();
-  shell_->events().ShowPanel(PanelId::kSync);
-  Send(Command(Event::Kind::kRefresh, "", ""));  // F5: the inbox is read again
+  shell_->commands().Push(cmd::ShowPanel{PanelId::kSync});
+  Send(cmd::Refresh{});  // F5: the inbox is read again
   ASSERT_EQ(shell_->workspace().sync.conflicts.size(), 1u);
   EXPECT_FALSE(shell_->workspace().sync.conflicts[0].resolved);
   EXPECT_EQ(shell_->workspace().sync.conflicts[0].id, id);

@@ -16,13 +16,13 @@ TEST_F(EnrolWindow, TheSyncScreenEnrolsThisDeviceWithAOneTimeCode) {
   testing::HubProcess hub(tmp_.Sub("hub"));
   hub.Start();
   const std::string code = hub.MakeCode("ward laptop", "broker", "Huntingdonshire");
-  shell_->events().ShowPanel(PanelId::kSync);
-  Send(Command(Event::Kind::kRefresh, "", ""));
+  shell_->commands().Push(cmd::ShowPanel{PanelId::kSync});
+  Send(cmd::Refresh{});
   ASSERT_TRUE(shell_->workspace().sync.loaded);
   EXPECT_FALSE(shell_->workspace().sync.enrolled);
 
-  ExpectRefused(Command(Event::Kind::kEnroll, "", hub.url(), ""), "one-time code");
-  Send(Command(Event::Kind::kEnroll, "", hub.url(), code));
+  ExpectRefused(cmd::Enroll{.hub_url = hub.url(), .code = ""}, "one-time code");
+  Send(cmd::Enroll{.hub_url = hub.url(), .code = code});
   EXPECT_FALSE(Refused()) << Message();
   EXPECT_NE(Message().find("fingerprint"), std::string::npos) << Message();
   EXPECT_TRUE(shell_->workspace().sync.enrolled);
@@ -35,7 +35,7 @@ TEST_F(EnrolWindow, TheSyncScreenEnrolsThisDeviceWithAOneTimeCode) {
 
   // Enrolled once: a second enrolment is refused and changes nothing.
   const std::string again = hub.MakeCode("ward laptop", "broker", "Huntingdonshire");
-  Send(Command(Event::Kind::kEnroll, "", hub.url(), again));
+  Send(cmd::Enroll{.hub_url = hub.url(), .code = again});
   EXPECT_TRUE(Refused()) << Message();
   EXPECT_EQ(shell_->workspace().sync.hub_url, hub.url());
   hub.Kill();

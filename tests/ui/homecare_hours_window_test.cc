@@ -14,8 +14,8 @@ class HomecareHoursWindow : public uitest::WindowHarness {
     EXPECT_EQ(shell_->workspace().capacity.homecare_rows.size(), 1u);
     return shell_->workspace().capacity.homecare_rows.at(0);
   }
-  Event Hours(const std::string& id, std::string hours, bool double_up) {
-    return Command(Event::Kind::kHomecareHours, "", id, std::move(hours), double_up ? "1" : "0");
+  static cmd::SetHomecareHours Hours(const std::string& id, std::string hours, bool double_up) {
+    return {.capacity_id = id, .hours = std::move(hours), .double_up = double_up};
   }
 };
 

@@ -47,7 +47,7 @@ TEST_F(ImportWindow, ADroppedHomecareReturnIsImportedWithTheCliRowReport) {
   EXPECT_EQ(Hours(), 0);  // nothing is imported until the broker says what the file is
 
   const auto [outbox, audit] = Written();
-  Send(Command(Event::Kind::kImportFile, "", path, "homecare"));
+  Send(cmd::ImportFile{.path = path, .what = "homecare"});
   EXPECT_FALSE(Refused()) << Message();
   EXPECT_EQ(Hours(), 2);
   EXPECT_GT(Written().first, outbox);
@@ -64,12 +64,12 @@ TEST_F(ImportWindow, ADroppedHomecareReturnIsImportedWithTheCliRowReport) {
 }
 
 TEST_F(ImportWindow, AFileThatCannotBeReadOrHasABadRowImportsNothing) {
-  ExpectRefused(Command(Event::Kind::kImportFile, "", tmp_.Sub("missing.csv"), "homecare"), "missing.csv");
+  ExpectRefused(cmd::ImportFile{.path = tmp_.Sub("missing.csv"), .what = "homecare"}, "missing.csv");
   const std::string bad = WriteFile("bad.csv", std::string(kHeader) +
                                                    "1-900000003,Fenland,morning,20,,yes,,dps,19\n"
                                                    "1-900000003,Fenland,elevenses,5,,no,,dps,19\n");
-  ExpectRefused(Command(Event::Kind::kImportFile, "", bad, "homecare"), "elevenses");
-  ExpectRefused(Command(Event::Kind::kImportFile, "", bad, "spreadsheet"), "import what");
+  ExpectRefused(cmd::ImportFile{.path = bad, .what = "homecare"}, "elevenses");
+  ExpectRefused(cmd::ImportFile{.path = bad, .what = "spreadsheet"}, "import what");
   EXPECT_EQ(Hours(), 0);
 }
 

@@ -11,6 +11,7 @@
 
 #include "berth/core/demo.h"
 #include "berth/core/geo.h"
+#include "demo_window.h"
 #include "fonts.h"
 #include "headless.h"
 #include "keys.h"
@@ -36,31 +37,11 @@ std::string Join(const std::vector<std::string>& problems) {
   return out;
 }
 
-class LayoutTest : public ::testing::Test {
+class LayoutTest : public uitest::DemoWindow {
  protected:
-  void SetUp() override {
-    auto store = uitest::MakeDemoStore(tmp_.Sub("store"));
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    shell_ = std::make_unique<Shell>(tmp_.Sub("store"), "broker.ahmed");
-    shell_->session().Adopt(std::move(store).value());
-    ui_.Frame(*shell_);
-    ui_.Settle(*shell_);
-  }
-  void TearDown() override { shell_.reset(); }
-
-  // The window as `berth gui --scale S` opens it: the display, the fonts and the theme's sizes scaled.
-  void Configure(float scale, WindowSize size) {
-    ImGuiIO& io = ImGui::GetIO();
-    io.DisplaySize = ImVec2(static_cast<float>(size.width) * scale, static_cast<float>(size.height) * scale);
-    LoadFonts(16.0f * scale);
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-    ApplyTheme(Theme::kLight, scale);
-    shell_->set_ui_scale(scale);
-  }
+  void Configure(float scale, WindowSize size) { ConfigureWindow(scale, size.width, size.height); }
   void Show(PanelId p) {
-    shell_->events().ShowPanel(p);
+    shell_->commands().Push(cmd::ShowPanel{p});
     ui_.Settle(*shell_);
   }
   // Draws the screen until its auto-sized parts have settled, then checks one more frame as drawn.
@@ -77,9 +58,6 @@ class LayoutTest : public ::testing::Test {
     ++screens_;
   }
 
-  testing::TempDir tmp_;
-  uitest::HeadlessImGui ui_;
-  std::unique_ptr<Shell> shell_;
   int screens_ = 0;
 };
 
@@ -133,29 +111,19 @@ TEST_F(LayoutTest, EveryScreenHoldsAtBothScalesAndBothWindowSizes) {
   }
   ASSERT_NE(placed, nullptr);
   const std::string referral = placed->referral_id, bed = placed->option.bed_id;
-  shell_->events().Simple(Event::Kind::kSelectReferral, referral);
+  shell_->commands().Push(cmd::SelectReferral{referral});
   ui_.Settle(*shell_);
-  Event hold;  // as the match view's Hold (H) sends it
-  hold.kind = Event::Kind::kHold;
-  hold.id = referral;
-  hold.target = bed;
-  hold.fields["provider_id"] = placed->option.provider_id;
-  hold.fields["bed_id"] = bed;
-  shell_->events().Push(hold);
+  // As the match view's Hold (H) sends it.
+  shell_->commands().Push(
+      cmd::Hold{.referral_id = referral, .provider_id = placed->option.provider_id, .bed_id = bed});
   ui_.Settle(*shell_);
   ASSERT_FALSE(shell_->workspace().last_message_is_error)
       << shell_->workspace().last_message << " (bed " << bed << ")";
-  Event call;
-  call.kind = Event::Kind::kAddNote;
-  call.id = referral;
-  call.entity = "call";
-  call.text = "rang the home: they can assess on the ward tomorrow";
-  shell_->events().Push(call);
-  Event chase = call;
-  chase.entity = "reminder";
-  chase.text = "chase the funding panel";
-  chase.target = TodayIsoDate();
-  shell_->events().Push(chase);
+  shell_->commands().Push(cmd::AddNote{.referral_id = referral,
+                                       .kind = "call",
+                                       .text = "rang the home: they can assess on the ward tomorrow"});
+  shell_->commands().Push(cmd::AddNote{
+      .referral_id = referral, .kind = "reminder", .text = "chase the funding panel", .due = TodayIsoDate()});
   ui_.Settle(*shell_);
   ASSERT_FALSE(shell_->workspace().last_message_is_error)
       << shell_->workspace().last_message << " (bed " << bed << ")";

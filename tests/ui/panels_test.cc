@@ -278,11 +278,7 @@ TEST_F(PanelsTest, VoidsDashboardCostsVacantBlockBeds) {
 }
 
 TEST_F(PanelsTest, SettingsAreSavedInTheStoreAndAutoLockFollowsThem) {
-  Event e;
-  e.kind = Event::Kind::kSaveSetting;
-  e.target = "ui.auto_lock_minutes";
-  e.text = "3";
-  shell_->events().Push(e);
+  shell_->commands().Push(cmd::SaveSetting{.key = "ui.auto_lock_minutes", .value = "3"});
   ui_.Settle(*shell_);
   auto v = store().GetSetting("ui.auto_lock_minutes");
   ASSERT_TRUE(v.ok());
@@ -310,7 +306,7 @@ TEST_F(PanelsTest, AHoldFromTheMatchViewIsRecordedAndShownOnTheCapacityBoard) {
   ASSERT_EQ(shell_->current_panel(), PanelId::kMatch);
   ASSERT_EQ(shell_->workspace().selected_referral, fx_.ann);
   const MatchData& m = shell_->workspace().match;
-  ASSERT_TRUE(m.engine);
+  ASSERT_TRUE(m.matched);
   ASSERT_EQ(m.referral_id, fx_.ann);
   ASSERT_FALSE(m.options.empty());
   // The top option is Riverside's vacant block bed (a void), and the score explains itself.

@@ -63,19 +63,19 @@ class ThemePreference : public uitest::WindowHarness {};
 
 TEST_F(ThemePreference, HighContrastIsAPreferenceOfThisDeviceAndNeverEntersTheOutbox) {
   const int64_t outbox = Count("SELECT count(*) FROM outbox");
-  Send(Command(Event::Kind::kSaveSetting, "", "ui.theme", "high_contrast"));
+  Send(cmd::SaveSetting{.key = "ui.theme", .value = "high_contrast"});
   EXPECT_FALSE(Refused()) << Message();
   EXPECT_EQ(CurrentTheme(), Theme::kHighContrast);
   EXPECT_EQ(ImGui::GetStyle().Colors[ImGuiCol_WindowBg].x, 0.0f);
-  Send(Command(Event::Kind::kSaveSetting, "", "ui.reduced_motion", "on"));
+  Send(cmd::SaveSetting{.key = "ui.reduced_motion", .value = "on"});
   EXPECT_FALSE(Refused()) << Message();
   EXPECT_FALSE(ImGui::GetIO().ConfigInputTextCursorBlink);
   EXPECT_EQ(Count("SELECT count(*) FROM outbox"), outbox);
   EXPECT_EQ(*SettingValue(store(), "ui.theme"), "high_contrast");
   // A value the schema does not know is refused, and the theme stays as it was.
-  ExpectRefused(Command(Event::Kind::kSaveSetting, "", "ui.theme", "purple"), "ui.theme");
+  ExpectRefused(cmd::SaveSetting{.key = "ui.theme", .value = "purple"}, "ui.theme");
   EXPECT_EQ(CurrentTheme(), Theme::kHighContrast);
-  Send(Command(Event::Kind::kSaveSetting, "", "ui.theme", "light"));
+  Send(cmd::SaveSetting{.key = "ui.theme", .value = "light"});
   EXPECT_EQ(CurrentTheme(), Theme::kLight);
 }
 

@@ -37,29 +37,19 @@ class WindowHarness : public ::testing::Test {
     return {Count("SELECT coalesce(max(seq), 0) FROM outbox"),
             Count("SELECT count(*) FROM audit WHERE action <> 'view'")};
   }
-  void Send(Event e) {
-    shell_->events().Push(std::move(e));
+  void Send(Command c) {
+    shell_->commands().Push(std::move(c));
     ui_.Settle(*shell_);
   }
   const std::string& Message() { return shell_->workspace().last_message; }
   bool Refused() { return shell_->workspace().last_message_is_error; }
   // A refused command: the workflow's words, and nothing written.
-  void ExpectRefused(Event e, const std::string& says) {
+  void ExpectRefused(Command c, const std::string& says) {
     const auto before = Written();
-    Send(std::move(e));
+    Send(std::move(c));
     EXPECT_TRUE(Refused()) << Message();
     EXPECT_NE(Message().find(says), std::string::npos) << Message();
     EXPECT_EQ(Written(), before);
-  }
-  static Event Command(Event::Kind kind, std::string id, std::string target, std::string text = "",
-                       std::string entity = "") {
-    Event e;
-    e.kind = kind;
-    e.id = std::move(id);
-    e.target = std::move(target);
-    e.text = std::move(text);
-    e.entity = std::move(entity);
-    return e;
   }
 
   berth::testing::TempDir tmp_;

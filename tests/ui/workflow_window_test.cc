@@ -30,22 +30,18 @@ using uitest::HeadlessImGui;
 class WindowWorkflow : public uitest::WindowHarness {
  protected:
   // A command carried out: an outbox entry for `entity` and an audit entry `action`.
-  void ExpectDone(Event e, const std::string& entity, const std::string& action) {
+  void ExpectDone(Command c, const std::string& entity, const std::string& action) {
     const auto before = Written();
-    Send(std::move(e));
+    Send(std::move(c));
     EXPECT_FALSE(Refused()) << Message();
     EXPECT_GT(Count("SELECT count(*) FROM outbox WHERE seq > " + std::to_string(before.first) +
                     " AND entity = '" + entity + "'"),
               0);
     EXPECT_GT(Count("SELECT count(*) FROM audit WHERE action = '" + action + "'"), 0);
   }
-  static Event Act(Event::Kind kind, const std::string& referral, const std::string& provider,
-                   const std::string& bed) {
-    Event e = Command(kind, referral, bed.empty() ? provider : bed);
-    e.fields["provider_id"] = provider;
-    e.fields["bed_id"] = bed;
-    e.text = "the option";
-    return e;
+  template <class C>  // cmd::Hold, cmd::Offer or cmd::Confirm, as the match view sends them
+  static C Act(const std::string& referral, const std::string& provider, const std::string& bed) {
+    return C{.referral_id = referral, .provider_id = provider, .bed_id = bed, .label = "the option"};
   }
   std::string OfferOf(const std::string& referral) {
     auto offers = LoadOffersForReferral(store().db(), referral);
@@ -77,13 +73,11 @@ TEST_F(WindowWorkflow, TheWindowCannotClearAHoldOrPlaceAReferralExceptThroughThe
   // is refused by the workflow.
   Referral ann = *LoadReferral(store().db(), fx_.ann);
   ann.status = ReferralStatus::kPlaced;
-  Event save;
-  save.kind = Event::Kind::kSaveReferral;
-  save.referral = ann;
+  cmd::SaveReferral save{.referral = ann};
   ExpectRefused(save, "only through the workflow");
   EXPECT_EQ(LoadReferral(store().db(), fx_.ann)->status, ReferralStatus::kSourcing);
   // Nor by confirming her top option from the match view (C) before the home has accepted.
-  shell_->events().Simple(Event::Kind::kSelectReferral, fx_.ann);
+  shell_->commands().Push(cmd::SelectReferral{fx_.ann});
   ui_.Settle(*shell_);
   ui_.Press(*shell_, keys::k0 + 3, /*ctrl=*/true);
   ui_.Settle(*shell_);
@@ -106,8 +100,9 @@ TEST_F(WindowWorkflow, TheWindowCannotClearAHoldOrPlaceAReferralExceptThroughThe
   ASSERT_FALSE(Refused()) << Message();
   ASSERT_EQ(shell_->workspace().match.offers.size(), 1u);
   EXPECT_EQ(shell_->workspace().match.offers[0].status, "pending");
-  ExpectDone(Command(Event::Kind::kAnswerOffer, top.provider_name, OfferOf(fx_.ann), "accept"), "offer",
-             "accept");
+  ExpectDone(
+      cmd::AnswerOffer{.offer_id = OfferOf(fx_.ann), .provider_name = top.provider_name, .accept = true},
+      "offer", "accept");
   ui_.Press(*shell_, keys::kC);
   ui_.Settle(*shell_);
   EXPECT_FALSE(Refused()) << Message();
@@ -122,69 +117,74 @@ TEST_F(WindowWorkflow, EveryCommandOfTheWindowLegalAndIllegal) {
   Referral gwen = uitest::MakeReferral("Gwen Newperson", 876543219, Pathway::kP3, 0, Priority::kRoutine,
                                        ReferralStatus::kNew);
   gwen.id.clear();
-  Event save;
-  save.kind = Event::Kind::kSaveReferral;
-  save.target = "new";
-  save.referral = gwen;
+  cmd::SaveReferral save{.referral = gwen, .is_new = true};
   ExpectDone(save, "referral", "create");
   EXPECT_EQ(Message(), "Referral created");
   save.referral.nhs_number = "8765432190";  // wrong check digit
   save.referral.name = "Hal Typo";
   ExpectRefused(save, "nhs_number");
   // Bed status (capacity board V/U/O) and admissions (close / reopen).
-  ExpectDone(Command(Event::Kind::kBedStatus, "", fx_.vacant_bed, "unavailable", "other"), "bed",
+  ExpectDone(cmd::SetBedStatus{.bed_id = fx_.vacant_bed, .status = "unavailable", .reason = "other"}, "bed",
              "bed_status");
-  ExpectRefused(Command(Event::Kind::kBedStatus, "", fx_.vacant_bed, "unavailable", "other"),
+  ExpectRefused(cmd::SetBedStatus{.bed_id = fx_.vacant_bed, .status = "unavailable", .reason = "other"},
                 "nothing to change");
-  ExpectDone(Command(Event::Kind::kBedStatus, "", fx_.vacant_bed, "vacant"), "bed", "bed_status");
-  ExpectDone(Command(Event::Kind::kAdmissions, "", fx_.home_a, "close", "staffing"), "provider_admissions",
-             "admissions_close");
-  ExpectRefused(Command(Event::Kind::kAdmissions, "", fx_.home_a, "close", "staffing"), "it already is");
-  ExpectDone(Command(Event::Kind::kAdmissions, "", fx_.home_a, "open"), "provider_admissions",
+  ExpectDone(cmd::SetBedStatus{.bed_id = fx_.vacant_bed, .status = "vacant"}, "bed", "bed_status");
+  ExpectDone(cmd::SetAdmissions{.provider_id = fx_.home_a, .close = true, .reason = "staffing"},
+             "provider_admissions", "admissions_close");
+  ExpectRefused(cmd::SetAdmissions{.provider_id = fx_.home_a, .close = true, .reason = "staffing"},
+                "it already is");
+  ExpectDone(cmd::SetAdmissions{.provider_id = fx_.home_a, .close = false}, "provider_admissions",
              "admissions_open");
   // Holds (match H) and their release (capacity R).
-  ExpectDone(Act(Event::Kind::kHold, fx_.dan, fx_.home_a, fx_.vacant_bed), "bed", "hold");
-  ExpectRefused(Act(Event::Kind::kHold, fx_.cara, fx_.home_a, fx_.vacant_bed), "held for another referral");
-  ExpectDone(Command(Event::Kind::kRelease, "", fx_.vacant_bed), "bed", "release");
-  ExpectRefused(Command(Event::Kind::kRelease, "", fx_.vacant_bed), "only a held bed can be released");
+  ExpectDone(Act<cmd::Hold>(fx_.dan, fx_.home_a, fx_.vacant_bed), "bed", "hold");
+  ExpectRefused(Act<cmd::Hold>(fx_.cara, fx_.home_a, fx_.vacant_bed), "held for another referral");
+  ExpectDone(cmd::Release{.bed_id = fx_.vacant_bed}, "bed", "release");
+  ExpectRefused(cmd::Release{.bed_id = fx_.vacant_bed}, "only a held bed can be released");
   // Offers (match O) and the providers' answers.
-  ExpectDone(Act(Event::Kind::kOffer, fx_.dan, fx_.home_a, ""), "offer", "offer");
-  ExpectRefused(Act(Event::Kind::kOffer, fx_.dan, fx_.home_a, ""), "already has a pending offer");
+  ExpectDone(Act<cmd::Offer>(fx_.dan, fx_.home_a, ""), "offer", "offer");
+  ExpectRefused(Act<cmd::Offer>(fx_.dan, fx_.home_a, ""), "already has a pending offer");
   const std::string dan_offer = OfferOf(fx_.dan);
-  ExpectRefused(Command(Event::Kind::kAnswerOffer, "Riverside", dan_offer, "decline", ""), "needs a reason");
-  ExpectDone(Command(Event::Kind::kAnswerOffer, "Riverside", dan_offer, "decline", "not_compatible"), "offer",
-             "decline");
-  ExpectRefused(Command(Event::Kind::kAnswerOffer, "Riverside", dan_offer, "accept"), "only a pending offer");
+  ExpectRefused(
+      cmd::AnswerOffer{
+          .offer_id = dan_offer, .provider_name = "Riverside", .accept = false, .decline_reason = ""},
+      "needs a reason");
+  ExpectDone(cmd::AnswerOffer{.offer_id = dan_offer,
+                              .provider_name = "Riverside",
+                              .accept = false,
+                              .decline_reason = "not_compatible"},
+             "offer", "decline");
+  ExpectRefused(cmd::AnswerOffer{.offer_id = dan_offer, .provider_name = "Riverside", .accept = true},
+                "only a pending offer");
   // Confirm (match C): refused without an acceptance; Cara's goes through offer, acceptance, confirmation.
-  ExpectRefused(Act(Event::Kind::kConfirm, fx_.dan, fx_.home_a, fx_.vacant_bed), "has not accepted an offer");
-  ExpectDone(Act(Event::Kind::kOffer, fx_.cara, fx_.home_a, fx_.vacant_bed), "offer", "offer");
-  ExpectDone(Command(Event::Kind::kAnswerOffer, "Riverside", OfferOf(fx_.cara), "accept"), "offer", "accept");
-  ExpectDone(Act(Event::Kind::kConfirm, fx_.cara, fx_.home_a, fx_.vacant_bed), "placement", "confirm");
+  ExpectRefused(Act<cmd::Confirm>(fx_.dan, fx_.home_a, fx_.vacant_bed), "has not accepted an offer");
+  ExpectDone(Act<cmd::Offer>(fx_.cara, fx_.home_a, fx_.vacant_bed), "offer", "offer");
+  ExpectDone(cmd::AnswerOffer{.offer_id = OfferOf(fx_.cara), .provider_name = "Riverside", .accept = true},
+             "offer", "accept");
+  ExpectDone(Act<cmd::Confirm>(fx_.cara, fx_.home_a, fx_.vacant_bed), "placement", "confirm");
   // Hand back (the form, for a placed referral): with notice; Fay has no placement in Berth to hand back.
   const std::string last_day = uitest::DaysFromToday(28);
-  ExpectRefused(Command(Event::Kind::kHandBack, fx_.fay, "", last_day, "staffing"),
+  ExpectRefused(cmd::HandBack{.referral_id = fx_.fay, .last_day = last_day, .reason = "staffing"},
                 "no planned or active placement");
-  ExpectRefused(Command(Event::Kind::kHandBack, fx_.cara, "", uitest::DaysFromToday(-1), "staffing"),
-                "before today");
-  ExpectDone(Command(Event::Kind::kHandBack, fx_.cara, "", last_day, "staffing"), "handback", "handback");
+  ExpectRefused(
+      cmd::HandBack{.referral_id = fx_.cara, .last_day = uitest::DaysFromToday(-1), .reason = "staffing"},
+      "before today");
+  ExpectDone(cmd::HandBack{.referral_id = fx_.cara, .last_day = last_day, .reason = "staffing"}, "handback",
+             "handback");
   const Referral cara = *LoadReferral(store().db(), fx_.cara);
   EXPECT_EQ(cara.status, ReferralStatus::kSourcing);
   EXPECT_EQ(cara.priority, Priority::kHandBack);
   EXPECT_EQ(LoadBed(store().db(), fx_.vacant_bed)->status, BedStatus::kOccupied);  // until the last day
   // A referral's life from the form: cancel with a reason (refused without one), reopen; a changed
   // discharge-ready date is kept as history.
-  ExpectRefused(Command(Event::Kind::kCancelReferral, fx_.eve, "", "", ""), "needs a reason");
-  ExpectDone(Command(Event::Kind::kCancelReferral, fx_.eve, "", "", "readmitted"), "referral", "cancel");
+  ExpectRefused(cmd::CancelReferral{.referral_id = fx_.eve, .reason = ""}, "needs a reason");
+  ExpectDone(cmd::CancelReferral{.referral_id = fx_.eve, .reason = "readmitted"}, "referral", "cancel");
   EXPECT_EQ(LoadReferral(store().db(), fx_.eve)->status, ReferralStatus::kCancelled);
-  ExpectRefused(Command(Event::Kind::kCancelReferral, fx_.eve, "", "", "readmitted"),
-                "only an open referral");
-  ExpectDone(Command(Event::Kind::kReopenReferral, fx_.eve, ""), "referral", "reopen");
+  ExpectRefused(cmd::CancelReferral{.referral_id = fx_.eve, .reason = "readmitted"}, "only an open referral");
+  ExpectDone(cmd::ReopenReferral{fx_.eve}, "referral", "reopen");
   Referral eve = *LoadReferral(store().db(), fx_.eve);
   EXPECT_TRUE(core::IsOpen(eve.status));
   eve.discharge_ready_date = uitest::DaysFromToday(5);
-  Event moved;
-  moved.kind = Event::Kind::kSaveReferral;
-  moved.referral = eve;
+  cmd::SaveReferral moved{.referral = eve};
   ExpectDone(moved, "referral_date_change", "drd_change");
   EXPECT_EQ(LoadDateChanges(store().db(), fx_.eve)->size(), 1u);
   // The board puts her among the hand backs at the top, needed from the day after care ends (after Bob,

@@ -143,4 +143,14 @@ Result<std::string> ReadInput(const std::string& path) {
   return data;
 }
 
+std::string CsvCell(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
 }  // namespace berth::core

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -188,6 +189,15 @@ struct ProviderIndex {
   }
 };
 
+// The first column of a row that failed to parse, in the order given: the parser's message, after the
+// column's name where the message does not say it (`column` empty). Empty when every column parsed.
+std::string FirstProblem(std::initializer_list<std::pair<const char*, Status>> columns) {
+  for (const auto& [column, st] : columns) {
+    if (!st.ok()) return (column[0] == '\0' ? std::string() : std::string(column) + ": ") + st.message();
+  }
+  return std::string();
+}
+
 }  // namespace
 
 Result<ImportReport> ImportBedReturn(Store& store, std::string_view csv, const std::string& today) {
@@ -241,7 +251,6 @@ Result<ImportReport> ImportBedReturn(Store& store, std::string_view csv, const s
     b.id = StableId("bed", loc + "/" + room);
     b.provider_id = prov->second.id;
     b.room = room;
-    std::string why;
     auto category = FromString<BedCategory>(t.Get("category"));
     auto contract = FromString<ContractType>(t.Get("contract"));
     auto tier = FromString<BlockTier>(t.Get("block_tier"));
@@ -249,20 +258,13 @@ Result<ImportReport> ImportBedReturn(Store& store, std::string_view csv, const s
     auto status = FromString<BedStatus>(t.Get("status"));
     auto sex = FromString<SexPreference>(AsciiLower(t.Get("single_sex_unit")));
     auto flex = ParseFlag(t.Get("flexibility_clause"));
-    if (!category.ok())
-      why = category.status().message();
-    else if (!contract.ok())
-      why = contract.status().message();
-    else if (!tier.ok())
-      why = tier.status().message();
-    else if (!rate.ok())
-      why = "weekly_rate: " + rate.status().message();
-    else if (!status.ok())
-      why = status.status().message();
-    else if (!sex.ok())
-      why = "single_sex_unit: " + sex.status().message();
-    else if (!flex.ok())
-      why = "flexibility_clause: " + flex.status().message();
+    std::string why = FirstProblem({{"", category.status()},
+                                    {"", contract.status()},
+                                    {"", tier.status()},
+                                    {"weekly_rate", rate.status()},
+                                    {"", status.status()},
+                                    {"single_sex_unit", sex.status()},
+                                    {"flexibility_clause", flex.status()}});
     if (why.empty()) {
       b.category = *category;
       b.contract = *contract;
@@ -380,19 +382,14 @@ Result<ImportReport> ImportHomecareReturn(Store& store, std::string_view csv) {
     c.id = StableId("homecare", loc + "/" + zone + "/" + band_text);
     c.provider_id = prov->second.id;
     c.zone = zone;
-    std::string why;
     auto band = FromString<TimeBand>(band_text);
     auto contract = FromString<HomecareContract>(AsciiLower(t.Get("contract")));
     auto rate = ParsePounds(t.Get("hourly_rate"));
     auto double_up = ParseFlag(t.Get("double_up"));
-    if (!band.ok())
-      why = band.status().message();
-    else if (!contract.ok())
-      why = contract.status().message();
-    else if (!rate.ok())
-      why = "hourly_rate: " + rate.status().message();
-    else if (!double_up.ok())
-      why = "double_up: " + double_up.status().message();
+    std::string why = FirstProblem({{"", band.status()},
+                                    {"", contract.status()},
+                                    {"hourly_rate", rate.status()},
+                                    {"double_up", double_up.status()}});
     if (why.empty()) {
       c.band = *band;
       c.contract = *contract;

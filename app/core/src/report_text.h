@@ -6,10 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "berth/core/csv.h"
+
 namespace berth::core::report_text {
 
-// One RFC 4180 cell: quoted when it holds a comma, quote or line break.
-std::string CsvCell(const std::string& s);
+using core::CsvCell;  // berth/core/csv.h
 // A CSV record with its line end.
 std::string CsvLine(const std::vector<std::string>& cells);
 // A header line then every row, as CSV.

@@ -662,17 +662,25 @@ Result<HoldResult> HoldBed(Store& store, const MatchSettings& s, const std::stri
   return out;
 }
 
+namespace {
+// A held bed vacant again from `since`, its hold cleared: the claim the hub arbitrates as a release
+// (ReleaseBed, and ConfirmBed when the placement starts later than the hold).
+Status PutHoldReleased(Store& store, const std::string& bed_id, const std::string& since) {
+  return Put(store, "bed", bed_id,
+             {{"status", std::string("vacant")},
+              {"held_for_referral_id", std::string()},
+              {"held_until", std::string()},
+              {"status_since", since}},
+             MutationKind::kClaim, "release");
+}
+}  // namespace
+
 Status ReleaseBed(Store& store, const std::string& bed_id, const WorkflowTime& t) {
   BERTH_ASSIGN_OR_RETURN(Bed b, LoadBed(store.db(), bed_id));
   if (b.status != BedStatus::kHeld)
     return Refuse("release", "bed " + b.id, ToString(b.status), "only a held bed can be released");
   return store.db().Transaction([&]() -> Status {
-    BERTH_RETURN_IF_ERROR(Put(store, "bed", b.id,
-                              {{"status", std::string("vacant")},
-                               {"held_for_referral_id", std::string()},
-                               {"held_until", std::string()},
-                               {"status_since", t.today}},
-                              MutationKind::kClaim, "release"));
+    BERTH_RETURN_IF_ERROR(PutHoldReleased(store, b.id, t.today));
     if (b.held_for_referral_id.empty())
       return store.AppendAudit("release", "bed", b.id, fmt::format("bed {} hold released", b.id));
     return AuditCase(store, "release", b.held_for_referral_id, t,
@@ -890,12 +898,7 @@ Result<std::string> ConfirmBed(Store& store, const std::string& referral_id, con
                                  {"status_since", terms.start_date}}));
     } else if (b.status == BedStatus::kHeld) {
       // The placement takes the bed from its first day; the hold for it is done with.
-      BERTH_RETURN_IF_ERROR(Put(store, "bed", b.id,
-                                {{"status", std::string("vacant")},
-                                 {"held_for_referral_id", std::string()},
-                                 {"held_until", std::string()},
-                                 {"status_since", t.today}},
-                                MutationKind::kClaim, "release"));
+      BERTH_RETURN_IF_ERROR(PutHoldReleased(store, b.id, t.today));
     }
     BERTH_RETURN_IF_ERROR(Put(store, "referral", r.id, {{"status", std::string("placed")}}));
     BERTH_RETURN_IF_ERROR(ReleaseOtherHolds(store, r.id, b.id, t));

@@ -105,11 +105,7 @@ void CapacityPanel::DrawImport(PanelContext& ctx) {
   SameLineIfRoom(ButtonWidth("Import file"));
   ImGui::BeginDisabled(import_path_.empty());
   if (ImGui::Button("Import file")) {
-    Event e;
-    e.kind = Event::Kind::kImportFile;
-    e.target = import_path_;
-    e.text = kKinds[import_kind_];
-    ctx.events.Push(std::move(e));
+    ctx.commands.Push(cmd::ImportFile{.path = import_path_, .what = kKinds[import_kind_]});
   }
   ImGui::EndDisabled();
   if (!ctx.data.import_report.empty() &&
@@ -244,13 +240,11 @@ void CapacityPanel::SetBedStatus(PanelContext& ctx, const HomeView& home, const 
                                  BedStatus status) {
   // A command, not a row: app/core refuses what the workflow does not allow (a held bed, a bed a placement
   // takes today) and says why.
-  Event e;
-  e.kind = Event::Kind::kBedStatus;
-  e.target = bed.id;
-  e.text = std::string(ToString(status));
-  e.entity = status == BedStatus::kUnavailable ? "other" : "";
-  e.id = "Room " + bed.room + " at " + home.name + " marked " + std::string(ToString(status));
-  ctx.events.Push(std::move(e));
+  ctx.commands.Push(cmd::SetBedStatus{
+      .bed_id = bed.id,
+      .status = std::string(ToString(status)),
+      .reason = status == BedStatus::kUnavailable ? "other" : "",
+      .message = "Room " + bed.room + " at " + home.name + " marked " + std::string(ToString(status))});
 }
 
 void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
@@ -263,12 +257,8 @@ void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
     ImGui::TextColored(ErrorTextColour(), "Closed to admissions: %s", home.closed_note.c_str());
     ImGui::SameLine();
     if (ImGui::SmallButton("Reopen")) {
-      Event e;
-      e.kind = Event::Kind::kAdmissions;
-      e.target = home.id;
-      e.text = "open";
-      e.id = home.name + " reopened to admissions";
-      ctx.events.Push(std::move(e));
+      ctx.commands.Push(cmd::SetAdmissions{
+          .provider_id = home.id, .close = false, .message = home.name + " reopened to admissions"});
     }
   } else {
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
@@ -277,13 +267,10 @@ void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
     ImGui::Combo("##reason", &close_reason_, reasons, 4);
     ImGui::SameLine();
     if (ImGui::SmallButton("Close to admissions")) {
-      Event e;
-      e.kind = Event::Kind::kAdmissions;
-      e.target = home.id;
-      e.text = "close";
-      e.entity = reasons[close_reason_];
-      e.id = home.name + " closed to admissions";
-      ctx.events.Push(std::move(e));
+      ctx.commands.Push(cmd::SetAdmissions{.provider_id = home.id,
+                                           .close = true,
+                                           .reason = reasons[close_reason_],
+                                           .message = home.name + " closed to admissions"});
     }
   }
   ImGui::Separator();
@@ -291,11 +278,7 @@ void CapacityPanel::DrawBeds(PanelContext& ctx, const HomeView& home) {
   bed_ = std::clamp(bed_, 0, static_cast<int>(home.beds.size()) - 1);
   const BedView& sel = home.beds[static_cast<size_t>(bed_)];
   auto release = [&] {
-    Event e;
-    e.kind = Event::Kind::kRelease;
-    e.target = sel.id;
-    e.text = "room " + sel.room + " at " + home.name;
-    ctx.events.Push(std::move(e));
+    ctx.commands.Push(cmd::Release{.bed_id = sel.id, .label = "room " + sel.room + " at " + home.name});
   };
   if (!ctx.typing) {
     if (KeyPressed(keys::kV)) SetBedStatus(ctx, home, sel, BedStatus::kVacant);
@@ -450,12 +433,8 @@ void CapacityPanel::DrawHomecareRows(PanelContext& ctx, const CapacityData& data
       const bool changed = edit.first != r.hours || edit.second != r.double_up;
       ImGui::BeginDisabled(!changed);
       if (ImGui::SmallButton("Save")) {
-        Event e;
-        e.kind = Event::Kind::kHomecareHours;
-        e.target = r.id;
-        e.text = fmt::format("{:g}", edit.first);
-        e.entity = edit.second ? "1" : "0";
-        ctx.events.Push(std::move(e));
+        ctx.commands.Push(cmd::SetHomecareHours{
+            .capacity_id = r.id, .hours = fmt::format("{:g}", edit.first), .double_up = edit.second});
         hours_edits_.erase(r.id);  // the saved row is read back from the store
       }
       ImGui::EndDisabled();

@@ -59,7 +59,7 @@ void CasePanel::Draw(PanelContext& ctx) {
       }
       ImGui::Text("%s  %s", core::CaseTime(n.due_at).c_str(), n.text.c_str());
       ImGui::SameLine();
-      if (ImGui::SmallButton("Done")) ctx.events.Simple(Event::Kind::kReminderDone, c.referral_id, n.id);
+      if (ImGui::SmallButton("Done")) ctx.commands.Push(cmd::ReminderDone{n.id});
       ImGui::PopID();
     }
   }
@@ -85,13 +85,8 @@ void CasePanel::DrawAdd(PanelContext& ctx, const CaseData& c) {
   ImGui::BeginDisabled(text_.empty() || (kind_ == 2 && due_.empty()));
   if (ImGui::Button("Add")) {
     static const char* kKinds[] = {"note", "call", "reminder"};
-    Event e;
-    e.kind = Event::Kind::kAddNote;
-    e.id = c.referral_id;
-    e.entity = kKinds[kind_];
-    e.text = text_;
-    e.target = kind_ == 2 ? due_ : "";
-    ctx.events.Push(std::move(e));
+    ctx.commands.Push(cmd::AddNote{
+        .referral_id = c.referral_id, .kind = kKinds[kind_], .text = text_, .due = kind_ == 2 ? due_ : ""});
     text_.clear();
     due_.clear();
   }

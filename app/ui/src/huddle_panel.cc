@@ -189,10 +189,10 @@ void HuddlePanel::HandleKeys(PanelContext& ctx, const QueueData& data) {
   const QueueRow& row = data.rows[static_cast<size_t>(visible_[static_cast<size_t>(selected_)])];
   selected_id_ = row.id;
   if (KeyPressed(keys::kEnter)) {
-    ctx.events.Simple(Event::Kind::kSelectReferral, row.id);
-    ctx.events.ShowPanel(PanelId::kMatch);
+    ctx.commands.Push(cmd::SelectReferral{row.id});
+    ctx.commands.Push(cmd::ShowPanel{PanelId::kMatch});
   }
-  if (KeyPressed(keys::kE)) ctx.events.Simple(Event::Kind::kEditReferral, row.id);
+  if (KeyPressed(keys::kE)) ctx.commands.Push(cmd::EditReferral{row.id});
 }
 
 void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
@@ -265,8 +265,8 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
         selected_ = i;
         selected_id_ = r.id;
         if (ImGui::IsMouseDoubleClicked(0)) {
-          ctx.events.Simple(Event::Kind::kSelectReferral, r.id);
-          ctx.events.ShowPanel(PanelId::kMatch);
+          ctx.commands.Push(cmd::SelectReferral{r.id});
+          ctx.commands.Push(cmd::ShowPanel{PanelId::kMatch});
         }
       }
       ImGui::PopID();
@@ -305,7 +305,7 @@ void HuddlePanel::DrawTable(PanelContext& ctx, const QueueData& data) {
       if (auto it = proposed_.find(r.id); it != proposed_.end()) {
         TextFit(it->second);
       } else {
-        ImGui::TextDisabled("%s", ctx.data.plan.engine ? "none suitable" : "-");
+        ImGui::TextDisabled("%s", ctx.data.plan.matched ? "none suitable" : "-");
         // What came closest, from the plan (core's near misses), so "none suitable" has a way forward.
         if (auto why = unplaced_.find(r.id); why != unplaced_.end() && ImGui::IsItemHovered()) {
           ImGui::BeginTooltip();

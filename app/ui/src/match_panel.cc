@@ -77,36 +77,29 @@ void MatchPanel::DrawHeader(const PanelContext& ctx) {
   }
 }
 
-void MatchPanel::Act(PanelContext& ctx, Event::Kind kind) {
+template <class C>  // cmd::Hold, cmd::Offer or cmd::Confirm
+void MatchPanel::Act(PanelContext& ctx) {
   const MatchData& m = ctx.data.match;
   if (selected_ < 0 || selected_ >= static_cast<int>(m.options.size())) return;
   const MatchOption& o = m.options[static_cast<size_t>(selected_)];
-  Event e;
-  e.kind = kind;
-  e.id = m.referral_id;
-  e.target = o.kind == "bed" ? o.bed_id : o.provider_id;
-  e.entity = o.kind;
-  e.fields["provider_id"] = o.provider_id;
-  e.fields["bed_id"] = o.bed_id;
-  e.fields["zone"] = o.zone;
-  e.text = o.provider_name + (o.room.empty() ? "" : ", room " + o.room);
-  ctx.events.Push(std::move(e));
+  ctx.commands.Push(C{.referral_id = m.referral_id,
+                      .provider_id = o.provider_id,
+                      .bed_id = o.bed_id,
+                      .label = o.provider_name + (o.room.empty() ? "" : ", room " + o.room)});
 }
 
 void MatchPanel::SendChosen(PanelContext& ctx) {
   const MatchData& m = ctx.data.match;
-  Event e;
-  e.kind = Event::Kind::kSendOffers;
-  e.id = m.referral_id;
+  cmd::SendOffers send{.referral_id = m.referral_id};
   for (int i : chosen_) {
     if (i < 0 || i >= static_cast<int>(m.options.size())) continue;
     const MatchOption& o = m.options[static_cast<size_t>(i)];
-    e.targets.push_back({o.provider_id, o.bed_id});
-    e.text += (e.text.empty() ? "" : ", ") + o.provider_name;
+    send.targets.push_back({o.provider_id, o.bed_id});
+    send.names += (send.names.empty() ? "" : ", ") + o.provider_name;
   }
-  if (e.targets.empty()) return;
+  if (send.targets.empty()) return;
   chosen_.clear();
-  ctx.events.Push(std::move(e));
+  ctx.commands.Push(std::move(send));
 }
 
 void MatchPanel::DrawOption(const MatchOption& o, int index, bool selected) {
@@ -209,7 +202,7 @@ void MatchPanel::Draw(PanelContext& ctx) {
   DrawHeader(ctx);
   ImGui::Separator();
   const MatchData& m = ws.match;
-  if (!m.engine) {
+  if (!m.matched) {
     EmptyState(
         "Matching is not available in this build yet.",
         "The matching engine (ranked options with their reasons, excluded options and the rule behind each) "
@@ -234,18 +227,18 @@ void MatchPanel::Draw(PanelContext& ctx) {
       show_excluded_ = !show_excluded_;
       excluded_toggled_ = true;
     }
-    if (KeyPressed(keys::kH) || KeyPressed(keys::kEnter)) Act(ctx, Event::Kind::kHold);
+    if (KeyPressed(keys::kH) || KeyPressed(keys::kEnter)) Act<cmd::Hold>(ctx);
     if (KeyPressed(keys::kSpace) && selected_ < n) {
       if (!chosen_.erase(selected_)) chosen_.insert(selected_);
     }
     if (KeyPressed(keys::kO)) {
       if (chosen_.empty()) {
-        Act(ctx, Event::Kind::kOffer);
+        Act<cmd::Offer>(ctx);
       } else {
         SendChosen(ctx);
       }
     }
-    if (KeyPressed(keys::kC)) Act(ctx, Event::Kind::kConfirm);
+    if (KeyPressed(keys::kC)) Act<cmd::Confirm>(ctx);
   }
   selected_ = std::clamp(selected_, 0, std::max(0, n - 1));
   // With nothing suitable, the reasons are the answer: show them unless the broker has hidden them.
@@ -258,7 +251,7 @@ void MatchPanel::Draw(PanelContext& ctx) {
   if (ImGui::Checkbox("Show excluded (X)", &show_excluded_)) excluded_toggled_ = true;
   ImGui::SameLine();
   ImGui::BeginDisabled(n == 0);
-  if (ImGui::Button("Hold (H)")) Act(ctx, Event::Kind::kHold);
+  if (ImGui::Button("Hold (H)")) Act<cmd::Hold>(ctx);
   ImGui::SameLine();
   if (ImGui::Button(chosen_.count(selected_) ? "Unchoose (Space)" : "Choose (Space)")) {
     if (!chosen_.erase(selected_)) chosen_.insert(selected_);
@@ -272,13 +265,13 @@ void MatchPanel::Draw(PanelContext& ctx) {
   }
   if (ImGui::Button(send)) {
     if (chosen_.empty()) {
-      Act(ctx, Event::Kind::kOffer);
+      Act<cmd::Offer>(ctx);
     } else {
       SendChosen(ctx);
     }
   }
   ImGui::SameLine();
-  if (ImGui::Button("Confirm (C)")) Act(ctx, Event::Kind::kConfirm);
+  if (ImGui::Button("Confirm (C)")) Act<cmd::Confirm>(ctx);
   ImGui::EndDisabled();
 
   if (ImGui::CollapsingHeader("Offers", ImGuiTreeNodeFlags_DefaultOpen)) offers_.Draw(ctx, m.offers);

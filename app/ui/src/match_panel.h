@@ -29,7 +29,8 @@ class MatchPanel : public Panel {
   void DrawHeader(const PanelContext& ctx);
   void DrawOption(const MatchOption& o, int index, bool selected);
   void DrawWhy(const MatchData& m);
-  void Act(PanelContext& ctx, Event::Kind kind);
+  template <class C>
+  void Act(PanelContext& ctx);  // the selected option as a C (cmd::Hold, cmd::Offer, cmd::Confirm)
   void SendChosen(PanelContext& ctx);
 
   std::string referral_id_;

@@ -39,27 +39,22 @@ void OffersView::Draw(PanelContext& ctx, const std::vector<OfferView>& offers) {
       ImGui::TextUnformatted(o.status.c_str());
     }
     ImGui::TableNextColumn();
-    auto push = [&](Event::Kind kind, const char* text, const char* reason) {
-      Event e;
-      e.kind = kind;
-      e.target = o.id;
-      e.text = text;
-      e.entity = reason;
-      e.id = o.provider_name;
-      ctx.events.Push(std::move(e));
+    auto answer = [&](bool accept, const char* reason) {
+      ctx.commands.Push(cmd::AnswerOffer{
+          .offer_id = o.id, .provider_name = o.provider_name, .accept = accept, .decline_reason = reason});
     };
     if (o.status == "pending") {
-      if (ImGui::SmallButton("Accepted")) push(Event::Kind::kAnswerOffer, "accept", "");
+      if (ImGui::SmallButton("Accepted")) answer(true, "");
       ImGui::SameLine();
       ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
       ImGui::Combo("##why", &decline_reason_, kReasons, IM_ARRAYSIZE(kReasons));
       ImGui::SameLine();
-      if (ImGui::SmallButton("Declined"))
-        push(Event::Kind::kAnswerOffer, "decline", kReasons[decline_reason_]);
+      if (ImGui::SmallButton("Declined")) answer(false, kReasons[decline_reason_]);
       ImGui::SameLine();
     }
     if (o.status == "pending" || o.status == "accepted") {
-      if (ImGui::SmallButton("Withdraw")) push(Event::Kind::kWithdrawOffer, "", "");
+      if (ImGui::SmallButton("Withdraw"))
+        ctx.commands.Push(cmd::WithdrawOffer{.offer_id = o.id, .provider_name = o.provider_name});
     }
     ImGui::PopID();
   }

@@ -5,10 +5,13 @@
 #include <string>
 #include <string_view>
 
-#include "events.h"
-#include "view_model.h"
+#include "berth/views/view_model.h"
+#include "commands.h"
 
 namespace berth::ui {
+
+// The view models are app/views' (berth_views, shared with the CLI); the panels use them unqualified.
+using namespace berth::views;  // NOLINT(google-build-using-namespace)
 
 // Everything a panel may read. Built by the shell; the data comes from the store's worker thread.
 struct Workspace {
@@ -32,7 +35,7 @@ struct Workspace {
 
 struct PanelContext {
   const Workspace& data;
-  EventQueue& events;
+  CommandQueue& commands;
   bool typing;  // a text field has the keyboard: single-key shortcuts are off
 };
 

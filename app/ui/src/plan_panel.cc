@@ -13,7 +13,7 @@ namespace berth::ui {
 
 void PlanPanel::Draw(PanelContext& ctx) {
   const PlanData& plan = ctx.data.plan;
-  if (!plan.engine) {
+  if (!plan.matched) {
     EmptyState(
         "The huddle plan is not available in this build yet.",
         "The plan allocates the whole queue at once (fewest delay days, voids filled first). It needs the "
@@ -22,9 +22,7 @@ void PlanPanel::Draw(PanelContext& ctx) {
   }
   const int n = static_cast<int>(plan.allocations.size());
   selected_ = std::clamp(selected_, 0, std::max(0, n - 1));
-  auto accept = [&](const std::string& referral_id) {
-    ctx.events.Simple(Event::Kind::kAcceptPlan, referral_id);
-  };
+  auto accept = [&](const std::string& referral_id) { ctx.commands.Push(cmd::AcceptPlan{referral_id}); };
   if (!ctx.typing && n > 0) {
     if (KeyPressed(keys::kDown) || KeyPressed(keys::kJ)) selected_ = std::min(selected_ + 1, n - 1);
     if (KeyPressed(keys::kUp) || KeyPressed(keys::kK)) selected_ = std::max(selected_ - 1, 0);

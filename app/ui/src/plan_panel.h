@@ -1,4 +1,4 @@
-// The huddle plan: the proposed allocation for the whole open queue (from the matching engine's plan), each
+// The huddle plan: the proposed allocation for the whole open queue (from core's huddle plan), each
 // allocation with its reason; accept one (A) or all (Shift+A). Unplaced referrals are listed with why.
 #pragma once
 

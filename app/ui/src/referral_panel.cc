@@ -230,7 +230,7 @@ void ReferralPanel::Draw(PanelContext& ctx) {
   if (!open_) {
     // Nothing opened yet: show the referral selected on the huddle board, or a blank form.
     if (!ctx.data.selected_referral.empty()) {
-      ctx.events.Simple(Event::Kind::kEditReferral, ctx.data.selected_referral);
+      ctx.commands.Push(cmd::EditReferral{ctx.data.selected_referral});
       return;
     }
     if (ctx.data.queue.version == 0) {  // the queue (and its most urgent referral) is still loading
@@ -419,12 +419,9 @@ void ReferralPanel::DrawHandBack(PanelContext& ctx) {
   const bool ok = handback_reason_ != HandbackReason::kNone && IsIsoDate(handback_end_);
   ImGui::BeginDisabled(!ok);
   if (ImGui::SmallButton("Record hand back")) {
-    Event e;
-    e.kind = Event::Kind::kHandBack;
-    e.id = editing_id_;
-    e.text = handback_end_;
-    e.entity = std::string(ToString(handback_reason_));
-    ctx.events.Push(std::move(e));
+    ctx.commands.Push(cmd::HandBack{.referral_id = editing_id_,
+                                    .last_day = handback_end_,
+                                    .reason = std::string(ToString(handback_reason_))});
   }
   ImGui::EndDisabled();
 }
@@ -434,7 +431,7 @@ void ReferralPanel::DrawLifecycle(PanelContext& ctx) {
   if (draft_.status == ReferralStatus::kCancelled) {
     ImGui::TextDisabled("Cancelled (%s).", ToString(draft_.cancel_reason).data());
     ImGui::SameLine();
-    if (ImGui::SmallButton("Reopen")) ctx.events.Simple(Event::Kind::kReopenReferral, editing_id_);
+    if (ImGui::SmallButton("Reopen")) ctx.commands.Push(cmd::ReopenReferral{editing_id_});
     return;
   }
   if (!core::IsOpen(draft_.status)) return;
@@ -444,11 +441,8 @@ void ReferralPanel::DrawLifecycle(PanelContext& ctx) {
   ImGui::SameLine();
   ImGui::BeginDisabled(cancel_reason_ == CancelReason::kNone);
   if (ImGui::SmallButton("Cancel referral")) {
-    Event e;
-    e.kind = Event::Kind::kCancelReferral;
-    e.id = editing_id_;
-    e.entity = std::string(ToString(cancel_reason_));
-    ctx.events.Push(std::move(e));
+    ctx.commands.Push(
+        cmd::CancelReferral{.referral_id = editing_id_, .reason = std::string(ToString(cancel_reason_))});
   }
   ImGui::EndDisabled();
 }
@@ -467,16 +461,13 @@ void ReferralPanel::DrawHistory(PanelContext& ctx, const ReferralDetail& detail)
   // The case log in words, newest first (notes, calls and reminders are added in the Case log panel).
   for (auto it = detail.log.rbegin(); it != detail.log.rend(); ++it)
     ImGui::TextWrapped("%s", core::CaseLine(*it).c_str());
-  if (ImGui::SmallButton("Open the case log (Ctrl+9)")) ctx.events.ShowPanel(PanelId::kCase);
+  if (ImGui::SmallButton("Open the case log (Ctrl+9)")) ctx.commands.Push(cmd::ShowPanel{PanelId::kCase});
 }
 
 void ReferralPanel::Save(PanelContext& ctx) {
-  Event e;
-  e.kind = Event::Kind::kSaveReferral;
-  e.referral = Edited();
-  if (is_new_) e.referral.id.clear();  // core::SaveReferral gives a new referral its id
-  e.target = is_new_ ? "new" : "";
-  ctx.events.Push(std::move(e));
+  cmd::SaveReferral save{.referral = Edited(), .is_new = is_new_};
+  if (is_new_) save.referral.id.clear();  // core::SaveReferral gives a new referral its id
+  ctx.commands.Push(std::move(save));
 }
 
 }  // namespace berth::ui

@@ -38,7 +38,7 @@ void SettingsPanel::Draw(PanelContext& ctx) {
       "saved when you press Enter or leave the field.");
   ImGui::Spacing();
   auto save = [&](const char* key, const char* value) {
-    ctx.events.Push(Event{Event::Kind::kSaveSetting, PanelId::kSettings, "", key, "", value, {}});
+    ctx.commands.Push(cmd::SaveSetting{.key = key, .value = value});
   };
   const std::string theme = s.Get("ui.theme", "light");
   ImGui::TextUnformatted("Theme");
@@ -53,7 +53,7 @@ void SettingsPanel::Draw(PanelContext& ctx) {
   ImGui::TextUnformatted("Reduced motion");
   ImGui::SameLine(ImGui::GetFontSize() * 18);
   if (ImGui::Checkbox("##reduced_motion", &reduced)) save("ui.reduced_motion", reduced ? "on" : "off");
-  for (const SettingSpec& spec : EditableSettings()) {
+  for (const EditableSetting& spec : EditableSettings()) {
     const std::string key = spec.key;
     if (key == "ui.theme" || key == "ui.reduced_motion") continue;
     std::string& text = edits_.try_emplace(key, s.Get(key, spec.fallback)).first->second;
@@ -72,7 +72,7 @@ void SettingsPanel::Draw(PanelContext& ctx) {
       ImGui::TextDisabled("%s", spec.help);
     }
     if ((enter || left) && problem.empty() && text != s.Get(key, spec.fallback)) {
-      ctx.events.Push(Event{Event::Kind::kSaveSetting, PanelId::kSettings, "", key, "", text, {}});
+      ctx.commands.Push(cmd::SaveSetting{.key = key, .value = text});
     }
   }
   ImGui::Spacing();
@@ -91,7 +91,7 @@ void SettingsPanel::Draw(PanelContext& ctx) {
     ImGui::SameLine();
     ImGui::TextDisabled("%s (default %g)", info.meaning.c_str(), info.default_value);
     if ((enter || left) && text != fmt::format("{:g}", info.value)) {
-      ctx.events.Push(Event{Event::Kind::kSaveSetting, PanelId::kSettings, "", info.name, "match", text, {}});
+      ctx.commands.Push(cmd::SaveSetting{.key = info.name, .value = text, .matcher = true});
     }
   }
 }

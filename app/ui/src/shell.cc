@@ -1,7 +1,7 @@
-// The shell of the window (shell.h): owns the session and the panels, routes shortcuts and events, and
+// The shell of the window (shell.h): owns the session and the panels, routes shortcuts and commands, and
 // reloads each panel's data on the store worker.
-// Sections, in order: panels; frame (Draw, nav, status bar, help); events and workflow actions; sync;
-// reloads.
+// Sections, in order: panels; frame (Draw, nav, status bar, help); commands (one On() each) and workflow
+// actions; sync; reloads.
 
 #include "shell.h"
 
@@ -76,14 +76,14 @@ void Shell::set_panel(const std::string& slug) {
 
 bool Shell::settled() {
   return session_.unlocked() && loaded_generation_ == session_.generation() && session_.worker().idle() &&
-         events_.empty();
+         commands_.empty();
 }
 
 void Shell::Settle() {
   for (int i = 0; i < 100; ++i) {
     session_.worker().WaitIdle();
-    if (session_.worker().Pump() == 0 && events_.empty()) return;
-    HandleEvents();
+    if (session_.worker().Pump() == 0 && commands_.empty()) return;
+    HandleCommands();
   }
 }
 
@@ -103,12 +103,12 @@ void Shell::Draw(double idle_seconds) {
   }
   session_.worker().Pump();
   HandleSyncEvents();
-  HandleEvents();  // what the results asked for (e.g. selecting the most urgent referral) before drawing
+  HandleCommands();  // what the results asked for (e.g. selecting the most urgent referral) before drawing
   HandleShortcuts();
   DrawWorkspace();
   DrawHelp();
   DrawRecoveryKeyNotice(session_);
-  HandleEvents();
+  HandleCommands();
   // ImGui's own arrow-key navigation only where it helps (the forms: combos, checkboxes). On the lists the
   // arrows and Enter are Berth's shortcuts, and two cursors answering the same keys would disagree.
   ImGuiIO& io = ImGui::GetIO();
@@ -122,7 +122,7 @@ void Shell::Draw(double idle_seconds) {
 
 void Shell::ClearPersonalData() {
   ws_ = Workspace{};
-  engine_ = std::make_unique<MatchEngine>();  // the worker is stopped: nothing else touches it
+  matching_ = std::make_unique<MatchingAdapter>();  // the worker is stopped: nothing else touches it
   for (auto& p : panels_) p->Clear();
   had_data_ = false;
   help_open_ = false;
@@ -147,18 +147,17 @@ void Shell::HandleShortcuts() {
   for (int i = 0; i < static_cast<int>(PanelId::kCount); ++i) {
     if (CtrlPressed(keys::k0 + 1 + i)) Show(static_cast<PanelId>(i));
   }
-  if (CtrlPressed(keys::kL)) events_.Simple(Event::Kind::kLock);
-  if (CtrlPressed(keys::kY)) events_.Simple(Event::Kind::kSyncNow);
-  if (CtrlPressed(keys::kN)) events_.Simple(Event::Kind::kEditReferral);
+  if (CtrlPressed(keys::kL)) commands_.Push(cmd::Lock{});
+  if (CtrlPressed(keys::kY)) commands_.Push(cmd::SyncNow{});
+  if (CtrlPressed(keys::kN)) commands_.Push(cmd::EditReferral{});
   if (ImGui::IsKeyPressed(keys::kF1, false)) help_open_ = !help_open_;
-  if (ImGui::IsKeyPressed(keys::kF5, false)) events_.Simple(Event::Kind::kRefresh);
+  if (ImGui::IsKeyPressed(keys::kF5, false)) commands_.Push(cmd::Refresh{});
   if (help_open_ && ImGui::IsKeyPressed(keys::kEscape, false)) help_open_ = false;
   if (!io.WantTextInput && KeyPressed(keys::kSlash)) {
     Show(PanelId::kHuddle);
     huddle().FocusSearch();
   }
-  if (io.KeyCtrl && io.KeyShift && ImGui::IsKeyPressed(keys::kX, false))
-    events_.Simple(Event::Kind::kCancelJob);
+  if (io.KeyCtrl && io.KeyShift && ImGui::IsKeyPressed(keys::kX, false)) commands_.Push(cmd::CancelJob{});
 }
 
 void Shell::DrawWorkspace() {
@@ -176,7 +175,7 @@ void Shell::DrawWorkspace() {
   ImGui::BeginChild("panel", ImVec2(0, -status_h), true);
   ImGui::TextUnformatted(PanelName(current_));
   ImGui::Separator();
-  PanelContext ctx{ws_, events_, ImGui::GetIO().WantTextInput && !help_open_};
+  PanelContext ctx{ws_, commands_, ImGui::GetIO().WantTextInput && !help_open_};
   if (help_open_) ctx.typing = true;  // the overlay has the keyboard
   panels_[static_cast<size_t>(current_)]->Draw(ctx);
   ImGui::EndChild();
@@ -201,13 +200,13 @@ void Shell::DrawNav() {
   }
   ImGui::Spacing();
   ImGui::Separator();
-  if (ImGui::Selectable("New referral")) events_.Simple(Event::Kind::kEditReferral);
+  if (ImGui::Selectable("New referral")) commands_.Push(cmd::EditReferral{});
   ImGui::SameLine(ImGui::GetContentRegionAvail().x - ImGui::GetFontSize() * 2.2f);
   ImGui::TextDisabled("^N");
   if (ImGui::Selectable("Keyboard help")) help_open_ = true;
   ImGui::SameLine(ImGui::GetContentRegionAvail().x - ImGui::GetFontSize() * 2.2f);
   ImGui::TextDisabled("F1");
-  if (ImGui::Selectable("Lock")) events_.Simple(Event::Kind::kLock);
+  if (ImGui::Selectable("Lock")) commands_.Push(cmd::Lock{});
   ImGui::SameLine(ImGui::GetContentRegionAvail().x - ImGui::GetFontSize() * 2.2f);
   ImGui::TextDisabled("^L");
 }
@@ -239,7 +238,7 @@ void Shell::DrawStatusBar() {
     const float f = session_.worker().progress();
     ImGui::ProgressBar(f < 0 ? 0.0f : f, ImVec2(ImGui::GetFontSize() * 8, 0), job.c_str());
     ImGui::SameLine();
-    if (ImGui::SmallButton("Cancel (Ctrl+Shift+X)")) events_.Simple(Event::Kind::kCancelJob);
+    if (ImGui::SmallButton("Cancel (Ctrl+Shift+X)")) commands_.Push(cmd::CancelJob{});
   }
   if (!ws_.last_message.empty()) {
     ImGui::SameLine();
@@ -296,8 +295,8 @@ void Shell::DrawHelp() {
   ImGui::End();
 }
 
-void Shell::HandleEvents() {
-  for (Event& e : events_.Drain()) Handle(e);
+void Shell::HandleCommands() {
+  for (Command& c : commands_.Drain()) Handle(c);
 }
 
 void Shell::Report(const Status& st, const std::string& ok_message) {
@@ -305,243 +304,245 @@ void Shell::Report(const Status& st, const std::string& ok_message) {
   ws_.last_message = st.ok() ? ok_message : st.message();
 }
 
-void Shell::Handle(Event& e) {
-  StoreWorker& w = session_.worker();
-  switch (e.kind) {
-    case Event::Kind::kShowPanel:
-      Show(e.panel);
-      break;
-    case Event::Kind::kSelectReferral:
-      ws_.selected_referral = e.id;
-      ReloadDetail(e.id);
-      ReloadMatch(e.id);
-      if (current_ == PanelId::kCase) ReloadCase(e.id);
-      match().OnReferralSelected(e.id);
-      break;
-    case Event::Kind::kEditReferral:
-      referral().Open(e.id);
-      if (!e.id.empty()) {
-        ws_.selected_referral = e.id;
-        ReloadDetail(e.id);
+void Shell::Handle(Command& c) {
+  std::visit([this](auto& x) { On(x); }, c);
+}
+
+void Shell::On(const cmd::ShowPanel& c) {
+  Show(c.panel);
+}
+
+void Shell::On(const cmd::SelectReferral& c) {
+  ws_.selected_referral = c.referral_id;
+  ReloadDetail(c.referral_id);
+  ReloadMatch(c.referral_id);
+  if (current_ == PanelId::kCase) ReloadCase(c.referral_id);
+  match().OnReferralSelected(c.referral_id);
+}
+
+void Shell::On(const cmd::EditReferral& c) {
+  referral().Open(c.referral_id);
+  if (!c.referral_id.empty()) {
+    ws_.selected_referral = c.referral_id;
+    ReloadDetail(c.referral_id);
+  }
+  Show(PanelId::kReferral);
+}
+
+void Shell::On(const cmd::ShowBed& c) {
+  ws_.focus_bed = c.bed_id;
+  Show(PanelId::kCapacity);
+}
+
+void Shell::On(const cmd::Refresh&) {
+  ReloadAll();
+}
+
+void Shell::On(const cmd::Lock&) {
+  session_.Lock();
+}
+
+void Shell::On(const cmd::CancelJob&) {
+  session_.worker().CancelCurrent();
+  session_.auto_sync().Cancel();
+}
+
+void Shell::On(const cmd::SyncNow&) {
+  SyncNow();
+}
+
+void Shell::On(const cmd::SaveReferral& c) {
+  session_.worker().Post("Saving the referral", [this, c](Store& s, JobProgress&) {
+    auto geo = core::DefaultGeography();
+    auto saved = core::SaveReferral(s, geo.ok() ? *geo : nullptr, c.referral, core::WorkflowTime::Now());
+    return [this, saved = std::move(saved), is_new = c.is_new] {
+      Report(saved.status(), is_new ? "Referral created" : "Referral saved");
+      if (saved.ok()) {
+        referral().OnSaved(*saved);
+        ws_.selected_referral = *saved;
+        ReloadQueue();
+        ReloadDetail(*saved);
+        SupplyChanged();
       }
-      Show(PanelId::kReferral);
-      break;
-    case Event::Kind::kSaveReferral: {
-      const bool is_new = e.target == "new";
-      w.Post("Saving the referral", [this, edited = e.referral, is_new](Store& s, JobProgress&) {
-        auto geo = core::DefaultGeography();
-        auto saved = core::SaveReferral(s, geo.ok() ? *geo : nullptr, edited, core::WorkflowTime::Now());
-        return [this, saved = std::move(saved), is_new] {
-          Report(saved.status(), is_new ? "Referral created" : "Referral saved");
-          if (saved.ok()) {
-            referral().OnSaved(*saved);
-            ws_.selected_referral = *saved;
-            ReloadQueue();
-            ReloadDetail(*saved);
-            SupplyChanged();
-          }
-        };
-      });
-      break;
-    }
-    case Event::Kind::kBedStatus:
-    case Event::Kind::kAdmissions:
-      w.Post("Saving", [this, e](Store& s, JobProgress&) {
-        Status st;
-        const core::WorkflowTime t = core::WorkflowTime::Now();
-        if (e.kind == Event::Kind::kBedStatus) {
-          auto to = FromString<BedStatus>(e.text);
-          auto why = FromString<UnavailableReason>(e.entity);
-          st = !to.ok()    ? to.status()
-               : !why.ok() ? why.status()
-                           : core::SetBedStatus(s, e.target, *to, *why, t);
-        } else {
-          auto why = FromString<ClosureReason>(e.entity);
-          st = !why.ok() ? why.status()
-                         : core::SetAdmissions(
-                               s, e.target, std::nullopt,
-                               e.text == "close" ? AdmissionsStatus::kClosed : AdmissionsStatus::kOpen, *why,
-                               "", t);
-        }
-        return [this, st, message = e.id] {
-          Report(st, message.empty() ? "Saved" : message);
-          ReloadCapacity();
-          SupplyChanged();  // before the voids: their commissioning reports read the engine's index
-          ReloadVoids();
-        };
-      });
-      break;
-    case Event::Kind::kSaveSetting:
-      w.Post("Saving a setting",
-             [this, key = e.target, value = e.text, matcher = e.entity == "match"](Store& s, JobProgress&) {
-               // The matcher's settings are validated and stored by app/core; the UI's own are plain keys.
-               Status st = matcher ? core::SetMatchSetting(s, key, value) : s.SetSetting(key, value);
-               return [this, st, matcher] {
-                 Report(st, "Setting saved");
-                 ReloadSettings();
-                 if (matcher) SupplyChanged();
-               };
-             });
-      break;
-    case Event::Kind::kExportCsv:
-      w.Post("Exporting CSV", [this, path = e.target, text = e.text](Store&, JobProgress&) {
-        std::ofstream out(path, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.close();
-        Status st = out ? Status::Ok() : IoError("could not write " + path);
-        return [this, st, path] { Report(st, "Exported " + path); };
-      });
-      break;
-    case Event::Kind::kShowBed:
-      ws_.focus_bed = e.target;
-      Show(PanelId::kCapacity);
-      break;
-    case Event::Kind::kAddNote:
-    case Event::Kind::kReminderDone:
-      w.Post("Writing in the case log", [this, e](Store& s, JobProgress&) {
-        const core::WorkflowTime t = core::WorkflowTime::Now();
-        Status st;
-        if (e.kind == Event::Kind::kAddNote) {
-          auto kind = FromString<NoteKind>(e.entity);
-          st = kind.ok() ? core::AddCaseNote(s, e.id, *kind, e.text, e.target, t).status() : kind.status();
-        } else {
-          st = core::CompleteReminder(s, e.target, t);
-        }
-        return [this, st, kind = e.kind, entity = e.entity] {
-          Report(st, kind == Event::Kind::kAddNote ? "Added the " + entity + " to the case log"
-                                                   : "Reminder done");
-          ReloadQueue();  // a reminder due shows on the board
-          if (!ws_.selected_referral.empty()) {
-            ReloadDetail(ws_.selected_referral);
-            ReloadCase(ws_.selected_referral);
-          }
-        };
-      });
-      break;
-    case Event::Kind::kHold:
-    case Event::Kind::kOffer:
-    case Event::Kind::kSendOffers:
-    case Event::Kind::kWithdrawOffer:
-    case Event::Kind::kConfirm:
-    case Event::Kind::kAcceptPlan:
-    case Event::Kind::kRelease:
-    case Event::Kind::kAnswerOffer:
-    case Event::Kind::kHandBack:
-    case Event::Kind::kCancelReferral:
-    case Event::Kind::kReopenReferral:
-      HandleWorkflow(e);
-      break;
-    case Event::Kind::kRefresh:
-      ReloadAll();
-      break;
-    case Event::Kind::kLock:
-      session_.Lock();
-      break;
-    case Event::Kind::kCancelJob:
-      w.CancelCurrent();
-      session_.auto_sync().Cancel();
-      break;
-    case Event::Kind::kSyncNow:
-      SyncNow();
-      break;
-    case Event::Kind::kEnroll:
-      session_.worker().Post("Enrolling with the hub", [this, e](Store& s, JobProgress&) {
-        // The same enrolment as `berth enroll` (berth/sync/client.h): refused if already enrolled.
-        auto r = e.target.empty() || e.text.empty()
-                     ? Result<sync::EnrollResult>(
-                           BadInput("enrolling needs the hub's address and a one-time code"))
-                     : sync::Enroll(s, e.target, e.text);
-        return [this, r = std::move(r)] {
-          Report(r.status(), r.ok() ? "Enrolled as " + r->role + " '" + r->name + "' (scope " + r->scope +
-                                          "); hub key fingerprint " + r->hub_fingerprint +
-                                          ": check it matches the one the hub administrator was shown"
-                                    : "");
-          ReloadSync();
-        };
-      });
-      break;
-    case Event::Kind::kImportFile:
-      ws_.import_path = e.target;
-      session_.worker().Post("Importing " + e.text, [this, e](Store& s, JobProgress&) {
-        // The same importers and the same row report as `berth import` (app/core/importers.h).
-        auto run = [&]() -> Result<core::ImportReport> {
-          BERTH_ASSIGN_OR_RETURN(std::string data, core::ReadInput(e.target));
-          if (e.text == "bed") return core::ImportBedReturn(s, data);
-          if (e.text == "homecare") return core::ImportHomecareReturn(s, data);
-          if (e.text == "cqc") {
-            BERTH_ASSIGN_OR_RETURN(const core::Geography* geo, core::DefaultGeography());
-            return core::ImportCqcDirectory(s, *geo, data);
-          }
-          return BadInput("import what: bed, homecare or cqc (got '" + e.text + "')");
-        };
-        auto r = run();
-        return [this, r = std::move(r)] {
-          ws_.import_report = r.ok() ? r->Text() : std::string();
-          Report(r.status(), "Imported: " + (r.ok() ? r->Text().substr(0, r->Text().find('\n')) : ""));
-          if (r.ok()) {
-            SupplyChanged();
-            ReloadCapacity();
-          }
-        };
-      });
-      break;
-    case Event::Kind::kHomecareHours:
-      session_.worker().Post("Saving homecare hours", [this, e](Store& s, JobProgress&) {
-        char* end = nullptr;
-        const double hours = std::strtod(e.text.c_str(), &end);
-        const Status st = e.text.empty() || end == nullptr || *end != '\0'
-                              ? BadInput("hours per week must be a number (got '" + e.text + "')")
-                              : core::SetHomecareHours(s, e.target, hours, e.entity == "1");
-        return [this, st] {
-          Report(st, "Homecare hours saved");
-          if (st.ok()) SupplyChanged();
-          ReloadCapacity();
-        };
-      });
-      break;
-    case Event::Kind::kResolveConflict:
-      session_.worker().Post("Resolving a conflict", [this, e](Store& s, JobProgress&) {
-        Status st = BadInput("no conflict " + e.target);
-        char* end = nullptr;
-        const long long id = std::strtoll(e.target.c_str(), &end, 10);
-        if (!e.target.empty() && end != nullptr && *end == '\0') {
-          st = core::ResolveConflict(s, id, e.text, core::WorkflowTime::Now());
-        }
-        return [this, st] {
-          Report(st, "Conflict marked resolved; the note is in the case log");
-          ReloadSync();
-          if (!ws_.selected_referral.empty()) ReloadCase(ws_.selected_referral);
-        };
-      });
-      break;
+    };
+  });
+}
+
+void Shell::CapacitySaved(const Status& st, const std::string& message) {
+  Report(st, message.empty() ? "Saved" : message);
+  ReloadCapacity();
+  SupplyChanged();  // before the voids: their commissioning reports read the matching adapter's index
+  ReloadVoids();
+}
+
+void Shell::On(const cmd::SetBedStatus& c) {
+  session_.worker().Post("Saving", [this, c](Store& s, JobProgress&) {
+    auto to = FromString<BedStatus>(c.status);
+    auto why = FromString<UnavailableReason>(c.reason);
+    const Status st = !to.ok()    ? to.status()
+                      : !why.ok() ? why.status()
+                                  : core::SetBedStatus(s, c.bed_id, *to, *why, core::WorkflowTime::Now());
+    return [this, st, message = c.message] { CapacitySaved(st, message); };
+  });
+}
+
+void Shell::On(const cmd::SetAdmissions& c) {
+  session_.worker().Post("Saving", [this, c](Store& s, JobProgress&) {
+    auto why = FromString<ClosureReason>(c.reason);
+    const Status st = !why.ok()
+                          ? why.status()
+                          : core::SetAdmissions(s, c.provider_id, std::nullopt,
+                                                c.close ? AdmissionsStatus::kClosed : AdmissionsStatus::kOpen,
+                                                *why, "", core::WorkflowTime::Now());
+    return [this, st, message = c.message] { CapacitySaved(st, message); };
+  });
+}
+
+void Shell::On(const cmd::SaveSetting& c) {
+  session_.worker().Post("Saving a setting", [this, c](Store& s, JobProgress&) {
+    // The matcher's settings are validated and stored by app/core; the UI's own are plain keys.
+    Status st = c.matcher ? core::SetMatchSetting(s, c.key, c.value) : s.SetSetting(c.key, c.value);
+    return [this, st, matcher = c.matcher] {
+      Report(st, "Setting saved");
+      ReloadSettings();
+      if (matcher) SupplyChanged();
+    };
+  });
+}
+
+void Shell::On(const cmd::ExportCsv& c) {
+  session_.worker().Post("Exporting CSV", [this, c](Store&, JobProgress&) {
+    std::ofstream out(c.path, std::ios::binary | std::ios::trunc);
+    out << c.csv;
+    out.close();
+    Status st = out ? Status::Ok() : IoError("could not write " + c.path);
+    return [this, st, path = c.path] { Report(st, "Exported " + path); };
+  });
+}
+
+void Shell::CaseLogWritten(const Status& st, const std::string& message) {
+  Report(st, message);
+  ReloadQueue();  // a reminder due shows on the board
+  if (!ws_.selected_referral.empty()) {
+    ReloadDetail(ws_.selected_referral);
+    ReloadCase(ws_.selected_referral);
   }
 }
 
-void Shell::HandleWorkflow(const Event& e) {
-  if (e.id.empty() && e.kind == Event::Kind::kAcceptPlan) {
-    // Accept all: every allocation of the plan on screen, in queue order, each its own transition.
-    for (const PlanAllocation& a : ws_.plan.allocations) {
-      Event one;
-      one.kind = Event::Kind::kAcceptPlan;
-      one.id = a.referral_id;
-      one.fields = {{"provider_id", a.option.provider_id}, {"bed_id", a.option.bed_id}};
-      one.text = a.option.provider_name + (a.option.room.empty() ? "" : ", room " + a.option.room);
-      HandleWorkflow(one);
+void Shell::On(const cmd::AddNote& c) {
+  session_.worker().Post("Writing in the case log", [this, c](Store& s, JobProgress&) {
+    auto kind = FromString<NoteKind>(c.kind);
+    const Status st =
+        kind.ok()
+            ? core::AddCaseNote(s, c.referral_id, *kind, c.text, c.due, core::WorkflowTime::Now()).status()
+            : kind.status();
+    return [this, st, kind = c.kind] { CaseLogWritten(st, "Added the " + kind + " to the case log"); };
+  });
+}
+
+void Shell::On(const cmd::ReminderDone& c) {
+  session_.worker().Post("Writing in the case log", [this, c](Store& s, JobProgress&) {
+    const Status st = core::CompleteReminder(s, c.reminder_id, core::WorkflowTime::Now());
+    return [this, st] { CaseLogWritten(st, "Reminder done"); };
+  });
+}
+
+void Shell::On(const cmd::Enroll& c) {
+  session_.worker().Post("Enrolling with the hub", [this, c](Store& s, JobProgress&) {
+    // The same enrolment as `berth enroll` (berth/sync/client.h): refused if already enrolled.
+    auto r =
+        c.hub_url.empty() || c.code.empty()
+            ? Result<sync::EnrollResult>(BadInput("enrolling needs the hub's address and a one-time code"))
+            : sync::Enroll(s, c.hub_url, c.code);
+    return [this, r = std::move(r)] {
+      Report(r.status(), r.ok() ? "Enrolled as " + r->role + " '" + r->name + "' (scope " + r->scope +
+                                      "); hub key fingerprint " + r->hub_fingerprint +
+                                      ": check it matches the one the hub administrator was shown"
+                                : "");
+      ReloadSync();
+    };
+  });
+}
+
+void Shell::On(const cmd::ImportFile& c) {
+  ws_.import_path = c.path;
+  session_.worker().Post("Importing " + c.what, [this, c](Store& s, JobProgress&) {
+    // The same importers and the same row report as `berth import` (app/core/importers.h).
+    auto run = [&]() -> Result<core::ImportReport> {
+      BERTH_ASSIGN_OR_RETURN(std::string data, core::ReadInput(c.path));
+      if (c.what == "bed") return core::ImportBedReturn(s, data);
+      if (c.what == "homecare") return core::ImportHomecareReturn(s, data);
+      if (c.what == "cqc") {
+        BERTH_ASSIGN_OR_RETURN(const core::Geography* geo, core::DefaultGeography());
+        return core::ImportCqcDirectory(s, *geo, data);
+      }
+      return BadInput("import what: bed, homecare or cqc (got '" + c.what + "')");
+    };
+    auto r = run();
+    return [this, r = std::move(r)] {
+      ws_.import_report = r.ok() ? r->Text() : std::string();
+      Report(r.status(), "Imported: " + (r.ok() ? r->Text().substr(0, r->Text().find('\n')) : ""));
+      if (r.ok()) {
+        SupplyChanged();
+        ReloadCapacity();
+      }
+    };
+  });
+}
+
+void Shell::On(const cmd::SetHomecareHours& c) {
+  session_.worker().Post("Saving homecare hours", [this, c](Store& s, JobProgress&) {
+    char* end = nullptr;
+    const double hours = std::strtod(c.hours.c_str(), &end);
+    const Status st = c.hours.empty() || end == nullptr || *end != '\0'
+                          ? BadInput("hours per week must be a number (got '" + c.hours + "')")
+                          : core::SetHomecareHours(s, c.capacity_id, hours, c.double_up);
+    return [this, st] {
+      Report(st, "Homecare hours saved");
+      if (st.ok()) SupplyChanged();
+      ReloadCapacity();
+    };
+  });
+}
+
+void Shell::On(const cmd::ResolveConflict& c) {
+  session_.worker().Post("Resolving a conflict", [this, c](Store& s, JobProgress&) {
+    Status st = BadInput("no conflict " + c.conflict_id);
+    char* end = nullptr;
+    const long long id = std::strtoll(c.conflict_id.c_str(), &end, 10);
+    if (!c.conflict_id.empty() && end != nullptr && *end == '\0') {
+      st = core::ResolveConflict(s, id, c.note, core::WorkflowTime::Now());
     }
-    return;
+    return [this, st] {
+      Report(st, "Conflict marked resolved; the note is in the case log");
+      ReloadSync();
+      if (!ws_.selected_referral.empty()) ReloadCase(ws_.selected_referral);
+    };
+  });
+}
+
+void Shell::On(const cmd::AcceptPlan& c) {
+  // Accepting an allocation holds its bed (or offers its homecare package): a Hold of the plan's option.
+  // With no referral, every allocation of the plan on screen, in queue order, each its own transition.
+  bool found = false;
+  for (const PlanAllocation& a : ws_.plan.allocations) {
+    if (!c.referral_id.empty() && a.referral_id != c.referral_id) continue;
+    found = true;
+    RunWorkflow(cmd::Hold{
+        .referral_id = a.referral_id,
+        .provider_id = a.option.provider_id,
+        .bed_id = a.option.bed_id,
+        .label = a.option.provider_name + (a.option.room.empty() ? "" : ", room " + a.option.room)});
   }
-  Event action = e;
-  if (e.kind == Event::Kind::kAcceptPlan) {
-    for (const PlanAllocation& a : ws_.plan.allocations) {
-      if (a.referral_id != e.id) continue;
-      action.fields = {{"provider_id", a.option.provider_id}, {"bed_id", a.option.bed_id}};
-      action.text = a.option.provider_name + (a.option.room.empty() ? "" : ", room " + a.option.room);
-    }
-  }
-  MatchEngine* engine = engine_.get();
-  session_.worker().Post("Recording", [this, engine, action](Store& s, JobProgress&) {
+  if (!found && !c.referral_id.empty())
+    Report(BadInput("that referral has no allocation in the huddle plan"), "");
+}
+
+void Shell::RunWorkflow(WorkflowCommand c) {
+  MatchingAdapter* matching = matching_.get();
+  session_.worker().Post("Recording", [this, matching, c = std::move(c)](Store& s, JobProgress&) {
     std::string bed;
-    auto r = engine->Act(s, action, &bed);
+    auto r = matching->Act(s, c, &bed);
     return [this, r = std::move(r), bed] {
       if (!r.ok()) return Report(r.status(), "");
       Report(Status::Ok(), *r);
@@ -553,16 +554,16 @@ void Shell::HandleWorkflow(const Event& e) {
         if (current_ == PanelId::kCase || ws_.case_data.referral_id == ws_.selected_referral)
           ReloadCase(ws_.selected_referral);
       }
-      SupplyChanged();  // before the voids: their commissioning reports read the engine's index
+      SupplyChanged();  // before the voids: their commissioning reports read the matching adapter's index
       ReloadVoids();
     };
   });
 }
 
 void Shell::SupplyChanged() {
-  MatchEngine* engine = engine_.get();
-  session_.worker().Post("Refreshing supply", [engine](Store&, JobProgress&) {
-    engine->Invalidate();
+  MatchingAdapter* matching = matching_.get();
+  session_.worker().Post("Refreshing supply", [matching](Store&, JobProgress&) {
+    matching->Invalidate();
     return StoreWorker::Continuation();
   });
   if (!ws_.selected_referral.empty()) ReloadMatch(ws_.selected_referral);
@@ -571,9 +572,9 @@ void Shell::SupplyChanged() {
 
 void Shell::ReloadMatch(const std::string& id) {
   if (id.empty()) return;
-  MatchEngine* engine = engine_.get();
-  session_.worker().Post("Matching", [this, engine, id](Store& s, JobProgress&) {
-    auto r = engine->Match(s, id);
+  MatchingAdapter* matching = matching_.get();
+  session_.worker().Post("Matching", [this, matching, id](Store& s, JobProgress&) {
+    auto r = matching->Match(s, id);
     return [this, id, r = std::move(r)]() mutable {
       if (ws_.selected_referral != id) return;
       if (!r.ok()) return Report(r.status(), "");
@@ -684,10 +685,10 @@ std::string Shell::SyncStatusLine() const {
 }
 
 void Shell::ReloadPlan() {
-  MatchEngine* engine = engine_.get();
-  session_.worker().Post("Planning the huddle", [this, engine](Store& s, JobProgress& progress) {
+  MatchingAdapter* matching = matching_.get();
+  session_.worker().Post("Planning the huddle", [this, matching](Store& s, JobProgress& progress) {
     if (progress.cancelled()) return StoreWorker::Continuation();
-    auto r = engine->Plan(s);
+    auto r = matching->Plan(s);
     return StoreWorker::Continuation([this, r = std::move(r)]() mutable {
       if (!r.ok()) return Report(r.status(), "");
       ws_.plan = std::move(r).value();
@@ -697,9 +698,9 @@ void Shell::ReloadPlan() {
 }
 
 void Shell::ReloadAll() {
-  MatchEngine* engine = engine_.get();
-  session_.worker().Post("Reading supply", [engine](Store&, JobProgress&) {
-    engine->Invalidate();
+  MatchingAdapter* matching = matching_.get();
+  session_.worker().Post("Reading supply", [matching](Store&, JobProgress&) {
+    matching->Invalidate();
     return StoreWorker::Continuation();
   });
   ReloadSettings();
@@ -723,12 +724,12 @@ void Shell::ReloadQueue() {
       ws_.queue.version = ++queue_version_;
       // With nothing chosen yet, the most urgent referral is the one the match view and plan start from.
       if (ws_.selected_referral.empty() && !initial_referral_.empty()) {
-        events_.Simple(Event::Kind::kSelectReferral, initial_referral_);
+        commands_.Push(cmd::SelectReferral{initial_referral_});
         initial_referral_.clear();
       } else if (ws_.selected_referral.empty() && !ws_.queue.rows.empty()) {
         for (const QueueRow& row : ws_.queue.rows) {
           if (IsOpen(row.status)) {
-            events_.Simple(Event::Kind::kSelectReferral, row.id);
+            commands_.Push(cmd::SelectReferral{row.id});
             break;
           }
         }
@@ -748,11 +749,11 @@ void Shell::ReloadCapacity() {
 }
 
 void Shell::ReloadVoids() {
-  MatchEngine* engine = engine_.get();
-  session_.worker().Post("Loading voids", [this, engine](Store& s, JobProgress&) {
+  MatchingAdapter* matching = matching_.get();
+  session_.worker().Post("Loading voids", [this, matching](Store& s, JobProgress&) {
     auto r = LoadVoids(s);
     if (r.ok() && r->available) {
-      auto c = engine->Commissioning(s);
+      auto c = matching->Commissioning(s);
       if (c.ok()) {
         r->commissioning = std::move(c).value();
       } else {

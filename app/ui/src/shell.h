@@ -1,17 +1,18 @@
 // The frame around every panel: the unlock screen while locked; once unlocked, the navigation, the current
 // panel, the status bar (store, lock, sync, background job with cancel) and the help overlay. Owns the
-// event queue: panels push events, the shell handles them between frames and posts store work to the
-// session's worker thread, whose results update the view models (Workspace).
-// Independent of GLFW and OpenGL, so tests drive it with a bare ImGui context.
+// command queue: panels push commands (commands.h), the shell handles them between frames and posts store
+// work to the session's worker thread, whose results update the view models (Workspace). Independent of GLFW
+// and OpenGL, so tests drive it with a bare ImGui context.
 #pragma once
 
 #include <array>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
-#include "events.h"
-#include "match_engine.h"
+#include "commands.h"
+#include "matching_adapter.h"
 #include "panel.h"
 #include "session.h"
 #include "unlock_panel.h"
@@ -51,7 +52,7 @@ class Shell {
   const Workspace& workspace() const { return ws_; }
   // The status bar's sync part: what waits to be sent, the last sync, what the background sync is doing.
   std::string SyncStatusLine() const;
-  EventQueue& events() { return events_; }
+  CommandQueue& commands() { return commands_; }
   // Files dropped on the window (GLFW's drop callback): the first is put in the capacity board's import
   // field, which is shown; nothing is imported until the broker says which kind of file it is.
   void DropFiles(const std::vector<std::string>& paths);
@@ -68,9 +69,36 @@ class Shell {
   void DrawStatusBar();
   void DrawHelp();
   void HandleShortcuts();
-  void HandleEvents();
-  void Handle(Event& e);
-  void HandleWorkflow(const Event& e);
+  void HandleCommands();
+  void Handle(Command& c);
+  // One handler per command (commands.h).
+  void On(const cmd::ShowPanel& c);
+  void On(const cmd::SelectReferral& c);
+  void On(const cmd::EditReferral& c);
+  void On(const cmd::ShowBed& c);
+  void On(const cmd::Refresh&);
+  void On(const cmd::Lock&);
+  void On(const cmd::CancelJob&);
+  void On(const cmd::SyncNow&);
+  void On(const cmd::SaveReferral& c);
+  void On(const cmd::SetBedStatus& c);
+  void On(const cmd::SetAdmissions& c);
+  void On(const cmd::SaveSetting& c);
+  void On(const cmd::ExportCsv& c);
+  void On(const cmd::AddNote& c);
+  void On(const cmd::ReminderDone& c);
+  void On(const cmd::Enroll& c);
+  void On(const cmd::ImportFile& c);
+  void On(const cmd::SetHomecareHours& c);
+  void On(const cmd::ResolveConflict& c);
+  void On(const cmd::AcceptPlan& c);
+  // The workflow commands (WorkflowCommand) run through the match screen on the worker.
+  template <class C>
+  requires std::is_constructible_v<WorkflowCommand, const C&>
+  void On(const C& c) { RunWorkflow(c); }
+  void RunWorkflow(WorkflowCommand c);
+  void CapacitySaved(const Status& st, const std::string& message);   // after a bed status or admissions
+  void CaseLogWritten(const Status& st, const std::string& message);  // after a note or reminder
   void Show(PanelId p);
   void ReloadAll();
   void ReloadQueue();
@@ -92,10 +120,10 @@ class Shell {
 
   WindowSession session_;
   UnlockPanel unlock_;
-  EventQueue events_;
+  CommandQueue commands_;
   Workspace ws_;
   // Used only by tasks on the store's worker thread; replaced (never shared) after a lock.
-  std::unique_ptr<MatchEngine> engine_ = std::make_unique<MatchEngine>();
+  std::unique_ptr<MatchingAdapter> matching_ = std::make_unique<MatchingAdapter>();
   std::array<std::unique_ptr<Panel>, static_cast<size_t>(PanelId::kCount)> panels_;
   PanelId current_ = PanelId::kHuddle;
   double auto_lock_seconds_ = 600;  // ten minutes, the council laptop standard

@@ -34,11 +34,7 @@ void SyncPanel::Draw(PanelContext& ctx) {
                              ImGuiInputTextFlags_Password);
     ImGui::BeginDisabled(hub_url_.empty() || code_.empty());
     if (ImGui::Button("Enrol this device")) {
-      Event e;
-      e.kind = Event::Kind::kEnroll;
-      e.target = hub_url_;
-      e.text = code_;
-      ctx.events.Push(std::move(e));
+      ctx.commands.Push(cmd::Enroll{.hub_url = hub_url_, .code = code_});
       code_.clear();  // a one-time code is not kept on screen
     }
     ImGui::EndDisabled();
@@ -48,7 +44,7 @@ void SyncPanel::Draw(PanelContext& ctx) {
     ImGui::Text("Waiting to send: %lld changes", static_cast<long long>(s.pending));
     ImGui::Text("Last sync: %s",
                 ctx.data.last_sync.empty() ? "not this session" : ctx.data.last_sync.c_str());
-    if (ImGui::Button("Sync now (Ctrl+Y)")) ctx.events.Simple(Event::Kind::kSyncNow);
+    if (ImGui::Button("Sync now (Ctrl+Y)")) ctx.commands.Push(cmd::SyncNow{});
   }
   ImGui::Spacing();
   ImGui::Text("Conflicts inbox (%zu)", s.conflicts.size());
@@ -70,8 +66,8 @@ void SyncPanel::Draw(PanelContext& ctx) {
   ImGui::BeginDisabled(sel.referral_id.empty() || sel.referral_name.empty());
   if (ImGui::Button("Re-broker the selected person (Enter)") ||
       (!ctx.typing && KeyPressed(keys::kEnter) && !sel.referral_name.empty())) {
-    ctx.events.Simple(Event::Kind::kSelectReferral, sel.referral_id);
-    ctx.events.ShowPanel(PanelId::kMatch);
+    ctx.commands.Push(cmd::SelectReferral{sel.referral_id});
+    ctx.commands.Push(cmd::ShowPanel{PanelId::kMatch});
   }
   ImGui::EndDisabled();
   // Resolving: a note saying what was done (it goes into the person's case log), then the button.
@@ -81,11 +77,7 @@ void SyncPanel::Draw(PanelContext& ctx) {
   SameLineIfRoom(ButtonWidth("Mark resolved"));
   ImGui::BeginDisabled(note_.find_first_not_of(' ') == std::string::npos);
   if (ImGui::Button("Mark resolved")) {
-    Event e;
-    e.kind = Event::Kind::kResolveConflict;
-    e.target = std::to_string(sel.id);
-    e.text = note_;
-    ctx.events.Push(std::move(e));
+    ctx.commands.Push(cmd::ResolveConflict{.conflict_id = std::to_string(sel.id), .note = note_});
     note_.clear();
   }
   ImGui::EndDisabled();

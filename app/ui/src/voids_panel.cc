@@ -186,16 +186,10 @@ void VoidsPanel::Export(PanelContext& ctx, const VoidsData& data) {
     const char* home = std::getenv("HOME");
     dir = home != nullptr ? home : ".";
   }
-  Event voids;
-  voids.kind = Event::Kind::kExportCsv;
-  voids.target = dir + "/berth-voids-" + data.today + ".csv";
-  voids.text = VoidsCsv(data);
-  ctx.events.Push(std::move(voids));
-  Event util;
-  util.kind = Event::Kind::kExportCsv;
-  util.target = dir + "/berth-utilisation-" + data.today + ".csv";
-  util.text = UtilisationCsv(data);
-  ctx.events.Push(std::move(util));
+  ctx.commands.Push(
+      cmd::ExportCsv{.path = dir + "/berth-voids-" + data.today + ".csv", .csv = VoidsCsv(data)});
+  ctx.commands.Push(
+      cmd::ExportCsv{.path = dir + "/berth-utilisation-" + data.today + ".csv", .csv = UtilisationCsv(data)});
 }
 
 void VoidsPanel::Draw(PanelContext& ctx) {

@@ -42,4 +42,8 @@ std::vector<std::string> SplitTrim(std::string_view text, char sep);
 // Reads a whole file; kNotFound / kIo when it cannot. "-" reads standard input.
 Result<std::string> ReadInput(const std::string& path);
 
+// One RFC 4180 cell, as the reports and the window's exports write it: quoted when it holds a comma, quote
+// or line break.
+std::string CsvCell(const std::string& s);
+
 }  // namespace berth::core

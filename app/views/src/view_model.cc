@@ -1,7 +1,7 @@
-// The window's view models (view_model.h): what each panel shows, read from the store and core off the
-// UI thread, with no ImGui.
+// The view models (berth/views/view_model.h): what each panel shows and the CLI prints, read from the store
+// and core (off the window's UI thread), with no ImGui.
 
-#include "view_model.h"
+#include "berth/views/view_model.h"
 
 #include "berth/schema/settings.h"
 
@@ -13,6 +13,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "berth/core/csv.h"
 #include "berth/core/match.h"
 #include "berth/core/referrals.h"
 #include "berth/core/reports.h"
@@ -21,7 +22,7 @@
 #include "berth/schema/text.h"
 #include "berth/sync/client.h"
 
-namespace berth::ui {
+namespace berth::views {
 
 namespace {
 
@@ -328,22 +329,10 @@ Result<VoidsData> LoadVoids(Store& store) {
   return data;
 }
 
-namespace {
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-}  // namespace
-
 std::string VoidsCsv(const VoidsData& data) {
   std::string out = "home,room,category,vacant_since,days_vacant,void_cost_gbp\n";
   for (const VoidBed& v : data.voids) {
-    out += CsvField(v.home) + "," + CsvField(v.room) + "," + v.category + "," + v.since + "," +
+    out += core::CsvCell(v.home) + "," + core::CsvCell(v.room) + "," + v.category + "," + v.since + "," +
            std::to_string(v.days) + "," + core::FormatPoundsPlain(v.cost_pence) + "\n";
   }
   return out;
@@ -352,8 +341,8 @@ std::string VoidsCsv(const VoidsData& data) {
 std::string UtilisationCsv(const VoidsData& data) {
   std::string out = "home,district,block_beds,block_occupied,utilisation_percent\n";
   for (const HomeUtilisation& u : data.utilisation) {
-    out += CsvField(u.home) + "," + CsvField(u.district) + "," + std::to_string(u.block_beds) + "," +
-           std::to_string(u.block_occupied) + "," +
+    out += core::CsvCell(u.home) + "," + core::CsvCell(u.district) + "," + std::to_string(u.block_beds) +
+           "," + std::to_string(u.block_occupied) + "," +
            std::to_string(static_cast<int>(u.utilisation() * 100 + 0.5)) + "\n";
   }
   return out;
@@ -415,8 +404,8 @@ std::string SettingsData::Get(const std::string& key, const std::string& fallbac
   return fallback;
 }
 
-const std::vector<SettingSpec>& EditableSettings() {
-  static const std::vector<SettingSpec> kSpecs = {
+const std::vector<EditableSetting>& EditableSettings() {
+  static const std::vector<EditableSetting> kSpecs = {
       {"ui.theme", "Theme", "light", "light, dark or high contrast"},
       {"ui.font_scale", "Font size", "1.0", "relative to the default size"},
       {"ui.reduced_motion", "Reduced motion", "off", "no blinking cursor"},
@@ -430,7 +419,7 @@ const std::vector<SettingSpec>& EditableSettings() {
 
 Result<SettingsData> LoadSettings(Store& store) {
   SettingsData d;
-  for (const SettingSpec& s : EditableSettings()) {
+  for (const EditableSetting& s : EditableSettings()) {
     // Through the schema: a value outside its range (from an older build, say) reads as the default.
     BERTH_ASSIGN_OR_RETURN(std::string v, SettingValue(store, s.key));
     d.values.emplace_back(s.key, std::move(v));
@@ -481,4 +470,4 @@ std::string Pounds(int64_t pence) {
   return core::FormatWholePounds(pence);
 }
 
-}  // namespace berth::ui
+}  // namespace berth::views

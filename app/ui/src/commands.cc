@@ -1,6 +1,6 @@
 // Names and slugs of the window's panels, as keys, screenshots and `--panel` use them.
 
-#include "events.h"
+#include "commands.h"
 
 namespace berth::ui {
 

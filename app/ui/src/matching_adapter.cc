@@ -1,7 +1,7 @@
 // The window's adapter to core's matcher: keeps a supply index and geography for the open store and
 // rebuilds them when the store changes, so each selection matches in milliseconds.
 
-#include "match_engine.h"
+#include "matching_adapter.h"
 
 #include <fmt/format.h>
 
@@ -13,7 +13,7 @@
 
 namespace berth::ui {
 
-Status MatchEngine::Ensure(Store& store) {
+Status MatchingAdapter::Ensure(Store& store) {
   if (index_) return Status::Ok();
   if (geo_ == nullptr) {
     auto geo = core::DefaultGeography();
@@ -25,12 +25,12 @@ Status MatchEngine::Ensure(Store& store) {
   return Status::Ok();
 }
 
-core::MatchContext MatchEngine::Context() const {
+core::MatchContext MatchingAdapter::Context() const {
   return core::ContextNow(*index_, settings_, geo_);
 }
 
-MatchOption MatchEngine::Option(const core::MatchContext& ctx, const core::Needs& n,
-                                const core::Candidate& c) const {
+MatchOption MatchingAdapter::Option(const core::MatchContext& ctx, const core::Needs& n,
+                                    const core::Candidate& c) const {
   const core::SupplyIndex& ix = *index_;
   MatchOption o;
   o.kind = std::string(core::KindCode(c.kind));
@@ -61,13 +61,13 @@ MatchOption MatchEngine::Option(const core::MatchContext& ctx, const core::Needs
   return o;
 }
 
-Result<MatchData> MatchEngine::Match(Store& store, const std::string& referral_id) {
+Result<MatchData> MatchingAdapter::Match(Store& store, const std::string& referral_id) {
   BERTH_RETURN_IF_ERROR(Ensure(store));
   BERTH_ASSIGN_OR_RETURN(Referral r, LoadReferral(store.db(), referral_id));
   const core::MatchContext ctx = Context();
   const core::MatchResult m = core::Match(ctx, r);
   MatchData d;
-  d.engine = true;
+  d.matched = true;
   d.referral_id = referral_id;
   d.referral_name = r.name;
   d.options.reserve(m.candidates.size());
@@ -109,7 +109,7 @@ Result<MatchData> MatchEngine::Match(Store& store, const std::string& referral_i
   return d;
 }
 
-Result<CommissioningData> MatchEngine::Commissioning(Store& store) {
+Result<CommissioningData> MatchingAdapter::Commissioning(Store& store) {
   BERTH_RETURN_IF_ERROR(Ensure(store));
   const core::MatchContext ctx = Context();
   const std::string to = ctx.today, from = IsoDateFromDays(DaysFromIsoDate(to) - 27);
@@ -125,7 +125,7 @@ Result<CommissioningData> MatchEngine::Commissioning(Store& store) {
   return d;
 }
 
-Result<PlanData> MatchEngine::Plan(Store& store) {
+Result<PlanData> MatchingAdapter::Plan(Store& store) {
   BERTH_RETURN_IF_ERROR(Ensure(store));
   const core::MatchContext ctx = Context();
   BERTH_ASSIGN_OR_RETURN(std::vector<Referral> queue, core::LoadOpenQueue(store.db(), ctx.today));
@@ -133,7 +133,7 @@ Result<PlanData> MatchEngine::Plan(Store& store) {
   std::unordered_map<std::string, const Referral*> by_id;
   for (const Referral& r : queue) by_id[r.id] = &r;
   PlanData d;
-  d.engine = true;
+  d.matched = true;
   for (const core::PlanAllocation& a : plan.allocations) {
     PlanAllocation out;
     out.referral_id = a.referral_id;
@@ -159,103 +159,84 @@ Result<PlanData> MatchEngine::Plan(Store& store) {
   return d;
 }
 
-Result<std::string> MatchEngine::Act(Store& store, const Event& e, std::string* bed_id) {
+Result<std::string> MatchingAdapter::Act(Store& store, const WorkflowCommand& c, std::string* bed_id) {
   BERTH_RETURN_IF_ERROR(Ensure(store));
   const core::WorkflowTime t = core::WorkflowTime::Now();
-  auto text = [&](const char* key) {
-    auto it = e.fields.find(key);
-    return it != e.fields.end() && std::holds_alternative<std::string>(it->second)
-               ? std::get<std::string>(it->second)
-               : std::string();
+  auto act = Overloaded{
+      [&](const cmd::Hold& h) -> Result<std::string> {
+        if (h.bed_id.empty()) {
+          // Homecare hours are not held: accepting a homecare option offers the package to the agency.
+          BERTH_ASSIGN_OR_RETURN(
+              auto ids, core::SendOffers(store, settings_, geo_, h.referral_id, {{h.provider_id, ""}}, t));
+          return "Offered the package to " + h.label;
+        }
+        BERTH_ASSIGN_OR_RETURN(core::HoldResult held,
+                               core::HoldBed(store, settings_, h.referral_id, h.bed_id, t));
+        *bed_id = h.bed_id;
+        return "Held " + h.label + " until " + held.held_until.substr(0, 16) + " (see Capacity, Ctrl+5)";
+      },
+      [&](const cmd::Offer& o) -> Result<std::string> {
+        BERTH_ASSIGN_OR_RETURN(auto ids, core::SendOffers(store, settings_, geo_, o.referral_id,
+                                                          {{o.provider_id, o.bed_id}}, t));
+        return "Offered the package (anonymised) to " + o.label;
+      },
+      [&](const cmd::SendOffers& o) -> Result<std::string> {
+        std::vector<core::OfferTarget> targets;
+        for (const cmd::OfferTarget& x : o.targets) targets.push_back({x.provider_id, x.bed_id});
+        BERTH_ASSIGN_OR_RETURN(auto ids, core::SendOffers(store, settings_, geo_, o.referral_id, targets, t));
+        return fmt::format("Sent the anonymised package to {} provider{}: {}", ids.size(),
+                           ids.size() == 1 ? "" : "s", o.names);
+      },
+      [&](const cmd::WithdrawOffer& o) -> Result<std::string> {
+        BERTH_RETURN_IF_ERROR(core::WithdrawOffer(store, o.offer_id, t));
+        return "Offer to " + o.provider_name + " withdrawn";
+      },
+      [&](const cmd::Confirm& p) -> Result<std::string> {
+        // The provider must have accepted (core refuses otherwise and says how to record its answer).
+        core::PlacementTerms terms;
+        terms.start_date = t.today;
+        if (!p.bed_id.empty()) {
+          BERTH_ASSIGN_OR_RETURN(std::string placement,
+                                 core::ConfirmBed(store, p.referral_id, p.bed_id, terms, t));
+          *bed_id = p.bed_id;
+        } else {
+          BERTH_ASSIGN_OR_RETURN(auto placements, core::ConfirmHomecare(store, Context(), p.referral_id,
+                                                                        p.provider_id, terms, t));
+        }
+        return "Placement confirmed with " + p.label;
+      },
+      [&](const cmd::Release& r) -> Result<std::string> {
+        BERTH_RETURN_IF_ERROR(core::ReleaseBed(store, r.bed_id, t));
+        *bed_id = r.bed_id;
+        return "Hold released (" + r.label + ")";
+      },
+      [&](const cmd::AnswerOffer& a) -> Result<std::string> {
+        if (a.accept) {
+          BERTH_RETURN_IF_ERROR(core::AcceptOffer(store, a.offer_id, t));
+          return "Offer accepted by " + a.provider_name;
+        }
+        BERTH_ASSIGN_OR_RETURN(DeclineReason why, FromString<DeclineReason>(a.decline_reason));
+        BERTH_RETURN_IF_ERROR(core::DeclineOffer(store, a.offer_id, why, "", t));
+        return "Offer declined by " + a.provider_name + " (" + a.decline_reason + ")";
+      },
+      [&](const cmd::HandBack& h) -> Result<std::string> {
+        BERTH_ASSIGN_OR_RETURN(HandbackReason why, FromString<HandbackReason>(h.reason));
+        BERTH_ASSIGN_OR_RETURN(std::string id,
+                               core::HandBackReferral(store, h.referral_id, why, h.last_day, t));
+        return "Handed back: care continues until " + h.last_day + ", then the person is re-brokered first";
+      },
+      [&](const cmd::CancelReferral& r) -> Result<std::string> {
+        BERTH_ASSIGN_OR_RETURN(CancelReason why, FromString<CancelReason>(r.reason));
+        BERTH_RETURN_IF_ERROR(core::CancelReferral(store, r.referral_id, why, t));
+        return "Referral cancelled (" + r.reason + "): out of the queue, holds released, offers withdrawn";
+      },
+      [&](const cmd::ReopenReferral& r) -> Result<std::string> {
+        BERTH_RETURN_IF_ERROR(core::ReopenReferral(store, r.referral_id, t));
+        return std::string("Referral reopened: back in the queue");
+      },
   };
-  const std::string provider = text("provider_id");
-  const std::string bed = text("bed_id");
-  const bool is_bed = !bed.empty();
-  std::string message;
-  switch (e.kind) {
-    case Event::Kind::kAcceptPlan:
-    case Event::Kind::kHold: {
-      if (!is_bed) {
-        // Homecare hours are not held: accepting a homecare option offers the package to the agency.
-        BERTH_ASSIGN_OR_RETURN(auto ids, core::SendOffers(store, settings_, geo_, e.id, {{provider, ""}}, t));
-        message = "Offered the package to " + e.text;
-        break;
-      }
-      BERTH_ASSIGN_OR_RETURN(core::HoldResult h, core::HoldBed(store, settings_, e.id, bed, t));
-      *bed_id = bed;
-      message = "Held " + e.text + " until " + h.held_until.substr(0, 16) + " (see Capacity, Ctrl+5)";
-      break;
-    }
-    case Event::Kind::kOffer: {
-      BERTH_ASSIGN_OR_RETURN(auto ids, core::SendOffers(store, settings_, geo_, e.id, {{provider, bed}}, t));
-      message = "Offered the package (anonymised) to " + e.text;
-      break;
-    }
-    case Event::Kind::kSendOffers: {
-      std::vector<core::OfferTarget> targets;
-      for (const Event::Target& x : e.targets) targets.push_back({x.provider_id, x.bed_id});
-      BERTH_ASSIGN_OR_RETURN(auto ids, core::SendOffers(store, settings_, geo_, e.id, targets, t));
-      message = fmt::format("Sent the anonymised package to {} provider{}: {}", ids.size(),
-                            ids.size() == 1 ? "" : "s", e.text);
-      break;
-    }
-    case Event::Kind::kWithdrawOffer: {
-      BERTH_RETURN_IF_ERROR(core::WithdrawOffer(store, e.target, t));
-      message = "Offer to " + e.id + " withdrawn";
-      break;
-    }
-    case Event::Kind::kConfirm: {
-      // The provider must have accepted (core refuses otherwise and says how to record its answer).
-      core::PlacementTerms terms;
-      terms.start_date = t.today;
-      if (is_bed) {
-        BERTH_ASSIGN_OR_RETURN(std::string placement, core::ConfirmBed(store, e.id, bed, terms, t));
-        *bed_id = bed;
-      } else {
-        BERTH_ASSIGN_OR_RETURN(auto placements,
-                               core::ConfirmHomecare(store, Context(), e.id, provider, terms, t));
-      }
-      message = "Placement confirmed with " + e.text;
-      break;
-    }
-    case Event::Kind::kRelease: {
-      BERTH_RETURN_IF_ERROR(core::ReleaseBed(store, e.target, t));
-      *bed_id = e.target;
-      message = "Hold released (" + e.text + ")";
-      break;
-    }
-    case Event::Kind::kAnswerOffer: {
-      if (e.text == "accept") {
-        BERTH_RETURN_IF_ERROR(core::AcceptOffer(store, e.target, t));
-        message = "Offer accepted by " + e.id;
-      } else {
-        BERTH_ASSIGN_OR_RETURN(DeclineReason why, FromString<DeclineReason>(e.entity));
-        BERTH_RETURN_IF_ERROR(core::DeclineOffer(store, e.target, why, "", t));
-        message = "Offer declined by " + e.id + " (" + e.entity + ")";
-      }
-      break;
-    }
-    case Event::Kind::kHandBack: {
-      BERTH_ASSIGN_OR_RETURN(HandbackReason why, FromString<HandbackReason>(e.entity));
-      BERTH_ASSIGN_OR_RETURN(std::string id, core::HandBackReferral(store, e.id, why, e.text, t));
-      message = "Handed back: care continues until " + e.text + ", then the person is re-brokered first";
-      break;
-    }
-    case Event::Kind::kCancelReferral: {
-      BERTH_ASSIGN_OR_RETURN(CancelReason why, FromString<CancelReason>(e.entity));
-      BERTH_RETURN_IF_ERROR(core::CancelReferral(store, e.id, why, t));
-      message = "Referral cancelled (" + e.entity + "): out of the queue, holds released, offers withdrawn";
-      break;
-    }
-    case Event::Kind::kReopenReferral: {
-      BERTH_RETURN_IF_ERROR(core::ReopenReferral(store, e.id, t));
-      message = "Referral reopened: back in the queue";
-      break;
-    }
-    default:
-      return UsageError("not a workflow action");
-  }
-  Invalidate();  // supply changed; the next match or plan reads it afresh
+  Result<std::string> message = std::visit(act, c);
+  if (message.ok()) Invalidate();  // supply changed; the next match or plan reads it afresh
   return message;
 }
 

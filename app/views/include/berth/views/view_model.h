@@ -1,6 +1,7 @@
-// The view models: plain data the panels draw from, built on the store's worker thread (LoadXxx) and
-// handed to the UI thread whole. Panels never read the store; tests build these structs directly or load
-// them from a fixture store, so panel logic is testable without a window.
+// The view models (berth_views, app/views): plain data the window's panels draw from and the CLI prints,
+// one model for both (no ImGui here: the layering test checks it). The window builds them on the store's
+// worker thread (LoadXxx) and hands them to the UI thread whole; panels never read the store. Tests build
+// these structs directly or load them from a fixture store, so panel logic is testable without a window.
 #pragma once
 
 #include <array>
@@ -16,7 +17,7 @@
 #include "berth/schema/status.h"
 #include "berth/schema/store.h"
 
-namespace berth::ui {
+namespace berth::views {
 
 // --- the queue (huddle board) --------------------------------------------------------------------------
 struct QueueRow {
@@ -196,7 +197,7 @@ struct VoidsData {
   std::vector<HomeUtilisation> utilisation;  // block beds by home, lowest utilisation first
   std::vector<int> days_to_source;           // per placement: start date - discharge-ready date
   std::array<int, 6> source_histogram{};     // 0, 1-2, 3-6, 7-13, 14-27, 28+ days
-  CommissioningData commissioning;           // from the match engine (MatchEngine::Commissioning)
+  CommissioningData commissioning;           // from the matching adapter (MatchingAdapter::Commissioning)
 };
 
 Result<VoidsData> LoadVoids(Store& store);
@@ -260,7 +261,7 @@ struct OfferView {
 };
 
 struct MatchData {
-  bool engine = false;  // false while this build has no matching engine
+  bool matched = false;  // true once the matching adapter has filled it in
   std::string referral_id;
   std::string referral_name;
   std::vector<MatchOption> options;  // best first
@@ -277,7 +278,7 @@ struct PlanAllocation {
 };
 
 struct PlanData {
-  bool engine = false;
+  bool matched = false;
   int version = 0;  // bumped by the shell on every plan
   std::vector<PlanAllocation> allocations;
   struct Unplaced {
@@ -335,16 +336,16 @@ struct SettingsData {
 };
 
 // The setting keys the UI reads and writes, with their defaults (see settings_panel.h).
-struct SettingSpec {
+struct EditableSetting {
   const char* key;
   const char* label;
   const char* fallback;
   const char* help;
 };
-const std::vector<SettingSpec>& EditableSettings();
+const std::vector<EditableSetting>& EditableSettings();
 Result<SettingsData> LoadSettings(Store& store);
 
 // Money for people: "£1,234".
 std::string Pounds(int64_t pence);
 
-}  // namespace berth::ui
+}  // namespace berth::views
