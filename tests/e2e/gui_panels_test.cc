@@ -11,6 +11,7 @@
 
 #include "png_checks.h"
 #include "support/test_support.h"
+#include "xvfb.h"
 
 namespace berth {
 namespace {
@@ -27,6 +28,8 @@ constexpr Box kPanelBody{212, 40, 1265, 752};
 
 TEST(GuiPanels, EveryPanelOfTheDemoStoreRendersUnderXvfb) {
   TempDir tmp;
+  const e2e::Xvfb x;
+  ASSERT_FALSE(x.display().empty()) << "Xvfb did not start";
   const std::string store = tmp.Sub("store"), pass = tmp.Sub("pass");
   { std::ofstream(pass) << "demo passphrase\n"; }
   const std::string berth = Program("app/berth") + " --store " + store + " --passphrase-file " + pass;
@@ -36,8 +39,8 @@ TEST(GuiPanels, EveryPanelOfTheDemoStoreRendersUnderXvfb) {
   int previous_highlight = -1;
   for (const char* panel : {"huddle", "referral", "match", "plan", "capacity", "voids", "sync", "settings"}) {
     const std::string png = tmp.Sub(std::string(panel) + ".png");
-    const int rc = RunCommand(
-        "xvfb-run -a " + berth + " gui --screenshot " + png + " --frames 3 --panel " + panel, &out);
+    const int rc =
+        RunCommand(x.Prefix() + berth + " gui --screenshot " + png + " --frames 3 --panel " + panel, &out);
     ASSERT_EQ(rc, 0) << panel << ": " << out;
     Image img = e2e::LoadPng(png);
     ASSERT_EQ(img.width, 1280) << panel;
@@ -64,10 +67,12 @@ TEST(GuiPanels, EveryPanelOfTheDemoStoreRendersUnderXvfb) {
 
 TEST(GuiPanels, ScaleTwoRendersAtDoubleSize) {
   TempDir tmp;
+  const e2e::Xvfb x("2600x1700x24");
+  ASSERT_FALSE(x.display().empty()) << "Xvfb did not start";
   const std::string png = tmp.Sub("big.png");
   std::string out;
-  const int rc = RunCommand("xvfb-run -a -s '-screen 0 2600x1700x24' " + Program("app/berth") + " --store " +
-                                tmp.Sub("store") + " gui --screenshot " + png + " --frames 3 --scale 2",
+  const int rc = RunCommand(x.Prefix() + Program("app/berth") + " --store " + tmp.Sub("store") +
+                                " gui --screenshot " + png + " --frames 3 --scale 2",
                             &out);
   ASSERT_EQ(rc, 0) << out;
   Image img = e2e::LoadPng(png);
@@ -85,8 +90,10 @@ TEST(GuiPanels, ScaleTwoRendersAtDoubleSize) {
 
 TEST(GuiPanels, AnUnknownPanelIsRefusedClearly) {
   TempDir tmp;
+  const e2e::Xvfb x;
+  ASSERT_FALSE(x.display().empty()) << "Xvfb did not start";
   std::string out;
-  const int rc = RunCommand("xvfb-run -a " + Program("app/berth") + " --store " + tmp.Sub("store") +
+  const int rc = RunCommand(x.Prefix() + Program("app/berth") + " --store " + tmp.Sub("store") +
                                 " gui --screenshot " + tmp.Sub("x.png") + " --panel nonsense",
                             &out);
   EXPECT_EQ(rc, 1) << out;

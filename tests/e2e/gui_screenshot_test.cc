@@ -6,6 +6,7 @@
 
 #include "png_checks.h"
 #include "support/test_support.h"
+#include "xvfb.h"
 
 namespace berth {
 namespace {
@@ -30,9 +31,11 @@ void ExpectCreateStoreDialog(const e2e::Image& img) {
 
 TEST(GuiScreenshot, FirstScreenRendersUnderXvfb) {
   TempDir tmp;
+  const e2e::Xvfb x;
+  ASSERT_FALSE(x.display().empty()) << "Xvfb did not start";
   const std::string png = tmp.Sub("first.png");
   std::string out;
-  const int rc = RunCommand("xvfb-run -a " + Program("app/berth") + " --store " + tmp.Sub("store") +
+  const int rc = RunCommand(x.Prefix() + Program("app/berth") + " --store " + tmp.Sub("store") +
                                 " gui --screenshot " + png + " --frames 3",
                             &out);
   ASSERT_EQ(rc, 0) << out;
@@ -46,13 +49,15 @@ TEST(GuiScreenshot, FirstScreenRendersUnderXvfb) {
 // --passphrase-file does (a wrong one is refused with the CLI's exit code), with no unlock screen.
 TEST(GuiScreenshot, BerthPassphraseUnlocksTheWindow) {
   TempDir tmp;
+  const e2e::Xvfb x;
+  ASSERT_FALSE(x.display().empty()) << "Xvfb did not start";
   const std::string berth = Program("app/berth") + " --store " + tmp.Sub("store");
   std::string out;
   ASSERT_EQ(RunCommand("BERTH_PASSPHRASE='window passphrase' " + berth + " init", &out), 0) << out;
   const std::string gui = " gui --panel settings --frames 3 --screenshot ";
-  EXPECT_EQ(
-      RunCommand("BERTH_PASSPHRASE='window passphrase' xvfb-run -a " + berth + gui + tmp.Sub("ok.png"), &out),
-      0)
+  EXPECT_EQ(RunCommand("BERTH_PASSPHRASE='window passphrase' " + x.Prefix() + berth + gui + tmp.Sub("ok.png"),
+                       &out),
+            0)
       << out;
   // Unlocked at once: the whole window with the settings entry highlighted, not a dialog.
   const e2e::Image ok = e2e::LoadPng(tmp.Sub("ok.png"));
@@ -61,9 +66,10 @@ TEST(GuiScreenshot, BerthPassphraseUnlocksTheWindow) {
   EXPECT_LT(box.x0, 20);
   EXPECT_GT(box.x1, ok.width - 20);
   EXPECT_GT(e2e::NavHighlightY(ok, 1), 0);
-  EXPECT_EQ(RunCommand("BERTH_PASSPHRASE='not the passphrase' xvfb-run -a " + berth + gui + tmp.Sub("no.png"),
-                       &out),
-            3)
+  EXPECT_EQ(
+      RunCommand("BERTH_PASSPHRASE='not the passphrase' " + x.Prefix() + berth + gui + tmp.Sub("no.png"),
+                 &out),
+      3)
       << out;
 }
 
