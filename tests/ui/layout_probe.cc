@@ -1,3 +1,5 @@
+// The layout probe (layout_probe.h): wraps ImDrawList text submission to record each piece of text with
+// its clip, then groups it by window after Render() for the overlap and cut-text checks.
 #include "layout_probe.h"
 
 #include <imgui.h>

@@ -1,3 +1,5 @@
+// Resolving a conflict from the Conflicts inbox (berth/core/conflicts.h): the note goes into the case log
+// and the audit chain, and the conflict is marked resolved.
 #include "berth/core/conflicts.h"
 
 #include <fmt/format.h>
