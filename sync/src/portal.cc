@@ -56,11 +56,19 @@ std::string Lower(std::string s) {
   return s;
 }
 
-// Readable codes: "cannot_meet_needs" -> "cannot meet needs".
-std::string Words(std::string code) {
-  std::replace(code.begin(), code.end(), '_', ' ');
-  std::replace(code.begin(), code.end(), ',', ';');
-  return code;
+// Readable codes: "cannot_meet_needs" -> "cannot meet needs", "dementia,hoist" -> "dementia, hoist".
+std::string Words(const std::string& code) {
+  std::string out;
+  for (char c : code) {
+    if (c == '_') {
+      out += ' ';
+    } else if (c == ',') {
+      out += ", ";
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 // The age band of a date of birth on `today` (the date itself is never shown).
