@@ -24,35 +24,40 @@ TEST(PortalBrowser, AProviderAnswersOffersAndMarksABedVacantAndTheLaptopHoldsIt)
   PortalHub portal(tmp);
   auto broker = Device::Create(tmp.Sub("broker"));
   ASSERT_TRUE(broker->Enroll(portal.hub).ok());
-  const std::string home = broker->Write("provider", "", {{"name", std::string("Riverside Lodge")},
-                                                          {"cqc_location_id", std::string("1-200000001")},
-                                                          {"district", std::string("Huntingdonshire")}});
-  const std::string other = broker->Write("provider", "", {{"name", std::string("Elm House")},
-                                                           {"cqc_location_id", std::string("1-200000002")},
-                                                           {"district", std::string("Huntingdonshire")}});
-  const std::string bed = broker->Write("bed", "", {{"provider_id", home},
-                                                    {"room", std::string("7")},
-                                                    {"category", std::string("nursing")},
-                                                    {"status", std::string("unavailable")},
-                                                    {"unavailable_reason", std::string("maintenance")}});
-  broker->Write("homecare_capacity", "", {{"provider_id", home},
-                                          {"zone", std::string("Huntingdon")},
-                                          {"band", std::string("morning")},
-                                          {"hours_per_week", 12.0}});
+  const std::string home = broker->Write("provider", "",
+                                         {{"name", std::string("Riverside Lodge")},
+                                          {"cqc_location_id", std::string("1-200000001")},
+                                          {"district", std::string("Huntingdonshire")}});
+  const std::string other = broker->Write("provider", "",
+                                          {{"name", std::string("Elm House")},
+                                           {"cqc_location_id", std::string("1-200000002")},
+                                           {"district", std::string("Huntingdonshire")}});
+  const std::string bed = broker->Write("bed", "",
+                                        {{"provider_id", home},
+                                         {"room", std::string("7")},
+                                         {"category", std::string("nursing")},
+                                         {"status", std::string("unavailable")},
+                                         {"unavailable_reason", std::string("maintenance")}});
+  broker->Write("homecare_capacity", "",
+                {{"provider_id", home},
+                 {"zone", std::string("Huntingdon")},
+                 {"band", std::string("morning")},
+                 {"hours_per_week", 12.0}});
   std::vector<std::string> offers;
   for (int i = 0; i < 3; ++i) {
-    const std::string referral = broker->Write(
-        "referral", "", {{"name", "Person Number" + std::to_string(i)},
-                         {"nhs_number", ValidNhsNumber(943476591 + i)},
-                         {"date_of_birth", std::string("1940-01-01")},
-                         {"needs", std::string("nursing,hoist")},
-                         {"district", std::string("Huntingdonshire")},
-                         {"discharge_ready_date", std::string("2026-12-10")}});
-    offers.push_back(broker->Write("offer", "", {{"referral_id", referral},
-                                                 {"provider_id", i < 2 ? home : other},
-                                                 {"sent_at", std::string("2026-12-03T09:0" + std::to_string(i) + ":00Z")},
-                                                 {"respond_by", std::string("2026-12-03T17:00:00Z")},
-                                                 {"status", std::string("pending")}}));
+    const std::string referral = broker->Write("referral", "",
+                                               {{"name", "Person Number" + std::to_string(i)},
+                                                {"nhs_number", ValidNhsNumber(943476591 + i)},
+                                                {"date_of_birth", std::string("1940-01-01")},
+                                                {"needs", std::string("nursing,hoist")},
+                                                {"district", std::string("Huntingdonshire")},
+                                                {"discharge_ready_date", std::string("2026-12-10")}});
+    offers.push_back(broker->Write("offer", "",
+                                   {{"referral_id", referral},
+                                    {"provider_id", i < 2 ? home : other},
+                                    {"sent_at", std::string("2026-12-03T09:0" + std::to_string(i) + ":00Z")},
+                                    {"respond_by", std::string("2026-12-03T17:00:00Z")},
+                                    {"status", std::string("pending")}}));
   }
   ASSERT_TRUE(broker->Sync().ok());
   const std::string link = portal.Invite("1-200000001", "manager@riverside.example").value("link", "");
@@ -104,9 +109,10 @@ TEST(PortalBrowser, AProviderAnswersOffersAndMarksABedVacantAndTheLaptopHoldsIt)
   EXPECT_NE(browser.Source().find("Saved."), std::string::npos);
 
   ASSERT_TRUE(broker->Sync().ok());
-  EXPECT_EQ(Text(*broker->store, "SELECT status || '/' || decline_reason || '/' || note FROM offer WHERE id = '" +
-                                     offers[0] + "'"),
-            "declined/cannot_meet_needs/no nursing bed free this week");
+  EXPECT_EQ(
+      Text(*broker->store,
+           "SELECT status || '/' || decline_reason || '/' || note FROM offer WHERE id = '" + offers[0] + "'"),
+      "declined/cannot_meet_needs/no nursing bed free this week");
   EXPECT_EQ(Text(*broker->store, "SELECT status FROM offer WHERE id = '" + offers[1] + "'"), "accepted");
   EXPECT_EQ(Text(*broker->store, "SELECT status FROM offer WHERE id = '" + offers[2] + "'"), "pending");
   EXPECT_EQ(Text(*broker->store, "SELECT status FROM bed WHERE id = '" + bed + "'"), "vacant");

@@ -94,8 +94,8 @@ class WebDriver {
     const std::string b64 = Session("GET", "/screenshot", nullptr)["value"].get<std::string>();
     std::string png(b64.size(), '\0');
     size_t n = 0;
-    ASSERT_EQ(sodium_base642bin(reinterpret_cast<unsigned char*>(png.data()), png.size(), b64.data(), b64.size(),
-                                nullptr, &n, nullptr, sodium_base64_VARIANT_ORIGINAL),
+    ASSERT_EQ(sodium_base642bin(reinterpret_cast<unsigned char*>(png.data()), png.size(), b64.data(),
+                                b64.size(), nullptr, &n, nullptr, sodium_base64_VARIANT_ORIGINAL),
               0);
     png.resize(n);
     WriteFileBytes(file, std::vector<uint8_t>(png.begin(), png.end()));
@@ -111,7 +111,8 @@ class WebDriver {
           "const done = arguments[arguments.length - 1];"
           "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',"
           " 'wcag22aa']}}).then(r => done(r.violations.map(v => v.id + ' (' + v.nodes.length + ' nodes): ' +"
-          " v.help + ' ' + v.nodes.map(n => n.target.join(' ')).join(' | '))), e => done(['axe failed: ' + e]));"},
+          " v.help + ' ' + v.nodes.map(n => n.target.join(' ')).join(' | '))), e => done(['axe failed: ' + "
+          "e]));"},
          {"args", nlohmann::json::array()}});
     std::vector<std::string> out;
     if (!r["value"].is_array()) {
