@@ -164,7 +164,11 @@ std::optional<Portal::Signed> Portal::SignedIn(const PortalRequest& r) {
   Signed s{std::move(account).value(), std::move(session).value(), {}};
   auto providers = storage_.RowsWhere("provider", "cqc_location_id", {s.account.cqc_location_id});
   if (!providers.ok()) return std::nullopt;
-  for (const auto& p : *providers) s.provider_ids.push_back(Str(p, "id"));
+  for (const auto& p : *providers) {
+    s.provider_ids.push_back(Str(p, "id"));
+    s.location += (s.location.empty() ? "" : ", ") + Str(p, "name");
+  }
+  if (s.location.empty()) s.location = "CQC location " + s.account.cqc_location_id;
   return s;
 }
 
@@ -334,7 +338,7 @@ PortalAnswer Portal::Offers(const Signed& s, const std::string& flash) {
     if (pa != pb) return pa;
     return pa ? a.respond_by < b.respond_by : a.sent_at > b.sent_at;
   });
-  return Html(200, OffersPage(s.session.csrf, s.account.cqc_location_id, views, flash));
+  return Html(200, OffersPage(s.session.csrf, s.location, views, flash));
 }
 
 std::string Portal::PushAsProvider(const Signed& s, const std::string& entity, const std::string& row_id,
@@ -417,7 +421,7 @@ PortalAnswer Portal::Vacancies(const Signed& s, const std::string& flash) {
     }
     hv.push_back({Str(c, "id"), "", Str(c, "zone"), Str(c, "band"), fmt::format("{:g}", h)});
   }
-  return Html(200, VacanciesPage(s.session.csrf, s.account.cqc_location_id, bv, hv, flash));
+  return Html(200, VacanciesPage(s.session.csrf, s.location, bv, hv, flash));
 }
 
 namespace {
@@ -462,7 +466,7 @@ PortalAnswer Portal::SetHours(const PortalRequest& r, const Signed& s, const std
 }
 
 // The capacity return as a CSV file: "type,id,value" lines, a bed by its id or room, a homecare row by its
-// id. Every line is checked before any is pushed: a file with one bad line changes nothing.
+// id or "ZONE/BAND". Every line is checked before any is pushed: a file with one bad line changes nothing.
 PortalAnswer Portal::Upload(const PortalRequest& r, const Signed& s) {
   auto beds = storage_.RowsWhere("bed", "provider_id", s.provider_ids);
   auto caps = storage_.RowsWhere("homecare_capacity", "provider_id", s.provider_ids);

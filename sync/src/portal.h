@@ -46,6 +46,7 @@ class Portal {
     ProviderAccount account;
     PortalSession session;
     std::vector<std::string> provider_ids;  // the rows of `provider` that are this account's location
+    std::string location;                   // their names, for the pages' headings
   };
   std::optional<Signed> SignedIn(const PortalRequest& r);
   PortalAnswer Invite(const PortalRequest& r, const std::string& token);

@@ -204,7 +204,7 @@ std::string VacanciesPage(const std::string& csrf, const std::string& location,
   if (beds.empty() && hours.empty())
     body += "<p>The council holds no beds or homecare hours for you yet.</p>";
   body += fmt::format(R"(<h2>Upload a capacity return</h2>
-<p>A CSV file with the header <code>type,id,value</code>: one line per bed (<code>bed,ID,vacant</code> or <code>unavailable</code>) or homecare row (<code>homecare,ID,HOURS</code>), the ids as above.</p>
+<p>A CSV file with the header <code>type,id,value</code>: one line per bed (<code>bed,ROOM,vacant</code> or <code>bed,ROOM,unavailable</code>) and per zone and band (<code>homecare,ZONE/BAND,HOURS</code>, e.g. <code>homecare,Huntingdon/morning,12</code>). A file with a line in error changes nothing.</p>
 <form method="post" action="/vacancies/upload" enctype="multipart/form-data"><input type="hidden" name="csrf" value="{}">
 <label for="csv">Capacity return (CSV)</label><input id="csv" name="csv" type="file" accept=".csv,text/csv" required>
 <div><button type="submit">Upload</button></div></form>)",

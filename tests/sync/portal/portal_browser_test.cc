@@ -82,12 +82,12 @@ TEST(PortalBrowser, AProviderAnswersOffersAndMarksABedVacantAndTheLaptopHoldsIt)
   browser.Type("#password", "river lodge nursing 7");
   browser.Type("#confirm", "river lodge nursing 7");
   browser.Click("button[type=submit]");
-  ASSERT_NE(browser.Url().find("/sign-in"), std::string::npos);
+  ASSERT_TRUE(browser.WaitForText("<h1>Sign in</h1>"));
   check_page("sign-in");
   browser.Type("#email", "manager@riverside.example");
   browser.Type("#password", "river lodge nursing 7");
   browser.Click("main button[type=submit]");
-  ASSERT_NE(browser.Url().find("/offers"), std::string::npos);
+  ASSERT_TRUE(browser.WaitForText("<h1>Offers for"));
   std::string html = browser.Source();
   EXPECT_NE(html.find(offers[0]), std::string::npos);
   EXPECT_NE(html.find(offers[1]), std::string::npos);
@@ -97,16 +97,17 @@ TEST(PortalBrowser, AProviderAnswersOffersAndMarksABedVacantAndTheLaptopHoldsIt)
   browser.Click("#offer-" + offers[0] + "-reason option[value=cannot_meet_needs]");
   browser.Type("#offer-" + offers[0] + "-note", "no nursing bed free this week");
   browser.Click("section[aria-labelledby=offer-" + offers[0] + "-h] button.secondary");
+  EXPECT_TRUE(browser.WaitForText("Offer declined"));
   browser.Click("form[action='/offers/" + offers[1] + "/answer'] button");
-  html = browser.Source();
-  EXPECT_NE(html.find("Offer accepted"), std::string::npos);
+  EXPECT_TRUE(browser.WaitForText("Offer accepted"));
   check_page("answered");
 
   browser.Click("a[href='/vacancies']");
+  ASSERT_TRUE(browser.WaitForText("<h1>My vacancies"));
   check_page("vacancies");
   browser.Click("#bed-" + bed + " option[value=vacant]");
   browser.Click("form[action='/vacancies/bed/" + bed + "'] button");
-  EXPECT_NE(browser.Source().find("Saved."), std::string::npos);
+  EXPECT_TRUE(browser.WaitForText("Saved."));
 
   ASSERT_TRUE(broker->Sync().ok());
   EXPECT_EQ(

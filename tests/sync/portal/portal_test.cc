@@ -268,9 +268,14 @@ TEST_F(PortalTest, VacanciesMadeOnTheWebReachTheLaptopButNotOverAPlacement) {
   PortalPage bad = home1->Upload("/vacancies/upload", page1.Csrf(),
                                  "type,id,value\nbed,Room 1,vacant\nbed,Room 0,vacant\n");
   EXPECT_EQ(bad.status, 400);
+  // A good one: home 0's bed back to unavailable by its room.
+  PortalPage good =
+      home0->Upload("/vacancies/upload", page.Csrf(), "type,id,value\nbed,Room 0,unavailable\n");
+  EXPECT_EQ(good.status, 200);
+  EXPECT_NE(good.body.find("1 of 1 changes saved"), std::string::npos) << good.body;
 
   ASSERT_TRUE(broker_->Sync().ok());
-  EXPECT_EQ(Text(*broker_->store, "SELECT status FROM bed WHERE id = '" + beds_[0] + "'"), "vacant");
+  EXPECT_EQ(Text(*broker_->store, "SELECT status FROM bed WHERE id = '" + beds_[0] + "'"), "unavailable");
   EXPECT_EQ(Text(*broker_->store, "SELECT status FROM bed WHERE id = '" + beds_[1] + "'"), "occupied");
 }
 

@@ -71,6 +71,15 @@ class WebDriver {
   WebDriver& operator=(const WebDriver&) = delete;
   bool ok() const { return !session_.empty(); }
 
+  // Waits (bounded: 20 s) until the page's source holds `text`, as a form's answer arrives after a click;
+  // returns whether it did.
+  bool WaitForText(const std::string& text) {
+    for (int i = 0; i < 400; ++i) {
+      if (Source().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
   void Go(const std::string& url) { Session("POST", "/url", {{"url", url}}); }
   std::string Source() { return Session("GET", "/source", nullptr)["value"].get<std::string>(); }
   std::string Url() { return Session("GET", "/url", nullptr)["value"].get<std::string>(); }
