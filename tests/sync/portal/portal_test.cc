@@ -208,6 +208,22 @@ TEST_F(PortalTest, TwoHomesAnswerOnTheWebAndTheBrokerSeesBothAfterOneSync) {
     }
   }
 
+  // Every page view and answer is audited on the hub, by account and row id.
+  auto hub_store = portal_->hub.OpenStore();
+  ASSERT_NE(hub_store, nullptr);
+  EXPECT_EQ(
+      Count(*hub_store, "SELECT count(*) FROM hub_portal_audit WHERE action = 'offer_accept' AND object = '" +
+                            offers_[0] + "'"),
+      1);
+  EXPECT_EQ(Count(*hub_store,
+                  "SELECT count(*) FROM hub_portal_audit WHERE action = 'offer_decline' AND object = '" +
+                      offers_[1] + "'"),
+            1);
+  EXPECT_GE(
+      Count(*hub_store, "SELECT count(*) FROM hub_portal_audit WHERE action = 'view' AND object = '/offers'"),
+      2);
+  hub_store.reset();
+
   ASSERT_TRUE(broker_->Sync().ok());
   EXPECT_EQ(BrokerOffer(offers_[0], "status"), "accepted");
   EXPECT_NE(BrokerOffer(offers_[0], "answered_at"), "");
