@@ -3,6 +3,7 @@
 // and answers and vacancies reaching a broker's laptop at its next sync (issue 24's acceptance).
 #include <gtest/gtest.h>
 
+#include "berth/core/case_log.h"
 #include "berth/schema/model.h"
 #include "portal_harness.h"
 
@@ -231,6 +232,12 @@ TEST_F(PortalTest, TwoHomesAnswerOnTheWebAndTheBrokerSeesBothAfterOneSync) {
   EXPECT_EQ(BrokerOffer(offers_[1], "decline_reason"), "no_capacity");
   EXPECT_EQ(BrokerOffer(offers_[1], "note"), "full until January");
   EXPECT_EQ(BrokerOffer(offers_[2], "status"), "pending");
+  // The broker's case log says so, in words.
+  auto log = core::CaseLog(*broker_->store, referral_);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  const std::string words = core::CaseLogText(*log);
+  EXPECT_NE(words.find("via sync: Home 0 accepted"), std::string::npos) << words;
+  EXPECT_NE(words.find("via sync: Home 1 declined: no_capacity"), std::string::npos) << words;
 
   // A phone call recorded on the laptop says home 0 declined: the web's answer reached the hub first.
   broker_->Write("offer", offers_[0],
