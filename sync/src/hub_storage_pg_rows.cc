@@ -484,9 +484,7 @@ Result<std::vector<std::map<std::string, Value>>> PostgresHubStorage::RowsWhere(
   for (int i = 0; i < r.rows(); ++i) {
     BERTH_ASSIGN_OR_RETURN(RowState rs, OpenRow(row_key_, entity, r.Text(i, 0), r.Blob(i, 1)));
     if (rs.deleted) continue;
-    std::map<std::string, Value> row;
-    for (auto& f : rs.fields) row[f.name] = f.value;
-    row["id"] = rs.row_id;
+    std::map<std::string, Value> row = ValuesWithLatestClock(rs);
     auto it = row.find(field);
     if (it == row.end() || !wanted.count(ValueText(it->second))) continue;
     out.push_back(std::move(row));

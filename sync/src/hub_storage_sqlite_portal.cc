@@ -208,8 +208,8 @@ Result<std::vector<std::map<std::string, Value>>> SqliteHubStorage::RowsWhere(
       ids.push_back(s.Text(0));
     }
     for (const auto& id : ids) {
-      BERTH_ASSIGN_OR_RETURN(auto row, ReadRowValues(db(), schema_, entity, id));
-      out.push_back(std::move(row));
+      BERTH_ASSIGN_OR_RETURN(RowState row, ReadRowState(db(), schema_, entity, id));
+      out.push_back(ValuesWithLatestClock(row));
     }
   }
   return out;

@@ -341,10 +341,18 @@ PortalAnswer Portal::Offers(const Signed& s, const std::string& flash) {
   return Html(200, OffersPage(s.session.csrf, s.location, views, flash));
 }
 
-std::string Portal::PushAsProvider(const Signed& s, const std::string& entity, const std::string& row_id,
+std::string Portal::PushAsProvider(const Signed& s, const std::string& entity,
+                                   const std::map<std::string, Value>& row,
                                    std::map<std::string, Value> fields) {
   const std::string device_id = PortalDeviceId(s.account.account_id);
+  const std::string row_id = Str(row, "id");
   const int64_t now = env_.NowMs();
+  // After the hub's clock and after every clock of the row (a laptop's clock may run a little ahead of the
+  // hub's): otherwise the hub would report the change applied while the merge kept the older value.
+  Hlc stamp{now, 0};
+  if (auto latest = Hlc::Parse(Str(row, "hlc")); latest.ok() && !(*latest < stamp)) {
+    stamp = Hlc{latest->wall_ms, latest->counter + 1};
+  }
   // Two requests of one account may race for the next entry number: the loser's entry is a duplicate of
   // the winner's and is sent again with the next number.
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -355,7 +363,7 @@ std::string Portal::PushAsProvider(const Signed& s, const std::string& entity, c
     m.kind = MutationKind::kUpsert;
     m.entity = entity;
     m.row_id = row_id;
-    m.hlc = Hlc{now, 0}.ToString();
+    m.hlc = stamp.ToString();
     m.origin_device = device_id;
     m.fields = fields;
     PushRequest request;
@@ -390,7 +398,7 @@ PortalAnswer Portal::Answer(const PortalRequest& r, const Signed& s, const std::
   } else {
     return Refused(400, "Not recorded", "Accept or decline the offer.");
   }
-  const std::string refused = PushAsProvider(s, "offer", offer_id, fields);
+  const std::string refused = PushAsProvider(s, "offer", *offer, fields);
   Audit(s.account.account_id, refused.empty() ? "offer_" + answer : "offer_" + answer + "_refused", offer_id);
   if (!refused.empty()) {
     PortalAnswer a = Offers(s, "Not recorded: " + refused + ".");
@@ -434,11 +442,12 @@ std::map<std::string, Value> BedStatusFields(const std::string& status, const st
 }  // namespace
 
 PortalAnswer Portal::SetBed(const PortalRequest& r, const Signed& s, const std::string& bed_id) {
-  if (!OwnRow(s, "bed", bed_id)) return Refused(404, "Not found", "There is no such bed for you.");
+  auto bed = OwnRow(s, "bed", bed_id);
+  if (!bed) return Refused(404, "Not found", "There is no such bed for you.");
   const std::string status = Field(r, "status");
   if (status != "vacant" && status != "unavailable")
     return Refused(400, "Not recorded", "Choose vacant or unavailable.");
-  const std::string refused = PushAsProvider(s, "bed", bed_id, BedStatusFields(status, TodayIsoDate(&env_)));
+  const std::string refused = PushAsProvider(s, "bed", *bed, BedStatusFields(status, TodayIsoDate(&env_)));
   Audit(s.account.account_id, refused.empty() ? "bed_" + status : "bed_refused", bed_id);
   PortalAnswer a = Vacancies(s, refused.empty() ? "Saved." : "Not saved: " + refused + ".");
   if (!refused.empty()) a.status = 409;
@@ -446,8 +455,8 @@ PortalAnswer Portal::SetBed(const PortalRequest& r, const Signed& s, const std::
 }
 
 PortalAnswer Portal::SetHours(const PortalRequest& r, const Signed& s, const std::string& capacity_id) {
-  if (!OwnRow(s, "homecare_capacity", capacity_id))
-    return Refused(404, "Not found", "There are no such homecare hours for you.");
+  auto capacity = OwnRow(s, "homecare_capacity", capacity_id);
+  if (!capacity) return Refused(404, "Not found", "There are no such homecare hours for you.");
   double hours = -1;
   try {
     size_t used = 0;
@@ -457,8 +466,7 @@ PortalAnswer Portal::SetHours(const PortalRequest& r, const Signed& s, const std
   }
   if (!(hours >= 0 && hours <= 1000))
     return Refused(400, "Not recorded", "Give the hours as a number from 0 to 1000.");
-  const std::string refused =
-      PushAsProvider(s, "homecare_capacity", capacity_id, {{"hours_per_week", hours}});
+  const std::string refused = PushAsProvider(s, "homecare_capacity", *capacity, {{"hours_per_week", hours}});
   Audit(s.account.account_id, refused.empty() ? "hours_set" : "hours_refused", capacity_id);
   PortalAnswer a = Vacancies(s, refused.empty() ? "Saved." : "Not saved: " + refused + ".");
   if (!refused.empty()) a.status = 409;
@@ -473,7 +481,8 @@ PortalAnswer Portal::Upload(const PortalRequest& r, const Signed& s) {
   if (!beds.ok() || !caps.ok())
     return Refused(503, "Try again", "The portal is busy. Try again in a minute.");
   struct Change {
-    std::string entity, id;
+    std::string entity;
+    const std::map<std::string, Value>* row;
     std::map<std::string, Value> fields;
   };
   std::vector<Change> changes;
@@ -501,7 +510,7 @@ PortalAnswer Portal::Upload(const PortalRequest& r, const Signed& s) {
       if (it == beds->end()) return bad("names no bed of yours");
       if (cells[2] != "vacant" && cells[2] != "unavailable")
         return bad("gives a bed status other than vacant or unavailable");
-      changes.push_back({"bed", Str(*it, "id"), BedStatusFields(cells[2], today)});
+      changes.push_back({"bed", &*it, BedStatusFields(cells[2], today)});
     } else if (cells[0] == "homecare") {
       auto it =
           std::find_if(caps->begin(), caps->end(), [&](const auto& c) { return Str(c, "id") == cells[1]; });
@@ -512,7 +521,7 @@ PortalAnswer Portal::Upload(const PortalRequest& r, const Signed& s) {
       } catch (const std::exception&) {
       }
       if (!(h >= 0 && h <= 1000)) return bad("gives hours that are not a number from 0 to 1000");
-      changes.push_back({"homecare_capacity", Str(*it, "id"), {{"hours_per_week", h}}});
+      changes.push_back({"homecare_capacity", &*it, {{"hours_per_week", h}}});
     } else {
       return bad("is neither a bed nor a homecare line");
     }
@@ -520,7 +529,7 @@ PortalAnswer Portal::Upload(const PortalRequest& r, const Signed& s) {
   int saved = 0;
   std::string refused;
   for (auto& c : changes) {
-    const std::string why = PushAsProvider(s, c.entity, c.id, std::move(c.fields));
+    const std::string why = PushAsProvider(s, c.entity, *c.row, std::move(c.fields));
     if (why.empty()) {
       ++saved;
     } else if (refused.empty()) {

@@ -60,9 +60,10 @@ class Portal {
   PortalAnswer SetBed(const PortalRequest& r, const Signed& s, const std::string& bed_id);
   PortalAnswer SetHours(const PortalRequest& r, const Signed& s, const std::string& capacity_id);
   PortalAnswer Upload(const PortalRequest& r, const Signed& s);
-  // Pushes one change as the account's hub device: "" when the hub applied it, else its reason.
-  std::string PushAsProvider(const Signed& s, const std::string& entity, const std::string& row_id,
-                             std::map<std::string, Value> fields);
+  // Pushes one change of `row` (as OwnRow read it) as the account's hub device, stamped after the row's
+  // latest clock so that it wins the merge: "" when the hub applied it, else its reason.
+  std::string PushAsProvider(const Signed& s, const std::string& entity,
+                             const std::map<std::string, Value>& row, std::map<std::string, Value> fields);
   // The row of `entity` with this id if it belongs to one of the account's providers.
   std::optional<std::map<std::string, Value>> OwnRow(const Signed& s, const std::string& entity,
                                                      const std::string& id);
