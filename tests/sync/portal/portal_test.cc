@@ -1,6 +1,7 @@
 // The provider portal against a real berth-hub over HTTPS (PROTOCOL.md section 14): accounts and their
 // one-time invites, lockout, CSRF, a provider seeing only its own offers, no personal data on any page,
-// and answers and vacancies reaching a broker's laptop at its next sync (issue 24's acceptance).
+// and answers and vacancies reaching a broker's laptop at its next sync (issue 24's acceptance). Built into
+// portal_tests (the SQLite hub) and into sync_pg_tests, which runs the acceptance on a PostgreSQL hub.
 #include <gtest/gtest.h>
 
 #include "berth/core/case_log.h"
@@ -56,6 +57,17 @@ class PortalTest : public ::testing::Test {
                                         {"status", std::string("pending")}}));
     }
     ASSERT_TRUE(broker_->Sync().ok());
+  }
+
+  // Rows of the hub's portal audit that match `where`, in its SQLite store or its PostgreSQL database.
+  int64_t AuditCount(const std::string& where) {
+    const std::string sql = "SELECT count(*) FROM hub_portal_audit WHERE " + where;
+    if (portal_->hub.on_postgres()) {
+      const auto n = PostgresColumn(portal_->hub.postgres_url(), sql);
+      return n.empty() ? -1 : std::stoll(n[0]);
+    }
+    auto store = portal_->hub.OpenStore();
+    return store ? Count(*store, sql) : -1;
   }
 
   std::string BrokerOffer(const std::string& offer, const std::string& field) {
@@ -210,20 +222,9 @@ TEST_F(PortalTest, TwoHomesAnswerOnTheWebAndTheBrokerSeesBothAfterOneSync) {
   }
 
   // Every page view and answer is audited on the hub, by account and row id.
-  auto hub_store = portal_->hub.OpenStore();
-  ASSERT_NE(hub_store, nullptr);
-  EXPECT_EQ(
-      Count(*hub_store, "SELECT count(*) FROM hub_portal_audit WHERE action = 'offer_accept' AND object = '" +
-                            offers_[0] + "'"),
-      1);
-  EXPECT_EQ(Count(*hub_store,
-                  "SELECT count(*) FROM hub_portal_audit WHERE action = 'offer_decline' AND object = '" +
-                      offers_[1] + "'"),
-            1);
-  EXPECT_GE(
-      Count(*hub_store, "SELECT count(*) FROM hub_portal_audit WHERE action = 'view' AND object = '/offers'"),
-      2);
-  hub_store.reset();
+  EXPECT_EQ(AuditCount("action = 'offer_accept' AND object = '" + offers_[0] + "'"), 1);
+  EXPECT_EQ(AuditCount("action = 'offer_decline' AND object = '" + offers_[1] + "'"), 1);
+  EXPECT_GE(AuditCount("action = 'view' AND object = '/offers'"), 2);
 
   ASSERT_TRUE(broker_->Sync().ok());
   EXPECT_EQ(BrokerOffer(offers_[0], "status"), "accepted");
