@@ -144,7 +144,8 @@ class HubStorage {
   virtual Status AuditPortal(int64_t now_ms, const std::string& account_id, const std::string& action,
                              const std::string& object) = 0;
   // Rows of `entity` (not deleted) whose `field` is one of `values`, as the hub holds them, for the
-  // portal's pages; each row's "hlc" is the latest clock of any of its fields. Reads every row of the table on PostgreSQL (rows are sealed there).
+  // portal's pages; each row's "hlc" is the latest clock of any of its fields. Reads every row of the table
+  // on PostgreSQL (rows are sealed there).
   virtual Result<std::vector<std::map<std::string, Value>>> RowsWhere(
       const std::string& entity, const std::string& field, const std::vector<std::string>& values) = 0;
 };
