@@ -267,8 +267,12 @@ PortalAnswer Portal::SignIn(const PortalRequest& r) {
   auto account = storage_.ProviderAccountByEmail(Lower(Field(r, "email")));
   const int64_t now = env_.NowMs();
   if (!account.ok() || account->revoked || account->password_hash.empty()) {
-    // The same work and words whether or not the account exists.
-    (void)VerifyPassword("", Field(r, "password"));
+    // The same work and words whether or not the account exists: a hash of the same cost is checked.
+    static const std::string kDummy = [] {
+      auto h = HashPassword(NewToken());
+      return h.ok() ? *h : std::string();
+    }();
+    (void)VerifyPassword(kDummy, Field(r, "password"));
     return SignInPage(r, kWrong);
   }
   if (account->locked_until_ms > now) {

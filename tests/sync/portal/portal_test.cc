@@ -156,6 +156,13 @@ TEST_F(PortalTest, WrongPasswordsLockTheAccountEvenForTheRightOne) {
       c->Post("/sign-in",
               {{"csrf", form.Csrf()}, {"email", "m@home0.example"}, {"password", "correct horse battery"}});
   EXPECT_EQ(right.status, 401) << "a locked account signed in";
+  // An address with no account gets the same answer as a wrong password.
+  PortalPage unknown_form = c->Get("/sign-in");
+  PortalPage unknown = c->Post("/sign-in", {{"csrf", unknown_form.Csrf()},
+                                            {"email", "nobody@nowhere.example"},
+                                            {"password", "correct horse battery"}});
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(unknown.body, right.body);
   EXPECT_EQ(c->cookies().count("berth_session"), 0u);
   std::string out;
   RunCommand(Program("sync/hub/berth-hub") + portal_->hub.where() + " provider list", &out);
