@@ -3,7 +3,8 @@
 // already parsed, from the hub's storage: HTTPS and cookies' transport are portal_server.cc's. Every
 // answer and vacancy change is pushed as the account's hub device through HubStorage::Push, so the hub's
 // rules (hub_rules.h) decide it as they decide a laptop's change, and devices pull it like any other.
-// Private to berth_sync.
+// One file per job: portal.cc (routing, sessions, sign-in, pushing changes), portal_offers.cc (offers and
+// answers), portal_vacancies.cc (beds, homecare hours, the capacity return). Private to berth_sync.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +36,14 @@ struct PortalAnswer {
 
 // The security headers every answer carries (CSP, no framing, no sniffing, no caching, HSTS).
 std::vector<std::pair<std::string, std::string>> PortalSecurityHeaders();
+
+// What the portal's files share (portal.cc): a page, a redirect (303), a refusal page, a form's field (""
+// when absent), a code in words ("cannot_meet_needs" -> "cannot meet needs", "a,b" -> "a, b").
+PortalAnswer PortalHtml(int status, std::string body);
+PortalAnswer PortalRedirect(const std::string& to);
+PortalAnswer PortalRefused(int status, const std::string& title, const std::string& text);
+std::string FormField(const PortalRequest& r, const std::string& name);
+std::string CodeWords(const std::string& code);
 
 class Portal {
  public:
