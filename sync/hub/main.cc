@@ -178,6 +178,7 @@ Status ParseListen(const std::string& flag, const std::string& listen, std::stri
 struct PortalFlags {
   std::string listen = "127.0.0.1:8443";
   std::string cert, key, port_file;
+  int failures_per_address = 20;
 };
 
 Status Serve(const HubPlace& place, const std::string& pass_file, const std::string& listen,
@@ -209,6 +210,9 @@ Status Serve(const HubPlace& place, const std::string& pass_file, const std::str
         ParseListen("--portal-listen", portal.listen, &options.portal.host, &options.portal.port));
     options.portal.cert_file = portal.cert;
     options.portal.key_file = portal.key;
+    if (portal.failures_per_address < 1 || portal.failures_per_address > 10000)
+      return UsageError("--portal-failures-per-address must be from 1 to 10000");
+    options.portal.sign_in_failures_per_address = portal.failures_per_address;
     options.portal.on_listening = [&](int bound) {
       std::printf("berth-hub provider portal on https://%s:%d\n", options.portal.host.c_str(), bound);
       std::fflush(stdout);
@@ -413,6 +417,10 @@ int main(int argc, char** argv) {
   serve->add_option("--tls-key", portal.key, "the certificate's PEM private key");
   serve->add_option("--portal-listen", portal.listen,
                     "the portal's HOST:PORT (default 127.0.0.1:8443; 0: any)");
+  serve->add_option(
+      "--portal-failures-per-address", portal.failures_per_address,
+      "failed portal sign-ins one address may make in 15 minutes before its sign-ins are refused"
+      " (default 20)");
   serve->add_option("--portal-port-file", portal.port_file,
                     "once the portal listens, write its bound port to this file, atomically");
   auto* provider = app.add_subcommand("provider", "provider portal accounts (invite, list, revoke)");

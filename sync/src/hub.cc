@@ -263,7 +263,8 @@ Status Hub::Serve(const std::string& host, int port, const std::function<void(in
   std::unique_ptr<internal::PortalServer> portal_server;
   std::thread portal_thread;
   if (!options_.portal.cert_file.empty()) {
-    portal = std::make_unique<internal::Portal>(*storage_, env_);
+    portal =
+        std::make_unique<internal::Portal>(*storage_, env_, options_.portal.sign_in_failures_per_address);
     portal_server = std::make_unique<internal::PortalServer>(*portal);
     BERTH_ASSIGN_OR_RETURN(int portal_port,
                            portal_server->Bind(options_.portal.host, options_.portal.port,

@@ -212,9 +212,39 @@ PortalAnswer Portal::SignInPage(const PortalRequest& r, const std::string& error
   return a;
 }
 
+bool Portal::AddressThrottled(const std::string& peer, int64_t now) {
+  std::lock_guard<std::mutex> lock(failures_mu_);
+  auto it = failures_.find(peer);
+  if (it == failures_.end()) return false;
+  while (!it->second.empty() && it->second.front() < now - kLockoutMs) it->second.pop_front();
+  if (it->second.empty()) {
+    failures_.erase(it);
+    return false;
+  }
+  return static_cast<int>(it->second.size()) >= failures_per_address_;
+}
+
+void Portal::CountAddressFailure(const std::string& peer, int64_t now) {
+  std::lock_guard<std::mutex> lock(failures_mu_);
+  // Bounded: past 10,000 addresses, those with no failure in the window go first.
+  if (failures_.size() > 10000) {
+    for (auto it = failures_.begin(); it != failures_.end();) {
+      it = it->second.back() < now - kLockoutMs ? failures_.erase(it) : std::next(it);
+    }
+  }
+  auto& times = failures_[peer];
+  times.push_back(now);
+  while (static_cast<int>(times.size()) > failures_per_address_) times.pop_front();
+}
+
 PortalAnswer Portal::SignIn(const PortalRequest& r) {
   if (!PreSessionTokenOk(r))
     return PortalRefused(403, "Form refused", "The form was not sent from this portal.");
+  if (AddressThrottled(r.peer, env_.NowMs())) {
+    Log("portal: sign-ins from one address refused for a while (too many failures)");
+    return PortalRefused(429, "Too many attempts",
+                         "Too many sign-ins failed from your network. Try again in 15 minutes.");
+  }
   static const std::string kWrong = "The email address or password is not right, or the account is locked.";
   auto account = storage_.ProviderAccountByEmail(Lower(FormField(r, "email")));
   const int64_t now = env_.NowMs();
@@ -225,15 +255,18 @@ PortalAnswer Portal::SignIn(const PortalRequest& r) {
       return h.ok() ? *h : std::string();
     }();
     (void)VerifyPassword(kDummy, FormField(r, "password"));
+    CountAddressFailure(r.peer, now);
     return SignInPage(r, kWrong);
   }
   if (account->locked_until_ms > now) {
     Audit(account->account_id, "sign_in_locked", "");
+    CountAddressFailure(r.peer, now);
     return SignInPage(r, kWrong);
   }
   if (!VerifyPassword(account->password_hash, FormField(r, "password"))) {
     (void)storage_.RecordSignInFailure(account->account_id, now, kMaxSignInFailures, kLockoutMs);
     Audit(account->account_id, "sign_in_failed", "");
+    CountAddressFailure(r.peer, now);
     return SignInPage(r, kWrong);
   }
   (void)storage_.ClearSignInFailures(account->account_id);

@@ -8,7 +8,9 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +22,7 @@ namespace berth::sync::internal {
 
 struct PortalRequest {
   std::string method;  // GET | POST
+  std::string peer;    // the client's address
   std::string path;
   std::map<std::string, std::string> form;     // a POST's fields (urlencoded or multipart)
   std::map<std::string, std::string> cookies;  // by name
@@ -47,7 +50,10 @@ std::string CodeWords(const std::string& code);
 
 class Portal {
  public:
-  Portal(HubStorage& storage, Env& env) : storage_(storage), env_(env) {}
+  // `sign_in_failures_per_address`: failed sign-ins one address may make in 15 minutes (any accounts),
+  // counted in this process, before its sign-ins are refused unread (429).
+  Portal(HubStorage& storage, Env& env, int sign_in_failures_per_address)
+      : storage_(storage), env_(env), failures_per_address_(sign_in_failures_per_address) {}
   PortalAnswer Handle(const PortalRequest& request);
 
  private:
@@ -81,8 +87,15 @@ class Portal {
   std::string PreSessionToken(const PortalRequest& r, PortalAnswer* answer);
   bool PreSessionTokenOk(const PortalRequest& r);
 
+  // Failed sign-ins by address in the last 15 minutes (times, oldest first).
+  bool AddressThrottled(const std::string& peer, int64_t now);
+  void CountAddressFailure(const std::string& peer, int64_t now);
+
   HubStorage& storage_;
   Env& env_;
+  const int failures_per_address_;
+  std::mutex failures_mu_;
+  std::map<std::string, std::deque<int64_t>> failures_;
 };
 
 }  // namespace berth::sync::internal

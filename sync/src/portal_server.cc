@@ -38,6 +38,7 @@ struct PortalServer::Impl {
     PortalRequest r;
     r.method = req.method;
     r.path = req.path;
+    r.peer = req.remote_addr;
     r.cookies = ParseCookies(req.get_header_value("Cookie"));
     if (req.method == "POST") {
       if (req.is_multipart_form_data()) {

@@ -163,6 +163,14 @@ TEST_F(PortalTest, WrongPasswordsLockTheAccountEvenForTheRightOne) {
                                             {"password", "correct horse battery"}});
   EXPECT_EQ(unknown.status, 401);
   EXPECT_EQ(unknown.body, right.body);
+  // That was the seventh failure from this address; the eighth closes it, to every account.
+  PortalPage eighth_form = c->Get("/sign-in");
+  EXPECT_EQ(c->Post("/sign-in",
+                    {{"csrf", eighth_form.Csrf()}, {"email", "nobody@nowhere.example"}, {"password", "x"}})
+                .status,
+            401);
+  auto other = portal_->SignedInProviderStatus("1-100000001", "m@home1.example", "staple battery horse");
+  EXPECT_EQ(other, 429) << "sign-ins from an address with eight failures went on";
   EXPECT_EQ(c->cookies().count("berth_session"), 0u);
   std::string out;
   RunCommand(Program("sync/hub/berth-hub") + portal_->hub.where() + " provider list", &out);

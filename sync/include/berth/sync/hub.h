@@ -46,6 +46,7 @@ struct PortalOptions {
   std::string cert_file;                  // PEM; empty: no portal
   std::string key_file;                   // PEM
   std::function<void(int)> on_listening;  // gets the portal's bound port
+  int sign_in_failures_per_address = 20;  // in 15 minutes, any accounts, then its sign-ins are refused
 };
 
 struct HubOptions {
