@@ -8,7 +8,8 @@
 //   berth-hub --data DIR devices
 //   berth-hub --data DIR revoke DEVICE
 //   berth-hub --data DIR serve ... --tls-cert FILE --tls-key FILE [--portal-listen HOST:PORT]
-//             [--portal-port-file FILE]           (the provider portal over HTTPS, PROTOCOL.md section 14)
+//             [--portal-port-file FILE] [--portal-failures-per-address N]
+//                                                 (the provider portal over HTTPS, PROTOCOL.md section 14)
 //   berth-hub --data DIR provider invite --cqc-location-id ID --email E [--portal-url URL] [--json]
 //   berth-hub --data DIR provider list | provider revoke ACCOUNT
 //
