@@ -303,6 +303,17 @@ TEST_F(PortalTest, VacanciesMadeOnTheWebReachTheLaptopButNotOverAPlacement) {
   PortalPage refused =
       home1->Post("/vacancies/bed/" + beds_[1], {{"status", "vacant"}, {"csrf", page1.Csrf()}});
   EXPECT_EQ(refused.status, 409) << "a bed with a placement today was made vacant";
+  // Home 1's homecare hours, edited in place.
+  const std::string hours = broker_->Write("homecare_capacity", "",
+                                           {{"provider_id", homes_[1]},
+                                            {"zone", std::string("Huntingdon")},
+                                            {"band", std::string("morning")},
+                                            {"hours_per_week", 10.0}});
+  ASSERT_TRUE(broker_->Sync().ok());
+  EXPECT_EQ(home1->Post("/vacancies/homecare/" + hours, {{"hours", "20.5"}, {"csrf", page1.Csrf()}}).status,
+            200);
+  EXPECT_EQ(home1->Post("/vacancies/homecare/" + hours, {{"hours", "-3"}, {"csrf", page1.Csrf()}}).status,
+            400);
   // The capacity return as a file: one bad line changes nothing.
   PortalPage bad = home1->Upload("/vacancies/upload", page1.Csrf(),
                                  "type,id,value\nbed,Room 1,vacant\nbed,Room 0,vacant\n");
@@ -316,6 +327,8 @@ TEST_F(PortalTest, VacanciesMadeOnTheWebReachTheLaptopButNotOverAPlacement) {
   ASSERT_TRUE(broker_->Sync().ok());
   EXPECT_EQ(Text(*broker_->store, "SELECT status FROM bed WHERE id = '" + beds_[0] + "'"), "unavailable");
   EXPECT_EQ(Text(*broker_->store, "SELECT status FROM bed WHERE id = '" + beds_[1] + "'"), "occupied");
+  EXPECT_EQ(Text(*broker_->store, "SELECT hours_per_week FROM homecare_capacity WHERE id = '" + hours + "'"),
+            "20.5");
 }
 
 }  // namespace
