@@ -14,7 +14,13 @@ PACKAGES := build-essential cmake pkg-config git \
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libcpp-httplib-dev liblemon-dev \
   libpq-dev postgresql-15 \
   libgtest-dev libgmock-dev libbenchmark-dev \
-  fonts-inter fonts-dejavu-core xvfb xauth clang clang-format libclang-rt-14-dev
+  fonts-inter fonts-dejavu-core xvfb xauth clang clang-format libclang-rt-14-dev \
+  openssl chromium chromium-driver
+
+# axe-core, the accessibility engine the provider portal's browser test injects (tests/sync/portal): not
+# packaged by Debian, so the one dependency taken from npm, at a pinned version, for the tests only.
+AXE_VERSION := 4.11.0
+AXE_DIR := /usr/local/share/berth-axe
 
 .PHONY: deps test run bench fuzz format build-debug build-release clean
 
@@ -28,6 +34,13 @@ deps:
 	  if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@if ! grep -qs '"version": "$(AXE_VERSION)"' $(AXE_DIR)/node_modules/axe-core/package.json; then \
+	  echo "make deps: installing axe-core $(AXE_VERSION) into $(AXE_DIR)"; \
+	  if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi; \
+	  command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends npm; \
+	  $$SUDO mkdir -p $(AXE_DIR) && \
+	  $$SUDO npm install --no-save --no-audit --no-fund --prefix $(AXE_DIR) axe-core@$(AXE_VERSION); \
 	fi
 
 build-debug: deps

@@ -7,6 +7,11 @@
 //   berth-hub --data DIR codes | cancel-code ID
 //   berth-hub --data DIR devices
 //   berth-hub --data DIR revoke DEVICE
+//   berth-hub --data DIR serve ... --tls-cert FILE --tls-key FILE [--portal-listen HOST:PORT]
+//             [--portal-port-file FILE] [--portal-failures-per-address N]
+//                                                 (the provider portal over HTTPS, PROTOCOL.md section 14)
+//   berth-hub --data DIR provider invite --cqc-location-id ID --email E [--portal-url URL] [--json]
+//   berth-hub --data DIR provider list | provider revoke ACCOUNT
 //
 // The passphrase of the hub's encrypted store (on PostgreSQL: of the hub's sealed keys) comes from
 // --passphrase-file or $BERTH_HUB_PASSPHRASE. Exit codes as the berth CLI: 0 ok, 1 usage, 2 bad input, 3
@@ -157,19 +162,34 @@ Status Init(const HubPlace& place, const std::string& pass_file) {
   return Status::Ok();
 }
 
+Status ParseListen(const std::string& flag, const std::string& listen, std::string* host, int* port) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return UsageError(flag + " HOST:PORT");
+  *host = listen.substr(0, colon);
+  try {
+    *port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    return UsageError(flag + " HOST:PORT: the port is not a number");
+  }
+  if (*port < 0 || *port > 65535) return UsageError(flag + ": port out of range");
+  return Status::Ok();
+}
+
+// What `serve` needs for the provider portal (section 14): its listener and TLS files.
+struct PortalFlags {
+  std::string listen = "127.0.0.1:8443";
+  std::string cert, key, port_file;
+  int failures_per_address = 20;
+};
+
 Status Serve(const HubPlace& place, const std::string& pass_file, const std::string& listen,
              const std::string& port_file, double horizon_days, double courier_hours,
-             const ServerLimits& limits) {
-  const auto colon = listen.rfind(':');
-  if (colon == std::string::npos) return UsageError("--listen HOST:PORT");
-  const std::string host = listen.substr(0, colon);
+             const ServerLimits& limits, const PortalFlags& portal) {
+  std::string host;
   int port = 0;
-  try {
-    port = std::stoi(listen.substr(colon + 1));
-  } catch (const std::exception&) {
-    return UsageError("--listen HOST:PORT: the port is not a number");
-  }
-  if (port < 0 || port > 65535) return UsageError("--listen: port out of range");
+  BERTH_RETURN_IF_ERROR(ParseListen("--listen", listen, &host, &port));
+  if (portal.cert.empty() != portal.key.empty())
+    return UsageError("give both --tls-cert and --tls-key, or neither");
   if (!(horizon_days >= 0) || horizon_days > 36500)
     return UsageError("--tombstone-days must be a number of days from 0 to 36500");
   if (limits.workers < 1 || limits.workers > 64) return UsageError("--workers must be from 1 to 64");
@@ -185,6 +205,25 @@ Status Serve(const HubPlace& place, const std::string& pass_file, const std::str
   options.tombstone_horizon_ms = std::llround(horizon_days * 24 * 3600 * 1000);
   options.limits = limits;
   options.courier_ttl_ms = std::llround(courier_hours * 3600 * 1000);
+  Status portal_port_written = Status::Ok();
+  if (!portal.cert.empty()) {
+    BERTH_RETURN_IF_ERROR(
+        ParseListen("--portal-listen", portal.listen, &options.portal.host, &options.portal.port));
+    options.portal.cert_file = portal.cert;
+    options.portal.key_file = portal.key;
+    if (portal.failures_per_address < 1 || portal.failures_per_address > 10000)
+      return UsageError("--portal-failures-per-address must be from 1 to 10000");
+    options.portal.sign_in_failures_per_address = portal.failures_per_address;
+    options.portal.on_listening = [&](int bound) {
+      std::printf("berth-hub provider portal on https://%s:%d\n", options.portal.host.c_str(), bound);
+      std::fflush(stdout);
+      if (!portal.port_file.empty()) {
+        portal_port_written =
+            WriteFileAtomically(*Env::Default(), portal.port_file, std::to_string(bound) + "\n");
+        if (!portal_port_written.ok()) g_stop.store(true);
+      }
+    };
+  }
   Hub hub(std::move(storage), options);
   BERTH_RETURN_IF_ERROR(hub.Start());
   std::signal(SIGTERM, OnSignal);
@@ -204,7 +243,60 @@ Status Serve(const HubPlace& place, const std::string& pass_file, const std::str
       },
       &g_stop);
   BERTH_RETURN_IF_ERROR(port_written);
+  BERTH_RETURN_IF_ERROR(portal_port_written);
   return served;
+}
+
+// The provider portal's accounts (section 14): an invite makes the account and prints its one-time link.
+Status ProviderInvite(const HubPlace& place, const std::string& pass_file, const std::string& cqc_location_id,
+                      const std::string& email, const std::string& portal_url, bool json) {
+  if (portal_url.rfind("https://", 0) != 0) return UsageError("--portal-url must start with https://");
+  BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(place, pass_file));
+  BERTH_ASSIGN_OR_RETURN(ProviderInvitation invitation,
+                         InviteProvider(*storage, cqc_location_id, email, Env::Default()->NowMs()));
+  const ProviderAccount& a = invitation.account;
+  std::string base = portal_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  const std::string link = base + "/invite/" + invitation.token;
+  if (json) {
+    const nlohmann::json out = {{"account_id", a.account_id},
+                                {"link", link},
+                                {"cqc_location_id", cqc_location_id},
+                                {"email", a.email},
+                                {"expires_ms", a.invite_expires_ms}};
+    std::printf("%s\n", out.dump().c_str());
+    return Status::Ok();
+  }
+  std::printf(
+      "account %s for CQC location %s (%s)\n"
+      "one-time link, valid for 7 days: %s\n"
+      "send it to the provider by a channel you trust; it sets the account's password once\n",
+      a.account_id.c_str(), cqc_location_id.c_str(), a.email.c_str(), link.c_str());
+  return Status::Ok();
+}
+
+Status ProviderList(const HubPlace& place, const std::string& pass_file) {
+  BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(place, pass_file));
+  BERTH_ASSIGN_OR_RETURN(auto accounts, storage->ListProviderAccounts());
+  const int64_t now = Env::Default()->NowMs();
+  std::printf("%-32s  %-14s  %-9s  %s\n", "ACCOUNT", "CQC LOCATION", "STATE", "EMAIL");
+  for (const auto& a : accounts) {
+    const char* state = a.revoked                   ? "revoked"
+                        : a.locked_until_ms > now   ? "locked"
+                        : !a.password_hash.empty()  ? "active"
+                        : a.invite_expires_ms < now ? "expired"
+                                                    : "invited";
+    std::printf("%-32s  %-14s  %-9s  %s\n", a.account_id.c_str(), a.cqc_location_id.c_str(), state,
+                a.email.c_str());
+  }
+  return Status::Ok();
+}
+
+Status ProviderRevoke(const HubPlace& place, const std::string& pass_file, const std::string& id) {
+  BERTH_ASSIGN_OR_RETURN(auto storage, OpenHub(place, pass_file));
+  BERTH_RETURN_IF_ERROR(storage->RevokeProviderAccount(id));
+  std::printf("revoked provider account %s: its sessions end and it can no longer sign in\n", id.c_str());
+  return Status::Ok();
 }
 
 Status EnrollCode(const HubPlace& place, const std::string& pass_file, const std::string& name,
@@ -320,6 +412,34 @@ int main(int argc, char** argv) {
   serve->add_option("--courier-hours", courier_hours,
                     "how long a laptop's courier key (sync while locked) works after the laptop registered it"
                     " (default 96; 0: no sync while locked)");
+  PortalFlags portal;
+  serve->add_option("--tls-cert", portal.cert,
+                    "serve the provider portal over HTTPS with this PEM certificate");
+  serve->add_option("--tls-key", portal.key, "the certificate's PEM private key");
+  serve->add_option("--portal-listen", portal.listen,
+                    "the portal's HOST:PORT (default 127.0.0.1:8443; 0: any)");
+  serve->add_option(
+      "--portal-failures-per-address", portal.failures_per_address,
+      "failed portal sign-ins one address may make in 15 minutes before its sign-ins are refused"
+      " (default 20)");
+  serve->add_option("--portal-port-file", portal.port_file,
+                    "once the portal listens, write its bound port to this file, atomically");
+  auto* provider = app.add_subcommand("provider", "provider portal accounts (invite, list, revoke)");
+  auto* provider_invite = provider->add_subcommand("invite", "make an account and print its one-time link");
+  std::string cqc_location_id, email, portal_url = "https://localhost:8443";
+  bool invite_json = false;
+  provider_invite
+      ->add_option("--cqc-location-id", cqc_location_id, "the CQC location the account answers for")
+      ->required();
+  provider_invite->add_option("--email", email, "the provider's work email address")->required();
+  provider_invite->add_option("--portal-url", portal_url, "the portal's public https:// address");
+  provider_invite->add_flag("--json", invite_json,
+                            "print one JSON object: account_id, link, expires_ms, ...");
+  auto* provider_list = provider->add_subcommand("list", "list provider accounts");
+  auto* provider_revoke = provider->add_subcommand("revoke", "revoke a provider account");
+  std::string account_id;
+  provider_revoke->add_option("account", account_id, "the account's id (at least 4 hex digits)")->required();
+  provider->require_subcommand(1);
   auto* enroll = app.add_subcommand("enroll", "make a one-time enrollment code for a device");
   enroll->add_option("--name", name, "the device's name (e.g. 'Broker laptop 3')")->required();
   enroll->add_option("--role", role, "broker, ward or viewer")->required();
@@ -343,7 +463,13 @@ int main(int argc, char** argv) {
     st = Init(place, pass_file);
   } else if (serve->parsed()) {
     limits.request_deadline_ms = std::llround(request_timeout_s * 1000);
-    st = Serve(place, pass_file, listen, port_file, horizon_days, courier_hours, limits);
+    st = Serve(place, pass_file, listen, port_file, horizon_days, courier_hours, limits, portal);
+  } else if (provider_invite->parsed()) {
+    st = ProviderInvite(place, pass_file, cqc_location_id, email, portal_url, invite_json);
+  } else if (provider_list->parsed()) {
+    st = ProviderList(place, pass_file);
+  } else if (provider_revoke->parsed()) {
+    st = ProviderRevoke(place, pass_file, account_id);
   } else if (enroll->parsed()) {
     st = EnrollCode(place, pass_file, name, role, scope, enroll_json);
   } else if (devices->parsed()) {

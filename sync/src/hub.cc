@@ -11,6 +11,8 @@
 #include "berth/sync/version.h"
 #include "http_server.h"
 #include "hub_internal.h"
+#include "portal.h"
+#include "portal_server.h"
 
 namespace berth::sync {
 
@@ -95,6 +97,11 @@ Hub::Opened Hub::OpenSealed(const Bytes& body, uint8_t direction) {
     return o;
   }
   o.device = std::move(dev).value();
+  // A provider account's hub device has no keys and never syncs: the portal pushes for it (section 14).
+  if (o.device.role == "provider") {
+    o.refusal = Plain(401, "unknown_device");
+    return o;
+  }
   const bool by_courier = direction == 3;
   PublicKeys sender{o.device.sign_pk, o.device.kx_pk};
   if (by_courier) {
@@ -251,8 +258,28 @@ Status Hub::Serve(const std::string& host, int port, const std::function<void(in
       purged.ok() && *purged > 0) {
     Log("purged " + std::to_string(*purged) + " tombstones past the horizon");
   }
+  // The provider portal, on its own HTTPS listener and thread (section 14).
+  std::unique_ptr<internal::Portal> portal;
+  std::unique_ptr<internal::PortalServer> portal_server;
+  std::thread portal_thread;
+  if (!options_.portal.cert_file.empty()) {
+    portal =
+        std::make_unique<internal::Portal>(*storage_, env_, options_.portal.sign_in_failures_per_address);
+    portal_server = std::make_unique<internal::PortalServer>(*portal);
+    BERTH_ASSIGN_OR_RETURN(int portal_port,
+                           portal_server->Bind(options_.portal.host, options_.portal.port,
+                                               options_.portal.cert_file, options_.portal.key_file));
+    portal_thread = std::thread([&] { portal_server->Run(); });
+    Log("provider portal listening on https://" + options_.portal.host + ":" + std::to_string(portal_port));
+    if (options_.portal.on_listening) options_.portal.on_listening(portal_port);
+  }
   if (on_listening) on_listening(bound);
-  return server.Run(stop);
+  Status served = server.Run(stop);
+  if (portal_server) {
+    portal_server->Stop();
+    portal_thread.join();
+  }
+  return served;
 }
 
 }  // namespace berth::sync

@@ -141,6 +141,7 @@ Status HubRules::Arbitrate(const DeviceRecord& dev, const Mutation& m, int64_t n
   BERTH_ASSIGN_OR_RETURN(std::optional<Rejection> out_of_place, CheckArea(dev, m, prior, merged, &area));
   if (out_of_place) return reject(std::move(out_of_place));
   if (auto r = CheckClaimName(m)) return reject(std::move(r));
+  if (auto r = CheckOfferAnswer(m, prior)) return reject(std::move(r));
   BERTH_ASSIGN_OR_RETURN(std::optional<Rejection> bed_refused, CheckBedHold(dev, m, prior, merged, iso_now));
   if (bed_refused) return reject(std::move(bed_refused));
   BERTH_ASSIGN_OR_RETURN(std::optional<Rejection> claim_refused, CheckPlacementClaim(m, merged, iso_now));
@@ -232,6 +233,22 @@ Result<std::optional<Rejection>> HubRules::CheckArea(const DeviceRecord& dev, co
     refused = Rejection{"out_of_scope", "the row is outside this device's scope"};
   }
   return refused;
+}
+
+// An offer's answer is a claim on the offer (PROTOCOL.md section 7): the first answer the hub accepts
+// stands, whether it came from the portal or a laptop, and an offer withdrawn or expired takes none.
+std::optional<Rejection> HubRules::CheckOfferAnswer(const Mutation& m, const PriorRow& prior) {
+  if (m.entity != "offer" || prior.values.empty()) return std::nullopt;
+  std::string to;
+  if (m.kind == MutationKind::kDelete) return std::nullopt;
+  if (auto it = m.fields.find("status"); it != m.fields.end()) to = ValueText(it->second);
+  if (to != "accepted" && to != "declined") return std::nullopt;
+  const std::string from = Str(prior.values, "status");
+  if (from == "withdrawn" || from == "expired")
+    return Rejection{"offer_closed", "the offer was " + from + " before this answer reached the hub"};
+  if ((from == "accepted" || from == "declined") && from != to)
+    return Rejection{"offer_answered", "the provider's answer (" + from + ") reached the hub first"};
+  return std::nullopt;
 }
 
 std::optional<Rejection> HubRules::CheckClaimName(const Mutation& m) {

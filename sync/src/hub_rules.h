@@ -93,6 +93,8 @@ class HubRules {
                                              const PriorRow& prior,
                                              const std::map<std::string, Value>& merged, std::string* area);
   static std::optional<Rejection> CheckClaimName(const Mutation& m);
+  // An offer's first answer stands; an offer withdrawn or expired takes none (offer_answered, offer_closed).
+  static std::optional<Rejection> CheckOfferAnswer(const Mutation& m, const PriorRow& prior);
   Result<std::optional<Rejection>> CheckBedHold(const DeviceRecord& dev, const Mutation& m,
                                                 const PriorRow& prior,
                                                 const std::map<std::string, Value>& merged,

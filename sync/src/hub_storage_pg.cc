@@ -18,7 +18,7 @@ namespace internal {
 namespace {
 
 // Migration N (1-based) is kMigrations[N - 1]. Append only: a released migration never changes.
-const std::array<const char*, 2> kMigrations = {
+const std::array<const char*, 3> kMigrations = {
     // 1: the registry (codes, devices with their replay counters, couriers) and the sealed keys.
     "CREATE TABLE hub_keys ("
     "  id integer PRIMARY KEY CHECK (id = 1),"
@@ -58,6 +58,19 @@ const std::array<const char*, 2> kMigrations = {
     "  device_id text NOT NULL, seq bigint NOT NULL, mutation_id text NOT NULL, reason_code text NOT NULL,"
     "  reason text NOT NULL, PRIMARY KEY (device_id, seq));"
     "CREATE TABLE hub_state (key text PRIMARY KEY, value bigint NOT NULL);",
+    // 3: the provider portal (PROTOCOL.md section 14): accounts with their invites (by id) and lockout,
+    // sessions (by the hash of their cookie) with their CSRF tokens, the portal's audit. Shared, so a
+    // lockout or a sign-out holds on every hub process.
+    "CREATE TABLE hub_provider_account ("
+    "  account_id text PRIMARY KEY, cqc_location_id text NOT NULL, email text NOT NULL,"
+    "  password_hash text NOT NULL DEFAULT '', invite_id bytea NOT NULL, invite_expires_ms bigint NOT NULL,"
+    "  created_ms bigint NOT NULL, revoked boolean NOT NULL DEFAULT false,"
+    "  failed_sign_ins integer NOT NULL DEFAULT 0, locked_until_ms bigint NOT NULL DEFAULT 0);"
+    "CREATE TABLE hub_portal_session ("
+    "  session_hash bytea PRIMARY KEY, account_id text NOT NULL, csrf text NOT NULL,"
+    "  expires_ms bigint NOT NULL);"
+    "CREATE TABLE hub_portal_audit ("
+    "  at_ms bigint NOT NULL, account_id text NOT NULL, action text NOT NULL, object text NOT NULL);",
 };
 
 // Any fixed number: the advisory lock that makes concurrent starts migrate one at a time.

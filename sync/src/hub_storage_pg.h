@@ -3,7 +3,9 @@
 // way out. One file per job:
 //   hub_storage_pg.cc          migrations, the hub's keys sealed under its passphrase
 //   hub_storage_pg_devices.cc  enrolment codes, devices, replay counters, couriers
-//   hub_storage_pg_rows.cc     rows: Push under row locks, the change log's numbers, Pull, purge
+//   hub_storage_pg_rows.cc     rows: Push under row locks, the change log's numbers, Pull, purge, and
+//                              the rows the portal's pages read
+//   hub_storage_pg_portal.cc   the provider portal: accounts, lockout, sessions, audit
 // Threads: no process-wide lock. Each call takes a connection of its own from the pool and the database
 // decides who waits (row locks, single-statement conditional updates), so two processes behave as two
 // threads of one.
@@ -43,8 +45,30 @@ class PostgresHubStorage final : public HubStorage {
                             PushStats* stats) override;
   Result<PullResponse> Pull(const DeviceRecord& device, const PullRequest& request) override;
   Result<int64_t> PurgeTombstones(int64_t before_ms) override;
+  Status AddProviderAccount(const ProviderAccount& account, const Bytes& invite_id) override;
+  Result<ProviderAccount> ProviderAccountByInvite(const Bytes& invite_id, int64_t now_ms) override;
+  Status SetProviderPassword(const Bytes& invite_id, const std::string& password_hash,
+                             int64_t now_ms) override;
+  Result<ProviderAccount> ProviderAccountByEmail(const std::string& email) override;
+  Result<ProviderAccount> GetProviderAccount(const std::string& account_id) override;
+  Result<std::vector<ProviderAccount>> ListProviderAccounts() override;
+  Status RevokeProviderAccount(const std::string& id_prefix) override;
+  Status RecordSignInFailure(const std::string& account_id, int64_t now_ms, int max_failures,
+                             int64_t lock_ms) override;
+  Status ClearSignInFailures(const std::string& account_id) override;
+  Status AddPortalSession(const Bytes& session_hash, const PortalSession& session) override;
+  Result<PortalSession> GetPortalSession(const Bytes& session_hash, int64_t now_ms) override;
+  Status EndPortalSession(const Bytes& session_hash) override;
+  Status AuditPortal(int64_t now_ms, const std::string& account_id, const std::string& action,
+                     const std::string& object) override;
+  Result<std::vector<std::map<std::string, Value>>> RowsWhere(
+      const std::string& entity, const std::string& field, const std::vector<std::string>& values) override;
 
  private:
+  // hub_storage_pg_portal.cc: the accounts the WHERE clause finds.
+  Result<std::vector<ProviderAccount>> AccountsWhere(const std::string& where,
+                                                     const std::vector<PgParam>& params);
+
   PgPool pool_;
   // The key rows are sealed with (hub_storage_pg_rows.cc), derived from the hub's key-exchange secret.
   static Secret RowKey(const KeyPairs& keys);

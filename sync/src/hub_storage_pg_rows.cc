@@ -467,3 +467,29 @@ Result<int64_t> PostgresHubStorage::PurgeTombstones(int64_t before_ms) {
 }
 
 }  // namespace berth::sync::internal
+
+namespace berth::sync::internal {
+
+// The portal's reads (PROTOCOL.md section 14): rows are sealed whole, so every row of the table is opened
+// and the field compared here. The portal reads a provider's few tables, not the referrals at large.
+Result<std::vector<std::map<std::string, Value>>> PostgresHubStorage::RowsWhere(
+    const std::string& entity, const std::string& field, const std::vector<std::string>& values) {
+  if (schema_.Columns(entity) == nullptr) return BadInput("no such table");
+  const std::set<std::string> wanted(values.begin(), values.end());
+  BERTH_ASSIGN_OR_RETURN(auto c, pool_.Take());
+  BERTH_ASSIGN_OR_RETURN(PgResult r, c->Exec("SELECT row_id, sealed FROM hub_row WHERE entity = $1 AND"
+                                             " deleted = 0 ORDER BY row_id",
+                                             {entity}));
+  std::vector<std::map<std::string, Value>> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    BERTH_ASSIGN_OR_RETURN(RowState rs, OpenRow(row_key_, entity, r.Text(i, 0), r.Blob(i, 1)));
+    if (rs.deleted) continue;
+    std::map<std::string, Value> row = ValuesWithLatestClock(rs);
+    auto it = row.find(field);
+    if (it == row.end() || !wanted.count(ValueText(it->second))) continue;
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+}  // namespace berth::sync::internal

@@ -191,6 +191,8 @@ bool RoleMayRead(const std::string& role, const std::string& entity) {
 
 bool RoleMayWrite(const std::string& role, const std::string& entity) {
   if (role == "broker") return true;
+  // A provider, on the portal, answers its offers and keeps its beds and homecare hours up to date.
+  if (role == "provider") return entity == "offer" || entity == "bed" || entity == "homecare_capacity";
   // Ward staff raise referrals, record answers and date changes, and write in the case log.
   if (role == "ward") {
     return entity == "referral" || entity == "offer" || entity == "referral_date_change" ||

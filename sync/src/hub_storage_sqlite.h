@@ -5,10 +5,12 @@
 //   hub_storage_sqlite_arbitration.cc  Push: each change decided by the claim rules, then logged
 //   hub_storage_sqlite_scope.cc        areas: where a row belongs and which devices may see it
 //   hub_storage_sqlite_change_log.cc   Pull and the purge of old tombstones
+//   hub_storage_sqlite_portal.cc       the provider portal: accounts, lockout, sessions, audit, its reads
 // Threads: every public method but Pull takes mu_, so one hub process writes one request at a time here;
 // Pull reads on connections of its own (readers_, WAL read transactions) and waits for no push.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +21,7 @@
 
 #include "berth/sync/hub_storage.h"
 #include "hub_rules.h"
+#include "portal_accounts.h"
 #include "rows.h"
 
 namespace berth::sync::internal {
@@ -46,8 +49,29 @@ class SqliteHubStorage final : public HubStorage, private HubRules {
                             PushStats* stats) override;
   Result<PullResponse> Pull(const DeviceRecord& device, const PullRequest& request) override;
   Result<int64_t> PurgeTombstones(int64_t before_ms) override;
+  Status AddProviderAccount(const ProviderAccount& account, const Bytes& invite_id) override;
+  Result<ProviderAccount> ProviderAccountByInvite(const Bytes& invite_id, int64_t now_ms) override;
+  Status SetProviderPassword(const Bytes& invite_id, const std::string& password_hash,
+                             int64_t now_ms) override;
+  Result<ProviderAccount> ProviderAccountByEmail(const std::string& email) override;
+  Result<ProviderAccount> GetProviderAccount(const std::string& account_id) override;
+  Result<std::vector<ProviderAccount>> ListProviderAccounts() override;
+  Status RevokeProviderAccount(const std::string& id_prefix) override;
+  Status RecordSignInFailure(const std::string& account_id, int64_t now_ms, int max_failures,
+                             int64_t lock_ms) override;
+  Status ClearSignInFailures(const std::string& account_id) override;
+  Status AddPortalSession(const Bytes& session_hash, const PortalSession& session) override;
+  Result<PortalSession> GetPortalSession(const Bytes& session_hash, int64_t now_ms) override;
+  Status EndPortalSession(const Bytes& session_hash) override;
+  Status AuditPortal(int64_t now_ms, const std::string& account_id, const std::string& action,
+                     const std::string& object) override;
+  Result<std::vector<std::map<std::string, Value>>> RowsWhere(
+      const std::string& entity, const std::string& field, const std::vector<std::string>& values) override;
 
  private:
+  // hub_storage_sqlite_portal.cc: the account the WHERE clause finds (kNotFound when none). Holds mu_.
+  Result<ProviderAccount> AccountWhere(const std::string& where, const std::function<void(Statement&)>& bind);
+
   // hub_storage_sqlite.cc
   Status UseHubIndexes();
   Status GiveWildcardRowsRealAreas();

@@ -291,4 +291,16 @@ Status ForceRowState(Store& store, const Schema& schema, const RowState& row) {
   });
 }
 
+std::map<std::string, Value> ValuesWithLatestClock(const RowState& row) {
+  std::map<std::string, Value> out;
+  std::string latest = row.row_hlc;
+  for (const auto& f : row.fields) {
+    out[f.name] = f.value;
+    if (f.hlc > latest) latest = f.hlc;  // the text form sorts like the stamp (ids.h)
+  }
+  out["id"] = row.row_id;
+  out["hlc"] = latest;
+  return out;
+}
+
 }  // namespace berth::sync::internal

@@ -53,6 +53,10 @@ Status ForceRowState(Store& store, const Schema& schema, const RowState& row);
 
 std::string ValueText(const Value& v);
 
+// A row's values by column (its "id" included), with "hlc" the latest clock of any of its fields: what the
+// portal reads, and stamps its own change of the row after (portal.cc).
+std::map<std::string, Value> ValuesWithLatestClock(const RowState& row);
+
 // Sync's own key/value tables: sync_state on a device, hub_state on the hub (schema/migrations). The value of
 // `key`, nullopt when there is none.
 Result<std::optional<Bytes>> GetStateValue(Db& db, std::string_view table, const std::string& key);

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -64,6 +65,48 @@ class ForwardingHubStorage : public sync::HubStorage {
     return inner_->Pull(device, request);
   }
   Result<int64_t> PurgeTombstones(int64_t before_ms) override { return inner_->PurgeTombstones(before_ms); }
+  Status AddProviderAccount(const sync::ProviderAccount& account, const sync::Bytes& invite_id) override {
+    return inner_->AddProviderAccount(account, invite_id);
+  }
+  Result<sync::ProviderAccount> ProviderAccountByInvite(const sync::Bytes& invite_id,
+                                                        int64_t now_ms) override {
+    return inner_->ProviderAccountByInvite(invite_id, now_ms);
+  }
+  Status SetProviderPassword(const sync::Bytes& invite_id, const std::string& hash, int64_t now_ms) override {
+    return inner_->SetProviderPassword(invite_id, hash, now_ms);
+  }
+  Result<sync::ProviderAccount> ProviderAccountByEmail(const std::string& email) override {
+    return inner_->ProviderAccountByEmail(email);
+  }
+  Result<sync::ProviderAccount> GetProviderAccount(const std::string& id) override {
+    return inner_->GetProviderAccount(id);
+  }
+  Result<std::vector<sync::ProviderAccount>> ListProviderAccounts() override {
+    return inner_->ListProviderAccounts();
+  }
+  Status RevokeProviderAccount(const std::string& id_prefix) override {
+    return inner_->RevokeProviderAccount(id_prefix);
+  }
+  Status RecordSignInFailure(const std::string& id, int64_t now_ms, int max_failures,
+                             int64_t lock_ms) override {
+    return inner_->RecordSignInFailure(id, now_ms, max_failures, lock_ms);
+  }
+  Status ClearSignInFailures(const std::string& id) override { return inner_->ClearSignInFailures(id); }
+  Status AddPortalSession(const sync::Bytes& hash, const sync::PortalSession& session) override {
+    return inner_->AddPortalSession(hash, session);
+  }
+  Result<sync::PortalSession> GetPortalSession(const sync::Bytes& hash, int64_t now_ms) override {
+    return inner_->GetPortalSession(hash, now_ms);
+  }
+  Status EndPortalSession(const sync::Bytes& hash) override { return inner_->EndPortalSession(hash); }
+  Status AuditPortal(int64_t now_ms, const std::string& account_id, const std::string& action,
+                     const std::string& object) override {
+    return inner_->AuditPortal(now_ms, account_id, action, object);
+  }
+  Result<std::vector<std::map<std::string, Value>>> RowsWhere(
+      const std::string& entity, const std::string& field, const std::vector<std::string>& values) override {
+    return inner_->RowsWhere(entity, field, values);
+  }
 
  protected:
   std::unique_ptr<sync::HubStorage> inner_;

@@ -100,7 +100,7 @@ TEST_F(PgHub, ADatabaseWithoutAHubOrFromANewerBerthIsRefused) {
   ASSERT_EQ(PgEnvironment::Get()->Client(
                 "psql", "-tA -d " + db + " -c 'SELECT max(version) FROM schema_version'", &out),
             0);
-  EXPECT_EQ(std::stoi(out), 2) << "one row per migration applied, opening twice applies none again";
+  EXPECT_EQ(std::stoi(out), 3) << "one row per migration applied, opening twice applies none again";
   ASSERT_EQ(
       PgEnvironment::Get()->Client("psql", "-d " + db + " -c 'INSERT INTO schema_version VALUES (99)'", &out),
       0)
@@ -292,6 +292,60 @@ TEST_F(PgHub, TwoProcessesConfirmingOneBedAtOnceGiveOneWinner) {
   EXPECT_EQ(from_a->next_cursor, from_b->next_cursor);
   EXPECT_EQ(from_a->next_cursor, static_cast<uint64_t>(1 + 2 * kBeds))
       << "provider, beds, one placement each";
+}
+
+}  // namespace
+}  // namespace berth::testing
+
+namespace berth::testing {
+namespace {
+
+// The provider portal's state (PROTOCOL.md section 14) is the database's: an invite used on one process
+// cannot be used on another, failed sign-ins on both count towards one lockout, and a session made on one
+// is seen, and ended by a revocation, on the other.
+TEST_F(PgHub, PortalAccountsLockoutAndSessionsHoldAcrossProcesses) {
+  auto invited = sync::InviteProvider(*a_, "1-300000001", "Manager@Home.example", 1000);
+  ASSERT_TRUE(invited.ok()) << invited.status().ToString();
+  EXPECT_EQ(invited->account.email, "manager@home.example");
+  EXPECT_EQ(sync::InviteProvider(*b_, "1-300000002", "manager@home.example", 1000).status().code(),
+            Code::kConflict);
+  const std::string id = invited->account.account_id;
+  // The account's hub device exists and is a provider's: no keys, never a sync.
+  auto device = b_->GetDevice("portal-" + id);
+  ASSERT_TRUE(device.ok());
+  EXPECT_EQ(device->role, "provider");
+  EXPECT_TRUE(device->sign_pk.empty());
+
+  const sync::Bytes invite_id(16, 7);  // an invite of a known id, to use it from both processes
+  sync::ProviderAccount second;
+  second.account_id = std::string(32, 'b');
+  second.cqc_location_id = "1-300000003";
+  second.email = "other@home.example";
+  second.created_ms = 1000;
+  second.invite_expires_ms = 5000;
+  ASSERT_TRUE(a_->AddProviderAccount(second, invite_id).ok());
+  EXPECT_EQ(b_->ProviderAccountByInvite(invite_id, 6000).status().code(), Code::kNotAuthorised) << "expired";
+  ASSERT_TRUE(b_->ProviderAccountByInvite(invite_id, 2000).ok());
+  ASSERT_TRUE(b_->SetProviderPassword(invite_id, "$argon2id$hash", 2000).ok());
+  EXPECT_EQ(a_->SetProviderPassword(invite_id, "$argon2id$other", 2000).code(), Code::kNotAuthorised);
+  EXPECT_EQ(a_->GetProviderAccount(second.account_id)->password_hash, "$argon2id$hash");
+
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE((i % 2 ? a_ : b_)->RecordSignInFailure(second.account_id, 10000, 5, 900).ok());
+  EXPECT_EQ(a_->GetProviderAccount(second.account_id)->locked_until_ms, 0);
+  ASSERT_TRUE(b_->RecordSignInFailure(second.account_id, 10000, 5, 900).ok());
+  EXPECT_EQ(a_->GetProviderAccount(second.account_id)->locked_until_ms, 10900);
+
+  const sync::Bytes session(32, 9);
+  ASSERT_TRUE(a_->AddPortalSession(session, {second.account_id, "csrf-token", 20000}).ok());
+  auto seen = b_->GetPortalSession(session, 15000);
+  ASSERT_TRUE(seen.ok());
+  EXPECT_EQ(seen->csrf, "csrf-token");
+  EXPECT_EQ(b_->GetPortalSession(session, 20001).status().code(), Code::kNotAuthorised) << "expired";
+  ASSERT_TRUE(b_->RevokeProviderAccount("bbbb").ok());
+  EXPECT_EQ(a_->GetPortalSession(session, 15000).status().code(), Code::kNotAuthorised);
+  EXPECT_TRUE(a_->GetDevice("portal-" + second.account_id)->revoked);
+  ASSERT_TRUE(a_->AuditPortal(15000, second.account_id, "view", "/offers").ok());
 }
 
 }  // namespace

@@ -38,6 +38,17 @@ struct ServerLimits {
   int64_t linger_ms = 2000;           // after refusing a request, how long its unread body is drained
 };
 
+// The provider portal (PROTOCOL.md section 14): served over HTTPS on a listener of its own when a
+// certificate is given. /v1/sync keeps its own plain listener (its bodies are sealed end to end).
+struct PortalOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;                           // 0: any free port
+  std::string cert_file;                  // PEM; empty: no portal
+  std::string key_file;                   // PEM
+  std::function<void(int)> on_listening;  // gets the portal's bound port
+  int sign_in_failures_per_address = 20;  // in 15 minutes, any accounts, then its sign-ins are refused
+};
+
 struct HubOptions {
   int64_t tombstone_horizon_ms = 30LL * 24 * 3600 * 1000;
   ServerLimits limits;
@@ -47,6 +58,7 @@ struct HubOptions {
   // The hub's clock: replay windows, push times, the tombstone horizon, the HTTP deadlines (null:
   // Env::Default()). Not owned.
   Env* env = nullptr;
+  PortalOptions portal;
 };
 
 class Hub {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +46,26 @@ struct CourierRecord {
   Bytes kx_pk;
   int64_t registered_ms = 0;
   uint64_t last_counter = 0;
+};
+
+// A provider's account on the portal (PROTOCOL.md section 14): one CQC location, made by a one-time invite.
+struct ProviderAccount {
+  std::string account_id;  // 32 hex digits; its hub device (for the changes it makes) is "portal-" + this
+  std::string cqc_location_id;
+  std::string email;
+  std::string password_hash;      // crypto_pwhash_str (Argon2id); "" until the invite is used
+  int64_t invite_expires_ms = 0;  // 0 once the invite is used
+  int64_t created_ms = 0;
+  bool revoked = false;
+  int failed_sign_ins = 0;      // since the last successful one
+  int64_t locked_until_ms = 0;  // sign-in refused until then
+};
+
+// A signed-in provider. The cookie's token is not kept: the storage holds its BLAKE2b-256.
+struct PortalSession {
+  std::string account_id;
+  std::string csrf;  // every form of the session carries it
+  int64_t expires_ms = 0;
 };
 
 struct PushStats {
@@ -93,7 +114,51 @@ class HubStorage {
   virtual Result<PullResponse> Pull(const DeviceRecord& device, const PullRequest& request) = 0;
   // Forgets tombstones whose last change is older than `before_ms`; devices behind them re-snapshot.
   virtual Result<int64_t> PurgeTombstones(int64_t before_ms) = 0;
+
+  // --- The provider portal (PROTOCOL.md section 14) ---
+  // Records a new account and its invite (by id: BLAKE2b-128 of the token), and the hub device its
+  // changes are pushed as (role "provider", no keys: it can never sync over the wire).
+  virtual Status AddProviderAccount(const ProviderAccount& account, const Bytes& invite_id) = 0;
+  // The account of an unused, unexpired invite of an account not revoked; kNotAuthorised otherwise.
+  virtual Result<ProviderAccount> ProviderAccountByInvite(const Bytes& invite_id, int64_t now_ms) = 0;
+  // Uses the invite (once: kNotAuthorised if used, expired or revoked meanwhile) and sets the password.
+  virtual Status SetProviderPassword(const Bytes& invite_id, const std::string& password_hash,
+                                     int64_t now_ms) = 0;
+  // kNotFound when no account has this e-mail address (compared as given, lower-cased by the caller).
+  virtual Result<ProviderAccount> ProviderAccountByEmail(const std::string& email) = 0;
+  virtual Result<ProviderAccount> GetProviderAccount(const std::string& account_id) = 0;
+  virtual Result<std::vector<ProviderAccount>> ListProviderAccounts() = 0;
+  // Revokes the account whose id starts with `id_prefix` (kNotFound / kUsage as CancelCode), ends its
+  // sessions and revokes its hub device.
+  virtual Status RevokeProviderAccount(const std::string& id_prefix) = 0;
+  // Counts a failed sign-in in one statement (several hub processes count together); at `max_failures`
+  // the account is locked until now_ms + lock_ms and the count starts again.
+  virtual Status RecordSignInFailure(const std::string& account_id, int64_t now_ms, int max_failures,
+                                     int64_t lock_ms) = 0;
+  virtual Status ClearSignInFailures(const std::string& account_id) = 0;
+  virtual Status AddPortalSession(const Bytes& session_hash, const PortalSession& session) = 0;
+  // kNotAuthorised when there is none or it has expired.
+  virtual Result<PortalSession> GetPortalSession(const Bytes& session_hash, int64_t now_ms) = 0;
+  virtual Status EndPortalSession(const Bytes& session_hash) = 0;
+  // The portal's audit: who did what to which row (ids only, never a row's values).
+  virtual Status AuditPortal(int64_t now_ms, const std::string& account_id, const std::string& action,
+                             const std::string& object) = 0;
+  // Rows of `entity` (not deleted) whose `field` is one of `values`, as the hub holds them, for the
+  // portal's pages; each row's "hlc" is the latest clock of any of its fields. Reads every row of the table
+  // on PostgreSQL (rows are sealed there).
+  virtual Result<std::vector<std::map<std::string, Value>>> RowsWhere(
+      const std::string& entity, const std::string& field, const std::vector<std::string>& values) = 0;
 };
+
+// Makes a provider account for a CQC location (berth-hub provider invite): its invite is valid 7 days, once.
+// Returns the account and the invite's token (for the link; the hub keeps only its id). kConflict when an
+// account not revoked has this email address; kUsage for an empty location or an address without '@'.
+struct ProviderInvitation {
+  ProviderAccount account;
+  std::string token;
+};
+Result<ProviderInvitation> InviteProvider(HubStorage& storage, const std::string& cqc_location_id,
+                                          const std::string& email, int64_t now_ms);
 
 // Creates the hub's keys in a freshly created store (berth-hub init).
 Status InitHubStore(Store& store);
