@@ -4,8 +4,11 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "berth/schema/crypt_vfs.h"
 
@@ -14,9 +17,15 @@ namespace berth {
 // Compiled statements waiting for reuse, by SQL text. Shared with the Statements borrowed from it, so a
 // Statement destroyed after Close() finds the pool closed and finalizes itself instead.
 struct StatementPool {
+  // Looked up by string_view: a batch borrows a statement per row, so no copy of the SQL per lookup.
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
   bool closed = false;
-  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle;
-  std::unordered_map<sqlite3_stmt*, std::string> sql_of;
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>, SqlHash, std::equal_to<>> idle;
+  // Each cached statement's list in `idle` (a map's elements stay where they are as it grows).
+  std::unordered_map<sqlite3_stmt*, std::vector<sqlite3_stmt*>*> sql_of;
 
   void FinalizeAll() {
     for (auto& [sql, stmts] : idle) {
@@ -74,7 +83,7 @@ void Statement::Release() {
     sqlite3_clear_bindings(stmt_);
     auto it = pool_->sql_of.find(stmt_);
     if (it != pool_->sql_of.end()) {
-      pool_->idle[it->second].push_back(stmt_);
+      it->second->push_back(stmt_);
       stmt_ = nullptr;
       pool_.reset();
       return;
@@ -126,6 +135,18 @@ Statement& Statement::BindValue(int index, const Value& value) {
   if (const auto* d = std::get_if<double>(&value)) return Bind(index, *d);
   if (const auto* t = std::get_if<std::string>(&value)) return Bind(index, std::string_view(*t));
   return BindNull(index);
+}
+
+Statement& Statement::BindValueInPlace(int index, const Value& value) {
+  const auto* t = std::get_if<std::string>(&value);
+  return t == nullptr ? BindValue(index, value) : BindTextInPlace(index, *t);
+}
+Statement& Statement::BindTextInPlace(int index, std::string_view text) {
+  if (bind_error_.ok()) {
+    bind_error_ = BindStatus(
+        db_, sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8), index);
+  }
+  return *this;
 }
 
 Result<bool> Statement::Step() {
@@ -272,7 +293,7 @@ Result<Statement> Db::Prepare(std::string_view sql) {
 Result<Statement> Db::Cached(std::string_view sql) {
   if (db_ == nullptr) return NotAuthorised("the store is locked");
   if (pool_ == nullptr) pool_ = std::make_shared<StatementPool>();
-  auto idle = pool_->idle.find(std::string(sql));
+  auto idle = pool_->idle.find(sql);
   if (idle != pool_->idle.end() && !idle->second.empty()) {
     sqlite3_stmt* stmt = idle->second.back();
     idle->second.pop_back();
@@ -282,7 +303,8 @@ Result<Statement> Db::Cached(std::string_view sql) {
   const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                                     &stmt, nullptr);
   if (rc != SQLITE_OK) return Error(rc, "preparing statement");
-  pool_->sql_of.emplace(stmt, std::string(sql));
+  if (idle == pool_->idle.end()) idle = pool_->idle.try_emplace(std::string(sql)).first;
+  pool_->sql_of.emplace(stmt, &idle->second);
   return Statement(db_, stmt, pool_);
 }
 

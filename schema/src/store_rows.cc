@@ -194,9 +194,10 @@ Status InsertRow(Db& db, const Mutation& m, const std::vector<std::pair<std::str
   BERTH_ASSIGN_OR_RETURN(Statement ins,
                          db.Cached("INSERT INTO \"" + m.entity + "\" (" + cols + ") VALUES (" + params + ")" +
                                    (if_new ? " ON CONFLICT (id) DO NOTHING" : "")));
-  ins.Bind(1, m.row_id).Bind(2, m.hlc).Bind(3, m.origin_device);
+  // `m` outlives `ins`: its values are bound where they are.
+  ins.BindTextInPlace(1, m.row_id).BindTextInPlace(2, m.hlc).BindTextInPlace(3, m.origin_device);
   int i = 4;
-  for (const auto& f : fields) ins.BindValue(i++, *f.second);
+  for (const auto& f : fields) ins.BindValueInPlace(i++, *f.second);
   BERTH_RETURN_IF_ERROR(ins.Run());
   if (created != nullptr) *created = db.Changes() > 0;
   return Status::Ok();

@@ -20,12 +20,51 @@ Status Schema::LoadThisBuild() {
   return Sets();
 }
 
+namespace {
+
+// INSERT INTO "entity" (id, hlc, origin, "field", ...) VALUES (?, ?, ?, ?, ...): the row's id and clock
+// bind first, then `fields` in order.
+std::string RowInsertSql(const std::string& entity, const std::vector<const std::string*>& fields) {
+  std::string names = "id, hlc, origin", params = "?, ?, ?";
+  for (const std::string* f : fields) {
+    names += ", \"" + *f + "\"";
+    params += ", ?";
+  }
+  return "INSERT INTO \"" + entity + "\" (" + names + ") VALUES (" + params + ")";
+}
+
+constexpr const char* kIfNew = " ON CONFLICT (id) DO NOTHING";
+
+}  // namespace
+
 Status Schema::Sets() {
   column_sets_.clear();
+  field_columns_.clear();
+  whole_row_insert_.clear();
   for (const auto& [entity, columns] : columns_) {
     column_sets_[entity] = std::set<std::string>(columns.begin(), columns.end());
+    std::vector<std::string>& fields = field_columns_[entity];
+    std::vector<const std::string*> names;
+    for (const std::string& c : columns) {
+      if (c == "id" || c == "hlc" || c == "origin") continue;
+      fields.push_back(c);
+      names.push_back(&c);
+    }
+    const std::string sql = RowInsertSql(entity, names);
+    whole_row_insert_[entity] = {sql, sql + kIfNew};
   }
   return Status::Ok();
+}
+
+const std::vector<std::string>* Schema::FieldColumns(const std::string& entity) const {
+  auto it = field_columns_.find(entity);
+  return it == field_columns_.end() ? nullptr : &it->second;
+}
+
+const std::string* Schema::WholeRowInsertSql(const std::string& entity, bool if_new) const {
+  auto it = whole_row_insert_.find(entity);
+  if (it == whole_row_insert_.end()) return nullptr;
+  return if_new ? &it->second.second : &it->second.first;
 }
 
 const std::set<std::string>* Schema::ColumnSet(const std::string& entity) const {
@@ -150,17 +189,6 @@ struct Clock {
   bool operator<(const Clock& o) const { return std::tie(hlc, origin) < std::tie(o.hlc, o.origin); }
 };
 
-// INSERT INTO "entity" (id, hlc, origin, "field", ...) VALUES (?, ?, ?, ?, ...): the row's id and clock
-// bind first, then `fields` in order.
-std::string RowInsertSql(const std::string& entity, const std::vector<const std::string*>& fields) {
-  std::string names = "id, hlc, origin", params = "?, ?, ?";
-  for (const std::string* f : fields) {
-    names += ", \"" + *f + "\"";
-    params += ", ?";
-  }
-  return "INSERT INTO \"" + entity + "\" (" + names + ") VALUES (" + params + ")";
-}
-
 }  // namespace
 
 Status ApplyLww(Db& db, const Schema& schema, const Mutation& m, const KnownRow* known, bool* all_won) {
@@ -189,14 +217,27 @@ Status InsertFieldClock(Db& db, const RowState& row, const FieldState& f) {
 // field_clock entry for each field whose clock is newer. That is exactly what merging the row as one
 // mutation per distinct clock leaves behind (ApplyLww inserts the row; each newer clock then wins its
 // fields), without re-reading the row once per clock. A first sync is almost all such rows.
-Status InsertRowState(Db& db, const RowState& row) {
-  std::vector<const std::string*> names;
-  for (const auto& f : row.fields) names.push_back(&f.name);
-  BERTH_ASSIGN_OR_RETURN(Statement ins, db.Cached(RowInsertSql(row.entity, names)));
-  ins.Bind(1, row.row_id).Bind(2, row.row_hlc).Bind(3, row.row_origin);
+// With `if_new`, a row that already has this id is left alone and `*created` says whether the insert
+// happened (the id's own index decides, so a new row costs no read before it). `whole_row_sql`, when
+// set, is the schema's statement for a row whose fields are all its table's, in order (the usual pull).
+Status InsertRowState(Db& db, const RowState& row, const std::string* whole_row_sql, bool if_new,
+                      bool* created) {
+  std::string built;
+  if (whole_row_sql == nullptr) {
+    std::vector<const std::string*> names;
+    names.reserve(row.fields.size());
+    for (const auto& f : row.fields) names.push_back(&f.name);
+    built = RowInsertSql(row.entity, names);
+    if (if_new) built += kIfNew;
+  }
+  BERTH_ASSIGN_OR_RETURN(Statement ins, db.Cached(whole_row_sql != nullptr ? *whole_row_sql : built));
+  // `row` outlives `ins`: its values are bound where they are.
+  ins.BindTextInPlace(1, row.row_id).BindTextInPlace(2, row.row_hlc).BindTextInPlace(3, row.row_origin);
   int i = 4;
-  for (const auto& f : row.fields) ins.BindValue(i++, f.value);
+  for (const auto& f : row.fields) ins.BindValueInPlace(i++, f.value);
   BERTH_RETURN_IF_ERROR(ins.Run());
+  if (created != nullptr) *created = db.Changes() > 0;
+  if (if_new && !*created) return Status::Ok();
   const Clock row_clock{row.row_hlc, row.row_origin};
   for (const auto& f : row.fields) {
     if (f.HasRowClock() || !(row_clock < Clock{f.hlc, f.origin})) continue;
@@ -211,13 +252,27 @@ Status MergeRowState(Store& store, const Schema& schema, const RowState& row) {
   if (row.absent) return Status::Ok();
   const auto* cols = schema.Columns(row.entity);
   if (cols == nullptr) return BadInput("'" + row.entity + "' is not a table that syncs");
-  for (const auto& f : row.fields) {
-    if (f.name == "id" || f.name == "hlc" || f.name == "origin" ||
-        std::find(cols->begin(), cols->end(), f.name) == cols->end()) {
-      return BadInput("'" + row.entity + "' has no field '" + f.name + "'");
+  // Rows usually come with every field of their table in the table's order (ReadRowState): checked in
+  // one walk, and inserted with the schema's own statement; any other set of fields is looked up.
+  const std::vector<std::string>& field_columns = *schema.FieldColumns(row.entity);
+  bool whole = row.fields.size() == field_columns.size();
+  for (size_t k = 0; k < row.fields.size(); ++k) {
+    const std::string& name = row.fields[k].name;
+    if (whole && field_columns[k] == name) continue;
+    whole = false;
+    if (std::find(field_columns.begin(), field_columns.end(), name) == field_columns.end()) {
+      return BadInput("'" + row.entity + "' has no field '" + name + "'");
     }
   }
   return JoinOrBegin(store.db(), [&]() -> Status {
+    if (store.in_batch()) {
+      // A batch (a pulled page) mostly brings rows this device has never seen, a first sync nothing else:
+      // insert first, as Store::ApplyRemote does in a batch; an id already here takes the merge below.
+      bool created = false;
+      BERTH_RETURN_IF_ERROR(InsertRowState(
+          store.db(), row, whole ? schema.WholeRowInsertSql(row.entity, true) : nullptr, true, &created));
+      if (created) return Status::Ok();
+    }
     KnownRow known;
     {
       BERTH_ASSIGN_OR_RETURN(
@@ -229,7 +284,10 @@ Status MergeRowState(Store& store, const Schema& schema, const RowState& row) {
         known.origin = probe.Text(1);
       }
     }
-    if (!known.exists) return InsertRowState(store.db(), row);
+    if (!known.exists) {
+      return InsertRowState(store.db(), row, whole ? schema.WholeRowInsertSql(row.entity, false) : nullptr,
+                            false, nullptr);
+    }
     // First every field at the row's clock, then each newer clock's fields: each field ends at
     // max(local clock, hub clock) with that clock's value.
     Mutation base;

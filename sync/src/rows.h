@@ -25,11 +25,18 @@ class Schema {
   const std::vector<std::string>* Columns(const std::string& entity) const;
   const std::set<std::string>* ColumnSet(const std::string& entity) const;  // the same, as a set
   std::vector<std::string> Entities() const;
+  // The columns a row's fields may name (all but id, hlc and origin), in the table's order, and the
+  // statement that inserts a row with exactly those fields in that order (id, hlc and origin bound first;
+  // `if_new`: ON CONFLICT (id) DO NOTHING). Null if `entity` is not a table that syncs.
+  const std::vector<std::string>* FieldColumns(const std::string& entity) const;
+  const std::string* WholeRowInsertSql(const std::string& entity, bool if_new) const;
 
  private:
   std::map<std::string, std::vector<std::string>> columns_;
   Status Sets();
   std::map<std::string, std::set<std::string>> column_sets_;
+  std::map<std::string, std::vector<std::string>> field_columns_;
+  std::map<std::string, std::pair<std::string, std::string>> whole_row_insert_;  // plain, if new
 };
 
 // The row as stored (absent = 1 when there is none).

@@ -44,6 +44,38 @@ TEST(DbCached, ReusesTheCompiledStatementAndClearsItsBindings) {
   EXPECT_EQ(*db.QueryInt("SELECT count(*) FROM t"), 50);
 }
 
+// Values bound in place are what the row holds, and a reused statement does not keep them: SQLite read
+// the text where it was, so the row must hold its own copy once the statement is done.
+TEST(DbCached, ValuesBoundInPlaceAreStoredAndNotKeptByTheReusedStatement) {
+  Db db = Memory();
+  for (int i = 0; i < 3; ++i) {
+    Value value = "value " + std::to_string(i);
+    std::string text = "text " + std::to_string(i);
+    {
+      auto ins = db.Cached("INSERT INTO t (k, v) VALUES (?, ?)");
+      ASSERT_TRUE(ins.ok());
+      ins->Bind(1, i);
+      if (i % 2 == 0) {
+        ins->BindValueInPlace(2, value);
+      } else {
+        ins->BindTextInPlace(2, text);
+      }
+      ASSERT_TRUE(ins->Run().ok());
+    }  // released: the values may change now
+    value = std::string(12, 'x');
+    text.assign(text.size(), 'x');
+  }
+  auto rows = db.Prepare("SELECT v FROM t ORDER BY k");
+  ASSERT_TRUE(rows.ok());
+  std::vector<std::string> seen;
+  while (*rows->Step()) seen.push_back(rows->Text(0));
+  EXPECT_EQ(seen, (std::vector<std::string>{"value 0", "text 1", "value 2"}));
+  auto again = db.Cached("INSERT INTO t (k, v) VALUES (?, ?)");
+  ASSERT_TRUE(again.ok());
+  again->Bind(1, 9);
+  EXPECT_EQ(again->Run().code(), Code::kConflict);  // no value left bound from before
+}
+
 TEST(DbCached, TwoLiveUsesOfOneTextAreSeparateStatements) {
   Db db = Memory();
   ASSERT_TRUE(db.Exec("INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c')").ok());

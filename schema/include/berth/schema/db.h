@@ -41,6 +41,10 @@ class Statement {
   Statement& BindNull(int index);
   // NULL, an integer, a real or text, as the Value holds.
   Statement& BindValue(int index, const Value& value);
+  // BindValue without the copy, for the batch paths that bind a row's values once per row: `value` must
+  // stay alive and unchanged until this Statement (or one it is moved into) is destroyed.
+  Statement& BindValueInPlace(int index, const Value& value);
+  Statement& BindTextInPlace(int index, std::string_view text);  // the same contract for `text`
 
   // true while there is a row to read, false when done. A bind error is returned here, before stepping.
   Result<bool> Step();
