@@ -90,7 +90,8 @@ TEST_F(PgHubProcesses, AProcessKilledMidBatchAppliesNothingOfItAndTheDevicesRetr
   auto dead = std::async(std::launch::async, [&] { return a->Sync(a_->url()); });
   ASSERT_TRUE(test.WaitFor("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", "1"))
       << "hub A never reached the seventh entry of the batch";
-  // Hub B carries on while A is stopped inside A's batch: B's device pushes and pulls.
+  // Hub B carries on while A is stopped inside A's batch: B's device pushes and pulls (on PostgreSQL
+  // neither waits for a push held open in the middle of its transaction).
   const std::string referral = b->Write("referral", "", {{"status", std::string("new")}});
   auto meanwhile = b->Sync(b_->url());
   ASSERT_TRUE(meanwhile.ok()) << meanwhile.status().ToString();
