@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,8 @@ namespace berth::sync::internal {
 
 class PostgresHubStorage final : public HubStorage {
  public:
-  PostgresHubStorage(std::string url, KeyPairs keys, Schema schema)
-      : pool_(std::move(url)), keys_(std::move(keys)), row_key_(RowKey(keys_)), schema_(std::move(schema)) {}
+  PostgresHubStorage(std::string url, KeyPairs keys)
+      : pool_(std::move(url)), keys_(std::move(keys)), row_key_(RowKey(keys_)) {}
   Result<KeyPairs> HubKeys() override;
   Status AddCode(const Bytes& code_id, const Bytes& verifier, const std::string& name,
                  const std::string& role, const std::string& scope, int64_t expires_ms) override;
@@ -74,7 +75,12 @@ class PostgresHubStorage final : public HubStorage {
   static Secret RowKey(const KeyPairs& keys);
   KeyPairs keys_;  // unlocked at open with the hub passphrase; secret halves in sodium_malloc memory
   Secret row_key_;
-  Schema schema_;  // this build's tables that sync
+  // This build's tables that sync, loaded at the first push (building them takes an in-memory store and
+  // every migration: a CLI command such as `enroll` or `devices` never needs them).
+  Result<const Schema*> SyncSchema();
+  std::once_flag schema_once_;
+  Status schema_status_;
+  Schema schema_;
 };
 
 // The schema version this build writes (the last migration's number).

@@ -375,11 +375,18 @@ Secret PostgresHubStorage::RowKey(const KeyPairs& keys) {
   return key;
 }
 
+Result<const Schema*> PostgresHubStorage::SyncSchema() {
+  std::call_once(schema_once_, [this] { schema_status_ = schema_.LoadThisBuild(); });
+  if (!schema_status_.ok()) return schema_status_;
+  return &schema_;
+}
+
 Result<PushResponse> PostgresHubStorage::Push(const DeviceRecord& device, const PushRequest& request,
                                               int64_t now_ms, PushStats* stats) {
+  BERTH_ASSIGN_OR_RETURN(const Schema* schema, SyncSchema());
   BERTH_ASSIGN_OR_RETURN(auto c, pool_.Take());
   PushResponse resp;
-  PgPush push(*c, schema_, row_key_);
+  PgPush push(*c, *schema, row_key_);
   BERTH_RETURN_IF_ERROR(c->Transaction([&]() { return push.Run(device, request, now_ms, &resp, stats); },
                                        /*serializable=*/false, /*retry_unique=*/true));
   return resp;

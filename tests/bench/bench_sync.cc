@@ -3,13 +3,14 @@
 //   initial/push     a device pushes N changes it made offline (changes/s)
 //   initial/pull     a fresh device pulls those N changes (changes/s)
 //   incremental      an overnight incremental of 10,000 changes: push on one device, pull on another (s)
+//                    (these three on the SQLite hub, then, in the same run, on a hub on PostgreSQL: pg_*)
 //   bytes per change on the wire, both ways
 //   fleet            200 devices syncing at once (median and p99 seconds per sync)
 //   fleet_8am        the 8 am fleet: 500 laptops in 10 areas, each pushing 20 changes and pulling its
 //                    area's news, starting at random times over 60 s; median and p99 seconds per laptop,
-//                    against the single SQLite hub and against two hubs on one PostgreSQL 15 database (a
-//                    server of the bench's own, tests/sync/pg_server.h; the two hubs are two Hub
-//                    instances in this process, each with its own storage and connections)
+//                    against the single SQLite hub (served from this process) and against two
+//                    `berth-hub serve --postgres URL` processes on one PostgreSQL 15 database (a server
+//                    of the bench's own, tests/sync/pg_server.h), laptops split between them
 //   reconnect        500 laptops running the window's background sync (AutoSync) lose the hub together
 //                    and regain it: time until all are current, p99 per laptop; baseline in the same
 //                    run: the same schedule without jitter (laptops that failed together retry together)
@@ -27,8 +28,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <fstream>
 #include <random>
 #include <thread>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include "berth/schema/ids.h"
@@ -162,15 +168,8 @@ class LocalHub {
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_.load()); }
 
-  std::unique_ptr<Store> Enrolled(const std::string& dir, const std::string& area = "Huntingdonshire") {
-    auto store = NewStore(dir);
-    const std::string code = *NormaliseCode(NewEnrollmentCode());
-    Check(hub_->storage().AddCode(CodeId(code), CodeKeysFromCode(code).verifier, "bench", "broker", area,
-                                  NowMs() + 3600000),
-          "code");
-    Check(Enroll(*store, url(), code).status(), "enroll");
-    return store;
-  }
+  std::unique_ptr<Store> Enrolled(const std::string& dir, const std::string& area = "Huntingdonshire");
+  HubStorage& storage() { return hub_->storage(); }
 
  private:
   std::unique_ptr<Hub> hub_;
@@ -178,6 +177,98 @@ class LocalHub {
   std::atomic<bool> stop_{false};
   std::atomic<int> port_{0};
   std::atomic<bool> serving_{false};
+};
+
+// A new device's store enrolled through the hub at `url`, with a code `admin` (that hub's storage, or
+// another handle on its database) records.
+std::unique_ptr<Store> EnrolledAt(HubStorage& admin, const std::string& url, const std::string& dir,
+                                  const std::string& area = "Huntingdonshire") {
+  auto store = NewStore(dir);
+  const std::string code = *NormaliseCode(NewEnrollmentCode());
+  Check(admin.AddCode(CodeId(code), CodeKeysFromCode(code).verifier, "bench", "broker", area,
+                      NowMs() + 3600000),
+        "code");
+  Check(Enroll(*store, url, code).status(), "enroll");
+  return store;
+}
+
+std::unique_ptr<Store> LocalHub::Enrolled(const std::string& dir, const std::string& area) {
+  return EnrolledAt(hub_->storage(), url(), dir, area);
+}
+
+const Secret& PgPassphrase() {
+  static const Secret pass("bench hub passphrase");
+  return pass;
+}
+
+// A hub database of its own on the run's PostgreSQL 15 server, started at the first use (one initdb per
+// run, so that the smoke run ctest makes stays cheap) and stopped at exit.
+struct PgHubDatabase {
+  std::string url;
+  bool Start(benchmark::State& state) {
+    static std::unique_ptr<berth::testing::PgServer> server;
+    static std::string why;
+    if (server == nullptr && why.empty()) {
+      server = std::make_unique<berth::testing::PgServer>();
+      if (!server->Start(&why)) server.reset();
+    }
+    if (server == nullptr) {
+      state.SkipWithError(("no PostgreSQL server: " + why).c_str());
+      return false;
+    }
+    url = server->NewDatabase();
+    Check(InitPostgresHub(url, PgPassphrase()), "postgres init");
+    return true;
+  }
+  std::unique_ptr<HubStorage> Open() const {
+    auto storage = OpenPostgresHubStorage(url, PgPassphrase());
+    Check(storage.status(), "postgres open");
+    return std::move(storage).value();
+  }
+};
+
+// `berth-hub --postgres URL serve` as a process of its own (this build's), on a port it picks; stopped
+// when the object goes.
+class HubServeProcess {
+ public:
+  HubServeProcess(const std::string& url, const BenchDir& tmp, const std::string& name)
+      : port_file_(tmp.Sub(name + ".port")), log_(tmp.Sub(name + ".log")) {
+    const std::string program = berth::testing::Program("sync/hub/berth-hub");
+    pid_ = fork();
+    if (pid_ == 0) {
+      setenv("BERTH_HUB_PASSPHRASE", "bench hub passphrase", 1);
+      if (std::freopen(log_.c_str(), "w", stdout) != nullptr) dup2(fileno(stdout), STDERR_FILENO);
+      execl(program.c_str(), program.c_str(), "--postgres", url.c_str(), "serve", "--listen", "127.0.0.1:0",
+            "--port-file", port_file_.c_str(), "--max-connections-per-address", "512", nullptr);
+      _exit(127);
+    }
+    // It unlocks the hub's keys (Argon2id at the release cost) before it listens and writes the port.
+    for (int i = 0; i < 24000 && port_ == 0; ++i) {
+      std::ifstream in(port_file_);  // written whole (renamed into place) once the hub listens
+      if (in >> port_) break;
+      port_ = 0;
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (port_ == 0) {
+      std::fprintf(stderr, "bench_sync: berth-hub serve did not start; its log: %s\n", log_.c_str());
+      std::abort();
+    }
+  }
+  ~HubServeProcess() {
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+  HubServeProcess(const HubServeProcess&) = delete;
+  HubServeProcess& operator=(const HubServeProcess&) = delete;
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  std::string port_file_, log_;
+  pid_t pid_ = -1;
+  int port_ = 0;
 };
 
 // `n` changes made on `store`: new beds and, for a third of them (unless `edits` is false), a later edit of
@@ -249,69 +340,113 @@ double LocalApplyRate(const std::string& dir, int64_t n) {
   return static_cast<double>(n) / Seconds(t0, Clock::now());
 }
 
+// The initial sync through `hub`: one device pushes `n` changes it made offline, a fresh one pulls them.
+// Counters named `prefix` + what.
+void InitialSyncOn(LocalHub& hub, const BenchDir& tmp, int64_t n, const std::string& prefix,
+                   benchmark::State& state, double* seconds) {
+  auto a = hub.Enrolled(tmp.Sub(prefix + "a"));
+  auto b = hub.Enrolled(tmp.Sub(prefix + "b"));
+  std::vector<std::string> beds;
+  const std::string provider = Provider(*a);
+  WriteChanges(*a, n - 1, provider, beds);
+  SyncOptions options;
+  const auto t0 = Clock::now();
+  auto pushed = SyncOnce(*a, options);
+  const auto t1 = Clock::now();
+  Check(pushed.status(), "push");
+  auto pulled = SyncOnce(*b, options);
+  const auto t2 = Clock::now();
+  Check(pulled.status(), "pull");
+  *seconds = Seconds(t0, t2);
+  state.counters[prefix + "push_changes_per_s"] = static_cast<double>(pushed->pushed) / Seconds(t0, t1);
+  state.counters[prefix + "pull_rows_per_s"] = static_cast<double>(pulled->pulled_rows) / Seconds(t1, t2);
+  state.counters[prefix + "push_s"] = Seconds(t0, t1);
+  state.counters[prefix + "pull_s"] = Seconds(t1, t2);
+  state.counters[prefix + "pulled_rows"] = static_cast<double>(pulled->pulled_rows);
+  state.counters[prefix + "pushed"] = static_cast<double>(pushed->pushed);
+  state.counters[prefix + "push_bytes_per_change"] =
+      static_cast<double>(pushed->bytes_sent + pushed->bytes_received) / static_cast<double>(pushed->pushed);
+  state.counters[prefix + "pull_bytes_per_change"] =
+      static_cast<double>(pulled->bytes_sent + pulled->bytes_received) /
+      static_cast<double>(std::max<int64_t>(1, pulled->pulled_rows));
+}
+
 void BM_InitialSync(benchmark::State& state) {
   for (auto _ : state) {
     BenchDir tmp;
     const int64_t n = InitialChanges();
-    LocalHub hub(tmp.Sub("hub"));
-    auto a = hub.Enrolled(tmp.Sub("a"));
-    auto b = hub.Enrolled(tmp.Sub("b"));
-    std::vector<std::string> beds;
-    const std::string provider = Provider(*a);
-    WriteChanges(*a, n - 1, provider, beds);
-    SyncOptions options;
-    const auto t0 = Clock::now();
-    auto pushed = SyncOnce(*a, options);
-    const auto t1 = Clock::now();
-    Check(pushed.status(), "push");
-    auto pulled = SyncOnce(*b, options);
-    const auto t2 = Clock::now();
-    Check(pulled.status(), "pull");
+    double seconds = 0;
+    {
+      LocalHub hub(tmp.Sub("hub"));
+      InitialSyncOn(hub, tmp, n, "", state, &seconds);
+    }
     const double baseline = LocalApplyRate(tmp.Sub("baseline"), std::min<int64_t>(n, 200000));
-    state.SetIterationTime(Seconds(t0, t2));
+    double pg_seconds = 0;
+    // A smoke run (ctest's, in a sanitizer build) checks the PostgreSQL hub once, in the fleet: the
+    // same functions on it here would add seconds to every CI run and check nothing more.
+    if (!g_smoke) {
+      PgHubDatabase pg;
+      if (!pg.Start(state)) return;
+      LocalHub hub(pg.Open());
+      InitialSyncOn(hub, tmp, n, "pg_", state, &pg_seconds);
+    }
+    state.SetIterationTime(seconds);
     state.counters["changes"] = static_cast<double>(n);
-    state.counters["push_changes_per_s"] = static_cast<double>(pushed->pushed) / Seconds(t0, t1);
-    state.counters["pull_rows_per_s"] = static_cast<double>(pulled->pulled_rows) / Seconds(t1, t2);
-    state.counters["pulled_rows"] = static_cast<double>(pulled->pulled_rows);
-    state.counters["pushed"] = static_cast<double>(pushed->pushed);
-    state.counters["push_bytes_per_change"] =
-        static_cast<double>(pushed->bytes_sent + pushed->bytes_received) /
-        static_cast<double>(pushed->pushed);
-    state.counters["pull_bytes_per_change"] =
-        static_cast<double>(pulled->bytes_sent + pulled->bytes_received) /
-        static_cast<double>(std::max<int64_t>(1, pulled->pulled_rows));
     state.counters["local_apply_per_s"] = baseline;
     state.counters["push_vs_local"] = state.counters["push_changes_per_s"] / baseline;
     state.counters["pull_vs_local"] = state.counters["pull_rows_per_s"] / baseline;
+    if (!g_smoke) {
+      state.counters["pg_push_vs_local"] = state.counters["pg_push_changes_per_s"] / baseline;
+      state.counters["pg_pull_vs_local"] = state.counters["pg_pull_rows_per_s"] / baseline;
+    }
   }
+}
+
+// The overnight incremental through `hub`: a day's history already shared, then tonight's changes
+// pushed by one device and pulled by another.
+void IncrementalOn(LocalHub& hub, const BenchDir& tmp, const std::string& prefix, benchmark::State& state,
+                   double* seconds) {
+  auto a = hub.Enrolled(tmp.Sub(prefix + "a"));
+  auto b = hub.Enrolled(tmp.Sub(prefix + "b"));
+  std::vector<std::string> beds;
+  const std::string provider = Provider(*a);
+  WriteChanges(*a, IncrementalChanges() * 5, provider, beds);  // a day's history already shared
+  Check(SyncOnce(*a).status(), "seed push");
+  Check(SyncOnce(*b).status(), "seed pull");
+  WriteChanges(*a, IncrementalChanges(), provider, beds);  // tonight's changes
+  const auto t0 = Clock::now();
+  auto pushed = SyncOnce(*a);
+  const auto t1 = Clock::now();
+  auto pulled = SyncOnce(*b);
+  const auto t2 = Clock::now();
+  Check(pushed.status(), "push");
+  Check(pulled.status(), "pull");
+  *seconds = Seconds(t0, t2);
+  state.counters[prefix + "s"] = Seconds(t0, t2);
+  state.counters[prefix + "push_s"] = Seconds(t0, t1);
+  state.counters[prefix + "pull_s"] = Seconds(t1, t2);
+  state.counters[prefix + "bytes_per_change"] =
+      static_cast<double>(pushed->bytes_sent + pushed->bytes_received + pulled->bytes_sent +
+                          pulled->bytes_received) /
+      static_cast<double>(IncrementalChanges());
 }
 
 void BM_OvernightIncremental(benchmark::State& state) {
   for (auto _ : state) {
     BenchDir tmp;
-    LocalHub hub(tmp.Sub("hub"));
-    auto a = hub.Enrolled(tmp.Sub("a"));
-    auto b = hub.Enrolled(tmp.Sub("b"));
-    std::vector<std::string> beds;
-    const std::string provider = Provider(*a);
-    WriteChanges(*a, IncrementalChanges() * 5, provider, beds);  // a day's history already shared
-    Check(SyncOnce(*a).status(), "seed push");
-    Check(SyncOnce(*b).status(), "seed pull");
-    WriteChanges(*a, IncrementalChanges(), provider, beds);  // tonight's changes
-    const auto t0 = Clock::now();
-    auto pushed = SyncOnce(*a);
-    const auto t1 = Clock::now();
-    auto pulled = SyncOnce(*b);
-    const auto t2 = Clock::now();
-    Check(pushed.status(), "push");
-    Check(pulled.status(), "pull");
-    state.SetIterationTime(Seconds(t0, t2));
+    double seconds = 0, pg_seconds = 0;
+    {
+      LocalHub hub(tmp.Sub("hub"));
+      IncrementalOn(hub, tmp, "", state, &seconds);
+    }
+    if (!g_smoke) {  // as in BM_InitialSync
+      PgHubDatabase pg;
+      if (!pg.Start(state)) return;
+      LocalHub hub(pg.Open());
+      IncrementalOn(hub, tmp, "pg_", state, &pg_seconds);
+    }
+    state.SetIterationTime(seconds);
     state.counters["changes"] = static_cast<double>(IncrementalChanges());
-    state.counters["push_s"] = Seconds(t0, t1);
-    state.counters["pull_s"] = Seconds(t1, t2);
-    state.counters["bytes_per_change"] = static_cast<double>(pushed->bytes_sent + pushed->bytes_received +
-                                                             pulled->bytes_sent + pulled->bytes_received) /
-                                         static_cast<double>(IncrementalChanges());
   }
 }
 
@@ -372,20 +507,29 @@ int Fleet8amLaptops() {
 }
 constexpr int kFleetAreas = 10;
 
-// The 8 am fleet against `hubs` (laptop i syncs with hub i % hubs.size(), its area is i % 10): every
-// laptop's 20 changes (a provider in its area and beds) written offline, then each laptop syncs once at
-// a random moment of the first 60 s (0.5 s in a smoke run). Returns each laptop's sync time, sorted.
-std::vector<double> RunFleet8am(std::vector<std::unique_ptr<LocalHub>>& hubs, const BenchDir& tmp,
+// The 8 am fleet against the hubs at `urls` (laptop i syncs with urls[i % urls.size()], its area is
+// i % 10), enrolled with codes `admin` records: every laptop's 20 changes (a provider in its area and
+// beds) written offline, then each laptop syncs once at a random moment of the first 60 s (0.5 s in a
+// smoke run). Returns each laptop's sync time, sorted.
+std::vector<double> RunFleet8am(HubStorage& admin, const std::vector<std::string>& urls, const BenchDir& tmp,
                                 int* failures) {
   const int n = Fleet8amLaptops();
-  std::vector<std::unique_ptr<Store>> laptops;
-  for (int i = 0; i < n; ++i) {
-    const std::string area = "Area " + std::to_string(i % kFleetAreas);
-    LocalHub& hub = *hubs[static_cast<size_t>(i) % hubs.size()];
-    laptops.push_back(hub.Enrolled(tmp.Sub("l" + std::to_string(i)), area));
-    std::vector<std::string> beds;
-    WriteChanges(*laptops.back(), kFleetChangesEach - 1, Provider(*laptops.back(), area), beds);
+  // Made on two threads (not timed): each new store derives its key with Argon2id at the release cost.
+  std::vector<std::unique_ptr<Store>> laptops(static_cast<size_t>(n));
+  std::vector<std::thread> makers;
+  for (int t = 0; t < 2; ++t) {
+    makers.emplace_back([&, t] {
+      for (int i = t; i < n; i += 2) {
+        const std::string area = "Area " + std::to_string(i % kFleetAreas);
+        const std::string& url = urls[static_cast<size_t>(i) % urls.size()];
+        auto laptop = EnrolledAt(admin, url, tmp.Sub("l" + std::to_string(i)), area);
+        std::vector<std::string> beds;
+        WriteChanges(*laptop, kFleetChangesEach - 1, Provider(*laptop, area), beds);
+        laptops[static_cast<size_t>(i)] = std::move(laptop);
+      }
+    });
   }
+  for (auto& t : makers) t.join();
   std::mt19937 rng(8);
   const double spread_s = g_smoke ? 0.5 : 60;
   std::vector<double> starts(static_cast<size_t>(n));
@@ -399,28 +543,16 @@ void BM_Fleet8am(benchmark::State& state) {
     int sqlite_failures = 0, pg_failures = 0;
     {
       BenchDir tmp;
-      std::vector<std::unique_ptr<LocalHub>> hubs;
-      hubs.push_back(std::make_unique<LocalHub>(tmp.Sub("hub")));
-      sqlite_s = RunFleet8am(hubs, tmp, &sqlite_failures);
+      LocalHub hub(tmp.Sub("hub"));
+      sqlite_s = RunFleet8am(hub.storage(), {hub.url()}, tmp, &sqlite_failures);
     }
     {
-      berth::testing::PgServer server;
-      std::string why;
-      if (!server.Start(&why)) {
-        state.SkipWithError(("no PostgreSQL server: " + why).c_str());
-        return;
-      }
-      const std::string url = server.NewDatabase();
-      const Secret pass("bench hub passphrase");
-      Check(InitPostgresHub(url, pass), "postgres init");
+      PgHubDatabase pg;
+      if (!pg.Start(state)) return;
       BenchDir tmp;
-      std::vector<std::unique_ptr<LocalHub>> hubs;
-      for (int h = 0; h < 2; ++h) {
-        auto storage = OpenPostgresHubStorage(url, pass);
-        Check(storage.status(), "postgres open");
-        hubs.push_back(std::make_unique<LocalHub>(std::move(storage).value()));
-      }
-      pg_s = RunFleet8am(hubs, tmp, &pg_failures);
+      HubServeProcess first(pg.url, tmp, "hub-1"), second(pg.url, tmp, "hub-2");
+      auto admin = pg.Open();  // the codes only: `berth-hub enroll` would record the same rows
+      pg_s = RunFleet8am(*admin, {first.url(), second.url()}, tmp, &pg_failures);
     }
     state.SetIterationTime(pg_s.back());
     state.counters["laptops"] = Fleet8amLaptops();

@@ -267,7 +267,13 @@ class InProcessHub {
   using Wrap = std::function<std::unique_ptr<sync::HubStorage>(std::unique_ptr<sync::HubStorage>)>;
 
   explicit InProcessHub(const std::string& dir, Env* env = nullptr, const Wrap& wrap = {}) {
-    Serve(dir, env, wrap);
+    Serve(SqliteStorage(dir, env), env, wrap);
+  }
+  // The hub `admin` made, whichever its storage: its store's directory, or its PostgreSQL database
+  // (this hub is then one more process on it).
+  explicit InProcessHub(const HubProcess& admin, Env* env = nullptr, const Wrap& wrap = {}) {
+    Serve(admin.on_postgres() ? PostgresStorage(admin.postgres_url()) : SqliteStorage(admin.dir(), env), env,
+          wrap);
   }
   ~InProcessHub() {
     stop_ = true;
@@ -280,15 +286,24 @@ class InProcessHub {
   int port() const { return port_; }
 
  private:
-  void Serve(const std::string& dir, Env* env, const Wrap& wrap) {
+  static std::unique_ptr<sync::HubStorage> SqliteStorage(const std::string& dir, Env* env) {
     SetTestEnvironment();
     StoreOptions o;
     o.kdf = KdfParams::Fast();
     o.actor = "berth-hub";
     o.env = env;
     auto store = Store::Open(dir, Secret(kHubPassphrase), o);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    std::unique_ptr<sync::HubStorage> storage = sync::MakeSqliteHubStorage(std::move(store).value());
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? sync::MakeSqliteHubStorage(std::move(store).value()) : nullptr;
+  }
+  static std::unique_ptr<sync::HubStorage> PostgresStorage(const std::string& url) {
+    SetTestEnvironment();
+    auto storage = sync::OpenPostgresHubStorage(url, Secret(kHubPassphrase));
+    EXPECT_TRUE(storage.ok()) << storage.status().ToString();
+    return storage.ok() ? std::move(storage).value() : nullptr;
+  }
+  void Serve(std::unique_ptr<sync::HubStorage> storage, Env* env, const Wrap& wrap) {
+    ASSERT_NE(storage, nullptr);
     if (wrap) storage = wrap(std::move(storage));
     sync::HubOptions options;
     options.env = env;

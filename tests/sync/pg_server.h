@@ -101,13 +101,27 @@ class PgServer {
                           " -U postgres " + args,
                       out);
   }
-  // What a stolen disk or a backup shows of the database at `url`: every file of the cluster (tables,
-  // WAL) once a checkpoint has written them, and a pg_dump of it (written to the server's directory).
+  // What a stolen disk or a backup shows of the database at `url`: its files in the cluster (tables,
+  // indexes, WAL) once a checkpoint has written them, and a pg_dump of it (written to the server's
+  // directory).
   std::vector<std::string> Copies(const std::string& url) {
     std::string out;
     const std::string db = url.substr(url.rfind('/') + 1);
     EXPECT_EQ(Client("psql", "-X -d " + db + " -c CHECKPOINT", &out), 0) << out;
-    std::vector<std::string> files = ListFiles(Data());
+    // The database's own directory, the cluster's shared catalogs and its WAL (which every database
+    // writes through); the other tests' databases on this server are not this hub's files.
+    EXPECT_EQ(
+        Client("psql", "-X -tA -d " + db + " -c \"SELECT oid FROM pg_database WHERE datname = '" + db + "'\"",
+               &out),
+        0)
+        << out;
+    const std::string oid = out.substr(0, out.find_first_of("\r\n"));
+    std::vector<std::string> files;
+    for (const std::string& sub : {"base/" + oid, std::string("global"), std::string("pg_wal")}) {
+      const std::vector<std::string> more = ListFiles(Data() + "/" + sub);
+      EXPECT_FALSE(more.empty()) << sub;
+      files.insert(files.end(), more.begin(), more.end());
+    }
     const std::string dump = dir_->Sub(db + ".dump.sql");
     EXPECT_EQ(Client("pg_dump", "-f " + dump + " " + db, &out), 0) << out;
     files.push_back(dump);

@@ -1,7 +1,9 @@
 // The tombstone horizon (sync/PROTOCOL.md, "Tombstones and horizon") with real berth-hub processes and real
 // encrypted stores: the hub purges old tombstones at start, a device behind the horizon re-pulls a snapshot
 // (resumably) and forgets the purged rows but never its unsynced data, and a device above the horizon
-// keeps pulling incrementally.
+// keeps pulling incrementally. Built into sync_tests (the SQLite hub) and into sync_pg_tests, where the hub
+// is on PostgreSQL and runs the scenarios that do not read the SQLite hub's store
+// (tests/sync/CMakeLists.txt).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -114,6 +116,36 @@ class Horizon : public ::testing::Test {
 
   void Delete(Device& d, const std::string& bed) { d.Write("bed", bed, {}, MutationKind::kDelete); }
 
+  // A number from the hub's own tables: `sqlite` on the SQLite hub's store, `pg` on its PostgreSQL
+  // database (where a row is one sealed hub_row, its field clocks inside it).
+  int64_t HubNumber(const std::string& sqlite, const std::string& pg) {
+    if (hub_->on_postgres()) {
+      const auto v = PostgresColumn(hub_->postgres_url(), pg);
+      return v.empty() || v[0].empty() ? -1 : std::stoll(v[0]);
+    }
+    auto hub_store = hub_->OpenStore();
+    return Count(*hub_store, sqlite);
+  }
+  uint64_t HubsHorizon() {
+    if (hub_->on_postgres()) {
+      return static_cast<uint64_t>(HubNumber("", "SELECT value FROM hub_state WHERE key = 'horizon'"));
+    }
+    auto hub_store = hub_->OpenStore();
+    return HubHorizon(*hub_store);
+  }
+  // B holds exactly the hub's rows and field clocks, and A too but for the tombstone of `purged` it keeps
+  // (it never fell behind). The SQLite hub's store is read directly; on PostgreSQL, whose rows are
+  // sealed, B is compared with A.
+  void ExpectReplicasMatchTheHub(const std::string& purged) {
+    if (hub_->on_postgres()) {
+      EXPECT_EQ(State(*b_->store), State(*a_->store, purged));
+      return;
+    }
+    auto hub_store = hub_->OpenStore();
+    EXPECT_EQ(State(*b_->store), State(*hub_store)) << "B holds exactly the hub's rows and clocks";
+    EXPECT_EQ(State(*a_->store, purged), State(*hub_store));
+  }
+
   void RestartHub(const std::vector<std::string>& args) {
     hub_->Terminate();
     hub_->Start({}, args);
@@ -125,20 +157,19 @@ class Horizon : public ::testing::Test {
     Delete(*a_, bed);
     auto s = a_->Sync();
     EXPECT_TRUE(s.ok()) << s.status().ToString();
-    uint64_t seq = 0;
-    {
-      auto hub_store = hub_->OpenStore();
-      seq = static_cast<uint64_t>(
-          Count(*hub_store, "SELECT seq FROM hub_change WHERE deleted = 1 AND row_id = '" + bed + "'"));
-      EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM bed WHERE deleted = 1 AND id = '" + bed + "'"), 1);
-    }
+    const std::string change = "SELECT seq FROM hub_change WHERE deleted = 1 AND row_id = '" + bed + "'";
+    const std::string pg_row = "SELECT count(*) FROM hub_row WHERE entity = 'bed' AND row_id = '" + bed + "'";
+    const auto seq = static_cast<uint64_t>(HubNumber(change, change));
+    EXPECT_EQ(HubNumber("SELECT count(*) FROM bed WHERE deleted = 1 AND id = '" + bed + "'",
+                        pg_row + " AND deleted = 1"),
+              1);
     EXPECT_GE(CursorOf(*a_), seq);
     RestartHub({"--tombstone-days", "0"});  // purges before it listens
-    auto hub_store = hub_->OpenStore();
-    EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM bed WHERE id = '" + bed + "'"), 0);
-    EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM field_clock WHERE row_id = '" + bed + "'"), 0);
-    EXPECT_EQ(Count(*hub_store, "SELECT count(*) FROM hub_change WHERE row_id = '" + bed + "'"), 0);
-    EXPECT_EQ(HubHorizon(*hub_store), seq);
+    EXPECT_EQ(HubNumber("SELECT count(*) FROM bed WHERE id = '" + bed + "'", pg_row), 0);
+    EXPECT_EQ(HubNumber("SELECT count(*) FROM field_clock WHERE row_id = '" + bed + "'", pg_row), 0);
+    const std::string logged = "SELECT count(*) FROM hub_change WHERE row_id = '" + bed + "'";
+    EXPECT_EQ(HubNumber(logged, logged), 0);
+    EXPECT_EQ(HubsHorizon(), seq);
     return seq;
   }
 
@@ -170,14 +201,10 @@ TEST_F(Horizon, StaleDeviceTakesASnapshotAndForgetsThePurgedDelete) {
       << "the hub's unpurged tombstone reached B";
   EXPECT_EQ(SyncStateText(*b_, "snapshot_in_progress"), "0");
   EXPECT_EQ(Count(*b_->store, "SELECT count(*) FROM sync_state WHERE key LIKE 'snapshot_seen:%'"), 0);
-  {
-    auto hub_store = hub_->OpenStore();
-    EXPECT_EQ(State(*b_->store), State(*hub_store)) << "B holds exactly the hub's rows and clocks";
-    EXPECT_GE(s->cursor, horizon);
-    EXPECT_EQ(static_cast<int64_t>(s->cursor), Count(*hub_store, "SELECT max(seq) FROM hub_change"));
-    // A never fell behind: it keeps its own tombstone of the purged row, and otherwise equals the hub.
-    EXPECT_EQ(State(*a_->store, beds_[0]), State(*hub_store));
-  }
+  ExpectReplicasMatchTheHub(beds_[0]);
+  EXPECT_GE(s->cursor, horizon);
+  const std::string last = "SELECT max(seq) FROM hub_change";
+  EXPECT_EQ(static_cast<int64_t>(s->cursor), HubNumber(last, last));
   EXPECT_EQ(CursorOf(*b_), s->cursor);
 
   // The next syncs are ordinary incremental ones with nothing to pull.
@@ -301,9 +328,7 @@ TEST_P(InterruptedSnapshot, ResumesOnTheNextSyncAndEndsInTheSameState) {
   EXPECT_EQ(SyncStateText(*b_, "snapshot_in_progress"), "0");
   EXPECT_EQ(Count(*b_->store, "SELECT count(*) FROM sync_state WHERE key LIKE 'snapshot_seen:%'"), 0);
   EXPECT_GE(resumed->cursor, horizon);
-  auto hub_store = hub_->OpenStore();
-  EXPECT_EQ(State(*b_->store), State(*hub_store));
-  EXPECT_EQ(State(*a_->store, beds_[0]), State(*hub_store));
+  ExpectReplicasMatchTheHub(beds_[0]);
   auto after = sync::SyncOnce(*b_->store, o);
   ASSERT_TRUE(after.ok());
   EXPECT_FALSE(after->snapshot);

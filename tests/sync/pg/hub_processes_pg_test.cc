@@ -1,13 +1,16 @@
 // Several berth-hub processes on one PostgreSQL database (`berth-hub --postgres URL`), as real processes:
 // any of them answers any device, a code enrols one device whichever process it is shown to, and a
 // revocation made with the CLI holds on every process at once. (Two processes arbitrating one bed:
-// DoubleBooking in sync_e2e_test.cc, which this binary runs on PostgreSQL.)
+// DoubleBooking in sync_e2e_test.cc, which this binary runs on PostgreSQL.) One process killed in the
+// middle of a batch while the other carries on.
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <future>
 
 #include "hub_harness.h"
 #include "pg_server.h"
+#include "pg_session.h"
 
 namespace berth::testing {
 namespace {
@@ -55,6 +58,65 @@ TEST_F(PgHubProcesses, ACodeEnrolsOnceAndARevocationHoldsWhicheverProcessSeesThe
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kNotAuthorised);
   EXPECT_FALSE(Store::Exists(first->dir)) << "the revoked device's key file is gone";
+}
+
+// A hub process killed while applying a batch, at a point chosen by count as the SQLite hub's kill test
+// chooses it (HubStorageThatDiesMidBatch, sync_fault_test.cc). That test's seam is the update hook of the
+// hub store's SQLite connection, which the PostgreSQL storage's pooled libpq connections have no
+// counterpart of, so here the seam is in the database: a trigger counts the change-log entries each
+// transaction writes and at the seventh waits for an advisory lock the test holds. The test sees that
+// wait in pg_locks (process A is then stopped inside the batch, its transaction open) and kills A there.
+TEST_F(PgHubProcesses, AProcessKilledMidBatchAppliesNothingOfItAndTheDevicesRetryOnTheOtherCompletes) {
+  const std::vector<std::string> tables = {"provider", "bed", "referral"};
+  auto a = Device::Create(tmp_.Sub("a"));
+  auto b = Device::Create(tmp_.Sub("b"));
+  ASSERT_TRUE(a->EnrollAt(a_->url(), *a_).ok());
+  ASSERT_TRUE(b->EnrollAt(b_->url(), *a_).ok());
+  ASSERT_TRUE(a->Sync(a_->url()).ok());  // the courier key is registered: the next sync is ping, push, pull
+  ASSERT_TRUE(b->Sync(b_->url()).ok());
+  PgSession test(url_);
+  test.Run(R"(
+    CREATE FUNCTION berth_test_stop() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE n int := coalesce(nullif(current_setting('berth_test.logged', true), ''), '0')::int + 1;
+    BEGIN
+      PERFORM set_config('berth_test.logged', n::text, true);
+      IF n = 7 THEN PERFORM pg_advisory_xact_lock(2121); END IF;
+      RETURN NULL;
+    END $$;
+    CREATE TRIGGER berth_test_stop AFTER INSERT ON hub_change FOR EACH ROW EXECUTE FUNCTION berth_test_stop();
+    SELECT pg_advisory_lock(2121);)");
+  const std::string home = a->Write("provider", "", {{"district", std::string("Huntingdonshire")}});
+  for (int i = 0; i < 19; ++i) a->Write("bed", "", {{"provider_id", home}, {"room", std::to_string(i)}});
+  auto dead = std::async(std::launch::async, [&] { return a->Sync(a_->url()); });
+  ASSERT_TRUE(test.WaitFor("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", "1"))
+      << "hub A never reached the seventh entry of the batch";
+  // Hub B carries on while A is stopped inside A's batch: B's device pushes and pulls (on PostgreSQL
+  // neither waits for a push held open in the middle of its transaction).
+  const std::string referral = b->Write("referral", "", {{"status", std::string("new")}});
+  auto meanwhile = b->Sync(b_->url());
+  ASSERT_TRUE(meanwhile.ok()) << meanwhile.status().ToString();
+  EXPECT_EQ(meanwhile->applied, 1);
+  EXPECT_EQ(Count(*b->store, "SELECT count(*) FROM bed"), 0) << "nothing of A's open batch is visible";
+  a_->Kill();
+  auto r = dead.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kNetwork);
+  // A's server connection ends its transaction once it finds its client gone; dropping the trigger
+  // waits for that (the transaction holds hub_change), and the retry below must not stop.
+  test.Run("SELECT pg_advisory_unlock(2121); DROP TRIGGER berth_test_stop ON hub_change");
+  EXPECT_EQ(a_->HubRowCount("bed"), 0) << "the killed batch's transaction rolled back";
+  EXPECT_EQ(a_->HubRowCount("provider"), 0);
+  EXPECT_EQ(Count(*a->store, "SELECT count(*) FROM outbox"), 20) << "nothing acknowledged, nothing lost";
+  auto done = a->Sync(b_->url());
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->pushed, 20);
+  EXPECT_EQ(done->applied, 20);
+  EXPECT_EQ(done->duplicates, 0);
+  EXPECT_EQ(Count(*a->store, "SELECT count(*) FROM outbox"), 0);
+  EXPECT_EQ(Count(*a->store, "SELECT count(*) FROM referral WHERE id = '" + referral + "'"), 1);
+  EXPECT_EQ(a_->HubRowCount("bed"), 19);
+  ASSERT_TRUE(b->Sync(b_->url()).ok());
+  EXPECT_EQ(DumpDomain(*a->store, tables), DumpDomain(*b->store, tables));
 }
 
 // The commands alone, no hub serving.
