@@ -197,10 +197,7 @@ Result<std::unique_ptr<HubStorage>> OpenPostgresHubStorage(const std::string& ur
   BERTH_ASSIGN_OR_RETURN(auto c, internal::PgConn::Connect(url));
   BERTH_RETURN_IF_ERROR(internal::MigratePostgres(*c));
   BERTH_ASSIGN_OR_RETURN(KeyPairs keys, internal::UnlockKeys(*c, passphrase));
-  internal::Schema schema;
-  BERTH_RETURN_IF_ERROR(schema.LoadThisBuild());
-  return std::unique_ptr<HubStorage>(
-      std::make_unique<internal::PostgresHubStorage>(url, std::move(keys), std::move(schema)));
+  return std::unique_ptr<HubStorage>(std::make_unique<internal::PostgresHubStorage>(url, std::move(keys)));
 }
 
 }  // namespace berth::sync
