@@ -9,9 +9,10 @@ namespace berth::sync::internal {
 Status SyncSession::PullAll() {
   BERTH_ASSIGN_OR_RETURN(std::string cursor_text, GetText(db_, "cursor"));
   uint64_t cursor = cursor_text.empty() ? 0 : std::stoull(cursor_text);
-  bool snapshot = false;
-  BERTH_ASSIGN_OR_RETURN(std::string snap_text, GetText(db_, "snapshot_in_progress"));
-  snapshot = snap_text == "1";
+  // Not BERTH_ASSIGN_OR_RETURN: GCC 12's -O2 reports the moved-into string as maybe uninitialised.
+  const Result<std::string> snap_text = GetText(db_, "snapshot_in_progress");
+  if (!snap_text.ok()) return snap_text.status();
+  bool snapshot = *snap_text == "1";
   summary_.snapshot = summary_.snapshot || snapshot;  // resuming an interrupted snapshot
   auto request = [&](uint64_t from) {
     PullRequest req;
