@@ -158,15 +158,23 @@ PortalAnswer Portal::Handle(const PortalRequest& r) {
   return PortalRefused(404, "Not found", "There is no such page.");
 }
 
-PortalAnswer Portal::Invite(const PortalRequest& r, const std::string& token) {
+Result<ProviderAccount> Portal::AccountOfInvite(const std::string& token) {
   auto id = InviteId(token);
-  auto account =
-      id.ok() ? storage_.ProviderAccountByInvite(*id, env_.NowMs()) : Result<ProviderAccount>(id.status());
-  if (!account.ok()) {
-    return PortalRefused(
-        404, "Invitation not valid",
-        "This link has been used, has expired or was cancelled. Ask the council for a new one.");
-  }
+  if (!id.ok()) return id.status();
+  return storage_.ProviderAccountByInvite(*id, env_.NowMs());
+}
+
+namespace {
+PortalAnswer InviteNotValid() {
+  return PortalRefused(
+      404, "Invitation not valid",
+      "This link has been used, has expired or was cancelled. Ask the council for a new one.");
+}
+}  // namespace
+
+PortalAnswer Portal::Invite(const PortalRequest& r, const std::string& token) {
+  auto account = AccountOfInvite(token);
+  if (!account.ok()) return InviteNotValid();
   PortalAnswer a;
   const std::string csrf = PreSessionToken(r, &a);
   a.body = SetPasswordPage(csrf, token, account->email, "");
@@ -178,14 +186,8 @@ PortalAnswer Portal::SetPassword(const PortalRequest& r) {
   if (!PreSessionTokenOk(r))
     return PortalRefused(403, "Form refused", "The form was not sent from this portal.");
   const std::string token = FormField(r, "token"), password = FormField(r, "password");
-  auto id = InviteId(token);
-  auto account =
-      id.ok() ? storage_.ProviderAccountByInvite(*id, env_.NowMs()) : Result<ProviderAccount>(id.status());
-  if (!account.ok()) {
-    return PortalRefused(
-        404, "Invitation not valid",
-        "This link has been used, has expired or was cancelled. Ask the council for a new one.");
-  }
+  auto account = AccountOfInvite(token);
+  if (!account.ok()) return InviteNotValid();
   std::string error;
   if (Status st = CheckNewPassword(password); !st.ok()) error = st.message();
   if (error.empty() && password != FormField(r, "confirm")) error = "the two passwords are not the same";
@@ -197,7 +199,8 @@ PortalAnswer Portal::SetPassword(const PortalRequest& r) {
   }
   auto hash = HashPassword(password);
   if (!hash.ok()) return PortalRefused(503, "Try again", "The portal is busy. Try again in a minute.");
-  if (!storage_.SetProviderPassword(*id, *hash, env_.NowMs()).ok()) {
+  const Bytes invite = *InviteId(token);  // well formed: AccountOfInvite found its account
+  if (!storage_.SetProviderPassword(invite, *hash, env_.NowMs()).ok()) {
     return PortalRefused(404, "Invitation not valid", "This link has already been used.");
   }
   Audit(account->account_id, "password_set", "");

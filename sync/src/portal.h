@@ -64,6 +64,8 @@ class Portal {
     std::string location;                   // their names, for the pages' headings
   };
   std::optional<Signed> SignedIn(const PortalRequest& r);
+  // The account an unused, unexpired invitation link belongs to.
+  Result<ProviderAccount> AccountOfInvite(const std::string& token);
   PortalAnswer Invite(const PortalRequest& r, const std::string& token);
   PortalAnswer SetPassword(const PortalRequest& r);
   PortalAnswer SignInPage(const PortalRequest& r, const std::string& error);

@@ -5,7 +5,12 @@
 #include <gtest/gtest.h>
 
 #include "berth/core/case_log.h"
+#include "berth/core/geo.h"
+#include "berth/core/match.h"
+#include "berth/core/scoring.h"
+#include "berth/core/supply_index.h"
 #include "berth/schema/model.h"
+#include "berth/schema/repository.h"
 #include "portal_harness.h"
 
 namespace berth::testing {
@@ -68,6 +73,27 @@ class PortalTest : public ::testing::Test {
     }
     auto store = portal_->hub.OpenStore();
     return store ? Count(*store, sql) : -1;
+  }
+
+  // What matching `referral` on the broker's laptop says of `bed`: "candidate", the code of the rule that
+  // excluded it, or "absent"; "error: ..." when matching could not run.
+  std::string BedInBrokersMatch(const std::string& referral, const std::string& bed) {
+    Store& store = *broker_->store;
+    auto geo = core::DefaultGeography();
+    auto settings = core::LoadMatchSettings(store);
+    auto person = LoadReferral(store.db(), referral);
+    if (!geo.ok() || !settings.ok() || !person.ok()) return "error: cannot load the referral or settings";
+    auto index = core::SupplyIndex::Build(store.db(), *geo);
+    if (!index.ok()) return "error: " + index.status().message();
+    const uint32_t slot = index->FindBed(bed);
+    const core::MatchResult m = core::Match(core::ContextNow(*index, *settings, *geo), *person);
+    for (const auto& c : m.candidates) {
+      if (c.kind == core::CandidateKind::kBed && c.bed == slot) return "candidate";
+    }
+    for (const auto& e : m.excluded) {
+      if (e.kind == core::CandidateKind::kBed && e.bed == slot) return std::string(core::RuleCode(e.rule));
+    }
+    return "absent";
   }
 
   std::string BrokerOffer(const std::string& offer, const std::string& field) {
@@ -293,8 +319,19 @@ TEST_F(PortalTest, VacanciesMadeOnTheWebReachTheLaptopButNotOverAPlacement) {
   ASSERT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("Room 0"), std::string::npos);
   EXPECT_EQ(page.body.find("Room 1"), std::string::npos);
+  // A second person whom home 0's bed suits in every way but its status.
+  broker_->Write("provider", homes_[0], {{"registration", std::string("residential")}});
+  const std::string plain = broker_->Write("referral", "",
+                                           {{"gender", std::string("female")},
+                                            {"category", std::string("residential")},
+                                            {"district", std::string("Huntingdonshire")},
+                                            {"discharge_ready_date", today},
+                                            {"status", std::string("sourcing")}});
+  EXPECT_EQ(BedInBrokersMatch(plain, beds_[0]), "not_available");
   PortalPage saved = home0->Post("/vacancies/bed/" + beds_[0], {{"status", "vacant"}, {"csrf", page.Csrf()}});
   EXPECT_EQ(saved.status, 200) << saved.body;
+  ASSERT_TRUE(broker_->Sync().ok());
+  EXPECT_EQ(BedInBrokersMatch(plain, beds_[0]), "candidate") << "the bed made vacant on the web";
   EXPECT_EQ(home0->Post("/vacancies/bed/" + beds_[1], {{"status", "vacant"}, {"csrf", page.Csrf()}}).status,
             404);
 
