@@ -347,6 +347,16 @@ Status Db::Transaction(const std::function<Status()>& body) {
   return st;
 }
 
+Status Db::ReadTransaction(const std::function<Status()>& body) {
+  if (db_ == nullptr) return NotAuthorised("the store is locked");
+  if (InTransaction()) return InternalError("a read transaction cannot be nested");
+  BERTH_RETURN_IF_ERROR(RunCached("BEGIN"));
+  Status st = body();
+  if (st.ok()) st = RunCached("COMMIT");
+  if (!st.ok() && InTransaction()) (void)Exec("ROLLBACK");
+  return st;
+}
+
 int64_t Db::LastInsertRowId() const {
   return sqlite3_last_insert_rowid(db_);
 }

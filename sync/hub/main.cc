@@ -374,6 +374,25 @@ Status Revoke(const HubPlace& place, const std::string& pass_file, const std::st
   return Status::Ok();
 }
 
+// The hub passphrase changed: on SQLite the store's data key is wrapped again (its pages are untouched,
+// the recovery key still works); on PostgreSQL the hub's keys are sealed again. The hub's own keys and
+// every device's enrolment stay as they were. A serving process keeps running; restart each with the new
+// passphrase.
+Status ChangePassphrase(const HubPlace& place, const std::string& pass_file, const std::string& new_file) {
+  BERTH_RETURN_IF_ERROR(place.Check());
+  if (new_file.empty()) return UsageError("give the new passphrase with --new-passphrase-file FILE");
+  BERTH_ASSIGN_OR_RETURN(Secret old_pass, ReadHubPassphrase(pass_file));
+  BERTH_ASSIGN_OR_RETURN(Secret new_pass, ReadSecretFile(new_file));
+  BERTH_RETURN_IF_ERROR(CheckNewPassphrase(new_pass));
+  if (!place.postgres.empty()) {
+    BERTH_RETURN_IF_ERROR(ChangePostgresHubPassphrase(place.postgres, old_pass, new_pass));
+  } else {
+    BERTH_RETURN_IF_ERROR(Store::ChangePassphrase(place.dir, old_pass, new_pass));
+  }
+  std::printf("the hub passphrase is changed: start every hub process with the new one\n");
+  return Status::Ok();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -456,6 +475,10 @@ int main(int argc, char** argv) {
   cancel->add_option("id", code_id, "the code's id as `codes` lists it (at least 4 hex digits)")->required();
   auto* revoke = app.add_subcommand("revoke", "revoke a device");
   revoke->add_option("device", device, "device id")->required();
+  auto* passphrase = app.add_subcommand("passphrase", "change the hub passphrase (the hub's keys stay)");
+  std::string new_pass_file;
+  passphrase->add_option("--new-passphrase-file", new_pass_file, "read the new passphrase from this file")
+      ->required();
   app.require_subcommand(0, 1);
   CLI11_PARSE(app, argc, argv);
   berth::Status st;
@@ -480,6 +503,8 @@ int main(int argc, char** argv) {
     st = CancelCode(place, pass_file, code_id);
   } else if (revoke->parsed()) {
     st = Revoke(place, pass_file, device);
+  } else if (passphrase->parsed()) {
+    st = ChangePassphrase(place, pass_file, new_pass_file);
   } else {
     std::fputs(app.help().c_str(), stdout);
     return 1;

@@ -78,6 +78,11 @@ const std::array<const char*, 3> kMigrations = {
 constexpr int64_t kMigrationLock = 0x6265727468;  // "berth"
 constexpr char kKeysAd[] = "berth-hub-keys-v1";
 
+struct SealedKeys {
+  KdfParams kdf;
+  Bytes salt, nonce, sealed;
+};
+
 Result<Secret> KeysKek(const Secret& passphrase, const Bytes& salt, const KdfParams& kdf) {
   if (salt.size() != crypto_pwhash_SALTBYTES || kdf.opslimit < crypto_pwhash_OPSLIMIT_MIN ||
       kdf.memlimit < crypto_pwhash_MEMLIMIT_MIN || kdf.memlimit > (uint64_t{1} << 32)) {
@@ -130,6 +135,25 @@ Result<KeyPairs> UnlockKeys(PgConn& c, const Secret& passphrase) {
   return keys;
 }
 
+// The hub's secret keys sealed under a key derived (Argon2id, a fresh salt) from `passphrase`.
+Result<SealedKeys> SealKeys(const KeyPairs& keys, const Secret& passphrase) {
+  SealedKeys out;
+  out.kdf = KdfParams::ForNewKeys();
+  out.salt.resize(crypto_pwhash_SALTBYTES);
+  randombytes_buf(out.salt.data(), out.salt.size());
+  out.nonce.resize(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+  randombytes_buf(out.nonce.data(), out.nonce.size());
+  BERTH_ASSIGN_OR_RETURN(Secret kek, KeysKek(passphrase, out.salt, out.kdf));
+  const Secret blob = keys.SecretBlob();
+  const Bytes ad = KeysAd(keys.sign_pk, keys.kx_pk, out.kdf.test_only);
+  out.sealed.resize(blob.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+  unsigned long long n = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(out.sealed.data(), &n, blob.data(), blob.size(), ad.data(),
+                                             ad.size(), nullptr, out.nonce.data(), kek.data());
+  out.sealed.resize(n);
+  return out;
+}
+
 }  // namespace
 
 int PostgresSchemaVersion() {
@@ -170,27 +194,37 @@ Status InitPostgresHub(const std::string& url, const Secret& passphrase) {
   BERTH_ASSIGN_OR_RETURN(auto c, internal::PgConn::Connect(url));
   BERTH_RETURN_IF_ERROR(internal::MigratePostgres(*c));
   KeyPairs keys = KeyPairs::Generate();
-  const KdfParams kdf = KdfParams::ForNewKeys();
-  Bytes salt(crypto_pwhash_SALTBYTES);
-  randombytes_buf(salt.data(), salt.size());
-  Bytes nonce(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-  randombytes_buf(nonce.data(), nonce.size());
-  BERTH_ASSIGN_OR_RETURN(Secret kek, internal::KeysKek(passphrase, salt, kdf));
-  const Secret blob = keys.SecretBlob();
-  const Bytes ad = internal::KeysAd(keys.sign_pk, keys.kx_pk, kdf.test_only);
-  Bytes sealed(blob.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
-  unsigned long long n = 0;
-  crypto_aead_xchacha20poly1305_ietf_encrypt(sealed.data(), &n, blob.data(), blob.size(), ad.data(),
-                                             ad.size(), nullptr, nonce.data(), kek.data());
-  sealed.resize(n);
+  BERTH_ASSIGN_OR_RETURN(internal::SealedKeys sealed, internal::SealKeys(keys, passphrase));
   // The primary key (id = 1) makes a second init fail rather than replace the keys devices trust.
   Status st = c->Run(
       "INSERT INTO hub_keys (id, sign_pk, kx_pk, salt, opslimit, memlimit, test_only, nonce, sealed)"
       " VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8)",
-      {keys.sign_pk, keys.kx_pk, salt, static_cast<int64_t>(kdf.opslimit), static_cast<int64_t>(kdf.memlimit),
-       kdf.test_only, nonce, sealed});
+      {keys.sign_pk, keys.kx_pk, sealed.salt, static_cast<int64_t>(sealed.kdf.opslimit),
+       static_cast<int64_t>(sealed.kdf.memlimit), sealed.kdf.test_only, sealed.nonce, sealed.sealed});
   if (st.code() == Code::kConflict) return ConflictError("this database already holds a hub");
   return st;
+}
+
+Status ChangePostgresHubPassphrase(const std::string& url, const Secret& old_passphrase,
+                                   const Secret& new_passphrase) {
+  BERTH_ASSIGN_OR_RETURN(auto c, internal::PgConn::Connect(url));
+  BERTH_RETURN_IF_ERROR(internal::MigratePostgres(*c));
+  BERTH_ASSIGN_OR_RETURN(internal::PgResult before, c->Exec("SELECT nonce FROM hub_keys WHERE id = 1"));
+  if (before.rows() != 1) return NotFound("this database holds no hub (run berth-hub init --postgres URL)");
+  const Bytes old_nonce = before.Blob(0, 0);
+  BERTH_ASSIGN_OR_RETURN(KeyPairs keys, internal::UnlockKeys(*c, old_passphrase));
+  BERTH_ASSIGN_OR_RETURN(internal::SealedKeys sealed, internal::SealKeys(keys, new_passphrase));
+  // Compare-and-set on the nonce the old passphrase opened: two changes at once cannot both win, and
+  // neither leaves keys sealed under a passphrase nobody was told.
+  BERTH_ASSIGN_OR_RETURN(
+      internal::PgResult changed,
+      c->Exec(
+          "UPDATE hub_keys SET salt = $1, opslimit = $2, memlimit = $3, test_only = $4, nonce = $5,"
+          " sealed = $6 WHERE id = 1 AND nonce = $7 RETURNING id",
+          {sealed.salt, static_cast<int64_t>(sealed.kdf.opslimit), static_cast<int64_t>(sealed.kdf.memlimit),
+           sealed.kdf.test_only, sealed.nonce, sealed.sealed, old_nonce}));
+  if (changed.rows() != 1) return ConflictError("the hub's keys were changed by another process meanwhile");
+  return Status::Ok();
 }
 
 Result<std::unique_ptr<HubStorage>> OpenPostgresHubStorage(const std::string& url, const Secret& passphrase) {

@@ -73,6 +73,7 @@ SqliteHubStorage::SqliteHubStorage(std::unique_ptr<Store> store) : store_(std::m
   (void)store_->db().Exec("PRAGMA cache_size = -131072");
   open_status_ = UseHubIndexes();
   if (open_status_.ok()) open_status_ = GiveWildcardRowsRealAreas();
+  if (open_status_.ok()) open_status_ = OpenCounters();
 }
 
 Result<KeyPairs> SqliteHubStorage::HubKeys() {

@@ -6,8 +6,10 @@
 //   hub_storage_sqlite_scope.cc        areas: where a row belongs and which devices may see it
 //   hub_storage_sqlite_change_log.cc   Pull and the purge of old tombstones
 //   hub_storage_sqlite_portal.cc       the provider portal: accounts, lockout, sessions, audit, its reads
-// Threads: every public method but Pull takes mu_, so one hub process writes one request at a time here;
-// Pull reads on connections of its own (readers_, WAL read transactions) and waits for no push.
+// Threads: every public method but Pull, GetDevice and AdvanceCounter takes mu_, so one hub process writes
+// one request at a time here; Pull and GetDevice read on connections of their own (readers_, WAL read
+// transactions) and AdvanceCounter writes to its own small file (counters_, under counters_mu_), so the
+// requests of a pull wait for no push.
 #pragma once
 
 #include <functional>
@@ -82,6 +84,10 @@ class SqliteHubStorage final : public HubStorage, private HubRules {
 
   // hub_storage_sqlite_devices.cc
   Result<DeviceRecord> GetDeviceLocked(const std::string& device_id);
+  // counters.db beside the store: created when missing, and given the counters the store kept before.
+  Status OpenCounters();
+  // The device's replay counter and last-seen time from counters.db, where they are kept.
+  Status WithCounter(DeviceRecord* device);
 
   // hub_storage_sqlite_arbitration.cc: the storage's part of HubRules
   Result<RowState> RowStateOf(const std::string& entity, const std::string& row_id) override;
@@ -123,6 +129,8 @@ class SqliteHubStorage final : public HubStorage, private HubRules {
   std::unique_ptr<Store> store_;
   std::mutex readers_mu_;  // guards readers_ only: never held while a query runs
   std::vector<std::unique_ptr<Store>> readers_;
+  std::mutex counters_mu_;  // guards counters_
+  Db counters_;
   Status open_status_;  // why the store cannot serve as a hub, if it cannot
 };
 

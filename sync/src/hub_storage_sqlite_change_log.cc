@@ -16,13 +16,13 @@
 
 namespace berth::sync::internal {
 
-// A pull reads on a connection of its own (a reader, in one WAL read transaction), never under mu_: it
-// waits for no push, and sees the changes committed when it began.
+// A pull reads on a connection of its own (a reader, in one deferred WAL read transaction), never under
+// mu_ nor the store's write lock: it waits for no push, and sees the changes committed when it began.
 Result<PullResponse> SqliteHubStorage::Pull(const DeviceRecord& device, const PullRequest& request) {
   BERTH_ASSIGN_OR_RETURN(Reader reader, TakeReader());
   Db& rdb = reader.store->db();
   PullResponse resp;
-  Status read = rdb.Transaction([&]() -> Status {
+  Status read = rdb.ReadTransaction([&]() -> Status {
     resp = PullResponse{};
     BERTH_ASSIGN_OR_RETURN(std::optional<Bytes> horizon_blob,
                            internal::GetStateValue(rdb, "hub_state", "horizon"));

@@ -15,6 +15,32 @@
 #include "hub_storage_sqlite.h"
 
 namespace berth::sync::internal {
+namespace {
+
+Result<DeviceRecord> DeviceFrom(Db& db, const std::string& device_id) {
+  BERTH_ASSIGN_OR_RETURN(Statement s,
+                         db.Cached("SELECT name, role, scope, sign_pk, kx_pk, enrolled_ms, revoked,"
+                                   " last_counter, acked_seq, last_seen_ms FROM hub_device"
+                                   " WHERE device_id = ?"));
+  s.Bind(1, device_id);
+  BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
+  if (!found) return NotFound("unknown_device");
+  DeviceRecord d;
+  d.device_id = device_id;
+  d.name = s.Text(0);
+  d.role = s.Text(1);
+  d.scope = SplitScope(s.Text(2));
+  d.sign_pk = s.Blob(3);
+  d.kx_pk = s.Blob(4);
+  d.enrolled_ms = s.Int(5);
+  d.revoked = s.Int(6) != 0;
+  d.last_counter = static_cast<uint64_t>(s.Int(7));
+  d.acked_seq = static_cast<uint64_t>(s.Int(8));
+  d.last_seen_ms = s.Int(9);
+  return d;
+}
+
+}  // namespace
 
 Status SqliteHubStorage::AddCode(const Bytes& code_id, const Bytes& verifier, const std::string& name,
                                  const std::string& role, const std::string& scope, int64_t expires_ms) {
@@ -131,9 +157,12 @@ Result<DeviceRecord> SqliteHubStorage::EnrollDevice(const Bytes& code_id, const 
   return rec;
 }
 
+// On a read connection, so that authenticating a request never waits for a push being applied.
 Result<DeviceRecord> SqliteHubStorage::GetDevice(const std::string& device_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return GetDeviceLocked(device_id);
+  BERTH_ASSIGN_OR_RETURN(Reader reader, TakeReader());
+  BERTH_ASSIGN_OR_RETURN(DeviceRecord d, DeviceFrom(reader.store->db(), device_id));
+  BERTH_RETURN_IF_ERROR(WithCounter(&d));
+  return d;
 }
 
 Result<std::vector<DeviceRecord>> SqliteHubStorage::ListDevices() {
@@ -149,6 +178,7 @@ Result<std::vector<DeviceRecord>> SqliteHubStorage::ListDevices() {
   std::vector<DeviceRecord> out;
   for (const auto& id : ids) {
     BERTH_ASSIGN_OR_RETURN(DeviceRecord d, GetDeviceLocked(id));
+    BERTH_RETURN_IF_ERROR(WithCounter(&d));
     out.push_back(std::move(d));
   }
   return out;
@@ -163,40 +193,69 @@ Status SqliteHubStorage::Revoke(const std::string& device_id) {
   return Status::Ok();
 }
 
+// Replay counters live in a small SQLite file of their own beside the store, `counters.db` (device ids,
+// counters and last-seen times: no personal data, so not sealed), because every request advances one: kept
+// in the store, that write waited for whichever push held the store's writer. Here it waits only for other
+// counters. Durable as the store is (WAL, synchronous=NORMAL); PROTOCOL.md section 10.
+Status SqliteHubStorage::OpenCounters() {
+  BERTH_ASSIGN_OR_RETURN(Db counters, Db::Open(store_->dir() + "/counters.db", nullptr, true, false));
+  BERTH_RETURN_IF_ERROR(
+      counters.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                    " PRAGMA busy_timeout=10000;"
+                    " CREATE TABLE IF NOT EXISTS device_counter (device_id TEXT PRIMARY KEY,"
+                    " last_counter INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL)"));
+  // The counters the store kept (before they moved here, or of a store copied in from a backup) are
+  // taken when higher, so a counter never goes back.
+  BERTH_ASSIGN_OR_RETURN(Statement s, db().Prepare("SELECT device_id, last_counter, last_seen_ms"
+                                                   " FROM hub_device WHERE last_counter > 0"));
+  BERTH_ASSIGN_OR_RETURN(Statement up,
+                         counters.Prepare("INSERT INTO device_counter (device_id, last_counter, last_seen_ms)"
+                                          " VALUES (?1, ?2, ?3) ON CONFLICT (device_id) DO UPDATE SET"
+                                          " last_counter = max(last_counter, excluded.last_counter),"
+                                          " last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)"));
+  while (true) {
+    BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+    if (!r) break;
+    up.Bind(1, s.Text(0)).Bind(2, s.Int(1)).Bind(3, s.Int(2));
+    BERTH_RETURN_IF_ERROR(up.Run());
+    up.Reset();
+  }
+  counters_ = std::move(counters);
+  return Status::Ok();
+}
+
+Status SqliteHubStorage::WithCounter(DeviceRecord* device) {
+  std::lock_guard<std::mutex> lock(counters_mu_);
+  BERTH_RETURN_IF_ERROR(open_status_);
+  BERTH_ASSIGN_OR_RETURN(Statement s, counters_.Cached("SELECT last_counter, last_seen_ms FROM device_counter"
+                                                       " WHERE device_id = ?"));
+  s.Bind(1, device->device_id);
+  BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
+  if (found) {
+    device->last_counter = std::max(device->last_counter, static_cast<uint64_t>(s.Int(0)));
+    device->last_seen_ms = std::max(device->last_seen_ms, s.Int(1));
+  }
+  return Status::Ok();
+}
+
 Status SqliteHubStorage::AdvanceCounter(const std::string& device_id, uint64_t counter, int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
-  BERTH_ASSIGN_OR_RETURN(Statement s, db().Cached("UPDATE hub_device SET last_counter = ?, last_seen_ms = ?"
-                                                  " WHERE device_id = ? AND last_counter < ?"));
-  s.Bind(1, static_cast<int64_t>(counter))
-      .Bind(2, now_ms)
-      .Bind(3, device_id)
-      .Bind(4, static_cast<int64_t>(counter));
+  if (counter == 0) return NotAuthorised("replay");  // a new device's counter starts at 0
+  std::lock_guard<std::mutex> lock(counters_mu_);
+  BERTH_RETURN_IF_ERROR(open_status_);
+  BERTH_ASSIGN_OR_RETURN(Statement s,
+                         counters_.Cached("INSERT INTO device_counter (device_id, last_counter, last_seen_ms)"
+                                          " VALUES (?1, ?2, ?3) ON CONFLICT (device_id) DO UPDATE SET"
+                                          " last_counter = excluded.last_counter,"
+                                          " last_seen_ms = excluded.last_seen_ms"
+                                          " WHERE last_counter < excluded.last_counter"));
+  s.Bind(1, device_id).Bind(2, static_cast<int64_t>(counter)).Bind(3, now_ms);
   BERTH_RETURN_IF_ERROR(s.Run());
-  if (db().Changes() == 0) return NotAuthorised("replay");
+  if (counters_.Changes() == 0) return NotAuthorised("replay");
   return Status::Ok();
 }
 
 Result<DeviceRecord> SqliteHubStorage::GetDeviceLocked(const std::string& device_id) {
-  BERTH_ASSIGN_OR_RETURN(Statement s,
-                         db().Cached("SELECT name, role, scope, sign_pk, kx_pk, enrolled_ms, revoked,"
-                                     " last_counter, acked_seq, last_seen_ms FROM hub_device"
-                                     " WHERE device_id = ?"));
-  s.Bind(1, device_id);
-  BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
-  if (!found) return NotFound("unknown_device");
-  DeviceRecord d;
-  d.device_id = device_id;
-  d.name = s.Text(0);
-  d.role = s.Text(1);
-  d.scope = SplitScope(s.Text(2));
-  d.sign_pk = s.Blob(3);
-  d.kx_pk = s.Blob(4);
-  d.enrolled_ms = s.Int(5);
-  d.revoked = s.Int(6) != 0;
-  d.last_counter = static_cast<uint64_t>(s.Int(7));
-  d.acked_seq = static_cast<uint64_t>(s.Int(8));
-  d.last_seen_ms = s.Int(9);
-  return d;
+  return DeviceFrom(db(), device_id);
 }
 
 // Couriers mirror devices (a row of keys and a replay counter each) but live in their own table: a

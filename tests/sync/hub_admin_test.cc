@@ -117,6 +117,38 @@ TEST_F(HubAdmin, ARevokedDeviceOverwritesItsKeyFileBeforeRemovingIt) {
   EXPECT_EQ(after.find("recovery_wrap"), std::string::npos);
 }
 
+TEST_F(HubAdmin, APassphraseChangeKeepsTheHubsKeysAndItsDevices) {
+  auto d = Device::Create(tmp_.Sub("d"));
+  ASSERT_TRUE(d->Enroll(*hub_).ok());
+  ASSERT_TRUE(d->Sync().ok());
+  const std::string weak = tmp_.Sub("weak"), fresh = tmp_.Sub("fresh");
+  const std::string new_pass = "a new passphrase for the council hub";
+  WriteFileBytes(weak, {'h', 'u', 'b'});
+  WriteFileBytes(fresh, std::vector<uint8_t>(new_pass.begin(), new_pass.end()));
+  std::string out;
+  // A weak new passphrase, or a wrong current one, is refused and changes nothing.
+  EXPECT_EQ(Hub("passphrase --new-passphrase-file " + weak, &out), 2) << out;
+  EXPECT_EQ(RunCommand("BERTH_HUB_PASSPHRASE='not it' " + Program("sync/hub/berth-hub") + " --data " +
+                           hub_->dir() + " passphrase --new-passphrase-file " + fresh,
+                       &out),
+            3)
+      << out;
+  ASSERT_EQ(Hub("devices", &out), 0) << "the old passphrase still opens the hub: " << out;
+
+  ASSERT_EQ(Hub("passphrase --new-passphrase-file " + fresh, &out), 0) << out;
+  EXPECT_EQ(Hub("devices", &out), 3) << "the old passphrase no longer opens the hub: " << out;
+  // The serving process keeps its keys; started again with the new passphrase, the device it enrolled
+  // still syncs with it (same hub keys, same enrolment).
+  d->Write("bed", "", {{"room", std::string("1")}});
+  EXPECT_TRUE(d->Sync().ok());
+  hub_->Kill();
+  hub_->Start({{"BERTH_HUB_PASSPHRASE", new_pass}});
+  d->Write("bed", "", {{"room", std::string("2")}});
+  auto after = d->Sync();
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(after->pushed, 1);
+}
+
 TEST_F(HubAdmin, TheHubRunsWithoutCoreDumps) {
   std::string limits = ReadFileText("/proc/" + std::to_string(hub_->pid()) + "/limits");
   std::smatch m;

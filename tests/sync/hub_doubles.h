@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -163,6 +166,56 @@ class HubStorageThatDiesMidBatch final : public ForwardingHubStorage {
 
   int entries_;
   int logged_in_batch_ = 0;
+};
+
+// The hub's SQLite storage, holding a push inside the batch's open transaction (so holding the store's
+// writer and the storage's lock) once `entries` change-log entries of an armed push are written, until the
+// test lets it go: what other requests do meanwhile shows whether they queue behind a push. The moment is
+// chosen by count, through SQLite's update hook on the store's writing connection, never by time.
+class HubStorageThatPausesMidBatch final : public ForwardingHubStorage {
+ public:
+  HubStorageThatPausesMidBatch(std::unique_ptr<Store> store, int entries)
+      : ForwardingHubStorage(nullptr), entries_(entries) {
+    sqlite3_update_hook(store->db().raw(), &OnWrite, this);
+    inner_ = sync::MakeSqliteHubStorage(std::move(store));
+  }
+
+  // The next push pauses at its `entries`th entry.
+  void Arm() {
+    std::lock_guard<std::mutex> lock(mu_);
+    armed_ = true;
+    logged_ = 0;
+  }
+  // Whether an armed push reached its pause within `limit` (a bound on a hang, not a speed check).
+  bool WaitUntilPaused(std::chrono::seconds limit) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, limit, [this] { return paused_; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  static void OnWrite(void* self, int op, const char*, const char* table, sqlite3_int64) {
+    auto* me = static_cast<HubStorageThatPausesMidBatch*>(self);
+    if (op != SQLITE_INSERT || std::strcmp(table, "hub_change") != 0) return;
+    std::unique_lock<std::mutex> lock(me->mu_);
+    if (!me->armed_ || ++me->logged_ != me->entries_) return;
+    me->armed_ = false;
+    me->paused_ = true;
+    me->changed_.notify_all();
+    me->changed_.wait(lock, [me] { return me->released_; });
+  }
+
+  const int entries_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  bool armed_ = false;
+  int logged_ = 0;
+  bool paused_ = false;
+  bool released_ = false;
 };
 
 }  // namespace berth::testing

@@ -275,6 +275,8 @@ class InProcessHub {
     Serve(admin.on_postgres() ? PostgresStorage(admin.postgres_url()) : SqliteStorage(admin.dir(), env), env,
           wrap);
   }
+  // A hub on a storage the test made (e.g. a double over OpenSqliteStore's store).
+  explicit InProcessHub(std::unique_ptr<sync::HubStorage> storage) { Serve(std::move(storage), nullptr, {}); }
   ~InProcessHub() {
     stop_ = true;
     if (thread_.joinable()) thread_.join();
@@ -285,8 +287,8 @@ class InProcessHub {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
 
- private:
-  static std::unique_ptr<sync::HubStorage> SqliteStorage(const std::string& dir, Env* env) {
+  // The hub store a HubProcess made in `dir`, opened as berth-hub opens it.
+  static std::unique_ptr<Store> OpenSqliteStore(const std::string& dir, Env* env = nullptr) {
     SetTestEnvironment();
     StoreOptions o;
     o.kdf = KdfParams::Fast();
@@ -294,7 +296,13 @@ class InProcessHub {
     o.env = env;
     auto store = Store::Open(dir, Secret(kHubPassphrase), o);
     EXPECT_TRUE(store.ok()) << store.status().ToString();
-    return store.ok() ? sync::MakeSqliteHubStorage(std::move(store).value()) : nullptr;
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+ private:
+  static std::unique_ptr<sync::HubStorage> SqliteStorage(const std::string& dir, Env* env) {
+    auto store = OpenSqliteStore(dir, env);
+    return store != nullptr ? sync::MakeSqliteHubStorage(std::move(store)) : nullptr;
   }
   static std::unique_ptr<sync::HubStorage> PostgresStorage(const std::string& url) {
     SetTestEnvironment();

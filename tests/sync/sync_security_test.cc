@@ -79,6 +79,15 @@ TEST_F(SyncSecurity, ReplayedAndTamperedRequestsAreRefusedAndChangeNothing) {
   EXPECT_EQ(hub_->HubRowCount("bed", bed), 1);
   // The device still syncs fine afterwards.
   EXPECT_TRUE(d->Sync().ok());
+  // The counters outlive the hub process: killed (as in a crash) and started again, it still refuses the
+  // same requests, which are inside the ten-minute window.
+  hub_->Kill();
+  hub_->Start();
+  for (const auto& e : seen) {
+    auto [again, why] = PostRaw(hub_->url(), "/v1/sync", e.request);
+    EXPECT_EQ(again, 401);
+    EXPECT_EQ(std::string(why.begin(), why.end()), "replay");
+  }
 }
 
 TEST_F(SyncSecurity, AHubThatDidNotEnrollTheDeviceRefusesIt) {

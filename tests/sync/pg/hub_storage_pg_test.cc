@@ -92,6 +92,28 @@ TEST_F(PgHub, EveryProcessUnlocksTheSameKeysWithThePassphraseAndOnlyWithIt) {
   EXPECT_EQ(dump.find(hex), std::string::npos) << "the hub's signing key lies in clear";
 }
 
+TEST_F(PgHub, APassphraseChangeSealsTheSameKeysAgainAndTheOldOneStopsOpeningThem) {
+  const auto before = a_->HubKeys();
+  ASSERT_TRUE(before.ok());
+  constexpr const char* kNewPass = "the hub's next passphrase, for the postgres tests";
+  EXPECT_EQ(sync::ChangePostgresHubPassphrase(url_, Secret("not the passphrase"), Secret(kNewPass)).code(),
+            Code::kWrongPassphrase);
+  ASSERT_NE(Open(kPass), nullptr) << "a refused change left the passphrase as it was";
+
+  const Status changed = sync::ChangePostgresHubPassphrase(url_, Secret(kPass), Secret(kNewPass));
+  ASSERT_TRUE(changed.ok()) << changed.ToString();
+  EXPECT_EQ(sync::OpenPostgresHubStorage(url_, Secret(kPass)).status().code(), Code::kWrongPassphrase);
+  auto reopened = Open(kNewPass);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->HubKeys()->sign_pk, before->sign_pk) << "devices pin the hub's keys: they stay";
+  EXPECT_EQ(reopened->HubKeys()->kx_pk, before->kx_pk);
+  // A process already running keeps serving with the keys it unlocked.
+  EXPECT_TRUE(b_->GetDevice(Enrolled()).ok());
+  // A second change made with the old passphrase (another administrator, late) is refused.
+  EXPECT_EQ(sync::ChangePostgresHubPassphrase(url_, Secret(kPass), Secret("yet another passphrase")).code(),
+            Code::kWrongPassphrase);
+}
+
 TEST_F(PgHub, ADatabaseWithoutAHubOrFromANewerBerthIsRefused) {
   const std::string empty = PgEnvironment::Get()->NewDatabase();
   EXPECT_EQ(sync::OpenPostgresHubStorage(empty, Secret(kPass)).status().code(), Code::kNotFound);

@@ -102,6 +102,9 @@ class Db {
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back if it returns an error. Nested calls join
   // the outer transaction (a savepoint), so helpers can be composed.
   Status Transaction(const std::function<Status()>& body);
+  // Runs `body` inside BEGIN (deferred) ... COMMIT: one consistent snapshot for reads that takes no write
+  // lock, so in WAL mode it neither waits for nor blocks a writer. Not nested; `body` must not write.
+  Status ReadTransaction(const std::function<Status()>& body);
   bool InTransaction() const;
   // How many nested Transaction calls have rolled back their savepoint on this connection: a caller that
   // keeps state about the enclosing transaction (Store::Batch) can tell that rows it saw were undone.

@@ -170,6 +170,12 @@ std::unique_ptr<HubStorage> MakeSqliteHubStorage(std::unique_ptr<Store> store);
 // unlocks those keys: kWrongPassphrase if `passphrase` does not open them, kNotFound if there are none.
 Status InitPostgresHub(const std::string& url, const Secret& passphrase);
 Result<std::unique_ptr<HubStorage>> OpenPostgresHubStorage(const std::string& url, const Secret& passphrase);
+// Seals the hub's keys again under `new_passphrase` (a fresh salt and nonce): kWrongPassphrase if
+// `old_passphrase` does not open them; kConflict if another process changed them meanwhile (the database
+// then holds that change, untouched). Running processes keep their unlocked keys; each process started
+// afterwards needs the new passphrase. The keys themselves do not change (devices pin them).
+Status ChangePostgresHubPassphrase(const std::string& url, const Secret& old_passphrase,
+                                   const Secret& new_passphrase);
 
 // Names of the tables a role may read and write (PROTOCOL.md section 6).
 bool RoleMayRead(const std::string& role, const std::string& entity);
