@@ -5,22 +5,45 @@
 
 #include <cereal/archives/binary.hpp>
 #include <cstdint>
-#include <sstream>
+#include <ostream>
+#include <streambuf>
 #include <string>
 #include <vector>
 
 namespace berth {
 
+// The stream buffer EncodeBinary's archive writes through: it appends to a byte vector, so the encoding is
+// made in place (no string stream to grow and then copy twice, which was a tenth of a sync's CPU).
+class ByteSink final : public std::streambuf {
+ public:
+  explicit ByteSink(std::vector<uint8_t>& out) : out_(out) {}
+
+ protected:
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    out_.insert(out_.end(), reinterpret_cast<const uint8_t*>(s), reinterpret_cast<const uint8_t*>(s) + n);
+    return n;
+  }
+  int_type overflow(int_type ch) override {
+    if (traits_type::eq_int_type(ch, traits_type::eof())) return traits_type::not_eof(ch);
+    out_.push_back(static_cast<uint8_t>(traits_type::to_char_type(ch)));
+    return ch;
+  }
+
+ private:
+  std::vector<uint8_t>& out_;
+};
+
 // `value` as a cereal binary archive. The caller includes the cereal/types/... headers `T` needs.
 template <class T>
 std::vector<uint8_t> EncodeBinary(const T& value) {
-  std::ostringstream out(std::ios::binary);
+  std::vector<uint8_t> bytes;
+  ByteSink sink(bytes);
+  std::ostream out(&sink);
   {
     cereal::BinaryOutputArchive ar(out);
     ar(value);
   }
-  const std::string s = out.str();
-  return std::vector<uint8_t>(s.begin(), s.end());
+  return bytes;
 }
 
 }  // namespace berth
