@@ -199,9 +199,9 @@ Status SqliteHubStorage::Revoke(const std::string& device_id) {
 // counters. Durable as the store is (WAL, synchronous=NORMAL); PROTOCOL.md section 10.
 Status SqliteHubStorage::OpenCounters() {
   BERTH_ASSIGN_OR_RETURN(Db counters, Db::Open(store_->dir() + "/counters.db", nullptr, true, false));
+  // The busy timeout first: another process (a CLI command beside `serve`) may hold the file's lock.
   BERTH_RETURN_IF_ERROR(
-      counters.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                    " PRAGMA busy_timeout=10000;"
+      counters.Exec("PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                     " CREATE TABLE IF NOT EXISTS device_counter (device_id TEXT PRIMARY KEY,"
                     " last_counter INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL)"));
   // The counters the store kept (before they moved here, or of a store copied in from a backup) are
