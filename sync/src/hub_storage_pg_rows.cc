@@ -8,10 +8,11 @@
 // capacity, status, dates and hours, and a capacity row's hours; ids, dates and numbers, never a name.
 //
 // Locking: a push runs in one READ COMMITTED transaction. It locks the pushing device's row (one push per
-// device at a time, whichever process), each row it changes (SELECT ... FOR UPDATE), and for a placement
-// the bed and capacity rows it names, before the rules read them: two processes confirming one bed are
-// serialised on that bed's row, and the second sees the first's placement. Deadlocks and serialization
-// failures are retried from the start (PgConn::Transaction).
+// device at a time, whichever process), every row the batch changes (one SELECT ... FOR UPDATE at its
+// start, in key order, which also reads them: Prefetch), and for a placement the bed and capacity rows it
+// names, before the rules read them: two processes confirming one bed are serialised on that bed's row,
+// and the second sees the first's placement. Deadlocks and serialization failures are retried from the
+// start (PgConn::Transaction).
 //
 // Sequence: changed rows are logged with no number while the push runs; at its end one UPDATE of the
 // single hub_seq row allocates their numbers, in the order the push changed them. That row stays locked
