@@ -92,7 +92,6 @@ TEST(SyncFaults, CutConnectionsInPushAndPullLoseNothingAndApplyNothingTwice) {
 }
 
 TEST(SyncFaults, HubKilledMidBatchAppliesNothingOfItAndTheRetryCompletes) {
-  if (HubDatabaseMaker()) GTEST_SKIP() << "the SQLite hub's seam; on PostgreSQL: hub_processes_pg_test.cc";
   TempDir tmp;
   HubProcess hub(tmp.Sub("hub"));
   hub.Start();
