@@ -9,7 +9,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 
@@ -28,31 +27,40 @@ std::optional<double> ParseDouble(const std::string& text) {
   return v;
 }
 
-// Reads a CSV file with a header into rows of column-name -> value.
-Status ReadTable(
-    const std::string& path,
-    const std::function<Status(const std::map<std::string, std::string>&, int64_t line)>& row_fn) {
+// One record of a table read by ReadTable: its fields, looked up by the header's column names.
+class TableRow {
+ public:
+  TableRow(const std::vector<std::string>& header, const std::vector<std::string>& fields)
+      : header_(header), fields_(fields) {}
+  // The named column's value; empty when the header has no such column or the record is short.
+  std::string Get(std::string_view column) const {
+    for (size_t i = 0; i < header_.size() && i < fields_.size(); ++i) {
+      if (header_[i] == column) return fields_[i];
+    }
+    return std::string();
+  }
+
+ private:
+  const std::vector<std::string>& header_;
+  const std::vector<std::string>& fields_;
+};
+
+// Reads a CSV file with a header, calling row_fn on each record. Every process that matches reads these
+// tables at its start, so a record is not copied into a map of its own.
+Status ReadTable(const std::string& path, const std::function<Status(const TableRow&)>& row_fn) {
   BERTH_ASSIGN_OR_RETURN(std::string data, ReadInput(path));
   BERTH_RETURN_IF_ERROR(CheckText(data).Context(path));
   CsvReader reader(data);
   std::vector<std::string> header, fields;
   BERTH_ASSIGN_OR_RETURN(bool has_header, reader.Next(&header));
   if (!has_header) return BadInput(path + " is empty");
-  std::map<std::string, std::string> row;
   while (true) {
     auto next = reader.Next(&fields);
     if (!next.ok()) return next.status().Context(path);
     if (!*next) break;
-    row.clear();
-    for (size_t i = 0; i < header.size() && i < fields.size(); ++i) row[header[i]] = fields[i];
-    BERTH_RETURN_IF_ERROR(row_fn(row, reader.line()));
+    BERTH_RETURN_IF_ERROR(row_fn(TableRow(header, fields)));
   }
   return Status::Ok();
-}
-
-std::string Get(const std::map<std::string, std::string>& row, const char* key) {
-  auto it = row.find(key);
-  return it == row.end() ? std::string() : it->second;
 }
 
 }  // namespace
@@ -99,25 +107,25 @@ std::string OutwardCode(std::string_view postcode) {
 
 Result<Geography> Geography::Load(const std::string& dir) {
   Geography g;
-  const Status outcodes = ReadTable(dir + "/postcode_outcodes.csv", [&](const auto& row, int64_t) {
-    const auto lat = ParseDouble(Get(row, "latitude"));
-    const auto lon = ParseDouble(Get(row, "longitude"));
-    const std::string code = Get(row, "outcode");
+  const Status outcodes = ReadTable(dir + "/postcode_outcodes.csv", [&](const TableRow& row) {
+    const auto lat = ParseDouble(row.Get("latitude"));
+    const auto lon = ParseDouble(row.Get("longitude"));
+    const std::string code = row.Get("outcode");
     if (lat && lon && !code.empty()) g.outcodes_[code] = LatLong{*lat, *lon};
     return Status::Ok();
   });
   BERTH_RETURN_IF_ERROR(outcodes);
-  const Status authorities = ReadTable(dir + "/uk_local_authorities.csv", [&](const auto& row, int64_t) {
+  const Status authorities = ReadTable(dir + "/uk_local_authorities.csv", [&](const TableRow& row) {
     LocalAuthority la;
-    la.code = Get(row, "local-authority-code");
-    la.name = Get(row, "nice-name");
-    la.official_name = Get(row, "official-name");
-    la.region = Get(row, "region");
-    la.type = Get(row, "local-authority-type");
-    la.county_code = Get(row, "county-la");
-    la.current = Get(row, "end-date").empty();
-    const auto lat = ParseDouble(Get(row, "lat"));
-    const auto lon = ParseDouble(Get(row, "long"));
+    la.code = row.Get("local-authority-code");
+    la.name = row.Get("nice-name");
+    la.official_name = row.Get("official-name");
+    la.region = row.Get("region");
+    la.type = row.Get("local-authority-type");
+    la.county_code = row.Get("county-la");
+    la.current = row.Get("end-date").empty();
+    const auto lat = ParseDouble(row.Get("lat"));
+    const auto lon = ParseDouble(row.Get("long"));
     if (lat && lon) la.centre = LatLong{*lat, *lon};
     if (!la.code.empty()) g.authorities_.push_back(std::move(la));
     return Status::Ok();
@@ -133,16 +141,16 @@ Result<Geography> Geography::Load(const std::string& dir) {
       if (!fresh && la.current && !g.authorities_[it->second].current) it->second = i;
     }
   }
-  const Status hospitals = ReadTable(dir + "/hospitals_england_2014.csv", [&](const auto& row, int64_t) {
+  const Status hospitals = ReadTable(dir + "/hospitals_england_2014.csv", [&](const TableRow& row) {
     Hospital h;
-    h.code = Get(row, "OrganisationCode");
-    h.name = Trim(Get(row, "OrganisationName"));
-    h.city = Get(row, "City");
-    h.postcode = NormalisePostcode(Get(row, "Postcode"));
-    h.sector = Get(row, "Sector");
-    h.sub_type = Get(row, "SubType");
-    const auto lat = ParseDouble(Get(row, "Latitude"));
-    const auto lon = ParseDouble(Get(row, "Longitude"));
+    h.code = row.Get("OrganisationCode");
+    h.name = Trim(row.Get("OrganisationName"));
+    h.city = row.Get("City");
+    h.postcode = NormalisePostcode(row.Get("Postcode"));
+    h.sector = row.Get("Sector");
+    h.sub_type = row.Get("SubType");
+    const auto lat = ParseDouble(row.Get("Latitude"));
+    const auto lon = ParseDouble(row.Get("Longitude"));
     if (!lat || !lon || h.code.empty()) return Status::Ok();
     h.where = LatLong{*lat, *lon};
     g.hospitals_.push_back(std::move(h));
