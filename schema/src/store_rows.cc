@@ -3,15 +3,12 @@
 
 #include "berth/schema/store.h"
 
-#include "berth/schema/store.h"
-
 #include <sodium.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cereal/archives/binary.hpp>
 #include <cereal/types/map.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/variant.hpp>
@@ -25,6 +22,7 @@
 
 #include "berth/schema/binary_encoding.h"
 #include "berth/schema/crypt_vfs.h"
+#include "berth/schema/outbox.h"
 #include "berth/schema/settings.h"
 #include "keyfile.h"
 #include "migrations.h"
@@ -86,17 +84,27 @@ Status Store::WriteInTransaction(Mutation& m) {
   Db& db = impl_->db;
   m.hlc = Tick().ToString();
   BERTH_RETURN_IF_ERROR(ApplyInTransaction(m));
-  BERTH_ASSIGN_OR_RETURN(Statement out,
-                         db.Cached("INSERT INTO outbox (mutation_id, kind, entity, row_id, hlc, payload,"
-                                   " created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  const std::vector<uint8_t> payload = EncodeBinary(m);
+  // A store held at a schema from before the `encoding` column (StoreOptions::migrate_to, which the
+  // upgrade tests use to make old stores) writes its entries as such a store did: the whole Mutation.
+  constexpr int kFirstSchemaWithOutboxEncoding = 15;
+  const bool compact = schema_version_ >= kFirstSchemaWithOutboxEncoding;
+  BERTH_ASSIGN_OR_RETURN(
+      Statement out,
+      db.Cached(
+          compact
+              ? "INSERT INTO outbox (mutation_id, kind, entity, row_id, hlc, created_ms, payload, encoding)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+              : "INSERT INTO outbox (mutation_id, kind, entity, row_id, hlc, created_ms, payload)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  const std::vector<uint8_t> payload = compact ? EncodeOutboxPayload(m) : EncodeBinary(m);
   out.Bind(1, m.mutation_id)
       .Bind(2, static_cast<int64_t>(m.kind))
       .Bind(3, m.entity)
       .Bind(4, m.row_id)
       .Bind(5, m.hlc)
-      .BindBlob(6, payload)
-      .Bind(7, impl_->env->NowMs());
+      .Bind(6, impl_->env->NowMs())
+      .BindBlob(7, payload);
+  if (compact) out.Bind(8, static_cast<int64_t>(OutboxEncoding::kCompact));
   BERTH_RETURN_IF_ERROR(out.Run());
   BERTH_RETURN_IF_ERROR(SaveClock(m.hlc));
   std::string detail;

@@ -26,7 +26,6 @@
 #include "berth/sync/crypto.h"
 #include "berth/sync/version.h"
 #include "berth/sync/wire.h"
-#include "bounded_archive.h"
 #include "device_sync.h"
 #include "rows.h"
 #include "spool_files.h"
@@ -276,21 +275,15 @@ Status DeviceSync::ApplySpoolAnswer(const PushResponse& response) {
   PushResponse still;
   still.acked_through = response.acked_through;
   for (const MutationResult& r : response.results) {
-    Bytes payload;
+    OutboxEntry e;
+    e.seq = r.seq;
     {
-      BERTH_ASSIGN_OR_RETURN(Statement q, s.db_.Cached("SELECT payload FROM outbox WHERE seq = ?"));
+      BERTH_ASSIGN_OR_RETURN(Statement q, s.db_.Cached(std::string("SELECT ") + kOutboxEntryColumns +
+                                                       " FROM outbox WHERE seq = ?"));
       q.Bind(1, static_cast<int64_t>(r.seq));
       BERTH_ASSIGN_OR_RETURN(bool found, q.Step());
       if (!found) continue;
-      payload = q.Blob(0);
-    }
-    OutboxEntry e;
-    e.seq = r.seq;
-    try {
-      BoundedInputArchive ar(payload.data(), payload.size());
-      ar(e.mutation);
-    } catch (const std::exception&) {
-      return IntegrityError("outbox entry " + std::to_string(e.seq) + " cannot be decoded");
+      BERTH_ASSIGN_OR_RETURN(e.mutation, ReadOutboxEntry(q, 0));
     }
     req.entries.push_back(std::move(e));
     still.results.push_back(r);

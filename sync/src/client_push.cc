@@ -11,7 +11,8 @@ Result<PushRequest> SyncSession::NextPushBatch(uint64_t after_seq) {
   BERTH_ASSIGN_OR_RETURN(std::string cursor, GetText(db_, "cursor"));
   req.cursor = cursor.empty() ? 0 : std::stoull(cursor);
   BERTH_ASSIGN_OR_RETURN(Statement s,
-                         db_.Cached("SELECT seq, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?"));
+                         db_.Cached(std::string("SELECT seq, length(payload), ") + kOutboxEntryColumns +
+                                    " FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?"));
   s.Bind(1, static_cast<int64_t>(after_seq))
       .Bind(2, static_cast<int64_t>(std::min<uint64_t>(options_.push_batch, kMaxPushEntries)));
   size_t bytes = 0;
@@ -20,15 +21,10 @@ Result<PushRequest> SyncSession::NextPushBatch(uint64_t after_seq) {
     if (!r) break;
     OutboxEntry e;
     e.seq = static_cast<uint64_t>(s.Int(0));
-    const Bytes payload = s.Blob(1);
-    if (!req.entries.empty() && bytes + payload.size() > options_.push_batch_bytes) break;
-    bytes += payload.size();
-    try {
-      internal::BoundedInputArchive ar(payload.data(), payload.size());
-      ar(e.mutation);
-    } catch (const std::exception&) {
-      return IntegrityError("outbox entry " + std::to_string(e.seq) + " cannot be decoded");
-    }
+    const auto payload_bytes = static_cast<size_t>(s.Int(1));
+    if (!req.entries.empty() && bytes + payload_bytes > options_.push_batch_bytes) break;
+    bytes += payload_bytes;
+    BERTH_ASSIGN_OR_RETURN(e.mutation, ReadOutboxEntry(s, 2));
     req.entries.push_back(std::move(e));
   }
   return req;

@@ -24,6 +24,7 @@
 
 #include "berth/schema/ids.h"
 #include "berth/schema/occupancy.h"
+#include "berth/schema/outbox.h"
 #include "berth/schema/settings.h"
 #include "berth/sync/crypto.h"
 #include "berth/sync/version.h"

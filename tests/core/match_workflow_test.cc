@@ -13,6 +13,7 @@
 #include "berth/core/referrals.h"
 #include "berth/core/reports.h"
 #include "berth/core/workflow.h"
+#include "berth/schema/outbox.h"
 #include "match_fixture.h"
 
 namespace berth {
@@ -61,15 +62,13 @@ class Workflow : public testing::MatchFixture {
   // The outbox as sync will push it: (seq, mutation), decoded from the stored payloads.
   std::vector<std::pair<int64_t, Mutation>> Outbox() {
     std::vector<std::pair<int64_t, Mutation>> out;
-    auto q = store().db().Prepare("SELECT seq, payload FROM outbox ORDER BY seq");
+    auto q =
+        store().db().Prepare(std::string("SELECT seq, ") + kOutboxEntryColumns + " FROM outbox ORDER BY seq");
     EXPECT_TRUE(q.ok());
     while (*q->Step()) {
-      const auto blob = q->Blob(1);
-      std::istringstream in(std::string(blob.begin(), blob.end()), std::ios::binary);
-      cereal::BinaryInputArchive ar(in);
-      Mutation m;
-      ar(m);
-      out.emplace_back(q->Int(0), std::move(m));
+      auto m = ReadOutboxEntry(*q, 1);
+      EXPECT_TRUE(m.ok()) << m.status().ToString();
+      if (m.ok()) out.emplace_back(q->Int(0), std::move(m).value());
     }
     return out;
   }

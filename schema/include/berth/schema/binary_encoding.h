@@ -1,6 +1,6 @@
-// Berth's one binary encoding: a cereal binary archive (FORMAT.md: outbox payloads; PROTOCOL.md: every
-// message). Decoding is not here: bytes from a file or the wire are read through sync's bounded archive,
-// which checks each declared length against the bytes that remain.
+// The wire's binary encoding: a cereal binary archive (PROTOCOL.md: every message; FORMAT.md: outbox
+// entries made before schema 15). Decoding is not here: bytes from a file or the wire are read through
+// sync's bounded archive, which checks each declared length against the bytes that remain.
 #pragma once
 
 #include <cereal/archives/binary.hpp>
