@@ -87,10 +87,10 @@ TEST(Upgrade, CheckRulesRewrittenAsEqualitiesKeepRowsAndStillRefuse) {
   EXPECT_EQ(*s.db().QueryInt("SELECT count(*) FROM outbox"), 2);
   EXPECT_EQ(
       *s.db().QueryInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND sql LIKE '% IN (%'"), 0);
-  EXPECT_EQ(
-      *s.db().QueryInt("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN"
-                       " ('bed_by_provider', 'bed_by_status', 'referral_by_status', 'placement_by_bed')"),
-      4);
+  EXPECT_EQ(*s.db().QueryInt("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN"
+                             " ('bed_by_provider', 'bed_held', 'referral_by_status',"
+                             " 'placement_by_bed')"),
+            4);
 
   Mutation castle;
   castle.entity = "bed";

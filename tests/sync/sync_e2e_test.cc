@@ -134,7 +134,7 @@ TEST_F(SyncE2e, TheHubStoreKeepsOnlyTheIndexesTheHubUses) {
   EXPECT_EQ(on_hub, (std::set<std::string>{"audit_by_row", "audit_record_by_row", "hub_change_by_row",
                                            "hub_placement_by_capacity", "placement_by_bed"}));
   const auto on_device = indexes(*a_->store);
-  EXPECT_TRUE(on_device.count("bed_by_status"));
+  EXPECT_TRUE(on_device.count("bed_held"));
   EXPECT_TRUE(on_device.count("bed_by_provider"));
   EXPECT_FALSE(on_device.count("hub_placement_by_capacity"));
 }
