@@ -6,13 +6,48 @@
 
 namespace berth::sync::internal {
 
+namespace {
+
+// Counts what a cereal binary archive writes, without keeping it.
+class ByteCounter final : public std::streambuf {
+ public:
+  size_t count() const { return count_; }
+
+ protected:
+  std::streamsize xsputn(const char*, std::streamsize n) override {
+    count_ += static_cast<size_t>(n);
+    return n;
+  }
+  int_type overflow(int_type ch) override {
+    if (!traits_type::eq_int_type(ch, traits_type::eof())) ++count_;
+    return traits_type::not_eof(ch);
+  }
+
+ private:
+  size_t count_ = 0;
+};
+
+// The bytes `entry` takes in a push request's body: what push_batch_bytes limits. The outbox keeps an
+// entry in fewer (schema/FORMAT.md, "Outbox"), so counting its stored payload would let a batch grow
+// past the budget and, at worst, past what the hub accepts.
+size_t WireBytes(const OutboxEntry& entry) {
+  ByteCounter counter;
+  std::ostream out(&counter);
+  {
+    cereal::BinaryOutputArchive ar(out);
+    ar(entry);
+  }
+  return counter.count();
+}
+
+}  // namespace
+
 Result<PushRequest> SyncSession::NextPushBatch(uint64_t after_seq) {
   PushRequest req;
   BERTH_ASSIGN_OR_RETURN(std::string cursor, GetText(db_, "cursor"));
   req.cursor = cursor.empty() ? 0 : std::stoull(cursor);
-  BERTH_ASSIGN_OR_RETURN(Statement s,
-                         db_.Cached(std::string("SELECT seq, length(payload), ") + kOutboxEntryColumns +
-                                    " FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?"));
+  BERTH_ASSIGN_OR_RETURN(Statement s, db_.Cached(std::string("SELECT seq, ") + kOutboxEntryColumns +
+                                                 " FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?"));
   s.Bind(1, static_cast<int64_t>(after_seq))
       .Bind(2, static_cast<int64_t>(std::min<uint64_t>(options_.push_batch, kMaxPushEntries)));
   size_t bytes = 0;
@@ -21,10 +56,10 @@ Result<PushRequest> SyncSession::NextPushBatch(uint64_t after_seq) {
     if (!r) break;
     OutboxEntry e;
     e.seq = static_cast<uint64_t>(s.Int(0));
-    const auto payload_bytes = static_cast<size_t>(s.Int(1));
-    if (!req.entries.empty() && bytes + payload_bytes > options_.push_batch_bytes) break;
-    bytes += payload_bytes;
-    BERTH_ASSIGN_OR_RETURN(e.mutation, ReadOutboxEntry(s, 2));
+    BERTH_ASSIGN_OR_RETURN(e.mutation, ReadOutboxEntry(s, 1));
+    const size_t entry_bytes = WireBytes(e);
+    if (!req.entries.empty() && bytes + entry_bytes > options_.push_batch_bytes) break;
+    bytes += entry_bytes;
     req.entries.push_back(std::move(e));
   }
   return req;

@@ -4,8 +4,15 @@
 // with a second hub process on the same database (issue 21's acceptance scenario).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cereal/types/map.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/variant.hpp>
 #include <set>
 
+#include "berth/schema/binary_encoding.h"
+#include "berth/schema/outbox.h"
+#include "berth/sync/wire.h"
 #include "hub_harness.h"
 
 namespace berth::testing {
@@ -112,6 +119,50 @@ TEST_F(SyncE2e, PushBatchesAreCappedInBytesAndStillDeliverEverything) {
   EXPECT_EQ(Count(*a_->store, "SELECT count(*) FROM outbox"), 0);
   ASSERT_TRUE(b_->Sync().ok());
   EXPECT_EQ(Count(*b_->store, "SELECT count(*) FROM referral WHERE length(notes) = 400"), 12);
+}
+
+// The byte cap counts what an entry takes on the wire, not its smaller stored form (the outbox's compact
+// payload, schema/FORMAT.md "Outbox"): beds of many short fields are well over twice their stored size.
+TEST_F(SyncE2e, PushBatchesAreCappedByTheirBytesOnTheWireNotInTheOutbox) {
+  for (int i = 0; i < 12; ++i) {
+    a_->Write("bed", "",
+              {{"provider_id", std::string("p1")},
+               {"room", std::to_string(i)},
+               {"en_suite", int64_t{1}},
+               {"ground_floor", int64_t{0}},
+               {"bariatric", int64_t{0}},
+               {"hoist", int64_t{1}},
+               {"weekly_rate_pence", int64_t{90000 + i}},
+               {"flexibility_clause", int64_t{0}}});
+  }
+  size_t stored = 0, widest = 0, wire = 0;
+  {
+    auto q = a_->store->db().Prepare(std::string("SELECT seq, length(payload), ") + kOutboxEntryColumns +
+                                     " FROM outbox ORDER BY seq");
+    ASSERT_TRUE(q.ok());
+    while (*q->Step()) {
+      sync::OutboxEntry e;
+      e.seq = static_cast<uint64_t>(q->Int(0));
+      auto m = ReadOutboxEntry(*q, 2);
+      ASSERT_TRUE(m.ok()) << m.status().ToString();
+      e.mutation = *m;
+      const size_t bytes = EncodeBinary(e).size();
+      stored += static_cast<size_t>(q->Int(1));
+      wire += bytes;
+      widest = std::max(widest, bytes);
+    }
+  }
+  ASSERT_LT(stored * 2, wire);  // counted by the outbox, three or more beds would fit where two do
+  sync::SyncOptions o;
+  o.max_retries = 1;
+  o.push_batch_bytes = static_cast<uint32_t>(2 * widest);  // two beds on the wire, at most
+  int push_batches = 0;
+  auto summary = sync::SyncOnce(
+      *a_->store, o, [&](const sync::SyncProgress& p) { push_batches += p.phase == "push" ? 1 : 0; });
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->pushed, 12);
+  EXPECT_GE(push_batches, 6);
+  EXPECT_EQ(Count(*a_->store, "SELECT count(*) FROM outbox"), 0);
 }
 
 // The hub never runs the devices' matching queries: its store keeps only the indexes the hub's own queries
