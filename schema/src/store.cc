@@ -128,7 +128,9 @@ Status CheckSettingMutation(const Mutation& m) {
 // ---- Store internals
 // ---------------------------------------------------------------------------------------
 
-Store::Store() : impl_(std::make_unique<Impl>()) {}
+Store::Store() : impl_(std::make_unique<Impl>()) {
+  impl_->owner = this;
+}
 Store::~Store() = default;
 
 bool Store::Exists(const std::string& dir) {
@@ -167,10 +169,41 @@ Status ConfigureConnection(Db& db, bool fresh, bool encrypted) {
       // 64 MiB of page cache: a county's store stays in memory, so pages are decrypted once, not per read.
       "PRAGMA cache_size=-65536;"
       "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; PRAGMA cell_size_check=ON;"
-      // Checkpoint every 8,000 WAL pages (32 MiB), not SQLite's 1,000: a page rewritten by several
-      // transactions between checkpoints is copied into the database once (FORMAT.md, "Migrations").
+      // Until Store::Init installs the store's own WAL hook (the migrations run before it): checkpoint
+      // every 8,000 WAL pages (32 MiB), not SQLite's 1,000 (FORMAT.md, "Checkpoints").
       "PRAGMA wal_autocheckpoint=8000;");
 }
+
+// After each commit on a store's connection, with the number of pages now in its WAL (sqlite3_wal_hook).
+// Past options.checkpoint_pages the background checkpointer is woken (made the first time); the
+// committing connection copies itself only when there is none, or it failed, or the WAL has grown to four
+// times the threshold because the writer outpaces it: the WAL can only restart once every frame has been
+// copied, and a copy made here, between two of the writer's transactions, ensures that.
+}  // namespace store_internal
+
+int Store::OnWalCommit(void* arg, sqlite3* db, const char* name, int pages) {
+  auto* impl = static_cast<Store::Impl*>(arg);
+  const int every = impl->options.checkpoint_pages;
+  if (every <= 0 || pages < every) return SQLITE_OK;
+  if (impl->options.background_checkpoints && !impl->checkpointer_unavailable) {
+    if (impl->checkpointer == nullptr) {
+      auto connection = impl->owner->Connect();
+      if (connection.ok()) {
+        impl->checkpointer = std::make_unique<BackgroundCheckpointer>(std::move(connection).value());
+      } else {
+        impl->checkpointer_unavailable = true;
+      }
+    }
+    if (impl->checkpointer != nullptr && !impl->checkpointer->failed() && pages < 4 * every) {
+      impl->checkpointer->Wake();
+      return SQLITE_OK;
+    }
+  }
+  (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  return SQLITE_OK;
+}
+
+namespace store_internal {
 
 Status CheckReserve(Db& db, bool encrypted) {
   if (!encrypted) return Status::Ok();
@@ -406,7 +439,15 @@ Status Store::Init(const StoreOptions& options) {
   BERTH_ASSIGN_OR_RETURN(Statement last, db.Prepare("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1"));
   BERTH_ASSIGN_OR_RETURN(bool has_audit, last.Step());
   impl_->last_audit_hash = has_audit ? last.Blob(0) : std::vector<uint8_t>(crypto_generichash_BYTES, 0);
+  // From here on (not during the migrations above, which a second connection opening would race) this
+  // connection's commits decide when the WAL is folded back. Replaces SQLite's own hook, which
+  // ConfigureConnection's wal_autocheckpoint installed.
+  sqlite3_wal_hook(db.raw(), &Store::OnWalCommit, impl_.get());
   return Status::Ok();
+}
+
+int64_t Store::BackgroundCheckpoints() const {
+  return impl_->checkpointer == nullptr ? 0 : impl_->checkpointer->completed();
 }
 
 Result<std::unique_ptr<Store>> Store::Connect() {

@@ -17,12 +17,14 @@
 
 #include "berth/schema/crypt_vfs.h"
 #include "berth/schema/store.h"
+#include "checkpointer.h"
 
 namespace berth {
 
 using AuditDigest = std::array<uint8_t, 32>;
 
 struct Store::Impl {
+  Store* owner = nullptr;  // the store this is the inside of (its Connect() makes the checkpointer's link)
   Env* env = Env::Default();
   Db db;
   Secret data_key;
@@ -55,8 +57,15 @@ struct Store::Impl {
   bool has_audit_record =
       false;  // the store's schema has audit_record (0013; a store stopped earlier has not)
 
+  // Folds the WAL back on a thread of its own once it passes options.checkpoint_pages (FORMAT.md,
+  // "Checkpoints"); made at that moment. `checkpointer_unavailable`: it could not be made (no second
+  // connection), so this connection checkpoints itself.
+  std::unique_ptr<BackgroundCheckpointer> checkpointer;
+  bool checkpointer_unavailable = false;
+
   ~Impl() { Close(); }
   void Close() {
+    checkpointer.reset();  // its connection holds a copy of the key: closed first
     db.Close();
     if (!key_handle.empty()) UnregisterKey(key_handle);
     key_handle.clear();

@@ -66,6 +66,13 @@ struct StoreOptions {
   // The clock and the file operations outside SQLite (null: Env::Default()). Not owned; must outlive
   // the store.
   Env* env = nullptr;
+  // The WAL is folded back into the database file once it holds this many pages (FORMAT.md,
+  // "Checkpoints"); SQLite's own default is 1,000.
+  int checkpoint_pages = 8000;
+  // true: by a thread of the store's own, on a second connection, so that no commit waits for the copy;
+  // the committing connection copies too only if the WAL reaches four times checkpoint_pages. false: the
+  // committing connection copies, as SQLite does by itself.
+  bool background_checkpoints = true;
 };
 
 struct AuditEntry {
@@ -105,6 +112,8 @@ class Store {
   // passphrase, the data key is copied from this one. Both share one clock, so their stamps stay ordered.
   // kNotAuthorised when locked.
   Result<std::unique_ptr<Store>> Connect();
+  // Checkpoints the store's own thread has completed since it opened (StoreOptions::background_checkpoints).
+  int64_t BackgroundCheckpoints() const;
   // Destroys a store (a revoked device wipes itself): the key file, the only place the data key is kept
   // (wrapped), is overwritten in place and synced before it is removed, so the pages left on disk can no
   // longer be opened with the passphrase or the recovery key; then the database files go. Files of the
@@ -189,6 +198,8 @@ class Store {
 
  private:
   struct Impl;
+  // sqlite3_wal_hook's callback on this store's connection (`arg` is the Store::Impl).
+  static int OnWalCommit(void* arg, struct sqlite3* db, const char* name, int pages);
   Store();
   Status Init(const StoreOptions& options);
   // The bodies of ApplyRemote and AppendAudit, for callers already inside a transaction: no savepoint of
