@@ -180,19 +180,21 @@ class PgPush final : private HubRules {
     order_ = 0;
     rows_.clear();
     log_.clear();
+    unwritten_rows_.clear();  // a retried transaction starts again from nothing
+    unwritten_log_.clear();
     // One push per device at a time, whichever process has it: acked_seq is read and advanced under this
     // lock.
     BERTH_ASSIGN_OR_RETURN(
         PgResult d,
-        c_.Exec("SELECT acked_seq FROM hub_device WHERE device_id = $1 FOR UPDATE", {device.device_id}));
+        Query("SELECT acked_seq FROM hub_device WHERE device_id = $1 FOR UPDATE", {device.device_id}));
     if (d.rows() != 1) return NotFound("unknown_device");
     DeviceRecord fresh = device;
     fresh.acked_seq = static_cast<uint64_t>(d.Int(0, 0));
     BERTH_RETURN_IF_ERROR(Prefetch(request, fresh.acked_seq));
     BERTH_RETURN_IF_ERROR(DecideBatch(fresh, request, now_ms, resp, stats));
     BERTH_RETURN_IF_ERROR(
-        c_.Run("UPDATE hub_device SET acked_seq = $2, last_seen_ms = $3 WHERE device_id = $1",
-               {device.device_id, static_cast<int64_t>(resp->acked_through), now_ms}));
+        Execute("UPDATE hub_device SET acked_seq = $2, last_seen_ms = $3 WHERE device_id = $1",
+                {device.device_id, static_cast<int64_t>(resp->acked_through), now_ms}));
     return NumberChanges();
   }
 
@@ -219,16 +221,16 @@ class PgPush final : private HubRules {
     }
     const std::vector<PgParam> params = {TextArray(entities), TextArray(ids)};
     const std::string batch = "(entity, row_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))";
-    BERTH_ASSIGN_OR_RETURN(PgResult r, c_.Exec("SELECT entity, row_id, sealed FROM hub_row WHERE " + batch +
-                                                   " ORDER BY entity, row_id FOR UPDATE",
-                                               params));
+    BERTH_ASSIGN_OR_RETURN(PgResult r, Query("SELECT entity, row_id, sealed FROM hub_row WHERE " + batch +
+                                                 " ORDER BY entity, row_id FOR UPDATE",
+                                             params));
     for (int i = 0; i < r.rows(); ++i) {
       BERTH_ASSIGN_OR_RETURN(RowState row, OpenRow(key_, r.Text(i, 0), r.Text(i, 1), r.Blob(i, 2)));
       rows_[Key{row.entity, row.row_id}] = std::move(row);
     }
     BERTH_ASSIGN_OR_RETURN(
         PgResult l,
-        c_.Exec("SELECT entity, row_id, seq, writer, echo_ok, area FROM hub_change WHERE " + batch, params));
+        Query("SELECT entity, row_id, seq, writer, echo_ok, area FROM hub_change WHERE " + batch, params));
     for (int i = 0; i < l.rows(); ++i) {
       // An entry this push wrote has no number yet: it is later than anything the device has pulled.
       log_[Key{l.Text(i, 0), l.Text(i, 1)}] =
@@ -242,10 +244,10 @@ class PgPush final : private HubRules {
   // batch comes from what Prefetch read and this push has written since.
   Result<RowState> ReadRow(const std::string& entity, const std::string& row_id, bool lock) {
     if (auto it = rows_.find(Key{entity, row_id}); it != rows_.end()) return it->second;
-    BERTH_ASSIGN_OR_RETURN(PgResult r, c_.Exec(std::string("SELECT sealed FROM hub_row WHERE entity = $1 AND"
-                                                           " row_id = $2") +
-                                                   (lock ? " FOR UPDATE" : ""),
-                                               {entity, row_id}));
+    BERTH_ASSIGN_OR_RETURN(PgResult r, Query(std::string("SELECT sealed FROM hub_row WHERE entity = $1 AND"
+                                                         " row_id = $2") +
+                                                 (lock ? " FOR UPDATE" : ""),
+                                             {entity, row_id}));
     if (r.rows() == 0) {
       RowState rs;
       rs.entity = entity;
@@ -262,16 +264,16 @@ class PgPush final : private HubRules {
 
   Result<std::optional<Rejection>> RecordedRejection(const std::string& device_id, uint64_t seq) override {
     BERTH_ASSIGN_OR_RETURN(PgResult r,
-                           c_.Exec("SELECT reason_code, reason FROM hub_rejection WHERE device_id = $1"
-                                   " AND seq = $2",
-                                   {device_id, static_cast<int64_t>(seq)}));
+                           Query("SELECT reason_code, reason FROM hub_rejection WHERE device_id = $1"
+                                 " AND seq = $2",
+                                 {device_id, static_cast<int64_t>(seq)}));
     if (r.rows() != 1) return std::optional<Rejection>();
     return std::optional<Rejection>(Rejection{r.Text(0, 0), r.Text(0, 1)});
   }
 
   Status RecordRejection(const std::string& device_id, uint64_t seq, const std::string& mutation_id,
                          const Rejection& rejection) override {
-    return c_.Run(
+    return Execute(
         "INSERT INTO hub_rejection (device_id, seq, mutation_id, reason_code, reason)"
         " VALUES ($1, $2, $3, $4, $5)",
         {device_id, static_cast<int64_t>(seq), mutation_id, rejection.code, rejection.reason});
@@ -286,17 +288,16 @@ class PgPush final : private HubRules {
   Result<std::string> StoredArea(const std::string& entity, const std::string& row_id) override {
     if (auto it = log_.find(Key{entity, row_id}); it != log_.end()) return it->second ? it->second->area : "";
     BERTH_ASSIGN_OR_RETURN(
-        PgResult r,
-        c_.Exec("SELECT area FROM hub_change WHERE entity = $1 AND row_id = $2", {entity, row_id}));
+        PgResult r, Query("SELECT area FROM hub_change WHERE entity = $1 AND row_id = $2", {entity, row_id}));
     return r.rows() == 1 ? r.Text(0, 0) : std::string();
   }
 
   // The row's change-log entry (none: never logged), from Prefetch for a row of the batch.
   Result<std::optional<LogEntry>> EntryOf(const std::string& entity, const std::string& row_id) {
     if (auto it = log_.find(Key{entity, row_id}); it != log_.end()) return it->second;
-    BERTH_ASSIGN_OR_RETURN(PgResult r, c_.Exec("SELECT seq, writer, echo_ok, area FROM hub_change"
-                                               " WHERE entity = $1 AND row_id = $2",
-                                               {entity, row_id}));
+    BERTH_ASSIGN_OR_RETURN(PgResult r, Query("SELECT seq, writer, echo_ok, area FROM hub_change"
+                                             " WHERE entity = $1 AND row_id = $2",
+                                             {entity, row_id}));
     if (r.rows() != 1) return std::optional<LogEntry>();
     return std::optional<LogEntry>(LogEntry{r.IsNull(0, 0) ? UINT64_MAX : static_cast<uint64_t>(r.Int(0, 0)),
                                             r.Text(0, 1), r.Bool(0, 2), r.Text(0, 3)});
@@ -324,7 +325,7 @@ class PgPush final : private HubRules {
            {Key{"bed", named("bed_id")}, Key{"homecare_capacity", named("homecare_capacity_id")}}) {
         if (id.empty()) continue;
         BERTH_RETURN_IF_ERROR(
-            c_.Run("SELECT 1 FROM hub_row WHERE entity = $1 AND row_id = $2 FOR UPDATE", {entity, id}));
+            Execute("SELECT 1 FROM hub_row WHERE entity = $1 AND row_id = $2 FOR UPDATE", {entity, id}));
       }
     }
     return prior;
@@ -332,24 +333,23 @@ class PgPush final : private HubRules {
 
   Result<int64_t> PlacementsTakingBed(const std::string& bed_id, const std::string& except,
                                       const std::string& from, const std::string& to) override {
-    BERTH_ASSIGN_OR_RETURN(PgResult r, c_.Exec("SELECT count(*) FROM hub_row WHERE entity = 'placement' AND"
-                                               " bed_id = $1 AND row_id <> $2 AND " +
-                                                   PlacementTakesSql("$3", "$4"),
-                                               {bed_id, except, from, to}));
+    BERTH_ASSIGN_OR_RETURN(PgResult r, Query("SELECT count(*) FROM hub_row WHERE entity = 'placement' AND"
+                                             " bed_id = $1 AND row_id <> $2 AND " +
+                                                 PlacementTakesSql("$3", "$4"),
+                                             {bed_id, except, from, to}));
     return r.Int(0, 0);
   }
 
   Result<bool> CapacityOver(const std::string& cap, const std::string& from, const std::string& to) override {
     BERTH_ASSIGN_OR_RETURN(PgResult c,
-                           c_.Exec("SELECT hours_per_week FROM hub_row WHERE entity = 'homecare_capacity'"
-                                   " AND row_id = $1 AND deleted = 0",
-                                   {cap}));
+                           Query("SELECT hours_per_week FROM hub_row WHERE entity = 'homecare_capacity'"
+                                 " AND row_id = $1 AND deleted = 0",
+                                 {cap}));
     const double total = c.rows() == 1 ? std::strtod(c.Text(0, 0).c_str(), nullptr) : 0;
-    BERTH_ASSIGN_OR_RETURN(PgResult r,
-                           c_.Exec("SELECT start_date, end_date, hours_per_week FROM hub_row WHERE"
-                                   " entity = 'placement' AND homecare_capacity_id = $1 AND " +
-                                       PlacementTakesSql("$2", "$3"),
-                                   {cap, from, to}));
+    BERTH_ASSIGN_OR_RETURN(PgResult r, Query("SELECT start_date, end_date, hours_per_week FROM hub_row WHERE"
+                                             " entity = 'placement' AND homecare_capacity_id = $1 AND " +
+                                                 PlacementTakesSql("$2", "$3"),
+                                             {cap, from, to}));
     std::vector<HoursSpan> spans;
     for (int i = 0; i < r.rows(); ++i) {
       spans.push_back({r.Text(i, 0), r.Text(i, 1), std::strtod(r.Text(i, 2).c_str(), nullptr)});
@@ -366,21 +366,82 @@ class PgPush final : private HubRules {
     return rs.row_origin;
   }
 
-  Status WriteRow(const RowState& row) {
-    const auto v = ValuesOf(row);
-    const bool claims = row.entity == "placement" || row.entity == "homecare_capacity";
-    auto fact = [&](const char* k) { return claims ? Str(v, k) : std::string(); };
-    return c_.Run(
-        "INSERT INTO hub_row (entity, row_id, sealed, bed_id, homecare_capacity_id, status, start_date,"
-        " end_date, hours_per_week, deleted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-        " ON CONFLICT (entity, row_id) DO UPDATE SET sealed = excluded.sealed, bed_id = excluded.bed_id,"
-        " homecare_capacity_id = excluded.homecare_capacity_id, status = excluded.status,"
-        " start_date = excluded.start_date, end_date = excluded.end_date,"
-        " hours_per_week = excluded.hours_per_week, deleted = excluded.deleted",
-        {row.entity, row.row_id, SealRow(key_, row), fact("bed_id"), fact("homecare_capacity_id"),
-         fact("status"), fact("start_date"), fact("end_date"),
-         claims ? std::to_string(Number(v, "hours_per_week")) : std::string("0"),
-         static_cast<int64_t>(row.deleted)});
+  // The push's writes wait here and go in two multi-row statements (rows, then change-log entries) at
+  // the end of the batch, or before any other statement this push sends, so that what it reads includes
+  // them: a batch of new beds costs two round trips instead of two per bed.
+  Status Flush() {
+    if (!unwritten_rows_.empty()) {
+      std::vector<std::string> cols[10];
+      for (const auto& [key, row] : unwritten_rows_) {
+        const auto v = ValuesOf(row);
+        const bool claims = row.entity == "placement" || row.entity == "homecare_capacity";
+        auto fact = [&](const char* k) { return claims ? Str(v, k) : std::string(); };
+        const Bytes sealed = SealRow(key_, row);
+        std::string hex(sealed.size() * 2 + 1, '\0');
+        sodium_bin2hex(hex.data(), hex.size(), sealed.data(), sealed.size());
+        hex.pop_back();
+        const std::string values[10] = {row.entity,
+                                        row.row_id,
+                                        "\\x" + hex,
+                                        fact("bed_id"),
+                                        fact("homecare_capacity_id"),
+                                        fact("status"),
+                                        fact("start_date"),
+                                        fact("end_date"),
+                                        claims ? std::to_string(Number(v, "hours_per_week")) : "0",
+                                        std::to_string(row.deleted)};
+        for (int i = 0; i < 10; ++i) cols[i].push_back(values[i]);
+      }
+      unwritten_rows_.clear();
+      std::vector<PgParam> params;
+      for (const auto& col : cols) params.emplace_back(TextArray(col));
+      BERTH_RETURN_IF_ERROR(c_.Run(
+          "INSERT INTO hub_row (entity, row_id, sealed, bed_id, homecare_capacity_id, status, start_date,"
+          " end_date, hours_per_week, deleted) SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[],"
+          " $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::integer[])"
+          " ON CONFLICT (entity, row_id) DO UPDATE SET sealed = excluded.sealed, bed_id = excluded.bed_id,"
+          " homecare_capacity_id = excluded.homecare_capacity_id, status = excluded.status,"
+          " start_date = excluded.start_date, end_date = excluded.end_date,"
+          " hours_per_week = excluded.hours_per_week, deleted = excluded.deleted",
+          params));
+    }
+    if (!unwritten_log_.empty()) {
+      std::vector<std::string> cols[7];
+      for (const auto& [key, entry] : unwritten_log_) {
+        const std::string values[7] = {key.first,
+                                       key.second,
+                                       entry.area,
+                                       std::to_string(entry.deleted),
+                                       std::to_string(entry.changed_ms),
+                                       entry.writer,
+                                       entry.echo_ok ? "t" : "f"};
+        for (int i = 0; i < 7; ++i) cols[i].push_back(values[i]);
+      }
+      unwritten_log_.clear();
+      std::vector<PgParam> params;
+      for (const auto& col : cols) params.emplace_back(TextArray(col));
+      BERTH_RETURN_IF_ERROR(
+          c_.Run("INSERT INTO hub_change (entity, row_id, seq, area, deleted, changed_ms, writer, echo_ok)"
+                 " SELECT n.entity, n.row_id, NULL, n.area, n.deleted, n.changed_ms, n.writer, n.echo_ok FROM"
+                 " unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::bigint[], $6::text[], "
+                 "$7::boolean[])"
+                 " AS n(entity, row_id, area, deleted, changed_ms, writer, echo_ok)"
+                 " ON CONFLICT (entity, row_id) DO UPDATE SET seq = NULL, area = excluded.area,"
+                 " deleted = excluded.deleted, changed_ms = excluded.changed_ms, writer = excluded.writer,"
+                 " echo_ok = excluded.echo_ok",
+                 params));
+    }
+    return Status::Ok();
+  }
+
+  // Every other statement of the push goes through these: the waiting writes first.
+  Result<PgResult> Query(const std::string& sql, const std::vector<PgParam>& params = {}) {
+    BERTH_RETURN_IF_ERROR(Flush());
+    return c_.Exec(sql, params);
+  }
+  Status Execute(const std::string& sql, const std::vector<PgParam>& params = {}) {
+    BERTH_RETURN_IF_ERROR(Flush());
+    return c_.Run(sql, params);
   }
 
   // As SqliteHubStorage::ApplyAndLog: merge, the after-merge check (undone to a savepoint when it fails),
@@ -390,28 +451,23 @@ class PgPush final : private HubRules {
                      const std::string& iso_now, uint64_t device_cursor,
                      std::optional<Rejection>* rej) override {
     const bool may_undo = m.entity == "placement" || m.entity == "homecare_capacity";
-    if (may_undo) BERTH_RETURN_IF_ERROR(c_.Run("SAVEPOINT arbitrate"));
+    if (may_undo) BERTH_RETURN_IF_ERROR(Execute("SAVEPOINT arbitrate"));
     RowState next = state_;
     bool all_won = false;
-    if (MergeRow(next, m, &all_won)) BERTH_RETURN_IF_ERROR(WriteRow(next));
+    if (MergeRow(next, m, &all_won)) unwritten_rows_[Key{m.entity, m.row_id}] = next;
     const std::map<std::string, Value> read_back = ValuesOf(next);
     const std::map<std::string, Value>& now_row = read_back.empty() ? merged : read_back;
     BERTH_ASSIGN_OR_RETURN(std::optional<Rejection> after, CheckOccupancy(m, now_row, iso_now));
     if (after) {
       *rej = std::move(after);
-      return c_.Run("ROLLBACK TO SAVEPOINT arbitrate");
+      return Execute("ROLLBACK TO SAVEPOINT arbitrate");
     }
-    if (may_undo) BERTH_RETURN_IF_ERROR(c_.Run("RELEASE SAVEPOINT arbitrate"));
+    if (may_undo) BERTH_RETURN_IF_ERROR(Execute("RELEASE SAVEPOINT arbitrate"));
     BERTH_ASSIGN_OR_RETURN(const std::string final_area,
                            AreaAfterMerge(dev, m, prior, merged, now_row, area));
     const bool echo_ok = EchoFree(prior, device_cursor);
-    BERTH_RETURN_IF_ERROR(c_.Run(
-        "INSERT INTO hub_change (entity, row_id, seq, area, deleted, changed_ms, writer, echo_ok)"
-        " VALUES ($1, $2, NULL, $3, $4, $5, $6, $7) ON CONFLICT (entity, row_id) DO UPDATE SET seq = NULL,"
-        " area = excluded.area, deleted = excluded.deleted, changed_ms = excluded.changed_ms,"
-        " writer = excluded.writer, echo_ok = excluded.echo_ok",
-        {m.entity, m.row_id, final_area, static_cast<int64_t>(Str(now_row, "deleted") == "1" ? 1 : 0), now_ms,
-         dev.device_id, echo_ok}));
+    unwritten_log_[Key{m.entity, m.row_id}] =
+        UnwrittenEntry{final_area, Str(now_row, "deleted") == "1" ? 1 : 0, now_ms, dev.device_id, echo_ok};
     // What Prefetch read, kept as the database now has it for the rest of the batch.
     if (auto it = rows_.find(Key{m.entity, m.row_id}); it != rows_.end()) it->second = next;
     if (auto it = log_.find(Key{m.entity, m.row_id}); it != log_.end())
@@ -429,8 +485,8 @@ class PgPush final : private HubRules {
   Status NumberChanges() {
     if (pending_.empty()) return Status::Ok();
     BERTH_ASSIGN_OR_RETURN(PgResult r,
-                           c_.Exec("UPDATE hub_seq SET last = last + $1 WHERE id = 1 RETURNING last",
-                                   {static_cast<int64_t>(pending_.size())}));
+                           Query("UPDATE hub_seq SET last = last + $1 WHERE id = 1 RETURNING last",
+                                 {static_cast<int64_t>(pending_.size())}));
     if (r.rows() != 1) return InternalError("the hub's change counter is missing");
     std::vector<std::pair<int64_t, Key>> ordered;
     for (const auto& [key, order] : pending_) ordered.emplace_back(order, key);
@@ -442,7 +498,7 @@ class PgPush final : private HubRules {
       ids.push_back(key.second);
     }
     // One statement: the i-th changed row (1-based, in the order of change) gets first + i - 1.
-    return c_.Run(
+    return Execute(
         "UPDATE hub_change AS h SET seq = $3 + n.i - 1 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY"
         " AS n(entity, row_id, i) WHERE h.entity = n.entity AND h.row_id = n.row_id",
         {TextArray(entities), TextArray(ids), first});
@@ -455,6 +511,16 @@ class PgPush final : private HubRules {
   RowState state_;                              // the row ReadPrior read last, for ApplyAndLog's merge
   std::map<Key, int64_t> pending_;              // rows this push logged -> the order of their last change
   int64_t order_ = 0;
+  // Decided, not yet sent (Flush): the rows as they are to be stored, and their change-log entries.
+  struct UnwrittenEntry {
+    std::string area;
+    int deleted = 0;
+    int64_t changed_ms = 0;
+    std::string writer;
+    bool echo_ok = false;
+  };
+  std::map<Key, RowState> unwritten_rows_;
+  std::map<Key, UnwrittenEntry> unwritten_log_;
 };
 
 }  // namespace
