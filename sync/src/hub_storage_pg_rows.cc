@@ -52,6 +52,27 @@ std::string TextArray(const std::vector<std::string>& items) {
   return out + "}";
 }
 
+// A bytea[] parameter in PostgreSQL's binary array format (sent with PgParam's binary flag): a batch's
+// sealed rows as they are. As text each would be hex inside an array literal, which the server then
+// parses character by character: most of a push's write time on a batch of 5,000 rows.
+Bytes ByteaArray(const std::vector<Bytes>& items) {
+  Bytes out;
+  auto put32 = [&out](uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
+  };
+  constexpr uint32_t kByteaOid = 17;
+  put32(1);  // dimensions
+  put32(0);  // no NULL elements
+  put32(kByteaOid);
+  put32(static_cast<uint32_t>(items.size()));
+  put32(1);  // lower bound
+  for (const Bytes& item : items) {
+    put32(static_cast<uint32_t>(item.size()));
+    out.insert(out.end(), item.begin(), item.end());
+  }
+  return out;
+}
+
 Bytes RowAd(const std::string& entity, const std::string& row_id) {
   Bytes ad(entity.begin(), entity.end());
   ad.push_back(0);
@@ -371,34 +392,32 @@ class PgPush final : private HubRules {
   // them: a batch of new beds costs two round trips instead of two per bed.
   Status Flush() {
     if (!unwritten_rows_.empty()) {
-      std::vector<std::string> cols[10];
+      std::vector<std::string> cols[9];  // every column but `sealed`, which goes in binary
+      std::vector<Bytes> sealed;
       for (const auto& [key, row] : unwritten_rows_) {
         const auto v = ValuesOf(row);
         const bool claims = row.entity == "placement" || row.entity == "homecare_capacity";
         auto fact = [&](const char* k) { return claims ? Str(v, k) : std::string(); };
-        const Bytes sealed = SealRow(key_, row);
-        std::string hex(sealed.size() * 2 + 1, '\0');
-        sodium_bin2hex(hex.data(), hex.size(), sealed.data(), sealed.size());
-        hex.pop_back();
-        const std::string values[10] = {row.entity,
-                                        row.row_id,
-                                        "\\x" + hex,
-                                        fact("bed_id"),
-                                        fact("homecare_capacity_id"),
-                                        fact("status"),
-                                        fact("start_date"),
-                                        fact("end_date"),
-                                        claims ? std::to_string(Number(v, "hours_per_week")) : "0",
-                                        std::to_string(row.deleted)};
-        for (int i = 0; i < 10; ++i) cols[i].push_back(values[i]);
+        sealed.push_back(SealRow(key_, row));
+        const std::string values[9] = {row.entity,
+                                       row.row_id,
+                                       fact("bed_id"),
+                                       fact("homecare_capacity_id"),
+                                       fact("status"),
+                                       fact("start_date"),
+                                       fact("end_date"),
+                                       claims ? std::to_string(Number(v, "hours_per_week")) : "0",
+                                       std::to_string(row.deleted)};
+        for (int i = 0; i < 9; ++i) cols[i].push_back(values[i]);
       }
       unwritten_rows_.clear();
       std::vector<PgParam> params;
       for (const auto& col : cols) params.emplace_back(TextArray(col));
+      params.emplace_back(ByteaArray(sealed));
       BERTH_RETURN_IF_ERROR(c_.Run(
-          "INSERT INTO hub_row (entity, row_id, sealed, bed_id, homecare_capacity_id, status, start_date,"
-          " end_date, hours_per_week, deleted) SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[],"
-          " $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::integer[])"
+          "INSERT INTO hub_row (entity, row_id, bed_id, homecare_capacity_id, status, start_date, end_date,"
+          " hours_per_week, deleted, sealed) SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
+          " $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::integer[], $10::bytea[])"
           " ON CONFLICT (entity, row_id) DO UPDATE SET sealed = excluded.sealed, bed_id = excluded.bed_id,"
           " homecare_capacity_id = excluded.homecare_capacity_id, status = excluded.status,"
           " start_date = excluded.start_date, end_date = excluded.end_date,"
