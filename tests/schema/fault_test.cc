@@ -91,64 +91,100 @@ TEST_P(FaultTest, EveryFailingIoOperationLeavesOldOrNewDataNeverAMix) {
 // A child process writes numbered transactions, reporting each commit through a pipe, and crashes at its
 // Nth file change (CrashPoints), opening and its recovery of the previous crash included. N sweeps over
 // the opening and dozens of commits. Every transaction the child saw committed must be there afterwards.
-TEST_P(FaultTest, KilledWriterLosesNoCommittedTransaction) {
-  { auto store = CreateStore(); }
-  StoreOptions crashing = options();
-  crashing.base_vfs = FaultVfs::Name();
-  testing::CrashEnv crash_env;
-  crashing.env = &crash_env;
-  const int kRuns = 160;
+// What a sweep saw: the newest commit, the runs that committed any, and those whose store's checkpointer
+// thread had finished a checkpoint before the crash.
+struct KilledWriterSweep {
   int64_t last_committed = 0;
   int runs_that_committed = 0;
-  for (int run = 1; run <= kRuns; ++run) {
-    int fds[2];
-    ASSERT_EQ(pipe(fds), 0);
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      close(fds[0]);
-      testing::CrashPoints::Arm(run);
-      auto store = Store::Open(dir(), passphrase(), crashing);
-      if (!store.ok()) _exit(3);
-      auto start = (*store)->db().QueryInt(
-          "SELECT coalesce(max(CAST(value AS INTEGER)), 0) FROM setting WHERE id = 'n'");
-      for (int64_t i = start.ok() ? *start + 1 : 1;; ++i) {
-        const Status st = (*store)->db().Transaction([&]() -> Status {
-          BERTH_RETURN_IF_ERROR((*store)->SetSetting("n", std::to_string(i)));
-          return (*store)->SetSetting("t" + std::to_string(i), std::string(300, 'c'));
-        });
-        if (!st.ok()) _exit(4);
-        if (write(fds[1], &i, sizeof i) != sizeof i) _exit(5);
-      }
-    }
-    close(fds[1]);
-    int64_t i = 0;
-    bool committed = false;
-    while (read(fds[0], &i, sizeof i) == sizeof i) {
-      last_committed = std::max(last_committed, i);
-      committed = true;
-    }
-    close(fds[0]);
-    runs_that_committed += committed ? 1 : 0;
-    int status = 0;
-    waitpid(pid, &status, 0);
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == testing::CrashPoints::kExitCode)
-        << "run " << run << ": the writer stopped by itself (" << status << ") before its crash point";
+  int runs_after_a_background_checkpoint = 0;
+};
 
-    auto store = OpenStore();
-    ASSERT_TRUE(store) << "run " << run;
-    auto report = store->Verify();
-    ASSERT_TRUE(report.ok());
-    ASSERT_TRUE(report->problems.empty()) << "run " << run << ": " << report->problems.front();
-    auto n = store->db().QueryInt("SELECT CAST(value AS INTEGER) FROM setting WHERE id = 'n'");
-    const int64_t have = n.ok() ? *n : 0;
-    ASSERT_GE(have, last_committed) << "run " << run << " lost a committed transaction";
-    auto rows = store->db().QueryInt("SELECT count(*) FROM setting WHERE id GLOB 't[0-9]*'");
-    ASSERT_EQ(*rows, have) << "run " << run << ": a transaction was torn";
+class KilledWriterTest : public FaultTest {
+ protected:
+  void Sweep(StoreOptions crashing, int runs, KilledWriterSweep* out) {
+    { auto store = CreateStore(); }
+    crashing.base_vfs = FaultVfs::Name();
+    testing::CrashEnv crash_env;
+    crashing.env = &crash_env;
+    // What the child reports after each commit: its number, and the checkpoints its store's thread had
+    // finished by then.
+    struct Commit {
+      int64_t n = 0;
+      int64_t background_checkpoints = 0;
+    };
+    for (int run = 1; run <= runs; ++run) {
+      int fds[2];
+      ASSERT_EQ(pipe(fds), 0);
+      const pid_t pid = fork();
+      ASSERT_GE(pid, 0);
+      if (pid == 0) {
+        close(fds[0]);
+        testing::CrashPoints::Arm(run);
+        auto store = Store::Open(dir(), passphrase(), crashing);
+        if (!store.ok()) _exit(3);
+        auto start = (*store)->db().QueryInt(
+            "SELECT coalesce(max(CAST(value AS INTEGER)), 0) FROM setting WHERE id = 'n'");
+        for (int64_t i = start.ok() ? *start + 1 : 1;; ++i) {
+          const Status st = (*store)->db().Transaction([&]() -> Status {
+            BERTH_RETURN_IF_ERROR((*store)->SetSetting("n", std::to_string(i)));
+            return (*store)->SetSetting("t" + std::to_string(i), std::string(300, 'c'));
+          });
+          if (!st.ok()) _exit(4);
+          const Commit commit{i, (*store)->BackgroundCheckpoints()};
+          if (write(fds[1], &commit, sizeof commit) != sizeof commit) _exit(5);
+        }
+      }
+      close(fds[1]);
+      Commit commit;
+      bool committed = false, after_checkpoint = false;
+      while (read(fds[0], &commit, sizeof commit) == sizeof commit) {
+        out->last_committed = std::max(out->last_committed, commit.n);
+        committed = true;
+        after_checkpoint = after_checkpoint || commit.background_checkpoints > 0;
+      }
+      close(fds[0]);
+      out->runs_that_committed += committed ? 1 : 0;
+      out->runs_after_a_background_checkpoint += after_checkpoint ? 1 : 0;
+      int status = 0;
+      waitpid(pid, &status, 0);
+      ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == testing::CrashPoints::kExitCode)
+          << "run " << run << ": the writer stopped by itself (" << status << ") before its crash point";
+
+      auto store = OpenStore();
+      ASSERT_TRUE(store) << "run " << run;
+      auto report = store->Verify();
+      ASSERT_TRUE(report.ok());
+      ASSERT_TRUE(report->problems.empty()) << "run " << run << ": " << report->problems.front();
+      auto n = store->db().QueryInt("SELECT CAST(value AS INTEGER) FROM setting WHERE id = 'n'");
+      const int64_t have = n.ok() ? *n : 0;
+      ASSERT_GE(have, out->last_committed) << "run " << run << " lost a committed transaction";
+      auto rows = store->db().QueryInt("SELECT count(*) FROM setting WHERE id GLOB 't[0-9]*'");
+      ASSERT_EQ(*rows, have) << "run " << run << ": a transaction was torn";
+    }
   }
+};
+
+TEST_P(KilledWriterTest, KilledWriterLosesNoCommittedTransaction) {
+  constexpr int kRuns = 160;
+  KilledWriterSweep sweep;
+  ASSERT_NO_FATAL_FAILURE(Sweep(options(), kRuns, &sweep));
   // The sweep reaches past the opening into many commits, so committed work really was at stake.
-  EXPECT_GT(runs_that_committed, kRuns / 2);
-  EXPECT_GT(last_committed, 100);
+  EXPECT_GT(sweep.runs_that_committed, kRuns / 2);
+  EXPECT_GT(sweep.last_committed, 100);
+}
+
+// The same with a WAL threshold of a few pages, so that the store's checkpointer thread copies the WAL
+// into the database file between the writer's commits: the crash point falls on whichever thread makes
+// the Nth file change (FORMAT.md, "Checkpoints").
+TEST_P(KilledWriterTest, KilledWriterWithTheCheckpointerRunningLosesNoCommittedTransaction) {
+  constexpr int kRuns = 100;
+  StoreOptions small_wal = options();
+  small_wal.checkpoint_pages = 8;
+  KilledWriterSweep sweep;
+  ASSERT_NO_FATAL_FAILURE(Sweep(small_wal, kRuns, &sweep));
+  EXPECT_GT(sweep.runs_that_committed, kRuns / 2);
+  EXPECT_GT(sweep.runs_after_a_background_checkpoint, 0)
+      << "the thread never ran: the test tests nothing new";
 }
 
 // Rekey crashed at each of its file changes in turn (CrashPoints), as SQLite's crash tests sweep a
@@ -196,6 +232,8 @@ TEST_P(RekeyCrashTest, KilledRekeyLeavesAWholeStore) {
 INSTANTIATE_TEST_SUITE_P(EncryptedAndPlain, FaultTest, ::testing::Values(true, false),
                          testing::EncryptionName);
 // A plain store has no key to change.
+INSTANTIATE_TEST_SUITE_P(EncryptedAndPlain, KilledWriterTest, ::testing::Values(true, false),
+                         testing::EncryptionName);
 INSTANTIATE_TEST_SUITE_P(Encrypted, RekeyCrashTest, ::testing::Values(true), testing::EncryptionName);
 
 }  // namespace
