@@ -30,14 +30,23 @@ void BackgroundCheckpointer::Wake() {
   cv_.notify_one();
 }
 
+void BackgroundCheckpointer::WaitIdle() {
+  std::unique_lock<std::mutex> lock(mu_);
+  wake_ = false;
+  idle_.wait(lock, [this] { return !running_; });
+}
+
 void BackgroundCheckpointer::Run() {
   sqlite3* db = connection_->db().raw();
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
+      running_ = false;
+      idle_.notify_all();
       cv_.wait(lock, [this] { return wake_ || stop_; });
       if (stop_) return;
       wake_ = false;
+      running_ = true;
     }
     // Passive: copies what no reader still needs and never waits for a reader or the writer; the writer
     // restarts the WAL at its next transaction once every frame has been copied.

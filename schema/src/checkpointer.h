@@ -27,6 +27,9 @@ class BackgroundCheckpointer {
 
   // Asks for a passive checkpoint (one more if one is running); returns at once.
   void Wake();
+  // Cancels a checkpoint asked for and not begun, and waits for the one under way to end: the writer
+  // then checkpoints itself, which a checkpoint on this thread would make return SQLITE_BUSY.
+  void WaitIdle();
   // The last checkpoint failed: the writer checkpoints itself, where SQLite reports the error.
   bool failed() const { return failed_.load(); }
   // Checkpoints run to the end on the thread (each copies every frame no reader still needs).
@@ -36,10 +39,12 @@ class BackgroundCheckpointer {
   void Run();
 
   std::unique_ptr<Store> connection_;
-  std::mutex mu_;  // guards wake_ and stop_
-  std::condition_variable cv_;
+  std::mutex mu_;                 // guards wake_, stop_ and running_
+  std::condition_variable cv_;    // wake_ or stop_ set
+  std::condition_variable idle_;  // running_ cleared
   bool wake_ = false;
   bool stop_ = false;
+  bool running_ = false;
   std::atomic<bool> failed_{false};
   std::atomic<int64_t> completed_{0};
   std::thread thread_;  // last: started once everything above exists

@@ -198,6 +198,9 @@ int Store::OnWalCommit(void* arg, sqlite3* db, const char* name, int pages) {
       impl->checkpointer->Wake();
       return SQLITE_OK;
     }
+    // The copy below must not find the thread's checkpoint holding SQLite's checkpoint lock (it would
+    // return SQLITE_BUSY and the WAL would grow on): it waits for that one to end.
+    if (impl->checkpointer != nullptr) impl->checkpointer->WaitIdle();
   }
   (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   return SQLITE_OK;
