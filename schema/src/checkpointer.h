@@ -2,8 +2,9 @@
 // connection of its own, so that the connection that commits never waits for the copy (FORMAT.md,
 // "Checkpoints"). Private to schema/src; Store::Impl owns one, made the first time its WAL passes
 // StoreOptions::checkpoint_pages.
-// Threads: the constructor, Wake() and the destructor are called by the thread that uses the store's
-// writing connection; the copy runs on the checkpointer's thread, on `connection`, which nothing else uses.
+// Threads: the constructor, Wake(), WaitIdle() and the destructor are called by the thread that uses the
+// store's writing connection; the copy runs on the checkpointer's thread, on `connection`, which nothing else
+// uses.
 #pragma once
 
 #include <atomic>

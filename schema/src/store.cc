@@ -174,13 +174,13 @@ Status ConfigureConnection(Db& db, bool fresh, bool encrypted) {
       "PRAGMA wal_autocheckpoint=8000;");
 }
 
+}  // namespace store_internal
+
 // After each commit on a store's connection, with the number of pages now in its WAL (sqlite3_wal_hook).
 // Past options.checkpoint_pages the background checkpointer is woken (made the first time); the
 // committing connection copies itself only when there is none, or it failed, or the WAL has grown to four
 // times the threshold because the writer outpaces it: the WAL can only restart once every frame has been
 // copied, and a copy made here, between two of the writer's transactions, ensures that.
-}  // namespace store_internal
-
 int Store::OnWalCommit(void* arg, sqlite3* db, const char* name, int pages) {
   auto* impl = static_cast<Store::Impl*>(arg);
   const int every = impl->options.checkpoint_pages;
