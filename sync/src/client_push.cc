@@ -2,42 +2,18 @@
 // answer recorded in one transaction: acknowledged entries dropped, rejected claims turned into conflicts
 // and rolled back to the hub's state (PROTOCOL.md sections 5 and 7).
 
+#include "berth/schema/binary_encoding.h"
 #include "sync_session.h"
 
 namespace berth::sync::internal {
 
 namespace {
 
-// Counts what a cereal binary archive writes, without keeping it.
-class ByteCounter final : public std::streambuf {
- public:
-  size_t count() const { return count_; }
-
- protected:
-  std::streamsize xsputn(const char*, std::streamsize n) override {
-    count_ += static_cast<size_t>(n);
-    return n;
-  }
-  int_type overflow(int_type ch) override {
-    if (!traits_type::eq_int_type(ch, traits_type::eof())) ++count_;
-    return traits_type::not_eof(ch);
-  }
-
- private:
-  size_t count_ = 0;
-};
-
 // The bytes `entry` takes in a push request's body: what push_batch_bytes limits. The outbox keeps an
 // entry in fewer (schema/FORMAT.md, "Outbox"), so counting its stored payload would let a batch grow
 // past the budget and, at worst, past what the hub accepts.
 size_t WireBytes(const OutboxEntry& entry) {
-  ByteCounter counter;
-  std::ostream out(&counter);
-  {
-    cereal::BinaryOutputArchive ar(out);
-    ar(entry);
-  }
-  return counter.count();
+  return EncodedSize(entry);
 }
 
 }  // namespace
