@@ -7,17 +7,6 @@
 
 namespace berth::sync::internal {
 
-namespace {
-
-// The bytes `entry` takes in a push request's body: what push_batch_bytes limits. The outbox keeps an
-// entry in fewer (schema/FORMAT.md, "Outbox"), so counting its stored payload would let a batch grow
-// past the budget and, at worst, past what the hub accepts.
-size_t WireBytes(const OutboxEntry& entry) {
-  return EncodedSize(entry);
-}
-
-}  // namespace
-
 Result<PushRequest> SyncSession::NextPushBatch(uint64_t after_seq) {
   PushRequest req;
   BERTH_ASSIGN_OR_RETURN(std::string cursor, GetText(db_, "cursor"));
@@ -33,7 +22,10 @@ Result<PushRequest> SyncSession::NextPushBatch(uint64_t after_seq) {
     OutboxEntry e;
     e.seq = static_cast<uint64_t>(s.Int(0));
     BERTH_ASSIGN_OR_RETURN(e.mutation, ReadOutboxEntry(s, 1));
-    const size_t entry_bytes = WireBytes(e);
+    // What push_batch_bytes limits is the request's encoding: the outbox keeps an entry in fewer bytes
+    // (schema/FORMAT.md, "Outbox"), so counting its stored payload would let a batch grow past the
+    // budget and, at worst, past what the hub accepts.
+    const size_t entry_bytes = EncodedSize(e);
     if (!req.entries.empty() && bytes + entry_bytes > options_.push_batch_bytes) break;
     bytes += entry_bytes;
     req.entries.push_back(std::move(e));

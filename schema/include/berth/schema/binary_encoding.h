@@ -52,7 +52,8 @@ class ByteCounter final : public std::streambuf {
   size_t count_ = 0;
 };
 
-// The bytes EncodeBinary(value) makes, counted without making them.
+// The bytes EncodeBinary(value) makes, counted without making them (a walk of `value` as costly as
+// encoding it, without its copies).
 template <class T>
 size_t EncodedSize(const T& value) {
   ByteCounter counter;
@@ -68,9 +69,6 @@ size_t EncodedSize(const T& value) {
 template <class T>
 std::vector<uint8_t> EncodeBinary(const T& value) {
   std::vector<uint8_t> bytes;
-  // Sized first: grown as the archive wrote, a pull page's megabytes were copied several times over and
-  // each larger block was fresh memory to fault in, about a third of the hub's time answering a pull.
-  bytes.reserve(EncodedSize(value));
   ByteSink sink(bytes);
   std::ostream out(&sink);
   {
