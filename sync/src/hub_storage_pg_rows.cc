@@ -395,8 +395,9 @@ class PgPush final : private HubRules {
       std::vector<std::string> cols[9];  // every column but `sealed`, which goes in binary
       std::vector<Bytes> sealed;
       for (const auto& [key, row] : unwritten_rows_) {
-        const auto v = ValuesOf(row);
+        // Only claim rows keep facts in clear for arbitration; for any other row they stay empty.
         const bool claims = row.entity == "placement" || row.entity == "homecare_capacity";
+        const std::map<std::string, Value> v = claims ? ValuesOf(row) : std::map<std::string, Value>();
         auto fact = [&](const char* k) { return claims ? Str(v, k) : std::string(); };
         sealed.push_back(SealRow(key_, row));
         const std::string values[9] = {row.entity,
