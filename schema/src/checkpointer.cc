@@ -36,6 +36,11 @@ void BackgroundCheckpointer::WaitIdle() {
   idle_.wait(lock, [this] { return !running_; });
 }
 
+void BackgroundCheckpointer::WaitSettled() {
+  std::unique_lock<std::mutex> lock(mu_);
+  idle_.wait(lock, [this] { return (!wake_ && !running_) || stop_; });
+}
+
 void BackgroundCheckpointer::Run() {
   sqlite3* db = connection_->db().raw();
   while (true) {

@@ -31,6 +31,9 @@ class BackgroundCheckpointer {
   // Cancels a checkpoint asked for and not begun, and waits for the one under way to end: the writer
   // then checkpoints itself, which a checkpoint on this thread would make return SQLITE_BUSY.
   void WaitIdle();
+  // Waits until no checkpoint is asked for or under way, so that a test can lay the thread's file changes
+  // between the writer's in a fixed order (leveldb's TEST_ hooks' way).
+  void WaitSettled();
   // The last checkpoint failed: the writer checkpoints itself, where SQLite reports the error.
   bool failed() const { return failed_.load(); }
   // Checkpoints run to the end on the thread (each copies every frame no reader still needs).
@@ -42,7 +45,7 @@ class BackgroundCheckpointer {
   std::unique_ptr<Store> connection_;
   std::mutex mu_;                 // guards wake_, stop_ and running_
   std::condition_variable cv_;    // wake_ or stop_ set
-  std::condition_variable idle_;  // running_ cleared
+  std::condition_variable idle_;  // running_ cleared (wake_ may be set again)
   bool wake_ = false;
   bool stop_ = false;
   bool running_ = false;

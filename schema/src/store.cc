@@ -453,6 +453,10 @@ int64_t Store::BackgroundCheckpoints() const {
   return impl_->checkpointer == nullptr ? 0 : impl_->checkpointer->completed();
 }
 
+void Store::WaitForBackgroundCheckpoint() {
+  if (impl_->checkpointer != nullptr) impl_->checkpointer->WaitSettled();
+}
+
 Result<std::unique_ptr<Store>> Store::Connect() {
   if (locked()) return NotAuthorised("the store is locked");
   auto store = std::unique_ptr<Store>(new Store());

@@ -114,6 +114,9 @@ class Store {
   Result<std::unique_ptr<Store>> Connect();
   // Checkpoints the store's own thread has completed since it opened (StoreOptions::background_checkpoints).
   int64_t BackgroundCheckpoints() const;
+  // For crash tests: returns once the checkpointer thread has no checkpoint asked for or under way, so the
+  // thread's file changes fall in a fixed order between the caller's commits.
+  void WaitForBackgroundCheckpoint();
   // Destroys a store (a revoked device wipes itself): the key file, the only place the data key is kept
   // (wrapped), is overwritten in place and synced before it is removed, so the pages left on disk can no
   // longer be opened with the passphrase or the recovery key; then the database files go. Files of the
