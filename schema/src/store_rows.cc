@@ -133,14 +133,16 @@ Status Store::Batch(const std::function<Status()>& body) {
   if (impl_->batch.active) return Noted(body());
   Db& db = impl_->db;
   const std::vector<uint8_t> audit_hash_before = impl_->last_audit_hash;
-  // A batch may write hundreds of thousands of rows in one transaction: a page cache that holds them keeps
-  // SQLite from spilling (and sealing, then reading back) pages before the commit: the England demo still
-  // spilled at 512 MiB. 1 GiB at most, taken only as pages are touched; this connection's own size comes
-  // back afterwards.
-  BERTH_ASSIGN_OR_RETURN(const int64_t cache_before, db.QueryInt("PRAGMA cache_size"));
-  constexpr int64_t kBatchCacheKib = 1024 * 1024;
-  const bool grow_cache = cache_before < 0 && -cache_before < kBatchCacheKib;
-  if (grow_cache) BERTH_RETURN_IF_ERROR(db.Exec("PRAGMA cache_size = -" + std::to_string(kBatchCacheKib)));
+  // A batch may write hundreds of thousands of rows in one transaction: its dirty pages may then fill the
+  // page cache, and SQLite would spill (seal, write, and later read back) pages before the commit; the
+  // England demo still spilled at 512 MiB. So a batch lets dirty pages, and only they, grow the cache up to
+  // 1 GiB (cache_spill) while clean pages stay within the connection's cache_size and are recycled: a
+  // pulled page of a few thousand rows then reuses the cache's memory instead of allocating pages that the
+  // batch's end would free (sqlite3PcacheFetchStress). The connection's own threshold comes back afterwards.
+  BERTH_ASSIGN_OR_RETURN(const int64_t spill_before, db.QueryInt("PRAGMA cache_spill"));
+  constexpr int64_t kBatchSpillPages = (int64_t{1} << 30) / 4096;
+  const bool raise_spill = spill_before < kBatchSpillPages;
+  if (raise_spill) BERTH_RETURN_IF_ERROR(db.Exec("PRAGMA cache_spill = " + std::to_string(kBatchSpillPages)));
   Status st = db.Transaction([&]() -> Status {
     impl_->batch = Impl::BatchState{};
     impl_->batch.active = true;
@@ -157,8 +159,8 @@ Status Store::Batch(const std::function<Status()>& body) {
     return Status::Ok();
   });
   if (!st.ok()) impl_->last_audit_hash = audit_hash_before;
-  if (grow_cache) {
-    const Status restored = db.Exec("PRAGMA cache_size = " + std::to_string(cache_before));
+  if (raise_spill) {
+    const Status restored = db.Exec("PRAGMA cache_spill = " + std::to_string(spill_before));
     if (st.ok()) st = restored;
   }
   return impl_->Explain(st);

@@ -202,6 +202,67 @@ TEST_P(BatchTest, ABatchWithOneBadRowIsRefusedAndWritesNothing) {
   ExpectVerifies(*store);
 }
 
+// A batch far larger than the connection's page cache keeps its pages in memory until it commits (none
+// spilled into the WAL before), and the connection's spill threshold is its own again afterwards, whether
+// the batch committed or failed.
+TEST_P(BatchTest, ABatchLargerThanThePageCacheSpillsNothingBeforeItCommits) {
+  auto store = CreateStore();
+  ASSERT_TRUE(store);
+  Db& db = store->db();
+  ASSERT_TRUE(db.Exec("PRAGMA cache_size = -256").ok());  // 256 KiB: a few dozen pages
+  ASSERT_TRUE(db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
+  const auto spill_before = db.QueryInt("PRAGMA cache_spill");
+  ASSERT_TRUE(spill_before.ok());
+  const std::string wal = dir() + "/berth.db-wal";
+  auto wal_bytes = [&] {
+    std::error_code ec;
+    const auto n = std::filesystem::file_size(wal, ec);
+    return ec ? uintmax_t{0} : n;
+  };
+  std::vector<Mutation> beds;
+  for (int i = 0; i < 3000; ++i) {
+    Mutation m;
+    m.entity = "bed";
+    m.row_id = NewUuidV7();
+    m.fields = {{"provider_id", std::string("p1")},
+                {"room", "room " + std::to_string(i) + std::string(80, 'r')},
+                {"weekly_rate_pence", int64_t{80000 + i}}};
+    beds.push_back(std::move(m));
+  }
+  uintmax_t wal_before_commit = 1;
+  const Status st = store->Batch([&]() -> Status {
+    for (const Mutation& m : beds) BERTH_RETURN_IF_ERROR(store->Write(m));
+    wal_before_commit = wal_bytes();
+    return Status::Ok();
+  });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(wal_before_commit, 0u) << "the batch spilled pages into the WAL before its commit";
+  EXPECT_GT(wal_bytes(), 256u * 1024) << "the batch wrote less than the cache holds: the test shows nothing";
+  EXPECT_EQ(*db.QueryInt("PRAGMA cache_spill"), *spill_before);
+  EXPECT_EQ(Count(*store, "bed"), 3000);
+
+  const Status failed = store->Batch([&]() -> Status {
+    (void)store->Write(beds.front());
+    return ConflictError("the caller changed its mind");
+  });
+  EXPECT_EQ(failed.code(), Code::kConflict);
+  EXPECT_EQ(*db.QueryInt("PRAGMA cache_spill"), *spill_before);
+  ExpectVerifies(*store);
+
+  // The same rows written in a plain transaction do spill: what the batch avoided was there to avoid.
+  ASSERT_TRUE(db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
+  uintmax_t plain_before_commit = 0;
+  ASSERT_TRUE(db.Transaction([&]() -> Status {
+                  for (Mutation m : beds) {
+                    m.row_id = NewUuidV7();
+                    BERTH_RETURN_IF_ERROR(store->Write(std::move(m)));
+                  }
+                  plain_before_commit = wal_bytes();
+                  return Status::Ok();
+                }).ok());
+  EXPECT_GT(plain_before_commit, 0u);
+}
+
 TEST_P(BatchTest, ApplyRemoteBatchMergesAsApplyRemoteDoes) {
   // Remote changes from two devices, out of order, so some fields lose and field clocks are kept.
   std::vector<Mutation> remote;
