@@ -138,7 +138,8 @@ Status Store::Batch(const std::function<Status()>& body) {
   // England demo still spilled at 512 MiB. So a batch lets dirty pages, and only they, grow the cache up to
   // 1 GiB (cache_spill) while clean pages stay within the connection's cache_size and are recycled: a
   // pulled page of a few thousand rows then reuses the cache's memory instead of allocating pages that the
-  // batch's end would free (sqlite3PcacheFetchStress). The connection's own threshold comes back afterwards.
+  // batch's end would free (sqlite3PcacheFetchStress). Afterwards the threshold is SQLite's default again
+  // (`cache_spill = 1`: spill past cache_size, whatever it is later set to); nothing else in Berth sets it.
   BERTH_ASSIGN_OR_RETURN(const int64_t spill_before, db.QueryInt("PRAGMA cache_spill"));
   constexpr int64_t kBatchSpillPages = (int64_t{1} << 30) / 4096;
   const bool raise_spill = spill_before < kBatchSpillPages;
@@ -160,7 +161,7 @@ Status Store::Batch(const std::function<Status()>& body) {
   });
   if (!st.ok()) impl_->last_audit_hash = audit_hash_before;
   if (raise_spill) {
-    const Status restored = db.Exec("PRAGMA cache_spill = " + std::to_string(spill_before));
+    const Status restored = db.Exec("PRAGMA cache_spill = 1");
     if (st.ok()) st = restored;
   }
   return impl_->Explain(st);
