@@ -19,7 +19,8 @@
 //                    laptop
 // Baseline in the same run: applying the same rows straight into a local store with Store::ApplyRemote
 // (no network, no hub): the "vs_local" counters are sync rate / that rate.
-// --smoke uses tiny sizes so ctest's start-up check takes seconds. Targets: sync/PROTOCOL.md, issue 7.
+// --smoke uses tiny sizes so ctest's start-up check takes seconds. --sqlite-only leaves out every run on
+// PostgreSQL (half the time, for working on the SQLite hub). Targets: sync/PROTOCOL.md, issue 7.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -53,6 +54,7 @@ using namespace berth::sync;
 using Clock = std::chrono::steady_clock;
 
 bool g_smoke = false;
+bool g_sqlite_only = false;     // --sqlite-only
 int64_t g_initial_changes = 0;  // --changes=N overrides the initial sync's size (0: the issue's 1,000,000)
 
 // A scratch directory for one benchmark, removed afterwards.
@@ -384,7 +386,7 @@ void BM_InitialSync(benchmark::State& state) {
     double pg_seconds = 0;
     // A smoke run (ctest's, in a sanitizer build) checks the PostgreSQL hub once, in the fleet: the
     // same functions on it here would add seconds to every CI run and check nothing more.
-    if (!g_smoke) {
+    if (!g_smoke && !g_sqlite_only) {
       PgHubDatabase pg;
       if (!pg.Start(state)) return;
       LocalHub hub(pg.Open());
@@ -395,7 +397,7 @@ void BM_InitialSync(benchmark::State& state) {
     state.counters["local_apply_per_s"] = baseline;
     state.counters["push_vs_local"] = state.counters["push_changes_per_s"] / baseline;
     state.counters["pull_vs_local"] = state.counters["pull_rows_per_s"] / baseline;
-    if (!g_smoke) {
+    if (!g_smoke && !g_sqlite_only) {
       state.counters["pg_push_vs_local"] = state.counters["pg_push_changes_per_s"] / baseline;
       state.counters["pg_pull_vs_local"] = state.counters["pg_pull_rows_per_s"] / baseline;
     }
@@ -439,7 +441,7 @@ void BM_OvernightIncremental(benchmark::State& state) {
       LocalHub hub(tmp.Sub("hub"));
       IncrementalOn(hub, tmp, "", state, &seconds);
     }
-    if (!g_smoke) {  // as in BM_InitialSync
+    if (!g_smoke && !g_sqlite_only) {  // as in BM_InitialSync
       PgHubDatabase pg;
       if (!pg.Start(state)) return;
       LocalHub hub(pg.Open());
@@ -546,6 +548,14 @@ void BM_Fleet8am(benchmark::State& state) {
       LocalHub hub(tmp.Sub("hub"));
       sqlite_s = RunFleet8am(hub.storage(), {hub.url()}, tmp, &sqlite_failures);
     }
+    state.counters["laptops"] = Fleet8amLaptops();
+    state.counters["sqlite_median_s"] = sqlite_s[sqlite_s.size() / 2];
+    state.counters["sqlite_p99_s"] = P99(sqlite_s);
+    state.counters["sqlite_failures"] = sqlite_failures;
+    if (g_sqlite_only) {
+      state.SetIterationTime(sqlite_s.back());
+      continue;
+    }
     {
       PgHubDatabase pg;
       if (!pg.Start(state)) return;
@@ -555,10 +565,6 @@ void BM_Fleet8am(benchmark::State& state) {
       pg_s = RunFleet8am(*admin, {first.url(), second.url()}, tmp, &pg_failures);
     }
     state.SetIterationTime(pg_s.back());
-    state.counters["laptops"] = Fleet8amLaptops();
-    state.counters["sqlite_median_s"] = sqlite_s[sqlite_s.size() / 2];
-    state.counters["sqlite_p99_s"] = P99(sqlite_s);
-    state.counters["sqlite_failures"] = sqlite_failures;
     state.counters["pg2_median_s"] = pg_s[pg_s.size() / 2];
     state.counters["pg2_p99_s"] = P99(pg_s);
     state.counters["pg2_failures"] = pg_failures;
@@ -762,6 +768,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) {
     if (std::strcmp(argv[i], "--smoke") == 0) {
       g_smoke = true;
+    } else if (std::strcmp(argv[i], "--sqlite-only") == 0) {
+      g_sqlite_only = true;
     } else if (std::strncmp(argv[i], "--changes=", 10) == 0) {
       g_initial_changes = std::atoll(argv[i] + 10);
     } else {
