@@ -249,7 +249,7 @@ Status MergeLww(Db& db, const std::set<std::string>& columns, const Mutation& m,
   } else {
     BERTH_ASSIGN_OR_RETURN(Statement row,
                            db.Cached("SELECT hlc, origin FROM \"" + m.entity + "\" WHERE id = ?"));
-    row.Bind(1, m.row_id);
+    row.BindTextInPlace(1, m.row_id);  // `m` outlives every statement here: its text is bound in place
     BERTH_ASSIGN_OR_RETURN(exists, row.Step());
     if (exists) row_clock = Clock{row.Text(0), row.Text(1)};
   }
@@ -260,7 +260,7 @@ Status MergeLww(Db& db, const std::set<std::string>& columns, const Mutation& m,
     BERTH_ASSIGN_OR_RETURN(
         Statement fc,
         db.Cached("SELECT field, hlc, origin FROM field_clock WHERE entity = ? AND row_id = ?"));
-    fc.Bind(1, m.entity).Bind(2, m.row_id);
+    fc.BindTextInPlace(1, m.entity).BindTextInPlace(2, m.row_id);
     while (true) {
       BERTH_ASSIGN_OR_RETURN(bool r, fc.Step());
       if (!r) break;
@@ -296,10 +296,10 @@ Status MergeLww(Db& db, const std::set<std::string>& columns, const Mutation& m,
     if (w.second == nullptr) {
       upd.Bind(i++, int64_t{1});
     } else {
-      upd.BindValue(i++, *w.second);
+      upd.BindValueInPlace(i++, *w.second);
     }
   }
-  upd.Bind(i, m.row_id);
+  upd.BindTextInPlace(i, m.row_id);
   BERTH_RETURN_IF_ERROR(upd.Run());
   BERTH_ASSIGN_OR_RETURN(Statement clk,
                          db.Cached("INSERT INTO field_clock (entity, row_id, field, hlc, origin)"
@@ -307,7 +307,8 @@ Status MergeLww(Db& db, const std::set<std::string>& columns, const Mutation& m,
                                    " DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin"));
   for (const auto& w : winners) {
     clk.Reset();
-    clk.Bind(1, m.entity).Bind(2, m.row_id).Bind(3, w.first).Bind(4, m.hlc).Bind(5, m.origin_device);
+    clk.BindTextInPlace(1, m.entity).BindTextInPlace(2, m.row_id).BindTextInPlace(3, w.first);
+    clk.BindTextInPlace(4, m.hlc).BindTextInPlace(5, m.origin_device);
     BERTH_RETURN_IF_ERROR(clk.Run());
   }
   return Status::Ok();

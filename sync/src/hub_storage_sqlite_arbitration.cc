@@ -69,7 +69,7 @@ Result<SqliteHubStorage::PriorRow> SqliteHubStorage::ReadPrior(const DeviceRecor
   {
     BERTH_ASSIGN_OR_RETURN(Statement s, db().Cached("SELECT seq, writer, echo_ok, area FROM hub_change"
                                                     " WHERE entity = ? AND row_id = ?"));
-    s.Bind(1, m.entity).Bind(2, m.row_id);
+    s.BindTextInPlace(1, m.entity).BindTextInPlace(2, m.row_id);  // `m` outlives `s`
     BERTH_ASSIGN_OR_RETURN(prior.logged, s.Step());
     if (prior.logged) {
       prior.seq = static_cast<uint64_t>(s.Int(0));
@@ -138,14 +138,15 @@ Status SqliteHubStorage::LogChange(const DeviceRecord& dev, const Mutation& m, b
   if (logged) {
     BERTH_ASSIGN_OR_RETURN(Statement del,
                            db().Cached("DELETE FROM hub_change WHERE entity = ? AND row_id = ?"));
-    del.Bind(1, m.entity).Bind(2, m.row_id);
+    del.BindTextInPlace(1, m.entity).BindTextInPlace(2, m.row_id);
     BERTH_RETURN_IF_ERROR(del.Run());
   }
   BERTH_ASSIGN_OR_RETURN(Statement ins,
                          db().Cached("INSERT INTO hub_change (entity, row_id, area, deleted,"
                                      " changed_ms, writer, echo_ok) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  ins.Bind(1, m.entity).Bind(2, m.row_id).Bind(3, area).Bind(4, deleted ? 1 : 0);
-  ins.Bind(5, now_ms).Bind(6, dev.device_id).Bind(7, echo_ok ? 1 : 0);
+  // `m`, `area` and `dev` outlive the statements: their text is bound in place, not copied.
+  ins.BindTextInPlace(1, m.entity).BindTextInPlace(2, m.row_id).BindTextInPlace(3, area);
+  ins.Bind(4, deleted ? 1 : 0).Bind(5, now_ms).BindTextInPlace(6, dev.device_id).Bind(7, echo_ok ? 1 : 0);
   BERTH_RETURN_IF_ERROR(ins.Run());
   if (m.entity == "provider" || m.entity == "referral") {
     if (auto it = parent_areas_.find({m.entity, m.row_id}); it != parent_areas_.end()) it->second = area;
