@@ -140,10 +140,8 @@ Status Store::Batch(const std::function<Status()>& body) {
   // pulled page of a few thousand rows then reuses the cache's memory instead of allocating pages that the
   // batch's end would free (sqlite3PcacheFetchStress). Afterwards the threshold is SQLite's default again
   // (`cache_spill = 1`: spill past cache_size, whatever it is later set to); nothing else in Berth sets it.
-  BERTH_ASSIGN_OR_RETURN(const int64_t spill_before, db.QueryInt("PRAGMA cache_spill"));
   constexpr int64_t kBatchSpillPages = (int64_t{1} << 30) / 4096;
-  const bool raise_spill = spill_before < kBatchSpillPages;
-  if (raise_spill) BERTH_RETURN_IF_ERROR(db.Exec("PRAGMA cache_spill = " + std::to_string(kBatchSpillPages)));
+  BERTH_RETURN_IF_ERROR(db.Exec("PRAGMA cache_spill = " + std::to_string(kBatchSpillPages)));
   Status st = db.Transaction([&]() -> Status {
     impl_->batch = Impl::BatchState{};
     impl_->batch.active = true;
@@ -160,10 +158,8 @@ Status Store::Batch(const std::function<Status()>& body) {
     return Status::Ok();
   });
   if (!st.ok()) impl_->last_audit_hash = audit_hash_before;
-  if (raise_spill) {
-    const Status restored = db.Exec("PRAGMA cache_spill = 1");
-    if (st.ok()) st = restored;
-  }
+  const Status restored = db.Exec("PRAGMA cache_spill = 1");
+  if (st.ok()) st = restored;
   return impl_->Explain(st);
 }
 

@@ -400,16 +400,16 @@ class PgPush final : private HubRules {
         const std::map<std::string, Value> v = claims ? ValuesOf(row) : std::map<std::string, Value>();
         auto fact = [&](const char* k) { return claims ? Str(v, k) : std::string(); };
         sealed.push_back(SealRow(key_, row));
-        const std::string values[9] = {row.entity,
-                                       row.row_id,
-                                       fact("bed_id"),
-                                       fact("homecare_capacity_id"),
-                                       fact("status"),
-                                       fact("start_date"),
-                                       fact("end_date"),
-                                       claims ? std::to_string(Number(v, "hours_per_week")) : "0",
-                                       std::to_string(row.deleted)};
-        for (int i = 0; i < 9; ++i) cols[i].push_back(values[i]);
+        std::string values[9] = {row.entity,
+                                 row.row_id,
+                                 fact("bed_id"),
+                                 fact("homecare_capacity_id"),
+                                 fact("status"),
+                                 fact("start_date"),
+                                 fact("end_date"),
+                                 claims ? std::to_string(Number(v, "hours_per_week")) : "0",
+                                 std::to_string(row.deleted)};
+        for (int i = 0; i < 9; ++i) cols[i].push_back(std::move(values[i]));
       }
       unwritten_rows_.clear();
       std::vector<PgParam> params;
@@ -428,14 +428,14 @@ class PgPush final : private HubRules {
     if (!unwritten_log_.empty()) {
       std::vector<std::string> cols[7];
       for (const auto& [key, entry] : unwritten_log_) {
-        const std::string values[7] = {key.first,
-                                       key.second,
-                                       entry.area,
-                                       std::to_string(entry.deleted),
-                                       std::to_string(entry.changed_ms),
-                                       entry.writer,
-                                       entry.echo_ok ? "t" : "f"};
-        for (int i = 0; i < 7; ++i) cols[i].push_back(values[i]);
+        std::string values[7] = {key.first,
+                                 key.second,
+                                 entry.area,
+                                 std::to_string(entry.deleted),
+                                 std::to_string(entry.changed_ms),
+                                 entry.writer,
+                                 entry.echo_ok ? "t" : "f"};
+        for (int i = 0; i < 7; ++i) cols[i].push_back(std::move(values[i]));
       }
       unwritten_log_.clear();
       std::vector<PgParam> params;
