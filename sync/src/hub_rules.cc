@@ -100,6 +100,25 @@ Status HubRules::DecideBatch(const DeviceRecord& fresh, const PushRequest& reque
   return Status::Ok();
 }
 
+const std::set<std::string>& HubRules::RuleColumns() {
+  static const std::set<std::string> kColumns = {"id",
+                                                 "hlc",
+                                                 "origin",
+                                                 "deleted",
+                                                 "status",
+                                                 "held_for_referral_id",
+                                                 "held_until",
+                                                 "district",
+                                                 "local_authority",
+                                                 "provider_id",
+                                                 "referral_id",
+                                                 "bed_id",
+                                                 "homecare_capacity_id",
+                                                 "start_date",
+                                                 "end_date"};
+  return kColumns;
+}
+
 // The rows a mutation names besides itself: the referral and the bed or capacity it claims.
 std::vector<std::pair<std::string, std::string>> HubRules::NamedRows(const Mutation& m) {
   std::vector<std::pair<std::string, std::string>> out;

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,12 +42,17 @@ class HubRules {
   using Poisoned = std::map<std::pair<std::string, std::string>, std::string>;
   // A row as the hub holds it before a change: its change-log entry and its values (empty when new).
   struct PriorRow {
-    bool logged = false;     // it has a change-log entry
-    uint64_t seq = 0;        // that entry's number
-    bool echo_free = false;  // last written by the same device, which had already pulled it
-    std::string area;        // the area the log records for it
-    std::map<std::string, Value> values;
+    bool logged = false;                  // it has a change-log entry
+    uint64_t seq = 0;                     // that entry's number
+    bool echo_free = false;               // last written by the same device, which had already pulled it
+    std::string area;                     // the area the log records for it
+    std::map<std::string, Value> values;  // at least its RuleColumns(); empty when it has none
   };
+
+  // The columns of a row the rules read, where its table has them: of the prior row, of `merged` (the
+  // prior row with the change's fields) and of the row after the merge. A storage may read only these
+  // into PriorRow::values. A rule that reads another column of those rows adds it here.
+  static const std::set<std::string>& RuleColumns();
 
   // --- what a storage reads and records for the rules (in its push transaction) ---
   // The row as stored, with its field clocks (absent = 1 when there is none).

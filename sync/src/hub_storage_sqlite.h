@@ -97,6 +97,11 @@ class SqliteHubStorage final : public HubStorage, private HubRules {
   Result<std::map<std::string, Value>> RowValues(const std::string& entity,
                                                  const std::string& row_id) override;
   Result<PriorRow> ReadPrior(const DeviceRecord& dev, const Mutation& m) override;
+  struct PriorQuery {
+    std::string sql;
+    std::vector<std::string> columns;  // the row's columns it reads, from its sixth result column on
+  };
+  const PriorQuery& PriorQueryFor(const std::string& entity);
   Status ApplyAndLog(const DeviceRecord& dev, const Mutation& m, const PriorRow& prior,
                      const std::map<std::string, Value>& merged, const std::string& area, int64_t now_ms,
                      const std::string& iso_now, uint64_t device_cursor,
@@ -127,7 +132,8 @@ class SqliteHubStorage final : public HubStorage, private HubRules {
 
   std::mutex mu_;
   std::unique_ptr<Store> store_;
-  std::mutex readers_mu_;  // guards readers_ only: never held while a query runs
+  std::map<std::string, PriorQuery> prior_queries_;  // by entity; guarded by mu_ (ReadPrior's pushes)
+  std::mutex readers_mu_;                            // guards readers_ only: never held while a query runs
   std::vector<std::unique_ptr<Store>> readers_;
   std::mutex counters_mu_;  // guards counters_
   Db counters_;

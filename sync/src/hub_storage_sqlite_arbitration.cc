@@ -62,23 +62,43 @@ Result<std::map<std::string, Value>> SqliteHubStorage::RowValues(const std::stri
   return internal::ReadRowValues(db(), schema_, entity, row_id);
 }
 
-// The row's entry in the change log, read once: its area, and who wrote it last (echo suppression). Every
-// row the hub holds has a change-log entry (section 10): a row with none is new, and is not read.
-Result<SqliteHubStorage::PriorRow> SqliteHubStorage::ReadPrior(const DeviceRecord& dev, const Mutation& m) {
-  PriorRow prior;
-  {
-    BERTH_ASSIGN_OR_RETURN(Statement s, db().Cached("SELECT seq, writer, echo_ok, area FROM hub_change"
-                                                    " WHERE entity = ? AND row_id = ?"));
-    s.BindTextInPlace(1, m.entity).BindTextInPlace(2, m.row_id);  // `m` outlives `s`
-    BERTH_ASSIGN_OR_RETURN(prior.logged, s.Step());
-    if (prior.logged) {
-      prior.seq = static_cast<uint64_t>(s.Int(0));
-      prior.echo_free = s.Text(1) == dev.device_id && s.Int(2) == 1;
-      prior.area = s.Text(3);
+// The statement ReadPrior runs for `entity`: the row's change-log entry and, joined to it, the columns
+// of the row the rules read (RuleColumns), so an edit costs one probe and no copy of its whole row.
+const SqliteHubStorage::PriorQuery& SqliteHubStorage::PriorQueryFor(const std::string& entity) {
+  auto it = prior_queries_.find(entity);
+  if (it != prior_queries_.end()) return it->second;
+  PriorQuery q;
+  std::string columns;
+  if (const auto* all = schema_.Columns(entity)) {
+    for (const std::string& c : *all) {
+      if (!RuleColumns().count(c)) continue;
+      columns += ", r.\"" + c + "\"";
+      q.columns.push_back(c);
     }
   }
-  if (prior.logged) {
-    BERTH_ASSIGN_OR_RETURN(prior.values, internal::ReadRowValues(db(), schema_, m.entity, m.row_id));
+  q.sql = "SELECT c.seq, c.writer, c.echo_ok, c.area, r.id IS NOT NULL" + columns +
+          " FROM hub_change c LEFT JOIN \"" + entity +
+          "\" r ON r.id = c.row_id WHERE c.entity = ? AND c.row_id = ?";
+  return prior_queries_.emplace(entity, std::move(q)).first->second;
+}
+
+// The row's entry in the change log, read once: its area, who wrote it last (echo suppression), and the
+// row's values the rules read. Every row the hub holds has a change-log entry (section 10): a row with
+// none is new, and is not read.
+Result<SqliteHubStorage::PriorRow> SqliteHubStorage::ReadPrior(const DeviceRecord& dev, const Mutation& m) {
+  PriorRow prior;
+  const PriorQuery& query = PriorQueryFor(m.entity);
+  BERTH_ASSIGN_OR_RETURN(Statement s, db().Cached(query.sql));
+  s.BindTextInPlace(1, m.entity).BindTextInPlace(2, m.row_id);  // `m` outlives `s`
+  BERTH_ASSIGN_OR_RETURN(prior.logged, s.Step());
+  if (!prior.logged) return prior;
+  prior.seq = static_cast<uint64_t>(s.Int(0));
+  prior.echo_free = s.Text(1) == dev.device_id && s.Int(2) == 1;
+  prior.area = s.Text(3);
+  if (s.Int(4) == 1) {
+    for (size_t k = 0; k < query.columns.size(); ++k) {
+      prior.values.emplace(query.columns[k], s.ValueAt(static_cast<int>(k) + 5));
+    }
   }
   return prior;
 }
