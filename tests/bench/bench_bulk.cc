@@ -104,6 +104,7 @@ DemoRun Demo(const std::string& scale, WritePath path) {
   o.today = "2026-03-02";
   o.write_path = path;
   const core::Geography& geo = Geo();  // loaded once per process, outside the timing
+  SettleDisk();
   const double c0 = CpuSeconds();
   const auto t0 = Clock::now();
   auto built = core::BuildDemo(*store, geo, o);
@@ -173,6 +174,7 @@ double Import(const std::string& csv, WritePath path, int64_t* rows, double* cpu
   core::CqcImportOptions o;
   o.write_path = path;
   const core::Geography& geo = Geo();  // loaded once per process, outside the timing
+  SettleDisk();
   const double c0 = CpuSeconds();
   const auto t0 = Clock::now();
   auto report = core::ImportCqcDirectory(*store, geo, csv, o);
@@ -291,6 +293,7 @@ double Apply(const std::vector<Mutation>& rows, const std::vector<sync::RowState
   sync::internal::Schema schema;
   Check(schema.Load(store->db()));
   constexpr size_t kPage = 5000;
+  SettleDisk();
   const double c0 = CpuSeconds();
   const auto t0 = Clock::now();
   for (size_t done = 0; done < rows.size(); done += kPage) {

@@ -45,6 +45,7 @@
 #include "berth/sync/crypto.h"
 #include "berth/sync/hub.h"
 #include "berth/sync/spool.h"
+#include "support/bench_support.h"
 #include "sync/pg_server.h"
 
 namespace {
@@ -320,6 +321,7 @@ std::string Provider(Store& store, const std::string& area = "Huntingdonshire") 
 double LocalApplyRate(const std::string& dir, int64_t n) {
   auto store = NewStore(dir);
   const std::string device = NewUuidV7();
+  bench::SettleDisk();
   const auto t0 = Clock::now();
   int64_t done = 0;
   while (done < n) {
@@ -352,6 +354,7 @@ void InitialSyncOn(LocalHub& hub, const BenchDir& tmp, int64_t n, const std::str
   const std::string provider = Provider(*a);
   WriteChanges(*a, n - 1, provider, beds);
   SyncOptions options;
+  bench::SettleDisk();
   const auto t0 = Clock::now();
   auto pushed = SyncOnce(*a, options);
   const auto t1 = Clock::now();
@@ -416,6 +419,7 @@ void IncrementalOn(LocalHub& hub, const BenchDir& tmp, const std::string& prefix
   Check(SyncOnce(*a).status(), "seed push");
   Check(SyncOnce(*b).status(), "seed pull");
   WriteChanges(*a, IncrementalChanges(), provider, beds);  // tonight's changes
+  bench::SettleDisk();
   const auto t0 = Clock::now();
   auto pushed = SyncOnce(*a);
   const auto t1 = Clock::now();
@@ -488,6 +492,7 @@ void BM_FleetOf200(benchmark::State& state) {
       WriteChanges(*devices.back(), kFleetChangesEach, Provider(*devices.back()), beds);
     }
     int failures = 0;
+    bench::SettleDisk();
     const auto t0 = Clock::now();
     const std::vector<double> seconds = SyncEachTimed(devices, {}, &failures);
     const auto t1 = Clock::now();
@@ -536,6 +541,7 @@ std::vector<double> RunFleet8am(HubStorage& admin, const std::vector<std::string
   const double spread_s = g_smoke ? 0.5 : 60;
   std::vector<double> starts(static_cast<size_t>(n));
   for (auto& s : starts) s = std::uniform_real_distribution<double>(0, spread_s)(rng);
+  bench::SettleDisk();
   return SyncEachTimed(laptops, starts, failures);
 }
 
@@ -728,6 +734,7 @@ void BM_SpoolApply100k(benchmark::State& state) {
     // The morning: unlock (not timed), then the apply.
     auto opened = Store::Open(laptop_dir, Secret("bench passphrase"), Options());
     Check(opened.status(), "unlock");
+    bench::SettleDisk();
     const auto t0 = Clock::now();
     const double cpu0 = ThreadCpuSeconds();
     auto applied = ApplySpool(**opened);
