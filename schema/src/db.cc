@@ -96,37 +96,39 @@ void Statement::Release() {
 }
 
 namespace {
-Status BindStatus(sqlite3* db, int rc, int index) {
-  if (rc == SQLITE_OK) return Status::Ok();
-  return SqliteStatus(rc, "binding parameter " + std::to_string(index) + ": " + sqlite3_errmsg(db));
+// The first bind that fails is the statement's error, which Step() returns; later binds are skipped. A
+// bind that succeeds assigns nothing: a batch binds tens of values per row.
+void NoteBind(Status* bind_error, sqlite3* db, int rc, int index) {
+  if (rc != SQLITE_OK) {
+    *bind_error = SqliteStatus(rc, "binding parameter " + std::to_string(index) + ": " + sqlite3_errmsg(db));
+  }
 }
 }  // namespace
 
 Statement& Statement::Bind(int index, int64_t value) {
-  if (bind_error_.ok()) bind_error_ = BindStatus(db_, sqlite3_bind_int64(stmt_, index, value), index);
+  if (bind_error_.ok()) NoteBind(&bind_error_, db_, sqlite3_bind_int64(stmt_, index, value), index);
   return *this;
 }
 Statement& Statement::Bind(int index, double value) {
-  if (bind_error_.ok()) bind_error_ = BindStatus(db_, sqlite3_bind_double(stmt_, index, value), index);
+  if (bind_error_.ok()) NoteBind(&bind_error_, db_, sqlite3_bind_double(stmt_, index, value), index);
   return *this;
 }
 Statement& Statement::Bind(int index, std::string_view text) {
   if (bind_error_.ok()) {
-    bind_error_ = BindStatus(
-        db_, sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
-        index);
+    NoteBind(&bind_error_, db_,
+             sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
+             index);
   }
   return *this;
 }
 Statement& Statement::BindBlob(int index, std::span<const uint8_t> bytes) {
-  if (bind_error_.ok()) {
-    bind_error_ = BindStatus(
-        db_, sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT), index);
-  }
+  if (bind_error_.ok())
+    NoteBind(&bind_error_, db_,
+             sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT), index);
   return *this;
 }
 Statement& Statement::BindNull(int index) {
-  if (bind_error_.ok()) bind_error_ = BindStatus(db_, sqlite3_bind_null(stmt_, index), index);
+  if (bind_error_.ok()) NoteBind(&bind_error_, db_, sqlite3_bind_null(stmt_, index), index);
   return *this;
 }
 
@@ -143,8 +145,8 @@ Statement& Statement::BindValueInPlace(int index, const Value& value) {
 }
 Statement& Statement::BindTextInPlace(int index, std::string_view text) {
   if (bind_error_.ok()) {
-    bind_error_ = BindStatus(
-        db_, sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8), index);
+    NoteBind(&bind_error_, db_,
+             sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8), index);
   }
   return *this;
 }

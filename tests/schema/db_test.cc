@@ -44,6 +44,25 @@ TEST(DbCached, ReusesTheCompiledStatementAndClearsItsBindings) {
   EXPECT_EQ(*db.QueryInt("SELECT count(*) FROM t"), 50);
 }
 
+// A bind that fails (here a parameter the statement does not have) is what running the statement reports,
+// even when later binds succeed, and nothing is written; the statement, reused, binds afresh.
+TEST(DbStatement, AFailedBindIsReportedWhenItRunsAndWritesNothing) {
+  Db db = Memory();
+  auto ins = db.Cached("INSERT INTO t (k, v) VALUES (?, ?)");
+  ASSERT_TRUE(ins.ok());
+  ins->Bind(1, 7).Bind(3, "no such parameter").BindTextInPlace(2, "row");
+  const Status run = ins->Run();
+  EXPECT_FALSE(run.ok());
+  EXPECT_NE(run.message().find("binding parameter 3"), std::string::npos) << run.ToString();
+  EXPECT_EQ(*db.QueryInt("SELECT count(*) FROM t"), 0);
+
+  auto again = db.Cached("INSERT INTO t (k, v) VALUES (?, ?)");
+  ASSERT_TRUE(again.ok());
+  again->Bind(1, 7).Bind(2, "row");
+  EXPECT_TRUE(again->Run().ok());
+  EXPECT_EQ(*db.QueryInt("SELECT count(*) FROM t"), 1);
+}
+
 // Values bound in place are what the row holds, and a reused statement does not keep them: SQLite read
 // the text where it was, so the row must hold its own copy once the statement is done.
 TEST(DbCached, ValuesBoundInPlaceAreStoredAndNotKeptByTheReusedStatement) {
