@@ -12,30 +12,88 @@ namespace berth::sync::internal {
 
 Status Schema::Load(Db& db) {
   BERTH_ASSIGN_OR_RETURN(columns_, SyncableTables(db));
-  return Sets();
+  BERTH_RETURN_IF_ERROR(Sets());
+  return LoadDefaults(db);
 }
 
 Status Schema::LoadThisBuild() {
   BERTH_ASSIGN_OR_RETURN(columns_, SyncableTablesOfThisBuild());
+  field_defaults_.clear();  // no store to read them from: inserts name every field
   return Sets();
 }
 
 namespace {
 
-// INSERT INTO "entity" (id, hlc, origin, "field", ...) VALUES (?, ?, ?, ?, ...): the row's id and clock
-// bind first, then `fields` in order.
-std::string RowInsertSql(const std::string& entity, const std::vector<const std::string*>& fields) {
-  std::string names = "id, hlc, origin", params = "?, ?, ?";
-  for (const std::string* f : fields) {
-    names += ", \"" + *f + "\"";
-    params += ", ?";
-  }
-  return "INSERT INTO \"" + entity + "\" (" + names + ") VALUES (" + params + ")";
-}
-
 constexpr const char* kIfNew = " ON CONFLICT (id) DO NOTHING";
 
+// INSERT INTO "entity" (id, hlc, origin, "field", ...) VALUES (?, ?, ?, ?, ...): the row's id and clock
+// bind first, then `fields` in order; `if_new` adds kIfNew. Built in one string: a pull builds one per
+// row that leaves defaults out (InsertRowState).
+std::string RowInsertSql(const std::string& entity, const std::vector<const std::string*>& fields,
+                         bool if_new) {
+  std::string sql;
+  sql.reserve(96 + entity.size() + 28 * fields.size());
+  sql += "INSERT INTO \"";
+  sql += entity;
+  sql += "\" (id, hlc, origin";
+  for (const std::string* f : fields) {
+    sql += ", \"";
+    sql += *f;
+    sql += '"';
+  }
+  sql += ") VALUES (?, ?, ?";
+  for (size_t i = 0; i < fields.size(); ++i) sql += ", ?";
+  sql += ')';
+  if (if_new) sql += kIfNew;
+  return sql;
+}
+
+// A column's DEFAULT as the value an INSERT that leaves the column out stores: NULL for a nullable column
+// without one, a quoted text or an integer literal; nothing for any other default (an expression, a real)
+// or a NOT NULL column without one, which an insert must always name.
+std::optional<Value> DefaultValue(const Statement& info) {
+  const bool not_null = info.Int(3) != 0;
+  if (info.IsNull(4)) return not_null ? std::nullopt : std::optional<Value>(Value{});
+  const std::string text = info.Text(4);
+  if (text.size() >= 2 && text.front() == '\'' && text.back() == '\'') {
+    std::string unquoted;
+    for (size_t i = 1; i + 1 < text.size(); ++i) {
+      if (text[i] == '\'' && text[i + 1] == '\'') ++i;  // '' is one quote in SQL text
+      unquoted += text[i];
+    }
+    return Value{std::move(unquoted)};
+  }
+  if (!text.empty() && text.size() < 19 &&
+      std::all_of(text.begin() + (text.front() == '-' ? 1 : 0), text.end(),
+                  [](char c) { return c >= '0' && c <= '9'; }) &&
+      text != "-") {
+    return Value{static_cast<int64_t>(std::stoll(text))};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+Status Schema::LoadDefaults(Db& db) {
+  field_defaults_.clear();
+  for (const auto& [entity, fields] : field_columns_) {
+    std::map<std::string, std::optional<Value>> by_name;
+    BERTH_ASSIGN_OR_RETURN(Statement info, db.Prepare("PRAGMA table_info(\"" + entity + "\")"));
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(bool r, info.Step());
+      if (!r) break;
+      by_name[info.Text(1)] = DefaultValue(info);
+    }
+    std::vector<std::optional<Value>>& defaults = field_defaults_[entity];
+    for (const std::string& f : fields) defaults.push_back(by_name[f]);
+  }
+  return Status::Ok();
+}
+
+const std::vector<std::optional<Value>>* Schema::FieldDefaults(const std::string& entity) const {
+  auto it = field_defaults_.find(entity);
+  return it == field_defaults_.end() ? nullptr : &it->second;
+}
 
 Status Schema::Sets() {
   column_sets_.clear();
@@ -50,8 +108,7 @@ Status Schema::Sets() {
       fields.push_back(c);
       names.push_back(&c);
     }
-    const std::string sql = RowInsertSql(entity, names);
-    whole_row_insert_[entity] = {sql, sql + kIfNew};
+    whole_row_insert_[entity] = {RowInsertSql(entity, names, false), RowInsertSql(entity, names, true)};
   }
   return Status::Ok();
 }
@@ -219,22 +276,30 @@ Status InsertFieldClock(Db& db, const RowState& row, const FieldState& f) {
 // fields), without re-reading the row once per clock. A first sync is almost all such rows.
 // With `if_new`, a row that already has this id is left alone and `*created` says whether the insert
 // happened (the id's own index decides, so a new row costs no read before it). `whole_row_sql`, when
-// set, is the schema's statement for a row whose fields are all its table's, in order (the usual pull).
-Status InsertRowState(Db& db, const RowState& row, const std::string* whole_row_sql, bool if_new,
-                      bool* created) {
-  std::string built;
-  if (whole_row_sql == nullptr) {
-    std::vector<const std::string*> names;
-    names.reserve(row.fields.size());
-    for (const auto& f : row.fields) names.push_back(&f.name);
-    built = RowInsertSql(row.entity, names);
-    if (if_new) built += kIfNew;
+// set, is the schema's statement for a row whose fields are all its table's, in order (the usual pull),
+// and `defaults` their defaults (Schema::FieldDefaults): a field that holds its column's default is left
+// out of the insert, which stores the same value without binding it (most of a new bed's fields).
+Status InsertRowState(Db& db, const RowState& row, const std::string* whole_row_sql,
+                      const std::vector<std::optional<Value>>* defaults, bool if_new, bool* created) {
+  std::vector<const FieldState*> named;
+  named.reserve(row.fields.size());
+  for (size_t k = 0; k < row.fields.size(); ++k) {
+    const FieldState& f = row.fields[k];
+    const bool is_default = defaults != nullptr && (*defaults)[k].has_value() && *(*defaults)[k] == f.value;
+    if (!is_default) named.push_back(&f);
   }
-  BERTH_ASSIGN_OR_RETURN(Statement ins, db.Cached(whole_row_sql != nullptr ? *whole_row_sql : built));
+  std::string built;
+  if (whole_row_sql == nullptr || named.size() < row.fields.size()) {
+    std::vector<const std::string*> names;
+    names.reserve(named.size());
+    for (const FieldState* f : named) names.push_back(&f->name);
+    built = RowInsertSql(row.entity, names, if_new);
+  }
+  BERTH_ASSIGN_OR_RETURN(Statement ins, db.Cached(built.empty() ? *whole_row_sql : built));
   // `row` outlives `ins`: its values are bound where they are.
   ins.BindTextInPlace(1, row.row_id).BindTextInPlace(2, row.row_hlc).BindTextInPlace(3, row.row_origin);
   int i = 4;
-  for (const auto& f : row.fields) ins.BindValueInPlace(i++, f.value);
+  for (const FieldState* f : named) ins.BindValueInPlace(i++, f->value);
   BERTH_RETURN_IF_ERROR(ins.Run());
   if (created != nullptr) *created = db.Changes() > 0;
   if (if_new && !*created) return Status::Ok();
@@ -269,8 +334,9 @@ Status MergeRowState(Store& store, const Schema& schema, const RowState& row) {
       // A batch (a pulled page) mostly brings rows this device has never seen, a first sync nothing else:
       // insert first, as Store::ApplyRemote does in a batch; an id already here takes the merge below.
       bool created = false;
-      BERTH_RETURN_IF_ERROR(InsertRowState(
-          store.db(), row, whole ? schema.WholeRowInsertSql(row.entity, true) : nullptr, true, &created));
+      BERTH_RETURN_IF_ERROR(
+          InsertRowState(store.db(), row, whole ? schema.WholeRowInsertSql(row.entity, true) : nullptr,
+                         whole ? schema.FieldDefaults(row.entity) : nullptr, true, &created));
       if (created) return Status::Ok();
     }
     KnownRow known;
@@ -286,7 +352,7 @@ Status MergeRowState(Store& store, const Schema& schema, const RowState& row) {
     }
     if (!known.exists) {
       return InsertRowState(store.db(), row, whole ? schema.WholeRowInsertSql(row.entity, false) : nullptr,
-                            false, nullptr);
+                            whole ? schema.FieldDefaults(row.entity) : nullptr, false, nullptr);
     }
     // First every field at the row's clock, then each newer clock's fields: each field ends at
     // max(local clock, hub clock) with that clock's value.
@@ -333,7 +399,7 @@ Status ForceRowState(Store& store, const Schema& schema, const RowState& row) {
     for (const auto& f : row.fields) {
       if (std::find(cols->begin(), cols->end(), f.name) != cols->end()) names.push_back(&f.name);
     }
-    BERTH_ASSIGN_OR_RETURN(Statement ins, db.Cached(RowInsertSql(row.entity, names)));
+    BERTH_ASSIGN_OR_RETURN(Statement ins, db.Cached(RowInsertSql(row.entity, names, false)));
     ins.Bind(1, row.row_id).Bind(2, row.row_hlc).Bind(3, row.row_origin);
     int i = 4;
     for (const auto& f : row.fields) {

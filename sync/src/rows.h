@@ -30,6 +30,9 @@ class Schema {
   // `if_new`: ON CONFLICT (id) DO NOTHING). Null if `entity` is not a table that syncs.
   const std::vector<std::string>* FieldColumns(const std::string& entity) const;
   const std::string* WholeRowInsertSql(const std::string& entity, bool if_new) const;
+  // Each of FieldColumns' defaults, as the value an insert leaving the column out stores (nullopt when an
+  // insert must name it). Read by Load; LoadThisBuild has none (every entry nullopt: nothing left out).
+  const std::vector<std::optional<Value>>* FieldDefaults(const std::string& entity) const;
 
  private:
   std::map<std::string, std::vector<std::string>> columns_;
@@ -37,6 +40,8 @@ class Schema {
   std::map<std::string, std::set<std::string>> column_sets_;
   std::map<std::string, std::vector<std::string>> field_columns_;
   std::map<std::string, std::pair<std::string, std::string>> whole_row_insert_;  // plain, if new
+  Status LoadDefaults(Db& db);
+  std::map<std::string, std::vector<std::optional<Value>>> field_defaults_;
 };
 
 // The row as stored (absent = 1 when there is none).

@@ -150,5 +150,84 @@ TEST(Lww, APulledRowReproducesTheHubsRowWhetherNewOrOlderHere) {
   EXPECT_TRUE(sync::internal::ReadRowState(fresh_batch->store->db(), schema, "bed", bad.row_id)->absent);
 }
 
+// A pulled row's fields that hold their column's default are left out of its insert (the table fills them
+// in): the row reads back with every value and storage class the hub sent, the same as a row whose every
+// field was bound (the hub's, through ApplyLww); a value of another type than the default (the text '0' for
+// an integer 0) is bound.
+TEST(Lww, APulledRowWhoseFieldsHoldTheirDefaultsIsStoredAsSent) {
+  TempDir tmp;
+  auto hub = Device::Create(tmp.Sub("hub"));
+  auto pulled = Device::Create(tmp.Sub("pulled"));
+  auto pulled_batch = Device::Create(tmp.Sub("pulled_batch"));
+  sync::internal::Schema schema;
+  ASSERT_TRUE(schema.Load(hub->store->db()).ok());
+  const std::vector<std::string>& fields = *schema.FieldColumns("provider");
+  const std::vector<std::optional<Value>>& defaults = *schema.FieldDefaults("provider");
+  ASSERT_EQ(defaults.size(), fields.size());
+  auto default_of = [&](const std::string& name) {
+    return defaults[static_cast<size_t>(std::find(fields.begin(), fields.end(), name) - fields.begin())];
+  };
+  EXPECT_EQ(default_of("kind"), std::optional<Value>(std::string("care_home")));
+  EXPECT_EQ(default_of("registered_beds"), std::optional<Value>(int64_t{0}));
+  EXPECT_EQ(default_of("latitude"), std::optional<Value>(Value{}));  // nullable, no default: NULL
+
+  sync::RowState row;
+  row.entity = "provider";
+  row.row_id = NewUuidV7();
+  row.row_hlc = Hlc{1700000000000, 1}.ToString();
+  row.row_origin = "dev-a";
+  for (size_t k = 0; k < fields.size(); ++k) {
+    sync::FieldState& f = row.fields.emplace_back();
+    f.name = fields[k];
+    f.value = defaults[k].value_or(Value{std::string("x")});
+  }
+  auto set = [&](const std::string& name, Value v) {
+    for (auto& f : row.fields) {
+      if (f.name == name) f.value = std::move(v);
+    }
+  };
+  set("name", std::string("Elm House"));
+  set("district", std::string("Huntingdonshire"));
+  set("registered_beds", std::string("0"));  // text, not the integer default: bound, stored by affinity
+  set("longitude", 0.25);
+
+  Mutation every_field;
+  every_field.mutation_id = NewUuidV7();
+  every_field.entity = row.entity;
+  every_field.row_id = row.row_id;
+  every_field.hlc = row.row_hlc;
+  every_field.origin_device = row.row_origin;
+  for (const auto& f : row.fields) every_field.fields[f.name] = f.value;
+  ASSERT_TRUE(
+      hub->store->db()
+          .Transaction([&] { return sync::internal::ApplyLww(hub->store->db(), schema, every_field); })
+          .ok());
+  ASSERT_TRUE(sync::internal::MergeRowState(*pulled->store, schema, row).ok());
+  ASSERT_TRUE(pulled_batch->store
+                  ->Batch([&] { return sync::internal::MergeRowState(*pulled_batch->store, schema, row); })
+                  .ok());
+  auto typed = [&](Store& s) {
+    std::string out;
+    for (const std::string& c : *schema.Columns("provider")) {
+      auto st =
+          s.db().Prepare("SELECT typeof(\"" + c + "\"), quote(\"" + c + "\") FROM provider WHERE id = ?");
+      EXPECT_TRUE(st.ok());
+      st->Bind(1, row.row_id);
+      auto r = st->Step();
+      EXPECT_TRUE(r.ok() && *r);
+      out += c + "=" + st->Text(0) + ":" + st->Text(1) + "\n";
+    }
+    return out;
+  };
+  const std::string expected = typed(*hub->store);
+  EXPECT_NE(expected.find("registered_beds=integer:0"), std::string::npos) << expected;
+  EXPECT_NE(expected.find("latitude=null:NULL"), std::string::npos) << expected;
+  EXPECT_NE(expected.find("kind=text:'care_home'"), std::string::npos) << expected;
+  for (Device* d : {pulled.get(), pulled_batch.get()}) {
+    EXPECT_EQ(typed(*d->store), expected);
+    EXPECT_EQ(FieldClocks(*d->store), FieldClocks(*hub->store));
+  }
+}
+
 }  // namespace
 }  // namespace berth::testing
