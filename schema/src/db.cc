@@ -122,9 +122,10 @@ Statement& Statement::Bind(int index, std::string_view text) {
   return *this;
 }
 Statement& Statement::BindBlob(int index, std::span<const uint8_t> bytes) {
-  if (bind_error_.ok())
+  if (bind_error_.ok()) {
     NoteBind(&bind_error_, db_,
              sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT), index);
+  }
   return *this;
 }
 Statement& Statement::BindNull(int index) {

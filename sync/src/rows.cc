@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <tuple>
 
 namespace berth::sync::internal {
@@ -63,12 +64,9 @@ std::optional<Value> DefaultValue(const Statement& info) {
     }
     return Value{std::move(unquoted)};
   }
-  if (!text.empty() && text.size() < 19 &&
-      std::all_of(text.begin() + (text.front() == '-' ? 1 : 0), text.end(),
-                  [](char c) { return c >= '0' && c <= '9'; }) &&
-      text != "-") {
-    return Value{static_cast<int64_t>(std::stoll(text))};
-  }
+  int64_t n = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (error == std::errc() && end == text.data() + text.size()) return Value{n};
   return std::nullopt;
 }
 
