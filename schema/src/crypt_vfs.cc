@@ -5,6 +5,7 @@
 // with an I/O error instead of being passed through in clear.
 #include "berth/schema/crypt_vfs.h"
 
+#include <malloc.h>
 #include <sodium.h>
 #include <sqlite3.h>
 
@@ -727,6 +728,19 @@ void WipingShutdown(void* app) {
   g_heap.xShutdown(app);
 }
 
+// glibc hands the top of its heap back to the kernel once 128 KiB lie free there, and maps blocks from
+// 128 KiB up (a threshold it raises as they are freed) one by one. A store's page cache is thousands of
+// 4 KiB pages: a batch's dirty pages grow it past cache_size and its commit frees them, so every pulled page
+// gave memory back and faulted it in again (8,800 page faults per 200,000 pulled rows on the development
+// machine, with the freed-and-refaulted memory costing about 8% of the pull's apply). Up to 128 MiB of free
+// memory now stays in the process and blocks up to 32 MiB (the most glibc allows) come from the heap. Core
+// dumps are off and the process is not dumpable (DisableCoreDumps), and SQLite's blocks are zeroed when
+// freed, so memory kept for reuse exposes nothing that memory in use does not.
+void KeepFreedMemoryForReuse() {
+  (void)mallopt(M_TRIM_THRESHOLD, 128 << 20);
+  (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
+}
+
 }  // namespace
 
 void ConfigureSqliteProcess() {
@@ -736,6 +750,7 @@ void ConfigureSqliteProcess() {
     // No global memory statistics: Berth never reads them, and they cost a global mutex on every
     // allocation SQLite makes.
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    KeepFreedMemoryForReuse();
     if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &g_heap) == SQLITE_OK) {
       sqlite3_mem_methods wiping = g_heap;
       wiping.xMalloc = WipingMalloc;

@@ -25,8 +25,9 @@ using DbId = std::array<uint8_t, kDbIdBytes>;
 Result<std::string> CryptVfsName(const std::string& base_vfs = "");
 
 // Process-wide SQLite configuration, applied once before SQLite initialises (CryptVfsName and Db::Open
-// call it): no memory statistics, and an allocator that zeroes every block SQLite frees, so decrypted
-// pages do not linger in the heap after a store is locked or closed.
+// call it): no memory statistics, an allocator that zeroes every block SQLite frees, so decrypted pages do
+// not linger in the heap after a store is locked or closed, and a heap (glibc's malloc) that keeps up to
+// 128 MiB of freed memory for reuse rather than returning it to the kernel and faulting it in again.
 void ConfigureSqliteProcess();
 // Bytes SQLite has freed (and zeroed) through that allocator so far in this process.
 int64_t SqliteBytesWipedOnFree();
