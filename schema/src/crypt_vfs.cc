@@ -732,10 +732,11 @@ void WipingShutdown(void* app) {
 // 128 KiB up (a threshold it raises as they are freed) one by one. A store's page cache is thousands of
 // 4 KiB pages: a batch's dirty pages grow it past cache_size and its commit frees them, so every pulled page
 // gave memory back and faulted it in again (8,800 page faults per 200,000 pulled rows on the development
-// machine, with the freed-and-refaulted memory costing about 8% of the pull's apply). Up to 128 MiB of free
-// memory now stays in the process and blocks up to 32 MiB (the most glibc allows) come from the heap. Core
-// dumps are off and the process is not dumpable (DisableCoreDumps), and SQLite's blocks are zeroed when
-// freed, so memory kept for reuse exposes nothing that memory in use does not.
+// machine, and the pull's apply 10-15% slower for it). Up to 128 MiB of free
+// memory now stays in the process and blocks up to 32 MiB (the most glibc allows) come from the heap.
+// SQLite's blocks are zeroed when freed, Berth's other freed buffers stayed in the process before too
+// (glibc raises its mmap threshold past a large block at its first free), and the process writes no core
+// and is not dumpable (DisableCoreDumps): memory kept for reuse exposes nothing that memory in use does not.
 void KeepFreedMemoryForReuse() {
   (void)mallopt(M_TRIM_THRESHOLD, 128 << 20);
   (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
