@@ -20,7 +20,6 @@
 // Targets (issue 22): England demo under 30 s, the import under 10 s, apply >= 200,000 rows/s.
 // --smoke uses tiny sizes and skips the cold runs so ctest's start-up check takes seconds.
 #include <benchmark/benchmark.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -54,20 +53,6 @@ int64_t g_apply_rows = 200000;
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
-}
-
-// This thread's CPU seconds: what the work cost when other builds share the 2 cores.
-double CpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-// Page faults this process has taken that needed no disk read (first touches of memory, mostly).
-int64_t MinorFaults() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_minflt;
 }
 
 std::unique_ptr<Store> NewStore(const std::string& dir) {
@@ -114,11 +99,11 @@ DemoRun Demo(const std::string& scale, WritePath path) {
   o.write_path = path;
   const core::Geography& geo = Geo();  // loaded once per process, outside the timing
   SettleDisk();
-  const double c0 = CpuSeconds();
+  const double c0 = ThreadCpuSeconds();
   const auto t0 = Clock::now();
   auto built = core::BuildDemo(*store, geo, o);
   const auto t1 = Clock::now();
-  const double c1 = CpuSeconds();
+  const double c1 = ThreadCpuSeconds();
   if (!built.ok()) Die(built.status());
   return {Seconds(t0, t1), c1 - c0, CountRows(*store)};
 }
@@ -184,11 +169,11 @@ double Import(const std::string& csv, WritePath path, int64_t* rows, double* cpu
   o.write_path = path;
   const core::Geography& geo = Geo();  // loaded once per process, outside the timing
   SettleDisk();
-  const double c0 = CpuSeconds();
+  const double c0 = ThreadCpuSeconds();
   const auto t0 = Clock::now();
   auto report = core::ImportCqcDirectory(*store, geo, csv, o);
   const auto t1 = Clock::now();
-  *cpu = CpuSeconds() - c0;
+  *cpu = ThreadCpuSeconds() - c0;
   if (!report.ok()) Die(report.status());
   auto n = store->db().QueryInt("SELECT count(*) FROM provider");
   if (!n.ok()) Die(n.status());
@@ -304,7 +289,7 @@ double Apply(const std::vector<Mutation>& rows, const std::vector<sync::RowState
   constexpr size_t kPage = 5000;
   SettleDisk();
   const int64_t f0 = MinorFaults();
-  const double c0 = CpuSeconds();
+  const double c0 = ThreadCpuSeconds();
   const auto t0 = Clock::now();
   for (size_t done = 0; done < rows.size(); done += kPage) {
     const size_t n = std::min(kPage, rows.size() - done);
@@ -337,7 +322,7 @@ double Apply(const std::vector<Mutation>& rows, const std::vector<sync::RowState
     }
   }
   const auto t1 = Clock::now();
-  *cpu = CpuSeconds() - c0;
+  *cpu = ThreadCpuSeconds() - c0;
   *faults = MinorFaults() - f0;
   auto n = store->db().QueryInt("SELECT count(*) FROM bed");
   if (!n.ok()) Die(n.status());

@@ -99,13 +99,6 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-// CPU time of the calling thread (s).
-double ThreadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
 StoreOptions Options() {
   StoreOptions o;
   o.kdf = KdfParams::TestOnlyKdfBuild() ? KdfParams::Fast() : KdfParams::Default();
@@ -736,9 +729,9 @@ void BM_SpoolApply100k(benchmark::State& state) {
     Check(opened.status(), "unlock");
     bench::SettleDisk();
     const auto t0 = Clock::now();
-    const double cpu0 = ThreadCpuSeconds();
+    const double cpu0 = bench::ThreadCpuSeconds();
     auto applied = ApplySpool(**opened);
-    const double apply_cpu_s = ThreadCpuSeconds() - cpu0;
+    const double apply_cpu_s = bench::ThreadCpuSeconds() - cpu0;
     const double apply_s = Seconds(t0, Clock::now());
     Check(applied.status(), "apply");
     // Baseline: a fresh laptop pulls the same changes live.

@@ -65,12 +65,6 @@ QueueData MakeQueue(int64_t n) {
   return q;
 }
 
-double ThreadCpuMs() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
-
 class Headless {
  public:
   Headless() {
@@ -119,9 +113,9 @@ void HuddleFrame(benchmark::State& state, int64_t rows, bool search) {
   static const char* kSearches[] = {"smi", "jon", "gwen t", "9001", ""};
   for (auto _ : state) {
     if (search) panel.filter().search = kSearches[n % 5];
-    const double t0 = ThreadCpuMs();
+    const double t0 = 1e3 * bench::ThreadCpuSeconds();
     Frame(panel, ws, commands);
-    ms.push_back(ThreadCpuMs() - t0);
+    ms.push_back(1e3 * bench::ThreadCpuSeconds() - t0);
     ++n;
   }
   Report(state, ms, rows);

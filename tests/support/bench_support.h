@@ -4,6 +4,8 @@
 
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -49,6 +51,20 @@ inline bool TakeFlag(int& argc, char** argv, const char* flag) {
 // same-run baseline measured after a large sync varied from 96,000 to 159,000 rows/s on one machine.
 inline void SettleDisk() {
   ::sync();
+}
+
+// CPU seconds the calling thread has used: what the work cost when other processes share the cores.
+inline double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// Page faults this process has taken that needed no disk read (first touches of memory, mostly).
+inline int64_t MinorFaults() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_minflt;
 }
 
 class TempDir {
