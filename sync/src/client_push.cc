@@ -49,11 +49,12 @@ Result<bool> SyncSession::PushAll() {
     if (batch + 1 < options_.max_push_batches) {
       BERTH_ASSIGN_OR_RETURN(next, NextPushBatch(req.entries.back().seq));
       if (!next.entries.empty()) {
+        next.follows_seq = req.entries.back().seq;
         next_body = Encode(next);
-        BERTH_ASSIGN_OR_RETURN(next_ahead, SealAhead(MessageType::kPush, next_body));
+        BERTH_ASSIGN_OR_RETURN(next_ahead, SendAhead(MessageType::kPush, next_body));
+        next_ahead->follows = true;
       }
     }
-    if (next_ahead != nullptr) ChainAfter(*ahead, *next_ahead);
     BERTH_ASSIGN_OR_RETURN(Response resp, Exchange(MessageType::kPush, body, std::move(ahead)));
     ahead = std::move(next_ahead);
     PushResponse out;

@@ -68,21 +68,6 @@ bool SyncSession::AnsweredOk(const SealedRequest& sealed, const PublicKeys& hub,
   return resp.ok() && resp->error == static_cast<uint8_t>(WireError::kOk);
 }
 
-void SyncSession::ChainAfter(const Ahead& prev, Ahead& next) {
-  highest_counter_sent_ = std::max(highest_counter_sent_, next.counter);
-  next.http = std::async(std::launch::async, [prev_http = prev.http, prev_sealed = prev.sealed, hub = hub_,
-                                              url = url_, sealed = next.sealed, options = options_,
-                                              cancel = cancel_] {
-                const HttpResult& answer = prev_http.get();
-                if (!AnsweredOk(*prev_sealed, hub, answer) || (cancel != nullptr && cancel->load())) {
-                  HttpResult held;
-                  held.sent = false;
-                  return held;
-                }
-                return Post(url, sealed->envelope, options, cancel);
-              }).share();
-}
-
 Result<Response> SyncSession::Exchange(MessageType type, const Bytes& body, std::unique_ptr<Ahead> ahead) {
   if (ahead != nullptr && (ahead->type != type || ahead->body != body)) ahead.reset();
   Bytes payload;  // built when an attempt needs it: a request sealed ahead was compressed already
@@ -100,7 +85,8 @@ Result<Response> SyncSession::Exchange(MessageType type, const Bytes& body, std:
       if (!ahead->http.valid()) BERTH_RETURN_IF_ERROR(Launch(*ahead));
       payload = ahead->payload;
       http = ahead->http.get();
-      if (http.sent) sealed = ahead->sealed;
+      sealed = ahead->sealed;
+      if (ahead->follows && !AnsweredOk(*sealed, hub_, http)) sealed = nullptr;  // sent again now, in turn
     }
     if (sealed == nullptr) {
       if (payload.empty()) payload = RequestPayload(type, body);

@@ -72,6 +72,47 @@ Bytes Hub::Answer(const Envelope& request, const SessionKeys& keys, const Respon
   return SealResponse(keys_, request.header, keys, Compress(Encode(response)), &env_);
 }
 
+std::optional<HttpAnswer> Hub::TakeCounter(const Opened& o) {
+  const uint64_t counter = o.envelope.header.counter;
+  const Status st = o.courier
+                        ? storage_->AdvanceCourierCounter(o.device.device_id, o.courier->sign_pk, counter)
+                        : storage_->AdvanceCounter(o.device.device_id, counter, o.now_ms);
+  if (st.ok()) return std::nullopt;
+  Log(std::string("refused ") + (o.courier ? "courier of device " : "device ") + Short(o.device.device_id) +
+      ": " + st.message());
+  return Plain(st.code() == Code::kNotAuthorised ? 401 : 503,
+               st.code() == Code::kNotAuthorised ? "replay" : "unavailable");
+}
+
+bool Hub::AwaitTurn(const std::string& device_id, uint64_t follows_seq) {
+  std::unique_lock<std::mutex> lock(turn_mu_);
+  // Each waiter holds a worker: one per device, and never so many that the pushes they wait for find
+  // none free.
+  const size_t most = static_cast<size_t>(std::max(1, options_.limits.workers / 2));
+  if (waiting_devices_.count(device_id) != 0 || waiting_devices_.size() >= most) return false;
+  waiting_devices_.insert(device_id);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.push_order_wait_ms);
+  bool turn = false;
+  while (true) {
+    const uint64_t seen = pushes_applied_;
+    lock.unlock();
+    auto device = storage_->GetDevice(device_id);
+    lock.lock();
+    if (!device.ok()) break;
+    if (device->acked_seq >= follows_seq) {
+      turn = true;
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    turn_cv_.wait_until(lock,
+                        std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(5)),
+                        [&] { return pushes_applied_ != seen; });
+  }
+  waiting_devices_.erase(device_id);
+  return turn;
+}
+
 Hub::Opened Hub::OpenSealed(const Bytes& body, uint8_t direction) {
   Opened o;
   if (body.size() > kMaxBodyBytes) {
@@ -128,14 +169,11 @@ Hub::Opened Hub::OpenSealed(const Bytes& body, uint8_t direction) {
     o.refusal = Plain(401, "stale");
     return o;
   }
-  const uint64_t counter = o.envelope.header.counter;
-  if (Status st = by_courier
-                      ? storage_->AdvanceCourierCounter(o.device.device_id, o.courier->sign_pk, counter)
-                      : storage_->AdvanceCounter(o.device.device_id, counter, o.now_ms);
-      !st.ok()) {
-    Log("refused " + who + ": " + st.message());
-    o.refusal = Plain(st.code() == Code::kNotAuthorised ? 401 : 503,
-                      st.code() == Code::kNotAuthorised ? "replay" : "unavailable");
+  // Counters only grow: one at or below the last the device used is a replay, refused before anything is
+  // decompressed. A higher one is taken (the check that counts) once the request is read.
+  if (!by_courier && o.envelope.header.counter <= o.device.last_counter) {
+    Log("refused " + who + ": replay");
+    o.refusal = Plain(401, "replay");
     return o;
   }
   o.answer.version = kProtocolVersion;
@@ -148,9 +186,24 @@ Hub::Opened Hub::OpenSealed(const Bytes& body, uint8_t direction) {
   };
   auto payload = Decompress(*plain, kMaxRequestBytes);
   Result<Request> req = payload.ok() ? DecodeRequest(*payload) : Result<Request>(payload.status());
-  if (!req.ok()) return refuse(WireError::kBadMessage, "malformed request");
+  if (!req.ok()) {
+    if (auto replayed = TakeCounter(o)) {
+      o.refusal = std::move(replayed);
+      return o;
+    }
+    return refuse(WireError::kBadMessage, "malformed request");
+  }
   o.request = std::move(req).value();
   o.answer.type = o.request.type;
+  // A device's push takes its counter once its turn has come (HandleSync): a push sent ahead of the one
+  // it follows may be opened first, and must not make that one look replayed.
+  const bool device_push = !by_courier && o.request.type == static_cast<uint8_t>(MessageType::kPush);
+  if (!device_push) {
+    if (auto replayed = TakeCounter(o)) {
+      o.refusal = std::move(replayed);
+      return o;
+    }
+  }
   if (Status v = CheckProtocolVersion(o.request.version); !v.ok()) {
     return refuse(WireError::kVersionMismatch, v.message());
   }
@@ -174,16 +227,25 @@ HttpAnswer Hub::HandleSync(const Bytes& body) {
     case MessageType::kPush: {
       // A device that may write nothing has its push refused before a byte of it is decoded.
       if (!RoleMayWriteAny(dev.role)) {
+        if (auto replayed = TakeCounter(o)) return std::move(*replayed);
         resp.error = static_cast<uint8_t>(WireError::kNotPermitted);
         resp.message = "this device's role may not push changes";
         break;
       }
       auto push = DecodePushRequest(o.request.body);
       if (!push.ok()) {
+        if (auto replayed = TakeCounter(o)) return std::move(*replayed);
         resp.error = static_cast<uint8_t>(WireError::kBadMessage);
         resp.message = "malformed push";
         break;
       }
+      // Sent before the batch it follows was answered: applied only after it, and never in its place.
+      if (push->follows_seq > dev.acked_seq && !AwaitTurn(dev.device_id, push->follows_seq)) {
+        resp.error = static_cast<uint8_t>(WireError::kOutOfOrder);
+        resp.message = "the batch this one follows has not been applied";
+        break;
+      }
+      if (auto replayed = TakeCounter(o)) return std::move(*replayed);
       PushStats stats;
       auto out = storage_->Push(dev, *push, now, &stats);
       if (!out.ok()) {
@@ -192,6 +254,11 @@ HttpAnswer Hub::HandleSync(const Bytes& body) {
                                                                                  : WireError::kInternal);
         resp.message = out.status().code() == Code::kBadInput ? out.status().message() : "internal error";
         break;
+      }
+      {
+        std::lock_guard<std::mutex> lock(turn_mu_);
+        ++pushes_applied_;
+        turn_cv_.notify_all();
       }
       Log("push from " + Short(dev.device_id) + ": " + std::to_string(stats.applied) + " applied, " +
           std::to_string(stats.duplicates) + " duplicate, " + std::to_string(stats.rejected) + " rejected");

@@ -33,7 +33,8 @@ namespace berth::sync {
 // What Hub::OpenSealed makes of a request. When `refusal` is set the request goes no further: a plain
 // HTTP refusal (bad envelope, unknown device or courier, bad seal, stale, replayed), or a sealed answer
 // with its error (malformed request, protocol version mismatch, revoked device). Otherwise `request` is
-// the authenticated, fresh request, and `answer` the Response to fill in (version and hub time set).
+// the authenticated request (fresh: a device's push is checked by HandleSync when its turn comes), and
+// `answer` the Response to fill in (version and hub time set).
 struct Hub::Opened {
   std::optional<HttpAnswer> refusal;
   Envelope envelope;

@@ -81,7 +81,7 @@ class SyncSession {
 
   // A request sent ahead: sealed on this thread (the counter is the store's), its HTTP exchange on
   // another, so the hub's work overlaps the device's: the pull asks for page N+1 while it applies page N,
-  // and the push sends batch N+1 while it records batch N's outcomes. Exchange() collects the answer; the
+  // and the push sends batch N+1 while the hub applies batch N. Exchange() collects the answer; the
   // future's destructor waits if nobody does.
   struct Ahead {
     MessageType type = MessageType::kPull;
@@ -90,9 +90,12 @@ class SyncSession {
     uint64_t counter = 0;
     std::shared_ptr<const SealedRequest> sealed;
     std::shared_future<HttpResult> http;
+    // Sent before the request it follows was answered (a push naming its follows_seq): any answer but
+    // the hub's saying it was carried out means it was not, and it is sent again in its turn.
+    bool follows = false;
   };
 
-  // Compressed and sealed now, sent by Launch() or ChainAfter().
+  // Compressed and sealed now, sent by Launch().
   Result<std::unique_ptr<Ahead>> SealAhead(MessageType type, const Bytes& body);
 
   // The hub refuses a counter at or below one it has seen: a request sealed before a retry of an earlier
@@ -103,12 +106,6 @@ class SyncSession {
 
   // Whether `http` is the hub's authentic answer to `sealed` and says the request was carried out.
   static bool AnsweredOk(const SealedRequest& sealed, const PublicKeys& hub, const HttpResult& http);
-
-  // `next` goes to the hub from the thread that receives `prev`'s answer, the moment that answer shows the
-  // hub carried `prev` out, so the hub does not wait for this thread (which may be busy recording an
-  // earlier answer). Otherwise `next` is held back (sent = false) and Exchange() sends it afresh: the hub
-  // never sees `next` before it has done `prev`. `prev` was sealed, and is sent, before `next`.
-  void ChainAfter(const Ahead& prev, Ahead& next);
 
   // One sealed request and its answer, retried with backoff on network failure. `ahead`, when it is this
   // same request already sent by SendAhead, is the first attempt.
@@ -126,11 +123,11 @@ class SyncSession {
   // device's pull cursor.
   Result<PushRequest> NextPushBatch(uint64_t after_seq);
 
-  // Pipelined: batch N+1 is read, encoded and sealed while the hub applies batch N, and sent from the
-  // thread that receives N's answer as soon as that answer shows N was applied (ChainAfter), so the hub
-  // applies N+1 while this device records N's outcomes. The hub never sees N+1 before it has done N, so
-  // batches are applied in seq order; entries that N's outcomes add to the outbox (withdrawals after a
-  // lost claim) come after every entry already read and go in a later batch.
+  // Pipelined: batch N+1 is read, encoded, sealed and sent while the hub applies batch N, naming N's last
+  // entry (follows_seq), so the hub has it opened and decoded when N commits and applies it while this
+  // device records N's outcomes. The hub applies N+1 only after N, so batches are applied in seq order;
+  // entries that N's outcomes add to the outbox (withdrawals after a lost claim) come after every entry
+  // already read and go in a later batch.
   Result<bool> PushAll();
 
   static std::string FieldText(const Mutation& m, const char* name);

@@ -271,9 +271,11 @@ class InProcessHub {
   }
   // The hub `admin` made, whichever its storage: its store's directory, or its PostgreSQL database
   // (this hub is then one more process on it).
-  explicit InProcessHub(const HubProcess& admin, Env* env = nullptr, const Wrap& wrap = {}) {
+  // `options` other than its clock (`env`) are the hub's (e.g. a shorter push_order_wait_ms).
+  explicit InProcessHub(const HubProcess& admin, Env* env = nullptr, const Wrap& wrap = {},
+                        sync::HubOptions options = {}) {
     Serve(admin.on_postgres() ? PostgresStorage(admin.postgres_url()) : SqliteStorage(admin.dir(), env), env,
-          wrap);
+          wrap, std::move(options));
   }
   // A hub on a storage the test made (e.g. a double over OpenSqliteStore's store).
   explicit InProcessHub(std::unique_ptr<sync::HubStorage> storage) { Serve(std::move(storage), nullptr, {}); }
@@ -286,6 +288,8 @@ class InProcessHub {
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
+  // Its handlers, for a test that hands them requests itself (they run on any thread, as on the workers).
+  sync::Hub& hub() { return *hub_; }
 
   // The hub store a HubProcess made in `dir`, opened as berth-hub opens it.
   static std::unique_ptr<Store> OpenSqliteStore(const std::string& dir, Env* env = nullptr) {
@@ -310,10 +314,10 @@ class InProcessHub {
     EXPECT_TRUE(storage.ok()) << storage.status().ToString();
     return storage.ok() ? std::move(storage).value() : nullptr;
   }
-  void Serve(std::unique_ptr<sync::HubStorage> storage, Env* env, const Wrap& wrap) {
+  void Serve(std::unique_ptr<sync::HubStorage> storage, Env* env, const Wrap& wrap,
+             sync::HubOptions options = {}) {
     ASSERT_NE(storage, nullptr);
     if (wrap) storage = wrap(std::move(storage));
-    sync::HubOptions options;
     options.env = env;
     hub_ = std::make_unique<sync::Hub>(std::move(storage), options);
     ASSERT_TRUE(hub_->Start().ok());

@@ -119,6 +119,51 @@ TEST_F(PgHubProcesses, AProcessKilledMidBatchAppliesNothingOfItAndTheDevicesRetr
   EXPECT_EQ(DumpDomain(*a->store, tables), DumpDomain(*b->store, tables));
 }
 
+// Each request to the next of several hub processes in turn, as a round-robin load balancer sends them.
+class RoundRobinTransport final : public sync::Transport {
+ public:
+  explicit RoundRobinTransport(std::vector<std::string> urls) : urls_(std::move(urls)) {}
+  sync::HttpResult Post(const std::string&, const std::string& path, const sync::Bytes& body,
+                        const sync::HttpTimeouts& timeouts, const std::atomic<bool>* cancel) override {
+    const std::string& url = urls_[static_cast<size_t>(next_++) % urls_.size()];
+    return sync::Transport::Default()->Post(url, path, body, timeouts, cancel);
+  }
+
+ private:
+  std::vector<std::string> urls_;
+  std::atomic<int> next_{0};
+};
+
+// A device's push batches sent ahead of the batch they follow (PROTOCOL.md section 5) land on alternate
+// processes: each waits on its process until the other's commit of the batch before it shows in the
+// database, so the entries are applied once each, in the device's order.
+TEST_F(PgHubProcesses, PushBatchesSplitBetweenProcessesAreAppliedInTheDevicesOrder) {
+  auto a = Device::Create(tmp_.Sub("a"));
+  ASSERT_TRUE(a->EnrollAt(a_->url(), *a_).ok());
+  ASSERT_TRUE(a->Sync(a_->url()).ok());
+  RoundRobinTransport balancer({a_->url(), b_->url()});
+  const std::string home = a->Write("provider", "", {{"district", std::string("Huntingdonshire")}});
+  std::vector<std::string> beds;
+  for (int i = 0; i < 20; ++i) {
+    beds.push_back(a->Write("bed", "", {{"provider_id", home}, {"room", std::to_string(i)}}));
+  }
+  sync::SyncOptions o;
+  o.hub_url = a_->url();
+  o.push_batch = 3;  // seven batches, each sent while the one before is at the other process
+  o.transport = &balancer;
+  auto r = sync::SyncOnce(*a->store, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->pushed, 21);
+  EXPECT_EQ(r->applied, 21);
+  EXPECT_EQ(r->duplicates, 0);
+  EXPECT_EQ(r->conflicts, 0);
+  EXPECT_EQ(Count(*a->store, "SELECT count(*) FROM outbox"), 0);
+  EXPECT_EQ(a_->HubRowCount("bed"), 20);
+  const std::vector<std::string> order =
+      PostgresColumn(url_, "SELECT row_id FROM hub_change WHERE entity = 'bed' ORDER BY seq");
+  EXPECT_EQ(order, beds) << "the hub's change log holds the beds in the order the device wrote them";
+}
+
 // The commands alone, no hub serving.
 TEST(PgHubCommands, CommandsNeedOnePlaceAndTheRightPassphrase) {
   ASSERT_NE(PgEnvironment::Get(), nullptr) << "no PostgreSQL test server";

@@ -4,9 +4,13 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "berth/schema/env.h"
@@ -59,6 +63,9 @@ struct HubOptions {
   // Env::Default()). Not owned.
   Env* env = nullptr;
   PortalOptions portal;
+  // How long a push that follows an entry not yet acknowledged waits for it (PROTOCOL.md section 5)
+  // before it is answered `out_of_order`, real time.
+  int64_t push_order_wait_ms = 5000;
 };
 
 class Hub {
@@ -85,6 +92,11 @@ class Hub {
   // Every check a sealed request passes before its type is looked at (direction 1: sealed with the
   // device's own key, HandleSync; 3: with its courier key, HandleCourier).
   Opened OpenSealed(const Bytes& body, uint8_t direction);
+  // The replay check of an opened request: its counter must be above every one the device used before.
+  std::optional<HttpAnswer> TakeCounter(const Opened& o);
+  // A push that names the entry it follows waits until the device's acknowledged entries reach it, at most
+  // push_order_wait_ms; false when they did not (or the device already has a push waiting).
+  bool AwaitTurn(const std::string& device_id, uint64_t follows_seq);
   Bytes Answer(const Envelope& request, const SessionKeys& keys, const Response& response);
   Response SpoolUpload(const DeviceRecord& device, const Bytes& box, int64_t now_ms);
   Response SpoolPull(const DeviceRecord& device, const Bytes& body);
@@ -92,6 +104,12 @@ class Hub {
   HubOptions options_;
   Env& env_;
   KeyPairs keys_;
+  // AwaitTurn's waiters: woken by every push this process applies (a push applied by another hub process
+  // on the same database is seen by polling).
+  std::mutex turn_mu_;
+  std::condition_variable turn_cv_;
+  uint64_t pushes_applied_ = 0;
+  std::set<std::string> waiting_devices_;
 };
 
 }  // namespace berth::sync

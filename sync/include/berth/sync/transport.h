@@ -14,7 +14,6 @@ namespace berth::sync {
 struct HttpResult {
   int status = 0;  // 0: no answer (connection failed or cut, or cancelled)
   Bytes body;
-  bool sent = true;        // false: a request chained after another was held back (that one did not succeed)
   bool cancelled = false;  // the caller's cancel flag ended the wait
 };
 

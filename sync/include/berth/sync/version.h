@@ -7,7 +7,7 @@
 
 namespace berth::sync {
 
-inline constexpr uint32_t kProtocolVersion = 4;
+inline constexpr uint32_t kProtocolVersion = 5;
 
 // Ok when a peer speaking `theirs` can talk to us; otherwise a clear kBadInput naming both versions.
 Status CheckProtocolVersion(uint32_t theirs);

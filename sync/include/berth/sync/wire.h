@@ -71,9 +71,13 @@ struct OutboxEntry {
 struct PushRequest {
   uint64_t cursor = 0;  // the device's pull cursor: lets the hub skip echoing the device's own rows back
   std::vector<OutboxEntry> entries;
+  // The last entry of the batch this one follows in the same sync (0: none). The hub applies this batch
+  // only once that entry is acknowledged, so the device may send it before the earlier batch is
+  // answered (PROTOCOL.md section 5; protocol 5). Ignored inside a spooled batch, which has `after_seq`.
+  uint64_t follows_seq = 0;
   template <class A>
   void serialize(A& ar) {
-    ar(cursor, entries);
+    ar(cursor, entries, follows_seq);
   }
 };
 
