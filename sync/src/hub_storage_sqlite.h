@@ -106,8 +106,8 @@ class SqliteHubStorage final : public HubStorage, private HubRules {
                      const std::map<std::string, Value>& merged, const std::string& area, int64_t now_ms,
                      const std::string& iso_now, uint64_t device_cursor,
                      std::optional<Rejection>* rej) override;
-  Status LogChange(const DeviceRecord& dev, const Mutation& m, bool logged, const std::string& area,
-                   bool deleted, int64_t now_ms, bool echo_ok);
+  Status LogChange(const DeviceRecord& dev, const Mutation& m, const std::string& area, bool deleted,
+                   int64_t now_ms, bool echo_ok);
   Result<int64_t> PlacementsTakingBed(const std::string& bed_id, const std::string& except,
                                       const std::string& from, const std::string& to) override;
   Result<bool> CapacityOver(const std::string& cap, const std::string& from, const std::string& to) override;

@@ -142,7 +142,7 @@ Status SqliteHubStorage::ApplyAndLog(const DeviceRecord& dev, const Mutation& m,
     BERTH_ASSIGN_OR_RETURN(const std::string final_area,
                            AreaAfterMerge(dev, m, prior, merged, now_row, area));
     const bool echo_ok = EchoFree(prior, device_cursor);
-    return LogChange(dev, m, prior.logged, final_area, Str(now_row, "deleted") == "1", now_ms, echo_ok);
+    return LogChange(dev, m, final_area, Str(now_row, "deleted") == "1", now_ms, echo_ok);
   };
   Status st = may_undo ? store_->db().Transaction(apply) : apply();
   if (after) {
@@ -153,16 +153,12 @@ Status SqliteHubStorage::ApplyAndLog(const DeviceRecord& dev, const Mutation& m,
 }
 
 // The row's entry moves to the end of the change log, numbered past every number ever used.
-Status SqliteHubStorage::LogChange(const DeviceRecord& dev, const Mutation& m, bool logged,
-                                   const std::string& area, bool deleted, int64_t now_ms, bool echo_ok) {
-  if (logged) {
-    BERTH_ASSIGN_OR_RETURN(Statement del,
-                           db().Cached("DELETE FROM hub_change WHERE entity = ? AND row_id = ?"));
-    del.BindTextInPlace(1, m.entity).BindTextInPlace(2, m.row_id);
-    BERTH_RETURN_IF_ERROR(del.Run());
-  }
+Status SqliteHubStorage::LogChange(const DeviceRecord& dev, const Mutation& m, const std::string& area,
+                                   bool deleted, int64_t now_ms, bool echo_ok) {
+  // REPLACE: the row's old entry (the unique (entity, row_id) it conflicts on) goes, and the new one takes
+  // the next number, in one statement.
   BERTH_ASSIGN_OR_RETURN(Statement ins,
-                         db().Cached("INSERT INTO hub_change (entity, row_id, area, deleted,"
+                         db().Cached("INSERT OR REPLACE INTO hub_change (entity, row_id, area, deleted,"
                                      " changed_ms, writer, echo_ok) VALUES (?, ?, ?, ?, ?, ?, ?)"));
   // `m`, `area` and `dev` outlive the statements: their text is bound in place, not copied.
   ins.BindTextInPlace(1, m.entity).BindTextInPlace(2, m.row_id).BindTextInPlace(3, area);
