@@ -200,6 +200,31 @@ TEST_F(PushOrder, TwoBatchesHandedToTheHubAtOnceAreAppliedInTheirOrder) {
   EXPECT_EQ(next->applied, 0);
 }
 
+// Each waiting push holds one of the hub's workers: a device may have one waiting. The wait here is ten
+// minutes, so were the second not answered at once the test would stop at ctest's timeout.
+TEST_F(PushOrder, ADeviceHasOnePushWaitingAtATimeAndASecondIsAnsweredAtOnce) {
+  CapturingTransport link;
+  Start(/*wait_ms=*/10 * 60 * 1000, &link);
+  auto [first, second] = CaptureTwoBatches(link);
+  ASSERT_FALSE(second.empty());
+  auto one = std::async(std::launch::async, [&] { return live_->hub().HandleSync(second); });
+  auto two = std::async(std::launch::async, [&] { return live_->hub().HandleSync(second); });
+  auto ready = [](std::future<sync::HttpAnswer>& f) {
+    return f.wait_for(std::chrono::milliseconds(10)) == std::future_status::ready;
+  };
+  while (!ready(one) && !ready(two)) {
+  }
+  std::future<sync::HttpAnswer>& refused = ready(one) ? one : two;
+  std::future<sync::HttpAnswer>& waiting = ready(one) ? two : one;
+  EXPECT_EQ(refused.get().status, 200) << "a sealed answer (out_of_order), not a replay";
+  EXPECT_EQ(admin_->HubRowCount("bed"), 0);
+  // The batch it follows arrives: the waiting copy is carried out, and is then the request's one use.
+  EXPECT_EQ(live_->hub().HandleSync(first).status, 200);
+  EXPECT_EQ(waiting.get().status, 200);
+  EXPECT_EQ(admin_->HubRowCount("bed"), 6);
+  EXPECT_EQ(live_->hub().HandleSync(second).status, 401);
+}
+
 TEST_F(PushOrder, ADeviceWhoseBatchOvertookTheOneBeforeSendsItAgainAndNothingIsLostOrDoubled) {
   OvertakingTransport overtaking;
   Start(/*wait_ms=*/100, &overtaking);
