@@ -1,7 +1,8 @@
 // A TCP proxy on 127.0.0.1 between a device and a hub that cuts chosen connections after a chosen number
 // of bytes in either direction, as a dropped Wi-Fi link would; that can take the network down altogether
 // (every connection closed as it arrives) and bring it back; and that can hold the hub's answers back (a
-// hub that never answers) until told. One connection at a time (sync is serial).
+// hub that never answers) until told. One connection at a time: a request a device sends ahead (the next
+// pull page, the next push batch) waits in the listen queue until the one before it is done.
 #pragma once
 
 #include <arpa/inet.h>
