@@ -1,6 +1,8 @@
 // The session's transport (sync_session.h): requests compressed and sealed with a fresh counter, sent ahead
-// on another thread so the hub's work overlaps the device's, chained after the request before them, and
-// exchanged with retries and backoff on network failure (PROTOCOL.md sections 4-5).
+// on another thread so the hub's work overlaps the device's (a push batch while the one before it is at the
+// hub), and exchanged with retries and backoff on network failure (PROTOCOL.md sections 4-5).
+
+#include <optional>
 
 #include "sync_session.h"
 
@@ -62,12 +64,6 @@ Result<std::unique_ptr<SyncSession::Ahead>> SyncSession::SendAhead(MessageType t
   return ahead;
 }
 
-bool SyncSession::AnsweredOk(const SealedRequest& sealed, const PublicKeys& hub, const HttpResult& http) {
-  if (http.status != 200) return false;
-  auto resp = internal::OpenAnswer(sealed, hub, http.body);
-  return resp.ok() && resp->error == static_cast<uint8_t>(WireError::kOk);
-}
-
 Result<Response> SyncSession::Exchange(MessageType type, const Bytes& body, std::unique_ptr<Ahead> ahead) {
   if (ahead != nullptr && (ahead->type != type || ahead->body != body)) ahead.reset();
   Bytes payload;  // built when an attempt needs it: a request sealed ahead was compressed already
@@ -81,12 +77,23 @@ Result<Response> SyncSession::Exchange(MessageType type, const Bytes& body, std:
     }
     std::shared_ptr<const SealedRequest> sealed;
     HttpResult http;
+    std::optional<Response> opened;  // the answer to a request sent ahead of the one it follows
     if (attempt == 0 && ahead != nullptr) {
       if (!ahead->http.valid()) BERTH_RETURN_IF_ERROR(Launch(*ahead));
       payload = ahead->payload;
       http = ahead->http.get();
       sealed = ahead->sealed;
-      if (ahead->follows && !AnsweredOk(*sealed, hub_, http)) sealed = nullptr;  // sent again now, in turn
+      if (ahead->follows) {
+        // Only the hub's authentic answer saying it was carried out counts; any other means it was not,
+        // and it is sent again now, in its turn.
+        auto answer = http.status == 200 ? internal::OpenAnswer(*sealed, hub_, http.body)
+                                         : Result<Response>(NetworkError("no answer"));
+        if (answer.ok() && answer->error == static_cast<uint8_t>(WireError::kOk)) {
+          opened = std::move(answer).value();
+        } else {
+          sealed = nullptr;
+        }
+      }
     }
     if (sealed == nullptr) {
       if (payload.empty()) payload = RequestPayload(type, body);
@@ -106,7 +113,10 @@ Result<Response> SyncSession::Exchange(MessageType type, const Bytes& body, std:
       continue;
     }
     if (http.status != 200) return HttpError(http);
-    BERTH_ASSIGN_OR_RETURN(Response resp, internal::OpenAnswer(*sealed, hub_, http.body));
+    if (!opened) {
+      BERTH_ASSIGN_OR_RETURN(opened, internal::OpenAnswer(*sealed, hub_, http.body));
+    }
+    Response resp = std::move(*opened);
     summary_.hub_time_ms = resp.hub_time_ms;
     switch (static_cast<WireError>(resp.error)) {
       case WireError::kOk:

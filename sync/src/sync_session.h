@@ -104,9 +104,6 @@ class SyncSession {
 
   Result<std::unique_ptr<Ahead>> SendAhead(MessageType type, const Bytes& body);
 
-  // Whether `http` is the hub's authentic answer to `sealed` and says the request was carried out.
-  static bool AnsweredOk(const SealedRequest& sealed, const PublicKeys& hub, const HttpResult& http);
-
   // One sealed request and its answer, retried with backoff on network failure. `ahead`, when it is this
   // same request already sent by SendAhead, is the first attempt.
   Result<Response> Exchange(MessageType type, const Bytes& body, std::unique_ptr<Ahead> ahead = nullptr);
