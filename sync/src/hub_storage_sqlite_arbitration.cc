@@ -152,7 +152,9 @@ Status SqliteHubStorage::ApplyAndLog(const DeviceRecord& dev, const Mutation& m,
   return st;
 }
 
-// The row's entry moves to the end of the change log, numbered past every number ever used.
+// The row's entry moves to the end of the change log, numbered past every number ever used: SQLite gives
+// it the highest number in the log plus one (no AUTOINCREMENT, migration 0017), and the highest entry
+// never goes (PurgeTombstones leaves a marker at the horizon).
 Status SqliteHubStorage::LogChange(const DeviceRecord& dev, const Mutation& m, const std::string& area,
                                    bool deleted, int64_t now_ms, bool echo_ok) {
   // REPLACE: the row's old entry (the unique (entity, row_id) it conflicts on) goes, and the new one takes

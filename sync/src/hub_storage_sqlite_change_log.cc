@@ -150,6 +150,18 @@ Result<int64_t> SqliteHubStorage::PurgeTombstones(int64_t before_ms) {
       horizon = std::max<uint64_t>(horizon, static_cast<uint64_t>(seq));
       ++purged;
     }
+    // A new entry takes the highest number in the log plus one (migration 0017): when the newest entries
+    // were purged, a marker keeps the horizon's number taken, or the next change would be numbered at or
+    // below it and a device whose cursor is at the horizon would never pull it. The marker names no table
+    // (pulls skip it) and has one (entity, row_id), so a later marker replaces an earlier one.
+    BERTH_ASSIGN_OR_RETURN(int64_t newest, db().QueryInt("SELECT coalesce(max(seq), 0) FROM hub_change"));
+    if (horizon > static_cast<uint64_t>(newest)) {
+      BERTH_ASSIGN_OR_RETURN(
+          Statement mark, db().Cached("INSERT OR REPLACE INTO hub_change (seq, entity, row_id, area, deleted,"
+                                      " changed_ms, writer, echo_ok) VALUES (?, '', '', '', 0, 0, '', 0)"));
+      mark.Bind(1, static_cast<int64_t>(horizon));
+      BERTH_RETURN_IF_ERROR(mark.Run());
+    }
     Bytes out(8);
     std::memcpy(out.data(), &horizon, 8);
     return PutState("horizon", out);

@@ -169,5 +169,63 @@ TEST(Upgrade, TheReferralLifecycleAddsColumnsAndAHistoryTableWithoutTouchingRows
   EXPECT_TRUE(report->problems.empty()) << report->problems.front();
 }
 
+// Migration 0017 numbers the hub's change log without AUTOINCREMENT: every entry keeps its number, and
+// when purges had removed the entries at the end, a marker keeps the highest number ever given taken, so
+// the next change is numbered past it. A log whose last entry is still there needs no marker.
+TEST(Upgrade, TheHubsChangeLogKeepsItsNumbersAndNeverGivesOneTwice) {
+  testing::TempDir tmp;
+  StoreOptions v16;
+  v16.kdf = KdfParams::Fast();
+  v16.migrate_to = 16;
+  StoreOptions current;
+  current.kdf = KdfParams::Fast();
+  const std::string log = "INSERT INTO hub_change (entity, row_id, area, changed_ms) VALUES ";
+  for (const bool purged_at_the_end : {true, false}) {
+    SCOPED_TRACE(purged_at_the_end ? "the newest entries purged" : "the newest entry kept");
+    const std::string dir = tmp.Sub(purged_at_the_end ? "purged" : "kept");
+    std::string entries;
+    {
+      Secret recovery;
+      auto store = Store::Create(dir, Secret("upgrade passphrase"), &recovery, v16);
+      ASSERT_TRUE(store.ok()) << store.status().ToString();
+      Db& db = (*store)->db();
+      ASSERT_TRUE(db.Exec(log + "('bed', 'b1', 'Huntingdonshire', 1), ('bed', 'b2', 'Fenland', 2),"
+                                " ('bed', 'b3', 'Fenland', 3), ('bed', 'b4', 'Fenland', 4)")
+                      .ok());
+      ASSERT_TRUE(db.Exec("DELETE FROM hub_change WHERE seq IN (2, 4)").ok());
+      if (!purged_at_the_end) {
+        ASSERT_TRUE(db.Exec(log + "('bed', 'b5', 'Fenland', 5)").ok());
+      }
+      entries = Dump(**store, "hub_change");
+    }
+    auto store = Store::Open(dir, Secret("upgrade passphrase"), current);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    Store& s = **store;
+    EXPECT_GE(s.schema_version(), 17);
+    EXPECT_EQ(*s.db().QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = 'hub_change' AND sql LIKE"
+                               " '%AUTOINCREMENT%'"),
+              0);
+    EXPECT_EQ(*s.db().QueryInt("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN"
+                               " ('hub_change_by_row', 'hub_change_by_area')"),
+              2);
+    const std::string migrated = Dump(s, "hub_change");
+    if (purged_at_the_end) {
+      EXPECT_EQ(migrated, entries + "seq=4;entity=;row_id=;area=;deleted=0;changed_ms=0;writer=;echo_ok=0;\n")
+          << "a marker at the number AUTOINCREMENT had reached";
+    } else {
+      EXPECT_EQ(migrated, entries);
+    }
+    ASSERT_TRUE(s.db().Exec(log + "('bed', 'b6', 'Fenland', 6)").ok());
+    EXPECT_EQ(*s.db().QueryInt("SELECT seq FROM hub_change WHERE row_id = 'b6'"), purged_at_the_end ? 5 : 6);
+    // The entry of a changed row moves to the end (the hub's INSERT OR REPLACE).
+    ASSERT_TRUE(s.db()
+                    .Exec("INSERT OR REPLACE INTO hub_change (entity, row_id, area, changed_ms) VALUES"
+                          " ('bed', 'b1', 'Huntingdonshire', 7)")
+                    .ok());
+    EXPECT_EQ(*s.db().QueryInt("SELECT seq FROM hub_change WHERE row_id = 'b1'"), purged_at_the_end ? 6 : 7);
+    EXPECT_EQ(*s.db().QueryInt("SELECT count(*) FROM hub_change WHERE row_id = 'b1'"), 1);
+  }
+}
+
 }  // namespace
 }  // namespace berth

@@ -187,9 +187,12 @@ TEST_F(Horizon, StaleDeviceTakesASnapshotAndForgetsThePurgedDelete) {
   const uint64_t b_cursor = CursorOf(*b_);
   const uint64_t horizon = DeleteAndPurge(beds_[0]);
   ASSERT_GT(horizon, b_cursor) << "B is behind the horizon";
-  // A fresh delete after the purge: the hub keeps its tombstone, and the snapshot must carry it.
+  // A fresh delete after the purge: the hub keeps its tombstone, and the snapshot must carry it. The purged
+  // change was the newest, and the next is numbered past it all the same (a device at the horizon pulls it).
   Delete(*a_, beds_[2]);
   ASSERT_TRUE(a_->Sync().ok());
+  const std::string fresh = "SELECT seq FROM hub_change WHERE row_id = '" + beds_[2] + "'";
+  EXPECT_GT(HubNumber(fresh, fresh), static_cast<int64_t>(horizon));
 
   auto s = b_->Sync();
   ASSERT_TRUE(s.ok()) << s.status().ToString();
