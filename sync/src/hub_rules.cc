@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
 #include <tuple>
 
 #include "berth/schema/ids.h"
@@ -154,8 +155,14 @@ Status HubRules::Arbitrate(const DeviceRecord& dev, const Mutation& m, int64_t n
   if (auto r = CheckSetting(dev, m)) return reject(std::move(r));
   BERTH_ASSIGN_OR_RETURN(const PriorRow prior, ReadPrior(dev, m));
   if (auto r = LostWithEarlierClaim(m, prior, poisoned)) return reject(std::move(r));
-  auto merged = prior.values;
-  for (const auto& kv : m.fields) merged[kv.first] = kv.second;
+  // The row as it will be after the merge, as far as the rules read it. A row the hub does not hold yet
+  // (most of a first push) is its mutation's fields, read where they are.
+  std::map<std::string, Value> merged_copy;
+  if (!prior.values.empty()) {
+    merged_copy = prior.values;
+    for (const auto& kv : m.fields) merged_copy[kv.first] = kv.second;
+  }
+  const std::map<std::string, Value>& merged = prior.values.empty() ? m.fields : merged_copy;
   std::string area;
   BERTH_ASSIGN_OR_RETURN(std::optional<Rejection> out_of_place, CheckArea(dev, m, prior, merged, &area));
   if (out_of_place) return reject(std::move(out_of_place));
@@ -184,7 +191,8 @@ std::optional<Rejection> HubRules::CheckWellFormed(const DeviceRecord& dev, cons
     return Rejection{"clock_skew", "the change is stamped more than 5 minutes ahead of the hub's clock"};
   }
   for (const auto& kv : m.fields) {
-    if (kv.first == "id" || kv.first == "hlc" || kv.first == "origin" ||
+    const std::string_view field = kv.first;  // compared by length first, without strlen
+    if (field == "id" || field == "hlc" || field == "origin" ||
         std::find(cols->begin(), cols->end(), kv.first) == cols->end()) {
       return Rejection{"bad_mutation", "unknown field"};
     }
@@ -285,10 +293,11 @@ Result<std::optional<Rejection>> HubRules::CheckBedHold(const DeviceRecord& dev,
                                                         const PriorRow& prior,
                                                         const std::map<std::string, Value>& merged,
                                                         const std::string& iso_now) {
+  if (m.entity != "bed") return std::optional<Rejection>();
   const std::map<std::string, Value>& current = prior.values;
   const bool touches_hold = m.fields.count("status") || m.fields.count("held_for_referral_id") ||
                             m.fields.count("held_until") || m.kind == MutationKind::kDelete;
-  if (m.entity != "bed" || !touches_hold) return std::optional<Rejection>();
+  if (!touches_hold) return std::optional<Rejection>();
   const std::string to = m.kind == MutationKind::kDelete ? std::string() : Str(merged, "status");
   if (current.empty() || Str(current, "deleted") == "1") {
     if (m.kind == MutationKind::kClaim)
