@@ -56,7 +56,7 @@ TEST(SyncFaults, CutConnectionsInPushAndPullLoseNothingAndApplyNothingTwice) {
     ++written;
     ASSERT_TRUE(b->Sync().ok());
     // Connections of one sync: 0 ping, then the push batches (of 4 entries here, so a round's push is
-    // about seven pipelined batches, each sent the moment the one before was answered), then the pulls.
+    // about seven batches, each sent while the one before is at the hub), then the pulls.
     int connection = static_cast<int>(rng() % 10);
     bool to_hub = rng() % 2 == 0;
     int64_t bytes = static_cast<int64_t>(rng() % 3000);
