@@ -14,11 +14,16 @@ Status SyncSession::PullAll() {
   if (!snap_text.ok()) return snap_text.status();
   bool snapshot = *snap_text == "1";
   summary_.snapshot = summary_.snapshot || snapshot;  // resuming an interrupted snapshot
+  // A pull that starts from 0 copies everything in scope, so every row the device holds when it passes the
+  // horizon came in this pull and is current: it goes on from there with snapshot pages (which the hub
+  // serves below the horizon, tombstones included) and applies them as a pull, with nothing to forget.
+  const bool from_zero = cursor == 0 && !snapshot;
+  bool past_horizon = false;
   auto request = [&](uint64_t from) {
     PullRequest req;
     req.cursor = from;
     req.max_rows = options_.pull_page;
-    req.snapshot = snapshot ? 1 : 0;
+    req.snapshot = snapshot || past_horizon ? 1 : 0;
     return Encode(req);
   };
   std::unique_ptr<Ahead> ahead;  // the next page, asked for while this one is applied
@@ -26,6 +31,10 @@ Status SyncSession::PullAll() {
     Report("pull");
     BERTH_ASSIGN_OR_RETURN(Response resp, Exchange(MessageType::kPull, request(cursor), std::move(ahead)));
     BERTH_ASSIGN_OR_RETURN(PullResponse page, DecodePullResponse(resp.body));
+    if (page.snapshot_required && from_zero && !past_horizon) {
+      past_horizon = true;
+      continue;  // the same cursor, asked again as a snapshot page
+    }
     if (page.snapshot_required) {
       // Behind the tombstone horizon: start a snapshot from 0 (remembered, so a cut resumes it).
       const Status begun = db_.Transaction([&]() -> Status {

@@ -274,6 +274,44 @@ TEST_F(Horizon, UnsyncedLocalChangesSurviveTheSnapshot) {
   EXPECT_EQ(State(*a_->store, beds_[0]), State(*hub_store));
 }
 
+// A laptop enrolled after a purge pulls from 0: its second page asks from a cursor below the horizon, which
+// the hub answers with snapshot_required. Everything it holds came in this pull, so it carries on from there
+// with snapshot pages (tombstones included) instead of starting again from 0: each row comes once, and
+// there is no snapshot to remember or rows to forget.
+TEST_F(Horizon, ADeviceEnrolledAfterAPurgePullsEachRowOnce) {
+  SetUpWithBeds(6);
+  const uint64_t horizon = DeleteAndPurge(beds_[5]);  // the newest change: the horizon is past every row
+  Delete(*a_, beds_[4]);                              // a tombstone the hub keeps
+  ASSERT_TRUE(a_->Sync().ok());
+  auto c = Device::Create(tmp_.Sub("c"));
+  ASSERT_TRUE(c->Enroll(*hub_).ok());
+  sync::SyncOptions pages;
+  pages.pull_page = 2;
+  pages.max_retries = 1;
+  auto s = sync::SyncOnce(*c->store, pages);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_FALSE(s->snapshot) << "a pull from 0 is not sent back to 0";
+  // The provider, five beds (one of them a tombstone) and the settings the hub holds, each once.
+  const std::string rows = "SELECT count(*) FROM hub_change WHERE entity <> ''";
+  const std::string pg_rows = "SELECT count(*) FROM hub_row";
+  EXPECT_EQ(s->pulled_rows, HubNumber(rows, pg_rows));
+  EXPECT_GE(s->cursor, horizon);
+  EXPECT_EQ(Count(*c->store, "SELECT deleted FROM bed WHERE id = '" + beds_[4] + "'"), 1);
+  EXPECT_EQ(Count(*c->store, "SELECT count(*) FROM bed WHERE id = '" + beds_[5] + "'"), 0);
+  EXPECT_EQ(Count(*c->store, "SELECT count(*) FROM sync_state WHERE key LIKE 'snapshot%'"), 0)
+      << "no snapshot was begun, so none is remembered";
+  if (hub_->on_postgres()) {
+    EXPECT_EQ(State(*c->store), State(*a_->store, beds_[5]))
+        << "C holds what A holds but the purged tombstone";
+  } else {
+    EXPECT_EQ(State(*c->store), State(*hub_->OpenStore())) << "C holds exactly the hub's rows and clocks";
+  }
+  auto again = sync::SyncOnce(*c->store, pages);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_FALSE(again->snapshot);
+  EXPECT_EQ(again->pulled_rows, 0);
+}
+
 enum class Interruption { kAnswerCut, kRequestCut, kHubKilled };
 
 class InterruptedSnapshot : public Horizon, public ::testing::WithParamInterface<Interruption> {};
