@@ -19,6 +19,7 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "berth/schema/binary_encoding.h"
 #include "berth/schema/crypt_vfs.h"
@@ -189,18 +190,22 @@ Status Store::ApplyRemoteBatch(std::span<const Mutation> mutations) {
 
 namespace {
 
+// A field's name (in the mutation, which outlives the vector) and its value.
+using FieldRefs = std::vector<std::pair<std::string_view, const Value*>>;
+
 // Creates the row `m` names with `fields` (all of them won: the row is new). With `if_new`, a row that
 // already has this id is left alone and `*created` says whether the insert happened.
-Status InsertRow(Db& db, const Mutation& m, const std::vector<std::pair<std::string, const Value*>>& fields,
-                 bool if_new, bool* created) {
-  std::string cols = "id, hlc, origin", params = "?, ?, ?";
-  for (const auto& f : fields) {
-    cols += ", \"" + f.first + "\"";
-    params += ", ?";
-  }
-  BERTH_ASSIGN_OR_RETURN(Statement ins,
-                         db.Cached("INSERT INTO \"" + m.entity + "\" (" + cols + ") VALUES (" + params + ")" +
-                                   (if_new ? " ON CONFLICT (id) DO NOTHING" : "")));
+Status InsertRow(Db& db, const Mutation& m, const FieldRefs& fields, bool if_new, bool* created) {
+  // The statement's text is built in one buffer: a temporary string per piece cost an eighth of the
+  // instructions of inserting a row (callgrind, the hub's push).
+  std::string sql;
+  sql.reserve(96 + m.entity.size() + fields.size() * 32);
+  sql.append("INSERT INTO \"").append(m.entity).append("\" (id, hlc, origin");
+  for (const auto& f : fields) sql.append(", \"").append(f.first).append("\"");
+  sql.append(") VALUES (?, ?, ?");
+  for (size_t i = 0; i < fields.size(); ++i) sql.append(", ?");
+  sql.append(if_new ? ") ON CONFLICT (id) DO NOTHING" : ")");
+  BERTH_ASSIGN_OR_RETURN(Statement ins, db.Cached(sql));
   // `m` outlives `ins`: its values are bound where they are.
   ins.BindTextInPlace(1, m.row_id).BindTextInPlace(2, m.hlc).BindTextInPlace(3, m.origin_device);
   int i = 4;
@@ -220,7 +225,7 @@ Status Store::ApplyInTransaction(const Mutation& m) {
     // A batch mostly creates rows (an import, the demo, a first pull): insert first, which costs no read
     // for a new row; an id that is already here means the row exists, and the merge below decides field
     // by field as always. A new row takes every field either way (MergeLww: nothing to lose against).
-    std::vector<std::pair<std::string, const Value*>> fields;
+    FieldRefs fields;
     fields.reserve(m.fields.size());
     for (const auto& [field, value] : m.fields) {
       if (!table->second.count(field)) return BadInput("'" + m.entity + "' has no field '" + field + "'");
@@ -268,7 +273,7 @@ Status MergeLww(Db& db, const std::set<std::string>& columns, const Mutation& m,
     return it == field_clocks.end() ? row_clock : it->second;
   };
 
-  std::vector<std::pair<std::string, const Value*>> winners;
+  FieldRefs winners;
   if (m.kind == MutationKind::kDelete) {
     if (exists && clock_of("deleted") < incoming) winners.emplace_back("deleted", nullptr);
   } else {
@@ -283,10 +288,13 @@ Status MergeLww(Db& db, const std::set<std::string>& columns, const Mutation& m,
   if (winners.empty()) return Status::Ok();
 
   if (!exists) return InsertRow(db, m, winners, false, nullptr);
-  std::string sets;
-  for (const auto& w : winners) sets += (sets.empty() ? "\"" : ", \"") + w.first + "\" = ?";
-  BERTH_ASSIGN_OR_RETURN(Statement upd,
-                         db.Cached("UPDATE \"" + m.entity + "\" SET " + sets + " WHERE id = ?"));
+  std::string sql;
+  sql.reserve(48 + m.entity.size() + winners.size() * 32);
+  sql.append("UPDATE \"").append(m.entity).append("\" SET ");
+  for (size_t k = 0; k < winners.size(); ++k)
+    sql.append(k == 0 ? "\"" : ", \"").append(winners[k].first).append("\" = ?");
+  sql.append(" WHERE id = ?");
+  BERTH_ASSIGN_OR_RETURN(Statement upd, db.Cached(sql));
   int i = 1;
   for (const auto& w : winners) {
     if (w.second == nullptr) {
