@@ -23,7 +23,7 @@ Status SyncSession::PullAll() {
     PullRequest req;
     req.cursor = from;
     req.max_rows = options_.pull_page;
-    req.snapshot = snapshot || past_horizon ? 1 : 0;
+    req.snapshot = (snapshot || past_horizon) ? 1 : 0;
     return Encode(req);
   };
   std::unique_ptr<Ahead> ahead;  // the next page, asked for while this one is applied
