@@ -130,11 +130,31 @@ class SqliteHubStorage final : public HubStorage, private HubRules {
   // hub_storage_sqlite_scope.cc
   Result<std::string> StoredArea(const std::string& entity, const std::string& row_id) override;
 
+  // A run of the change log, entries (after, through], that one device's pushes wrote back to back and
+  // that echo suppression hides from that device (PROTOCOL.md section 5): its pulls skip the run unread.
+  // A new entry always takes a number past the end of the log, so no other entry can ever arrive inside a
+  // recorded run (its entries can only go: moved to the end or purged); a run stays true.
+  struct EchoRun {
+    uint64_t after = 0;
+    uint64_t through = 0;
+  };
+  // hub_storage_sqlite_arbitration.cc: the change log's highest number (0 when empty).
+  Result<uint64_t> LogEnd();
+  // After a push committed entries (log_before, log_after]: extends the device's run, or starts a new
+  // one, when the push logged only entries hidden from it.
+  void NoteEchoRun(const std::string& device_id, uint64_t log_before, uint64_t log_after);
+  EchoRun EchoRunOf(const std::string& device_id);
+
   std::mutex mu_;
   std::unique_ptr<Store> store_;
   std::map<std::string, PriorQuery> prior_queries_;  // by entity; guarded by mu_ (ReadPrior's pushes)
   std::mutex readers_mu_;                            // guards readers_ only: never held while a query runs
   std::vector<std::unique_ptr<Store>> readers_;
+  // Every entry the push under way logged is hidden from its device (LogChange clears it). Guarded by mu_.
+  bool batch_echo_only_ = true;
+  // Each device's newest run, in this process only: a restart forgets them and pulls walk the log again.
+  std::mutex echo_mu_;  // guards echo_runs_ only: never held while a query runs
+  std::map<std::string, EchoRun> echo_runs_;
   std::mutex counters_mu_;  // guards counters_
   Db counters_;
   Status open_status_;  // why the store cannot serve as a hub, if it cannot

@@ -22,16 +22,45 @@ Result<PushResponse> SqliteHubStorage::Push(const DeviceRecord& device, const Pu
                                             int64_t now_ms, PushStats* stats) {
   std::lock_guard<std::mutex> lock(mu_);
   PushResponse resp;
+  uint64_t log_before = 0;
+  uint64_t log_after = 0;
+  batch_echo_only_ = true;
+  const bool outermost = !db().InTransaction();
   Status st = store_->db().Transaction([&]() -> Status {
     BERTH_ASSIGN_OR_RETURN(DeviceRecord fresh, GetDeviceLocked(device.device_id));
+    BERTH_ASSIGN_OR_RETURN(log_before, LogEnd());
     BERTH_RETURN_IF_ERROR(DecideBatch(fresh, request, now_ms, &resp, stats));
+    BERTH_ASSIGN_OR_RETURN(log_after, LogEnd());
     BERTH_ASSIGN_OR_RETURN(Statement upd, db().Cached("UPDATE hub_device SET acked_seq = ?, last_seen_ms = ?"
                                                       " WHERE device_id = ?"));
     upd.Bind(1, static_cast<int64_t>(resp.acked_through)).Bind(2, now_ms).Bind(3, device.device_id);
     return upd.Run();
   });
   if (!st.ok()) return st;
+  // Only once committed: a run must never name numbers a rolled-back push had taken, which the next
+  // entries (anyone's) take again.
+  if (outermost) NoteEchoRun(device.device_id, log_before, log_after);
   return resp;
+}
+
+Result<uint64_t> SqliteHubStorage::LogEnd() {
+  BERTH_ASSIGN_OR_RETURN(Statement s, db().Cached("SELECT coalesce(max(seq), 0) FROM hub_change"));
+  BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+  return r ? static_cast<uint64_t>(s.Int(0)) : uint64_t{0};
+}
+
+void SqliteHubStorage::NoteEchoRun(const std::string& device_id, uint64_t log_before, uint64_t log_after) {
+  if (log_after <= log_before || !batch_echo_only_) return;
+  std::lock_guard<std::mutex> lock(echo_mu_);
+  EchoRun& run = echo_runs_[device_id];
+  if (run.through != log_before) run.after = log_before;  // something else was logged since: a new run
+  run.through = log_after;
+}
+
+SqliteHubStorage::EchoRun SqliteHubStorage::EchoRunOf(const std::string& device_id) {
+  std::lock_guard<std::mutex> lock(echo_mu_);
+  auto it = echo_runs_.find(device_id);
+  return it == echo_runs_.end() ? EchoRun{} : it->second;
 }
 
 Result<RowState> SqliteHubStorage::RowStateOf(const std::string& entity, const std::string& row_id) {
@@ -166,6 +195,7 @@ Status SqliteHubStorage::LogChange(const DeviceRecord& dev, const Mutation& m, c
   ins.BindTextInPlace(1, m.entity).BindTextInPlace(2, m.row_id).BindTextInPlace(3, area);
   ins.Bind(4, deleted ? 1 : 0).Bind(5, now_ms).BindTextInPlace(6, dev.device_id).Bind(7, echo_ok ? 1 : 0);
   BERTH_RETURN_IF_ERROR(ins.Run());
+  if (!echo_ok) batch_echo_only_ = false;
   if (m.entity == "provider" || m.entity == "referral") {
     if (auto it = parent_areas_.find({m.entity, m.row_id}); it != parent_areas_.end()) it->second = area;
   }

@@ -48,7 +48,7 @@ Status SqliteHubStorage::PullPage(Db& rdb, const DeviceRecord& device, const Pul
   // nothing here can use an index on entity or area (a hub store has none, section 10), with which
   // SQLite collected and sorted every later change in scope for each page (quadratic over a first
   // sync). Entities the role may not read are skipped below; a page may then hold fewer rows.
-  std::string sql = "SELECT seq, entity, row_id FROM hub_change WHERE seq > ?";
+  std::string sql = "SELECT seq, entity, row_id FROM hub_change WHERE seq > ? AND seq <= ?";
   // A snapshot carries the tombstones the hub still holds: the device then equals the hub, and a later
   // echo-suppressed change of such a row (section 5) cannot leave the device with a live copy of it.
   if (!request.snapshot) sql += " AND NOT (writer = ? AND echo_ok = 1)";
@@ -59,40 +59,49 @@ Status SqliteHubStorage::PullPage(Db& rdb, const DeviceRecord& device, const Pul
     sql += ")";
   }
   sql += " ORDER BY seq LIMIT ?";
-  BERTH_ASSIGN_OR_RETURN(Statement s, rdb.Cached(sql));
-  int i = 1;
-  s.Bind(i++, static_cast<int64_t>(request.cursor));
-  if (!request.snapshot) s.Bind(i++, device.device_id);
-  if (!all) {
-    for (const auto& a : device.scope) s.Bind(i++, a);
-  }
-  s.Bind(i, static_cast<int64_t>(limit));
-  {
-    std::vector<std::tuple<uint64_t, std::string, std::string>> hits;
+  std::vector<std::tuple<uint64_t, std::string, std::string>> hits;
+  // The entries numbered (after, through], up to the page's limit.
+  auto walk = [&](uint64_t after, uint64_t through) -> Status {
+    BERTH_ASSIGN_OR_RETURN(Statement s, rdb.Cached(sql));
+    s.Bind(1, static_cast<int64_t>(after)).Bind(2, static_cast<int64_t>(through));
+    int i = 3;
+    if (!request.snapshot) s.Bind(i++, device.device_id);
+    if (!all) {
+      for (const auto& a : device.scope) s.Bind(i++, a);
+    }
+    s.Bind(i, static_cast<int64_t>(limit - hits.size()));
     while (true) {
       BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
-      if (!r) break;
+      if (!r) return Status::Ok();
       hits.emplace_back(static_cast<uint64_t>(s.Int(0)), s.Text(1), s.Text(2));
     }
-    resp.rows.reserve(hits.size());
-    for (const auto& [seq, entity, row_id] : hits) {
-      if (!RoleMayRead(device.role, entity)) continue;
-      BERTH_ASSIGN_OR_RETURN(RowState rs, internal::ReadRowState(rdb, schema_, entity, row_id));
-      if (!rs.absent) resp.rows.push_back(std::move(rs));
-    }
-    if (hits.size() == limit) {
-      resp.next_cursor = std::get<0>(hits.back());
-      resp.more = 1;
-      return Status::Ok();
-    }
-    BERTH_ASSIGN_OR_RETURN(Statement mx, rdb.Cached("SELECT coalesce(max(seq), 0) FROM hub_change"));
-    BERTH_ASSIGN_OR_RETURN(bool r, mx.Step());
-    // The purged changes are gone from hub_change, but a device that has seen everything is past them.
-    resp.next_cursor =
-        std::max<uint64_t>({request.cursor, horizon, r ? static_cast<uint64_t>(mx.Int(0)) : 0});
-    resp.more = 0;
+  };
+  // The device's own latest run of echo-suppressed entries holds nothing for it: the walk steps over it
+  // unread (a device's pull after a push of its own no longer reads back every entry it pushed).
+  const EchoRun run = request.snapshot ? EchoRun{} : EchoRunOf(device.device_id);
+  uint64_t from = request.cursor;
+  if (run.through > from) {
+    if (from < run.after) BERTH_RETURN_IF_ERROR(walk(from, run.after));
+    from = run.through;
+  }
+  if (hits.size() < limit) BERTH_RETURN_IF_ERROR(walk(from, static_cast<uint64_t>(INT64_MAX)));
+  resp.rows.reserve(hits.size());
+  for (const auto& [seq, entity, row_id] : hits) {
+    if (!RoleMayRead(device.role, entity)) continue;
+    BERTH_ASSIGN_OR_RETURN(RowState rs, internal::ReadRowState(rdb, schema_, entity, row_id));
+    if (!rs.absent) resp.rows.push_back(std::move(rs));
+  }
+  if (hits.size() == limit) {
+    resp.next_cursor = std::get<0>(hits.back());
+    resp.more = 1;
     return Status::Ok();
   }
+  BERTH_ASSIGN_OR_RETURN(Statement mx, rdb.Cached("SELECT coalesce(max(seq), 0) FROM hub_change"));
+  BERTH_ASSIGN_OR_RETURN(bool r, mx.Step());
+  // The purged changes are gone from hub_change, but a device that has seen everything is past them.
+  resp.next_cursor = std::max<uint64_t>({request.cursor, horizon, r ? static_cast<uint64_t>(mx.Int(0)) : 0});
+  resp.more = 0;
+  return Status::Ok();
 }
 
 Result<SqliteHubStorage::Reader> SqliteHubStorage::TakeReader() {
