@@ -559,7 +559,8 @@ Result<std::map<std::string, std::vector<std::string>>> SyncableTables(Db& db) {
     while (true) {
       BERTH_ASSIGN_OR_RETURN(bool row, info.Step());
       if (!row) break;
-      cols.push_back(info.Text(0));
+      std::string col = info.Text(0);
+      if (col != kHubSeqColumn) cols.push_back(std::move(col));
     }
     const std::set<std::string> set(cols.begin(), cols.end());
     if (set.count("id") && set.count("hlc") && set.count("origin") && set.count("deleted"))

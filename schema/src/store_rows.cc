@@ -195,21 +195,25 @@ using FieldRefs = std::vector<std::pair<std::string_view, const Value*>>;
 
 // Creates the row `m` names with `fields` (all of them won: the row is new). With `if_new`, a row that
 // already has this id is left alone and `*created` says whether the insert happened.
-Status InsertRow(Db& db, const Mutation& m, const FieldRefs& fields, bool if_new, bool* created) {
+Status InsertRow(Db& db, const Mutation& m, const FieldRefs& fields, bool if_new, bool* created,
+                 const ColumnStamp* stamp = nullptr) {
   // The statement's text is built in one buffer: a temporary string per piece cost an eighth of the
   // instructions of inserting a row (callgrind, the hub's push).
   std::string sql;
-  sql.reserve(96 + m.entity.size() + fields.size() * 32);
+  sql.reserve(112 + m.entity.size() + fields.size() * 32);
   sql.append("INSERT INTO \"").append(m.entity).append("\" (id, hlc, origin");
   for (const auto& f : fields) sql.append(", \"").append(f.first).append("\"");
+  if (stamp != nullptr) sql.append(", \"").append(stamp->column).append("\"");
   sql.append(") VALUES (?, ?, ?");
   for (size_t i = 0; i < fields.size(); ++i) sql.append(", ?");
+  if (stamp != nullptr) sql.append(", ?");
   sql.append(if_new ? ") ON CONFLICT (id) DO NOTHING" : ")");
   BERTH_ASSIGN_OR_RETURN(Statement ins, db.Cached(sql));
   // `m` outlives `ins`: its values are bound where they are.
   ins.BindTextInPlace(1, m.row_id).BindTextInPlace(2, m.hlc).BindTextInPlace(3, m.origin_device);
   int i = 4;
   for (const auto& f : fields) ins.BindValueInPlace(i++, *f.second);
+  if (stamp != nullptr) ins.Bind(i, stamp->value);
   BERTH_RETURN_IF_ERROR(ins.Run());
   if (created != nullptr) *created = db.Changes() > 0;
   return Status::Ok();
@@ -239,7 +243,7 @@ Status Store::ApplyInTransaction(const Mutation& m) {
 }
 
 Status MergeLww(Db& db, const std::set<std::string>& columns, const Mutation& m, const KnownRow* known,
-                bool* all_won) {
+                bool* all_won, const ColumnStamp* stamp) {
   if (all_won != nullptr) *all_won = false;
   const Clock incoming{m.hlc, m.origin_device};
   bool exists = false;
@@ -285,14 +289,15 @@ Status MergeLww(Db& db, const std::set<std::string>& columns, const Mutation& m,
   if (all_won != nullptr) {
     *all_won = m.kind == MutationKind::kDelete ? winners.size() == 1 : winners.size() == m.fields.size();
   }
-  if (winners.empty()) return Status::Ok();
+  if (winners.empty() && (stamp == nullptr || !exists)) return Status::Ok();
 
-  if (!exists) return InsertRow(db, m, winners, false, nullptr);
+  if (!exists) return InsertRow(db, m, winners, false, nullptr, stamp);
   std::string sql;
-  sql.reserve(48 + m.entity.size() + winners.size() * 32);
+  sql.reserve(64 + m.entity.size() + winners.size() * 32);
   sql.append("UPDATE \"").append(m.entity).append("\" SET ");
   for (size_t k = 0; k < winners.size(); ++k)
     sql.append(k == 0 ? "\"" : ", \"").append(winners[k].first).append("\" = ?");
+  if (stamp != nullptr) sql.append(winners.empty() ? "\"" : ", \"").append(stamp->column).append("\" = ?");
   sql.append(" WHERE id = ?");
   BERTH_ASSIGN_OR_RETURN(Statement upd, db.Cached(sql));
   int i = 1;
@@ -303,6 +308,7 @@ Status MergeLww(Db& db, const std::set<std::string>& columns, const Mutation& m,
       upd.BindValueInPlace(i++, *w.second);
     }
   }
+  if (stamp != nullptr) upd.Bind(i++, stamp->value);
   upd.BindTextInPlace(i, m.row_id);
   BERTH_RETURN_IF_ERROR(upd.Run());
   BERTH_ASSIGN_OR_RETURN(Statement clk,

@@ -71,7 +71,8 @@ SqliteHubStorage::SqliteHubStorage(std::unique_ptr<Store> store) : store_(std::m
   // Every page read through the encrypting VFS is authenticated and decrypted: a large page cache keeps
   // the hot B-tree pages of the change log and the row tables decrypted in memory.
   (void)store_->db().Exec("PRAGMA cache_size = -131072");
-  open_status_ = UseHubIndexes();
+  open_status_ = NumberRowsByTheirEntries();
+  if (open_status_.ok()) open_status_ = UseHubIndexes();
   if (open_status_.ok()) open_status_ = GiveWildcardRowsRealAreas();
   if (open_status_.ok()) open_status_ = OpenCounters();
 }
@@ -87,8 +88,7 @@ Result<KeyPairs> SqliteHubStorage::HubKeys() {
 // for. A hub store keeps only the indexes its own queries use (PROTOCOL.md section 10): each other one
 // would cost every pushed row of its table an index insert (a quarter of the hub's time per new bed).
 Status SqliteHubStorage::UseHubIndexes() {
-  static const std::set<std::string> kHubIndexes = {"placement_by_bed", "hub_placement_by_capacity",
-                                                    "hub_change_by_row"};
+  static const std::set<std::string> kHubIndexes = {"placement_by_bed", "hub_placement_by_capacity"};
   return store_->db().Transaction([&]() -> Status {
     std::vector<std::string> drop;
     {
@@ -110,29 +110,67 @@ Status SqliteHubStorage::UseHubIndexes() {
   });
 }
 
+// Each synced table carries kHubSeqColumn, the number of its row's change-log entry (section 10), so that
+// the hub finds a row's entry through the row: the change log needs no index on (entity, row_id), which
+// cost every logged change an index probe and insert, and every edit a delete too. A table without the
+// column (a store from before it, or a table a migration rebuilt) gets it, and its rows get their
+// entries' numbers. A row of a table created empty has nothing to number.
+Status SqliteHubStorage::NumberRowsByTheirEntries() {
+  return store_->db().Transaction([&]() -> Status {
+    std::vector<std::string> added;
+    for (const std::string& entity : schema_.Entities()) {
+      BERTH_ASSIGN_OR_RETURN(Statement s, store_->db().Prepare("SELECT count(*) FROM pragma_table_info(?)"
+                                                               " WHERE name = ?"));
+      s.Bind(1, entity).Bind(2, kHubSeqColumn);
+      BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
+      if (r && s.Int(0) == 1) continue;
+      BERTH_RETURN_IF_ERROR(store_->db().Exec("ALTER TABLE \"" + entity + "\" ADD COLUMN \"" +
+                                              std::string(kHubSeqColumn) + "\" INTEGER"));
+      added.push_back(entity);
+    }
+    for (const std::string& entity : added) {
+      BERTH_ASSIGN_OR_RETURN(Statement entries,
+                             store_->db().Prepare("SELECT seq, row_id FROM hub_change WHERE entity = ?"));
+      entries.Bind(1, entity);
+      BERTH_ASSIGN_OR_RETURN(Statement number,
+                             store_->db().Prepare("UPDATE \"" + entity + "\" SET \"" +
+                                                  std::string(kHubSeqColumn) + "\" = ? WHERE id = ?"));
+      while (true) {
+        BERTH_ASSIGN_OR_RETURN(bool r, entries.Step());
+        if (!r) break;
+        number.Reset();
+        number.Bind(1, entries.Int(0)).Bind(2, entries.Text(1));
+        BERTH_RETURN_IF_ERROR(number.Run());
+      }
+    }
+    return Status::Ok();
+  });
+}
+
 // Before areas were enforced, a row pushed by a county-wide device (scope "*") took "*" as its area, and
 // "*" rows went to every device. On every start each such row (settings aside) gets the area its own
 // fields give (a provider's district or council, a referral's district), or its parent's (a bed's
 // provider, an offer's referral), or none (""), which only county-wide devices see. Idempotent.
 Status SqliteHubStorage::GiveWildcardRowsRealAreas() {
   return store_->db().Transaction([&]() -> Status {
-    std::vector<std::pair<std::string, std::string>> rows;
+    std::vector<std::tuple<std::string, std::string, int64_t>> rows;
     {
-      BERTH_ASSIGN_OR_RETURN(Statement s,
-                             store_->db().Prepare("SELECT entity, row_id FROM hub_change WHERE area = '*'"
-                                                  " AND entity <> 'setting'"));
+      BERTH_ASSIGN_OR_RETURN(
+          Statement s, store_->db().Prepare("SELECT entity, row_id, seq FROM hub_change WHERE area = '*'"
+                                            " AND entity <> 'setting'"));
       while (true) {
         BERTH_ASSIGN_OR_RETURN(bool r, s.Step());
         if (!r) break;
-        rows.emplace_back(s.Text(0), s.Text(1));
+        rows.emplace_back(s.Text(0), s.Text(1), s.Int(2));
       }
     }
     if (rows.empty()) return Status::Ok();
     // Parents first: a child's area comes from its provider's or referral's.
     auto rank = [](const std::string& e) { return e == "provider" || e == "referral" ? 0 : 1; };
-    std::stable_sort(rows.begin(), rows.end(),
-                     [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
-    for (const auto& [entity, row_id] : rows) {
+    std::stable_sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) {
+      return rank(std::get<0>(a)) < rank(std::get<0>(b));
+    });
+    for (const auto& [entity, row_id, seq] : rows) {
       std::string area;
       if (schema_.Columns(entity) != nullptr) {
         BERTH_ASSIGN_OR_RETURN(auto row, internal::ReadRowValues(db(), schema_, entity, row_id));
@@ -148,9 +186,8 @@ Status SqliteHubStorage::GiveWildcardRowsRealAreas() {
         }
       }
       if (area == "*") area.clear();
-      BERTH_ASSIGN_OR_RETURN(Statement upd,
-                             db().Cached("UPDATE hub_change SET area = ? WHERE entity = ? AND row_id = ?"));
-      upd.Bind(1, area).Bind(2, entity).Bind(3, row_id);
+      BERTH_ASSIGN_OR_RETURN(Statement upd, db().Cached("UPDATE hub_change SET area = ? WHERE seq = ?"));
+      upd.Bind(1, area).Bind(2, seq);
       BERTH_RETURN_IF_ERROR(upd.Run());
     }
     std::fprintf(stderr, "berth-hub: %zu rows stored with area '*' given real areas\n", rows.size());

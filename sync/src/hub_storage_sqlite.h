@@ -76,6 +76,7 @@ class SqliteHubStorage final : public HubStorage, private HubRules {
 
   // hub_storage_sqlite.cc
   Status UseHubIndexes();
+  Status NumberRowsByTheirEntries();
   Status GiveWildcardRowsRealAreas();
   Result<Bytes> GetState(const std::string& key);
   Result<Bytes> GetStateOr(const std::string& key, Bytes fallback);
@@ -107,7 +108,7 @@ class SqliteHubStorage final : public HubStorage, private HubRules {
                      const std::string& iso_now, uint64_t device_cursor,
                      std::optional<Rejection>* rej) override;
   Status LogChange(const DeviceRecord& dev, const Mutation& m, const std::string& area, bool deleted,
-                   int64_t now_ms, bool echo_ok);
+                   int64_t now_ms, bool echo_ok, uint64_t old_seq);
   Result<int64_t> PlacementsTakingBed(const std::string& bed_id, const std::string& except,
                                       const std::string& from, const std::string& to) override;
   Result<bool> CapacityOver(const std::string& cap, const std::string& from, const std::string& to) override;
@@ -152,6 +153,8 @@ class SqliteHubStorage final : public HubStorage, private HubRules {
   std::vector<std::unique_ptr<Store>> readers_;
   // Every entry the push under way logged is hidden from its device (LogChange clears it). Guarded by mu_.
   bool batch_echo_only_ = true;
+  // The number the push under way gives its next change-log entry. Guarded by mu_.
+  uint64_t next_seq_ = 1;
   // Each device's newest run, in this process only: a restart forgets them and pulls walk the log again.
   std::mutex echo_mu_;  // guards echo_runs_ only: never held while a query runs
   std::map<std::string, EchoRun> echo_runs_;

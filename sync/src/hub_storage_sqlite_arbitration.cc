@@ -29,6 +29,7 @@ Result<PushResponse> SqliteHubStorage::Push(const DeviceRecord& device, const Pu
   Status st = store_->db().Transaction([&]() -> Status {
     BERTH_ASSIGN_OR_RETURN(DeviceRecord fresh, GetDeviceLocked(device.device_id));
     BERTH_ASSIGN_OR_RETURN(log_before, LogEnd());
+    next_seq_ = log_before + 1;
     BERTH_RETURN_IF_ERROR(DecideBatch(fresh, request, now_ms, &resp, stats));
     BERTH_ASSIGN_OR_RETURN(log_after, LogEnd());
     BERTH_ASSIGN_OR_RETURN(Statement upd, db().Cached("UPDATE hub_device SET acked_seq = ?, last_seen_ms = ?"
@@ -91,8 +92,9 @@ Result<std::map<std::string, Value>> SqliteHubStorage::RowValues(const std::stri
   return internal::ReadRowValues(db(), schema_, entity, row_id);
 }
 
-// The statement ReadPrior runs for `entity`: the row's change-log entry and, joined to it, the columns
-// of the row the rules read (RuleColumns), so an edit costs one probe and no copy of its whole row.
+// The statement ReadPrior runs for `entity`: the columns of the row the rules read (RuleColumns) and,
+// joined to it by the row's kHubSeqColumn, its change-log entry, so an edit costs one probe of the row's
+// id and no copy of its whole row.
 const SqliteHubStorage::PriorQuery& SqliteHubStorage::PriorQueryFor(const std::string& entity) {
   auto it = prior_queries_.find(entity);
   if (it != prior_queries_.end()) return it->second;
@@ -105,29 +107,29 @@ const SqliteHubStorage::PriorQuery& SqliteHubStorage::PriorQueryFor(const std::s
       q.columns.push_back(c);
     }
   }
-  q.sql = "SELECT c.seq, c.writer, c.echo_ok, c.area, r.id IS NOT NULL" + columns +
-          " FROM hub_change c LEFT JOIN \"" + entity +
-          "\" r ON r.id = c.row_id WHERE c.entity = ? AND c.row_id = ?";
+  q.sql = "SELECT c.seq, c.writer, c.echo_ok, c.area, 1" + columns + " FROM \"" + entity +
+          "\" r LEFT JOIN hub_change c ON c.seq = r.\"" + kHubSeqColumn + "\" WHERE r.id = ?";
   return prior_queries_.emplace(entity, std::move(q)).first->second;
 }
 
-// The row's entry in the change log, read once: its area, who wrote it last (echo suppression), and the
-// row's values the rules read. Every row the hub holds has a change-log entry (section 10): a row with
-// none is new, and is not read.
+// The row, read once, with its entry in the change log: its area, who wrote it last (echo suppression),
+// and the row's values the rules read. Every row the hub holds has a change-log entry, which its
+// kHubSeqColumn numbers (section 10): a row the hub does not hold is new, and has none.
 Result<SqliteHubStorage::PriorRow> SqliteHubStorage::ReadPrior(const DeviceRecord& dev, const Mutation& m) {
   PriorRow prior;
   const PriorQuery& query = PriorQueryFor(m.entity);
   BERTH_ASSIGN_OR_RETURN(Statement s, db().Cached(query.sql));
-  s.BindTextInPlace(1, m.entity).BindTextInPlace(2, m.row_id);  // `m` outlives `s`
-  BERTH_ASSIGN_OR_RETURN(prior.logged, s.Step());
-  if (!prior.logged) return prior;
-  prior.seq = static_cast<uint64_t>(s.Int(0));
-  prior.echo_free = s.Text(1) == dev.device_id && s.Int(2) == 1;
-  prior.area = s.Text(3);
-  if (s.Int(4) == 1) {
-    for (size_t k = 0; k < query.columns.size(); ++k) {
-      prior.values.emplace(query.columns[k], s.ValueAt(static_cast<int>(k) + 5));
-    }
+  s.BindTextInPlace(1, m.row_id);  // `m` outlives `s`
+  BERTH_ASSIGN_OR_RETURN(bool held, s.Step());
+  if (!held) return prior;
+  prior.logged = !s.IsNull(0);
+  if (prior.logged) {
+    prior.seq = static_cast<uint64_t>(s.Int(0));
+    prior.echo_free = s.Text(1) == dev.device_id && s.Int(2) == 1;
+    prior.area = s.Text(3);
+  }
+  for (size_t k = 0; k < query.columns.size(); ++k) {
+    prior.values.emplace(query.columns[k], s.ValueAt(static_cast<int>(k) + 5));
   }
   return prior;
 }
@@ -151,7 +153,9 @@ Status SqliteHubStorage::ApplyAndLog(const DeviceRecord& dev, const Mutation& m,
       known.origin = Str(prior.values, "origin");
     }
     bool all_won = false;
-    Status applied = internal::ApplyLww(store_->db(), schema_, m, &known, &all_won);
+    // The row's write numbers it with the entry LogChange gives it below, in the same statement.
+    const ColumnStamp stamp{kHubSeqColumn, static_cast<int64_t>(next_seq_)};
+    Status applied = internal::ApplyLww(store_->db(), schema_, m, &known, &all_won, &stamp);
     if (!applied.ok()) {
       if (applied.code() == Code::kBadInput || applied.code() == Code::kConflict) {
         after = Rejection{"bad_mutation", "the hub could not apply it"};
@@ -170,8 +174,11 @@ Status SqliteHubStorage::ApplyAndLog(const DeviceRecord& dev, const Mutation& m,
     if (after) return ConflictError("rollback");
     BERTH_ASSIGN_OR_RETURN(const std::string final_area,
                            AreaAfterMerge(dev, m, prior, merged, now_row, area));
+    // A delete, or a change without fields, of a row the hub does not hold leaves no row: nothing to log.
+    if (!exists && (m.kind == MutationKind::kDelete || m.fields.empty())) return Status::Ok();
     const bool echo_ok = EchoFree(prior, device_cursor);
-    return LogChange(dev, m, final_area, Str(now_row, "deleted") == "1", now_ms, echo_ok);
+    return LogChange(dev, m, final_area, Str(now_row, "deleted") == "1", now_ms, echo_ok,
+                     prior.logged ? prior.seq : 0);
   };
   Status st = may_undo ? store_->db().Transaction(apply) : apply();
   if (after) {
@@ -181,20 +188,26 @@ Status SqliteHubStorage::ApplyAndLog(const DeviceRecord& dev, const Mutation& m,
   return st;
 }
 
-// The row's entry moves to the end of the change log, numbered past every number ever used: SQLite gives
-// it the highest number in the log plus one (no AUTOINCREMENT, migration 0017), and the highest entry
-// never goes (PurgeTombstones leaves a marker at the horizon).
+// The row's entry moves to the end of the change log, numbered past every number ever used: next_seq_,
+// the highest number in the log plus one when the push began (no AUTOINCREMENT, migration 0017), and the
+// highest entry never goes (PurgeTombstones leaves a marker at the horizon). The row's write has already
+// stamped it with that number (ApplyAndLog); its old entry, `old_seq` (0: none), goes.
 Status SqliteHubStorage::LogChange(const DeviceRecord& dev, const Mutation& m, const std::string& area,
-                                   bool deleted, int64_t now_ms, bool echo_ok) {
-  // REPLACE: the row's old entry (the unique (entity, row_id) it conflicts on) goes, and the new one takes
-  // the next number, in one statement.
+                                   bool deleted, int64_t now_ms, bool echo_ok, uint64_t old_seq) {
+  if (old_seq != 0) {
+    BERTH_ASSIGN_OR_RETURN(Statement del, db().Cached("DELETE FROM hub_change WHERE seq = ?"));
+    del.Bind(1, static_cast<int64_t>(old_seq));
+    BERTH_RETURN_IF_ERROR(del.Run());
+  }
   BERTH_ASSIGN_OR_RETURN(Statement ins,
-                         db().Cached("INSERT OR REPLACE INTO hub_change (entity, row_id, area, deleted,"
-                                     " changed_ms, writer, echo_ok) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+                         db().Cached("INSERT INTO hub_change (seq, entity, row_id, area, deleted, changed_ms,"
+                                     " writer, echo_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
   // `m`, `area` and `dev` outlive the statements: their text is bound in place, not copied.
-  ins.BindTextInPlace(1, m.entity).BindTextInPlace(2, m.row_id).BindTextInPlace(3, area);
-  ins.Bind(4, deleted ? 1 : 0).Bind(5, now_ms).BindTextInPlace(6, dev.device_id).Bind(7, echo_ok ? 1 : 0);
+  ins.Bind(1, static_cast<int64_t>(next_seq_));
+  ins.BindTextInPlace(2, m.entity).BindTextInPlace(3, m.row_id).BindTextInPlace(4, area);
+  ins.Bind(5, deleted ? 1 : 0).Bind(6, now_ms).BindTextInPlace(7, dev.device_id).Bind(8, echo_ok ? 1 : 0);
   BERTH_RETURN_IF_ERROR(ins.Run());
+  ++next_seq_;
   if (!echo_ok) batch_echo_only_ = false;
   if (m.entity == "provider" || m.entity == "referral") {
     if (auto it = parent_areas_.find({m.entity, m.row_id}); it != parent_areas_.end()) it->second = area;

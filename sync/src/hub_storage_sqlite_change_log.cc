@@ -162,9 +162,10 @@ Result<int64_t> SqliteHubStorage::PurgeTombstones(int64_t before_ms) {
     // A new entry takes the highest number in the log plus one (migration 0017): when the newest entries
     // were purged, a marker keeps the horizon's number taken, or the next change would be numbered at or
     // below it and a device whose cursor is at the horizon would never pull it. The marker names no table
-    // (pulls skip it) and has one (entity, row_id), so a later marker replaces an earlier one.
+    // (pulls skip it), and a later marker replaces an earlier one.
     BERTH_ASSIGN_OR_RETURN(int64_t newest, db().QueryInt("SELECT coalesce(max(seq), 0) FROM hub_change"));
     if (horizon > static_cast<uint64_t>(newest)) {
+      BERTH_RETURN_IF_ERROR(db().Exec("DELETE FROM hub_change WHERE entity = ''"));
       BERTH_ASSIGN_OR_RETURN(
           Statement mark, db().Cached("INSERT OR REPLACE INTO hub_change (seq, entity, row_id, area, deleted,"
                                       " changed_ms, writer, echo_ok) VALUES (?, '', '', '', 0, 0, '', 0)"));

@@ -17,9 +17,11 @@
 namespace berth::sync::internal {
 
 Result<std::string> SqliteHubStorage::StoredArea(const std::string& entity, const std::string& row_id) {
+  if (schema_.Columns(entity) == nullptr) return std::string();
   BERTH_ASSIGN_OR_RETURN(Statement s,
-                         db().Cached("SELECT area FROM hub_change WHERE entity = ? AND row_id = ?"));
-  s.Bind(1, entity).Bind(2, row_id);
+                         db().Cached("SELECT c.area FROM \"" + entity + "\" r JOIN hub_change c ON" +
+                                     " c.seq = r.\"" + kHubSeqColumn + "\" WHERE r.id = ?"));
+  s.Bind(1, row_id);
   BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
   std::string area = found ? s.Text(0) : std::string();
   return area;

@@ -97,8 +97,14 @@ Status Schema::Sets() {
   column_sets_.clear();
   field_columns_.clear();
   whole_row_insert_.clear();
+  select_row_.clear();
   for (const auto& [entity, columns] : columns_) {
     column_sets_[entity] = std::set<std::string>(columns.begin(), columns.end());
+    // The synced columns by name, never `*`: a hub's tables carry kHubSeqColumn too.
+    std::string& select = select_row_[entity];
+    for (const std::string& c : columns)
+      select.append(select.empty() ? "SELECT \"" : ", \"").append(c).append("\"");
+    select.append(" FROM \"").append(entity).append("\" WHERE id = ?");
     std::vector<std::string>& fields = field_columns_[entity];
     std::vector<const std::string*> names;
     for (const std::string& c : columns) {
@@ -109,6 +115,11 @@ Status Schema::Sets() {
     whole_row_insert_[entity] = {RowInsertSql(entity, names, false), RowInsertSql(entity, names, true)};
   }
   return Status::Ok();
+}
+
+const std::string* Schema::SelectRowSql(const std::string& entity) const {
+  auto it = select_row_.find(entity);
+  return it == select_row_.end() ? nullptr : &it->second;
 }
 
 const std::vector<std::string>* Schema::FieldColumns(const std::string& entity) const {
@@ -166,8 +177,9 @@ Status PutStateValue(Db& db, std::string_view table, const std::string& key, std
 Result<std::map<std::string, Value>> ReadRowValues(Db& db, const Schema& schema, const std::string& entity,
                                                    const std::string& row_id) {
   std::map<std::string, Value> out;
-  if (schema.Columns(entity) == nullptr) return out;
-  BERTH_ASSIGN_OR_RETURN(Statement s, db.Cached("SELECT * FROM \"" + entity + "\" WHERE id = ?"));
+  const std::string* select = schema.SelectRowSql(entity);
+  if (select == nullptr) return out;
+  BERTH_ASSIGN_OR_RETURN(Statement s, db.Cached(*select));
   s.Bind(1, row_id);
   BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
   if (found) {
@@ -187,8 +199,8 @@ Result<RowState> ReadRowState(Db& db, const Schema& schema, const std::string& e
     return rs;
   }
   {
-    // SELECT * returns the columns in declaration order, which is the order Schema::Load read them in.
-    BERTH_ASSIGN_OR_RETURN(Statement s, db.Cached("SELECT * FROM \"" + entity + "\" WHERE id = ?"));
+    // The columns in the order Schema::Load read them in (SelectRowSql).
+    BERTH_ASSIGN_OR_RETURN(Statement s, db.Cached(*schema.SelectRowSql(entity)));
     s.Bind(1, row_id);
     BERTH_ASSIGN_OR_RETURN(bool found, s.Step());
     if (!found) {
@@ -246,11 +258,12 @@ struct Clock {
 
 }  // namespace
 
-Status ApplyLww(Db& db, const Schema& schema, const Mutation& m, const KnownRow* known, bool* all_won) {
+Status ApplyLww(Db& db, const Schema& schema, const Mutation& m, const KnownRow* known, bool* all_won,
+                const ColumnStamp* stamp) {
   if (all_won != nullptr) *all_won = false;
   const auto* columns = schema.ColumnSet(m.entity);
   if (columns == nullptr) return BadInput("'" + m.entity + "' is not a table that syncs");
-  return MergeLww(db, *columns, m, known, all_won);
+  return MergeLww(db, *columns, m, known, all_won, stamp);
 }
 
 Status JoinOrBegin(Db& db, const std::function<Status()>& body) {

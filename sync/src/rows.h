@@ -33,6 +33,8 @@ class Schema {
   // Each of FieldColumns' defaults, as the value an insert leaving the column out stores (nullopt when an
   // insert must name it). Read by Load; LoadThisBuild has none (every entry nullopt: nothing left out).
   const std::vector<std::optional<Value>>* FieldDefaults(const std::string& entity) const;
+  // SELECT of every synced column of one row by id (bound first), in Columns' order.
+  const std::string* SelectRowSql(const std::string& entity) const;
 
  private:
   std::map<std::string, std::vector<std::string>> columns_;
@@ -40,6 +42,7 @@ class Schema {
   std::map<std::string, std::set<std::string>> column_sets_;
   std::map<std::string, std::vector<std::string>> field_columns_;
   std::map<std::string, std::pair<std::string, std::string>> whole_row_insert_;  // plain, if new
+  std::map<std::string, std::string> select_row_;
   Status LoadDefaults(Db& db);
   std::map<std::string, std::vector<std::optional<Value>>> field_defaults_;
 };
@@ -53,8 +56,9 @@ Result<std::map<std::string, Value>> ReadRowValues(Db& db, const Schema& schema,
 using berth::KnownRow;
 // berth::MergeLww (the one last-writer-wins rule, shared with Store::ApplyRemote) on a table that syncs;
 // kBadInput when `m.entity` is not one. The caller holds a transaction.
+using berth::ColumnStamp;
 Status ApplyLww(Db& db, const Schema& schema, const Mutation& m, const KnownRow* known = nullptr,
-                bool* all_won = nullptr);
+                bool* all_won = nullptr, const ColumnStamp* stamp = nullptr);
 // Runs `body` in the caller's transaction if there is one (no savepoint: the caller rolls back on an
 // error), else in a transaction of its own.
 Status JoinOrBegin(Db& db, const std::function<Status()>& body);

@@ -182,8 +182,8 @@ TEST_F(SyncE2e, TheHubStoreKeepsOnlyTheIndexesTheHubUses) {
   };
   const auto on_hub = indexes(*hub_->OpenStore());
   // The audit's own indexes stay: the hub audits like any store (its batches' records by row, too).
-  EXPECT_EQ(on_hub, (std::set<std::string>{"audit_by_row", "audit_record_by_row", "hub_change_by_row",
-                                           "hub_placement_by_capacity", "placement_by_bed"}));
+  EXPECT_EQ(on_hub, (std::set<std::string>{"audit_by_row", "audit_record_by_row", "hub_placement_by_capacity",
+                                           "placement_by_bed"}));
   const auto on_device = indexes(*a_->store);
   EXPECT_TRUE(on_device.count("bed_held"));
   EXPECT_TRUE(on_device.count("bed_by_provider"));

@@ -231,8 +231,12 @@ class Store {
   bool encrypted_ = true;
 };
 
+// The column a hub's SQLite store adds to each table that syncs: the number of the row's entry in the
+// hub's change log (sync/PROTOCOL.md section 10). It never syncs: SyncableTables leaves it out.
+inline constexpr const char* kHubSeqColumn = "hub_seq";
+
 // The tables that sync (those with id, hlc, origin and deleted columns), each with its columns in
-// declaration order. The Store and the sync engine share this one definition.
+// declaration order (kHubSeqColumn left out). The Store and the sync engine share this one definition.
 Result<std::map<std::string, std::vector<std::string>>> SyncableTables(Db& db);
 // The same for this build's schema, read from its migrations applied to an empty in-memory database: for
 // a hub that keeps its rows outside a Store (PostgreSQL).
@@ -253,8 +257,15 @@ struct KnownRow {
 // field outside them is refused with kBadInput before anything is written). The caller holds a
 // transaction; statements come from db.Cached. `all_won`, if given, is set when every field of `m` (or
 // its delete) took effect. Store::ApplyRemote, the hub and pulls all merge through this.
+// `stamp`, if given, is a column outside the synced fields that the statement writing the row also sets
+// (the hub's kHubSeqColumn): on an insert, on an update of the winning fields, or by itself when the row
+// exists and no field won. A row that is not here and gets no field stays absent, unstamped.
+struct ColumnStamp {
+  const char* column = nullptr;
+  int64_t value = 0;
+};
 Status MergeLww(Db& db, const std::set<std::string>& columns, const Mutation& m,
-                const KnownRow* known = nullptr, bool* all_won = nullptr);
+                const KnownRow* known = nullptr, bool* all_won = nullptr, const ColumnStamp* stamp = nullptr);
 
 // The action of the one audit entry a Store::Batch writes for all its records (FORMAT.md, "Audit log").
 inline constexpr const char* kBatchAuditAction = "batch";

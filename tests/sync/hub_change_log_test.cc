@@ -1,11 +1,13 @@
-// A device's pull steps over its own latest run of echo-suppressed change-log entries (PROTOCOL.md
-// section 10, "A device's own run"): the SQLite hub's storage, driven through its interface with a real
-// encrypted store. The skip must never cost a device a change that is not its own echo: another device's
-// entries after, between and inside its pushes, its own rows edited by others, its own changes it must
-// pull (echo not free), pages that end inside or before the run, snapshots, and a push that was rolled
-// back after taking change numbers that the next push then takes again.
+// The SQLite hub's change log (PROTOCOL.md section 10), driven through the storage's interface with a
+// real encrypted store: every row numbered by its one entry (kHubSeqColumn), a store from before the
+// numbers numbered when it opens, the column never synced; and a device's pull stepping over its own latest
+// run of echo-suppressed entries ("A device's own run"), which must never cost a device a change that is
+// not its own echo: another device's entries after, between and inside its pushes, its own rows edited by
+// others, its own changes it must pull (echo not free), pages that end inside or before the run,
+// snapshots, and a push rolled back after taking change numbers that the next push then takes again.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
 
 #include "berth/schema/ids.h"
@@ -17,7 +19,7 @@
 namespace berth::sync {
 namespace {
 
-class HubEchoRun : public ::testing::Test {
+class HubChangeLog : public ::testing::Test {
  protected:
   void SetUp() override {
     StoreOptions o;
@@ -123,6 +125,49 @@ class HubEchoRun : public ::testing::Test {
                       {{"name", std::string("Fen Lodge")}, {"district", std::string("Fenland")}})});
   }
 
+  // Closes the hub, runs `body` on its store, and opens the hub again.
+  void WithHubClosed(const std::function<void(Store&)>& body) {
+    hub_.reset();
+    {
+      auto store = Store::Open(tmp_.Sub("hub"), Secret("hub passphrase for tests"), Options());
+      ASSERT_TRUE(store.ok()) << store.status().ToString();
+      body(**store);
+    }
+    auto store = Store::Open(tmp_.Sub("hub"), Secret("hub passphrase for tests"), Options());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    hub_ = MakeSqliteHubStorage(std::move(store).value());
+  }
+  static StoreOptions Options() {
+    StoreOptions o;
+    o.kdf = KdfParams::Fast();
+    return o;
+  }
+  static int64_t Count(Store& s, const std::string& sql) {
+    auto n = s.db().QueryInt(sql);
+    EXPECT_TRUE(n.ok()) << n.status().ToString() << ": " << sql;
+    return n.ok() ? *n : -1;
+  }
+  // Every row of `table` is numbered by the one change-log entry that names it, and no entry names a row
+  // the table lacks.
+  static void ExpectEachRowNumberedByItsOneEntry(Store& s, const std::string& table) {
+    EXPECT_EQ(Count(s, "SELECT count(*) FROM \"" + table +
+                           "\" r WHERE (SELECT count(*) FROM hub_change c"
+                           " WHERE c.entity = '" +
+                           table + "' AND c.row_id = r.id) <> 1"),
+              0)
+        << table << ": a row with no entry or with more than one";
+    EXPECT_EQ(Count(s, "SELECT count(*) FROM \"" + table +
+                           "\" r WHERE r.hub_seq IS NULL OR NOT EXISTS"
+                           " (SELECT 1 FROM hub_change c WHERE c.seq = r.hub_seq AND c.entity = '" +
+                           table + "' AND c.row_id = r.id)"),
+              0)
+        << table << ": a row numbered by another entry";
+    EXPECT_EQ(Count(s, "SELECT count(*) FROM hub_change c WHERE c.entity = '" + table +
+                           "' AND NOT EXISTS (SELECT 1 FROM \"" + table + "\" r WHERE r.id = c.row_id)"),
+              0)
+        << table << ": an entry for a row the hub does not hold";
+  }
+
   testing::TempDir tmp_;
   std::unique_ptr<HubStorage> hub_;
   DeviceRecord a_, b_;
@@ -133,7 +178,7 @@ class HubEchoRun : public ::testing::Test {
 
 using Rooms = std::vector<std::string>;
 
-TEST_F(HubEchoRun, ADevicePullsEveryoneElsesChangesAroundItsOwnRunsAndNoneOfItsOwn) {
+TEST_F(HubChangeLog, ADevicePullsEveryoneElsesChangesAroundItsOwnRunsAndNoneOfItsOwn) {
   SeedProvider(b_);
   Push(a_, {NewBed(a_, "a1"), NewBed(a_, "a2")});
   Push(a_, {NewBed(a_, "a3")});  // the run goes on
@@ -147,7 +192,7 @@ TEST_F(HubEchoRun, ADevicePullsEveryoneElsesChangesAroundItsOwnRunsAndNoneOfItsO
   EXPECT_EQ(PullAll(b_), Rooms{});
 }
 
-TEST_F(HubEchoRun, PagesThatEndBeforeOrInsideTheRunLoseNothing) {
+TEST_F(HubChangeLog, PagesThatEndBeforeOrInsideTheRunLoseNothing) {
   SeedProvider(b_);
   Push(b_, {NewBed(b_, "b1"), NewBed(b_, "b2"), NewBed(b_, "b3")});
   Push(a_, {NewBed(a_, "a1"), NewBed(a_, "a2"), NewBed(a_, "a3")});
@@ -171,7 +216,7 @@ TEST_F(HubEchoRun, PagesThatEndBeforeOrInsideTheRunLoseNothing) {
   }
 }
 
-TEST_F(HubEchoRun, ItsOwnRowsChangedByOthersAndItsChangesThatAreNotEchoFreeArePulled) {
+TEST_F(HubChangeLog, ItsOwnRowsChangedByOthersAndItsChangesThatAreNotEchoFreeArePulled) {
   SeedProvider(b_);
   const OutboxEntry mine = NewBed(a_, "a1");
   Push(a_, {mine, NewBed(a_, "a2")});
@@ -185,7 +230,7 @@ TEST_F(HubEchoRun, ItsOwnRowsChangedByOthersAndItsChangesThatAreNotEchoFreeArePu
   EXPECT_EQ(PullAll(a_), (Rooms{"provider", "a1 by b", "b1"}));
 }
 
-TEST_F(HubEchoRun, ASnapshotCarriesTheDevicesOwnRowsToo) {
+TEST_F(HubChangeLog, ASnapshotCarriesTheDevicesOwnRowsToo) {
   SeedProvider(b_);
   Push(a_, {NewBed(a_, "a1"), NewBed(a_, "a2")});
   PullRequest req;
@@ -199,7 +244,7 @@ TEST_F(HubEchoRun, ASnapshotCarriesTheDevicesOwnRowsToo) {
 
 // A push that fails after logging entries is rolled back, and the change numbers it took are taken again
 // by the next push, here another device's: a run recorded from the failed push would hide those.
-TEST_F(HubEchoRun, APushRolledBackRecordsNoRun) {
+TEST_F(HubChangeLog, APushRolledBackRecordsNoRun) {
   SeedProvider(b_);
   Push(a_, {NewBed(a_, "a1")});
   PushRequest bad;
@@ -215,7 +260,7 @@ TEST_F(HubEchoRun, APushRolledBackRecordsNoRun) {
 }
 
 // The runs live in the process: a hub started again has none, and its pulls give the same answers.
-TEST_F(HubEchoRun, AHubStartedAgainGivesTheSameAnswers) {
+TEST_F(HubChangeLog, AHubStartedAgainGivesTheSameAnswers) {
   SeedProvider(b_);
   Push(a_, {NewBed(a_, "a1")});
   Push(b_, {NewBed(b_, "b1")});
@@ -226,6 +271,70 @@ TEST_F(HubEchoRun, AHubStartedAgainGivesTheSameAnswers) {
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   hub_ = MakeSqliteHubStorage(std::move(store).value());
   EXPECT_EQ(PullAll(a_), (Rooms{"provider", "b1"}));
+}
+
+// Edits by the writer and by others, a delete, and a change of a row the hub never had: each row keeps
+// exactly one entry, and its number is the row's.
+TEST_F(HubChangeLog, EveryRowIsNumberedByItsOneEntry) {
+  SeedProvider(b_);
+  const OutboxEntry bed = NewBed(a_, "a1");
+  const OutboxEntry other = NewBed(a_, "a2");
+  Push(a_, {bed, other, Change(a_, "bed", bed.mutation.row_id, {{"room", std::string("a1, again")}})});
+  Push(b_, {Change(b_, "bed", bed.mutation.row_id, {{"weekly_rate_pence", int64_t{91000}}})});
+  OutboxEntry gone = Change(a_, "bed", other.mutation.row_id, {});
+  gone.mutation.kind = MutationKind::kDelete;
+  OutboxEntry never = Change(a_, "bed", NewUuidV7(), {});
+  never.mutation.kind = MutationKind::kDelete;
+  Push(a_, {gone, never});
+  EXPECT_EQ(PullAll(b_), (Rooms{"a1, again", "a2"})) << "the delete travels as a tombstone; the other, not";
+  WithHubClosed([&](Store& s) {
+    ExpectEachRowNumberedByItsOneEntry(s, "bed");
+    ExpectEachRowNumberedByItsOneEntry(s, "provider");
+    EXPECT_EQ(Count(s, "SELECT count(*) FROM hub_change WHERE row_id = '" + never.mutation.row_id + "'"), 0)
+        << "a delete of a row the hub never had is applied and logs nothing";
+    EXPECT_EQ(Count(s, "SELECT count(*) FROM sqlite_master WHERE name = 'hub_change_by_row'"), 0);
+  });
+}
+
+// A hub store from before the numbers (no kHubSeqColumn, the change log indexed by row) is numbered when it
+// opens, and goes on as if it had always been.
+TEST_F(HubChangeLog, AStoreFromBeforeTheNumbersIsNumberedWhenItOpens) {
+  SeedProvider(b_);
+  const OutboxEntry bed = NewBed(a_, "a1");
+  Push(a_, {bed, NewBed(a_, "a2")});
+  WithHubClosed([&](Store& s) {
+    for (const char* table : {"bed", "provider", "referral"}) {
+      ASSERT_TRUE(s.db().Exec(std::string("ALTER TABLE ") + table + " DROP COLUMN hub_seq").ok());
+    }
+    ASSERT_TRUE(s.db().Exec("CREATE UNIQUE INDEX hub_change_by_row ON hub_change (entity, row_id)").ok());
+  });
+  WithHubClosed([&](Store& s) {
+    ExpectEachRowNumberedByItsOneEntry(s, "bed");
+    ExpectEachRowNumberedByItsOneEntry(s, "provider");
+  });
+  Push(b_, {Change(b_, "bed", bed.mutation.row_id, {{"room", std::string("a1 by b")}})});
+  EXPECT_EQ(PullAll(a_), (Rooms{"provider", "a1 by b"}));
+  WithHubClosed([&](Store& s) { ExpectEachRowNumberedByItsOneEntry(s, "bed"); });
+}
+
+// The number is the hub's own: a device cannot push it, and pulls never carry it.
+TEST_F(HubChangeLog, TheRowsNumberNeverSyncs) {
+  SeedProvider(b_);
+  PushRequest req;
+  req.entries = {Change(a_, "bed", NewUuidV7(), {{"provider_id", provider_}, {"hub_seq", int64_t{1}}})};
+  PushStats stats;
+  auto out = hub_->Push(*hub_->GetDevice(a_.device_id), req, Env::Default()->NowMs(), &stats);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->results.size(), 1u);
+  EXPECT_EQ(out->results[0].outcome, static_cast<uint8_t>(Outcome::kRejected));
+  EXPECT_EQ(out->results[0].reason_code, "bad_mutation");
+  Push(b_, {NewBed(b_, "b1")});
+  auto pulled = hub_->Pull(*hub_->GetDevice(a_.device_id), PullRequest{});
+  ASSERT_TRUE(pulled.ok()) << pulled.status().ToString();
+  ASSERT_EQ(pulled->rows.size(), 2u);
+  for (const RowState& row : pulled->rows) {
+    for (const auto& f : row.fields) EXPECT_NE(f.name, "hub_seq") << row.entity;
+  }
 }
 
 }  // namespace
