@@ -31,7 +31,7 @@ Result<PushResponse> SqliteHubStorage::Push(const DeviceRecord& device, const Pu
     BERTH_ASSIGN_OR_RETURN(log_before, LogEnd());
     next_seq_ = log_before + 1;
     BERTH_RETURN_IF_ERROR(DecideBatch(fresh, request, now_ms, &resp, stats));
-    BERTH_ASSIGN_OR_RETURN(log_after, LogEnd());
+    log_after = next_seq_ - 1;  // every entry of the batch was numbered from next_seq_ on
     BERTH_ASSIGN_OR_RETURN(Statement upd, db().Cached("UPDATE hub_device SET acked_seq = ?, last_seen_ms = ?"
                                                       " WHERE device_id = ?"));
     upd.Bind(1, static_cast<int64_t>(resp.acked_through)).Bind(2, now_ms).Bind(3, device.device_id);
